@@ -1,0 +1,17 @@
+"""SQLModel tables. Importing this package registers every table on ``SQLModel.metadata``."""
+
+from sqlmodel import SQLModel
+
+from models.complaint import Complaint, ComplaintEvent, ReferenceCounter
+from models.messaging import OutboxMessage, ProcessedDelivery
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Complaint",
+    "ComplaintEvent",
+    "OutboxMessage",
+    "ProcessedDelivery",
+    "ReferenceCounter",
+    "metadata",
+]

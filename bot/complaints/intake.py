@@ -1,0 +1,250 @@
+"""Complaint intake: validate a submitted form, store the case, queue the notifications.
+
+Front-end neutral: takes plain values, returns stored rows or raises domain errors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import structlog
+from dateutil.relativedelta import relativedelta
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot import outbox
+from bot.complaints import catalog
+from bot.db import transaction
+from bot.errors import NotFound, ValidationFailed
+from bot.references import format_reference, next_sequence
+from bot.sla import due_date
+from bot.text import clean
+from models import Complaint, ComplaintEvent
+
+log = structlog.get_logger("msbot.complaints")
+
+REFERENCE_PREFIX = "MS"
+REFERENCE_PATTERN = re.compile(r"^MS-(\d{4})-(\d{4,})$")
+
+# Field length limits; each is also the max_length of the matching form input.
+MAX_NAME = 200
+MAX_REFERENCE = 100
+MAX_WHAT_HAPPENED = 3000
+MAX_OUTCOME = 1500
+MAX_INVOICE_PENCE = 100_000_000_000  # £1bn: anything larger is a typing slip
+LOOKBACK_YEARS = 2
+
+# Notification kinds queued in the outbox on receipt.
+RECEIVED_DM = "complaint.received.dm"
+TRIAGE_CARD = "complaint.triage_card"
+
+
+@dataclass(frozen=True)
+class ComplaintForm:
+    """What a supplier submitted, as typed (strings) or picked (dates, choices)."""
+
+    authority_name: str = ""
+    authority_kind: str | None = None
+    procurement_title: str = ""
+    procurement_reference: str = ""
+    stage: str | None = None
+    category: str | None = None
+    procurement_date: date | None = None
+    what_happened: str = ""
+    outcome_wanted: str = ""
+    organisation_name: str = ""
+    organisation_type: str | None = None
+    anonymous: bool = False
+    invoice_amount: str = ""
+    invoice_date: date | None = None
+
+
+@dataclass(frozen=True)
+class IntakePolicy:
+    triage_channel_id: str
+    sla_central_months: int = 2
+    sla_wider_months: int = 3
+
+
+@dataclass(frozen=True)
+class Submission:
+    complaint: Complaint
+    created: bool  # False when this was a repeated delivery of an earlier submission
+    notification_ids: tuple[int, ...] = ()
+
+
+def parse_amount_pence(raw: str) -> int:
+    """'£1,234.50' -> 123450. Raises ValueError with a message for the user."""
+    text = raw.strip().replace(",", "").replace(" ", "").removeprefix("£")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("Enter the amount in pounds, for example 1250.00.") from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError("The amount must be more than £0.")
+    if amount.as_tuple().exponent < -2:
+        raise ValueError("Use at most two decimal places (pounds and pence).")
+    pence = int(amount * 100)
+    if pence > MAX_INVOICE_PENCE:
+        raise ValueError("That amount is implausibly large; check it and try again.")
+    return pence
+
+
+def validate(form: ComplaintForm, today: date) -> dict:
+    """Return the cleaned values, or raise ValidationFailed naming each bad field."""
+    errors: dict[str, str] = {}
+    values: dict = {}
+
+    def text(field: str, limit: int, *, required: bool = True, multiline: bool = False):
+        value = clean(getattr(form, field), multiline=multiline)
+        if required and not value:
+            errors[field] = "Please fill this in."
+        elif len(value) > limit:
+            errors[field] = f"Please keep this under {limit} characters (it is {len(value)})."
+        values[field] = value
+
+    def choice(field: str, options: tuple[tuple[str, str], ...]):
+        value = getattr(form, field)
+        if value not in dict(options):
+            errors[field] = "Please choose one of the options."
+        values[field] = value
+
+    text("authority_name", MAX_NAME)
+    choice("authority_kind", catalog.AUTHORITY_KINDS)
+    text("procurement_title", MAX_NAME)
+    text("procurement_reference", MAX_REFERENCE, required=False)
+    choice("stage", catalog.STAGES)
+    choice("category", catalog.CATEGORIES)
+    text("what_happened", MAX_WHAT_HAPPENED, multiline=True)
+    text("outcome_wanted", MAX_OUTCOME, multiline=True)
+    text("organisation_name", MAX_NAME)
+    choice("organisation_type", catalog.ORGANISATION_TYPES)
+    values["anonymous"] = bool(form.anonymous)
+
+    when = form.procurement_date
+    if when is None:
+        errors["procurement_date"] = "Please give the date of the procurement."
+    elif when > today:
+        errors["procurement_date"] = "This date is in the future."
+    elif when < today - relativedelta(years=LOOKBACK_YEARS):
+        errors["procurement_date"] = (
+            f"We can only look at procurements from the last {LOOKBACK_YEARS} years."
+        )
+    values["procurement_date"] = when
+
+    values["invoice_amount_pence"] = None
+    if clean(form.invoice_amount):
+        try:
+            values["invoice_amount_pence"] = parse_amount_pence(form.invoice_amount)
+        except ValueError as exc:
+            errors["invoice_amount"] = str(exc)
+    if form.invoice_date is not None and form.invoice_date > today:
+        errors["invoice_date"] = "The invoice date is in the future."
+    values["invoice_date"] = form.invoice_date
+    if form.category == catalog.LATE_PAYMENT:
+        if not clean(form.invoice_amount):
+            errors["invoice_amount"] = "For late payment, give the amount still owed."
+        if form.invoice_date is None:
+            errors["invoice_date"] = "For late payment, give the date of the invoice."
+
+    if errors:
+        raise ValidationFailed(errors)
+    values["procurement_reference"] = values["procurement_reference"] or None
+    return values
+
+
+def submit(
+    engine: Engine,
+    form: ComplaintForm,
+    *,
+    reporter_user_id: str,
+    submission_key: str | None,
+    today: date,
+    policy: IntakePolicy,
+) -> Submission:
+    """Validate and store a complaint with its audit event and notifications, atomically.
+
+    A repeated delivery (same ``submission_key``) returns the case stored the first time.
+    """
+    values = validate(form, today)
+    if submission_key:
+        existing = _by_submission_key(engine, submission_key)
+        if existing:
+            return Submission(existing, created=False)
+    months = (
+        policy.sla_central_months
+        if values["authority_kind"] == "central"
+        else (policy.sla_wider_months)
+    )
+    try:
+        with transaction(engine) as s:
+            seq = next_sequence(s, REFERENCE_PREFIX, today.year)
+            case = Complaint(
+                reference=format_reference(REFERENCE_PREFIX, today.year, seq),
+                year=today.year,
+                seq=seq,
+                status="received",
+                submission_key=submission_key,
+                reporter_user_id=reporter_user_id,
+                received_on=today,
+                due_date=due_date(today, months),
+                **values,
+            )
+            s.add(case)
+            s.flush()
+            s.add(
+                ComplaintEvent(
+                    complaint_id=case.id,
+                    actor_user_id=reporter_user_id,
+                    kind="received",
+                    data={"status": "received", "anonymous": case.anonymous},
+                )
+            )
+            dm = outbox.enqueue(s, RECEIVED_DM, subject_id=case.id, user_id=reporter_user_id)
+            card = outbox.enqueue(
+                s, TRIAGE_CARD, subject_id=case.id, channel_id=policy.triage_channel_id
+            )
+            s.flush()
+            ids = (dm.id, card.id)
+    except IntegrityError:
+        # Two deliveries of one submission raced; the other one stored it.
+        existing = submission_key and _by_submission_key(engine, submission_key)
+        if existing:
+            return Submission(existing, created=False)
+        raise
+    log.info("complaint.received", case_ref=case.reference, user=reporter_user_id)
+    return Submission(case, created=True, notification_ids=ids)
+
+
+def _by_submission_key(engine: Engine, key: str) -> Complaint | None:
+    with transaction(engine) as s:
+        return s.exec(select(Complaint).where(Complaint.submission_key == key)).first()
+
+
+def cases_for_reporter(session: Session, user_id: str) -> list[Complaint]:
+    query = (
+        select(Complaint)
+        .where(Complaint.reporter_user_id == user_id)
+        .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+    )
+    return list(session.exec(query))
+
+
+def normalise_reference(raw: str) -> str:
+    return raw.strip().upper()
+
+
+def case_for_reporter(session: Session, user_id: str, reference: str) -> Complaint:
+    """The reporter's own case. Someone else's case is 'not found', word for word the same as
+    a reference that does not exist, so references cannot be probed."""
+    ref = normalise_reference(reference)[:40]
+    if not REFERENCE_PATTERN.match(ref):
+        raise NotFound(f"{ref} is not a case reference: references look like MS-2026-0007.")
+    case = session.exec(select(Complaint).where(Complaint.reference == ref)).first()
+    if case is None or case.reporter_user_id != user_id:
+        raise NotFound(f"No case {ref} was found among your complaints.")
+    return case

@@ -1,0 +1,173 @@
+"""One validated settings object, read once from the environment (and a `.env` file).
+
+Every problem is collected, so a misconfigured deployment learns about all of them at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_SQLITE_PATH = "msbot.db"
+
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str
+    slack_signing_secret: str
+    triage_channel_id: str
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    port: int = 3000
+    log_format: str = "json"
+    log_level: str = "INFO"
+    # Service targets for a first full response, in calendar months from receipt.
+    sla_central_months: int = 2
+    sla_wider_months: int = 3
+    # How often the outbox worker retries messages that failed to post, in seconds.
+    outbox_interval_seconds: int = 10
+    web_concurrency: int = 2
+    web_threads: int = 8
+    # Shadowing (work-shadowing secondments)
+    departments: tuple[str, ...] = ()
+    coordinator_user_ids: frozenset[str] = field(default_factory=frozenset)
+    offer_expiry_days: int = 7
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+
+def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int, problems: list[str]):
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        problems.append(f"{name}={raw!r} is not a whole number; set it to e.g. {default}.")
+        return default
+    if not lo <= value <= hi:
+        problems.append(f"{name}={value} is out of range; use a value from {lo} to {hi}.")
+    return value
+
+
+DEFAULT_DEPARTMENTS = (
+    "Cabinet Office",
+    "Department for Education",
+    "Department for Work and Pensions",
+    "Department of Health and Social Care",
+    "HM Treasury",
+    "Home Office",
+    "Ministry of Justice",
+    "Ministry of Housing, Communities and Local Government",
+)
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    dotenv_path: str | None = ".env",
+    *,
+    require_slack: bool = True,
+) -> Settings:
+    """Read settings from ``env`` (default: the process environment plus ``.env``).
+
+    ``require_slack=False`` is for commands that only touch the database (`msbot migrate`).
+    """
+    if env is None:
+        if dotenv_path and Path(dotenv_path).is_file():
+            from dotenv import load_dotenv
+
+            # Real environment variables win over the file, as in twelve-factor deployments.
+            load_dotenv(dotenv_path, override=False)
+        env = os.environ
+    problems: list[str] = []
+
+    def required(name: str, hint: str) -> str:
+        value = env.get(name, "").strip()
+        if not value and require_slack:
+            problems.append(f"{name} is missing: {hint}")
+        return value
+
+    bot_token = required(
+        "SLACK_BOT_TOKEN", "copy the Bot User OAuth Token (xoxb-...) from the app's OAuth page."
+    )
+    if bot_token and not bot_token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.")
+    secret = required(
+        "SLACK_SIGNING_SECRET", "copy the Signing Secret from the app's Basic Information page."
+    )
+    triage = required(
+        "TRIAGE_CHANNEL_ID", "the id (e.g. C0123ABCD) of the channel where new cases are posted."
+    )
+    if triage and not _CHANNEL_ID.match(triage):
+        problems.append(f"TRIAGE_CHANNEL_ID={triage!r} is not a channel id like C0123ABCD.")
+    app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
+    if app_token and not app_token.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.")
+    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
+    if not api_url.startswith(("http://", "https://")):
+        problems.append(f"SLACK_API_URL={api_url!r} must be an http(s) URL.")
+    if not api_url.endswith("/"):
+        api_url += "/"
+    db_url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    if db_url.startswith(("postgres://", "postgresql://")):
+        # Use psycopg 3, whatever driver-less form the platform hands us.
+        db_url = "postgresql+psycopg://" + db_url.split("://", 1)[1]
+    if not db_url.startswith(("sqlite", "postgresql+psycopg://")):
+        problems.append(
+            f"DATABASE_URL={db_url!r} is not supported; use sqlite:///path or postgresql://..."
+        )
+    log_format = env.get("LOG_FORMAT", "json").strip() or "json"
+    if log_format not in ("json", "console"):
+        problems.append(f"LOG_FORMAT={log_format!r} must be 'json' or 'console'.")
+    log_level = (env.get("LOG_LEVEL", "INFO").strip() or "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        problems.append(f"LOG_LEVEL={log_level!r} must be DEBUG, INFO, WARNING or ERROR.")
+    coordinators = frozenset(
+        u.strip() for u in env.get("SHADOW_COORDINATOR_IDS", "").split(",") if u.strip()
+    )
+    bad = sorted(u for u in coordinators if not _USER_ID.match(u))
+    if bad:
+        problems.append(f"SHADOW_COORDINATOR_IDS has entries that are not user ids: {bad}.")
+    departments = (
+        tuple(d.strip() for d in env.get("SHADOW_DEPARTMENTS", "").split(";") if d.strip())
+        or DEFAULT_DEPARTMENTS
+    )
+
+    settings = Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=secret,
+        triage_channel_id=triage,
+        slack_app_token=app_token,
+        slack_api_url=api_url,
+        database_url=db_url,
+        port=_int(env, "PORT", 3000, 1, 65535, problems),
+        log_format=log_format,
+        log_level=log_level,
+        sla_central_months=_int(env, "SLA_CENTRAL_MONTHS", 2, 1, 24, problems),
+        sla_wider_months=_int(env, "SLA_WIDER_MONTHS", 3, 1, 24, problems),
+        outbox_interval_seconds=_int(env, "OUTBOX_INTERVAL_SECONDS", 10, 1, 3600, problems),
+        web_concurrency=_int(env, "WEB_CONCURRENCY", 2, 1, 64, problems),
+        web_threads=_int(env, "WEB_THREADS", 8, 1, 256, problems),
+        departments=departments,
+        coordinator_user_ids=coordinators,
+        offer_expiry_days=_int(env, "SHADOW_OFFER_EXPIRY_DAYS", 7, 1, 90, problems),
+    )
+    if problems:
+        raise ConfigError(problems)
+    return settings

@@ -1,0 +1,69 @@
+"""Builds the Bolt app: Web API client, middleware and every listener."""
+
+from __future__ import annotations
+
+import structlog
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy.engine import Engine
+
+from bot.config import Settings
+from handlers import middleware
+from handlers.complaints import listeners as complaint_listeners
+from handlers.complaints import messages as complaint_messages
+from handlers.services import Services
+from handlers.transport import SlackTransport
+
+log = structlog.get_logger("msbot.app")
+
+
+def make_client(settings: Settings) -> WebClient:
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def renderers() -> dict:
+    return dict(complaint_messages.RENDERERS)
+
+
+def build_services(settings: Settings, engine: Engine, **overrides) -> Services:
+    client = make_client(settings)
+    return Services(
+        settings=settings,
+        engine=engine,
+        client=client,
+        transport=SlackTransport(client, renderers()),
+        **overrides,
+    )
+
+
+def build_app(services: Services) -> App:
+    app = App(
+        token=services.settings.slack_bot_token,
+        signing_secret=services.settings.slack_signing_secret,
+        client=services.client,
+        # No Web API call at start-up: the app must start even while Slack is unreachable.
+        token_verification_enabled=False,
+    )
+    app.use(middleware.bind_request_context)
+    app.use(middleware.drop_repeated_deliveries(services.engine))
+
+    @app.error
+    def on_error(error, body):
+        log.error("listener.failed", error=repr(error), exc_info=error)
+
+    complaint_listeners.register(app, services)
+    return app

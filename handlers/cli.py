@@ -1,0 +1,108 @@
+"""The `msbot` command: serve, migrate, and operations commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import structlog
+
+from bot import outbox
+from bot.config import ConfigError, Settings, load_settings
+from bot.db import make_engine
+from bot.logs import configure_logging
+from bot.migrate import pending_message, upgrade
+
+log = structlog.get_logger("msbot")
+
+
+def _settings(require_slack: bool = True) -> Settings:
+    try:
+        return load_settings(require_slack=require_slack)
+    except ConfigError as exc:
+        print("msbot cannot start; fix these settings (see .env.example):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_migrate(args) -> int:
+    settings = _settings(require_slack=False)
+    configure_logging(settings.log_format, settings.log_level)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    log.info("migrate.done", database=engine.url.render_as_string(hide_password=True))
+    return 0
+
+
+def _check_schema(engine) -> None:
+    try:
+        problem = pending_message(engine)
+    except Exception as exc:
+        problem = f"The database cannot be reached: {exc}"
+    if problem:
+        print(f"msbot cannot start: {problem}", file=sys.stderr)
+        raise SystemExit(3)
+
+
+def cmd_serve(args) -> int:
+    settings = _settings()
+    configure_logging(settings.log_format, settings.log_level)
+    _check_schema(make_engine(settings.database_url))
+    if settings.socket_mode:
+        return _serve_socket_mode(settings)
+    from handlers.gunicorn_app import serve_http
+
+    serve_http(settings)
+    return 0
+
+
+def _serve_socket_mode(settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.scheduler import start_scheduler
+    from handlers.app import build_app, build_services
+
+    services = build_services(settings, make_engine(settings.database_url))
+    start_scheduler(services.engine, services.transport, settings.outbox_interval_seconds)
+    log.info("serve.socket_mode")
+    SocketModeHandler(build_app(services), settings.slack_app_token).start()
+    return 0
+
+
+def cmd_outbox(args) -> int:
+    settings = _settings(require_slack=args.send)
+    configure_logging(settings.log_format, settings.log_level)
+    engine = make_engine(settings.database_url)
+    if args.revive:
+        print(f"requeued {outbox.revive_dead(engine)} dead message(s)")
+    if args.send:
+        from handlers.app import build_services
+
+        print(f"sent {outbox.drain(engine, build_services(settings, engine).transport)}")
+    for status, n in sorted(outbox.counts(engine).items()):
+        print(f"{status}: {n}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="msbot", description=__doc__)
+    subs = parser.add_subparsers(dest="command", required=True)
+    subs.add_parser("serve", help="run the bot (HTTP, or Socket Mode if SLACK_APP_TOKEN is set)")
+    subs.add_parser("migrate", help="create or upgrade the database schema")
+    ob = subs.add_parser("outbox", help="show queued messages; requeue or send them")
+    ob.add_argument("--revive", action="store_true", help="requeue messages that failed for good")
+    ob.add_argument("--send", action="store_true", help="send due messages now")
+    return parser
+
+
+COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "outbox": cmd_outbox}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return COMMANDS[args.command](args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

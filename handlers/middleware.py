@@ -1,0 +1,67 @@
+"""Global Bolt middleware: log context per request, and dropping repeated deliveries."""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+from slack_bolt import BoltRequest, BoltResponse
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import transaction
+from bot.errors import StoreUnavailable
+from models import ProcessedDelivery
+
+log = structlog.get_logger("msbot.requests")
+
+
+def delivery_key(body: dict) -> str | None:
+    """A key that is the same for every delivery of one Slack request, or None.
+
+    Events carry event_id (the same on Slack's retries); commands and block actions carry a
+    trigger_id unique to the user's one click or command. View submissions are made
+    idempotent by the core itself (it returns the case stored the first time).
+    """
+    if body.get("type") == "event_callback" and body.get("event_id"):
+        return f"event:{body['event_id']}"
+    if body.get("command") and body.get("trigger_id"):
+        return f"command:{body['trigger_id']}"
+    if body.get("type") == "block_actions" and body.get("trigger_id"):
+        return f"action:{body['trigger_id']}"
+    return None
+
+
+def bind_request_context(req: BoltRequest, resp: BoltResponse, next):
+    body = req.body or {}
+    structlog.contextvars.clear_contextvars()
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    if not user and isinstance(body.get("event"), dict):
+        user = body["event"].get("user")
+    structlog.contextvars.bind_contextvars(
+        request_id=uuid.uuid4().hex[:16],
+        user=user,
+        slack_kind=body.get("type") or ("command" if body.get("command") else None),
+        retry=req.headers.get("x-slack-retry-num", [None])[0],
+    )
+    return next()
+
+
+def drop_repeated_deliveries(engine: Engine):
+    def middleware(req: BoltRequest, resp: BoltResponse, next):
+        key = delivery_key(req.body or {})
+        if key is None:
+            return next()
+        try:
+            with transaction(engine) as s:
+                s.add(ProcessedDelivery(key=key))
+        except IntegrityError:
+            log.info("delivery.repeated", key=key)
+            return BoltResponse(status=200, body="")
+        except StoreUnavailable:
+            # Better to risk a duplicate than to drop a request because bookkeeping failed;
+            # the listener will meet the same outage and say so.
+            log.warning("delivery.dedupe_unavailable", key=key)
+        return next()
+
+    return middleware

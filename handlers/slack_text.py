@@ -1,0 +1,74 @@
+"""Making user text safe to show in Slack, and keeping within Block Kit's limits."""
+
+from __future__ import annotations
+
+import re
+
+from bot.text import shorten
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+# Block Kit limits (https://api.slack.com/reference/block-kit): checked here so no renderer
+# can post a block Slack would reject.
+SECTION_TEXT_MAX = 3000
+FIELD_TEXT_MAX = 2000
+HEADER_TEXT_MAX = 150
+OPTION_TEXT_MAX = 75
+MODAL_TITLE_MAX = 24
+MESSAGE_TEXT_MAX = 4000
+
+
+def escape(text: str | None) -> str:
+    """Escape the three characters Slack's mrkdwn gives meaning to.
+
+    With ``<`` and ``>`` escaped, ``<!channel>``, ``<!here>``, ``<@U123>`` and
+    ``<https://evil.example|gov.uk>`` show literally and notify or link nothing.
+    """
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def safe(text: str | None, limit: int) -> str:
+    """Shorten, then escape, keeping the result within ``limit`` characters."""
+    value = shorten(text or "", limit)
+    out = escape(value)
+    while len(out) > limit:  # escaping can lengthen the text; trim until it fits
+        value = shorten(value, len(value) - (len(out) - limit))
+        out = escape(value)
+    return out
+
+
+def mention(user_id: str | None) -> str:
+    """A mention for an id we validated ourselves; anything else is shown as plain text."""
+    if user_id and _USER_ID.match(user_id):
+        return f"<@{user_id}>"
+    return escape(user_id or "someone")
+
+
+def plain(text: str, limit: int) -> dict:
+    return {"type": "plain_text", "text": shorten(text, limit), "emoji": True}
+
+
+def mrkdwn(text: str) -> dict:
+    return {"type": "mrkdwn", "text": text}
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": mrkdwn(text[:SECTION_TEXT_MAX])}
+
+
+def fields_section(pairs: list[tuple[str, str]]) -> dict:
+    """Up to ten label/value fields; values must already be escaped."""
+    fields = [mrkdwn(f"*{label}*\n{value}"[:FIELD_TEXT_MAX]) for label, value in pairs[:10]]
+    return {"type": "section", "fields": fields}
+
+
+def header(text: str) -> dict:
+    return {"type": "header", "text": plain(text, HEADER_TEXT_MAX)}
+
+
+def context(text: str) -> dict:
+    return {"type": "context", "elements": [mrkdwn(text[:SECTION_TEXT_MAX])]}
+
+
+def options(pairs: tuple[tuple[str, str], ...]) -> list[dict]:
+    return [{"text": plain(lbl, OPTION_TEXT_MAX), "value": val} for val, lbl in pairs]

@@ -1,0 +1,43 @@
+"""Outbox and delivery-deduplication tables."""
+
+from datetime import datetime
+
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from models.base import JSONType, utcnow
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to deliver, stored in the same transaction as the change that caused it.
+
+    The row says *what* to tell *whom* (``kind`` + ``subject_id`` + recipient); the adapter
+    renders it at send time. A worker sends pending rows and retries failures with back-off.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=50)
+    subject_id: int | None = None
+    recipient_user_id: str | None = Field(default=None, max_length=30)
+    recipient_channel_id: str | None = Field(default=None, max_length=30)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    status: str = Field(default="pending", max_length=10, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    claimed_until: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    sent_channel_id: str | None = Field(default=None, max_length=30)
+    sent_ts: str | None = Field(default=None, max_length=30)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class ProcessedDelivery(SQLModel, table=True):
+    """Keys of Slack deliveries already handled, so a retried delivery does nothing twice."""
+
+    __tablename__ = "processed_delivery"
+
+    key: str = Field(primary_key=True, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
