@@ -52,7 +52,6 @@ def build_services(settings: Settings, engine: Engine, **overrides) -> Services:
 
 def build_app(services: Services) -> App:
     app = App(
-        token=services.settings.slack_bot_token,
         signing_secret=services.settings.slack_signing_secret,
         client=services.client,
         # No Web API call at start-up: the app must start even while Slack is unreachable.

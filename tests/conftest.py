@@ -1,0 +1,141 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL; Slack is a local stub."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.config import load_settings
+from handlers.app import build_app, build_services
+from handlers.server import SlackWsgiApp
+from tests import databases
+from tests.slack_client import FakeSlack
+from tests.slack_stub import SlackStub
+
+SIGNING_SECRET = "test-signing-secret"
+TRIAGE = "CTRIAGE1"
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request, tmp_path_factory):
+    """(name, url) of a migrated database, made once per backend per test session."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "msbot.db"
+        yield "sqlite", f"sqlite:///{path}"
+        return
+    reason = databases.pg_available()
+    if reason:
+        if databases.IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI but unreachable: {reason}")
+        pytest.skip(f"PostgreSQL unreachable (outside CI): {reason}")
+    name, url = databases.create_pg_database()
+    yield "postgresql", url
+    databases.drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def _engines():
+    cache: dict[str, object] = {}
+    yield cache
+    for engine in cache.values():
+        engine.dispose()
+
+
+@pytest.fixture
+def engine(backend, _engines):
+    name, url = backend
+    if url not in _engines:
+        _engines[url] = databases.migrated_engine(url)
+    eng = _engines[url]
+    databases.wipe(eng)
+    return eng
+
+
+@pytest.fixture
+def session(engine):
+    with Session(engine) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def slack_stub():
+    stub = SlackStub()
+    yield stub
+    stub.close()
+
+
+@pytest.fixture
+def stub(slack_stub):
+    slack_stub.reset()
+    return slack_stub
+
+
+def make_settings(database_url: str, api_url: str, **extra) -> object:
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "TRIAGE_CHANNEL_ID": TRIAGE,
+        "SLACK_API_URL": api_url,
+        "DATABASE_URL": database_url,
+        "LOG_FORMAT": "console",
+        **extra,
+    }
+    return load_settings(env)
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class RunningApp:
+    """The real WSGI app on a real socket, with handles tests need."""
+
+    def __init__(self, services, wsgi):
+        self.services = services
+        self.server = make_server(
+            "127.0.0.1", 0, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.slack = FakeSlack(self.url, SIGNING_SECRET)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def start_app(engine, stub, **extra_env) -> RunningApp:
+    settings = make_settings(engine.url.render_as_string(hide_password=False), stub.url, **extra_env)
+    services = build_services(settings, engine, today=lambda: TODAY)
+    return RunningApp(services, SlackWsgiApp(build_app(services), engine))
+
+
+@pytest.fixture
+def app(engine, stub):
+    running = start_app(engine, stub)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def slack(app) -> FakeSlack:
+    return app.slack
+
+
+def rows(session: Session, model) -> list:
+    """Current rows, read in a short transaction of their own (on SQLite an open transaction
+    would hold the write lock and stall the app under test)."""
+    with Session(session.get_bind()) as fresh:
+        return list(fresh.exec(select(model).order_by(*model.__table__.primary_key.columns)))

@@ -1,0 +1,46 @@
+"""Builders for the `state.values` Slack sends with a view submission."""
+
+from __future__ import annotations
+
+
+def text(value: str) -> dict:
+    return {"value": {"type": "plain_text_input", "value": value}}
+
+
+def choice(value: str | None) -> dict:
+    option = {"value": value, "text": {"type": "plain_text", "text": value}} if value else None
+    return {"value": {"type": "static_select", "selected_option": option}}
+
+
+def day(value: str | None) -> dict:
+    return {"value": {"type": "datepicker", "selected_date": value}}
+
+
+def checked(yes: bool) -> dict:
+    options = [{"value": "yes", "text": {"type": "plain_text", "text": "Keep me anonymous"}}]
+    return {"value": {"type": "checkboxes", "selected_options": options if yes else []}}
+
+
+def complaint(**overrides) -> dict:
+    values = {
+        "authority_name": text("Borsetshire County Council"),
+        "authority_kind": choice("wider"),
+        "procurement_title": text("Community mental health support"),
+        "procurement_reference": text("BCC-2026-114"),
+        "stage": choice("tender"),
+        "category": choice("timescales"),
+        "procurement_date": day("2026-10-01"),
+        "what_happened": text("The tender gave 9 days to respond over a bank holiday."),
+        "outcome_wanted": text("Extend the deadline to 30 days."),
+        "organisation_name": text("Ambridge Mind"),
+        "organisation_type": choice("vcse"),
+        "anonymous": checked(False),
+        "invoice_amount": text(""),
+        "invoice_date": day(None),
+    }
+    for key, value in overrides.items():
+        if value is None:
+            values.pop(key, None)
+        else:
+            values[key] = value
+    return values

@@ -1,0 +1,118 @@
+"""A local stand-in for the Slack Web API over real HTTP, recording every call.
+
+Like slack-bolt's own test suite, tests point the app's WebClient at this server (via
+SLACK_API_URL) and assert on the calls it received.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict
+    headers: dict
+
+
+@dataclass
+class Failure:
+    status: int = 200
+    error: str | None = None
+    headers: dict = field(default_factory=dict)
+
+
+class SlackStub:
+    def __init__(self):
+        self.calls: list[Call] = []
+        self._failures: dict[str, list[Failure]] = {}
+        self._cond = threading.Condition()
+        self._ts = itertools.count(1)
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode() if length else ""
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    args = json.loads(raw or "{}")
+                else:
+                    args = dict(parse_qsl(raw))
+                method = self.path.rsplit("/", 1)[-1]
+                status, body, headers = stub._respond(method, args, dict(self.headers))
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def reset(self):
+        with self._cond:
+            self.calls.clear()
+            self._failures.clear()
+
+    def fail(self, method: str, times: int = 1, *, status: int = 200, error: str | None = None,
+             headers: dict | None = None):
+        """Make the next ``times`` calls of ``method`` fail (HTTP status and/or Slack error)."""
+        with self._cond:
+            self._failures.setdefault(method, []).extend(
+                Failure(status, error, headers or {}) for _ in range(times)
+            )
+
+    def _respond(self, method: str, args: dict, headers: dict):
+        with self._cond:
+            self.calls.append(Call(method, args, headers))
+            failure = self._failures.get(method) and self._failures[method].pop(0)
+            self._cond.notify_all()
+        if failure:
+            body = {"ok": False, "error": failure.error or "internal_error"}
+            return failure.status, body, failure.headers
+        ts = f"1700000000.{next(self._ts):06d}"
+        if method == "auth.test":
+            body = {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "b"}
+        elif method == "conversations.open":
+            body = {"ok": True, "channel": {"id": "D" + args.get("users", "X")}}
+        elif method == "chat.postMessage":
+            body = {"ok": True, "channel": args.get("channel"), "ts": ts,
+                    "message": {"text": args.get("text")}}
+        elif method in ("views.open", "views.update", "views.push"):
+            body = {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
+        else:
+            body = {"ok": True}
+        return 200, body, {}
+
+    def of(self, method: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until ``count`` calls of ``method`` arrived (event-driven, not a sleep)."""
+        with self._cond:
+            ok = self._cond.wait_for(
+                lambda: len([c for c in self.calls if c.method == method]) >= count, timeout
+            )
+        calls = self.of(method)
+        assert ok, f"expected {count} {method} call(s), got {len(calls)}: {self.calls}"
+        return calls
