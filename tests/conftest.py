@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -13,6 +14,7 @@ from sqlmodel import Session, select
 from bot.config import load_settings
 from handlers.app import build_app, build_services
 from handlers.server import SlackWsgiApp
+from models import OutboxMessage
 from tests import databases
 from tests.slack_client import FakeSlack
 from tests.slack_stub import SlackStub
@@ -139,3 +141,18 @@ def rows(session: Session, model) -> list:
     would hold the write lock and stall the app under test)."""
     with Session(session.get_bind()) as fresh:
         return list(fresh.exec(select(model).order_by(*model.__table__.primary_key.columns)))
+
+
+def wait_settled(session: Session, count: int, timeout: float = 10.0) -> list:
+    """Outbox rows once ``count`` exist and none is mid-delivery in the app's worker thread.
+
+    Polls the database until the condition holds (or fails at the deadline): the delivery runs
+    in the app's own thread after the HTTP response, so there is no event to wait on here.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        found = rows(session, OutboxMessage)
+        if len(found) >= count and all(m.claimed_until is None for m in found):
+            return found
+        assert time.monotonic() < deadline, f"outbox not settled: {found}"
+        time.sleep(0.02)

@@ -1,0 +1,112 @@
+"""Bad requests, outages and delivery failures: clear answers, nothing half-written or lost."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from bot import outbox
+from bot.db import make_engine
+from models import Complaint, OutboxMessage, ProcessedDelivery
+from models.base import utcnow
+from tests import forms
+from tests.conftest import rows, start_app, wait_settled
+
+
+def test_wrong_signature_is_refused_and_stores_nothing(slack, session, stub):
+    body = urlencode({"payload": json.dumps({
+        "type": "view_submission", "user": {"id": "U1"}, "team": {"id": "T1"},
+        "view": {"id": "V1", "callback_id": "complaint_form",
+                 "state": {"values": forms.complaint()}}})})
+    reply = slack.post(body, signature="v0=" + "0" * 64)
+    assert reply.status == 401
+    assert rows(session, Complaint) == [] and rows(session, ProcessedDelivery) == []
+    assert stub.calls == []
+
+
+def test_stale_timestamp_is_refused(slack, session, stub):
+    body = slack.command_body("/complaint", "")
+    reply = slack.post(body, timestamp=int(time.time()) - 6 * 60)
+    assert reply.status == 401
+    assert rows(session, ProcessedDelivery) == [] and stub.of("views.open") == []
+
+
+def test_malformed_bodies_get_4xx(slack):
+    for body in ("payload=%7Bnot-json", "payload=", "\xff\xfe", ""):
+        assert 400 <= slack.post(body).status < 500, body
+    assert 400 <= slack.post("{}", content_type="application/json").status < 500
+    assert _announce_huge_body(slack.base_url) == 413
+    assert slack.get("/slack/events").status == 405
+    assert slack.get("/nope").status == 404
+
+
+def _announce_huge_body(base_url: str) -> int:
+    """Send only the headers of a 2 MB request: the server must refuse before reading it."""
+    host, port = base_url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.putrequest("POST", "/slack/events")
+    conn.putheader("Content-Type", "application/x-www-form-urlencoded")
+    conn.putheader("Content-Length", "2000000")
+    conn.endheaders()
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+def test_healthz_reports_database(slack):
+    reply = slack.get("/healthz")
+    assert reply.status == 200 and json.loads(reply.body) == {"database": "ok"}
+
+
+def _unreachable_engine(backend_name: str, tmp_path):
+    if backend_name == "sqlite":
+        # A file in a directory that does not exist cannot be opened.
+        return make_engine(f"sqlite:///{tmp_path}/missing-dir/msbot.db")
+    return make_engine("postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
+
+
+def test_database_down_at_submit_says_nothing_was_saved(backend, engine, stub, tmp_path):
+    broken = start_app(_unreachable_engine(backend[0], tmp_path), stub)
+    try:
+        reply = broken.slack.view_submission("complaint_form", forms.complaint())
+        assert reply.status == 200
+        body = reply.json()
+        assert body["response_action"] == "errors"
+        assert "Nothing was saved" in body["errors"]["authority_name"]
+        assert broken.slack.get("/healthz").status == 503
+        status = broken.slack.command("/complaint", "status").json()
+        assert "unavailable" in status["text"]
+    finally:
+        broken.close()
+    assert stub.of("chat.postMessage") == []
+
+
+def test_failed_post_is_retried_later_not_lost(slack, stub, session, engine, app):
+    # Slack answers 500 to the DM and to the Web API client's own two quick retries.
+    stub.fail("chat.postMessage", times=3, status=500)
+    slack.view_submission("complaint_form", forms.complaint(), view_id="VRETRY")
+    stub.wait_for("chat.postMessage", 4)  # three failed DM attempts, then the triage card
+    dm, card = wait_settled(session, 2)
+    assert (dm.status, card.status) == ("pending", "sent")
+    assert dm.recipient_user_id == "U100" and dm.attempts == 1
+    assert "internal_error" in dm.last_error
+    assert dm.next_attempt_at > utcnow()  # backed off, not hammering Slack
+    # The worker's next run after the back-off delivers it.
+    assert outbox.drain(engine, app.services.transport) == 0
+    assert outbox.drain(engine, app.services.transport, now=utcnow() + timedelta(hours=2)) == 1
+    assert [m.status for m in rows(session, OutboxMessage)] == ["sent", "sent"]
+    assert [c.args["channel"] for c in stub.of("chat.postMessage")][-1] == "DU100"
+
+
+def test_permanent_failure_is_kept_as_dead_and_can_be_revived(slack, stub, session, engine, app):
+    stub.fail("chat.postMessage", times=1, error="channel_not_found")
+    slack.view_submission("complaint_form", forms.complaint(), view_id="VDEAD")
+    stub.wait_for("chat.postMessage", 2)
+    dm, card = wait_settled(session, 2)
+    assert (dm.status, dm.last_error, card.status) == ("dead", "channel_not_found", "sent")
+    assert outbox.revive_dead(engine) == 1
+    assert outbox.drain(engine, app.services.transport) == 1
+    assert {m.status for m in rows(session, OutboxMessage)} == {"sent"}
