@@ -37,7 +37,7 @@ scored against hosts that share one of its interests and could work with it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain
@@ -165,7 +165,7 @@ def score(applicant: ApplicantProfile, host: HostProfile) -> int | None:
 def build_preferences(
     applicants: Iterable[ApplicantProfile],
     hosts: Iterable[HostProfile],
-    banned: Collection[tuple[int, int]] = frozenset(),
+    banned: Iterable[tuple[int, int]] = (),
     max_choices: int | None = 20,
 ) -> Instance:
     """Ranked preference lists for matching, from profiles.
@@ -173,9 +173,11 @@ def build_preferences(
     ``banned`` holds ``(applicant_id, host_id)`` pairs that must never be matched; they are
     removed from both sides before ranking (so a banned host does not use up one of the
     applicant's ``max_choices``) and counted in ``Instance.banned_counts`` when the pair was
-    otherwise possible. Each applicant ranks its best ``max_choices`` possible hosts (``None`` =
-    no limit) by score, then earlier ``created_at``, then lower host id. Each host ranks the
-    applicants that listed it by score, then earlier ``queued_at``, then lower applicant id.
+    otherwise possible (whether or not it would have made the applicant's top choices).
+
+    Each applicant ranks its best ``max_choices`` possible hosts (``None`` = no limit) by score,
+    then earlier ``created_at``, then lower host id. Each host ranks the applicants that listed
+    it by score, then earlier ``queued_at``, then lower applicant id.
     Every applicant and host appears in the instance, with an empty list if nothing fits.
 
     Raises ``ValueError`` for duplicate ids or a negative ``max_choices``.
