@@ -1,8 +1,8 @@
 """Human-readable case references, sequential per year: MS-2026-0007.
 
 The counter row is incremented with a single INSERT ... ON CONFLICT DO UPDATE ... RETURNING, so
-concurrent submissions on PostgreSQL serialise on that row and never share a number; the
-increment is part of the caller's transaction, so a rolled-back submission uses no number.
+concurrent submissions on PostgreSQL serialise on that row and never share a number. The
+increment commits with whatever transaction the caller runs it in.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """Background jobs (APScheduler): outbox retries and housekeeping.
 
-Jobs are safe to run in every worker and replica at once: outbox rows are claimed atomically,
-and pruning is idempotent.
+Jobs are safe to run in every worker and replica at once: each is idempotent.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 
-from bot import outbox
 from bot.db import transaction
 from models import ProcessedDelivery
 from models.base import utcnow
@@ -31,18 +29,11 @@ def prune_deliveries(engine: Engine) -> int:
         ).rowcount
 
 
-def start_scheduler(engine: Engine, transport: outbox.Transport, interval_seconds: int):
+def start_scheduler(engine: Engine):
+    """Housekeeping jobs. (Outbox retries are the OutboxWorker's, which sleeps between runs.)"""
     scheduler = BackgroundScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
-
-    def drain_outbox():
-        try:
-            outbox.drain(engine, transport)
-        except Exception:
-            log.exception("scheduler.drain_failed")
-
-    scheduler.add_job(drain_outbox, "interval", seconds=interval_seconds, id="outbox")
     scheduler.add_job(prune_deliveries, "interval", hours=1, args=[engine], id="prune")
     scheduler.start()
     return scheduler

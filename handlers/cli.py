@@ -63,8 +63,8 @@ def _serve_socket_mode(settings: Settings) -> int:
     from bot.scheduler import start_scheduler
     from handlers.app import build_app, build_services
 
-    services = build_services(settings, make_engine(settings.database_url))
-    start_scheduler(services.engine, services.transport, settings.outbox_interval_seconds)
+    services = build_services(settings, make_engine(settings.database_url)).start()
+    start_scheduler(services.engine)
     log.info("serve.socket_mode")
     SocketModeHandler(build_app(services), settings.slack_app_token).start()
     return 0

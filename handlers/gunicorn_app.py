@@ -13,9 +13,9 @@ def create_wsgi_app(settings: Settings, *, with_scheduler: bool = True):
     from handlers.app import build_app, build_services
     from handlers.server import SlackWsgiApp
 
-    services = build_services(settings, make_engine(settings.database_url))
+    services = build_services(settings, make_engine(settings.database_url)).start()
     if with_scheduler:
-        start_scheduler(services.engine, services.transport, settings.outbox_interval_seconds)
+        start_scheduler(services.engine)
     return SlackWsgiApp(build_app(services), services.engine)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -10,9 +11,9 @@ import structlog
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
-from bot import outbox
 from bot.clock import today_uk
 from bot.config import Settings
+from bot.outbox import OutboxWorker
 from handlers.transport import SlackTransport
 
 log = structlog.get_logger("msbot.handlers")
@@ -24,14 +25,34 @@ class Services:
     engine: Engine
     client: WebClient
     transport: SlackTransport
+    outbox: OutboxWorker
     today: Callable[[], date] = field(default=today_uk)
+    # Work that follows an ack (opening a modal, posting) runs here, so the HTTP response
+    # never waits for it. Listeners run with process_before_response=True and hand off.
+    background: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="after-ack")
+    )
 
-    def send_now(self, ids) -> None:
-        """Deliver just-queued messages straight away (after ack); anything that fails stays
-        in the outbox for the worker to retry."""
-        if not ids:
-            return
-        try:
-            outbox.drain(self.engine, self.transport, ids=ids)
-        except Exception:
-            log.exception("outbox.send_now_failed", ids=list(ids))
+    def after_ack(self, fn: Callable, *args, **kwargs) -> None:
+        context = structlog.contextvars.get_contextvars()
+
+        def run():
+            structlog.contextvars.bind_contextvars(**context)
+            try:
+                fn(*args, **kwargs)
+            except Exception:
+                log.exception("after_ack.failed", task=getattr(fn, "__name__", repr(fn)))
+
+        self.background.submit(run)
+
+    def send_queued(self) -> None:
+        """Messages were just queued in the outbox: wake the worker to send them now."""
+        self.outbox.kick()
+
+    def start(self) -> Services:
+        self.outbox.start()
+        return self
+
+    def stop(self) -> None:
+        self.outbox.stop()
+        self.background.shutdown(wait=True, cancel_futures=False)

@@ -34,6 +34,9 @@ class SlackTransport:
     def __init__(self, client: WebClient, renderers: dict[str, Renderer]):
         self.client = client
         self.renderers = renderers
+        # user id -> DM channel id; conversations.open always returns the same channel for a
+        # user, so asking once per process saves a Web API call on every later DM.
+        self._dm_channels: dict[str, str] = {}
 
     def render(self, session: Session, msg: OutboxMessage) -> tuple[str, list[dict]]:
         renderer = self.renderers.get(msg.kind)
@@ -41,13 +44,18 @@ class SlackTransport:
             raise PermanentDeliveryError(f"no renderer for {msg.kind}")
         return renderer(session, msg)
 
+    def _dm_channel(self, user_id: str) -> str:
+        if user_id not in self._dm_channels:
+            opened = self.client.conversations_open(users=user_id)
+            self._dm_channels[user_id] = opened["channel"]["id"]
+        return self._dm_channels[user_id]
+
     def deliver(self, msg: OutboxMessage, rendered: tuple[str, list[dict]]) -> Sent:
         text, blocks = rendered
         try:
             channel = msg.recipient_channel_id
             if channel is None:
-                opened = self.client.conversations_open(users=msg.recipient_user_id)
-                channel = opened["channel"]["id"]
+                channel = self._dm_channel(msg.recipient_user_id)
             # unfurl_links off: a message must never expand a link a user typed.
             resp = self.client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False

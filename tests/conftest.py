@@ -51,7 +51,7 @@ def _engines():
 
 @pytest.fixture
 def engine(backend, _engines):
-    name, url = backend
+    _, url = backend
     if url not in _engines:
         _engines[url] = databases.migrated_engine(url)
     eng = _engines[url]
@@ -116,11 +116,13 @@ class RunningApp:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+        self.services.stop()
 
 
 def start_app(engine, stub, **extra_env) -> RunningApp:
-    settings = make_settings(engine.url.render_as_string(hide_password=False), stub.url, **extra_env)
-    services = build_services(settings, engine, today=lambda: TODAY)
+    url = engine.url.render_as_string(hide_password=False)
+    settings = make_settings(url, stub.url, **extra_env)
+    services = build_services(settings, engine, today=lambda: TODAY).start()
     return RunningApp(services, SlackWsgiApp(build_app(services), engine))
 
 

@@ -37,9 +37,16 @@ class FakeSlack:
         self.verifier = SignatureVerifier(signing_secret)
         self.team_id = team_id
 
-    def post(self, body: str, *, path="/slack/events", timestamp: int | None = None,
-             signature: str | None = None, content_type="application/x-www-form-urlencoded",
-             headers: dict | None = None) -> Reply:
+    def post(
+        self,
+        body: str,
+        *,
+        path="/slack/events",
+        timestamp: int | None = None,
+        signature: str | None = None,
+        content_type="application/x-www-form-urlencoded",
+        headers: dict | None = None,
+    ) -> Reply:
         ts = str(int(time.time()) if timestamp is None else timestamp)
         sig = signature or self.verifier.generate_signature(timestamp=ts, body=body)
         request = urllib.request.Request(
@@ -66,21 +73,39 @@ class FakeSlack:
         except urllib.error.HTTPError as err:
             return Reply(err.code, err.read().decode())
 
-    def command_body(self, command: str, text: str = "", *, user: str = "U100",
-                     trigger_id: str | None = None) -> str:
-        return urlencode({
-            "token": "legacy", "team_id": self.team_id, "team_domain": "t",
-            "channel_id": "C999", "channel_name": "general", "user_id": user, "user_name": user,
-            "command": command, "text": text, "api_app_id": "A1", "is_enterprise_install": "false",
-            "response_url": "http://127.0.0.1:9/commands/1",
-            "trigger_id": trigger_id or f"trig-{uuid.uuid4().hex}",
-        })
+    def command_body(
+        self, command: str, text: str = "", *, user: str = "U100", trigger_id: str | None = None
+    ) -> str:
+        return urlencode(
+            {
+                "token": "legacy",
+                "team_id": self.team_id,
+                "team_domain": "t",
+                "channel_id": "C999",
+                "channel_name": "general",
+                "user_id": user,
+                "user_name": user,
+                "command": command,
+                "text": text,
+                "api_app_id": "A1",
+                "is_enterprise_install": "false",
+                "response_url": "http://127.0.0.1:9/commands/1",
+                "trigger_id": trigger_id or f"trig-{uuid.uuid4().hex}",
+            }
+        )
 
     def command(self, command: str, text: str = "", **kw) -> Reply:
         return self.post(self.command_body(command, text, **kw))
 
-    def view_submission(self, callback_id: str, values: dict, *, user: str = "U100",
-                        view_id: str | None = None, private_metadata: str = "") -> Reply:
+    def view_submission(
+        self,
+        callback_id: str,
+        values: dict,
+        *,
+        user: str = "U100",
+        view_id: str | None = None,
+        private_metadata: str = "",
+    ) -> Reply:
         payload = {
             "type": "view_submission",
             "team": {"id": self.team_id, "domain": "t"},
@@ -101,8 +126,15 @@ class FakeSlack:
         }
         return self.post(urlencode({"payload": json.dumps(payload)}))
 
-    def block_action(self, action_id: str, value: str, *, user: str = "U100",
-                     block_id: str = "b", trigger_id: str | None = None) -> Reply:
+    def block_action(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = "U100",
+        block_id: str = "b",
+        trigger_id: str | None = None,
+    ) -> Reply:
         payload = {
             "type": "block_actions",
             "team": {"id": self.team_id, "domain": "t"},
@@ -114,8 +146,15 @@ class FakeSlack:
             "channel": {"id": "D1"},
             "message": {"ts": "1.1", "text": "x"},
             "response_url": "http://127.0.0.1:9/actions/1",
-            "actions": [{"action_id": action_id, "block_id": block_id, "value": value,
-                         "type": "button", "action_ts": "1.2"}],
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "value": value,
+                    "type": "button",
+                    "action_ts": "1.2",
+                }
+            ],
             "is_enterprise_install": False,
         }
         return self.post(urlencode({"payload": json.dumps(payload)}))

@@ -73,8 +73,15 @@ class SlackStub:
             self.calls.clear()
             self._failures.clear()
 
-    def fail(self, method: str, times: int = 1, *, status: int = 200, error: str | None = None,
-             headers: dict | None = None):
+    def fail(
+        self,
+        method: str,
+        times: int = 1,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        headers: dict | None = None,
+    ):
         """Make the next ``times`` calls of ``method`` fail (HTTP status and/or Slack error)."""
         with self._cond:
             self._failures.setdefault(method, []).extend(
@@ -95,8 +102,12 @@ class SlackStub:
         elif method == "conversations.open":
             body = {"ok": True, "channel": {"id": "D" + args.get("users", "X")}}
         elif method == "chat.postMessage":
-            body = {"ok": True, "channel": args.get("channel"), "ts": ts,
-                    "message": {"text": args.get("text")}}
+            body = {
+                "ok": True,
+                "channel": args.get("channel"),
+                "ts": ts,
+                "message": {"text": args.get("text")},
+            }
         elif method in ("views.open", "views.update", "views.push"):
             body = {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
         else:

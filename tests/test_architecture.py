@@ -23,9 +23,11 @@ def imported_modules(path: Path) -> set[str]:
 
 def test_core_never_imports_slack():
     offenders = {
-        str(path.relative_to(ROOT)): sorted(m for m in imported_modules(path)
-                                            if m.split(".")[0] in FORBIDDEN)
-        for path in (ROOT / "bot").rglob("*.py") if path not in EXEMPT
+        str(path.relative_to(ROOT)): sorted(
+            m for m in imported_modules(path) if m.split(".")[0] in FORBIDDEN
+        )
+        for path in (ROOT / "bot").rglob("*.py")
+        if path not in EXEMPT
     }
     assert {k: v for k, v in offenders.items() if v} == {}
     assert len(offenders) >= 10  # the walk really found the core's modules

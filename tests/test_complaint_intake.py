@@ -51,8 +51,14 @@ def test_submission_stores_case_confirms_dms_and_posts_card(slack, stub, session
     assert "MS-2026-0001" in dm["text"]
     [card] = posted(stub, TRIAGE)
     card_json = json.dumps(card)
-    for expected in ("MS-2026-0001", "Timescales too short", "Borsetshire County Council",
-                     "22 Feb 2027", "<@U100>", "Ambridge Mind"):
+    for expected in (
+        "MS-2026-0001",
+        "Timescales too short",
+        "Borsetshire County Council",
+        "22 Feb 2027",
+        "<@U100>",
+        "Ambridge Mind",
+    ):
         assert expected in card_json
 
 
@@ -73,15 +79,20 @@ def test_central_government_due_in_two_months(slack, session):
 
 def test_user_text_cannot_ping_or_spoof_links(slack, stub):
     hostile = "<!channel> <!here> <@U123> <https://evil.example|gov.uk> & more"
-    submit(slack, what_happened=forms.text(hostile), authority_name=forms.text("<!everyone>"),
-           procurement_title=forms.text("<https://evil.example|gov.uk>"))
+    submit(
+        slack,
+        what_happened=forms.text(hostile),
+        authority_name=forms.text("<!everyone>"),
+        procurement_title=forms.text("<https://evil.example|gov.uk>"),
+    )
     stub.wait_for("chat.postMessage", 2)
     everything = json.dumps([c.args for c in stub.calls])
     for raw in ("<!channel>", "<!here>", "<@U123>", "<https://evil", "<!everyone>"):
         assert raw not in everything
     assert "&lt;!channel&gt;" in everything and "&lt;https://evil.example|gov.uk&gt;" in everything
-    assert all(c.args.get("unfurl_links") in (False, "false", "0", 0)
-               for c in stub.of("chat.postMessage"))
+    assert all(
+        c.args.get("unfurl_links") in (False, "false", "0", 0) for c in stub.of("chat.postMessage")
+    )
 
 
 def test_late_payment_needs_amount_and_date(slack, session):
@@ -91,8 +102,12 @@ def test_late_payment_needs_amount_and_date(slack, session):
     assert set(body["errors"]) == {"invoice_amount", "invoice_date"}
     assert rows(session, Complaint) == []
 
-    reply = submit(slack, category=forms.choice("late_payment"),
-                   invoice_amount=forms.text("£12,500.50"), invoice_date=forms.day("2026-08-01"))
+    reply = submit(
+        slack,
+        category=forms.choice("late_payment"),
+        invoice_amount=forms.text("£12,500.50"),
+        invoice_date=forms.day("2026-08-01"),
+    )
     assert reply.json()["response_action"] == "update"
     [case] = rows(session, Complaint)
     assert case.invoice_amount_pence == 1_250_050
@@ -154,13 +169,17 @@ def test_references_are_sequential(slack, session):
     for _ in range(3):
         submit(slack)
     assert [c.reference for c in rows(session, Complaint)] == [
-        "MS-2026-0001", "MS-2026-0002", "MS-2026-0003"]
+        "MS-2026-0001",
+        "MS-2026-0002",
+        "MS-2026-0003",
+    ]
 
 
 def test_status_lists_only_own_cases(slack):
     submit(slack)
-    slack.view_submission("complaint_form", forms.complaint(
-        authority_name=forms.text("Other Council")), user="U200")
+    slack.view_submission(
+        "complaint_form", forms.complaint(authority_name=forms.text("Other Council")), user="U200"
+    )
     mine = slack.command("/complaint", "status").json()["text"]
     assert "MS-2026-0001" in mine and "MS-2026-0002" not in mine
     assert "Other Council" not in mine

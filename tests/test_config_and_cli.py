@@ -31,19 +31,41 @@ def test_postgres_urls_use_psycopg3():
 
 def test_every_problem_is_named_at_once():
     with pytest.raises(ConfigError) as err:
-        load_settings({"PORT": "http", "LOG_FORMAT": "xml", "SLACK_APP_TOKEN": "xoxb-wrong",
-                       "SLA_CENTRAL_MONTHS": "0", "DATABASE_URL": "mysql://x"})
+        load_settings(
+            {
+                "PORT": "http",
+                "LOG_FORMAT": "xml",
+                "SLACK_APP_TOKEN": "xoxb-wrong",
+                "SLA_CENTRAL_MONTHS": "0",
+                "DATABASE_URL": "mysql://x",
+            }
+        )
     text = "\n".join(err.value.problems)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "TRIAGE_CHANNEL_ID", "PORT",
-                 "LOG_FORMAT", "SLACK_APP_TOKEN", "SLA_CENTRAL_MONTHS", "DATABASE_URL"):
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "TRIAGE_CHANNEL_ID",
+        "PORT",
+        "LOG_FORMAT",
+        "SLACK_APP_TOKEN",
+        "SLA_CENTRAL_MONTHS",
+        "DATABASE_URL",
+    ):
         assert name in text
 
 
 def _msbot(args, env, cwd):
-    clean_env = {k: v for k, v in os.environ.items()
-                 if not k.startswith(("SLACK_", "DATABASE_", "TRIAGE_"))}
-    return subprocess.run([sys.executable, "-m", "bot", *args], env={**clean_env, **env},
-                          cwd=cwd, capture_output=True, text=True, timeout=60)
+    clean_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "TRIAGE_"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**clean_env, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_serve_without_settings_exits_naming_each(tmp_path):

@@ -29,8 +29,10 @@ def test_working_days_skip_bank_holidays():
     assert add_working_days(date(2026, 12, 24), 1) == date(2026, 12, 29)
 
 
-@given(st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
-       st.integers(min_value=1, max_value=24))
+@given(
+    st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
+    st.integers(min_value=1, max_value=24),
+)
 def test_due_date_is_a_working_day_within_a_week_of_the_target(start, months):
     due = due_date(start, months)
     assert is_working_day(due)
@@ -38,8 +40,10 @@ def test_due_date_is_a_working_day_within_a_week_of_the_target(start, months):
     assert (due - start) <= timedelta(days=months * 31 + 7)
 
 
-@pytest.mark.parametrize(("raw", "pence"), [
-    ("1250", 125000), ("£1,250.5", 125050), (" 0.01 ", 1), ("£ 12 500.00", 1250000)])
+@pytest.mark.parametrize(
+    ("raw", "pence"),
+    [("1250", 125000), ("£1,250.5", 125050), (" 0.01 ", 1), ("£ 12 500.00", 1250000)],
+)
 def test_amounts(raw, pence):
     assert parse_amount_pence(raw) == pence
 
@@ -75,6 +79,14 @@ def test_validate_reports_every_missing_field():
     with pytest.raises(ValidationFailed) as err:
         validate(ComplaintForm(), date(2026, 11, 20))
     assert set(err.value.errors) == {
-        "authority_name", "authority_kind", "procurement_title", "stage", "category",
-        "procurement_date", "what_happened", "outcome_wanted", "organisation_name",
-        "organisation_type"}
+        "authority_name",
+        "authority_kind",
+        "procurement_title",
+        "stage",
+        "category",
+        "procurement_date",
+        "what_happened",
+        "outcome_wanted",
+        "organisation_name",
+        "organisation_type",
+    }

@@ -17,10 +17,22 @@ from tests.conftest import rows, start_app, wait_settled
 
 
 def test_wrong_signature_is_refused_and_stores_nothing(slack, session, stub):
-    body = urlencode({"payload": json.dumps({
-        "type": "view_submission", "user": {"id": "U1"}, "team": {"id": "T1"},
-        "view": {"id": "V1", "callback_id": "complaint_form",
-                 "state": {"values": forms.complaint()}}})})
+    body = urlencode(
+        {
+            "payload": json.dumps(
+                {
+                    "type": "view_submission",
+                    "user": {"id": "U1"},
+                    "team": {"id": "T1"},
+                    "view": {
+                        "id": "V1",
+                        "callback_id": "complaint_form",
+                        "state": {"values": forms.complaint()},
+                    },
+                }
+            )
+        }
+    )
     reply = slack.post(body, signature="v0=" + "0" * 64)
     assert reply.status == 401
     assert rows(session, Complaint) == [] and rows(session, ProcessedDelivery) == []

@@ -26,18 +26,29 @@ def test_migrations_match_models(engine):
 
 def _form(n: int) -> intake.ComplaintForm:
     return intake.ComplaintForm(
-        authority_name=f"Authority {n}", authority_kind="central", procurement_title="T",
-        stage="tender", category="other", procurement_date=date(2026, 10, 1),
-        what_happened="Something", outcome_wanted="Change", organisation_name="Org",
+        authority_name=f"Authority {n}",
+        authority_kind="central",
+        procurement_title="T",
+        stage="tender",
+        category="other",
+        procurement_date=date(2026, 10, 1),
+        what_happened="Something",
+        outcome_wanted="Change",
+        organisation_name="Org",
         organisation_type="sme",
     )
 
 
 def test_concurrent_submissions_get_unique_sequential_references(engine, session):
     def one(n: int) -> str:
-        return intake.submit(engine, _form(n), reporter_user_id=f"U{n}",
-                             submission_key=f"VC{n}", today=TODAY, policy=POLICY
-                             ).complaint.reference
+        return intake.submit(
+            engine,
+            _form(n),
+            reporter_user_id=f"U{n}",
+            submission_key=f"VC{n}",
+            today=TODAY,
+            policy=POLICY,
+        ).complaint.reference
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         refs = list(pool.map(one, range(40)))
@@ -46,21 +57,37 @@ def test_concurrent_submissions_get_unique_sequential_references(engine, session
 
 
 def test_references_restart_each_year(engine):
-    first = intake.submit(engine, _form(1), reporter_user_id="U1", submission_key="VY1",
-                          today=date(2026, 12, 31), policy=POLICY)
-    second = intake.submit(engine, _form(2), reporter_user_id="U1", submission_key="VY2",
-                           today=date(2027, 1, 1), policy=POLICY)
+    first = intake.submit(
+        engine,
+        _form(1),
+        reporter_user_id="U1",
+        submission_key="VY1",
+        today=date(2026, 12, 31),
+        policy=POLICY,
+    )
+    second = intake.submit(
+        engine,
+        _form(2),
+        reporter_user_id="U1",
+        submission_key="VY2",
+        today=date(2027, 1, 1),
+        policy=POLICY,
+    )
     assert (first.complaint.reference, second.complaint.reference) == (
-        "MS-2026-0001", "MS-2027-0001")
+        "MS-2026-0001",
+        "MS-2027-0001",
+    )
 
 
 def test_validation_failure_uses_no_number(engine):
     bad = intake.ComplaintForm()
     try:
-        intake.submit(engine, bad, reporter_user_id="U1", submission_key="VB", today=TODAY,
-                      policy=POLICY)
+        intake.submit(
+            engine, bad, reporter_user_id="U1", submission_key="VB", today=TODAY, policy=POLICY
+        )
     except intake.ValidationFailed as exc:
         assert len(exc.errors) >= 8
-    ok = intake.submit(engine, _form(1), reporter_user_id="U1", submission_key="VG",
-                       today=TODAY, policy=POLICY)
+    ok = intake.submit(
+        engine, _form(1), reporter_user_id="U1", submission_key="VG", today=TODAY, policy=POLICY
+    )
     assert ok.complaint.reference == "MS-2026-0001"

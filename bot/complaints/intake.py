@@ -171,29 +171,32 @@ def submit(
     A repeated delivery (same ``submission_key``) returns the case stored the first time.
     """
     values = validate(form, today)
-    if submission_key:
-        existing = _by_submission_key(engine, submission_key)
-        if existing:
-            return Submission(existing, created=False)
     months = (
         policy.sla_central_months
         if values["authority_kind"] == "central"
-        else (policy.sla_wider_months)
+        else policy.sla_wider_months
     )
+    case = Complaint(
+        status="received",
+        submission_key=submission_key,
+        reporter_user_id=reporter_user_id,
+        received_on=today,
+        due_date=due_date(today, months),
+        year=today.year,
+        **values,
+    )
+    # The number comes from its own short transaction so the per-year counter row is locked
+    # for one statement, not for the whole insert: under load, holding it longer serialises
+    # every submission behind the slowest. Cost: if storing then fails (database outage), that
+    # number is skipped. Validation has already passed, so bad input never uses a number, and a
+    # repeated delivery is recognised here before it can use one.
+    with transaction(engine) as s:
+        if submission_key and (existing := _by_submission_key(s, submission_key)):
+            return Submission(existing, created=False)
+        case.seq = next_sequence(s, REFERENCE_PREFIX, today.year)
+    case.reference = format_reference(REFERENCE_PREFIX, today.year, case.seq)
     try:
         with transaction(engine) as s:
-            seq = next_sequence(s, REFERENCE_PREFIX, today.year)
-            case = Complaint(
-                reference=format_reference(REFERENCE_PREFIX, today.year, seq),
-                year=today.year,
-                seq=seq,
-                status="received",
-                submission_key=submission_key,
-                reporter_user_id=reporter_user_id,
-                received_on=today,
-                due_date=due_date(today, months),
-                **values,
-            )
             s.add(case)
             s.flush()
             s.add(
@@ -212,7 +215,8 @@ def submit(
             ids = (dm.id, card.id)
     except IntegrityError:
         # Two deliveries of one submission raced; the other one stored it.
-        existing = submission_key and _by_submission_key(engine, submission_key)
+        with transaction(engine) as s:
+            existing = submission_key and _by_submission_key(s, submission_key)
         if existing:
             return Submission(existing, created=False)
         raise
@@ -220,9 +224,8 @@ def submit(
     return Submission(case, created=True, notification_ids=ids)
 
 
-def _by_submission_key(engine: Engine, key: str) -> Complaint | None:
-    with transaction(engine) as s:
-        return s.exec(select(Complaint).where(Complaint.submission_key == key)).first()
+def _by_submission_key(session: Session, key: str) -> Complaint | None:
+    return session.exec(select(Complaint).where(Complaint.submission_key == key)).first()
 
 
 def cases_for_reporter(session: Session, user_id: str) -> list[Complaint]:

@@ -32,7 +32,9 @@ UNAVAILABLE = (
 def _new(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     # trigger_id expires after 3 seconds: acknowledge, then open the modal before anything else.
     ack()
-    services.client.views_open(trigger_id=body["trigger_id"], view=form.complaint_modal())
+    services.after_ack(
+        services.client.views_open, trigger_id=body.get("trigger_id"), view=form.complaint_modal()
+    )
 
 
 @router.sub("status", "status [reference]", "list your complaints, or show one in detail")
@@ -94,4 +96,4 @@ def register(app: App, services: Services) -> None:
         # Shown only now, after the commit: a reference the user sees always exists.
         ack(response_action="update", view=form.confirmation_view(case.reference, case.due_date))
         if result.created:
-            services.send_now(result.notification_ids)
+            services.send_queued()
