@@ -4,6 +4,15 @@ from sqlmodel import SQLModel
 
 from models.complaint import Complaint, ComplaintEvent, ReferenceCounter
 from models.messaging import OutboxMessage, ProcessedDelivery
+from models.shadowing import (
+    ShadowApplicant,
+    ShadowConflict,
+    ShadowEvent,
+    ShadowFeedback,
+    ShadowHost,
+    ShadowPlacement,
+    ShadowRound,
+)
 
 metadata = SQLModel.metadata
 
@@ -13,5 +22,12 @@ __all__ = [
     "OutboxMessage",
     "ProcessedDelivery",
     "ReferenceCounter",
+    "ShadowApplicant",
+    "ShadowConflict",
+    "ShadowEvent",
+    "ShadowFeedback",
+    "ShadowHost",
+    "ShadowPlacement",
+    "ShadowRound",
     "metadata",
 ]
