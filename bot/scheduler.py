@@ -13,12 +13,15 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 
 from bot.db import transaction
+from bot.shadowing.placements import expire_offers
 from models import ProcessedDelivery
 from models.base import utcnow
 
 log = structlog.get_logger("msbot.scheduler")
 
 DELIVERY_KEYS_KEPT = timedelta(days=2)  # Slack retries for minutes, not days
+# Offers last days, so lapsing them within a few minutes of their time is prompt enough.
+SHADOW_EXPIRY_MINUTES = 5
 
 
 def prune_deliveries(engine: Engine) -> int:
@@ -29,11 +32,23 @@ def prune_deliveries(engine: Engine) -> int:
         ).rowcount
 
 
+def expire_shadow_offers(engine: Engine) -> int:
+    """Lapse work-shadowing offers whose time is up (safe in every replica at once)."""
+    return expire_offers(engine, now=utcnow())
+
+
 def start_scheduler(engine: Engine):
     """Housekeeping jobs. (Outbox retries are the OutboxWorker's, which sleeps between runs.)"""
     scheduler = BackgroundScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
     scheduler.add_job(prune_deliveries, "interval", hours=1, args=[engine], id="prune")
+    scheduler.add_job(
+        expire_shadow_offers,
+        "interval",
+        minutes=SHADOW_EXPIRY_MINUTES,
+        args=[engine],
+        id="shadow_offer_expiry",
+    )
     scheduler.start()
     return scheduler

@@ -18,6 +18,8 @@ from handlers import middleware
 from handlers.complaints import listeners as complaint_listeners
 from handlers.complaints import messages as complaint_messages
 from handlers.services import Services
+from handlers.shadowing import listeners as shadow_listeners
+from handlers.shadowing import messages as shadow_messages
 from handlers.transport import SlackTransport
 
 log = structlog.get_logger("msbot.app")
@@ -37,7 +39,7 @@ def make_client(settings: Settings) -> WebClient:
 
 
 def renderers() -> dict:
-    return dict(complaint_messages.RENDERERS)
+    return {**complaint_messages.RENDERERS, **shadow_messages.RENDERERS}
 
 
 def build_services(settings: Settings, engine: Engine, **overrides) -> Services:
@@ -72,4 +74,5 @@ def build_app(services: Services) -> App:
         log.error("listener.failed", error=repr(error), exc_info=error)
 
     complaint_listeners.register(app, services)
+    shadow_listeners.register(app, services)
     return app

@@ -6,12 +6,16 @@ import argparse
 import sys
 
 import structlog
+from sqlmodel import Session
 
 from bot import outbox
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import make_engine
 from bot.logs import configure_logging
 from bot.migrate import pending_message, upgrade
+from bot.shadowing import rounds
+from bot.shadowing.report import build_report, format_report
+from models.base import utcnow
 
 log = structlog.get_logger("msbot")
 
@@ -85,6 +89,36 @@ def cmd_outbox(args) -> int:
     return 0
 
 
+def cmd_match(args) -> int:
+    settings = _settings(require_slack=False)
+    configure_logging(settings.log_format, settings.log_level)
+    engine = make_engine(settings.database_url)
+    rnd = rounds.run_round(
+        engine, commit=args.commit, now=utcnow(), expiry_days=settings.offer_expiry_days
+    )
+    summary = rnd.summary
+    print(f"round {rnd.id} ({'committed' if args.commit else 'dry run'})")
+    print(f"queued: {summary['queued']}")
+    print(f"free places: {summary['places']} at {summary['hosts']} host(s)")
+    print(f"would match: {summary['matched']}")
+    unmatched = ", ".join(f"{reason} {n}" for reason, n in summary["unmatched"].items())
+    print(f"unmatched: {unmatched}")
+    if args.commit:
+        print(
+            f"offers written: {summary['offers']} (they lapse in {settings.offer_expiry_days} days)"
+        )
+    return 0
+
+
+def cmd_shadow_report(args) -> int:
+    settings = _settings(require_slack=False)
+    configure_logging(settings.log_format, settings.log_level)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        print(format_report(build_report(session, now=utcnow())))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="msbot", description=__doc__)
     subs = parser.add_subparsers(dest="command", required=True)
@@ -93,10 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
     ob = subs.add_parser("outbox", help="show queued messages; requeue or send them")
     ob.add_argument("--revive", action="store_true", help="requeue messages that failed for good")
     ob.add_argument("--send", action="store_true", help="send due messages now")
+    match = subs.add_parser("match", help="plan a work-shadowing matching round (a dry run)")
+    match.add_argument("--commit", action="store_true", help="also make the offers")
+    subs.add_parser("shadow-report", help="print work-shadowing figures")
     return parser
 
 
-COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "outbox": cmd_outbox}
+COMMANDS = {
+    "serve": cmd_serve,
+    "migrate": cmd_migrate,
+    "outbox": cmd_outbox,
+    "match": cmd_match,
+    "shadow-report": cmd_shadow_report,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

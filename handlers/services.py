@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import structlog
 from slack_sdk import WebClient
@@ -15,6 +15,7 @@ from bot.clock import today_uk
 from bot.config import Settings
 from bot.outbox import OutboxWorker
 from handlers.transport import SlackTransport
+from models.base import utcnow
 
 log = structlog.get_logger("msbot.handlers")
 
@@ -27,6 +28,9 @@ class Services:
     transport: SlackTransport
     outbox: OutboxWorker
     today: Callable[[], date] = field(default=today_uk)
+    # Aware UTC "now" for the core's timestamps and offer expiry; replaceable so tests can
+    # keep it consistent with their fixed today().
+    now: Callable[[], datetime] = field(default=utcnow)
     # Work that follows an ack (opening a modal, posting) runs here, so the HTTP response
     # never waits for it. Listeners run with process_before_response=True and hand off.
     background: ThreadPoolExecutor = field(

@@ -134,7 +134,17 @@ class FakeSlack:
         user: str = "U100",
         block_id: str = "b",
         trigger_id: str | None = None,
+        channel: str = "D1",
+        message_ts: str = "1.1",
+        ephemeral: bool = False,
+        response_url: str = "http://127.0.0.1:9/actions/1",
     ) -> Reply:
+        """A button click. ``channel``/``message_ts`` name the clicked message, as Slack's
+        container does; an ephemeral message has no ts Slack will accept in chat.update, so
+        apps reach it through ``response_url`` (point it at SlackStub.response_url)."""
+        container = {"type": "message", "channel_id": channel, "message_ts": message_ts}
+        if ephemeral:
+            container["is_ephemeral"] = True
         payload = {
             "type": "block_actions",
             "team": {"id": self.team_id, "domain": "t"},
@@ -142,10 +152,10 @@ class FakeSlack:
             "api_app_id": "A1",
             "token": "legacy",
             "trigger_id": trigger_id or f"trig-{uuid.uuid4().hex}",
-            "container": {"type": "message", "channel_id": "D1", "message_ts": "1.1"},
-            "channel": {"id": "D1"},
-            "message": {"ts": "1.1", "text": "x"},
-            "response_url": "http://127.0.0.1:9/actions/1",
+            "container": container,
+            "channel": {"id": channel},
+            "message": {"ts": message_ts, "text": "x"},
+            "response_url": response_url,
             "actions": [
                 {
                     "action_id": action_id,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
+RESPONSE_URL = "response_url"
+
 
 @dataclass
 class Call:
@@ -47,7 +49,11 @@ class SlackStub:
                     args = json.loads(raw or "{}")
                 else:
                     args = dict(parse_qsl(raw))
-                method = self.path.rsplit("/", 1)[-1]
+                # Posts to a response_url are recorded under one name, whatever the path.
+                if self.path.startswith("/response/"):
+                    method = RESPONSE_URL
+                else:
+                    method = self.path.rsplit("/", 1)[-1]
                 status, body, headers = stub._respond(method, args, dict(self.headers))
                 payload = json.dumps(body).encode()
                 self.send_response(status)
@@ -108,11 +114,45 @@ class SlackStub:
                 "ts": ts,
                 "message": {"text": args.get("text")},
             }
+        elif method == "chat.update":
+            body = {
+                "ok": True,
+                "channel": args.get("channel"),
+                "ts": args.get("ts"),
+                "text": args.get("text"),
+            }
+        elif method == "chat.postEphemeral":
+            body = {"ok": True, "message_ts": ts}
         elif method in ("views.open", "views.update", "views.push"):
             body = {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
         else:
             body = {"ok": True}
         return 200, body, {}
+
+    @property
+    def response_url(self) -> str:
+        """A response_url for block actions; posts to it are recorded as RESPONSE_URL calls."""
+        return self.url.replace("/api/", "/response/1")
+
+    def wait_until(self, predicate, timeout: float = 10.0, what: str = "") -> list[Call]:
+        """Block until ``predicate(calls)`` is true (event-driven, not a sleep); returns calls."""
+        with self._cond:
+            ok = self._cond.wait_for(lambda: predicate(list(self.calls)), timeout)
+            calls = list(self.calls)
+        assert ok, f"timed out waiting for {what or predicate}: {calls}"
+        return calls
+
+    def wait_for_call(self, method: str, timeout: float = 10.0, **match) -> Call:
+        """Block until a call of ``method`` whose args include ``match`` arrives; return it."""
+
+        def found(calls):
+            return [
+                c
+                for c in calls
+                if c.method == method and all(c.args.get(k) == v for k, v in match.items())
+            ]
+
+        return found(self.wait_until(found, timeout, f"{method} {match}"))[0]
 
     def of(self, method: str) -> list[Call]:
         with self._cond:

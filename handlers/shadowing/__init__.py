@@ -1,0 +1,1 @@
+"""Slack adapter for work-shadowing (`/shadow`): modals, listeners and message renderers."""
