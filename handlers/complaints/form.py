@@ -12,14 +12,14 @@ from bot.complaints.intake import (
     MAX_WHAT_HAPPENED,
     ComplaintForm,
 )
+from handlers import view_state as state
 from handlers.slack_text import context, options, plain, section
 
 CALLBACK_ID = "complaint_form"
-ACTION = "value"  # every input's action_id; the block_id names the field
 
 
 def _text_input(field: str, label: str, limit: int, *, optional=False, multiline=False, hint=None):
-    element = {"type": "plain_text_input", "action_id": ACTION, "max_length": limit}
+    element = {"type": "plain_text_input", "action_id": state.ACTION, "max_length": limit}
     if multiline:
         element["multiline"] = True
     block = {"type": "input", "block_id": field, "label": plain(label, 2000), "element": element}
@@ -37,7 +37,7 @@ def _select(field: str, label: str, choices, placeholder: str):
         "label": plain(label, 2000),
         "element": {
             "type": "static_select",
-            "action_id": ACTION,
+            "action_id": state.ACTION,
             "placeholder": plain(placeholder, 150),
             "options": options(choices),
         },
@@ -49,7 +49,7 @@ def _date(field: str, label: str, *, optional=False):
         "type": "input",
         "block_id": field,
         "label": plain(label, 2000),
-        "element": {"type": "datepicker", "action_id": ACTION},
+        "element": {"type": "datepicker", "action_id": state.ACTION},
     }
     if optional:
         block["optional"] = True
@@ -90,7 +90,7 @@ def complaint_modal() -> dict:
             "label": plain("Anonymity", 2000),
             "element": {
                 "type": "checkboxes",
-                "action_id": ACTION,
+                "action_id": state.ACTION,
                 "options": [
                     {
                         "text": plain("Keep me anonymous", 75),
@@ -120,54 +120,24 @@ def complaint_modal() -> dict:
     }
 
 
-def _element(values: dict, field: str) -> dict:
-    block = values.get(field)
-    if not isinstance(block, dict):
-        return {}
-    element = block.get(ACTION)
-    return element if isinstance(element, dict) else {}
-
-
-def _text(values: dict, field: str) -> str:
-    value = _element(values, field).get("value")
-    return value if isinstance(value, str) else ""
-
-
-def _choice(values: dict, field: str) -> str | None:
-    selected = _element(values, field).get("selected_option")
-    if isinstance(selected, dict) and isinstance(selected.get("value"), str):
-        return selected["value"]
-    return None
-
-
-def _date_value(values: dict, field: str) -> date | None:
-    raw = _element(values, field).get("selected_date")
-    try:
-        return date.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        return None
-
-
 def read_form(view: dict) -> ComplaintForm:
-    """Tolerant of missing or odd values: anything unreadable becomes empty and is then
-    reported by validation next to its field, rather than crashing the request."""
-    values = ((view or {}).get("state") or {}).get("values") or {}
-    checked = _element(values, "anonymous").get("selected_options") or []
+    values = state.values(view)
+    checked = state.choices(values, "anonymous")
     return ComplaintForm(
-        authority_name=_text(values, "authority_name"),
-        authority_kind=_choice(values, "authority_kind"),
-        procurement_title=_text(values, "procurement_title"),
-        procurement_reference=_text(values, "procurement_reference"),
-        stage=_choice(values, "stage"),
-        category=_choice(values, "category"),
-        procurement_date=_date_value(values, "procurement_date"),
-        what_happened=_text(values, "what_happened"),
-        outcome_wanted=_text(values, "outcome_wanted"),
-        organisation_name=_text(values, "organisation_name"),
-        organisation_type=_choice(values, "organisation_type"),
-        anonymous=any(isinstance(o, dict) and o.get("value") == "yes" for o in checked),
-        invoice_amount=_text(values, "invoice_amount"),
-        invoice_date=_date_value(values, "invoice_date"),
+        authority_name=state.text(values, "authority_name"),
+        authority_kind=state.choice(values, "authority_kind"),
+        procurement_title=state.text(values, "procurement_title"),
+        procurement_reference=state.text(values, "procurement_reference"),
+        stage=state.choice(values, "stage"),
+        category=state.choice(values, "category"),
+        procurement_date=state.day(values, "procurement_date"),
+        what_happened=state.text(values, "what_happened"),
+        outcome_wanted=state.text(values, "outcome_wanted"),
+        organisation_name=state.text(values, "organisation_name"),
+        organisation_type=state.choice(values, "organisation_type"),
+        anonymous="yes" in checked,
+        invoice_amount=state.text(values, "invoice_amount"),
+        invoice_date=state.day(values, "invoice_date"),
     )
 
 

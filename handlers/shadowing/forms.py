@@ -11,13 +11,13 @@ from datetime import date
 from bot.shadowing import catalog
 from bot.shadowing.hosts import HostForm
 from bot.shadowing.signup import SignupForm
+from handlers import view_state as state
 from handlers.slack_text import mention, options, plain, section
 
 SIGNUP_CALLBACK = "shadow_signup"
 HOST_CALLBACK = "shadow_host"
 FEEDBACK_CALLBACK = "shadow_feedback"
 SCHEDULE_CALLBACK = "shadow_schedule"
-ACTION = "value"  # every input's action_id; the block_id names the field
 
 # A static select holds at most 100 options.
 MAX_OPTIONS = 100
@@ -66,7 +66,7 @@ YES_NO = (("yes", "Yes"), ("no", "No"))
 
 
 def _input(field: str, label: str, element: dict, *, optional=False, hint=None) -> dict:
-    element = {"action_id": ACTION, **element}
+    element = {"action_id": state.ACTION, **element}
     block = {"type": "input", "block_id": field, "label": plain(label, 2000), "element": element}
     if optional:
         block["optional"] = True
@@ -253,46 +253,6 @@ def host_done(host_id: int, organisation_text: str, capacity: int) -> dict:
 # --- reading --------------------------------------------------------------------------------
 
 
-def _values(view: dict) -> dict:
-    values = ((view or {}).get("state") or {}).get("values") or {}
-    return values if isinstance(values, dict) else {}
-
-
-def _element(values: dict, field: str) -> dict:
-    block = values.get(field)
-    element = block.get(ACTION) if isinstance(block, dict) else None
-    return element if isinstance(element, dict) else {}
-
-
-def _str(values: dict, field: str) -> str:
-    value = _element(values, field).get("value")
-    return value if isinstance(value, str) else ""
-
-
-def _choice(values: dict, field: str) -> str | None:
-    selected = _element(values, field).get("selected_option")
-    if isinstance(selected, dict) and isinstance(selected.get("value"), str):
-        return selected["value"]
-    return None
-
-
-def _choices(values: dict, field: str) -> tuple[str, ...]:
-    selected = _element(values, field).get("selected_options")
-    if not isinstance(selected, list):
-        return ()
-    return tuple(
-        o["value"] for o in selected if isinstance(o, dict) and isinstance(o.get("value"), str)
-    )
-
-
-def _day(values: dict, field: str) -> date | None:
-    raw = _element(values, field).get("selected_date")
-    try:
-        return date.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        return None
-
-
 def _whole_number(raw: str) -> int | None:
     try:
         return int(raw.strip())
@@ -303,56 +263,56 @@ def _whole_number(raw: str) -> int | None:
 def read_signup(view: dict) -> SignupForm:
     """Tolerant of missing or odd values: anything unreadable becomes empty and the core then
     reports it next to its field, rather than the request crashing."""
-    values = _values(view)
-    user = _element(values, "manager_user_id").get("selected_user")
+    values = state.values(view)
+    user = state.element(values, "manager_user_id").get("selected_user")
     return SignupForm(
-        department=_choice(values, "department") or "",
-        grade=_choice(values, "grade") or "",
-        role=_str(values, "role"),
-        region=_choice(values, "region") or "",
-        mode=_choice(values, "mode") or "",
-        interests=_choices(values, "interests"),
-        learning_goals=_str(values, "learning_goals"),
-        available_from=_day(values, "available_from"),
-        available_to=_day(values, "available_to"),
-        length=_choice(values, "length") or "",
+        department=state.choice(values, "department") or "",
+        grade=state.choice(values, "grade") or "",
+        role=state.text(values, "role"),
+        region=state.choice(values, "region") or "",
+        mode=state.choice(values, "mode") or "",
+        interests=state.choices(values, "interests"),
+        learning_goals=state.text(values, "learning_goals"),
+        available_from=state.day(values, "available_from"),
+        available_to=state.day(values, "available_to"),
+        length=state.choice(values, "length") or "",
         manager_user_id=user if isinstance(user, str) else "",
-        conflict_organisations=_str(values, "conflict_organisations"),
+        conflict_organisations=state.text(values, "conflict_organisations"),
     )
 
 
 def read_host(view: dict) -> HostForm:
-    values = _values(view)
+    values = state.values(view)
     return HostForm(
-        organisation=_str(values, "organisation"),
-        contact_name=_str(values, "contact_name"),
-        contact_email=_str(values, "contact_email"),
-        areas=_choices(values, "areas"),
-        region=_choice(values, "region") or "",
-        mode=_choice(values, "mode") or "",
-        capacity=_whole_number(_str(values, "capacity")),
-        available_from=_day(values, "available_from"),
-        available_to=_day(values, "available_to"),
-        activities=_str(values, "activities"),
-        conflict_departments=_choices(values, "conflict_departments"),
+        organisation=state.text(values, "organisation"),
+        contact_name=state.text(values, "contact_name"),
+        contact_email=state.text(values, "contact_email"),
+        areas=state.choices(values, "areas"),
+        region=state.choice(values, "region") or "",
+        mode=state.choice(values, "mode") or "",
+        capacity=_whole_number(state.text(values, "capacity")),
+        available_from=state.day(values, "available_from"),
+        available_to=state.day(values, "available_to"),
+        activities=state.text(values, "activities"),
+        conflict_departments=state.choices(values, "conflict_departments"),
     )
 
 
 def read_feedback(view: dict) -> tuple[int | None, str, bool | None]:
     """(worthwhile 1-5, what was learned, would recommend); None where nothing was chosen."""
-    values = _values(view)
-    score = _choice(values, "worthwhile")
-    recommend = _choice(values, "would_recommend")
+    values = state.values(view)
+    score = state.choice(values, "worthwhile")
+    recommend = state.choice(values, "would_recommend")
     return (
         int(score) if score in {v for v, _ in WORTHWHILE} else None,
-        _str(values, "learned"),
+        state.text(values, "learned"),
         {"yes": True, "no": False}.get(recommend or ""),
     )
 
 
 def read_schedule(view: dict) -> tuple[date | None, date | None]:
-    values = _values(view)
-    return _day(values, "start_date"), _day(values, "end_date")
+    values = state.values(view)
+    return state.day(values, "start_date"), state.day(values, "end_date")
 
 
 def placement_id(view: dict) -> int | None:

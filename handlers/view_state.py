@@ -1,0 +1,52 @@
+"""Reading a submitted modal's `view.state.values`, for every form.
+
+Each input's block_id names the field and its action_id is ACTION. Readers are tolerant: a
+missing or malformed value reads as empty, and the core's validation then reports it next to
+its field, rather than the request crashing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+ACTION = "value"
+
+
+def values(view: dict) -> dict:
+    found = ((view or {}).get("state") or {}).get("values") or {}
+    return found if isinstance(found, dict) else {}
+
+
+def element(state: dict, field: str) -> dict:
+    block = state.get(field)
+    found = block.get(ACTION) if isinstance(block, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def text(state: dict, field: str) -> str:
+    value = element(state, field).get("value")
+    return value if isinstance(value, str) else ""
+
+
+def choice(state: dict, field: str) -> str | None:
+    selected = element(state, field).get("selected_option")
+    if isinstance(selected, dict) and isinstance(selected.get("value"), str):
+        return selected["value"]
+    return None
+
+
+def choices(state: dict, field: str) -> tuple[str, ...]:
+    selected = element(state, field).get("selected_options")
+    if not isinstance(selected, list):
+        return ()
+    return tuple(
+        o["value"] for o in selected if isinstance(o, dict) and isinstance(o.get("value"), str)
+    )
+
+
+def day(state: dict, field: str) -> date | None:
+    raw = element(state, field).get("selected_date")
+    try:
+        return date.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
