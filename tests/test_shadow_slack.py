@@ -785,3 +785,27 @@ def test_round_summary_goes_by_dm_where_an_ephemeral_message_cannot(slack, stub,
     result = click(slack, stub, action, value, user=COORD, channel="DUCOORD")
     assert result.method == "chat.update" and "committed" in result.args["text"]
     assert len(rows(session, ShadowPlacement)) == 1
+
+
+def test_host_ends_a_placement_and_the_applicant_keeps_their_place_in_the_queue(
+    slack, stub, session
+):
+    placement = matched(slack, stub, session)
+    applicant = fresh(session, ShadowApplicant, placement.applicant_id)
+    queued_at = applicant.queued_at
+    refused = shadow(slack, f"end {placement.id} not mine", user="UNOBODY")
+    assert "Nothing changed" in refused["text"]
+    assert fresh(session, ShadowPlacement, placement.id).status == "offered"
+    assert "Say which placement" in shadow(slack, "end", user=HOST)["text"]
+
+    answer = shadow(slack, f"end {placement.id} <!channel> staff shortage", user=HOST)
+    assert "withdrawn" in answer["text"]
+    ended = fresh(session, ShadowPlacement, placement.id)
+    assert ended.status == "withdrawn" and ended.end_reason == "<!channel> staff shortage"
+    back = fresh(session, ShadowApplicant, placement.applicant_id)
+    assert back.status == "queued" and back.queued_at == queued_at
+    again = shadow(slack, f"end {placement.id}", user=HOST)
+    assert "Nothing changed" in again["text"]
+    # The applicant is told, and the host's reason is never echoed unescaped.
+    dm(stub, APPLICANT, "withdrawn")
+    assert "<!channel>" not in json.dumps([c.args for c in stub.calls])

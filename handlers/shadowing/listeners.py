@@ -189,6 +189,33 @@ def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None
     ack(text="Your work-shadowing sign-up is withdrawn. Sign up again with `/shadow signup`.")
 
 
+@router.sub("end", "end <placement> [reason]", "withdraw from one offer or placement")
+def _end(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+    placement_id = _number(args[0]) if args else None
+    if placement_id is None:
+        ack(
+            text="Say which placement, for example `/shadow end 7 our staff member is ill`. "
+            "`/shadow status` lists your placement numbers."
+        )
+        return
+    try:
+        placements.withdraw_placement(
+            services.engine,
+            placement_id,
+            user_id=body.get("user_id", ""),
+            reason=" ".join(args[1:]),
+            now=services.now(),
+        )
+    except REFUSALS as exc:
+        ack(text=f"Nothing changed. {explain(exc)}")
+        return
+    except StoreUnavailable:
+        ack(text=UNAVAILABLE)
+        return
+    services.send_queued()
+    ack(text=f"Placement {placement_id} is withdrawn; the other side has been told.")
+
+
 @router.sub("round", "round", "coordinators: dry-run the next matching round, then commit it")
 def _round(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     if not _is_coordinator(services, body.get("user_id", "")):
