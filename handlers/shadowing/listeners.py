@@ -9,6 +9,7 @@ why and nothing changes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import structlog
 from slack_bolt import Ack, App, Respond
@@ -44,14 +45,29 @@ FAILED = (
 # The core's refusals: their messages are written to be shown to the person who asked.
 REFUSALS = (NotPermitted, InvalidTransition, NotFound, ValidationFailed)
 
+T = TypeVar("T")
+
 # (services, id from the button's value, clicking user) -> the clicked message re-rendered
 Work = Callable[[Services, int, str], tuple[str, list[dict]]]
 
 
-def explain(exc: Exception) -> str:
+def attempt(call: Callable[[], T]) -> tuple[T | None, Exception | None]:
+    """Run one core call. A refusal or an outage comes back (not raised) as the second value,
+    so each place that answers (a command reply, modal errors, a private message) words it
+    once, the same way."""
+    try:
+        return call(), None
+    except (*REFUSALS, StoreUnavailable) as exc:
+        return None, exc
+
+
+def explain(exc: Exception, prefix: str = "") -> str:
+    """What to tell the user about a refusal (after ``prefix``) or an outage."""
+    if isinstance(exc, StoreUnavailable):
+        return UNAVAILABLE
     if isinstance(exc, ValidationFailed):
-        return escape(" ".join(str(m) for m in exc.errors.values()))
-    return escape(str(exc))
+        return prefix + escape(" ".join(str(m) for m in exc.errors.values()))
+    return prefix + escape(str(exc))
 
 
 def _number(word: str | None) -> int | None:
@@ -151,19 +167,17 @@ def _places(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
             "`/shadow status` lists your host numbers."
         )
         return
-    try:
-        hosts.change_capacity(
+    _, problem = attempt(
+        lambda: hosts.change_capacity(
             services.engine,
             host_id,
             user_id=body.get("user_id", ""),
             capacity=capacity,
             coordinators=services.settings.coordinator_user_ids,
         )
-    except REFUSALS as exc:
-        ack(text=f"Nothing changed. {explain(exc)}")
-        return
-    except StoreUnavailable:
-        ack(text=UNAVAILABLE)
+    )
+    if problem:
+        ack(text=explain(problem, "Nothing changed. "))
         return
     services.send_queued()
     places = "place" if capacity == 1 else "places"
@@ -172,18 +186,16 @@ def _places(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 @router.sub("withdraw", "withdraw [reason]", "withdraw your sign-up (and any offer it has)")
 def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    try:
-        signup.withdraw(
+    _, problem = attempt(
+        lambda: signup.withdraw(
             services.engine,
             user_id=body.get("user_id", ""),
             reason=" ".join(args),
             now=services.now(),
         )
-    except REFUSALS as exc:
-        ack(text=explain(exc))
-        return
-    except StoreUnavailable:
-        ack(text=UNAVAILABLE)
+    )
+    if problem:
+        ack(text=explain(problem))
         return
     services.send_queued()
     ack(text="Your work-shadowing sign-up is withdrawn. Sign up again with `/shadow signup`.")
@@ -198,19 +210,17 @@ def _end(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
             "`/shadow status` lists your placement numbers."
         )
         return
-    try:
-        placements.withdraw_placement(
+    _, problem = attempt(
+        lambda: placements.withdraw_placement(
             services.engine,
             placement_id,
             user_id=body.get("user_id", ""),
             reason=" ".join(args[1:]),
             now=services.now(),
         )
-    except REFUSALS as exc:
-        ack(text=f"Nothing changed. {explain(exc)}")
-        return
-    except StoreUnavailable:
-        ack(text=UNAVAILABLE)
+    )
+    if problem:
+        ack(text=explain(problem, "Nothing changed. "))
         return
     services.send_queued()
     ack(text=f"Placement {placement_id} is withdrawn; the other side has been told.")
@@ -226,18 +236,16 @@ def _round(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 
 def _dry_run(services: Services, channel: str | None, user: str) -> None:
-    try:
-        matched = rounds.dry_run(
+    matched, problem = attempt(
+        lambda: rounds.dry_run(
             services.engine,
             by_user_id=user,
             coordinators=services.settings.coordinator_user_ids,
             now=services.now(),
         )
-    except REFUSALS as exc:
-        post_privately(services, channel, user, explain(exc))
-        return
-    except StoreUnavailable:
-        post_privately(services, channel, user, UNAVAILABLE)
+    )
+    if problem:
+        post_privately(services, channel, user, explain(problem))
         return
     post_privately(services, channel, user, *messages.round_summary(matched))
 
@@ -293,8 +301,8 @@ def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
             "`/shadow conflicts` lists them."
         )
         return
-    try:
-        conflicts.clear_conflict(
+    _, problem = attempt(
+        lambda: conflicts.clear_conflict(
             services.engine,
             conflict_id,
             by_user_id=user,
@@ -302,11 +310,9 @@ def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
             safeguards=" ".join(args[1:]),
             now=services.now(),
         )
-    except REFUSALS as exc:
-        ack(text=f"Nothing changed. {explain(exc)}")
-        return
-    except StoreUnavailable:
-        ack(text=UNAVAILABLE)
+    )
+    if problem:
+        ack(text=explain(problem, "Nothing changed. "))
         return
     ack(text=f"Conflict {conflict_id} is cleared; the pair can be matched in the next round.")
 
@@ -447,10 +453,13 @@ def _submitter(body: dict) -> str:
     return user
 
 
-def _refused(ack: Ack, fields: tuple[str, ...], exc: Exception | str) -> None:
+def _refused(ack: Ack, fields: tuple[str, ...], exc: Exception) -> None:
     """A refusal shown in the modal: by field where the core names one, else on the first.
     Modal errors are plain text, so they are not mrkdwn-escaped."""
-    errors = exc.errors if isinstance(exc, ValidationFailed) else {fields[0]: str(exc)}
+    if isinstance(exc, ValidationFailed):
+        errors = exc.errors
+    else:
+        errors = {fields[0]: UNAVAILABLE if isinstance(exc, StoreUnavailable) else str(exc)}
     ack(response_action="errors", errors=forms.errors_for(fields, errors))
 
 
@@ -490,8 +499,8 @@ def register(app: App, services: Services) -> None:
     @app.view(forms.SIGNUP_CALLBACK)
     def signup_submitted(ack: Ack, body: dict, view: dict) -> None:
         user = _submitter(body)
-        try:
-            applicant = signup.sign_up(
+        applicant, problem = attempt(
+            lambda: signup.sign_up(
                 services.engine,
                 forms.read_signup(view),
                 user_id=user,
@@ -499,11 +508,9 @@ def register(app: App, services: Services) -> None:
                 today=services.today(),
                 departments=services.settings.departments,
             )
-        except REFUSALS as exc:
-            _refused(ack, forms.SIGNUP_FIELDS, exc)
-            return
-        except StoreUnavailable:
-            _refused(ack, forms.SIGNUP_FIELDS, UNAVAILABLE)
+        )
+        if problem:
+            _refused(ack, forms.SIGNUP_FIELDS, problem)
             return
         ack(response_action="update", view=forms.signup_done(applicant.manager_user_id))
         services.send_queued()
@@ -511,8 +518,8 @@ def register(app: App, services: Services) -> None:
     @app.view(forms.HOST_CALLBACK)
     def host_submitted(ack: Ack, body: dict, view: dict) -> None:
         user = _submitter(body)
-        try:
-            host = hosts.offer_places(
+        host, problem = attempt(
+            lambda: hosts.offer_places(
                 services.engine,
                 forms.read_host(view),
                 user_id=user,
@@ -520,11 +527,9 @@ def register(app: App, services: Services) -> None:
                 today=services.today(),
                 departments=services.settings.departments,
             )
-        except REFUSALS as exc:
-            _refused(ack, forms.HOST_FIELDS, exc)
-            return
-        except StoreUnavailable:
-            _refused(ack, forms.HOST_FIELDS, UNAVAILABLE)
+        )
+        if problem:
+            _refused(ack, forms.HOST_FIELDS, problem)
             return
         view_done = forms.host_done(host.id, safe(host.organisation, 200), host.capacity)
         ack(response_action="update", view=view_done)
@@ -539,8 +544,8 @@ def register(app: App, services: Services) -> None:
         if missing:
             ack(response_action="errors", errors=missing)
             return
-        try:
-            placements.schedule(
+        _, problem = attempt(
+            lambda: placements.schedule(
                 services.engine,
                 forms.placement_id(view),
                 user_id=user,
@@ -548,11 +553,9 @@ def register(app: App, services: Services) -> None:
                 end_date=end,
                 today=services.today(),
             )
-        except REFUSALS as exc:
-            _refused(ack, forms.SCHEDULE_FIELDS, exc)
-            return
-        except StoreUnavailable:
-            _refused(ack, forms.SCHEDULE_FIELDS, UNAVAILABLE)
+        )
+        if problem:
+            _refused(ack, forms.SCHEDULE_FIELDS, problem)
             return
         text = (
             f"The placement runs from *{messages.day(start)}* to *{messages.day(end)}*. "
@@ -573,8 +576,8 @@ def register(app: App, services: Services) -> None:
         if missing:
             ack(response_action="errors", errors=missing)
             return
-        try:
-            placements.give_feedback(
+        _, problem = attempt(
+            lambda: placements.give_feedback(
                 services.engine,
                 forms.placement_id(view),
                 user_id=user,
@@ -582,11 +585,9 @@ def register(app: App, services: Services) -> None:
                 learned=learned,
                 would_recommend=recommend,
             )
-        except REFUSALS as exc:
-            _refused(ack, forms.FEEDBACK_FIELDS, exc)
-            return
-        except StoreUnavailable:
-            _refused(ack, forms.FEEDBACK_FIELDS, UNAVAILABLE)
+        )
+        if problem:
+            _refused(ack, forms.FEEDBACK_FIELDS, problem)
             return
         ack(
             response_action="update",
