@@ -79,6 +79,13 @@ def _move(entity: str, row, target: str, now: datetime, message: str | None = No
     return previous
 
 
+def _record(s: Session, kind: str, p: ShadowPlacement, **data) -> None:
+    """An audit event about placement ``p`` (its applicant, host and id filled in)."""
+    events.record(
+        s, kind, applicant_id=p.applicant_id, host_id=p.host_id, placement_id=p.id, **data
+    )
+
+
 def _notify(
     s: Session,
     kind: str,
@@ -124,16 +131,7 @@ def respond(
         answer = "accepted" if accept else "declined"
         setattr(p, f"{side}_response", answer)
         p.updated_at = now
-        events.record(
-            s,
-            f"offer_{answer}",
-            actor=user_id,
-            applicant_id=a.id,
-            host_id=h.id,
-            placement_id=p.id,
-            at=now,
-            side=side,
-        )
+        _record(s, f"offer_{answer}", p, actor=user_id, at=now, side=side)
         other = notices.other_side(side)
         if not accept:
             _move("placement", p, "declined", now)
@@ -143,15 +141,7 @@ def respond(
         elif p.applicant_response == p.host_response == "accepted":
             _move("placement", p, "accepted", now)
             _move("sign-up", a, "placed", now)
-            events.record(
-                s,
-                "placement_confirmed",
-                actor=user_id,
-                applicant_id=a.id,
-                host_id=h.id,
-                placement_id=p.id,
-                at=now,
-            )
+            _record(s, "placement_confirmed", p, actor=user_id, at=now)
             _notify(s, notices.OFFER_UPDATE, p, a, h, ("applicant", "host"), event="confirmed")
         else:
             _notify(s, notices.OFFER_UPDATE, p, a, h, (other,), event="accepted")
@@ -267,13 +257,11 @@ def schedule(
             f"Only an accepted placement can be scheduled; this one is {status_label(p.status)}.",
         )
         p.start_date, p.end_date = start_date, end_date
-        events.record(
+        _record(
             s,
             "scheduled",
+            p,
             actor=user_id,
-            applicant_id=a.id,
-            host_id=h.id,
-            placement_id=p.id,
             at=now,
             start_date=start_date.isoformat(),
             end_date=end_date.isoformat(),
@@ -302,15 +290,7 @@ def complete(engine: Engine, placement_id: int, *, user_id: str, today: date) ->
         )
         _move("sign-up", a, "completed", now)
         a.active_user_id = None  # the sign-up is over; they may sign up again
-        events.record(
-            s,
-            "completed",
-            actor=user_id,
-            applicant_id=a.id,
-            host_id=h.id,
-            placement_id=p.id,
-            at=now,
-        )
+        _record(s, "completed", p, actor=user_id, at=now)
         _notify(s, notices.OFFER_UPDATE, p, a, h, (notices.other_side(side),), event="completed")
         _notify(s, notices.FEEDBACK_REQUEST, p, a, h, ("applicant", "host"))
     return p
@@ -342,16 +322,8 @@ def withdraw_placement(
             _move("sign-up", a, "withdrawn", now)
             a.active_user_id = None
             a.withdrawn_reason = text
-        events.record(
-            s,
-            "placement_withdrawn",
-            actor=user_id,
-            applicant_id=a.id,
-            host_id=h.id,
-            placement_id=p.id,
-            at=now,
-            side=side,
-            applicant_status=a.status,
+        _record(
+            s, "placement_withdrawn", p, actor=user_id, at=now, side=side, applicant_status=a.status
         )
         _notify(s, notices.OFFER_UPDATE, p, a, h, (notices.other_side(side),), event="withdrawn")
     return p
@@ -374,13 +346,11 @@ def end_open_placements(
         _move("placement", p, "withdrawn", now)
         p.ended_by, p.end_reason = actor, reason
         h = s.get(ShadowHost, p.host_id)
-        events.record(
+        _record(
             s,
             "placement_withdrawn",
+            p,
             actor=actor,
-            applicant_id=applicant.id,
-            host_id=h.id,
-            placement_id=p.id,
             at=now,
             side="applicant",
             applicant_status=applicant.status,
@@ -432,15 +402,7 @@ def give_feedback(
             )
             s.add(feedback)
             s.flush()
-            events.record(
-                s,
-                "feedback_given",
-                actor=user_id,
-                applicant_id=a.id,
-                host_id=h.id,
-                placement_id=p.id,
-                side=feedback.side,
-            )
+            _record(s, "feedback_given", p, actor=user_id, side=feedback.side)
     except IntegrityError:
         raise InvalidTransition(already) from None  # the same side submitted twice at once
     return feedback
