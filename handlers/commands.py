@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from handlers.slack_text import escape
+
 
 @dataclass
 class Subcommand:
@@ -34,6 +36,14 @@ class CommandRouter:
         words = (text or "").split()
         word = words[0].lower() if words else self.default
         return self.subcommands.get(word), word, words[1:]
+
+    def dispatch(self, services, ack, body: dict) -> None:
+        """Run the subcommand typed; an unknown one is answered with the help text."""
+        sub, word, args = self.split(body.get("text"))
+        if sub is None:
+            ack(text=f"I don't know `{escape(word[:30])}`.\n\n{self.help_text()}")
+            return
+        sub.run(services, ack, body, args)
 
     def help_text(self) -> str:
         lines = [self.intro, ""]

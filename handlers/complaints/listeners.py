@@ -61,11 +61,7 @@ def _help(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 def register(app: App, services: Services) -> None:
     @app.command("/complaint")
     def complaint_command(ack: Ack, body: dict) -> None:
-        sub, word, args = router.split(body.get("text"))
-        if sub is None:
-            ack(text=f"I don't know `{escape(word[:30])}`.\n\n{router.help_text()}")
-            return
-        sub.run(services, ack, body, args)
+        router.dispatch(services, ack, body)
 
     @app.view(form.CALLBACK_ID)
     def complaint_submitted(ack: Ack, body: dict, view: dict) -> None:

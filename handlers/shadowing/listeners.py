@@ -466,11 +466,7 @@ def _refused(ack: Ack, fields: tuple[str, ...], exc: Exception) -> None:
 def register(app: App, services: Services) -> None:
     @app.command("/shadow")
     def shadow_command(ack: Ack, body: dict) -> None:
-        sub, word, args = router.split(body.get("text"))
-        if sub is None:
-            ack(text=f"I don't know `{escape(word[:30])}`.\n\n{router.help_text()}")
-            return
-        sub.run(services, ack, body, args)
+        router.dispatch(services, ack, body)
 
     def on_click(action_id: str, work: Work) -> None:
         def listener(ack: Ack, body: dict, respond: Respond) -> None:
