@@ -6,6 +6,7 @@ import argparse
 import sys
 
 import structlog
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot import outbox
@@ -30,10 +31,15 @@ def _settings(require_slack: bool = True) -> Settings:
         raise SystemExit(2) from None
 
 
-def cmd_migrate(args) -> int:
-    settings = _settings(require_slack=False)
+def _open(require_slack: bool) -> tuple[Settings, Engine]:
+    """Settings, logging and the database engine: what every command starts with."""
+    settings = _settings(require_slack=require_slack)
     configure_logging(settings.log_format, settings.log_level)
-    engine = make_engine(settings.database_url)
+    return settings, make_engine(settings.database_url)
+
+
+def cmd_migrate(args) -> int:
+    _, engine = _open(require_slack=False)
     upgrade(engine)
     log.info("migrate.done", database=engine.url.render_as_string(hide_password=True))
     return 0
@@ -75,9 +81,7 @@ def _serve_socket_mode(settings: Settings) -> int:
 
 
 def cmd_outbox(args) -> int:
-    settings = _settings(require_slack=args.send)
-    configure_logging(settings.log_format, settings.log_level)
-    engine = make_engine(settings.database_url)
+    settings, engine = _open(require_slack=args.send)
     if args.revive:
         print(f"requeued {outbox.revive_dead(engine)} dead message(s)")
     if args.send:
@@ -90,9 +94,7 @@ def cmd_outbox(args) -> int:
 
 
 def cmd_match(args) -> int:
-    settings = _settings(require_slack=False)
-    configure_logging(settings.log_format, settings.log_level)
-    engine = make_engine(settings.database_url)
+    settings, engine = _open(require_slack=False)
     rnd = rounds.run_round(
         engine, commit=args.commit, now=utcnow(), expiry_days=settings.offer_expiry_days
     )
@@ -111,9 +113,7 @@ def cmd_match(args) -> int:
 
 
 def cmd_shadow_report(args) -> int:
-    settings = _settings(require_slack=False)
-    configure_logging(settings.log_format, settings.log_level)
-    engine = make_engine(settings.database_url)
+    _, engine = _open(require_slack=False)
     with Session(engine) as session:
         print(format_report(build_report(session, now=utcnow())))
     return 0
