@@ -7,18 +7,16 @@ increment commits with whatever transaction the caller runs it in.
 
 from __future__ import annotations
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from bot.db import dialect_insert
 from models import ReferenceCounter
 
 
 def next_sequence(session: Session, prefix: str, year: int) -> int:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = ReferenceCounter.__table__
     stmt = (
-        insert(table)
+        dialect_insert(session.get_bind(), table)
         .values(prefix=prefix, year=year, last_value=1)
         .on_conflict_do_update(
             index_elements=[table.c.prefix, table.c.year],

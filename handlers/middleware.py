@@ -7,11 +7,9 @@ import uuid
 import structlog
 from slack_bolt import BoltRequest, BoltResponse
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
-from bot.db import transaction
+from bot import deliveries
 from bot.errors import StoreUnavailable
-from models import ProcessedDelivery
 
 log = structlog.get_logger("msbot.requests")
 
@@ -53,15 +51,15 @@ def drop_repeated_deliveries(engine: Engine):
         if key is None:
             return next()
         try:
-            with transaction(engine) as s:
-                s.add(ProcessedDelivery(key=key))
-        except IntegrityError:
-            log.info("delivery.repeated", key=key)
-            return BoltResponse(status=200, body="")
+            first = deliveries.claim(engine, key)
         except StoreUnavailable:
             # Better to risk a duplicate than to drop a request because bookkeeping failed;
             # the listener will meet the same outage and say so.
             log.warning("delivery.dedupe_unavailable", key=key)
+            first = True
+        if not first:
+            log.info("delivery.repeated", key=key)
+            return BoltResponse(status=200, body="")
         return next()
 
     return middleware

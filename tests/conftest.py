@@ -31,14 +31,28 @@ def backend(request, tmp_path_factory):
         path = tmp_path_factory.mktemp("db") / "msbot.db"
         yield "sqlite", f"sqlite:///{path}"
         return
+    _require_postgres()
+    name, url = databases.create_pg_database()
+    yield "postgresql", url
+    databases.drop_pg_database(name)
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh, migrated PostgreSQL database, for behaviour only a database server has."""
+    _require_postgres()
+    name, url = databases.create_pg_database()
+    databases.migrated_engine(url).dispose()
+    yield url
+    databases.drop_pg_database(name)
+
+
+def _require_postgres() -> None:
     reason = databases.pg_available()
     if reason:
         if databases.IN_CI:
             pytest.fail(f"PostgreSQL is required in CI but unreachable: {reason}")
         pytest.skip(f"PostgreSQL unreachable (outside CI): {reason}")
-    name, url = databases.create_pg_database()
-    yield "postgresql", url
-    databases.drop_pg_database(name)
 
 
 @pytest.fixture(scope="session")
