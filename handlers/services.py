@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,8 +37,20 @@ class Services:
     background: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="after-ack")
     )
+    # At most this much deferred work may be waiting or running; see after_ack.
+    max_deferred: int = 32
+
+    def __post_init__(self):
+        self._deferred_slots = threading.BoundedSemaphore(self.max_deferred)
 
     def after_ack(self, fn: Callable, *args, **kwargs) -> None:
+        """Run ``fn`` after the ack, or now if too much deferred work is already waiting.
+
+        Deferred work mostly has Slack's own 3-second clock running (a trigger_id to open a
+        modal with). Under overload an unbounded queue would ack quickly and then open the
+        modals too late; running the overflow on the request thread instead slows the acks
+        down to the pace the work can really be done at.
+        """
         context = structlog.contextvars.get_contextvars()
 
         def run():
@@ -47,7 +60,17 @@ class Services:
             except Exception:
                 log.exception("after_ack.failed", task=getattr(fn, "__name__", repr(fn)))
 
-        self.background.submit(run)
+        if not self._deferred_slots.acquire(blocking=False):
+            run()
+            return
+
+        def deferred():
+            try:
+                run()
+            finally:
+                self._deferred_slots.release()
+
+        self.background.submit(deferred)
 
     def send_queued(self) -> None:
         """Messages were just queued in the outbox: wake the worker to send them now."""

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import http.client
 import json
+import threading
 import time
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from bot import outbox
 from bot.db import make_engine
+from handlers.app import build_services
 from models import Complaint, OutboxMessage, ProcessedDelivery
 from models.base import utcnow
 from tests import forms
-from tests.conftest import rows, start_app, wait_settled
+from tests.conftest import make_settings, rows, start_app, wait_settled
 
 
 def test_wrong_signature_is_refused_and_stores_nothing(slack, session, stub):
@@ -122,3 +124,29 @@ def test_permanent_failure_is_kept_as_dead_and_can_be_revived(slack, stub, sessi
     assert outbox.revive_dead(engine) == 1
     assert outbox.drain(engine, app.services.transport) == 1
     assert {m.status for m in rows(session, OutboxMessage)} == {"sent"}
+
+
+def test_deferred_work_beyond_the_limit_runs_before_the_response(engine, stub):
+    """Under overload, work with Slack's 3 s clock on it (opening a modal) must not queue up
+    behind an ever-growing backlog: beyond the limit it runs on the request thread itself."""
+    settings = make_settings(engine.url.render_as_string(hide_password=False), stub.url)
+    services = build_services(settings, engine, max_deferred=2)
+    release, started = threading.Event(), threading.Semaphore(0)
+    deferred_on, overflow_on = [], []
+
+    def slow():
+        deferred_on.append(threading.current_thread().name)
+        started.release()
+        release.wait(10)
+
+    try:
+        services.after_ack(slow)
+        services.after_ack(slow)
+        assert started.acquire(timeout=10) and started.acquire(timeout=10)
+        services.after_ack(lambda: overflow_on.append(threading.current_thread().name))
+        # Done already, on this thread, before after_ack returned.
+        assert overflow_on == [threading.current_thread().name]
+    finally:
+        release.set()
+        services.background.shutdown(wait=True)
+    assert len(deferred_on) == 2 and all(n.startswith("after-ack") for n in deferred_on)
