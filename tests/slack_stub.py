@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
@@ -21,6 +22,8 @@ class Call:
     method: str
     args: dict
     headers: dict
+    # When it arrived (time.monotonic, comparable across processes on one machine).
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
