@@ -17,6 +17,12 @@ from urllib.parse import parse_qsl
 RESPONSE_URL = "response_url"
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a burst of concurrent calls would have its
+    # connections dropped and retried a second later, a delay real Slack does not impose.
+    request_queue_size = 512
+
+
 @dataclass
 class Call:
     method: str
@@ -67,7 +73,7 @@ class SlackStub:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
