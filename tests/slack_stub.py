@@ -42,6 +42,9 @@ class Failure:
 class SlackStub:
     def __init__(self):
         self.calls: list[Call] = []
+        # What apps.connections.open answers for Socket Mode (a ws:// URL a test controls);
+        # while None, that method gets the plain {"ok": true} like any other.
+        self.socket_url: str | None = None
         self._failures: dict[str, list[Failure]] = {}
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
@@ -87,6 +90,7 @@ class SlackStub:
         with self._cond:
             self.calls.clear()
             self._failures.clear()
+            self.socket_url = None
 
     def fail(
         self,
@@ -134,6 +138,8 @@ class SlackStub:
             body = {"ok": True, "message_ts": ts}
         elif method in ("views.open", "views.update", "views.push"):
             body = {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
+        elif method == "apps.connections.open" and self.socket_url:
+            body = {"ok": True, "url": self.socket_url}
         else:
             body = {"ok": True}
         return 200, body, {}
