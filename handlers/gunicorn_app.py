@@ -45,5 +45,28 @@ def serve_http(settings: Settings, *, bind: str | None = None, with_scheduler: b
         "graceful_timeout": 20,
         "accesslog": None,
         "errorlog": "-",
+        # gunicorn's own messages rendered like every other log line (JSON in production).
+        "logconfig_dict": {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {
+                "msbot": {"()": "bot.logs.stdlib_formatter", "log_format": settings.log_format}
+            },
+            "handlers": {
+                "stderr": {
+                    "class": "logging.StreamHandler",
+                    "formatter": "msbot",
+                    "stream": "ext://sys.stderr",
+                }
+            },
+            "root": {"level": settings.log_level, "handlers": ["stderr"]},
+            "loggers": {
+                "gunicorn.error": {
+                    "level": settings.log_level,
+                    "handlers": ["stderr"],
+                    "propagate": False,
+                }
+            },
+        },
     }
     _Gunicorn(settings, options, with_scheduler).run()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import os
+import json
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 
 import pytest
 
 from bot.config import ConfigError, load_settings
+from tests.processes import msbot_env
 
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-1",
@@ -55,12 +59,9 @@ def test_every_problem_is_named_at_once():
 
 
 def _msbot(args, env, cwd):
-    clean_env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "TRIAGE_"))
-    }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        env={**clean_env, **env},
+        env=msbot_env(env),
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -82,3 +83,41 @@ def test_serve_refuses_an_unmigrated_database_then_migrate_fixes_it(tmp_path):
     assert _msbot(["migrate"], {"DATABASE_URL": env["DATABASE_URL"]}, tmp_path).returncode == 0
     counts = _msbot(["outbox"], {"DATABASE_URL": env["DATABASE_URL"]}, tmp_path)
     assert counts.returncode == 0, counts.stderr
+
+
+def test_serve_runs_the_production_server_answers_healthz_and_logs_json(tmp_path):
+    db = f"sqlite:///{tmp_path}/msbot.db"
+    assert _msbot(["migrate"], {"DATABASE_URL": db}, tmp_path).returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**GOOD, "DATABASE_URL": db, "PORT": str(port), "LOG_FORMAT": "json"}
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve"],
+            env=msbot_env(env),
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, log_path.read_text()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    status, body = r.status, json.loads(r.read())
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "msbot serve never answered /healthz"
+                time.sleep(0.1)
+    finally:
+        proc.terminate()  # gunicorn: graceful stop
+        proc.wait(timeout=30)
+    assert (status, body) == (200, {"database": "ok"})
+    # Every line is one JSON object, gunicorn's own messages included.
+    events = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    server = [e for e in events if e.get("logger") == "gunicorn.error"]
+    assert any("Listening at" in e["event"] for e in server), events
+    assert all({"event", "level", "timestamp"} <= e.keys() for e in events)

@@ -9,7 +9,6 @@ modal) still go to the stand-in over HTTP.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ import pytest
 
 from handlers.complaints import form
 from tests.conftest import SIGNING_SECRET, TRIAGE
+from tests.processes import msbot_env
 from tests.socket_stub import SocketModeStub, slash_command_envelope
 
 BOT_TOKEN = "xoxb-socket-test"
@@ -36,22 +36,18 @@ def socket_slack(stub):
 @pytest.fixture
 def bot(engine, stub, socket_slack, tmp_path):
     """`python -m bot serve` with SLACK_APP_TOKEN set, on the test's migrated, empty database."""
-    env = {
-        # As tests/test_config_and_cli.py's _msbot: nothing from the developer's own set-up.
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("SLACK_", "DATABASE_", "TRIAGE_"))
-        },
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_APP_TOKEN": APP_TOKEN,
-        "SLACK_API_URL": stub.url,
-        "TRIAGE_CHANNEL_ID": TRIAGE,
-        "DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "LOG_FORMAT": "console",
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = msbot_env(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_APP_TOKEN": APP_TOKEN,
+            "SLACK_API_URL": stub.url,
+            "TRIAGE_CHANNEL_ID": TRIAGE,
+            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "LOG_FORMAT": "console",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     log_path = tmp_path / "msbot.log"
     with open(log_path, "wb") as log:
         # cwd=tmp_path: no .env file of the developer's is read.
