@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 
 import structlog
 from sqlalchemy.engine import Engine
@@ -74,9 +76,20 @@ def _serve_socket_mode(settings: Settings) -> int:
     from handlers.app import build_app, build_services
 
     services = build_services(settings, make_engine(settings.database_url)).start()
-    start_scheduler(services.engine)
+    scheduler = start_scheduler(services.engine)
+    handler = SocketModeHandler(build_app(services), settings.slack_app_token)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    handler.connect()
     log.info("serve.socket_mode")
-    SocketModeHandler(build_app(services), settings.slack_app_token).start()
+    stopping.wait()
+    # Like gunicorn's graceful stop: take no more envelopes, finish the work already acked
+    # (a modal to open, messages to post), then exit.
+    log.info("serve.stopping")
+    handler.close()
+    scheduler.shutdown(wait=False)
+    services.stop()
     return 0
 
 

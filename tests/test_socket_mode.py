@@ -146,3 +146,14 @@ def test_after_slack_asks_for_a_refresh_the_bot_reconnects_and_goes_on_working(
         "envelope_id": envelope["envelope_id"]
     }
     stub.wait_for_call("views.open", trigger_id="555.666.reconnected")
+
+
+def test_sigterm_stops_the_bot_gracefully(bot, stub, socket_slack):
+    socket_slack.wait_connected()
+    envelope = slash_command_envelope("/complaint", trigger_id="777.888.before-stop")
+    socket_slack.send(envelope)
+    socket_slack.wait_for_ack(envelope["envelope_id"])
+    bot.terminate()
+    # A clean exit (0), not death by the signal (-15): acked work was finished first.
+    assert bot.wait(timeout=20) == 0
+    stub.wait_for_call("views.open", trigger_id="777.888.before-stop")
