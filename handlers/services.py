@@ -51,15 +51,7 @@ class Services:
         modals too late; running the overflow on the request thread instead slows the acks
         down to the pace the work can really be done at.
         """
-        context = structlog.contextvars.get_contextvars()
-
-        def run():
-            structlog.contextvars.bind_contextvars(**context)
-            try:
-                fn(*args, **kwargs)
-            except Exception:
-                log.exception("after_ack.failed", task=getattr(fn, "__name__", repr(fn)))
-
+        run = _logged(fn, args, kwargs)
         if not self._deferred_slots.acquire(blocking=False):
             run()
             return
@@ -72,6 +64,11 @@ class Services:
 
         self.background.submit(deferred)
 
+    def in_background(self, fn: Callable, *args, **kwargs) -> None:
+        """Run slow work with no Slack deadline (a matching dry run, a report) after the ack,
+        however long the queue: on the request thread it could make the ack miss its 3 s."""
+        self.background.submit(_logged(fn, args, kwargs))
+
     def send_queued(self) -> None:
         """Messages were just queued in the outbox: wake the worker to send them now."""
         self.outbox.kick()
@@ -83,3 +80,18 @@ class Services:
     def stop(self) -> None:
         self.outbox.stop()
         self.background.shutdown(wait=True, cancel_futures=False)
+
+
+def _logged(fn: Callable, args: tuple, kwargs: dict) -> Callable[[], None]:
+    """``fn(*args, **kwargs)`` to run on another thread, with this request's log context, its
+    failure logged rather than lost in a thread pool."""
+    context = structlog.contextvars.get_contextvars()
+
+    def run() -> None:
+        structlog.contextvars.bind_contextvars(**context)
+        try:
+            fn(*args, **kwargs)
+        except Exception:
+            log.exception("after_ack.failed", task=getattr(fn, "__name__", repr(fn)))
+
+    return run

@@ -150,3 +150,20 @@ def test_deferred_work_beyond_the_limit_runs_before_the_response(engine, stub):
         release.set()
         services.background.shutdown(wait=True)
     assert len(deferred_on) == 2 and all(n.startswith("after-ack") for n in deferred_on)
+
+
+def test_slow_work_without_a_deadline_always_waits_its_turn(engine, stub):
+    """A matching dry run or a report can take seconds: even when the queue is full it must
+    not run on the request thread, where it could make the ack miss Slack's 3 s."""
+    settings = make_settings(engine.url.render_as_string(hide_password=False), stub.url)
+    services = build_services(settings, engine, max_deferred=1)
+    release, done = threading.Event(), threading.Event()
+    ran_on = []
+    try:
+        services.after_ack(release.wait, 10)  # the only slot, held
+        services.in_background(lambda: (ran_on.append(threading.current_thread().name), done.set()))
+        assert done.wait(10)
+    finally:
+        release.set()
+        services.background.shutdown(wait=True)
+    assert ran_on[0].startswith("after-ack")  # a pool thread, not this (request) thread
