@@ -232,7 +232,7 @@ def _round(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         _only_coordinators(ack, "run matching rounds")
         return
     ack(text="Working out a dry run of the next matching round…")
-    services.after_ack(_dry_run, services, body.get("channel_id"), body.get("user_id", ""))
+    services.in_background(_dry_run, services, body.get("channel_id"), body.get("user_id", ""))
 
 
 def _dry_run(services: Services, channel: str | None, user: str) -> None:
@@ -256,7 +256,7 @@ def _report(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         _only_coordinators(ack, "see the report")
         return
     ack(text="Working on the report…")
-    services.after_ack(_send_report, services, body.get("channel_id"), body.get("user_id", ""))
+    services.in_background(_send_report, services, body.get("channel_id"), body.get("user_id", ""))
 
 
 def _send_report(services: Services, channel: str | None, user: str) -> None:
