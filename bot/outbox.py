@@ -8,7 +8,7 @@ SQLite and PostgreSQL, so several workers or replicas can drain the same table s
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -32,6 +32,16 @@ class PermanentDeliveryError(Exception):
     """Retrying cannot help (channel gone, bot not in channel, bad token)."""
 
 
+class NotReady(Exception):
+    """The message cannot be sent yet (e.g. the thread it belongs in is not posted yet): keep it
+    and retry later with back-off."""
+
+
+class Skip(Exception):
+    """Nothing needs posting any more (e.g. a card refresh for a card not yet posted, which
+    will be drawn from current data anyway): mark the row done without posting."""
+
+
 @dataclass(frozen=True)
 class Sent:
     channel_id: str
@@ -46,6 +56,22 @@ class Transport(Protocol):
 
     def deliver(self, msg: OutboxMessage, rendered: Any) -> Sent:
         """Post it (runs outside any transaction, so a slow network holds no lock)."""
+
+
+# kind -> fn(session, row) run in the transaction that records a row as sent, so the core can
+# remember where a message went (a case's triage card, a relay DM's thread) atomically with it.
+AfterSent = Callable[[Session, OutboxMessage], None]
+_after_sent: dict[str, AfterSent] = {}
+
+
+def on_sent(kind: str) -> Callable[[AfterSent], AfterSent]:
+    """Register ``fn(session, row)`` to run when a row of ``kind`` is recorded as sent."""
+
+    def register(fn: AfterSent) -> AfterSent:
+        _after_sent[kind] = fn
+        return fn
+
+    return register
 
 
 def enqueue(
@@ -121,16 +147,19 @@ def drain(
         for msg in messages:
             try:
                 rendered[msg.id] = transport.render(s, msg)
-            except PermanentDeliveryError as exc:
+            except (PermanentDeliveryError, NotReady, Skip) as exc:
                 rendered[msg.id] = exc
     outcomes: dict[int, tuple[str, str | None, Sent | None]] = {}
     for msg in sorted(messages, key=lambda m: m.id):
         bound = log.bind(outbox_id=msg.id, kind=msg.kind, subject_id=msg.subject_id)
         try:
             content = rendered[msg.id]
-            if isinstance(content, PermanentDeliveryError):
+            if isinstance(content, PermanentDeliveryError | NotReady | Skip):
                 raise content
             result = transport.deliver(msg, content)
+        except Skip:
+            outcomes[msg.id] = ("sent", None, None)
+            bound.info("outbox.skipped")
         except PermanentDeliveryError as exc:
             outcomes[msg.id] = ("dead", str(exc), None)
             bound.error("outbox.dead", error=str(exc))
@@ -145,9 +174,12 @@ def drain(
             status, error, result = outcomes[row.id]
             row.attempts += 1
             row.status, row.claimed_until = status, None
-            if result is not None:
-                row.sent_at, row.sent_ts = utcnow(), result.ts
-                row.sent_channel_id = result.channel_id
+            if status == "sent":
+                row.sent_at = utcnow()
+                if result is not None:
+                    row.sent_ts, row.sent_channel_id = result.ts, result.channel_id
+                    if hook := _after_sent.get(row.kind):
+                        hook(s, row)
             else:
                 row.last_error = (error or "")[:500]
                 row.next_attempt_at = utcnow() + backoff(row.attempts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -26,8 +27,38 @@ PERMANENT_ERRORS = {
     "msg_too_long",
 }
 
-# (session, outbox row) -> (fallback text, blocks)
-Renderer = Callable[[Session, OutboxMessage], tuple[str, list[dict]]]
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """A file to upload with files_upload_v2 (e.g. a digest chart)."""
+
+    filename: str
+    content: bytes
+    title: str
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What to post for one outbox row, when a plain (text, blocks) is not enough."""
+
+    text: str
+    blocks: list[dict]
+    # Post as a reply in this thread (a message ts in the same channel).
+    thread_ts: str | None = None
+    # Replace this earlier message (chat.update) instead of posting a new one.
+    update_ts: str | None = None
+    # Post here instead of the row's recipient (e.g. the channel of the card being updated).
+    channel_id: str | None = None
+    # Upload this file to the channel (files_upload_v2), with ``text`` as its comment.
+    file: RenderedFile | None = None
+    # Slack message metadata ({"event_type": ..., "event_payload": {...}}).
+    metadata: dict | None = None
+
+
+# (session, outbox row) -> (fallback text, blocks) or Rendered; may raise NotReady or Skip
+# (bot.outbox) or PermanentDeliveryError.
+Renderer = Callable[[Session, OutboxMessage], "tuple[str, list[dict]] | Rendered"]
 
 
 class SlackTransport:
@@ -38,11 +69,12 @@ class SlackTransport:
         # user, so asking once per process saves a Web API call on every later DM.
         self._dm_channels: dict[str, str] = {}
 
-    def render(self, session: Session, msg: OutboxMessage) -> tuple[str, list[dict]]:
+    def render(self, session: Session, msg: OutboxMessage) -> Rendered:
         renderer = self.renderers.get(msg.kind)
         if renderer is None:
             raise PermanentDeliveryError(f"no renderer for {msg.kind}")
-        return renderer(session, msg)
+        out = renderer(session, msg)
+        return out if isinstance(out, Rendered) else Rendered(*out)
 
     def _dm_channel(self, user_id: str) -> str:
         if user_id not in self._dm_channels:
@@ -50,19 +82,45 @@ class SlackTransport:
             self._dm_channels[user_id] = opened["channel"]["id"]
         return self._dm_channels[user_id]
 
-    def deliver(self, msg: OutboxMessage, rendered: tuple[str, list[dict]]) -> Sent:
-        text, blocks = rendered
+    def deliver(self, msg: OutboxMessage, rendered: Rendered) -> Sent:
         try:
-            channel = msg.recipient_channel_id
+            channel = rendered.channel_id or msg.recipient_channel_id
             if channel is None:
                 channel = self._dm_channel(msg.recipient_user_id)
-            # unfurl_links off: a message must never expand a link a user typed.
-            resp = self.client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
-            )
-            return Sent(channel_id=resp["channel"], ts=resp["ts"])
+            return self._send(channel, rendered)
         except SlackApiError as exc:
             error = exc.response.get("error") if exc.response is not None else None
             if error in PERMANENT_ERRORS:
                 raise PermanentDeliveryError(error) from exc
             raise
+
+    def _send(self, channel: str, r: Rendered) -> Sent:
+        if r.file is not None:
+            resp = self.client.files_upload_v2(
+                channel=channel,
+                content=r.file.content,
+                filename=r.file.filename,
+                title=r.file.title,
+                alt_txt=r.file.alt_text or None,
+                initial_comment=r.text,
+                thread_ts=r.thread_ts,
+            )
+            file = resp.get("file") or {}
+            return Sent(channel_id=channel, ts=str(file.get("id", "")))
+        extra = {"metadata": r.metadata} if r.metadata else {}
+        if r.update_ts:
+            resp = self.client.chat_update(
+                channel=channel, ts=r.update_ts, text=r.text, blocks=r.blocks, **extra
+            )
+            return Sent(channel_id=resp["channel"], ts=resp["ts"])
+        # unfurl_links off: a message must never expand a link a user typed.
+        resp = self.client.chat_postMessage(
+            channel=channel,
+            text=r.text,
+            blocks=r.blocks,
+            thread_ts=r.thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+            **extra,
+        )
+        return Sent(channel_id=resp["channel"], ts=resp["ts"])
