@@ -8,6 +8,25 @@ from dataclasses import dataclass, field
 
 from handlers.slack_text import escape
 
+# Record ids are PostgreSQL INTEGER columns: a number past this would fail in the database
+# (not just find nothing), so it is refused before any query.
+MAX_ID = 2**31 - 1
+
+
+def whole_number(word: str | None) -> int | None:
+    """A whole number as people type one in a command ("12" or "#12"); None for anything else
+    (signs, decimals, other scripts' digits, absurdly long numbers)."""
+    text = (word or "").strip().removeprefix("#")
+    if not (text.isascii() and text.isdigit()) or len(text) > 30:
+        return None
+    return int(text)
+
+
+def record_id(word: str | None) -> int | None:
+    """A record's number (typed, or from a button or modal metadata): 1 to MAX_ID, else None."""
+    value = whole_number(word)
+    return value if value is not None and 1 <= value <= MAX_ID else None
+
 
 @dataclass
 class Subcommand:
@@ -49,5 +68,7 @@ class CommandRouter:
         lines = [self.intro, ""]
         for sub in self.subcommands.values():
             invocation = f"{self.command} {sub.usage}".strip()
-            lines.append(f"• `{invocation}`: {sub.summary}")
+            # Usages name their arguments as <host>, <number>: escaped, or Slack's mrkdwn would
+            # read them as links and drop them.
+            lines.append(f"• `{escape(invocation)}`: {sub.summary}")
         return "\n".join(lines)

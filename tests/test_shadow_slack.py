@@ -766,9 +766,16 @@ def test_coordinator_report(slack, stub, session):
 
 def test_help_and_unknown_subcommand(slack):
     text = shadow(slack, "help")["text"]
-    for usage in ("signup", "host", "status", "places <host> <number>", "withdraw [reason]"):
+    for usage in (
+        "signup",
+        "host",
+        "status",
+        "places &lt;host&gt; &lt;number&gt;",
+        "withdraw [reason]",
+    ):
         assert f"`/shadow {usage}`" in text
-    assert "`/shadow round`" in text and "`/shadow clear <conflict> <safeguards>`" in text
+    assert "`/shadow round`" in text
+    assert "`/shadow clear &lt;conflict&gt; &lt;safeguards&gt;`" in text
     assert shadow(slack, "")["text"] == text
     unknown = shadow(slack, "frobnicate")["text"]
     assert "frobnicate" in unknown and "`/shadow help`" in unknown

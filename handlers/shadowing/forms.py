@@ -12,6 +12,7 @@ from bot.shadowing import catalog
 from bot.shadowing.hosts import HostForm
 from bot.shadowing.signup import SignupForm
 from handlers import view_state as state
+from handlers.commands import record_id
 from handlers.slack_text import mention, options, plain, section
 
 SIGNUP_CALLBACK = "shadow_signup"
@@ -246,7 +247,7 @@ def host_done(host_id: int, organisation_text: str, capacity: int) -> dict:
         "Places offered",
         f"Thank you. *{organisation_text}* is offering {capacity} {places} "
         f"(host number {host_id}). We will message you when a round finds you a match. "
-        f"Change the number with `/shadow places {host_id} <number>`.",
+        f"Change the number with `/shadow places {host_id} &lt;number&gt;`.",
     )
 
 
@@ -317,7 +318,7 @@ def read_schedule(view: dict) -> tuple[date | None, date | None]:
 
 def placement_id(view: dict) -> int | None:
     """The placement a feedback or schedule modal is about, from its private_metadata."""
-    return _whole_number(str((view or {}).get("private_metadata") or ""))
+    return record_id(str((view or {}).get("private_metadata") or ""))
 
 
 def errors_for(fields: tuple[str, ...], errors: dict[str, str]) -> dict[str, str]:

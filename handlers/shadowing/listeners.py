@@ -19,7 +19,7 @@ from bot.db import transaction
 from bot.errors import InvalidTransition, NotFound, NotPermitted, StoreUnavailable, ValidationFailed
 from bot.shadowing import conflicts, hosts, placements, rounds, signup
 from bot.shadowing import report as reporting
-from handlers.commands import CommandRouter
+from handlers.commands import CommandRouter, record_id, whole_number
 from handlers.services import Services
 from handlers.shadowing import forms, messages
 from handlers.slack_text import escape, safe, section
@@ -70,12 +70,11 @@ def explain(exc: Exception, prefix: str = "") -> str:
     return prefix + escape(str(exc))
 
 
-def _number(word: str | None) -> int | None:
-    """A whole number as people type one in a command ("12" or "#12")."""
-    try:
-        return int((word or "").strip().lstrip("#"))
-    except ValueError:
-        return None
+def _no_such(what: str, word: str, listed_by: str) -> str:
+    return (
+        f"There is no {what} {escape(word.strip()[:30])}: {what} numbers are whole numbers "
+        f"like 12. {listed_by} lists them."
+    )
 
 
 def _is_coordinator(services: Services, user: str) -> bool:
@@ -159,13 +158,17 @@ def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 @router.sub("places", "places <host> <number>", "change how many places you offer")
 def _places(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    host_id = _number(args[0]) if args else None
-    capacity = _number(args[1]) if len(args) > 1 else None
+    host_id = whole_number(args[0]) if args else None
+    capacity = whole_number(args[1]) if len(args) > 1 else None
     if len(args) != 2 or host_id is None or capacity is None:
         ack(
             text="Say which host and how many places, for example `/shadow places 12 3`. "
             "`/shadow status` lists your host numbers."
         )
+        return
+    host_id = record_id(args[0])
+    if host_id is None:
+        ack(text=_no_such("host", args[0], "`/shadow status`"))
         return
     _, problem = attempt(
         lambda: hosts.change_capacity(
@@ -203,12 +206,16 @@ def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None
 
 @router.sub("end", "end <placement> [reason]", "withdraw from one offer or placement")
 def _end(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    placement_id = _number(args[0]) if args else None
+    placement_id = whole_number(args[0]) if args else None
     if placement_id is None:
         ack(
             text="Say which placement, for example `/shadow end 7 our staff member is ill`. "
             "`/shadow status` lists your placement numbers."
         )
+        return
+    placement_id = record_id(args[0])
+    if placement_id is None:
+        ack(text=_no_such("placement", args[0], "`/shadow status`"))
         return
     _, problem = attempt(
         lambda: placements.withdraw_placement(
@@ -293,13 +300,17 @@ def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     if not _is_coordinator(services, user):
         _only_coordinators(ack, "clear conflicts of interest")
         return
-    conflict_id = _number(args[0]) if args else None
+    conflict_id = whole_number(args[0]) if args else None
     if conflict_id is None or len(args) < 2:
         ack(
             text="Say which conflict and the safeguards agreed, for example "
             "`/shadow clear 4 Will not see papers on the grants programme`. "
             "`/shadow conflicts` lists them."
         )
+        return
+    conflict_id = record_id(args[0])
+    if conflict_id is None:
+        ack(text=_no_such("conflict", args[0], "`/shadow conflicts`"))
         return
     _, problem = attempt(
         lambda: conflicts.clear_conflict(
@@ -360,7 +371,7 @@ def replace_clicked(
 
 def handle_click(services: Services, body: dict, respond: Respond, work: Work) -> None:
     action = (body.get("actions") or [{}])[0]
-    target = _number(action.get("value"))
+    target = record_id(action.get("value"))
     if target is None:
         tell_clicker(services, body, "Sorry, that button no longer works.")
         return
@@ -431,7 +442,7 @@ def _commit_round(services: Services, round_id: int, user: str):
 def open_placement_modal(services: Services, body: dict, view_for: Callable, feedback: bool):
     """Open the schedule or feedback modal for the placement on the clicked button."""
     user = _clicker(body)
-    placement_id = _number(((body.get("actions") or [{}])[0]).get("value"))
+    placement_id = record_id(((body.get("actions") or [{}])[0]).get("value"))
     try:
         with transaction(services.engine) as s:
             p = messages.find_parties(s, placement_id)

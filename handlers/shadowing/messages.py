@@ -582,7 +582,7 @@ def status_blocks(session: Session, user_id: str) -> tuple[str, list[dict]]:
             taken = hosts.places_taken(session, h.id)
             lines.append(
                 f"• Host {h.id}, {safe(h.organisation, 80)}: {taken} of {h.capacity} places "
-                f"taken ({escape(h.status)}). Change with `/shadow places {h.id} <number>`."
+                f"taken ({escape(h.status)}). Change with `/shadow places {h.id} &lt;number&gt;`."
             )
 
     mine = list(placements.placements_for_user(session, user_id))
@@ -625,7 +625,9 @@ def conflicts_blocks(session: Session, conflicts: list[ShadowConflict]) -> tuple
         )
     if len(conflicts) > CONFLICTS_MAX:
         lines.append(f"…and {len(conflicts) - CONFLICTS_MAX} more.")
-    lines.append("Clear one once safeguards are agreed: `/shadow clear <conflict> <safeguards>`.")
+    lines.append(
+        "Clear one once safeguards are agreed: `/shadow clear &lt;conflict&gt; &lt;safeguards&gt;`."
+    )
     return f"{len(conflicts)} active conflicts of interest", chunked_sections(lines)
 
 
