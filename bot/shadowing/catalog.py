@@ -126,6 +126,12 @@ ROUND_TRANSITIONS: dict[str, frozenset[str]] = {
     "committed": frozenset(),
 }
 
+# A closed host gets no new offers; its offers and placements carry on. It may reopen.
+HOST_TRANSITIONS: dict[str, frozenset[str]] = {
+    "open": frozenset({"closed"}),
+    "closed": frozenset({"open"}),
+}
+
 CONFLICT_TRANSITIONS: dict[str, frozenset[str]] = {
     "active": frozenset({"cleared"}),
     "cleared": frozenset(),
@@ -136,6 +142,7 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
     "placement": PLACEMENT_TRANSITIONS,
     "round": ROUND_TRANSITIONS,
     "conflict": CONFLICT_TRANSITIONS,
+    "host": HOST_TRANSITIONS,
 }
 
 STATUS_LABELS: dict[str, str] = {
@@ -154,6 +161,8 @@ STATUS_LABELS: dict[str, str] = {
     "committed": "committed",
     "active": "active",
     "cleared": "cleared",
+    "open": "open",
+    "closed": "closed",
 }
 
 
@@ -163,7 +172,8 @@ def status_label(status: str) -> str:
 
 def check_transition(entity: str, current: str, target: str, message: str | None = None) -> None:
     """Raise InvalidTransition unless ``entity`` ("sign-up", "placement", "round",
-    "conflict") may move from ``current`` to ``target``; ``message`` replaces the default."""
+    "conflict", "host") may move from ``current`` to ``target``; ``message`` replaces the
+    default."""
     if target not in TRANSITIONS[entity].get(current, frozenset()):
         raise InvalidTransition(
             message

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import structlog
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.db import transaction
 from bot.errors import NotFound, NotPermitted, ValidationFailed
 from bot.shadowing import catalog, events
+from bot.shadowing.catalog import check_transition
 from bot.shadowing.signup import Fields
+from bot.submissions import create_once
 from models import ShadowConflict, ShadowHost, ShadowPlacement
 from models.base import utcnow
 
@@ -99,46 +100,35 @@ def offer_places(
     """
     values = validate_host(form, today=today, departments=departments)
     conflict_departments = values.pop("conflict_departments")
-    try:
-        with transaction(engine) as s:
-            if submission_key and (existing := _by_submission_key(s, submission_key)):
-                return existing
-            host = ShadowHost(
-                user_id=user_id, submission_key=submission_key, status="open", **values
-            )
-            s.add(host)
-            s.flush()
-            for department in conflict_departments:
-                s.add(
-                    ShadowConflict(
-                        host_id=host.id,
-                        department=department,
-                        source="host",
-                        reason=DECLARED_BY_HOST,
-                        recorded_by=user_id,
-                    )
+
+    def create(s: Session) -> ShadowHost:
+        host = ShadowHost(user_id=user_id, submission_key=submission_key, status="open", **values)
+        s.add(host)
+        s.flush()
+        for department in conflict_departments:
+            s.add(
+                ShadowConflict(
+                    host_id=host.id,
+                    department=department,
+                    source="host",
+                    reason=DECLARED_BY_HOST,
+                    recorded_by=user_id,
                 )
-            events.record(
-                s,
-                "host_registered",
-                actor=user_id,
-                host_id=host.id,
-                capacity=host.capacity,
-                declared_conflicts=len(conflict_departments),
             )
-    except IntegrityError:
-        # Two deliveries of one submission raced; the other one stored it.
-        with transaction(engine) as s:
-            existing = submission_key and _by_submission_key(s, submission_key)
-        if existing:
-            return existing
-        raise
-    log.info("shadow.host_registered", host_id=host.id, user=user_id)
-    return host
+        events.record(
+            s,
+            "host_registered",
+            actor=user_id,
+            host_id=host.id,
+            capacity=host.capacity,
+            declared_conflicts=len(conflict_departments),
+        )
+        return host
 
-
-def _by_submission_key(session: Session, key: str) -> ShadowHost | None:
-    return session.exec(select(ShadowHost).where(ShadowHost.submission_key == key)).first()
+    stored = create_once(engine, ShadowHost, submission_key, create)
+    if stored.created:
+        log.info("shadow.host_registered", host_id=stored.row.id, user=user_id)
+    return stored.row
 
 
 def hosts_for_user(session: Session, user_id: str) -> list[ShadowHost]:
@@ -203,4 +193,35 @@ def change_capacity(
             previous=previous,
             capacity=capacity,
         )
+    return host
+
+
+def set_open(
+    engine: Engine,
+    host_id: int,
+    *,
+    user_id: str,
+    open_: bool,
+    coordinators: frozenset[str],
+    now: datetime,
+) -> ShadowHost:
+    """The host (or a coordinator) closes its places to new offers, or reopens them. Offers
+    and placements already made are not touched; a round simply skips a closed host."""
+    with transaction(engine) as s:
+        # Locked like a capacity change, so a round being committed sees the final status.
+        host = s.get(ShadowHost, host_id, with_for_update=True)
+        if host is None:
+            raise NotFound("That host was not found.")
+        if user_id != host.user_id and user_id not in coordinators:
+            raise NotPermitted(
+                "Only the person who offered these places, or a coordinator, can change them."
+            )
+        target = "open" if open_ else "closed"
+        check_transition("host", host.status, target, f"Host {host.id} is already {target}.")
+        host.status = target
+        host.updated_at = now
+        events.record(
+            s, "host_reopened" if open_ else "host_closed", actor=user_id, host_id=host.id, at=now
+        )
+    log.info("shadow.host_status", host_id=host.id, status=target)
     return host

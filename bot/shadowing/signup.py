@@ -21,6 +21,7 @@ from bot.errors import InvalidTransition, NotFound, NotPermitted, ValidationFail
 from bot.shadowing import catalog, events, notices, placements
 from bot.shadowing.catalog import check_transition
 from bot.shadowing.placements import clean_reason
+from bot.submissions import create_once
 from bot.text import clean
 from models import ShadowApplicant, ShadowConflict
 
@@ -197,68 +198,59 @@ def sign_up(
     """
     values = validate_signup(form, user_id=user_id, today=today, departments=departments)
     organisations = values.pop("conflict_organisations")
-    try:
-        with transaction(engine) as s:
-            if submission_key and (existing := _by_submission_key(s, submission_key)):
-                return existing
-            if current := active_signup(s, user_id):
-                raise _already(current)
-            applicant = ShadowApplicant(
-                user_id=user_id,
-                active_user_id=user_id,
-                submission_key=submission_key,
-                status="pending_approval",
-                **values,
-            )
-            s.add(applicant)
-            s.flush()
-            for organisation in organisations:
-                s.add(
-                    ShadowConflict(
-                        applicant_id=applicant.id,
-                        organisation=organisation,
-                        source="applicant",
-                        reason="Declared by the applicant when signing up.",
-                        recorded_by=user_id,
-                    )
+
+    def create(s: Session) -> ShadowApplicant:
+        if current := active_signup(s, user_id):
+            raise _already(current)
+        applicant = ShadowApplicant(
+            user_id=user_id,
+            active_user_id=user_id,
+            submission_key=submission_key,
+            status="pending_approval",
+            **values,
+        )
+        s.add(applicant)
+        s.flush()
+        for organisation in organisations:
+            s.add(
+                ShadowConflict(
+                    applicant_id=applicant.id,
+                    organisation=organisation,
+                    source="applicant",
+                    reason="Declared by the applicant when signing up.",
+                    recorded_by=user_id,
                 )
-            events.record(
-                s,
-                "signed_up",
-                actor=user_id,
-                applicant_id=applicant.id,
-                status=applicant.status,
-                declared_conflicts=len(organisations),
             )
-            notices.queue(
-                s,
-                notices.APPROVAL_REQUEST,
-                user_id=applicant.manager_user_id,
-                subject_id=applicant.id,
-            )
+        events.record(
+            s,
+            "signed_up",
+            actor=user_id,
+            applicant_id=applicant.id,
+            status=applicant.status,
+            declared_conflicts=len(organisations),
+        )
+        notices.queue(
+            s, notices.APPROVAL_REQUEST, user_id=applicant.manager_user_id, subject_id=applicant.id
+        )
+        return applicant
+
+    try:
+        stored = create_once(engine, ShadowApplicant, submission_key, create)
     except IntegrityError:
-        # A concurrent delivery of the same form, or a second sign-up racing this one: the
-        # unique submission_key / active_user_id columns let only one in.
+        # A second sign-up raced this one: the unique active_user_id column let only one in.
         with transaction(engine) as s:
-            if submission_key and (existing := _by_submission_key(s, submission_key)):
-                return existing
             current = active_signup(s, user_id)
         if current is not None:
             raise _already(current) from None
         raise
-    log.info("shadow.signed_up", applicant_id=applicant.id, user=user_id)
-    return applicant
+    if stored.created:
+        log.info("shadow.signed_up", applicant_id=stored.row.id, user=user_id)
+    return stored.row
 
 
 def _already(current: ShadowApplicant) -> ValidationFailed:
     status = catalog.status_label(current.status)
     return ValidationFailed({"department": ALREADY_SIGNED_UP.format(status=status)})
-
-
-def _by_submission_key(session: Session, key: str) -> ShadowApplicant | None:
-    return session.exec(
-        select(ShadowApplicant).where(ShadowApplicant.submission_key == key)
-    ).first()
 
 
 def active_signup(session: Session, user_id: str) -> ShadowApplicant | None:
