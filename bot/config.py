@@ -46,6 +46,7 @@ class Settings:
     departments: tuple[str, ...] = ()
     coordinator_user_ids: frozenset[str] = field(default_factory=frozenset)
     offer_expiry_days: int = 7
+    dry_run_keep_days: int = 30
 
     @property
     def socket_mode(self) -> bool:
@@ -167,6 +168,7 @@ def load_settings(
         departments=departments,
         coordinator_user_ids=coordinators,
         offer_expiry_days=_int(env, "SHADOW_OFFER_EXPIRY_DAYS", 7, 1, 90, problems),
+        dry_run_keep_days=_int(env, "SHADOW_DRY_RUN_KEEP_DAYS", 30, 1, 3650, problems),
     )
     if problems:
         raise ConfigError(problems)

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot import deliveries
 from bot.shadowing.placements import expire_offers
+from bot.shadowing.rounds import DRY_RUN_KEEP_DAYS, prune_dry_runs
 from models.base import utcnow
 
 log = structlog.get_logger("msbot.scheduler")
@@ -24,12 +25,18 @@ def expire_shadow_offers(engine: Engine) -> int:
     return expire_offers(engine, now=utcnow())
 
 
-def start_scheduler(engine: Engine):
+def prune(engine: Engine, dry_run_keep_days: int = DRY_RUN_KEEP_DAYS) -> None:
+    """The hourly housekeeping: old delivery keys, old matching dry runs."""
+    deliveries.prune(engine)
+    prune_dry_runs(engine, now=utcnow(), keep_days=dry_run_keep_days)
+
+
+def start_scheduler(engine: Engine, *, dry_run_keep_days: int = DRY_RUN_KEEP_DAYS):
     """Housekeeping jobs. (Outbox retries are the OutboxWorker's, which sleeps between runs.)"""
     scheduler = BackgroundScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
-    scheduler.add_job(deliveries.prune, "interval", hours=1, args=[engine], id="prune")
+    scheduler.add_job(prune, "interval", hours=1, args=[engine, dry_run_keep_days], id="prune")
     scheduler.add_job(
         expire_shadow_offers,
         "interval",

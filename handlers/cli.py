@@ -76,7 +76,7 @@ def _serve_socket_mode(settings: Settings) -> int:
     from handlers.app import build_app, build_services
 
     services = build_services(settings, make_engine(settings.database_url)).start()
-    scheduler = start_scheduler(services.engine)
+    scheduler = start_scheduler(services.engine, dry_run_keep_days=settings.dry_run_keep_days)
     handler = SocketModeHandler(build_app(services), settings.slack_app_token)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -209,3 +209,43 @@ def test_banned_pairs_scales_with_conflicts_not_with_pairs(engine):
     assert len(banned) == 1250 * 2 + 2 + 1250
     assert banned[(3, 100_007)] == "Dept-wide" and banned[(a.id, 100_008)] == "Declared"
     assert elapsed < 1.0, elapsed
+
+
+def test_a_department_wide_conflict_ends_the_open_offers_it_covers(engine, session):
+    from bot.shadowing import rounds
+    from tests.test_shadow_core_support import assert_notices_are_clean, outbox
+
+    home = applicant(engine, "U1", department=HOME_OFFICE)
+    dwp = applicant(engine, "U2", department=DWP)
+    h = host(engine, "UH1", organisation="The Ambridge Trust")
+    rounds.run_round(
+        engine,
+        commit=True,
+        by_user_id=COORDINATOR,
+        coordinators=COORDINATORS,
+        now=NOW,
+        expiry_days=7,
+    )
+    assert {p.applicant_id for p in rows(session, ShadowPlacement)} == {home.id, dwp.id}
+    before = len(outbox(engine))
+
+    recorded = conflicts.record(
+        engine,
+        by_user_id=COORDINATOR,
+        coordinators=COORDINATORS,
+        department="home office",
+        organisation="ambridge trust",
+        reason="Secret: the trust is bidding for the department's grants.",
+        now=NOW,
+    )
+    by_applicant = {p.applicant_id: p for p in rows(session, ShadowPlacement)}
+    assert recorded.ended_placement_ids == [by_applicant[home.id].id]
+    assert by_applicant[home.id].status == "withdrawn" and by_applicant[home.id].end_reason is None
+    assert by_applicant[dwp.id].status == "offered"
+    notes = outbox(engine)[before:]
+    assert sorted((m.recipient_user_id, m.data["event"]) for m in notes) == [
+        ("U1", "withdrawn"),
+        ("UH1", "withdrawn"),
+    ]
+    assert_notices_are_clean(engine, "Secret", "bidding")
+    assert h.id in {p.host_id for p in rows(session, ShadowPlacement)}

@@ -294,3 +294,33 @@ def test_run_round_needs_a_coordinator_unless_run_from_the_command_line(engine):
     )
     assert rnd.status == "committed" and rnd.summary["offers"] == 0
     assert event_kinds(engine) == ["round_dry_run", "round_committed"]
+
+
+# --- pruning old dry runs -------------------------------------------------------------------
+
+
+def test_old_dry_runs_are_pruned_by_the_hourly_job_and_committed_rounds_kept(engine, session):
+    from bot import scheduler
+
+    applicant(engine, "U1")
+    host(engine, "U9")
+    old = NOW - timedelta(days=31)
+    stale = rounds.dry_run(engine, by_user_id=COORDINATOR, coordinators=COORDINATORS, now=old)
+    kept = rounds.run_round(
+        engine,
+        commit=True,
+        by_user_id=COORDINATOR,
+        coordinators=COORDINATORS,
+        now=old,
+        expiry_days=7,
+    )
+    recent = rounds.dry_run(
+        engine, by_user_id=COORDINATOR, coordinators=COORDINATORS, now=NOW - timedelta(days=29)
+    )
+    assert rounds.prune_dry_runs(engine, now=NOW, keep_days=30) == 1
+    assert {r.id for r in rows(session, ShadowRound)} == {kept.id, recent.id}
+    assert stale.id not in {r.id for r in rows(session, ShadowRound)}
+    assert len(rows(session, ShadowPlacement)) == 1  # the committed round's offer is untouched
+    # A shorter setting prunes the recent one too; the job (wall clock) prunes with it.
+    scheduler.prune(engine, dry_run_keep_days=1)
+    assert [r.id for r in rows(session, ShadowRound)] == [kept.id]

@@ -10,8 +10,10 @@ they never reach a notice or an audit event.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
+import structlog
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -19,8 +21,12 @@ from bot.db import transaction
 from bot.errors import NotFound, NotPermitted, ValidationFailed
 from bot.shadowing import catalog, events
 from bot.shadowing.catalog import check_transition
+from bot.shadowing.placements import end_offers_between
 from bot.text import clean
 from models import Complaint, ShadowApplicant, ShadowConflict, ShadowHost, ShadowPlacement
+from models.base import utcnow
+
+log = structlog.get_logger("msbot.shadowing")
 
 # Complaint statuses after which a complaint no longer creates a conflict. (Today every case
 # is "received"; the later statuses are the complaints workflow's names for its end states.)
@@ -44,7 +50,19 @@ def normalise(name: str | None) -> str:
     return text.removeprefix("the ")
 
 
-def record_conflict(
+@dataclass(frozen=True)
+class Recorded:
+    conflict: ShadowConflict
+    # Offers between the pair that were open and are now withdrawn (both sides told).
+    ended_placement_ids: list[int]
+
+
+def record_conflict(engine: Engine, **kwargs) -> ShadowConflict:
+    """A coordinator records a conflict (see :func:`record`); just the stored conflict."""
+    return record(engine, **kwargs).conflict
+
+
+def record(
     engine: Engine,
     *,
     by_user_id: str,
@@ -54,11 +72,14 @@ def record_conflict(
     department: str | None = None,
     organisation: str | None = None,
     reason: str,
-) -> ShadowConflict:
+    now: datetime | None = None,
+) -> Recorded:
     """A coordinator records a conflict between an applicant or department and a host or
-    organisation."""
+    organisation. Any open offer it now bans is withdrawn in the same transaction, with the
+    neutral "withdrawn" notice to both sides: the reason never leaves the coordinators."""
     if by_user_id not in coordinators:
         raise NotPermitted(COORDINATORS_ONLY)
+    now = now or utcnow()
     department, organisation = clean(department) or None, clean(organisation) or None
     text = clean(reason, multiline=True)
     errors: dict[str, str] = {}
@@ -88,6 +109,7 @@ def record_conflict(
             source="coordinator",
             reason=text,
             recorded_by=by_user_id,
+            created_at=now,
         )
         s.add(conflict)
         s.flush()
@@ -97,9 +119,34 @@ def record_conflict(
             actor=by_user_id,
             applicant_id=applicant_id,
             host_id=host_id,
+            at=now,
             conflict_id=conflict.id,
         )
-    return conflict
+        banned = _open_offers_banned_by(s, conflict)
+        ended = end_offers_between(s, banned, actor=by_user_id, now=now)
+    log.info("shadow.conflict_recorded", conflict_id=conflict.id, offers_ended=len(ended))
+    return Recorded(conflict, ended)
+
+
+def _open_offers_banned_by(s: Session, c: ShadowConflict) -> list[tuple[int, int]]:
+    """(applicant_id, host_id) of the open offers that conflict ``c`` covers."""
+    P, A, H = ShadowPlacement, ShadowApplicant, ShadowHost
+    query = (
+        select(P.applicant_id, P.host_id, A.department, H.organisation)
+        .join(A, A.id == P.applicant_id)
+        .join(H, H.id == P.host_id)
+        .where(P.status == "offered")
+    )
+    if c.applicant_id is not None:
+        query = query.where(P.applicant_id == c.applicant_id)
+    if c.host_id is not None:
+        query = query.where(P.host_id == c.host_id)
+    return [
+        (a_id, h_id)
+        for a_id, h_id, dept, org in s.exec(query)
+        if (c.applicant_id is not None or normalise(dept) == normalise(c.department))
+        and (c.host_id is not None or normalise(org) == normalise(c.organisation))
+    ]
 
 
 def clear_conflict(

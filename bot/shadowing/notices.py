@@ -8,6 +8,8 @@ limited to the keys below and :func:`queue` refuses any other.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import insert
 from sqlmodel import Session
 
@@ -31,7 +33,16 @@ OFFER_EVENTS = frozenset(
     {"accepted", "confirmed", "declined", "expired", "withdrawn", "scheduled", "completed"}
 )
 SIDES = frozenset({"applicant", "host"})
-ALLOWED_DATA = frozenset({"approved", "side", "event"})
+# "update_ts": re-render the message with this ts (in the row's channel) instead of posting.
+ALLOWED_DATA = frozenset({"approved", "side", "event", "update_ts"})
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """A message already sent (its channel and ts), e.g. the one whose button opened a form."""
+
+    channel_id: str
+    ts: str
 
 
 def _checked(kind: str, data: dict) -> dict:
@@ -89,6 +100,21 @@ def to_both_sides(
     users = {"applicant": applicant_user_id, "host": host_user_id}
     for side in sides:
         queue(session, kind, user_id=users[side], subject_id=placement_id, side=side, **data)
+
+
+def refresh(
+    session: Session, kind: str, message: MessageRef, *, user_id: str, subject_id: int, **data
+) -> None:
+    """Queue a re-render of ``message`` (sent earlier as ``kind``) from the current state, in
+    the caller's transaction: a form's button disappears from the DM once the form is saved."""
+    outbox.enqueue(
+        session,
+        kind,
+        subject_id=subject_id,
+        user_id=user_id,
+        channel_id=message.channel_id,
+        data=_checked(kind, {**data, "update_ts": message.ts}),
+    )
 
 
 def other_side(side: str) -> str:

@@ -121,32 +121,53 @@ def respond(
             raise InvalidTransition(
                 f"This offer is no longer open: it was {status_label(p.status)}."
             )
-        if now > p.expires_at:
-            raise InvalidTransition(f"This offer expired on {_when(p.expires_at)}.")
-        open_sides = [side for side in sides if getattr(p, f"{side}_response") is None]
-        if not open_sides:
-            answer = getattr(p, f"{sides[0]}_response")
-            raise InvalidTransition(f"You have already {answer} this offer.")
-        side = open_sides[0]
-        answer = "accepted" if accept else "declined"
-        setattr(p, f"{side}_response", answer)
-        p.updated_at = now
-        _record(s, f"offer_{answer}", p, actor=user_id, at=now, side=side)
-        other = notices.other_side(side)
-        if not accept:
-            _move("placement", p, "declined", now)
-            p.ended_by = user_id
-            _move("sign-up", a, "queued", now)  # queued_at is kept: same place in the queue
-            _notify(s, notices.OFFER_UPDATE, p, a, h, (other,), event="declined")
-        elif p.applicant_response == p.host_response == "accepted":
-            _move("placement", p, "accepted", now)
-            _move("sign-up", a, "placed", now)
-            _record(s, "placement_confirmed", p, actor=user_id, at=now)
-            _notify(s, notices.OFFER_UPDATE, p, a, h, ("applicant", "host"), event="confirmed")
-        else:
-            _notify(s, notices.OFFER_UPDATE, p, a, h, (other,), event="accepted")
+        lapsed = now >= p.expires_at
+        if not lapsed:
+            side, answer = _answer(s, p, a, h, sides, user_id=user_id, accept=accept, now=now)
+    if lapsed:
+        # Its time is up even if the expiry job has not run yet: lapse it now (both sides are
+        # told, the place is freed) and say so, rather than leave it looking open.
+        expire_offers(engine, now=now)
+        raise InvalidTransition(f"This offer expired on {_when(p.expires_at)}.")
     log.info("shadow.offer_answered", placement_id=p.id, side=side, answer=answer)
     return p
+
+
+def _answer(
+    s: Session,
+    p: ShadowPlacement,
+    a: ShadowApplicant,
+    h: ShadowHost,
+    sides: list[str],
+    *,
+    user_id: str,
+    accept: bool,
+    now: datetime,
+) -> tuple[str, str]:
+    """Record one side's answer to an open offer, in the caller's transaction."""
+    open_sides = [side for side in sides if getattr(p, f"{side}_response") is None]
+    if not open_sides:
+        answer = getattr(p, f"{sides[0]}_response")
+        raise InvalidTransition(f"You have already {answer} this offer.")
+    side = open_sides[0]
+    answer = "accepted" if accept else "declined"
+    setattr(p, f"{side}_response", answer)
+    p.updated_at = now
+    _record(s, f"offer_{answer}", p, actor=user_id, at=now, side=side)
+    other = notices.other_side(side)
+    if not accept:
+        _move("placement", p, "declined", now)
+        p.ended_by = user_id
+        _move("sign-up", a, "queued", now)  # queued_at is kept: same place in the queue
+        _notify(s, notices.OFFER_UPDATE, p, a, h, (other,), event="declined")
+    elif p.applicant_response == p.host_response == "accepted":
+        _move("placement", p, "accepted", now)
+        _move("sign-up", a, "placed", now)
+        _record(s, "placement_confirmed", p, actor=user_id, at=now)
+        _notify(s, notices.OFFER_UPDATE, p, a, h, ("applicant", "host"), event="confirmed")
+    else:
+        _notify(s, notices.OFFER_UPDATE, p, a, h, (other,), event="accepted")
+    return side, answer
 
 
 def expire_offers(engine: Engine, *, now: datetime) -> int:
@@ -230,8 +251,10 @@ def schedule(
     start_date: date | None,
     end_date: date | None,
     today: date,
+    message: notices.MessageRef | None = None,
 ) -> ShadowPlacement:
-    """Either side fixes the dates of an accepted placement."""
+    """Either side fixes the dates of an accepted placement. ``message``: the confirmation
+    whose button opened the form, re-rendered so its "Set dates" button goes."""
     errors: dict[str, str] = {}
     if start_date is None:
         errors["start_date"] = "Please choose a start date."
@@ -267,6 +290,16 @@ def schedule(
             end_date=end_date.isoformat(),
         )
         _notify(s, notices.OFFER_UPDATE, p, a, h, (notices.other_side(side),), event="scheduled")
+        if message is not None:
+            notices.refresh(
+                s,
+                notices.OFFER_UPDATE,
+                message,
+                user_id=user_id,
+                subject_id=p.id,
+                side=side,
+                event="confirmed",
+            )
     return p
 
 
@@ -359,6 +392,35 @@ def end_open_placements(
     return len(open_ones)
 
 
+def end_offers_between(
+    s: Session, pairs: list[tuple[int, int]], *, actor: str, now: datetime
+) -> list[int]:
+    """Withdraw the open offers (not yet confirmed) for these (applicant_id, host_id) pairs,
+    sending the applicants back to the queue in their places; both sides get the neutral
+    "withdrawn" notice. Used when a conflict of interest is recorded: no reason is stored on
+    the placement or sent, because the reason is for coordinators only. Returns their ids."""
+    ended = []
+    for applicant_id, host_id in sorted(set(pairs)):
+        offered = s.exec(
+            select(ShadowPlacement.id).where(
+                ShadowPlacement.applicant_id == applicant_id,
+                ShadowPlacement.host_id == host_id,
+                ShadowPlacement.status == "offered",
+            )
+        ).all()
+        for placement_id in offered:
+            p, a, h = _load(s, placement_id)
+            if p.status != "offered":
+                continue
+            _move("placement", p, "withdrawn", now)
+            p.ended_by = actor
+            _move("sign-up", a, "queued", now)  # queued_at kept: same place in the queue
+            _record(s, "placement_withdrawn", p, actor=actor, at=now, side="coordinator")
+            _notify(s, notices.OFFER_UPDATE, p, a, h, ("applicant", "host"), event="withdrawn")
+            ended.append(p.id)
+    return ended
+
+
 def give_feedback(
     engine: Engine,
     placement_id: int,
@@ -367,8 +429,10 @@ def give_feedback(
     worthwhile: int,
     learned: str,
     would_recommend: bool,
+    message: notices.MessageRef | None = None,
 ) -> ShadowFeedback:
-    """One side's feedback on a completed placement, once per side."""
+    """One side's feedback on a completed placement, once per side. ``message``: the request
+    whose button opened the form, re-rendered so its button goes."""
     errors: dict[str, str] = {}
     if isinstance(worthwhile, bool) or not isinstance(worthwhile, int) or not 1 <= worthwhile <= 5:
         errors["worthwhile"] = "Please choose a score from 1 to 5."
@@ -403,6 +467,15 @@ def give_feedback(
             s.add(feedback)
             s.flush()
             _record(s, "feedback_given", p, actor=user_id, side=feedback.side)
+            if message is not None:
+                notices.refresh(
+                    s,
+                    notices.FEEDBACK_REQUEST,
+                    message,
+                    user_id=user_id,
+                    subject_id=p.id,
+                    side=feedback.side,
+                )
     except IntegrityError:
         raise InvalidTransition(already) from None  # the same side submitted twice at once
     return feedback

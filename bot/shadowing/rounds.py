@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from time import perf_counter
 
 import structlog
-from sqlalchemy import func, insert, update
+from sqlalchemy import delete, func, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -38,6 +38,8 @@ log = structlog.get_logger("msbot.shadowing")
 
 MAX_CHOICES = 20  # hosts each applicant ranks; more adds work but hardly changes matches
 REASONS = (REASON_NO_ACCEPTABLE_HOST, REASON_CONFLICT, REASON_CAPACITY)
+# Dry runs are kept this long (days) by default, then pruned (SHADOW_DRY_RUN_KEEP_DAYS).
+DRY_RUN_KEEP_DAYS = 30
 # Ids per IN (...) list: well inside SQLite's and PostgreSQL's bound-parameter limits.
 CHUNK = 5000
 
@@ -396,3 +398,19 @@ def run_round(
 
 def _flat(summary: dict) -> dict:
     return {k: v for k, v in summary.items() if not isinstance(v, dict)}
+
+
+def prune_dry_runs(engine: Engine, *, now: datetime, keep_days: int = DRY_RUN_KEEP_DAYS) -> int:
+    """Delete dry runs older than ``keep_days``: nobody will commit a month-old plan (a commit
+    re-plans anyway), and every `/shadow round` stores one. Committed rounds are kept: their
+    offers point at them. Safe in every process at once. Returns how many went."""
+    cutoff = now - timedelta(days=keep_days)
+    with transaction(engine) as s:
+        pruned = s.execute(
+            delete(ShadowRound).where(
+                ShadowRound.status == "dry_run", ShadowRound.created_at < cutoff
+            )
+        ).rowcount
+    if pruned:
+        log.info("shadow.dry_runs_pruned", count=pruned, keep_days=keep_days)
+    return pruned

@@ -259,6 +259,19 @@ def active_signup(session: Session, user_id: str) -> ShadowApplicant | None:
     return session.exec(query).first()
 
 
+def signup_of(session: Session, user_id: str) -> ShadowApplicant | None:
+    """The user's active sign-up or, failing that, their latest one (a coordinator recording
+    a conflict names a person, who may be between sign-ups)."""
+    if current := active_signup(session, user_id):
+        return current
+    query = (
+        select(ShadowApplicant)
+        .where(ShadowApplicant.user_id == user_id)
+        .order_by(ShadowApplicant.id.desc())
+    )
+    return session.exec(query).first()
+
+
 def _decided(applicant: ShadowApplicant) -> str:
     if applicant.status == "declined":
         return "This sign-up has already been declined."

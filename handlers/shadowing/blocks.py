@@ -19,6 +19,7 @@ from bot.clock import UK
 from bot.outbox import PermanentDeliveryError
 from bot.shadowing import catalog
 from handlers.slack_text import SECTION_TEXT_MAX, escape, plain, safe, section
+from handlers.transport import Rendered
 from models import ShadowApplicant, ShadowHost, ShadowPlacement
 
 LONG_TEXT = 1500
@@ -186,7 +187,11 @@ def placement_renderer(render):
         data = msg.data or {}
         # Older rows without a side: the recipient tells us which side they are on.
         side = data.get("side") or side_of(p, msg.recipient_user_id or "")
-        return render(session, p, data, side)
+        text, blocks = render(session, p, data, side)
+        if data.get("update_ts"):
+            # A refresh of a message sent earlier (in the row's channel), not a new post.
+            return Rendered(text, blocks, update_ts=str(data["update_ts"]))
+        return text, blocks
 
     return renderer
 

@@ -6,10 +6,13 @@ Every input's block_id is the name of the core form field it fills, so the core'
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 
 from bot.shadowing import catalog
 from bot.shadowing.hosts import HostForm
+from bot.shadowing.notices import MessageRef
 from bot.shadowing.signup import SignupForm
 from handlers import view_state as state
 from handlers.commands import record_id
@@ -119,6 +122,10 @@ def _modal(callback_id: str, title: str, blocks: list[dict], *, metadata: str = 
     return view
 
 
+# For modals built beside their listeners (e.g. conflicts.py).
+input_block, text_block, modal = _input, _text, _modal
+
+
 def signup_modal(departments) -> dict:
     blocks = [
         section(
@@ -200,7 +207,15 @@ def host_modal(departments) -> dict:
     return _modal(HOST_CALLBACK, "Offer shadowing places", blocks)
 
 
-def feedback_modal(placement_id: int) -> dict:
+def _placement_metadata(placement_id: int, origin: MessageRef | None) -> str:
+    """Which placement the form is about and, when a DM button opened it, that message (so
+    the saved form can take the button away)."""
+    if origin is None:
+        return str(placement_id)
+    return json.dumps({"placement": placement_id, "channel": origin.channel_id, "ts": origin.ts})
+
+
+def feedback_modal(placement_id: int, origin: MessageRef | None = None) -> dict:
     blocks = [
         section("Thank you for taking part. Your answers help us improve the scheme."),
         _radio("worthwhile", "Was it worthwhile?", WORTHWHILE),
@@ -212,16 +227,18 @@ def feedback_modal(placement_id: int) -> dict:
         ),
         _radio("would_recommend", "Would you recommend it to a colleague?", YES_NO),
     ]
-    return _modal(FEEDBACK_CALLBACK, "Placement feedback", blocks, metadata=str(placement_id))
+    metadata = _placement_metadata(placement_id, origin)
+    return _modal(FEEDBACK_CALLBACK, "Placement feedback", blocks, metadata=metadata)
 
 
-def schedule_modal(placement_id: int) -> dict:
+def schedule_modal(placement_id: int, origin: MessageRef | None = None) -> dict:
     blocks = [
         section("Agree the dates with the other side first, then record them here."),
         _date("start_date", "First day"),
         _date("end_date", "Last day"),
     ]
-    return _modal(SCHEDULE_CALLBACK, "Placement dates", blocks, metadata=str(placement_id))
+    metadata = _placement_metadata(placement_id, origin)
+    return _modal(SCHEDULE_CALLBACK, "Placement dates", blocks, metadata=metadata)
 
 
 def done_view(title: str, text: str) -> dict:
@@ -316,9 +333,38 @@ def read_schedule(view: dict) -> tuple[date | None, date | None]:
     return state.day(values, "start_date"), state.day(values, "end_date")
 
 
+def _metadata(view: dict) -> dict:
+    raw = str((view or {}).get("private_metadata") or "")
+    if raw.startswith("{"):
+        try:
+            found = json.loads(raw)
+        except ValueError:
+            return {}
+        return found if isinstance(found, dict) else {}
+    return {"placement": raw}
+
+
 def placement_id(view: dict) -> int | None:
     """The placement a feedback or schedule modal is about, from its private_metadata."""
-    return record_id(str((view or {}).get("private_metadata") or ""))
+    return record_id(str(_metadata(view).get("placement") or ""))
+
+
+# What Slack's channel ids and message timestamps look like; anything else is not ours.
+_CHANNEL = re.compile(r"^[CDG][A-Z0-9]{2,20}$")
+_TS = re.compile(r"^[0-9]{1,12}\.[0-9]{1,8}$")
+
+
+def message_ref(channel: object, ts: object) -> MessageRef | None:
+    """A message's channel and ts, if both look like Slack's; None otherwise."""
+    if not (isinstance(channel, str) and isinstance(ts, str)):
+        return None
+    return MessageRef(channel, ts) if _CHANNEL.match(channel) and _TS.match(ts) else None
+
+
+def origin(view: dict) -> MessageRef | None:
+    """The DM message whose button opened this form, if it said so."""
+    found = _metadata(view)
+    return message_ref(found.get("channel"), found.get("ts"))
 
 
 def errors_for(fields: tuple[str, ...], errors: dict[str, str]) -> dict[str, str]:

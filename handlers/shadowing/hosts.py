@@ -1,4 +1,4 @@
-"""Hosts: `/shadow host` and its modal, `/shadow places`."""
+"""Hosts: `/shadow host` and its modal, `/shadow places`, `/shadow close` and `/shadow reopen`."""
 
 from __future__ import annotations
 
@@ -51,6 +51,50 @@ def _places(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     services.send_queued()
     places = "place" if capacity == 1 else "places"
     ack(text=f"Host {host_id} now offers {capacity} {places}.")
+
+
+def _open_or_close(open_: bool):
+    verb = "reopen" if open_ else "close"
+
+    def run(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+        if len(args) != 1 or whole_number(args[0]) is None:
+            ack(
+                text=f"Say which host, for example `/shadow {verb} 12`. "
+                "`/shadow status` lists your host numbers."
+            )
+            return
+        host_id = record_id(args[0])
+        if host_id is None:
+            ack(text=no_such("host", args[0], "`/shadow status`"))
+            return
+        _, problem = attempt(
+            lambda: core.set_open(
+                services.engine,
+                host_id,
+                user_id=body.get("user_id", ""),
+                open_=open_,
+                coordinators=services.settings.coordinator_user_ids,
+                now=services.now(),
+            )
+        )
+        if problem:
+            ack(text=explain(problem, "Nothing changed. "))
+            return
+        if open_:
+            ack(text=f"Host {host_id} is open again: the next round can offer its free places.")
+        else:
+            ack(
+                text=f"Host {host_id} is closed: rounds make it no new offers. Offers and "
+                f"placements already made carry on. Reopen with `/shadow reopen {host_id}`."
+            )
+
+    return run
+
+
+router.sub("close", "close <host>", "stop new offers to your places (for now)")(
+    _open_or_close(False)
+)
+router.sub("reopen", "reopen <host>", "take new offers again")(_open_or_close(True))
 
 
 def register(app: App, services: Services) -> None:

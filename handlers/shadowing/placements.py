@@ -30,6 +30,7 @@ from handlers.shadowing.blocks import (
 from handlers.shadowing.common import (
     UNAVAILABLE,
     attempt,
+    clicked_value,
     clicker,
     explain,
     no_such,
@@ -110,8 +111,12 @@ def offer_update(p: Parties, event: str, side: str) -> tuple[str, list[dict]]:
             after = "The place is free again for the next round."
         blocks = [section(f"{text} {after}")]
     elif event == "withdrawn":
-        text = f"The placement with {whom} was withdrawn."
+        confirmed = placement.applicant_response == placement.host_response == "accepted"
+        what = "placement" if confirmed else "offer of a placement"
+        text = f"The {what} with {whom} was withdrawn."
         blocks = [section(text)]
+        if side == "applicant" and p.applicant.status == "queued":
+            blocks.append(context("You keep your place in the queue for the next round."))
     elif event == "scheduled":
         text = (
             f"Dates are set for the placement with {whom}: "
@@ -232,7 +237,7 @@ def _complete(services: Services, placement_id: int, user: str):
 def open_placement_modal(services: Services, body: dict, view_for: Callable, feedback: bool):
     """Open the schedule or feedback modal for the placement on the clicked button."""
     user = clicker(body)
-    placement_id = record_id(((body.get("actions") or [{}])[0]).get("value"))
+    placement_id = clicked_value(body)
     try:
         with transaction(services.engine) as s:
             p = find_parties(s, placement_id)
@@ -242,7 +247,15 @@ def open_placement_modal(services: Services, body: dict, view_for: Callable, fee
     if problem:
         tell_clicker(services, body, problem)
         return
-    services.client.views_open(trigger_id=body.get("trigger_id"), view=view_for(placement_id))
+    # The form remembers the DM it was opened from, so saving it can take the button away.
+    # (An ephemeral message can't be updated that way, and has no ts Slack would accept.)
+    container = body.get("container") or {}
+    origin = None
+    if not container.get("is_ephemeral"):
+        origin = forms.message_ref(container.get("channel_id"), container.get("message_ts"))
+    services.client.views_open(
+        trigger_id=body.get("trigger_id"), view=view_for(placement_id, origin)
+    )
 
 
 def register(app: App, services: Services) -> None:
@@ -275,6 +288,7 @@ def register(app: App, services: Services) -> None:
                 start_date=start,
                 end_date=end,
                 today=services.today(),
+                message=forms.origin(view),
             )
         )
         if problem:
@@ -304,6 +318,7 @@ def register(app: App, services: Services) -> None:
                 worthwhile=worthwhile,
                 learned=learned,
                 would_recommend=recommend,
+                message=forms.origin(view),
             )
         )
         if problem:

@@ -55,9 +55,16 @@ def status_blocks(session: Session, user_id: str) -> tuple[str, list[dict]]:
         lines.append("*Places you offer*")
         for h in offered[:STATUS_LIST_MAX]:
             taken = hosts.places_taken(session, h.id)
+            if h.status == "closed":
+                change = f"Closed to new offers; reopen with `/shadow reopen {h.id}`."
+            else:
+                change = (
+                    f"Change with `/shadow places {h.id} &lt;number&gt;`, "
+                    f"or stop new offers with `/shadow close {h.id}`."
+                )
             lines.append(
                 f"• Host {h.id}, {safe(h.organisation, 80)}: {taken} of {h.capacity} places "
-                f"taken ({escape(h.status)}). Change with `/shadow places {h.id} &lt;number&gt;`."
+                f"taken ({escape(h.status)}). {change}"
             )
 
     mine = list(placements.placements_for_user(session, user_id))
