@@ -13,16 +13,18 @@ from handlers.slack_text import escape
 MAX_ID = 2**31 - 1
 
 
-def whole_number(word: str | None) -> int | None:
+def whole_number(word: object) -> int | None:
     """A whole number as people type one in a command ("12" or "#12"); None for anything else
     (signs, decimals, other scripts' digits, absurdly long numbers)."""
-    text = (word or "").strip().removeprefix("#")
+    if not isinstance(word, str):  # a forged button value or metadata may be anything
+        return None
+    text = word.strip().removeprefix("#")
     if not (text.isascii() and text.isdigit()) or len(text) > 30:
         return None
     return int(text)
 
 
-def record_id(word: str | None) -> int | None:
+def record_id(word: object) -> int | None:
     """A record's number (typed, or from a button or modal metadata): 1 to MAX_ID, else None."""
     value = whole_number(word)
     return value if value is not None and 1 <= value <= MAX_ID else None

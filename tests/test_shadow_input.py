@@ -160,6 +160,12 @@ def test_no_reply_or_help_carries_a_raw_placeholder(slack, stub, session):
             (f"clear {HUGE} x", COORD),
             ("withdraw", APPLICANT),
             ("round", APPLICANT),
+            ("close", HOST),
+            (f"close {offered_by.id}", HOST),
+            ("status", HOST),
+            (f"reopen {offered_by.id}", HOST),
+            (f"reopen {HUGE}", HOST),
+            ("conflict", APPLICANT),
         ]
     ]
     help_text = texts[0]["text"]
