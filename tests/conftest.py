@@ -19,7 +19,8 @@ from tests import databases
 from tests.slack_client import FakeSlack
 from tests.slack_stub import SlackStub
 
-SIGNING_SECRET = "test-signing-secret"
+# A made-up secret of the real shape (32 hex characters): settings refuse any other shape.
+SIGNING_SECRET = "8f14e45fceea167a5a36dedd4bea2543"
 TRIAGE = "CTRIAGE1"
 TODAY = date(2026, 11, 20)
 
