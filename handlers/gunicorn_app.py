@@ -16,7 +16,7 @@ def create_wsgi_app(settings: Settings, *, with_scheduler: bool = True):
     services = build_services(settings, make_engine(settings.database_url)).start()
     if with_scheduler:
         start_scheduler(services.engine)
-    return SlackWsgiApp(build_app(services), services.engine)
+    return SlackWsgiApp(build_app(services), services.engine, settings.slack_signing_secret)
 
 
 class _Gunicorn(BaseApplication):

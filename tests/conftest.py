@@ -138,7 +138,8 @@ def start_app(engine, stub, **extra_env) -> RunningApp:
     url = engine.url.render_as_string(hide_password=False)
     settings = make_settings(url, stub.url, **extra_env)
     services = build_services(settings, engine, today=lambda: TODAY).start()
-    return RunningApp(services, SlackWsgiApp(build_app(services), engine))
+    wsgi = SlackWsgiApp(build_app(services), engine, settings.slack_signing_secret)
+    return RunningApp(services, wsgi)
 
 
 @pytest.fixture
