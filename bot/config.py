@@ -52,6 +52,8 @@ class Settings:
     outbox_interval_seconds: int = 10
     web_concurrency: int = 2
     web_threads: int = 8
+    # Longest a client may take to send one whole request, and an idle connection may stay.
+    web_read_timeout: int = 10
     # Shadowing (work-shadowing secondments)
     departments: tuple[str, ...] = ()
     coordinator_user_ids: frozenset[str] = field(default_factory=frozenset)
@@ -221,6 +223,7 @@ def load_settings(
         outbox_interval_seconds=_int(env, "OUTBOX_INTERVAL_SECONDS", 10, 1, 3600, problems),
         web_concurrency=_int(env, "WEB_CONCURRENCY", 2, 1, 64, problems),
         web_threads=_int(env, "WEB_THREADS", 8, 1, 256, problems),
+        web_read_timeout=_int(env, "WEB_READ_TIMEOUT", 10, 1, 300, problems),
         departments=departments,
         coordinator_user_ids=coordinators,
         offer_expiry_days=_int(env, "SHADOW_OFFER_EXPIRY_DAYS", 7, 1, 90, problems),
