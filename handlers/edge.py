@@ -143,6 +143,11 @@ def _check_shape(body: dict) -> None:
     for key in _OBJECTS:
         if body.get(key) is not None and not isinstance(body[key], dict):
             raise Refused(400, f"'{key}' must be an object")
+    if "event" in body and not isinstance(body["event"], dict):
+        raise Refused(400, "'event' must be an object")  # Bolt reads body.get("event", {})
+    for key in ("tokens", "function"):
+        if _field(body, "event", key) is not None and not isinstance(body["event"][key], dict):
+            raise Refused(400, f"'event.{key}' must be an object")
     if not isinstance(body.get("enterprise"), dict | str | type(None)):
         raise Refused(400, "'enterprise' must be an object")
     for key in _LISTS:
@@ -167,8 +172,9 @@ def _check_shape(body: dict) -> None:
             for key in ("action_id", "block_id", "value"):
                 if action.get(key) is not None and not isinstance(action[key], str):
                     raise Refused(400, f"action '{key}' must be a string")
-    if kind in ("view_submission", "view_closed") and not isinstance(
-        _field(body, "view", "callback_id"), str
+    if kind in ("view_submission", "view_closed") and not (
+        isinstance(_field(body, "view", "callback_id"), str)
+        and isinstance(_field(body, "view", "type"), str)
     ):
         raise Refused(400, "a view payload with no view")
     if kind == "event_callback" and not isinstance(_field(body, "event", "type"), str):

@@ -30,7 +30,9 @@ class WaitressWorker(Worker):
     def run(self) -> None:
         from handlers.server import MAX_BODY_BYTES
 
-        self.read_timeout = self.app.settings.web_read_timeout
+        # msbot's settings; a plain `gunicorn -k` run (the bare-app benchmark) has none.
+        settings = getattr(self.app, "settings", None)
+        self.read_timeout = settings.web_read_timeout if settings else 10
         self.map: dict = {}
         server = create_server(
             self.wsgi,
