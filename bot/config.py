@@ -16,6 +16,16 @@ DEFAULT_SQLITE_PATH = "msbot.db"
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# Slack signing secrets are 32 hexadecimal characters (the app's Basic Information page).
+_SIGNING_SECRET = re.compile(r"^[0-9a-fA-F]{32}$")
+# The values .env.example ships with: a deployment still using one was never configured, and
+# a signing secret anyone can read in the repository would let anyone forge Slack requests.
+EXAMPLE_VALUES = {
+    "SLACK_BOT_TOKEN": "xoxb-your-bot-token",
+    "SLACK_SIGNING_SECRET": "your-signing-secret",
+    "TRIAGE_CHANNEL_ID": "C0123ABCD",
+    "SLACK_APP_TOKEN": "xapp-your-app-token",
+}
 
 
 class ConfigError(Exception):
@@ -42,6 +52,8 @@ class Settings:
     outbox_interval_seconds: int = 10
     web_concurrency: int = 2
     web_threads: int = 8
+    # Longest a client may take to send one whole request, and an idle connection may stay.
+    web_read_timeout: int = 10
     # Shadowing (work-shadowing secondments)
     departments: tuple[str, ...] = ()
     coordinator_user_ids: frozenset[str] = field(default_factory=frozenset)
@@ -51,6 +63,23 @@ class Settings:
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+
+def masked_url(url: str) -> str:
+    """``url`` with any password replaced by ***, safe to print or log.
+
+    SQLAlchemy renders a URL it can parse; one it cannot parse is masked by hand, since an
+    unparsable URL may still carry a password between ``//user:`` and the last ``@``.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        if url.count("@") <= 1:  # several @: SQLAlchemy may split a password at the wrong one
+            return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError, TypeError):
+        pass
+    return re.sub(r"^([^@]*?//[^/:@]*:|[^:/@]*:).*@", r"\1***@", url)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int, problems: list[str]):
@@ -104,22 +133,51 @@ def load_settings(
             problems.append(f"{name} is missing: {hint}")
         return value
 
-    bot_token = required(
-        "SLACK_BOT_TOKEN", "copy the Bot User OAuth Token (xoxb-...) from the app's OAuth page."
+    def check(name: str, value: str | None, hint: str, fits, wrong_shape: str) -> None:
+        if not value:
+            return
+        if value == EXAMPLE_VALUES[name]:
+            problems.append(f"{name} is still the example value from .env.example: {hint}")
+        elif not fits(value):
+            problems.append(wrong_shape)
+
+    bot_hint = "copy the Bot User OAuth Token (xoxb-...) from the app's OAuth page."
+    bot_token = required("SLACK_BOT_TOKEN", bot_hint)
+    check(
+        "SLACK_BOT_TOKEN",
+        bot_token,
+        bot_hint,
+        lambda v: v.startswith("xoxb-") and len(v) > len("xoxb-"),
+        "SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.",
     )
-    if bot_token and not bot_token.startswith("xoxb-"):
-        problems.append("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.")
-    secret = required(
-        "SLACK_SIGNING_SECRET", "copy the Signing Secret from the app's Basic Information page."
+    secret_hint = "copy the Signing Secret from the app's Basic Information page."
+    secret = required("SLACK_SIGNING_SECRET", secret_hint)
+    check(
+        "SLACK_SIGNING_SECRET",
+        secret,
+        secret_hint,
+        _SIGNING_SECRET.match,
+        # Never echo the value: it is a secret, even when it is the wrong one.
+        f"SLACK_SIGNING_SECRET is not a Slack signing secret (32 hexadecimal characters; this "
+        f"one has {len(secret)} characters): {secret_hint}",
     )
-    triage = required(
-        "TRIAGE_CHANNEL_ID", "the id (e.g. C0123ABCD) of the channel where new cases are posted."
+    triage_hint = "the id (e.g. C0123ABCD) of the channel where new cases are posted."
+    triage = required("TRIAGE_CHANNEL_ID", triage_hint)
+    check(
+        "TRIAGE_CHANNEL_ID",
+        triage,
+        triage_hint,
+        _CHANNEL_ID.match,
+        f"TRIAGE_CHANNEL_ID={triage!r} is not a channel id like C0123ABCD.",
     )
-    if triage and not _CHANNEL_ID.match(triage):
-        problems.append(f"TRIAGE_CHANNEL_ID={triage!r} is not a channel id like C0123ABCD.")
     app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
-    if app_token and not app_token.startswith("xapp-"):
-        problems.append("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.")
+    check(
+        "SLACK_APP_TOKEN",
+        app_token,
+        "create an app-level token (xapp-...) with connections:write, or leave it empty.",
+        lambda v: v.startswith("xapp-") and len(v) > len("xapp-"),
+        "SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.",
+    )
     api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
     if not api_url.startswith(("http://", "https://")):
         problems.append(f"SLACK_API_URL={api_url!r} must be an http(s) URL.")
@@ -131,7 +189,8 @@ def load_settings(
         db_url = "postgresql+psycopg://" + db_url.split("://", 1)[1]
     if not db_url.startswith(("sqlite", "postgresql+psycopg://")):
         problems.append(
-            f"DATABASE_URL={db_url!r} is not supported; use sqlite:///path or postgresql://..."
+            f"DATABASE_URL={masked_url(db_url)!r} is not supported; "
+            "use sqlite:///path or postgresql://..."
         )
     log_format = env.get("LOG_FORMAT", "json").strip() or "json"
     if log_format not in ("json", "console"):
@@ -165,6 +224,7 @@ def load_settings(
         outbox_interval_seconds=_int(env, "OUTBOX_INTERVAL_SECONDS", 10, 1, 3600, problems),
         web_concurrency=_int(env, "WEB_CONCURRENCY", 2, 1, 64, problems),
         web_threads=_int(env, "WEB_THREADS", 8, 1, 256, problems),
+        web_read_timeout=_int(env, "WEB_READ_TIMEOUT", 10, 1, 300, problems),
         departments=departments,
         coordinator_user_ids=coordinators,
         offer_expiry_days=_int(env, "SHADOW_OFFER_EXPIRY_DAYS", 7, 1, 90, problems),

@@ -1,4 +1,7 @@
-"""Runs the WSGI app under gunicorn (threaded workers), with the scheduler in each worker."""
+"""Runs the WSGI app under gunicorn (waitress in each worker), with the scheduler in each.
+
+See handlers/waitress_worker.py for why the worker is not gunicorn's own gthread.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +13,15 @@ from bot.scheduler import start_scheduler
 
 
 def create_wsgi_app(settings: Settings, *, with_scheduler: bool = True):
+    """(services, WSGI app): the services so the worker can stop them when it exits."""
     from handlers.app import build_app, build_services
     from handlers.server import SlackWsgiApp
 
     services = build_services(settings, make_engine(settings.database_url)).start()
     if with_scheduler:
         start_scheduler(services.engine, dry_run_keep_days=settings.dry_run_keep_days)
-    return SlackWsgiApp(build_app(services), services.engine)
+    wsgi = SlackWsgiApp(build_app(services), services.engine, settings.slack_signing_secret)
+    return services, wsgi
 
 
 class _Gunicorn(BaseApplication):
@@ -24,6 +29,7 @@ class _Gunicorn(BaseApplication):
         self.settings = settings
         self.options = options
         self.with_scheduler = with_scheduler
+        self.services = None
         super().__init__()
 
     def load_config(self):
@@ -32,14 +38,15 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         # Runs in each worker after the fork, so no database connection is shared.
-        return create_wsgi_app(self.settings, with_scheduler=self.with_scheduler)
+        self.services, wsgi = create_wsgi_app(self.settings, with_scheduler=self.with_scheduler)
+        return wsgi
 
 
 def serve_http(settings: Settings, *, bind: str | None = None, with_scheduler: bool = True) -> None:
     options = {
         "bind": bind or f"0.0.0.0:{settings.port}",
         "workers": settings.web_concurrency,
-        "worker_class": "gthread",
+        "worker_class": "handlers.waitress_worker.WaitressWorker",
         "threads": settings.web_threads,
         "timeout": 30,
         "graceful_timeout": 20,

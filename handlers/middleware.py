@@ -31,18 +31,25 @@ def delivery_key(body: dict) -> str | None:
 
 
 def bind_request_context(req: BoltRequest, resp: BoltResponse, next):
-    body = req.body or {}
+    body = req.body if isinstance(req.body, dict) else {}
+    # Over HTTP the WSGI edge has already cleared the context and bound a request id; Socket
+    # Mode has no such edge, so this is where its requests start afresh.
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
     structlog.contextvars.clear_contextvars()
-    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    user = body.get("user_id") or _id_of(body.get("user"))
     if not user and isinstance(body.get("event"), dict):
         user = body["event"].get("user")
     structlog.contextvars.bind_contextvars(
-        request_id=uuid.uuid4().hex[:16],
-        user=user,
+        request_id=(request_id if req.mode == "http" else None) or uuid.uuid4().hex[:16],
+        user=user if isinstance(user, str) else None,
         slack_kind=body.get("type") or ("command" if body.get("command") else None),
         retry=req.headers.get("x-slack-retry-num", [None])[0],
     )
     return next()
+
+
+def _id_of(value) -> str | None:
+    return value.get("id") if isinstance(value, dict) else None
 
 
 def drop_repeated_deliveries(engine: Engine):

@@ -1,15 +1,19 @@
-"""HTTP front: a small WSGI app (Slack endpoint + health check) served by gunicorn."""
+"""HTTP front: a small WSGI app (Slack endpoint + health check), served by waitress."""
 
 from __future__ import annotations
 
 import json
+import uuid
 
 import structlog
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request.internals import build_normalized_headers, extract_content_type
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.engine import Engine
 
 from bot.db import is_reachable
+from handlers import edge
 
 log = structlog.get_logger("msbot.http")
 
@@ -20,11 +24,16 @@ MAX_BODY_BYTES = 1_000_000
 
 
 class SlackWsgiApp:
-    def __init__(self, bolt: App, engine: Engine):
+    def __init__(self, bolt: App, engine: Engine, signing_secret: str):
         self.bolt = bolt
         self.engine = engine
+        self.verifier = SignatureVerifier(signing_secret)
 
     def __call__(self, environ, start_response):
+        # Server threads are reused: nothing bound while handling the last request may
+        # follow this one into its log lines.
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=uuid.uuid4().hex[:16])
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
         if path == HEALTH_PATH:
             if method != "GET":
@@ -36,21 +45,19 @@ class SlackWsgiApp:
         if method != "POST":
             return _reply(start_response, 405, {"error": "use POST"})
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return _reply(start_response, 400, {"error": "bad Content-Length"})
-        if length > MAX_BODY_BYTES:
-            return _reply(start_response, 413, {"error": "body too large"})
-        request = WsgiHttpRequest(environ)
-        try:
-            bolt_request = BoltRequest(
-                body=request.get_body(), query=request.query_string, headers=request.get_headers()
-            )
-        except (ValueError, TypeError, UnicodeDecodeError) as exc:
-            # Bolt parses the body before checking the signature; a body it cannot parse is
-            # the client's error, whoever sent it.
-            log.warning("http.malformed_body", error=str(exc)[:200])
-            return _reply(start_response, 400, {"error": "malformed body"})
+            raw = edge.read_body(environ, MAX_BODY_BYTES)
+            text = edge.verify(self.verifier, raw, environ)
+            request = WsgiHttpRequest(environ)
+            headers = build_normalized_headers(request.get_headers())
+            body = edge.parse(text, extract_content_type(headers))
+        except edge.Refused as refusal:
+            # One line, no traceback, nothing from the body: anyone can send these.
+            log.info("http.refused", status=refusal.status, reason=refusal.reason)
+            return _reply(start_response, refusal.status, {"error": refusal.reason})
+        bolt_request = BoltRequest(body=text, query=request.query_string, headers=headers)
+        # Bolt parsed the same text by the same rules; listeners get the checked, scrubbed copy
+        # (the raw text stays for Bolt's own signature check).
+        bolt_request.body = body
         response = self.bolt.dispatch(bolt_request)
         headers = [(k, v) for k, values in response.headers.items() for v in values]
         start_response(f"{response.status} {_REASONS.get(response.status, 'OK')}", headers)
@@ -59,13 +66,13 @@ class SlackWsgiApp:
 
 
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Error"}
+_OTHER_REASONS = {405: "Method Not Allowed", 413: "Payload Too Large", 503: "Service Unavailable"}
 
 
 def _reply(start_response, status: int, payload: dict):
     body = json.dumps(payload).encode()
-    reason = {405: "Method Not Allowed", 413: "Payload Too Large", 503: "Service Unavailable"}
     start_response(
-        f"{status} {_REASONS.get(status) or reason.get(status, 'OK')}",
+        f"{status} {_REASONS.get(status) or _OTHER_REASONS.get(status, 'OK')}",
         [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
     )
     return [body]

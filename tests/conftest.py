@@ -19,7 +19,8 @@ from tests import databases
 from tests.slack_client import FakeSlack
 from tests.slack_stub import SlackStub
 
-SIGNING_SECRET = "test-signing-secret"
+# A made-up secret of the real shape (32 hex characters): settings refuse any other shape.
+SIGNING_SECRET = "8f14e45fceea167a5a36dedd4bea2543"
 TRIAGE = "CTRIAGE1"
 TODAY = date(2026, 11, 20)
 
@@ -137,7 +138,8 @@ def start_app(engine, stub, **extra_env) -> RunningApp:
     url = engine.url.render_as_string(hide_password=False)
     settings = make_settings(url, stub.url, **extra_env)
     services = build_services(settings, engine, today=lambda: TODAY).start()
-    return RunningApp(services, SlackWsgiApp(build_app(services), engine))
+    wsgi = SlackWsgiApp(build_app(services), engine, settings.slack_signing_secret)
+    return RunningApp(services, wsgi)
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from tests.processes import msbot_env
 
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-1",
-    "SLACK_SIGNING_SECRET": "s",
-    "TRIAGE_CHANNEL_ID": "C0123ABCD",
+    "SLACK_SIGNING_SECRET": "c9f0f895fb98ab9159f51fd0297e236d",
+    "TRIAGE_CHANNEL_ID": "C0TRIAGE1",
 }
 
 
