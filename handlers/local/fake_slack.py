@@ -73,12 +73,15 @@ def _decode_args(raw: str, content_type: str) -> dict:
 
 
 class SlackStub:
-    def __init__(self, port: int = 0, observer: Observer | None = None):
+    def __init__(self, port: int = 0, observer: Observer | None = None, real_time: bool = False):
         self.calls: list[Call] = []
         # What apps.connections.open answers for Socket Mode (a ws:// URL a test controls);
         # while None, that method gets the plain {"ok": true} like any other.
         self.socket_url: str | None = None
         self.observer = observer
+        # Message timestamps from the wall clock (the workspace shows them) rather than the
+        # fixed 1700000000.N the tests know.
+        self.real_time = real_time
         # Uploaded file bytes by file id (files.getUploadURLExternal, then the upload).
         self.files: dict[str, dict] = {}
         self._failures: dict[str, list[Failure]] = {}
@@ -211,8 +214,13 @@ class SlackStub:
         call.response = body
         return 200, body, {}
 
+    def next_ts(self) -> str:
+        """A message ts, unique in this fake."""
+        seconds = int(time.time()) if self.real_time else 1700000000
+        return f"{seconds}.{next(self._ts):06d}"
+
     def _answer(self, method: str, args: dict) -> dict:
-        ts = f"1700000000.{next(self._ts):06d}"
+        ts = self.next_ts()
         if method == "auth.test":
             body = {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "b"}
         elif method == "conversations.open":
