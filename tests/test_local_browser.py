@@ -11,6 +11,8 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.clock import today_uk
 from bot.shadowing import hosts, signup
@@ -19,6 +21,11 @@ from models.base import utcnow
 from tests import browser
 
 TIMEOUT = 10_000
+# A 2x2 red PNG (what a digest chart upload looks like to the workspace).
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
+    "0000001049444154789c63f8cfc000440c100a001fee03fd8b5f14d40000000049454e44ae426082"
+)
 
 
 @pytest.fixture(scope="session")
@@ -214,3 +221,31 @@ def test_coordinator_runs_a_round_and_both_sides_accept(page, local):
     offer.get_by_role("button", name="Accept").click()
     expect(dm_bubble(page, "confirmed").first).to_be_visible()
     assert not local.workspace.problems
+
+
+def test_mrkdwn_renders_as_slack_does_and_a_broken_rule_is_shown(page, local):
+    client = WebClient(token="xoxb-local", base_url=local.workspace.fake.url)
+    client.chat_postMessage(
+        channel="CTRIAGE",
+        text="<!channel> *bold* _it_ `code` &lt;!here&gt; <https://gov.example|the notice>",
+    )
+    client.files_upload_v2(
+        channel="CTRIAGE", content=PNG, filename="chart.png", title="Weekly chart"
+    )
+    with pytest.raises(SlackApiError):
+        client.api_call("chat.postMesage")
+    page.get_by_role("button", name="# complaints-triage").click()
+    message = page.locator("#messages article").first
+    # An unescaped broadcast is live (and highlighted); an escaped one is plain text.
+    expect(message.locator(".mention.broadcast")).to_have_text("@channel")
+    expect(message).to_contain_text("<!here>")
+    expect(message.locator(".text b")).to_have_text("bold")
+    expect(message.locator("i")).to_have_text("it")
+    expect(message.locator("code")).to_have_text("code")
+    expect(message.get_by_role("link", name="the notice")).to_have_attribute(
+        "href", "https://gov.example"
+    )
+    expect(page.get_by_role("img", name="Weekly chart")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("unknown_method")
+    page.get_by_role("button", name="Inspector").click()
+    expect(page.locator("#log .problem")).to_contain_text("chat.postMesage")

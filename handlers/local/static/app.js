@@ -10,6 +10,7 @@ const ui = {
   thread: null, // ts of the open thread's parent
   inspector: false,
   modalKey: "",
+  openLog: new Set(),
 };
 const $ = (id) => document.getElementById(id);
 
@@ -422,6 +423,13 @@ function restoreValues(root, values) {
 
 // ---- inspector and problems ----------------------------------------------------------------
 
+function placeName(id) {
+  const channel = ui.state.channels.find((c) => c.id === id);
+  if (channel) return channel.kind === "dm" ? `DM ${nameOf(channel.user)}` : "#" + channel.name;
+  if (id.startsWith("D") && ui.state.names[id.slice(1)]) return `DM ${nameOf(id.slice(1))}`;
+  return nameOf(id);
+}
+
 function renderInspector() {
   const count = ui.state.problems.length;
   $("problem-count").hidden = !count;
@@ -436,9 +444,14 @@ function renderInspector() {
   for (const e of [...ui.state.log].reverse()) {
     const arrow = e.kind === "request" ? "→ msbot" : e.kind === "api" ? "← Web API" : "•";
     const item = el("li", { class: `log ${e.problem ? "problem" : ""}` });
-    const details = el("details");
+    // Open entries stay open while new calls arrive.
+    const details = el("details", { open: ui.openLog.has(e.n) });
+    details.addEventListener("toggle", () => (details.open ? ui.openLog.add(e.n) : ui.openLog.delete(e.n)));
     const status = e.kind === "request" ? ` HTTP ${e.status} in ${e.ms} ms` : e.response && e.response.ok === false ? ` error: ${e.response.error}` : "";
-    details.append(el("summary", {}, `<span class="at">${e.at}</span> ${arrow} <b>${escapeHtml(e.name)}</b>${escapeHtml(status)}`));
+    const p = e.payload && typeof e.payload === "object" ? e.payload : {};
+    const to = p.channel || p.channel_id || p.user_id || (p.user && p.user.id) || p.user || "";
+    const where = typeof to === "string" && to ? ` ${placeName(to)}` : "";
+    details.append(el("summary", {}, `<span class="at">${e.at}</span> ${arrow} <b>${escapeHtml(e.name)}</b>${escapeHtml(where + status)}`));
     if (e.problem) details.append(el("div", { class: "field-error" }, escapeHtml(e.problem)));
     details.append(el("pre", {}, escapeHtml(JSON.stringify(e.payload, null, 2))));
     if (e.response) details.append(el("pre", { class: "response" }, escapeHtml(typeof e.response === "string" ? e.response : JSON.stringify(e.response, null, 2))));

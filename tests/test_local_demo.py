@@ -1,0 +1,61 @@
+"""`msbot local`: no settings, its own migrated SQLite, an empty workspace or the demo data set."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from handlers.cli import build_parser
+from handlers.local import demo
+from handlers.local.server import Local
+from models import Complaint, ShadowApplicant, ShadowHost, ShadowPlacement
+
+
+def _statuses(engine, model) -> list[str]:
+    with Session(engine) as s:
+        return sorted(row.status for row in s.exec(select(model)))
+
+
+def test_the_cli_takes_local_with_demo_and_port():
+    args = build_parser().parse_args(["local", "--demo", "--port", "9001"])
+    assert (args.command, args.demo, args.port) == ("local", True, 9001)
+
+
+def test_without_demo_the_workspace_starts_empty(tmp_path, monkeypatch):
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    local = Local(database_url=f"sqlite:///{tmp_path}/empty.db")
+    try:
+        assert local.workspace.messages == []
+        assert _statuses(local.engine, Complaint) == []
+        assert (tmp_path / "empty.db").is_file()  # migrated by this mode itself
+    finally:
+        local.close()
+
+
+def test_demo_seeds_through_the_core_once_and_msbot_posts_it(tmp_path):
+    url = f"sqlite:///{tmp_path}/demo.db"
+    local = Local(database_url=url, seed_demo=True)
+    try:
+        assert local.seeded
+        fake = local.workspace.fake
+        # Every case reaches the triage channel and every reporter their DM, via the outbox.
+        fake.wait_until(
+            lambda calls: (
+                len([c for c in calls if c.args.get("channel") == "CTRIAGE"]) == len(demo.CASES)
+            ),
+            what="triage cards",
+        )
+        assert _statuses(local.engine, Complaint) == ["received"] * len(demo.CASES)
+        assert "pending_approval" in _statuses(local.engine, ShadowApplicant)
+        assert _statuses(local.engine, ShadowHost) == ["open", "open"]
+        assert "offered" in _statuses(local.engine, ShadowPlacement)
+        # Anonymous reporters are not named in the triage channel.
+        cards = [c.args for c in fake.of("chat.postMessage") if c.args["channel"] == "CTRIAGE"]
+        assert all("UANON" not in str(card) for card in cards)
+    finally:
+        local.close()
+    again = Local(database_url=url, seed_demo=True)
+    try:
+        assert not again.seeded
+        assert len(_statuses(again.engine, Complaint)) == len(demo.CASES)
+    finally:
+        again.close()
