@@ -249,3 +249,42 @@ def test_mrkdwn_renders_as_slack_does_and_a_broken_rule_is_shown(page, local):
     expect(page.get_by_role("alert")).to_contain_text("unknown_method")
     page.get_by_role("button", name="Inspector").click()
     expect(page.locator("#log .problem")).to_contain_text("chat.postMesage")
+
+
+def test_app_home_threads_and_mentions_reach_msbot_as_slack_sends_them(page, local):
+    client = WebClient(token="xoxb-local", base_url=local.workspace.fake.url)
+    button = {
+        "type": "button",
+        "action_id": "home_refresh",
+        "text": {"type": "plain_text", "text": "Refresh"},
+    }
+    home = {
+        "type": "home",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": "Your cases"}},
+            {"type": "actions", "elements": [button]},
+        ],
+    }
+    client.views_publish(user_id="ULEAD", view=home)
+    card = client.chat_postMessage(channel="CTRIAGE", text="New complaint MS-2026-0042")
+
+    be(page, "Lena Okafor — lead")
+    page.get_by_role("button", name="msbot · Home").click()
+    expect(page.get_by_role("heading", name="Your cases")).to_be_visible()
+    page.get_by_role("button", name="Refresh").click()
+
+    page.get_by_role("button", name="# complaints-triage").click()
+    page.get_by_role("button", name="Reply in thread").click()
+    page.locator("#thread-text").fill("On it")
+    page.locator("#thread-text").press("Enter")
+    expect(page.locator("#thread-messages article").filter(has_text="On it")).to_be_visible()
+    expect(page.get_by_role("button", name="1 reply")).to_be_visible()
+    send(page, "@msbot help")
+    expect(page.locator("#messages .mention")).to_have_text("@msbot")
+
+    ws = local.workspace
+    assert ws.wait_for_request("app_home_opened")["payload"]["event"]["user"] == "ULEAD"
+    assert ws.wait_for_request("home_refresh")["payload"]["container"]["type"] == "view"
+    reply = ws.wait_for_request("message")["payload"]["event"]
+    assert (reply["thread_ts"], reply["text"]) == (card["ts"], "On it")
+    assert ws.wait_for_request("app_mention")["payload"]["event"]["text"] == "<@UBOT> help"

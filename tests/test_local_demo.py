@@ -27,6 +27,12 @@ def test_without_demo_the_workspace_starts_empty(tmp_path, monkeypatch):
         assert local.workspace.messages == []
         assert _statuses(local.engine, Complaint) == []
         assert (tmp_path / "empty.db").is_file()  # migrated by this mode itself
+        # "Run now" runs each scheduled job once and says so in the inspector.
+        assert local.jobs, "the control lists the scheduled jobs"
+        for name in sorted(local.jobs):
+            assert local.run_job(name)["status"] == 200
+            assert local.workspace.log[-1]["name"] == f"job {name}"
+        assert local.run_job("nope")["status"] == 404
     finally:
         local.close()
 

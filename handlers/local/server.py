@@ -62,7 +62,6 @@ class Local:
     ):
         self.workspace = Workspace()
         self.settings = load_settings(local_env(self.workspace.fake.url, database_url))
-        configure_logging(self.settings.log_format, self.settings.log_level)
         self.engine = make_engine(self.settings.database_url)
         upgrade(self.engine)  # this mode migrates its own database
         self.services = build_services(self.settings, self.engine, today=today).start()
@@ -73,7 +72,7 @@ class Local:
         self.app_url = f"http://127.0.0.1:{self._app_server.server_port}"
         threading.Thread(target=self._app_server.serve_forever, daemon=True).start()
         self.workspace.connect(self.app_url, self.settings.slack_signing_secret)
-        self.jobs = scheduled_jobs(self.engine)
+        self.jobs = scheduled_jobs(self.services)
         self.seeded = False
         if seed_demo:
             self.seeded = demo.seed(self.engine, self.settings, today())
@@ -162,6 +161,8 @@ def _page_handler(local: Local):
 
 
 def run(port: int, seed_demo: bool, database_url: str) -> int:
+    # Warnings and errors only: the inspector shows what each request did.
+    configure_logging("console", "WARNING")
     local = Local(port=port, seed_demo=seed_demo, database_url=database_url)
     print(f"msbot local workspace: {local.url}")
     print(f"  database: {local.settings.database_url}")

@@ -111,6 +111,17 @@ class Workspace:
                 }
             )
 
+    def wait_for_request(self, name: str, timeout: float = 10.0) -> dict:
+        """The first request of that name sent to msbot, once it has been answered."""
+
+        def found():
+            return next((e for e in self.log if e["kind"] == "request" and e["name"] == name), None)
+
+        with self._cond:
+            entry = self._cond.wait_for(found, timeout)
+        assert entry, f"no {name} request was sent to msbot within {timeout} s"
+        return entry
+
     def _find(self, channel: str, ts: str) -> dict | None:
         return next((m for m in self.messages if m["channel"] == channel and m["ts"] == ts), None)
 

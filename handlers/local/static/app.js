@@ -379,8 +379,12 @@ function renderModal() {
   const previous = root.querySelector("[data-view]");
   const kept = previous && top && previous.dataset.view === top.id ? collectValues(previous) : null;
   ui.modalKey = key;
+  const hadModal = root.childElementCount > 0;
   root.replaceChildren();
-  if (!top) return;
+  if (!top) {
+    if (hadModal) $("compose-text").focus(); // back where the person was typing
+    return;
+  }
   const v = top.view;
   const dialog = el("div", { class: "modal", role: "dialog", "aria-modal": "true", "aria-labelledby": "modal-title", "data-view": top.id });
   const form = el("form", { novalidate: true });
@@ -398,11 +402,27 @@ function renderModal() {
   dialog.append(form);
   dialog.addEventListener("keydown", (e) => {
     if (e.key === "Escape") post("/ui/close", { user: ui.person, view_id: top.id });
+    if (e.key === "Tab") trapFocus(dialog, e);
   });
   root.append(el("div", { class: "backdrop" }), dialog);
   if (kept) restoreValues(dialog, kept);
   const firstError = dialog.querySelector(".has-error input, .has-error textarea, .has-error select");
   (firstError || dialog.querySelector("input, textarea, select, button")).focus();
+}
+
+// Tab and Shift+Tab stay inside an open dialog, as in Slack.
+function trapFocus(dialog, e) {
+  const focusable = [...dialog.querySelectorAll("input, select, textarea, button, a[href]")].filter((n) => !n.disabled);
+  if (!focusable.length) return;
+  const first = focusable[0];
+  const last = focusable[focusable.length - 1];
+  if (e.shiftKey && document.activeElement === first) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && document.activeElement === last) {
+    e.preventDefault();
+    first.focus();
+  }
 }
 
 function restoreValues(root, values) {
