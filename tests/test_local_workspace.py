@@ -96,3 +96,8 @@ def test_snapshot_waits_for_a_change_and_returns_everything_as_json(ws, client):
     assert after["version"] > before["version"]
     assert [m["text"] for m in after["messages"]] == ["new"]
     assert [e["name"] for e in after["log"]] == ["chat.postMessage"]
+
+
+def test_the_investigators_user_group_lists_the_two_investigators(client):
+    members = client.usergroups_users_list(usergroup="SINVESTIGATORS")["users"]
+    assert members == ["UINVEST1", "UINVEST2"]

@@ -79,6 +79,8 @@ class SlackStub:
         # while None, that method gets the plain {"ok": true} like any other.
         self.socket_url: str | None = None
         self.observer = observer
+        # usergroups.users.list answers: user group id -> member ids.
+        self.group_members: dict[str, list[str]] = {}
         # Message timestamps from the wall clock (the workspace shows them) rather than the
         # fixed 1700000000.N the tests know.
         self.real_time = real_time
@@ -148,6 +150,7 @@ class SlackStub:
             self._failures.clear()
             self._triggers.clear()
             self.socket_url = None
+            self.group_members = {}
 
     def fail(
         self,
@@ -252,7 +255,7 @@ class SlackStub:
             files = args.get("files") or []
             body = {"ok": True, "files": [self._file(f.get("id"), f.get("title")) for f in files]}
         elif method == "usergroups.users.list":
-            body = {"ok": True, "users": []}
+            body = {"ok": True, "users": list(self.group_members.get(args.get("usergroup"), []))}
         elif method == "apps.connections.open" and self.socket_url:
             body = {"ok": True, "url": self.socket_url}
         else:

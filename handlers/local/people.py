@@ -9,6 +9,7 @@ BOT_ID = "UBOT"
 BOT_NAME = "msbot"
 TRIAGE = "CTRIAGE"
 LEADS = "CLEADS"
+INVESTIGATOR_GROUP = "SINVESTIGATORS"
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ def local_env(api_url: str, database_url: str) -> dict[str, str]:
         "TRIAGE_CHANNEL_ID": TRIAGE,
         "LEADS_CHANNEL_ID": LEADS,
         "INVESTIGATOR_IDS": role_ids("investigator"),
+        "INVESTIGATOR_GROUP_ID": INVESTIGATOR_GROUP,
         "LEAD_IDS": role_ids("lead"),
         "SHADOW_COORDINATOR_IDS": role_ids("coordinator"),
         "LOG_FORMAT": "console",

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from handlers.local import rules
 from handlers.local.fake_slack import RESPONSE_URL, Call, SlackStub
-from handlers.local.people import BOT_ID, CHANNELS, PEOPLE, names
+from handlers.local.people import BOT_ID, CHANNELS, INVESTIGATOR_GROUP, PEOPLE, names, role_ids
 from handlers.local.slack_client import FakeSlack
 
 TEAM = "T1"
@@ -42,6 +42,7 @@ def dm_of(user: str) -> str:
 class Workspace:
     def __init__(self):
         self.fake = SlackStub(observer=self, real_time=True)
+        self.fake.group_members[INVESTIGATOR_GROUP] = role_ids("investigator").split(",")
         self.app: FakeSlack | None = None  # set by connect(), once msbot is listening
         self.names = names()
         self.channels = [*CHANNELS] + [
