@@ -91,6 +91,11 @@ def test_a_message_over_a_block_kit_limit_is_answered_invalid_blocks(client, blo
     assert any(pointer in e for e in data["errors"]), data
 
 
+def test_a_message_with_nothing_to_show_is_answered_no_text(client):
+    call = lambda: client.api_call("chat.postMessage", json={"channel": "C1"})  # noqa: E731
+    assert error_of(call)["error"] == "no_text"
+
+
 def test_messages_at_the_limits_are_accepted(client):
     at_limit = [section("x" * rules.SECTION_TEXT_MAX)] * rules.MESSAGE_MAX_BLOCKS
     assert client.chat_postMessage(channel="C1", text="t", blocks=at_limit)["ok"]

@@ -183,7 +183,8 @@ class SlackStub:
         if method != RESPONSE_URL and method not in rules.KNOWN_METHODS:
             return {"ok": False, "error": "unknown_method"}
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral", RESPONSE_URL):
-            problem = rules.message_problems(args)
+            new = method in ("chat.postMessage", "chat.postEphemeral")
+            problem = rules.message_problems(args, new=new)
             if problem:
                 error, messages = problem
                 return {"ok": False, "error": error, "errors": messages}

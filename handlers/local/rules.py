@@ -174,9 +174,12 @@ class _Checker:
             self.block(block, f"{pointer}/{i}")
 
 
-def message_problems(args: dict) -> tuple[str, list[str]] | None:
-    """(error, messages) Slack would answer for this chat.* call, or None if it is valid."""
+def message_problems(args: dict, *, new: bool = False) -> tuple[str, list[str]] | None:
+    """(error, messages) Slack would answer for this chat.* call, or None if it is valid.
+    ``new``: a message being posted, which needs text, blocks or attachments."""
     text = args.get("text")
+    if new and not (text or args.get("blocks") or args.get("attachments")):
+        return "no_text", []
     if isinstance(text, str) and len(text) > MESSAGE_TEXT_MAX:
         return "msg_too_long", []
     if args.get("blocks") in (None, "", []):

@@ -27,6 +27,7 @@ RULE_ERRORS = frozenset(
         "invalid_arguments",
         "expired_trigger_id",
         "msg_too_long",
+        "no_text",
         "message_not_found",
     }
 )
@@ -123,6 +124,9 @@ class Workspace(Interactions):
         return next((m for m in self.messages if m["channel"] == channel and m["ts"] == ts), None)
 
     def _add_message(self, channel: str, user: str, text: str, blocks=None, **extra) -> dict:
+        if channel.startswith(("C", "G")) and all(c["id"] != channel for c in self.channels):
+            # msbot posted to a channel the workspace did not start with: show it too.
+            self.channels.append({"id": channel, "name": channel.lower(), "kind": "channel"})
         msg = {
             "ts": extra.pop("ts", None) or self.fake.next_ts(),
             "channel": channel,
