@@ -8,6 +8,7 @@ from the package (no network, no Node.js) and talks to the workspace over a smal
 from __future__ import annotations
 
 import json
+import signal
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -168,12 +169,12 @@ def run(port: int, seed_demo: bool, database_url: str) -> int:
     print(f"  database: {local.settings.database_url}")
     if seed_demo and not local.seeded:
         print("  --demo: the database already has data, so nothing was added")
-    print("  Ctrl-C to stop")
+    print("  Ctrl-C to stop", flush=True)
     stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
     try:
         stop.wait()
-    except KeyboardInterrupt:
-        pass
     finally:
         local.close()
     return 0
