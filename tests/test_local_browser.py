@@ -232,9 +232,24 @@ def test_mrkdwn_renders_as_slack_does_and_a_broken_rule_is_shown(page, local):
     client.files_upload_v2(
         channel="CTRIAGE", content=PNG, filename="chart.png", title="Weekly chart"
     )
+    rich = {
+        "type": "rich_text",
+        "elements": [
+            {
+                "type": "rich_text_section",
+                "elements": [
+                    {"type": "user", "user_id": "UINVEST1"},
+                    {"type": "text", "text": " took it", "style": {"italic": True}},
+                ],
+            }
+        ],
+    }
+    client.chat_postMessage(channel="CTRIAGE", text="note", blocks=[rich])
     with pytest.raises(SlackApiError):
         client.api_call("chat.postMesage")
     page.get_by_role("button", name="# complaints-triage").click()
+    expect(page.locator("#messages .mention", has_text="@Ivy Chen")).to_be_visible()
+    expect(page.locator("#messages i", has_text="took it")).to_be_visible()
     message = page.locator("#messages article").first
     # An unescaped broadcast is live (and highlighted); an escaped one is plain text.
     expect(message.locator(".mention.broadcast")).to_have_text("@channel")

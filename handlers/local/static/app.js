@@ -231,6 +231,41 @@ function collectValues(root) {
   return values;
 }
 
+// rich_text blocks: sections, lists, quotes and preformatted text of styled runs.
+function richRun(r) {
+  let html;
+  switch (r.type) {
+    case "text": html = escapeHtml(r.text).replace(/\n/g, "<br>"); break;
+    case "link": html = `<a href="${escapeHtml(r.url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(r.text || r.url)}</a>`; break;
+    case "user": html = `<span class="mention">@${escapeHtml(nameOf(r.user_id))}</span>`; break;
+    case "usergroup": html = `<span class="mention">@${escapeHtml(r.usergroup_id)}</span>`; break;
+    case "channel": html = `<span class="mention">#${escapeHtml(r.channel_id)}</span>`; break;
+    case "broadcast": html = `<span class="mention broadcast">@${escapeHtml(r.range)}</span>`; break;
+    case "emoji": html = r.unicode ? String.fromCodePoint(...r.unicode.split("-").map((h) => parseInt(h, 16))) : `:${escapeHtml(r.name)}:`; break;
+    default: html = "";
+  }
+  const st = r.style || {};
+  if (st.code) html = `<code>${html}</code>`;
+  if (st.bold) html = `<b>${html}</b>`;
+  if (st.italic) html = `<i>${html}</i>`;
+  if (st.strike) html = `<s>${html}</s>`;
+  return html;
+}
+
+function richText(e) {
+  const runs = (x) => (x.elements || []).map(richRun).join("");
+  switch (e.type) {
+    case "rich_text_section": return `<div>${runs(e)}</div>`;
+    case "rich_text_quote": return `<blockquote>${runs(e)}</blockquote>`;
+    case "rich_text_preformatted": return `<pre>${runs(e)}</pre>`;
+    case "rich_text_list": {
+      const tag = e.style === "ordered" ? "ol" : "ul";
+      return `<${tag}>${(e.elements || []).map((item) => `<li>${runs(item)}</li>`).join("")}</${tag}>`;
+    }
+    default: return "";
+  }
+}
+
 function blocks(list, where, errors = {}) {
   const box = el("div", { class: "blocks" });
   for (const b of list || []) {
@@ -271,7 +306,7 @@ function blocks(list, where, errors = {}) {
         break;
       case "input": {
         node = el("div", { class: "input", "data-input-block": blockId });
-        const control = element(b.element, blockId, where, true);
+        const control = element({ ...b.element, dispatch_action: b.dispatch_action }, blockId, where, true);
         const group = control.classList.contains("choices");
         const labelId = `lbl-${++uid}`;
         const text = escapeHtml(b.label.text) + (b.optional ? ' <span class="optional">(optional)</span>' : "");
@@ -289,7 +324,10 @@ function blocks(list, where, errors = {}) {
         break;
       }
       case "rich_text":
-        node = el("div", { class: "text" }, escapeHtml(JSON.stringify(b.elements)));
+        node = el("div", { class: "text" }, (b.elements || []).map(richText).join(""));
+        break;
+      case "markdown":
+        node = el("div", { class: "text" }, mrkdwn(b.text));
         break;
       default:
         node = el("div", { class: "unsupported" }, `[unsupported block ${escapeHtml(b.type)}]`);
