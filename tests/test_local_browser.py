@@ -117,6 +117,17 @@ def test_supplier_files_an_anonymous_complaint_and_sees_confirmation_and_dm(page
     assert not local.workspace.problems
 
 
+def test_a_modal_is_keyboard_usable(page):
+    open_dm(page)
+    send(page, "/complaint")
+    expect(page.get_by_role("dialog").get_by_label("Contracting authority")).to_be_focused()
+    page.keyboard.press("Shift+Tab")  # focus stays inside the dialog: onto its last button
+    expect(page.get_by_role("dialog").get_by_role("button", name="Submit")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.locator("#compose-text")).to_be_focused()
+
+
 def test_civil_servant_signs_up_and_manager_approves_from_the_dm(page, local):
     be(page, "Chris Doyle — civil servant")
     open_dm(page)
@@ -144,7 +155,14 @@ def test_civil_servant_signs_up_and_manager_approves_from_the_dm(page, local):
     be(page, "Maya Singh — line manager")
     request = dm_bubble(page, "needs your approval")
     expect(request).to_contain_text("@Chris Doyle")
-    request.get_by_role("button", name="Approve").click()
+    # Keyboard: focus stays on the button while other messages arrive; Enter presses it.
+    approve = request.get_by_role("button", name="Approve")
+    approve.focus()
+    client = WebClient(token="xoxb-local", base_url=local.workspace.fake.url)
+    client.chat_postMessage(channel="DUMANAGER", text="Something else arrived")
+    expect(dm_bubble(page, "Something else arrived")).to_be_visible()
+    expect(approve).to_be_focused()
+    page.keyboard.press("Enter")
     expect(request).to_contain_text("approved", ignore_case=True)
     expect(request.get_by_role("button", name="Approve")).to_have_count(0)
 

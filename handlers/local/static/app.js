@@ -365,39 +365,64 @@ function messageNode(m, inThread) {
   return node;
 }
 
+// Redraw a pane only when what it shows changed, keeping keyboard focus where it was: a
+// message arriving (or a Web API call in the inspector) must not throw a keyboard user out.
+function redraw(box, key, draw) {
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  const focused = document.activeElement;
+  const holder = focused && box.contains(focused) ? focused.closest("[data-ts], [data-view]") : null;
+  const spot = holder && {
+    at: holder.dataset.ts || holder.dataset.view,
+    index: [...holder.querySelectorAll(FOCUSABLE)].indexOf(focused),
+  };
+  draw();
+  if (!spot) return;
+  const again = [...box.querySelectorAll("[data-ts], [data-view]")].find((n) => (n.dataset.ts || n.dataset.view) === spot.at);
+  const target = again && again.querySelectorAll(FOCUSABLE)[spot.index];
+  if (target) target.focus();
+}
+const FOCUSABLE = "button, select, input, textarea, a[href]";
+
 function renderMessages() {
   const box = $("messages");
-  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
-  box.replaceChildren();
   const list = ui.state.messages.filter((m) => m.channel === ui.channel && visible(m) && !isReply(m));
-  if (!list.length) box.append(el("p", { class: "empty" }, "No messages here yet."));
-  for (const m of list) box.append(messageNode(m, false));
-  if (atBottom || !box.dataset.seen) box.scrollTop = box.scrollHeight;
-  box.dataset.seen = "1";
+  const counts = list.map((m) => ui.state.messages.filter((r) => r.thread_ts === m.ts && isReply(r) && visible(r)).length);
+  redraw(box, JSON.stringify([ui.person, ui.channel, list, counts]), () => {
+    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+    box.replaceChildren();
+    if (!list.length) box.append(el("p", { class: "empty" }, "No messages here yet."));
+    for (const m of list) box.append(messageNode(m, false));
+    if (atBottom || !box.dataset.seen) box.scrollTop = box.scrollHeight;
+    box.dataset.seen = "1";
+  });
 }
 
 function renderThread() {
   $("thread").hidden = !ui.thread;
   if (!ui.thread) return;
   const box = $("thread-messages");
-  box.replaceChildren();
-  for (const m of ui.state.messages.filter((x) => x.channel === ui.channel && visible(x) && (x.ts === ui.thread || x.thread_ts === ui.thread))) {
-    box.append(messageNode(m, true));
-  }
-  box.scrollTop = box.scrollHeight;
+  const list = ui.state.messages.filter((x) => x.channel === ui.channel && visible(x) && (x.ts === ui.thread || x.thread_ts === ui.thread));
+  redraw(box, JSON.stringify([ui.person, list]), () => {
+    box.replaceChildren();
+    for (const m of list) box.append(messageNode(m, true));
+    box.scrollTop = box.scrollHeight;
+  });
 }
 
 function renderHome() {
   const box = $("home");
-  box.replaceChildren();
   const home = ui.state.home[ui.person];
-  if (!home) {
-    box.append(el("p", { class: "empty" }, "msbot has not published a Home tab for you yet."));
-    return;
-  }
-  const wrap = el("div", { "data-view": home.id });
-  wrap.append(blocks(home.view.blocks, { view_id: home.id }));
-  box.append(wrap);
+  redraw(box, JSON.stringify([ui.person, home || null]), () => {
+    box.replaceChildren();
+    if (!home) {
+      box.append(el("p", { class: "empty" }, "msbot has not published a Home tab for you yet."));
+      return;
+    }
+    const wrap = el("div", { "data-view": home.id });
+    wrap.append(blocks(home.view.blocks, { view_id: home.id }));
+    box.append(wrap);
+  });
 }
 
 function openThread(ts) {
