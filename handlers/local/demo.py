@@ -17,17 +17,10 @@ from sqlmodel import Session, select
 from bot.complaints import intake
 from bot.config import Settings
 from bot.shadowing import hosts, placements, rounds, signup
+from handlers.local import demo_cases
 from handlers.local.people import PEOPLE
 from models import Complaint, ShadowApplicant, ShadowHost, ShadowPlacement
 from models.base import utcnow
-
-try:
-    # The investigation workflow (branch h/invcore) adds complaint lifecycle transitions.
-    # Until it lands, demo cases all stay "received"; once it does, seed_cases moves some of
-    # them on through it, so every state is on show. (Wired by the coordinator after merging.)
-    from bot.complaints import lifecycle
-except ImportError:  # pragma: no cover - depends on which branches are merged
-    lifecycle = None
 
 log = structlog.get_logger("msbot.local")
 
@@ -84,6 +77,46 @@ CASES = (
         "award",
         "feedback",
         "We lost and were refused any feedback on our scores.",
+    ),
+    (
+        "USUPPLY2",
+        False,
+        "Eastgate College",
+        "wider",
+        "Catering and cleaning",
+        "tender",
+        "contract_size",
+        "One lot for the whole county shuts out every local firm.",
+    ),
+    (
+        "USUPPLIER",
+        False,
+        "Home Office",
+        "central",
+        "Interpreting services",
+        "evaluation",
+        "transparency",
+        "The evaluation criteria changed after bids were in.",
+    ),
+    (
+        "UANON",
+        True,
+        "Harbourside Council",
+        "wider",
+        "Day centres",
+        "contract_management",
+        "communication",
+        "Three months without an answer to our queries.",
+    ),
+    (
+        "USUPPLY2",
+        False,
+        "Department for Work and Pensions",
+        "central",
+        "Employment support",
+        "selection",
+        "prescriptive_spec",
+        "The specification named one supplier's own software.",
     ),
 )
 
@@ -149,8 +182,8 @@ def seed_cases(engine: Engine, settings: Settings, today: date) -> list[Complain
             policy=policy,
         )
         cases.append(result.complaint)
-    # When the lifecycle module is present, the coordinator wires transitions here (assign,
-    # investigate, respond, close) so the demo shows a case in every state.
+    # Cases in every state once the investigation workflow is merged (until then: received).
+    demo_cases.advance(engine, cases)
     return cases
 
 
