@@ -101,3 +101,17 @@ def test_snapshot_waits_for_a_change_and_returns_everything_as_json(ws, client):
 def test_the_investigators_user_group_lists_the_two_investigators(client):
     members = client.usergroups_users_list(usergroup="SINVESTIGATORS")["users"]
     assert members == ["UINVEST1", "UINVEST2"]
+
+
+def test_history_replies_and_directory_come_from_the_workspace(ws, client):
+    card = client.chat_postMessage(channel="CTRIAGE", text="card")
+    client.chat_postMessage(channel="CTRIAGE", text="note", thread_ts=card["ts"])
+    client.chat_postEphemeral(channel="CTRIAGE", user="ULEAD", text="private")
+    thread = client.conversations_replies(channel="CTRIAGE", ts=card["ts"])["messages"]
+    assert [m["text"] for m in thread] == ["card", "note"]
+    history = client.conversations_history(channel="CTRIAGE")["messages"]
+    assert [m["text"] for m in history] == ["card"]
+    assert client.users_info(user="ULEAD")["user"]["real_name"] == "Lena Okafor"
+    assert client.conversations_info(channel="DULEAD")["channel"]["is_im"] is True
+    with pytest.raises(SlackApiError):
+        client.conversations_info(channel="CNOWHERE")

@@ -255,6 +255,10 @@ class SlackStub:
         elif method == "files.completeUploadExternal":
             files = args.get("files") or []
             body = {"ok": True, "files": [self._file(f.get("id"), f.get("title")) for f in files]}
+        elif method == "chat.getPermalink":
+            channel, ts = args.get("channel", ""), str(args.get("message_ts", ""))
+            link = f"{self.base}/archives/{channel}/p{ts.replace('.', '')}"
+            body = {"ok": True, "channel": channel, "permalink": link}
         elif method == "usergroups.users.list":
             body = {"ok": True, "users": list(self.group_members.get(args.get("usergroup"), []))}
         elif method == "apps.connections.open" and self.socket_url:

@@ -28,6 +28,7 @@ RULE_ERRORS = frozenset(
         "expired_trigger_id",
         "msg_too_long",
         "no_text",
+        "invalid_trigger_id",
         "message_not_found",
     }
 )
@@ -218,17 +219,56 @@ class Workspace(Interactions):
                 files=files,
             )
             return body
-        if method == "users.info":
-            user = args.get("user", "")
-            name = self.names.get(user, user)
-            profile = {"real_name": name, "display_name": name}
-            return {
-                **body,
-                "user": {"id": user, "name": name, "real_name": name, "profile": profile},
-            }
+        if method in ("users.info", "users.list", "conversations.info"):
+            return self._directory(method, args, body)
+        if method in ("conversations.history", "conversations.replies"):
+            return {**body, "messages": self._history(channel, args.get("ts")), "has_more": False}
         if method == RESPONSE_URL:
             return self._response_url(call.path, args, body)
         return body
+
+    def _user(self, user: str) -> dict:
+        name = self.names.get(user, user)
+        profile = {"real_name": name, "display_name": name}
+        return {
+            "id": user,
+            "name": name,
+            "real_name": name,
+            "is_bot": user == BOT_ID,
+            "profile": profile,
+        }
+
+    def _directory(self, method: str, args: dict, body: dict) -> dict:
+        """Who people are and what a channel is, from the workspace's own lists."""
+        if method == "users.info":
+            return {**body, "user": self._user(args.get("user", ""))}
+        if method == "users.list":
+            return {**body, "members": [self._user(u) for u in self.names]}
+        wanted = args.get("channel", "")
+        found = next((c for c in self.channels if c["id"] == wanted), None)
+        if found is None:
+            return {"ok": False, "error": "channel_not_found"}
+        is_im = found["kind"] == "dm"
+        return {
+            **body,
+            "channel": {
+                "id": wanted,
+                "name": found["name"],
+                "is_im": is_im,
+                "is_channel": not is_im,
+                "is_member": True,
+            },
+        }
+
+    def _history(self, channel: str, thread_ts: str | None) -> list[dict]:
+        """conversations.history (newest first, top-level) or .replies (a thread, oldest first)."""
+        shown = [m for m in self.messages if m["channel"] == channel and not m["ephemeral_for"]]
+        if thread_ts:
+            shown = [m for m in shown if thread_ts in (m["ts"], m["thread_ts"])]
+        else:
+            shown = [m for m in reversed(shown) if m["thread_ts"] in (None, m["ts"])]
+        keys = ("ts", "user", "text", "blocks", "thread_ts")
+        return [{k: m[k] for k in keys if m[k] is not None} for m in shown]
 
     def _update_view(self, args: dict, body: dict) -> dict:
         wanted = args.get("view_id")
