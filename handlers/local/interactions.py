@@ -25,8 +25,10 @@ def dm_of(user: str) -> str:
 class Interactions:
     """Mixed into Workspace, whose state (messages, modals, log, fake, app) it reads and changes."""
 
-    def _send(self, what: str, body: str, content_type: str, show) -> dict:
-        """One signed request to msbot; an ack slower than Slack's 3 s is a broken rule."""
+    def _send(self, what: str, body: str, content_type: str, show, interactive=True) -> dict:
+        """One signed request to msbot; an ack slower than Slack's 3 s is a broken rule, and so
+        is no ack at all for something a person did (``interactive``): Slack shows them an
+        error. An event nobody handles (HTTP 404) is only unsubscribed."""
         assert self.app is not None, "connect() first"
         started = time.monotonic()
         reply = self.app.post(body, content_type=content_type)
@@ -35,8 +37,8 @@ class Interactions:
         if ms > self.ack_deadline * 1000:
             limit = round(self.ack_deadline * 1000)
             problem = f"{what}: msbot acked after {ms} ms; Slack gives up after {limit} ms"
-        elif reply.status >= 500:
-            problem = f"{what}: msbot answered HTTP {reply.status}"
+        elif reply.status >= 500 or (interactive and reply.status != 200):
+            problem = f"{what}: msbot answered HTTP {reply.status}, not an ack"
         with self._cond:
             self._record(
                 "request",
@@ -124,7 +126,9 @@ class Interactions:
             "event_time": int(time.time()),
             "authorizations": [{"user_id": BOT_ID, "team_id": TEAM, "is_bot": True}],
         }
-        return self._send(event["type"], json.dumps(envelope), "application/json", envelope)
+        return self._send(
+            event["type"], json.dumps(envelope), "application/json", envelope, interactive=False
+        )
 
     def open_home(self, user: str) -> dict:
         """The person opened msbot's Home tab: Slack sends app_home_opened."""
