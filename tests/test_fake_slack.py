@@ -137,9 +137,10 @@ def test_files_upload_v2_works_against_the_fake_and_keeps_the_bytes(client, fake
     )
     assert resp["file"]["title"] == "Weekly chart"
     assert fake.files[resp["file"]["id"]]["content"] == PNG
+    assert fake.uploads[resp["file"]["id"]] == PNG
     assert [c.method for c in fake.calls] == [
         "files.getUploadURLExternal",
-        "file_upload",
+        "upload",
         "files.completeUploadExternal",
     ]
 

@@ -23,7 +23,7 @@ from handlers.local import rules
 
 RESPONSE_URL = "response_url"
 # Where files.getUploadURLExternal tells the client to send a file's bytes.
-UPLOAD = "file_upload"
+UPLOAD = "upload"
 # Form-encoded Web API arguments that carry JSON (slack_sdk sends most calls as JSON instead).
 _JSON_ARGS = ("blocks", "attachments", "view", "metadata", "files")
 
@@ -45,6 +45,8 @@ class Call:
     response: dict | None = None
     # The URL path it was sent to (which response_url, for the workspace).
     path: str = ""
+    # ``args`` with JSON strings decoded (blocks, view, files...): what the fake reads.
+    values: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -60,16 +62,23 @@ class Observer(Protocol):
     def observe(self, call: Call, body: dict) -> dict: ...
 
 
-def _decode_args(raw: str, content_type: str) -> dict:
+def _parse_args(raw: str, content_type: str) -> dict:
+    """The arguments as sent (and as tests assert on them)."""
     if "json" in content_type:
         return json.loads(raw or "{}")
-    args = dict(parse_qsl(raw))
+    return dict(parse_qsl(raw))
+
+
+def decoded(args: dict) -> dict:
+    """``args`` with the JSON that form-encoded calls carry as strings decoded (slack_sdk sends
+    most calls as JSON, but files.completeUploadExternal's ``files`` always as a string)."""
+    out = dict(args)
     for key in _JSON_ARGS:
-        if isinstance(args.get(key), str) and args[key][:1] in ("[", "{"):
+        if isinstance(out.get(key), str) and out[key][:1] in ("[", "{"):
             # Left as sent when it is not JSON: the rules answer it as Slack would.
             with contextlib.suppress(ValueError):
-                args[key] = json.loads(args[key])
-    return args
+                out[key] = json.loads(out[key])
+    return out
 
 
 class SlackStub:
@@ -84,8 +93,10 @@ class SlackStub:
         # Message timestamps from the wall clock (the workspace shows them) rather than the
         # fixed 1700000000.N the tests know.
         self.real_time = real_time
-        # Uploaded file bytes by file id (files.getUploadURLExternal, then the upload).
+        # Files by id (files.getUploadURLExternal, then the upload): name, mimetype, content.
         self.files: dict[str, dict] = {}
+        # file id -> bytes uploaded through files_upload_v2
+        self.uploads: dict[str, bytes] = {}
         self._failures: dict[str, list[Failure]] = {}
         # trigger_id -> (monotonic time issued, user): only triggers this fake issued expire;
         # a test's own trigger ids are taken at their word.
@@ -122,7 +133,7 @@ class SlackStub:
                     status, body, headers = stub._upload(self.path.rsplit("/", 1)[-1], data)
                     self._send(status, body.encode(), headers, "text/plain")
                     return
-                args = _decode_args(data.decode(), self.headers.get("Content-Type") or "")
+                args = _parse_args(data.decode(), self.headers.get("Content-Type") or "")
                 # Posts to a response_url are recorded under one name, whatever the path.
                 if self.path.startswith("/response/"):
                     method = RESPONSE_URL
@@ -149,6 +160,7 @@ class SlackStub:
             self.calls.clear()
             self._failures.clear()
             self._triggers.clear()
+            self.uploads.clear()
             self.socket_url = None
             self.group_members = {}
 
@@ -203,7 +215,7 @@ class SlackStub:
         return None
 
     def _respond(self, method: str, args: dict, headers: dict, path: str = ""):
-        call = Call(method, args, headers, path=path)
+        call = Call(method, args, headers, path=path, values=decoded(args))
         with self._cond:
             self.calls.append(call)
             failure = self._failures.get(method) and self._failures[method].pop(0)
@@ -212,7 +224,7 @@ class SlackStub:
             body = {"ok": False, "error": failure.error or "internal_error"}
             call.response = body
             return failure.status, body, failure.headers
-        body = self._broken_rule(method, args) or self._answer(method, args)
+        body = self._broken_rule(method, call.values) or self._answer(method, call.values)
         if self.observer is not None:
             body = self.observer.observe(call, body)
         call.response = body
@@ -279,7 +291,8 @@ class SlackStub:
 
     def _upload(self, file_id: str, data: bytes) -> tuple[int, str, dict]:
         with self._cond:
-            self.calls.append(Call(UPLOAD, {"file_id": file_id, "length": len(data)}, {}))
+            self.uploads[file_id] = data
+            self.calls.append(Call(UPLOAD, {"file_id": file_id, "bytes": len(data)}, {}))
             self._cond.notify_all()
         if file_id not in self.files:
             return 404, "file not found", {}

@@ -157,11 +157,11 @@ class Workspace(Interactions):
                 )
                 problem = f"{call.method}: {error} " + " ".join(details)
             name = call.path if call.method == RESPONSE_URL else call.method
-            self._record("api", name, call.args, body, problem=problem)
+            self._record("api", name, call.values, body, problem=problem)
         return body
 
     def _apply(self, call: Call, body: dict) -> dict:
-        args, method = call.args, call.method
+        args, method = call.values, call.method
         channel = args.get("channel") or args.get("channel_id") or ""
         if channel.startswith(("U", "W")):  # posting to a user id posts to their DM
             channel = dm_of(channel)
