@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 import pytest
 from slack_sdk import WebClient
@@ -115,3 +118,36 @@ def test_history_replies_and_directory_come_from_the_workspace(ws, client):
     assert client.conversations_info(channel="DULEAD")["channel"]["is_im"] is True
     with pytest.raises(SlackApiError):
         client.conversations_info(channel="CNOWHERE")
+
+
+def test_closing_a_pushed_view_goes_back_and_tells_msbot_only_if_asked(ws, client):
+    received = []
+
+    class App(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            received.append(json.loads(parse_qs(body)["payload"][0])["type"])
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), App)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        ws.connect(f"http://127.0.0.1:{server.server_port}", "0" * 32)
+        client.views_open(trigger_id=ws.fake.issue_trigger("UHOST"), view=modal("First"))
+        pushed = client.views_push(
+            trigger_id=ws.fake.issue_trigger("UHOST"),
+            view={**modal("Second"), "notify_on_close": True},
+        )
+        ws.close_view("UHOST", pushed["view"]["id"])
+        assert titles(ws, "UHOST") == ["First"]
+        assert received == ["view_closed"]
+        ws.close_view("UHOST", ws.modals["UHOST"][0]["id"])
+        assert titles(ws, "UHOST") == [] and received == ["view_closed"]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -257,8 +257,24 @@ class Interactions:
         self._changed()
 
     def close_view(self, user: str, view_id: str) -> dict:
+        """Cancel: the view goes (back to the one below); msbot hears of it only if the view
+        asked to (notify_on_close), as a view_closed request."""
         with self._cond:
             stack = self.modals.get(user, [])
+            closing = next((e for e in stack if e["id"] == view_id), None)
             self.modals[user] = [e for e in stack if e["id"] != view_id]
             self._changed()
-        return {"status": 200}
+        if closing is None or not closing["view"].get("notify_on_close"):
+            return {"status": 200}
+        payload = {
+            "type": "view_closed",
+            "team": {"id": TEAM, "domain": "local"},
+            "user": {"id": user, "username": self.names.get(user, user), "team_id": TEAM},
+            "api_app_id": "A1",
+            "token": "local",
+            "view": {**closing["view"], "id": view_id, "team_id": TEAM},
+            "is_cleared": False,
+            "is_enterprise_install": False,
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        return self._send("view_closed", body, "application/x-www-form-urlencoded", payload)
