@@ -132,6 +132,13 @@ def cmd_shadow_report(args) -> int:
     return 0
 
 
+def cmd_local(args) -> int:
+    """No Slack, no settings: msbot in a Slack-like workspace in the browser."""
+    from handlers.local.server import run
+
+    return run(args.port, args.demo, args.database_url)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="msbot", description=__doc__)
     subs = parser.add_subparsers(dest="command", required=True)
@@ -143,6 +150,14 @@ def build_parser() -> argparse.ArgumentParser:
     match = subs.add_parser("match", help="plan a work-shadowing matching round (a dry run)")
     match.add_argument("--commit", action="store_true", help="also make the offers")
     subs.add_parser("shadow-report", help="print work-shadowing figures")
+    local = subs.add_parser("local", help="try msbot in a Slack-like workspace in your browser")
+    local.add_argument("--demo", action="store_true", help="seed a realistic data set first")
+    local.add_argument("--port", type=int, default=8765, help="port for the page (default 8765)")
+    local.add_argument(
+        "--database-url",
+        default="sqlite:///msbot-local.db",
+        help="database for this mode (default: msbot-local.db here, migrated automatically)",
+    )
     return parser
 
 
@@ -152,6 +167,7 @@ COMMANDS = {
     "outbox": cmd_outbox,
     "match": cmd_match,
     "shadow-report": cmd_shadow_report,
+    "local": cmd_local,
 }
 
 

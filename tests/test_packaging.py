@@ -40,7 +40,9 @@ def test_wheel_from_the_dockerfile_copies_carries_code_and_migrations(tmp_path):
     assert versions, "no migrations found"
     for version in versions:
         assert f"migrations/versions/{version}" in names
-    for needed in ("migrations/env.py", "migrations/script.py.mako", "handlers/cli.py"):
+    # The local workspace's page ships in the package: `msbot local` needs no network.
+    page = tuple(f"handlers/local/static/{n}" for n in ("index.html", "app.js", "app.css"))
+    for needed in ("migrations/env.py", "migrations/script.py.mako", "handlers/cli.py", *page):
         assert needed in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "msbot = handlers.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -1,0 +1,326 @@
+"""End to end in a real browser: people use msbot through the local workspace page.
+
+The page sends msbot requests signed as Slack signs them and msbot answers over the fake Web
+API, so these stories run the production code paths. SQLite only: the workspace's own database
+is SQLite, and every story's core behaviour is already covered on both backends elsewhere.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.clock import today_uk
+from bot.shadowing import hosts, signup
+from handlers.local.server import Local
+from models.base import utcnow
+from tests import browser
+
+TIMEOUT = 10_000
+# A 2x2 red PNG (what a digest chart upload looks like to the workspace).
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
+    "0000001049444154789c63f8cfc000440c100a001fee03fd8b5f14d40000000049454e44ae426082"
+)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    browser.require_browser()
+    pw, instance = browser.launch()
+    yield instance
+    instance.close()
+    pw.stop()
+
+
+@pytest.fixture
+def local(tmp_path):
+    running = Local(database_url=f"sqlite:///{tmp_path}/local.db")
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def page(chromium, local, request):
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(TIMEOUT)
+    tab = context.new_page()
+    tab.goto(local.url)
+    yield tab
+    browser.screenshot(tab, request.node.name)
+    context.close()
+
+
+def be(page, name: str) -> None:
+    page.get_by_label("Switch person").select_option(label=name)
+
+
+def open_dm(page) -> None:
+    page.get_by_role("navigation").get_by_role("button", name="msbot", exact=True).click()
+
+
+def send(page, text: str) -> None:
+    page.locator("#compose-text").fill(text)
+    page.locator("#compose-text").press("Enter")
+
+
+def dm_bubble(page, text: str):
+    return page.locator("#messages article").filter(has_text=text)
+
+
+def test_supplier_files_an_anonymous_complaint_and_sees_confirmation_and_dm(page, local):
+    be(page, "Alex Reid — anonymous supplier")
+    open_dm(page)
+    send(page, "/complaint")
+    modal = page.get_by_role("dialog")
+    expect(modal.get_by_role("heading", name="Raise a complaint")).to_be_visible()
+
+    # Submitting it empty: msbot's errors appear next to their fields, nothing is lost.
+    modal.get_by_label("Contracting authority").fill("Westvale Borough Council")
+    modal.get_by_role("button", name="Submit").click()
+    expect(modal.locator(".has-error").first).to_be_visible()
+    expect(modal.get_by_label("Contracting authority")).to_have_value("Westvale Borough Council")
+
+    modal.get_by_label("Kind of authority").select_option(label="Central government")
+    modal.get_by_label("Procurement title").fill("Youth services contract")
+    modal.get_by_label("Stage").select_option(label="Award")
+    modal.get_by_label("What went wrong").select_option(label="Feedback to bidders")
+    happened = today_uk() - timedelta(days=20)
+    modal.get_by_label("Date of the procurement (or of the event)").fill(happened.isoformat())
+    modal.get_by_label("What happened").fill("We lost and were refused any <!channel> feedback.")
+    modal.get_by_label("What outcome would you like").fill("Our scores and the reasons.")
+    modal.get_by_label("Your organisation").fill("Community Works CIC")
+    modal.get_by_label("Type of organisation").select_option(label="Social enterprise")
+    modal.get_by_label("Keep me anonymous").check()
+    modal.get_by_role("button", name="Submit").click()
+
+    expect(modal.get_by_role("heading", name="Complaint received")).to_be_visible()
+    expect(modal).to_contain_text("Your case reference is MS-")
+    reference = modal.locator("b", has_text="MS-").first.inner_text()
+    modal.get_by_role("button", name="Done").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(dm_bubble(page, f"We have received your complaint {reference}")).to_be_visible()
+
+    # The triage channel sees the case, never who raised it.
+    page.get_by_role("button", name="# complaints-triage").click()
+    card = page.locator("#messages article").filter(has_text=reference)
+    expect(card).to_be_visible()
+    expect(card).not_to_contain_text("Alex Reid")
+    posted = [c.args for c in local.workspace.fake.of("chat.postMessage")]
+    assert all("UANON" not in str(a) for a in posted if a.get("channel") == "CTRIAGE")
+    # The text the supplier typed is escaped: no live @channel anywhere on the page.
+    expect(page.locator(".mention.broadcast")).to_have_count(0)
+    assert not local.workspace.problems
+
+
+def test_a_modal_is_keyboard_usable(page):
+    open_dm(page)
+    send(page, "/complaint")
+    expect(page.get_by_role("dialog").get_by_label("Contracting authority")).to_be_focused()
+    page.keyboard.press("Shift+Tab")  # focus stays inside the dialog: onto its last button
+    expect(page.get_by_role("dialog").get_by_role("button", name="Submit")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.locator("#compose-text")).to_be_focused()
+
+
+def test_civil_servant_signs_up_and_manager_approves_from_the_dm(page, local):
+    be(page, "Chris Doyle — civil servant")
+    open_dm(page)
+    send(page, "/shadow signup")
+    modal = page.get_by_role("dialog")
+    expect(modal.get_by_role("heading", name="Work-shadowing sign-up")).to_be_visible()
+    modal.get_by_label("Your department").select_option(label="HM Treasury")
+    modal.get_by_label("Grade").select_option(label="Higher Executive Officer (HEO)")
+    modal.get_by_label("Your role").fill("Policy adviser")
+    modal.get_by_label("Where you are based").select_option(label="London")
+    modal.get_by_role("radiogroup", name="How you could take part").get_by_label("Either").check()
+    modal.get_by_label("Areas you are interested in").select_option(label=["Health", "Housing"])
+    modal.get_by_label("What you want to learn").fill("How charities reach people.")
+    start = today_uk() + timedelta(days=10)
+    modal.get_by_label("Available from").fill(start.isoformat())
+    modal.get_by_label("Available until").fill((start + timedelta(days=60)).isoformat())
+    modal.get_by_label("Length of placement").select_option(label="A week")
+    modal.get_by_label("Your line manager").select_option(label="Maya Singh (line manager)")
+    modal.get_by_role("button", name="Submit").click()
+    expect(modal.get_by_role("heading", name="Sign-up received")).to_be_visible()
+    expect(modal).to_contain_text("We have asked @Maya Singh")
+    modal.get_by_role("button", name="Done").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+    be(page, "Maya Singh — line manager")
+    request = dm_bubble(page, "needs your approval")
+    expect(request).to_contain_text("@Chris Doyle")
+    # Keyboard: focus stays on the button while other messages arrive; Enter presses it.
+    approve = request.get_by_role("button", name="Approve")
+    approve.focus()
+    client = WebClient(token="xoxb-local", base_url=local.workspace.fake.url)
+    client.chat_postMessage(channel="DUMANAGER", text="Something else arrived")
+    expect(dm_bubble(page, "Something else arrived")).to_be_visible()
+    expect(approve).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(request).to_contain_text("approved", ignore_case=True)
+    expect(request.get_by_role("button", name="Approve")).to_have_count(0)
+
+    be(page, "Chris Doyle — civil servant")
+    expect(dm_bubble(page, "Your line manager approved")).to_be_visible()
+    assert not local.workspace.problems
+
+
+def _queued_applicant_and_open_host(local) -> None:
+    """The round's inputs, made through the core as the demo makes them."""
+    today, departments = today_uk(), local.settings.departments
+    start, end = today + timedelta(days=14), today + timedelta(days=120)
+    hosts.offer_places(
+        local.engine,
+        hosts.HostForm(
+            organisation="Shelter Together",
+            contact_name="Hugo",
+            areas=("housing",),
+            region="london",
+            mode="either",
+            capacity=1,
+            available_from=start,
+            available_to=end,
+            activities="Visits",
+        ),
+        user_id="UHOST",
+        submission_key="h1",
+        today=today,
+        departments=departments,
+    )
+    applicant = signup.sign_up(
+        local.engine,
+        signup.SignupForm(
+            department="HM Treasury",
+            grade="HEO",
+            role="Adviser",
+            region="london",
+            mode="either",
+            interests=("housing",),
+            learning_goals="Learn",
+            available_from=start,
+            available_to=end,
+            length="week",
+            manager_user_id="UMANAGER",
+        ),
+        user_id="UCIVIL",
+        submission_key="s1",
+        today=today,
+        departments=departments,
+    )
+    signup.decide(
+        local.engine, applicant.id, manager_user_id="UMANAGER", approve=True, now=utcnow()
+    )
+
+
+def test_coordinator_runs_a_round_and_both_sides_accept(page, local):
+    _queued_applicant_and_open_host(local)
+    be(page, "Cora Wallace — coordinator")
+    open_dm(page)
+    send(page, "/shadow round")
+    summary = dm_bubble(page, "Dry run of matching round").last
+    expect(summary).to_contain_text("Only visible to you")
+    summary.get_by_role("button", name="Commit round").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Send offers").click()
+    expect(summary.get_by_role("button", name="Commit round")).to_have_count(0)
+
+    be(page, "Chris Doyle — civil servant")
+    offer = dm_bubble(page, "You have a work-shadowing offer from Shelter Together")
+    offer.get_by_role("button", name="Accept").click()
+    expect(offer).to_contain_text("accepted", ignore_case=True)
+
+    be(page, "Hugo Brennan — host")
+    offer = dm_bubble(page, "has been matched to Shelter Together")
+    offer.get_by_role("button", name="Accept").click()
+    expect(dm_bubble(page, "confirmed").first).to_be_visible()
+    assert not local.workspace.problems
+
+
+def test_mrkdwn_renders_as_slack_does_and_a_broken_rule_is_shown(page, local):
+    client = WebClient(token="xoxb-local", base_url=local.workspace.fake.url)
+    client.chat_postMessage(
+        channel="CTRIAGE",
+        text="<!channel> *bold* _it_ `code` &lt;!here&gt; <https://gov.example|the notice>",
+    )
+    client.files_upload_v2(
+        channel="CTRIAGE", content=PNG, filename="chart.png", title="Weekly chart"
+    )
+    rich = {
+        "type": "rich_text",
+        "elements": [
+            {
+                "type": "rich_text_section",
+                "elements": [
+                    {"type": "user", "user_id": "UINVEST1"},
+                    {"type": "text", "text": " took it", "style": {"italic": True}},
+                ],
+            }
+        ],
+    }
+    client.chat_postMessage(channel="CTRIAGE", text="note", blocks=[rich])
+    with pytest.raises(SlackApiError):
+        client.api_call("chat.postMesage")
+    page.get_by_role("button", name="# complaints-triage").click()
+    expect(page.locator("#messages .mention", has_text="@Ivy Chen")).to_be_visible()
+    expect(page.locator("#messages i", has_text="took it")).to_be_visible()
+    message = page.locator("#messages article").first
+    # An unescaped broadcast is live (and highlighted); an escaped one is plain text.
+    expect(message.locator(".mention.broadcast")).to_have_text("@channel")
+    expect(message).to_contain_text("<!here>")
+    expect(message.locator(".text b")).to_have_text("bold")
+    expect(message.locator("i")).to_have_text("it")
+    expect(message.locator("code")).to_have_text("code")
+    expect(message.get_by_role("link", name="the notice")).to_have_attribute(
+        "href", "https://gov.example"
+    )
+    expect(page.get_by_role("img", name="Weekly chart")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("unknown_method")
+    page.get_by_role("button", name="Inspector").click()
+    expect(page.locator("#log .problem")).to_contain_text("chat.postMesage")
+
+
+def test_app_home_threads_and_mentions_reach_msbot_as_slack_sends_them(page, local):
+    client = WebClient(token="xoxb-local", base_url=local.workspace.fake.url)
+    button = {
+        "type": "button",
+        "action_id": "home_refresh",
+        "text": {"type": "plain_text", "text": "Refresh"},
+    }
+    home = {
+        "type": "home",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": "Your cases"}},
+            {"type": "actions", "elements": [button]},
+        ],
+    }
+    client.views_publish(user_id="ULEAD", view=home)
+    card = client.chat_postMessage(channel="CTRIAGE", text="New complaint MS-2026-0042")
+
+    be(page, "Lena Okafor — lead")
+    page.get_by_role("button", name="msbot · Home").click()
+    expect(page.get_by_role("heading", name="Your cases")).to_be_visible()
+    page.get_by_role("button", name="Refresh").click()
+
+    page.get_by_role("button", name="# complaints-triage").click()
+    page.get_by_role("button", name="Reply in thread").click()
+    page.locator("#thread-text").fill("On it")
+    page.locator("#thread-text").press("Enter")
+    expect(page.locator("#thread-messages article").filter(has_text="On it")).to_be_visible()
+    expect(page.get_by_role("button", name="1 reply")).to_be_visible()
+    send(page, "@msbot help")
+    expect(page.locator("#messages .mention")).to_have_text("@msbot")
+
+    ws = local.workspace
+    assert ws.wait_for_request("app_home_opened")["payload"]["event"]["user"] == "ULEAD"
+    assert ws.wait_for_request("home_refresh")["payload"]["container"]["type"] == "view"
+    reply = ws.wait_for_request("message")["payload"]["event"]
+    assert (reply["thread_ts"], reply["text"]) == (card["ts"], "On it")
+    assert ws.wait_for_request("app_mention")["payload"]["event"]["text"] == "<@UBOT> help"
+    # msbot has no listener for that made-up button: no ack, which Slack shows as an error.
+    # Events it does not handle are not errors (Slack only sends subscribed ones).
+    assert [p["name"] for p in ws.problems] == ["home_refresh"]
