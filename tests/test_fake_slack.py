@@ -83,6 +83,22 @@ def test_a_method_slack_does_not_have_is_answered_unknown_method(client, fake):
             "/blocks/0/elements/0/text/text",
         ),
         ([{"type": "carousel"}], "/blocks/0/type"),
+        (
+            [
+                {
+                    "type": "actions",
+                    "elements": [
+                        {
+                            "type": "button",
+                            "action_id": "a",
+                            "text": {"type": "plain_text", "text": "Go"},
+                            "confirm": {"title": {"type": "plain_text", "text": "t" * 101}},
+                        }
+                    ],
+                }
+            ],
+            "/blocks/0/elements/0/confirm/title/text",
+        ),
     ],
 )
 def test_a_message_over_a_block_kit_limit_is_answered_invalid_blocks(client, blocks, pointer):

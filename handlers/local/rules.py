@@ -68,6 +68,8 @@ ID_MAX = 255
 CONTEXT_ELEMENTS_MAX = 10
 ACTIONS_ELEMENTS_MAX = 25
 VIEW_TITLE_MAX = 24
+# A button's confirmation dialog.
+CONFIRM_LIMITS = {"title": 100, "text": 300, "confirm": 30, "deny": 30}
 PRIVATE_METADATA_MAX = 3000
 
 BLOCK_TYPES = frozenset(
@@ -124,6 +126,10 @@ class _Checker:
             self.text(el.get("text"), BUTTON_TEXT_MAX, pointer + "/text")
             self.max_len(el.get("value"), BUTTON_VALUE_MAX, pointer + "/value")
         self.text(el.get("placeholder"), PLACEHOLDER_MAX, pointer + "/placeholder")
+        confirm = el.get("confirm")
+        if isinstance(confirm, dict):
+            for key, limit in CONFIRM_LIMITS.items():
+                self.text(confirm.get(key), limit, f"{pointer}/confirm/{key}")
         self.options(el.get("options"), pointer + "/options")
         for g, group in enumerate(el.get("option_groups") or []):
             self.options(group.get("options"), f"{pointer}/option_groups/{g}/options")
