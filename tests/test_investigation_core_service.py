@@ -231,6 +231,11 @@ def test_anonymous_supplier_is_never_tied_to_the_case_outside_their_dm(engine, s
         assert REPORTER not in json.dumps(msg.data), msg
     revealed = [e for e in rows(session, ComplaintEvent) if e.kind == "revealed"]
     assert len(revealed) == 1 and revealed[0].data == {} and revealed[0].actor_user_id == "ULEAD1"
+    second = new_case(engine, anonymous=True, authority_name="Elsewhere")
+    investigation.withdraw(engine, second.reference, REPORTER, "Sorted", NOW)
+    for msg in rows(session, OutboxMessage):
+        if msg.recipient_channel_id:
+            assert REPORTER not in json.dumps(msg.data), msg
     for e in rows(session, ComplaintEvent):
         if e.kind != "received":  # intake's own record of who filed it
             assert e.actor_user_id != REPORTER and REPORTER not in json.dumps(e.data)
