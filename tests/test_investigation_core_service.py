@@ -430,3 +430,15 @@ def test_unknown_reference_is_a_clear_not_found(engine):
         investigation.perform(engine, "banana", "triage", INVESTIGATOR, NOW)
     with transaction(engine) as s:
         assert s.exec(select(Complaint)).first() is None
+
+
+def test_a_card_refresh_that_posts_the_first_card_is_remembered(engine, session):
+    case = new_case(engine)
+    do(engine, case.reference, "triage")
+    refresh = next(m for m in rows(session, OutboxMessage) if m.kind == "complaint.card.refresh")
+    outbox.drain(engine, Transport(), ids=[refresh.id])
+    channel, ts = card_of(engine, case.id)
+    sent = next(m for m in rows(session, OutboxMessage) if m.id == refresh.id)
+    assert (channel, ts) == (TRIAGE, sent.sent_ts) and ts
+    deliver_all(engine)  # the original card message and later refreshes keep that card
+    assert card_of(engine, case.id) == (channel, ts)

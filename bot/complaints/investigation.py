@@ -117,13 +117,13 @@ def assign(
         if case.status not in lifecycle.OPEN_STATUSES:
             raise InvalidTransition(f"{case.reference} is closed: reopen it before assigning.")
         holder = case.assignee_user_id
-        if holder == assignee:
-            return _view(s, case, actor, now)  # already theirs: a repeat, not a change
-        if only_if_unassigned or holder is None:
+        if only_if_unassigned or holder is None or holder == assignee:
             action = "assign_self" if assignee == actor.user_id else "assign"
         else:
             action = "reassign"
         permissions.require(actor, action, case)
+        if holder == assignee:
+            return _view(s, case, actor, now)  # already theirs: a repeat, not a change
         condition = (
             Complaint.assignee_user_id.is_(None)
             if action != "reassign"
