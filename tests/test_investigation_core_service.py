@@ -442,3 +442,18 @@ def test_a_card_refresh_that_posts_the_first_card_is_remembered(engine, session)
     assert (channel, ts) == (TRIAGE, sent.sent_ts) and ts
     deliver_all(engine)  # the original card message and later refreshes keep that card
     assert card_of(engine, case.id) == (channel, ts)
+
+
+def test_move_to_a_status_finds_the_action_or_names_the_reachable_statuses(engine, session):
+    ref = new_case(engine).reference
+    assert investigation.move_to(engine, ref, "triaged", INVESTIGATOR, NOW).status == "triaged"
+    assert investigation.move_to(engine, ref, "Investigating", INVESTIGATOR, NOW).status == (
+        "investigating"
+    )
+    with pytest.raises(InvalidTransition, match="can't become Follow-up due") as refused:
+        investigation.move_to(engine, ref, "follow-up", INVESTIGATOR, NOW)
+    assert "awaiting_authority, awaiting_supplier, resolved, referred" in str(refused.value)
+    with pytest.raises(InvalidTransition, match="'banana' is not a case status"):
+        investigation.move_to(engine, ref, "banana", INVESTIGATOR, NOW)
+    investigation.tell_supplier(engine, ref, INVESTIGATOR, "Dates?", NOW, await_reply=True)
+    assert rows(session, Complaint)[0].status == "awaiting_supplier"

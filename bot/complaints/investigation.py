@@ -36,6 +36,7 @@ __all__ = [
     "due_follow_ups",
     "edit_note",
     "link",
+    "move_to",
     "open_spot_check",
     "perform",
     "record_note",
@@ -78,6 +79,22 @@ def perform(
         result = _view(s, case, actor, now)
     log.info("complaint.transition", case_ref=result.reference, action=action, to=result.status)
     return result
+
+
+def move_to(
+    engine: Engine,
+    reference: str,
+    status: str,
+    actor: permissions.Actor,
+    now: datetime,
+    **details,
+) -> views.CaseView:
+    """Move the case to ``status`` by whichever action goes there from its current status."""
+    with transaction(engine) as s:
+        case = locked(s, reference)
+        action = lifecycle.action_for(case, status.strip().lower().replace("-", "_"))
+        lifecycle.apply(s, case, action, actor, now, **details)
+        return _view(s, case, actor, now)
 
 
 def withdraw(
