@@ -26,6 +26,7 @@ EXAMPLE_VALUES = {
     "TRIAGE_CHANNEL_ID": "C0123ABCD",
     "SLACK_APP_TOKEN": "xapp-your-app-token",
 }
+_USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
 
 class ConfigError(Exception):
@@ -59,6 +60,10 @@ class Settings:
     coordinator_user_ids: frozenset[str] = field(default_factory=frozenset)
     offer_expiry_days: int = 7
     dry_run_keep_days: int = 30
+    # Complaint investigation: who may work cases (ids, plus an optional Slack user group).
+    investigator_user_ids: frozenset[str] = field(default_factory=frozenset)
+    lead_user_ids: frozenset[str] = field(default_factory=frozenset)
+    investigator_group_id: str | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -94,6 +99,14 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int, prob
     if not lo <= value <= hi:
         problems.append(f"{name}={value} is out of range; use a value from {lo} to {hi}.")
     return value
+
+
+def _user_ids(env: Mapping[str, str], name: str, problems: list[str]) -> frozenset[str]:
+    ids = frozenset(u.strip() for u in env.get(name, "").split(",") if u.strip())
+    bad = sorted(u for u in ids if not _USER_ID.match(u))
+    if bad:
+        problems.append(f"{name} has entries that are not user ids: {bad}.")
+    return ids
 
 
 DEFAULT_DEPARTMENTS = (
@@ -204,6 +217,11 @@ def load_settings(
     bad = sorted(u for u in coordinators if not _USER_ID.match(u))
     if bad:
         problems.append(f"SHADOW_COORDINATOR_IDS has entries that are not user ids: {bad}.")
+    investigators = _user_ids(env, "INVESTIGATOR_IDS", problems)
+    leads = _user_ids(env, "LEAD_IDS", problems)
+    group = env.get("INVESTIGATOR_GROUP_ID", "").strip() or None
+    if group and not _USERGROUP_ID.match(group):
+        problems.append(f"INVESTIGATOR_GROUP_ID={group!r} is not a user group id like S0123ABCD.")
     departments = (
         tuple(d.strip() for d in env.get("SHADOW_DEPARTMENTS", "").split(";") if d.strip())
         or DEFAULT_DEPARTMENTS
@@ -229,6 +247,9 @@ def load_settings(
         coordinator_user_ids=coordinators,
         offer_expiry_days=_int(env, "SHADOW_OFFER_EXPIRY_DAYS", 7, 1, 90, problems),
         dry_run_keep_days=_int(env, "SHADOW_DRY_RUN_KEEP_DAYS", 30, 1, 3650, problems),
+        investigator_user_ids=investigators,
+        lead_user_ids=leads,
+        investigator_group_id=group,
     )
     if problems:
         raise ConfigError(problems)
