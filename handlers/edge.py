@@ -19,9 +19,10 @@ from slack_sdk.signature import SignatureVerifier
 
 # Deeper than any Slack payload (a modal with rich text is about 15 levels).
 MAX_DEPTH = 48
-# Slack ids (U…, T…, C…, V…, A…, E…) are about a dozen characters; trigger and event ids
-# are longer. Both limits sit well inside the database columns that store them.
-_ID = re.compile(r"^[A-Za-z0-9._-]{0,32}$")
+# Slack ids (U…, T…, C…, A…, E…) are about a dozen characters; the limit is the database
+# column that stores user ids. View ids (stored as submission keys, 100 wide), trigger and
+# event ids (in delivery keys, 200 wide) may be longer.
+_ID = re.compile(r"^[A-Za-z0-9._-]{0,30}$")
 _LONG_ID = re.compile(r"^[A-Za-z0-9._-]{0,100}$")
 _TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -40,7 +41,7 @@ _ID_FIELDS = [
     ("team", "id", _ID),
     ("channel", "id", _ID),
     ("enterprise", "id", _ID),
-    ("view", "id", _ID),
+    ("view", "id", _LONG_ID),
     ("view", "team_id", _ID),
     ("view", "app_id", _ID),
     ("container", "channel_id", _ID),

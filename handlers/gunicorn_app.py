@@ -72,7 +72,10 @@ def serve_http(settings: Settings, *, bind: str | None = None, with_scheduler: b
                     "level": settings.log_level,
                     "handlers": ["stderr"],
                     "propagate": False,
-                }
+                },
+                # waitress warns "Task queue depth is N" whenever requests wait for a thread,
+                # which under ordinary load is most requests: a log flood, not news.
+                "waitress.queue": {"level": "ERROR"},
             },
         },
     }

@@ -14,6 +14,7 @@ slowly it trickles), and an idle connection is closed after the same time.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 
@@ -30,6 +31,9 @@ class WaitressWorker(Worker):
     def run(self) -> None:
         from handlers.server import MAX_BODY_BYTES
 
+        # "Task queue depth is N" is logged whenever a request waits for a thread: under
+        # ordinary load that is most requests (msbot's log config says the same).
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         # msbot's settings; a plain `gunicorn -k` run (the bare-app benchmark) has none.
         settings = getattr(self.app, "settings", None)
         self.read_timeout = settings.web_read_timeout if settings else 10
