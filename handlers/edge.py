@@ -170,12 +170,12 @@ def _check_shape(body: dict) -> None:
         if not body.get("actions"):
             raise Refused(400, "an action payload with no actions")
         for action in body["actions"]:
-            # Bolt matches block actions on body["actions"][0]["action_id"] (a KeyError if absent).
-            if kind == "block_actions" and not isinstance(action.get("action_id"), str):
-                raise Refused(400, "an action with no action_id")
             for key in ("action_id", "block_id", "value"):
                 if action.get(key) is not None and not isinstance(action[key], str):
                     raise Refused(400, f"action '{key}' must be a string")
+            # Bolt matches block actions on body["actions"][0]["action_id"] (a KeyError if absent).
+            if kind == "block_actions" and not isinstance(action.get("action_id"), str):
+                raise Refused(400, "an action with no action_id")
     if kind in ("view_submission", "view_closed") and not (
         isinstance(_field(body, "view", "callback_id"), str)
         and isinstance(_field(body, "view", "type"), str)
