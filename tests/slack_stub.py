@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,6 +31,20 @@ class Call:
     headers: dict
     # When it arrived (time.monotonic, comparable across processes on one machine).
     at: float = field(default_factory=time.monotonic)
+    # The HTTP status it was answered with (429 and 500 from failure injection).
+    status: int = 200
+    ok: bool = True
+
+
+@dataclass
+class Chaos:
+    """A seeded share of calls answered 429 (with Retry-After) or 500."""
+
+    rate_429: float
+    rate_500: float
+    retry_after: int
+    methods: tuple[str, ...]
+    rng: random.Random
 
 
 @dataclass
@@ -37,6 +52,8 @@ class Failure:
     status: int = 200
     error: str | None = None
     headers: dict = field(default_factory=dict)
+    # Only calls to this channel fail (None: any call).
+    channel: str | None = None
 
 
 class SlackStub:
@@ -46,6 +63,7 @@ class SlackStub:
         # while None, that method gets the plain {"ok": true} like any other.
         self.socket_url: str | None = None
         self._failures: dict[str, list[Failure]] = {}
+        self._chaos: Chaos | None = None
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
         stub = self
@@ -90,6 +108,7 @@ class SlackStub:
         with self._cond:
             self.calls.clear()
             self._failures.clear()
+            self._chaos = None
             self.socket_url = None
 
     def fail(
@@ -100,17 +119,54 @@ class SlackStub:
         status: int = 200,
         error: str | None = None,
         headers: dict | None = None,
+        channel: str | None = None,
     ):
-        """Make the next ``times`` calls of ``method`` fail (HTTP status and/or Slack error)."""
+        """Make the next ``times`` calls of ``method`` (to ``channel``, if given) fail (HTTP
+        status and/or Slack error)."""
         with self._cond:
             self._failures.setdefault(method, []).extend(
-                Failure(status, error, headers or {}) for _ in range(times)
+                Failure(status, error, headers or {}, channel) for _ in range(times)
             )
+
+    def _planned_failure(self, method: str, args: dict) -> Failure | None:
+        planned = self._failures.get(method) or []
+        for i, failure in enumerate(planned):
+            if failure.channel is None or failure.channel == args.get("channel"):
+                return planned.pop(i)
+        return None
+
+    def chaos(
+        self,
+        *,
+        rate_429: float = 0.0,
+        rate_500: float = 0.0,
+        retry_after: int = 1,
+        seed: int = 0,
+        methods: tuple[str, ...] = ("chat.postMessage",),
+    ):
+        """From now on answer a seeded share of ``methods`` calls with 429 (and a
+        ``Retry-After`` header) or 500, like a busy or unwell Slack. ``chaos()`` turns it off."""
+        with self._cond:
+            self._chaos = Chaos(rate_429, rate_500, retry_after, methods, random.Random(seed))
+
+    def _chaos_failure(self, method: str) -> Failure | None:
+        chaos = self._chaos
+        if chaos is None or method not in chaos.methods:
+            return None
+        roll = chaos.rng.random()
+        if roll < chaos.rate_429:
+            return Failure(429, "ratelimited", {"Retry-After": str(chaos.retry_after)})
+        if roll < chaos.rate_429 + chaos.rate_500:
+            return Failure(500, "internal_error")
+        return None
 
     def _respond(self, method: str, args: dict, headers: dict):
         with self._cond:
-            self.calls.append(Call(method, args, headers))
-            failure = self._failures.get(method) and self._failures[method].pop(0)
+            call = Call(method, args, headers)
+            self.calls.append(call)
+            failure = self._planned_failure(method, args) or self._chaos_failure(method)
+            if failure:
+                call.status, call.ok = failure.status, False
             self._cond.notify_all()
         if failure:
             body = {"ok": False, "error": failure.error or "internal_error"}
@@ -182,3 +238,18 @@ class SlackStub:
         calls = self.of(method)
         assert ok, f"expected {count} {method} call(s), got {len(calls)}: {self.calls}"
         return calls
+
+    def posts(self, channel: str | None = None) -> list[Call]:
+        """chat.postMessage calls that succeeded (optionally to one channel), in arrival order."""
+        return [
+            c
+            for c in self.of("chat.postMessage")
+            if c.ok and (channel is None or c.args.get("channel") == channel)
+        ]
+
+    def post_times_by_channel(self) -> dict[str, list[float]]:
+        """Arrival times of successful posts, per channel: what pacing is judged on."""
+        times: dict[str, list[float]] = {}
+        for call in self.posts():
+            times.setdefault(call.args.get("channel"), []).append(call.at)
+        return times
