@@ -8,6 +8,7 @@ import sys
 import threading
 from collections import Counter
 from datetime import date, timedelta
+from itertools import pairwise
 
 from bot import outbox
 from bot.complaints import intake
@@ -82,7 +83,7 @@ def test_429_and_500_deliver_once_in_order_paced_and_retry_after_honoured(engine
     assert Counter(_posted_ids(stub)) == Counter(ids)
     _assert_in_order_per_channel(stub)
     for channel, times in stub.post_times_by_channel().items():
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps = [b - a for a, b in pairwise(times)]
         assert min(gaps) >= 0.95, f"{channel} posted faster than once a second: {gaps}"
     # After a 429, nothing more goes to that channel before Retry-After has passed.
     calls = stub.of("chat.postMessage")

@@ -88,7 +88,11 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors=form.error_for_form(UNAVAILABLE))
             return
         case = result.complaint
-        structlog.contextvars.bind_contextvars(case_ref=case.reference)
+        if case.anonymous:
+            # Privacy: this request's log context holds the filer; never add their case to it.
+            structlog.contextvars.unbind_contextvars("user")
+        else:
+            structlog.contextvars.bind_contextvars(case_ref=case.reference)
         # Shown only now, after the commit: a reference the user sees always exists.
         ack(response_action="update", view=form.confirmation_view(case.reference, case.due_date))
         if result.created:
