@@ -165,6 +165,11 @@ class _Drain:
     lock: threading.Lock = field(default_factory=threading.Lock)
     done: threading.Event = field(default_factory=threading.Event)
     claims_left: int | None = None
+    # Set by the worker to stop: each sender finishes the message in hand and returns.
+    stop: threading.Event | None = None
+
+    def stopping(self) -> bool:
+        return self.done.is_set() or (self.stop is not None and self.stop.is_set())
 
     def clock(self) -> datetime:
         return self.now or utcnow()
@@ -341,7 +346,7 @@ class _Drain:
 
     def sender(self) -> int:
         sent, idle = 0, 0.02
-        while not self.done.is_set():
+        while not self.stopping():
             msg_id = self.claim()
             if msg_id is None:
                 if not self.worth_waiting():
@@ -383,8 +388,9 @@ def drain(
         retry_base,
         limit,
         claims_left=limit,
+        stop=stop,
     )
-    beat = threading.Thread(target=_beat, args=(run, stop), name="outbox-heartbeat", daemon=True)
+    beat = threading.Thread(target=_beat, args=(run,), name="outbox-heartbeat", daemon=True)
     beat.start()
     try:
         if senders <= 1:
@@ -396,12 +402,9 @@ def drain(
         beat.join()
 
 
-def _beat(run: _Drain, stop: threading.Event | None) -> None:
+def _beat(run: _Drain) -> None:
     interval = max(run.claim_seconds / 4, 0.05)
     while not run.done.wait(interval):
-        if stop is not None and stop.is_set():
-            run.done.set()
-            return
         run.heartbeat()
 
 
