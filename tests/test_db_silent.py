@@ -123,6 +123,7 @@ def test_a_silent_database_gets_nothing_saved_in_time_and_it_stays_unsaved(proxi
             answers.append(took)
             assert reply["response_action"] == "errors"
             assert "Nothing was saved" in reply["errors"]["authority_name"]
+        print(f"slowest answer with a silent database: {max(answers):.2f} s")
         assert max(answers) < 3.0, answers
         # /complaint opens its form without waiting on the database.
         started = time.monotonic()
