@@ -183,7 +183,8 @@ def _watch_deadlines(engine: Engine) -> None:
         @event.listens_for(engine, "begin")
         def _statement_budget(conn):
             left = _time_left()
-            if left is not None:
+            autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+            if left is not None and not autocommit:  # SET LOCAL needs a transaction
                 ms = max(1, int(left * 1000))
                 conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
 

@@ -34,7 +34,6 @@ from typing import Any, Protocol
 import structlog
 from sqlalchemy import func, or_, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from bot.db import transaction
@@ -140,10 +139,28 @@ def _destination(model):
     return func.coalesce(model.recipient_channel_id, model.recipient_user_id)
 
 
-def _heads():
-    """The oldest pending row of each destination: the only one that may be sent next."""
-    head = aliased(OutboxMessage)
-    return select(func.min(head.id)).where(head.status == "pending").group_by(_destination(head))
+def _head_ids(session: Session) -> list[int]:
+    """The oldest pending row of each destination: the only ones that may be sent next.
+
+    Read as a list first, then used as one: combined into a single statement, planners were
+    seen to re-run the grouping once per row on a freshly filled table (30 s for 10,000 rows).
+    """
+    heads = (
+        select(func.min(OutboxMessage.id))
+        .where(OutboxMessage.status == "pending")
+        .group_by(_destination(OutboxMessage))
+    )
+    return list(session.execute(heads).scalars())
+
+
+def _paced_destinations(session: Session, since: datetime) -> list[str]:
+    """Destinations posted to after ``since``: not to be posted to again yet."""
+    recent = (
+        select(_destination(OutboxMessage))
+        .where(OutboxMessage.status == "sent", OutboxMessage.sent_at > since)
+        .distinct()
+    )
+    return list(session.execute(recent).scalars())
 
 
 def _free(now: datetime):
@@ -182,28 +199,25 @@ class _Drain:
                     return None
                 self.claims_left -= 1
         now = self.clock()
-        recent = aliased(OutboxMessage)
-        paced = select(_destination(recent)).where(
-            recent.status == "sent", recent.sent_at > now - timedelta(seconds=self.pace)
-        )
-        due = [
-            OutboxMessage.id.in_(_heads().scalar_subquery()),
-            OutboxMessage.status == "pending",
-            OutboxMessage.next_attempt_at <= now,
-            _free(now),
-            _destination(OutboxMessage).not_in(paced),
-        ]
-        if self.ids is not None:
-            due.append(OutboxMessage.id.in_(self.ids))
         token = now + timedelta(
             seconds=self.claim_seconds, microseconds=random.randrange(1_000_000)
         )
         with transaction(self.engine) as s:
+            heads = _head_ids(s)
+            paced = _paced_destinations(s, now - timedelta(seconds=self.pace))
+            due = [
+                OutboxMessage.id.in_(heads),
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+                _free(now),
+                _destination(OutboxMessage).not_in(paced),
+            ]
+            if self.ids is not None:
+                due.append(OutboxMessage.id.in_(self.ids))
             first = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.id).limit(1)
-            candidate = s.execute(first).scalar()
-            if candidate is None:
-                claimed = None
-            else:
+            candidate = s.execute(first).scalar() if heads else None
+            claimed = None
+            if candidate is not None:
                 claimed = s.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.id == candidate, *due)
@@ -228,14 +242,14 @@ class _Drain:
             return False
         now = self.clock()
         horizon = now + timedelta(seconds=self.pace + 1)
-        query = select(OutboxMessage.id).where(
-            OutboxMessage.id.in_(_heads().scalar_subquery()),
-            OutboxMessage.next_attempt_at <= horizon,
-            _free(now),
-        )
-        if self.ids is not None:
-            query = query.where(OutboxMessage.id.in_(self.ids))
         with transaction(self.engine) as s:
+            query = select(OutboxMessage.id).where(
+                OutboxMessage.id.in_(_head_ids(s)),
+                OutboxMessage.next_attempt_at <= horizon,
+                _free(now),
+            )
+            if self.ids is not None:
+                query = query.where(OutboxMessage.id.in_(self.ids))
             return s.execute(query.limit(1)).first() is not None
 
     def heartbeat(self) -> None:
@@ -411,11 +425,10 @@ def _beat(run: _Drain) -> None:
 def next_due(engine: Engine) -> datetime | None:
     """When the earliest free head row comes due (for the worker's sleep)."""
     with transaction(engine) as s:
-        return s.execute(
-            select(func.min(OutboxMessage.next_attempt_at)).where(
-                OutboxMessage.id.in_(_heads().scalar_subquery()), _free(utcnow())
-            )
-        ).scalar()
+        soonest = select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.id.in_(_head_ids(s)), _free(utcnow())
+        )
+        return s.execute(soonest).scalar()
 
 
 def revive_dead(engine: Engine) -> int:
