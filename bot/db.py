@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import Table, event, inspect
@@ -19,16 +23,170 @@ from bot.errors import StoreUnavailable
 # A pooled connection unused for longer than this is tested before use (see _ping_when_idle).
 PING_AFTER_IDLE_SECONDS = 10.0
 
+# Every wait is bounded (README "Bounded waits"). Slack gives a request 3 s in all, so a
+# request's database work gets REQUEST_BUDGET_SECONDS (see ``deadline``), and each kind of wait
+# is sized to fit inside it.
+REQUEST_BUDGET_SECONDS = 2.2
+# libpq counts whole seconds, and treats less than 2 as 2.
+CONNECT_TIMEOUT_SECONDS = 2
+POOL_TIMEOUT_SECONDS = 1.5
+# Server-side backstops for work without a request deadline (the outbox, jobs): generous,
+# since reports and matching rounds legitimately run long statements.
+STATEMENT_TIMEOUT_MS = 30_000
+# A session silent inside a transaction (its client hung or gone) is ended, releasing its
+# locks (the reference counter row) for everyone else.
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 15_000
+SQLITE_BUSY_TIMEOUT_SECONDS = 2.0
 
-def make_engine(url: str, *, ping_after_idle: float = PING_AFTER_IDLE_SECONDS, **kwargs) -> Engine:
+
+class CommitUncertain(StoreUnavailable):
+    """COMMIT was sent but no answer came before the deadline: the change may or may not
+    have been saved. (Not "nothing was saved": that is said only when COMMIT was never sent.)"""
+
+
+_deadline: ContextVar[float | None] = ContextVar("db_deadline", default=None)
+
+
+@contextmanager
+def deadline(seconds: float = REQUEST_BUDGET_SECONDS) -> Iterator[None]:
+    """Bound every database wait inside the block to ``seconds`` from now (time.monotonic).
+
+    Within it: no connection is opened and no COMMIT is sent once the time is up; a statement
+    still unanswered then has its connection's socket shut by a watchdog, so the blocked read
+    fails at once (a silent network would otherwise hang until TCP gives up, minutes later);
+    and PostgreSQL gets ``SET LOCAL statement_timeout`` to the time left.
+    """
+    at = time.monotonic() + seconds
+    current = _deadline.get()
+    token = _deadline.set(at if current is None else min(at, current))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _time_left() -> float | None:
+    at = _deadline.get()
+    return None if at is None else at - time.monotonic()
+
+
+def _check_time_left(what: str) -> None:
+    left = _time_left()
+    if left is not None and left <= 0:
+        raise StoreUnavailable(f"The database did not answer in time ({what}).")
+
+
+def make_engine(
+    url: str,
+    *,
+    ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
+    statement_timeout_ms: int | None = STATEMENT_TIMEOUT_MS,
+    **kwargs,
+) -> Engine:
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, **kwargs)
+        engine = _sqlite_engine(url, **kwargs)
+        _watch_deadlines(engine)
+        return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("connect_args", {"connect_timeout": 5})
+    kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
+    options = f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}"
+    if statement_timeout_ms:
+        options += f" -c statement_timeout={statement_timeout_ms}"
+    kwargs.setdefault(
+        "connect_args", {"connect_timeout": CONNECT_TIMEOUT_SECONDS, "options": options}
+    )
     engine = create_engine(url, **kwargs)
+    _watch_deadlines(engine)  # first: the watchdog must cover the idle ping too
     _ping_when_idle(engine, ping_after_idle)
     return engine
+
+
+class _Watchdog:
+    """One thread that cuts off connections whose request deadline has passed."""
+
+    def __init__(self):
+        self._armed: dict[int, tuple[float, object]] = {}
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, key: int, at: float, dbapi_conn) -> None:
+        with self._cond:
+            self._armed[key] = (at, dbapi_conn)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="db-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def disarm(self, key: int) -> None:
+        with self._cond:
+            self._armed.pop(key, None)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                now = time.monotonic()
+                due = [k for k, (at, _) in self._armed.items() if at <= now]
+                expired = [self._armed.pop(k)[1] for k in due]
+                if not expired:
+                    soonest = min((at for at, _ in self._armed.values()), default=now + 60)
+                    self._cond.wait(max(0.005, soonest - now))
+                    continue
+            for dbapi_conn in expired:
+                _sever(dbapi_conn)
+
+
+_watchdog = _Watchdog()
+
+
+def _sever(dbapi_conn) -> None:
+    """Make a connection's blocked call fail now: shut its socket (PostgreSQL) or interrupt
+    its statement (SQLite). The connection is then discarded by the pool."""
+    try:
+        pgconn = getattr(dbapi_conn, "pgconn", None)
+        if pgconn is not None:
+            sock = socket.socket(fileno=os.dup(pgconn.socket))
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            finally:
+                sock.close()
+        elif hasattr(dbapi_conn, "interrupt"):
+            dbapi_conn.interrupt()
+    except Exception:  # already closed: nothing left to cut
+        pass
+
+
+def _watch_deadlines(engine: Engine) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _before_connect(dialect, conn_rec, cargs, cparams):
+        _check_time_left("connect")
+
+    @event.listens_for(engine, "checkout")
+    def _arm(dbapi_conn, record, proxy):
+        left = _time_left()
+        if left is None:
+            return
+        if left <= 0:
+            raise StoreUnavailable("The database did not answer in time (checkout).")
+        _watchdog.arm(id(record), time.monotonic() + left, dbapi_conn)
+
+    @event.listens_for(engine, "checkin")
+    def _disarm(dbapi_conn, record):
+        _watchdog.disarm(id(record))
+
+    @event.listens_for(engine, "invalidate")
+    def _disarm_invalid(dbapi_conn, record, exc):
+        _watchdog.disarm(id(record))
+
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "begin")
+        def _statement_budget(conn):
+            left = _time_left()
+            autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+            if left is not None and not autocommit:  # SET LOCAL needs a transaction
+                ms = max(1, int(left * 1000))
+                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
 
 
 def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
@@ -63,7 +221,12 @@ def _sqlite_engine(url: str, **kwargs) -> Engine:
     # then fail to upgrade their locks. Taking the write lock at BEGIN (BEGIN IMMEDIATE) and
     # waiting for it (timeout) makes concurrent submissions queue up instead of failing.
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None}
+        url,
+        connect_args={
+            "check_same_thread": False,
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+            "isolation_level": None,
+        },
     )
 
     @event.listens_for(engine, "connect")
@@ -102,10 +265,19 @@ def transaction(engine: Engine) -> Iterator[Session]:
         with outage_as_unavailable():
             try:
                 yield session
-                session.commit()
+                session.flush()
+                # Past the deadline the user may already have been told nothing was saved:
+                # from then on, never COMMIT.
+                _check_time_left("before commit")
             except BaseException:
                 session.rollback()
                 raise
+        try:
+            with outage_as_unavailable():
+                session.commit()
+        except StoreUnavailable as exc:
+            # COMMIT went out and no answer came back: whether it was applied is unknown.
+            raise CommitUncertain("The database did not confirm the change.") from exc
     finally:
         session.close()
 

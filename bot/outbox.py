@@ -1,35 +1,69 @@
 """Outbox: every message to post is stored first, in the transaction that caused it, then
-sent by a worker; a failure to post is retried with back-off, never lost.
+sent by a worker; a failure to post is retried, never lost.
 
-Rows are claimed with a conditional UPDATE (claimed_until in the past), which is atomic on both
-SQLite and PostgreSQL, so several workers or replicas can drain the same table safely.
+Sending rules (see README "Outbox"):
+
+- One message at a time per destination (a channel, or a user's DM), in id order: a worker may
+  only claim the oldest pending row of a destination (its *head*). So messages arrive in the
+  order they were queued, and a head waiting out a ``Retry-After`` holds its destination back.
+- At most one post per ``pace`` seconds per destination (Slack allows about one
+  chat.postMessage per second per channel): a head is not claimable until ``pace`` seconds
+  after the destination's last send.
+- Each claim covers one message; its sender keeps it alive (a heartbeat) while posting and
+  records the result in its own short transaction as soon as the post returns. A crash can
+  therefore leave at most the one message each sender has in flight unrecorded, to be posted
+  again when its claim lapses.
+
+Claims are conditional UPDATEs (atomic on SQLite and PostgreSQL), so any number of workers and
+replicas can drain one table. A claim's ``claimed_until`` value doubles as its token: each
+claim writes a value of its own (random microseconds), and the heartbeat extends only rows
+still carrying it.
 """
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.db import transaction
-from models import OutboxMessage
+from bot.errors import StoreUnavailable
+from models import Complaint, OutboxMessage
 from models.base import utcnow
 
 log = structlog.get_logger("msbot.outbox")
 
-CLAIM_SECONDS = 120
+# A claim lapses this long after its last heartbeat (a worker that died gives its message
+# up after at most this long).
+CLAIM_SECONDS = 60
+# Slack's documented limit for chat.postMessage: about one message per second per channel.
+PACE_SECONDS = 1.0
+# Messages posted concurrently by one drain (each to a different destination).
+SENDERS = 4
+RETRY_BASE_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 3600
 
 
 class PermanentDeliveryError(Exception):
     """Retrying cannot help (channel gone, bot not in channel, bad token)."""
+
+
+class RateLimited(Exception):
+    """Slack still said 429 after the client's own retries: wait ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float, detail: str = "ratelimited"):
+        super().__init__(f"{detail} (Retry-After {retry_after:g}s)")
+        self.retry_after = retry_after
 
 
 class NotReady(Exception):
@@ -96,32 +130,247 @@ def enqueue(
     return msg
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(MAX_BACKOFF_SECONDS, 5 * 2 ** max(0, attempts - 1)))
+def backoff(attempts: int, base: float = RETRY_BASE_SECONDS) -> timedelta:
+    return timedelta(seconds=min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1)))
 
 
-def _claim(engine: Engine, ids: Iterable[int] | None, limit: int, now: datetime) -> list[int]:
-    """Mark due rows as taken for CLAIM_SECONDS and return their ids, in one statement.
+def _destination(model):
+    """Where a row goes: its channel, or its user's DM (user and channel ids never collide)."""
+    return func.coalesce(model.recipient_channel_id, model.recipient_user_id)
 
-    UPDATE ... WHERE <still free> RETURNING is atomic on SQLite and PostgreSQL, so two workers
-    never claim the same row; a worker that dies leaves its claim to expire.
+
+def _head_ids(session: Session) -> list[int]:
+    """The oldest pending row of each destination: the only ones that may be sent next.
+
+    Read as a list first, then used as one: combined into a single statement, planners were
+    seen to re-run the grouping once per row on a freshly filled table (30 s for 10,000 rows).
     """
-    due = [
-        OutboxMessage.status == "pending",
-        OutboxMessage.next_attempt_at <= now,
-        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-    ]
-    if ids is not None:
-        due.append(OutboxMessage.id.in_(list(ids)))
-    with transaction(engine) as s:
-        batch = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.id).limit(limit)
-        stmt = (
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(batch.scalar_subquery()), *due)
-            .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
-            .returning(OutboxMessage.id)
+    heads = (
+        select(func.min(OutboxMessage.id))
+        .where(OutboxMessage.status == "pending")
+        .group_by(_destination(OutboxMessage))
+    )
+    return list(session.execute(heads).scalars())
+
+
+def _paced_destinations(session: Session, since: datetime) -> list[str]:
+    """Destinations posted to after ``since``: not to be posted to again yet."""
+    recent = (
+        select(_destination(OutboxMessage))
+        .where(OutboxMessage.status == "sent", OutboxMessage.sent_at > since)
+        .distinct()
+    )
+    return list(session.execute(recent).scalars())
+
+
+def _free(now: datetime):
+    return or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+
+
+@dataclass
+class _Drain:
+    engine: Engine
+    transport: Transport
+    ids: list[int] | None
+    now: datetime | None
+    pace: float
+    claim_seconds: float
+    retry_base: float
+    limit: int | None
+    # id -> the claimed_until value this drain last wrote (its claim token)
+    in_flight: dict[int, datetime] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    done: threading.Event = field(default_factory=threading.Event)
+    claims_left: int | None = None
+    # Set by the worker to stop: each sender finishes the message in hand and returns.
+    stop: threading.Event | None = None
+
+    def stopping(self) -> bool:
+        return self.done.is_set() or (self.stop is not None and self.stop.is_set())
+
+    def clock(self) -> datetime:
+        return self.now or utcnow()
+
+    def claim(self) -> int | None:
+        """Claim the next sendable head row for this sender, or None."""
+        with self.lock:
+            if self.claims_left is not None:
+                if self.claims_left <= 0:
+                    return None
+                self.claims_left -= 1
+        now = self.clock()
+        token = now + timedelta(
+            seconds=self.claim_seconds, microseconds=random.randrange(1_000_000)
         )
-        return sorted(s.execute(stmt).scalars())
+        with transaction(self.engine) as s:
+            heads = _head_ids(s)
+            paced = _paced_destinations(s, now - timedelta(seconds=self.pace))
+            due = [
+                OutboxMessage.id.in_(heads),
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+                _free(now),
+                _destination(OutboxMessage).not_in(paced),
+            ]
+            if self.ids is not None:
+                due.append(OutboxMessage.id.in_(self.ids))
+            first = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.id).limit(1)
+            candidate = s.execute(first).scalar() if heads else None
+            claimed = None
+            if candidate is not None:
+                claimed = s.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == candidate, *due)
+                    .values(claimed_until=token)
+                    .returning(OutboxMessage.id)
+                ).scalar()
+        if claimed is None:
+            with self.lock:
+                if self.claims_left is not None:
+                    self.claims_left += 1
+            return None
+        with self.lock:
+            self.in_flight[claimed] = token
+        return claimed
+
+    def worth_waiting(self) -> bool:
+        """Is a head row free and due within about a pace (held back only by pacing or a
+        short Retry-After)? Then this sender waits for it rather than returning."""
+        if self.claims_left is not None and self.claims_left <= 0:
+            return False
+        if self.now is not None:  # a fixed clock never brings anything due
+            return False
+        now = self.clock()
+        horizon = now + timedelta(seconds=self.pace + 1)
+        with transaction(self.engine) as s:
+            query = select(OutboxMessage.id).where(
+                OutboxMessage.id.in_(_head_ids(s)),
+                OutboxMessage.next_attempt_at <= horizon,
+                _free(now),
+            )
+            if self.ids is not None:
+                query = query.where(OutboxMessage.id.in_(self.ids))
+            return s.execute(query.limit(1)).first() is not None
+
+    def heartbeat(self) -> None:
+        """Keep this drain's claims alive while their posts are under way."""
+        with self.lock:
+            held = dict(self.in_flight)
+        for msg_id, token in held.items():
+            renewed = utcnow() + timedelta(
+                seconds=self.claim_seconds, microseconds=random.randrange(1_000_000)
+            )
+            try:
+                with transaction(self.engine) as s:
+                    kept = s.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id == msg_id, OutboxMessage.claimed_until == token)
+                        .values(claimed_until=renewed)
+                    ).rowcount
+            except StoreUnavailable:
+                log.warning("outbox.heartbeat_failed", outbox_id=msg_id)
+                continue
+            with self.lock:
+                if kept and msg_id in self.in_flight:
+                    self.in_flight[msg_id] = renewed
+                elif not kept:
+                    log.warning("outbox.claim_lost", outbox_id=msg_id)
+
+    def send_one(self, msg_id: int) -> bool:
+        """Render, post and record one claimed row; True if it was posted (or skipped)."""
+        bound = log.bind(outbox_id=msg_id)
+        try:
+            with transaction(self.engine) as s:
+                msg = s.get(OutboxMessage, msg_id)
+                bound = bound.bind(kind=msg.kind, subject_id=msg.subject_id)
+                try:
+                    content: Any = self.transport.render(s, msg)
+                except (PermanentDeliveryError, NotReady, Skip) as exc:
+                    content = exc
+            if isinstance(content, Exception):
+                raise content
+            result = self.transport.deliver(msg, content)
+        except Skip:
+            bound.info("outbox.skipped")
+            self.record(msg_id, "sent")
+            return True
+        except PermanentDeliveryError as exc:
+            bound.error("outbox.dead", error=str(exc))
+            self.record(msg_id, "dead", error=str(exc))
+            return False
+        except RateLimited as exc:
+            bound.warning("outbox.rate_limited", retry_after=exc.retry_after)
+            self.record(msg_id, "pending", error=str(exc), retry_after=exc.retry_after)
+            return False
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            bound.warning("outbox.retry_later", error=error[:200])
+            self.record(msg_id, "pending", error=error)
+            return False
+        # Privacy: a DM's channel is never logged next to what the message is about.
+        where = {"dm": True} if msg.recipient_user_id else {"channel": result.channel_id}
+        bound.info("outbox.sent", ts=result.ts, **where)
+        self.record(msg_id, "sent", result=result)
+        return True
+
+    def record(
+        self,
+        msg_id: int,
+        status: str,
+        *,
+        error: str | None = None,
+        result: Sent | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        """Store one outcome at once, in its own transaction. A database that is briefly
+        unavailable is retried while the claim lasts: giving up would get the message posted
+        twice once the claim lapses."""
+        posted_at = utcnow()
+        give_up = time.monotonic() + self.claim_seconds / 2
+        while True:
+            try:
+                self._store(msg_id, status, error, result, retry_after, posted_at)
+                break
+            except StoreUnavailable:
+                if time.monotonic() > give_up:
+                    log.error("outbox.record_failed", outbox_id=msg_id, status=status)
+                    break
+                time.sleep(0.5)
+        with self.lock:
+            self.in_flight.pop(msg_id, None)
+
+    def _store(self, msg_id, status, error, result, retry_after, posted_at) -> None:
+        with transaction(self.engine) as s:
+            row = s.get(OutboxMessage, msg_id)
+            row.attempts += 1
+            row.status, row.claimed_until = status, None
+            if status == "sent":
+                row.sent_at = posted_at
+                if result is not None:
+                    row.sent_ts, row.sent_channel_id = result.ts, result.channel_id
+                    if hook := _after_sent.get(row.kind):
+                        hook(s, row)
+                return
+            row.last_error = (error or "")[:500]
+            if retry_after is not None:
+                wait = timedelta(seconds=retry_after)
+            else:
+                wait = backoff(row.attempts, self.retry_base)
+            row.next_attempt_at = max(posted_at, self.clock()) + wait
+
+    def sender(self) -> int:
+        sent, idle = 0, 0.02
+        while not self.stopping():
+            msg_id = self.claim()
+            if msg_id is None:
+                if not self.worth_waiting():
+                    return sent
+                self.done.wait(idle)
+                idle = min(idle * 2, max(self.pace / 4, 0.02))
+                continue
+            idle = 0.02
+            sent += self.send_one(msg_id)
+        return sent
 
 
 def drain(
@@ -129,61 +378,57 @@ def drain(
     transport: Transport,
     *,
     ids: Iterable[int] | None = None,
-    limit: int = 100,
+    limit: int | None = None,
     now: datetime | None = None,
+    senders: int = 1,
+    pace: float = PACE_SECONDS,
+    claim_seconds: float = CLAIM_SECONDS,
+    retry_base: float = RETRY_BASE_SECONDS,
+    stop: threading.Event | None = None,
 ) -> int:
-    """Send due messages (or just ``ids``); returns how many were sent.
+    """Send due messages (or just ``ids``, or at most ``limit``) until none is left that is
+    due within about a pace; returns how many were sent (or skipped).
 
-    Three short transactions whatever the batch size (claim, render, record), and no
-    transaction is open while talking to Slack.
+    Per message: one transaction to claim it, one to render it, the post (no transaction
+    open), one to record it.
     """
-    now = now or utcnow()
-    claimed = _claim(engine, ids, limit, now)
-    if not claimed:
-        return 0
+    run = _Drain(
+        engine,
+        transport,
+        list(ids) if ids is not None else None,
+        now,
+        pace,
+        claim_seconds,
+        retry_base,
+        limit,
+        claims_left=limit,
+        stop=stop,
+    )
+    beat = threading.Thread(target=_beat, args=(run,), name="outbox-heartbeat", daemon=True)
+    beat.start()
+    try:
+        if senders <= 1:
+            return run.sender()
+        with ThreadPoolExecutor(senders, thread_name_prefix="outbox-sender") as pool:
+            return sum(pool.map(lambda _: run.sender(), range(senders)))
+    finally:
+        run.done.set()
+        beat.join()
+
+
+def _beat(run: _Drain) -> None:
+    interval = max(run.claim_seconds / 4, 0.05)
+    while not run.done.wait(interval):
+        run.heartbeat()
+
+
+def next_due(engine: Engine) -> datetime | None:
+    """When the earliest free head row comes due (for the worker's sleep)."""
     with transaction(engine) as s:
-        messages = list(s.exec(select(OutboxMessage).where(OutboxMessage.id.in_(claimed))))
-        rendered = {}
-        for msg in messages:
-            try:
-                rendered[msg.id] = transport.render(s, msg)
-            except (PermanentDeliveryError, NotReady, Skip) as exc:
-                rendered[msg.id] = exc
-    outcomes: dict[int, tuple[str, str | None, Sent | None]] = {}
-    for msg in sorted(messages, key=lambda m: m.id):
-        bound = log.bind(outbox_id=msg.id, kind=msg.kind, subject_id=msg.subject_id)
-        try:
-            content = rendered[msg.id]
-            if isinstance(content, PermanentDeliveryError | NotReady | Skip):
-                raise content
-            result = transport.deliver(msg, content)
-        except Skip:
-            outcomes[msg.id] = ("sent", None, None)
-            bound.info("outbox.skipped")
-        except PermanentDeliveryError as exc:
-            outcomes[msg.id] = ("dead", str(exc), None)
-            bound.error("outbox.dead", error=str(exc))
-        except Exception as exc:
-            outcomes[msg.id] = ("pending", f"{type(exc).__name__}: {exc}", None)
-            bound.warning("outbox.retry_later", error=str(exc)[:200], attempts=msg.attempts + 1)
-        else:
-            outcomes[msg.id] = ("sent", None, result)
-            bound.info("outbox.sent", channel=result.channel_id, ts=result.ts)
-    with transaction(engine) as s:
-        for row in s.exec(select(OutboxMessage).where(OutboxMessage.id.in_(claimed))):
-            status, error, result = outcomes[row.id]
-            row.attempts += 1
-            row.status, row.claimed_until = status, None
-            if status == "sent":
-                row.sent_at = utcnow()
-                if result is not None:
-                    row.sent_ts, row.sent_channel_id = result.ts, result.channel_id
-                    if hook := _after_sent.get(row.kind):
-                        hook(s, row)
-            else:
-                row.last_error = (error or "")[:500]
-                row.next_attempt_at = utcnow() + backoff(row.attempts)
-    return sum(1 for status, _, _ in outcomes.values() if status == "sent")
+        soonest = select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.id.in_(_head_ids(s)), _free(utcnow())
+        )
+        return s.execute(soonest).scalar()
 
 
 def revive_dead(engine: Engine) -> int:
@@ -199,24 +444,64 @@ def revive_dead(engine: Engine) -> int:
 
 def counts(engine: Engine) -> dict[str, int]:
     with transaction(engine) as s:
-        rows = s.exec(select(OutboxMessage.status)).all()
-    out: dict[str, int] = {}
-    for status in rows:
-        out[status] = out.get(status, 0) + 1
+        rows = s.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+    return {status: n for status, n in rows}
+
+
+@dataclass(frozen=True)
+class DeadMessage:
+    id: int
+    kind: str
+    subject_id: int | None
+    # The channel or user it was for; None when showing it would tie an anonymous filer to
+    # their case.
+    recipient: str | None
+    error: str
+
+
+def dead_messages(engine: Engine, limit: int = 200) -> list[DeadMessage]:
+    """Messages that failed for good, newest first, for operators and leads.
+
+    A complaint DM's recipient is its filer: it is withheld when the case is anonymous (or
+    cannot be found), so the listing never ties an anonymous filer to their case.
+    """
+    with transaction(engine) as s:
+        found = s.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "dead")
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        ).all()
+        out = []
+        for row in found:
+            recipient = row.recipient_channel_id or row.recipient_user_id
+            if row.recipient_user_id and row.kind.startswith("complaint."):
+                case = s.get(Complaint, row.subject_id) if row.subject_id else None
+                if case is None or case.anonymous:
+                    recipient = None
+            out.append(DeadMessage(row.id, row.kind, row.subject_id, recipient, row.last_error))
     return out
 
 
 class OutboxWorker:
     """One thread per process that sends the outbox: woken at once when a request queues a
-    message (``kick``), and every ``interval`` seconds for retries that have come due.
-
-    Waking one thread instead of sending from each request batches deliveries under load
-    (three transactions per batch, not per message) and keeps slow Slack calls off the
-    request threads.
+    message (``kick``), when the next retry comes due, and at least every ``interval``
+    seconds (for rows another process queued).
     """
 
-    def __init__(self, engine: Engine, transport: Transport, interval: float = 10.0):
+    def __init__(
+        self,
+        engine: Engine,
+        transport: Transport,
+        interval: float = 10.0,
+        *,
+        senders: int = SENDERS,
+        **drain_options,
+    ):
         self.engine, self.transport, self.interval = engine, transport, interval
+        self.senders, self.drain_options = senders, drain_options
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="outbox-worker", daemon=True)
@@ -233,12 +518,32 @@ class OutboxWorker:
         self._wake.set()
         self._thread.join(timeout)
 
+    def _sleep_for(self) -> float:
+        try:
+            due = next_due(self.engine)
+        except Exception:
+            return self.interval
+        if due is None:
+            return self.interval
+        if due.tzinfo is None:  # SQLite hands datetimes back without their zone
+            due = due.replace(tzinfo=UTC)
+        return min(self.interval, max(0.05, (due - utcnow()).total_seconds()))
+
     def _run(self) -> None:
+        wait = 0.0
         while not self._stop.is_set():
-            self._wake.wait(self.interval)
+            self._wake.wait(wait)
             self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
-                while drain(self.engine, self.transport) and not self._stop.is_set():
-                    pass  # a full batch may leave more behind
+                drain(
+                    self.engine,
+                    self.transport,
+                    senders=self.senders,
+                    stop=self._stop,
+                    **self.drain_options,
+                )
             except Exception:
                 log.exception("outbox.worker_failed")
+            wait = self._sleep_for()

@@ -100,9 +100,17 @@ def cmd_outbox(args) -> int:
     if args.send:
         from handlers.app import build_services
 
-        print(f"sent {outbox.drain(engine, build_services(settings, engine).transport)}")
+        transport = build_services(settings, engine).transport
+        print(f"sent {outbox.drain(engine, transport, senders=args.senders)}")
     for status, n in sorted(outbox.counts(engine).items()):
         print(f"{status}: {n}")
+    dead = outbox.dead_messages(engine)
+    if dead:
+        print("dead (failed for good; fix the cause, then --revive):")
+    for row in dead:
+        # An anonymous filer's DM shows no recipient next to its case.
+        to = row.recipient or "(recipient withheld: anonymous case)"
+        print(f"  #{row.id} {row.kind} subject={row.subject_id} to={to} error={row.error}")
     return 0
 
 
@@ -147,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     ob = subs.add_parser("outbox", help="show queued messages; requeue or send them")
     ob.add_argument("--revive", action="store_true", help="requeue messages that failed for good")
     ob.add_argument("--send", action="store_true", help="send due messages now")
+    ob.add_argument(
+        "--senders",
+        type=int,
+        default=1,
+        help="messages posted at once, each to a different channel (default 1)",
+    )
     match = subs.add_parser("match", help="plan a work-shadowing matching round (a dry run)")
     match.add_argument("--commit", action="store_true", help="also make the offers")
     subs.add_parser("shadow-report", help="print work-shadowing figures")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 
 import structlog
 from slack_bolt import BoltRequest, BoltResponse
 from sqlalchemy.engine import Engine
 
 from bot import deliveries
+from bot.db import deadline
 from bot.errors import StoreUnavailable
 
 log = structlog.get_logger("msbot.requests")
@@ -50,15 +53,63 @@ def bind_request_context(req: BoltRequest, resp: BoltResponse, next):
 
 def _id_of(value) -> str | None:
     return value.get("id") if isinstance(value, dict) else None
+# (command, first word of its text) pairs whose only effect is opening a modal.
+_FORM_OPENERS: set[tuple[str, str]] = set()
+# How many recent form-opening trigger_ids an app remembers (oldest forgotten first).
+_RECENT_LIMIT = 10_000
+
+
+def opens_a_form_only(command: str, *subcommands: str) -> None:
+    """Declare that ``command <sub>`` only opens a modal, so its delivery is not recorded in
+    the database before the ack. A repeat can do no harm: a trigger_id opens one view only
+    (Slack refuses a second views.open with it), and this process also skips repeats it saw."""
+    _FORM_OPENERS.update((command, sub) for sub in subcommands)
+
+
+def _opens_a_form(body: dict) -> bool:
+    words = str(body.get("text") or "").split()
+    return (body.get("command"), words[0].lower() if words else "") in _FORM_OPENERS
+
+
+class _RecentKeys:
+    """Keys seen lately by this app (in memory, bounded)."""
+
+    def __init__(self, limit: int = _RECENT_LIMIT):
+        self._keys: OrderedDict[str, None] = OrderedDict()
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def seen(self, key: str) -> bool:
+        """True if ``key`` was seen before; remembers it either way."""
+        with self._lock:
+            if key in self._keys:
+                return True
+            self._keys[key] = None
+            if len(self._keys) > self._limit:
+                self._keys.popitem(last=False)
+            return False
+
+
+# The database gets this long to say whether a delivery is a repeat, out of Slack's 3 s.
+CLAIM_BUDGET_SECONDS = 1.0
 
 
 def drop_repeated_deliveries(engine: Engine):
+    recent_forms = _RecentKeys()
+
     def middleware(req: BoltRequest, resp: BoltResponse, next):
-        key = delivery_key(req.body or {})
+        body = req.body or {}
+        key = delivery_key(body)
         if key is None:
             return next()
+        if _opens_a_form(body):
+            if recent_forms.seen(key):
+                log.info("delivery.repeated", key=key)
+                return BoltResponse(status=200, body="")
+            return next()
         try:
-            first = deliveries.claim(engine, key)
+            with deadline(CLAIM_BUDGET_SECONDS):
+                first = deliveries.claim(engine, key)
         except StoreUnavailable:
             # Better to risk a duplicate than to drop a request because bookkeeping failed;
             # the listener will meet the same outage and say so.

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.outbox import PermanentDeliveryError, Sent
+from bot.outbox import PermanentDeliveryError, RateLimited, Sent
 from models import OutboxMessage
 
 # Errors that no retry will fix until someone changes the app's set-up.
@@ -56,6 +56,9 @@ class Rendered:
     metadata: dict | None = None
 
 
+# Tags every post with its outbox row, so what already went out can be told from the channel.
+METADATA_EVENT_TYPE = "msbot_outbox"
+
 # (session, outbox row) -> (fallback text, blocks) or Rendered; may raise NotReady or Skip
 # (bot.outbox) or PermanentDeliveryError.
 Renderer = Callable[[Session, OutboxMessage], "tuple[str, list[dict]] | Rendered"]
@@ -87,11 +90,20 @@ class SlackTransport:
             channel = rendered.channel_id or msg.recipient_channel_id
             if channel is None:
                 channel = self._dm_channel(msg.recipient_user_id)
+            if rendered.metadata is None:
+                tag = {"event_type": METADATA_EVENT_TYPE, "event_payload": {"outbox_id": msg.id}}
+                rendered = replace(rendered, metadata=tag)
             return self._send(channel, rendered)
         except SlackApiError as exc:
             error = exc.response.get("error") if exc.response is not None else None
             if error in PERMANENT_ERRORS:
                 raise PermanentDeliveryError(error) from exc
+            if exc.response is not None and exc.response.status_code == 429:
+                # Still limited after the client's own retries: the outbox holds this message
+                # and its channel back for at least Retry-After.
+                raise RateLimited(
+                    _retry_after(exc.response.headers), error or "ratelimited"
+                ) from exc
             raise
 
     def _send(self, channel: str, r: Rendered) -> Sent:
@@ -124,3 +136,14 @@ class SlackTransport:
             **extra,
         )
         return Sent(channel_id=resp["channel"], ts=resp["ts"])
+
+
+def _retry_after(headers: dict | None) -> float:
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            value = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return max(1.0, float(value))
+            except (TypeError, ValueError):
+                break
+    return 1.0

@@ -100,7 +100,7 @@ def test_database_down_at_submit_says_nothing_was_saved(backend, engine, stub, t
 
 def test_failed_post_is_retried_later_not_lost(slack, stub, session, engine, app):
     # Slack answers 500 to the DM and to the Web API client's own two quick retries.
-    stub.fail("chat.postMessage", times=3, status=500)
+    stub.fail("chat.postMessage", times=3, status=500, channel="DU100")
     slack.view_submission("complaint_form", forms.complaint(), view_id="VRETRY")
     stub.wait_for("chat.postMessage", 4)  # three failed DM attempts, then the triage card
     dm, card = wait_settled(session, 2)
@@ -116,7 +116,7 @@ def test_failed_post_is_retried_later_not_lost(slack, stub, session, engine, app
 
 
 def test_permanent_failure_is_kept_as_dead_and_can_be_revived(slack, stub, session, engine, app):
-    stub.fail("chat.postMessage", times=1, error="channel_not_found")
+    stub.fail("chat.postMessage", times=1, error="channel_not_found", channel="DU100")
     slack.view_submission("complaint_form", forms.complaint(), view_id="VDEAD")
     stub.wait_for("chat.postMessage", 2)
     dm, card = wait_settled(session, 2)

@@ -294,6 +294,8 @@ def matched(slack, stub, session) -> ShadowPlacement:
     approved_applicant(slack, stub, session)
     host(slack, session)
     commit_round(slack, stub, dry_run(slack, stub))
+    # The offer has reached the applicant (the outbox paces each DM channel to 1 post/s).
+    dm(stub, APPLICANT, "You have a work-shadowing offer")
     [placement] = rows(session, ShadowPlacement)
     return placement
 

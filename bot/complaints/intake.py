@@ -185,18 +185,18 @@ def submit(
         year=today.year,
         **values,
     )
-    # The number comes from its own short transaction so the per-year counter row is locked
-    # for one statement, not for the whole insert: under load, holding it longer serialises
-    # every submission behind the slowest. Cost: if storing then fails (database outage), that
-    # number is skipped. Validation has already passed, so bad input never uses a number, and a
-    # repeated delivery is recognised here before it can use one.
-    with transaction(engine) as s:
-        if submission_key and (existing := _by_submission_key(s, submission_key)):
-            return Submission(existing, created=False)
-        case.seq = next_sequence(s, REFERENCE_PREFIX, today.year)
-    case.reference = format_reference(REFERENCE_PREFIX, today.year, case.seq)
+    # Numbering and storing are one transaction, so a number is used only by a case that is
+    # stored: a failure anywhere (outage, deadline, a repeated delivery that lost the race on
+    # the submission key) rolls the counter back with the rest. The counter row stays locked
+    # until the commit, a few milliseconds: submissions of one year are stored one at a time.
+    # A repeated delivery is recognised before numbering, or (when two race) by the unique
+    # submission key, which rolls its number back.
     try:
         with transaction(engine) as s:
+            if submission_key and (existing := _by_submission_key(s, submission_key)):
+                return Submission(existing, created=False)
+            case.seq = next_sequence(s, REFERENCE_PREFIX, today.year)
+            case.reference = format_reference(REFERENCE_PREFIX, today.year, case.seq)
             s.add(case)
             s.flush()
             s.add(
@@ -221,7 +221,12 @@ def submit(
         if existing:
             return Submission(existing, created=False)
         raise
-    log.info("complaint.received", case_ref=case.reference, user=reporter_user_id)
+    # Privacy: an anonymous case is never logged together with its filer.
+    if case.anonymous:
+        structlog.contextvars.unbind_contextvars("user")
+        log.info("complaint.received", case_ref=case.reference, anonymous=True)
+    else:
+        log.info("complaint.received", case_ref=case.reference, user=reporter_user_id)
     return Submission(case, created=True, notification_ids=ids)
 
 

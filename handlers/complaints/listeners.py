@@ -6,8 +6,9 @@ import structlog
 from slack_bolt import Ack, App
 
 from bot.complaints import intake
-from bot.db import transaction
+from bot.db import CommitUncertain, deadline, transaction
 from bot.errors import NotFound, StoreUnavailable, ValidationFailed
+from handlers import middleware
 from handlers.commands import CommandRouter
 from handlers.complaints import form, messages
 from handlers.services import Services
@@ -26,6 +27,13 @@ UNAVAILABLE = (
     "Sorry, we could not save your complaint because our database is unavailable. "
     "Nothing was saved. Please press Submit again in a few minutes."
 )
+UNCONFIRMED = (
+    "Sorry, our database did not confirm that your complaint was saved. Please press Submit "
+    "again: if it was saved you will see its reference, and it will never be stored twice."
+)
+
+# Opening the form needs no database, and must not wait on one: trigger_id lives 3 seconds.
+middleware.opens_a_form_only("/complaint", "", "new")
 
 
 @router.sub("new", "", "open the form to raise a new complaint")
@@ -41,7 +49,7 @@ def _new(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     user = body.get("user_id", "")
     try:
-        with transaction(services.engine) as s:
+        with deadline(), transaction(services.engine) as s:
             if args:
                 case = intake.case_for_reporter(s, user, args[0])
                 ack(text=f"Complaint {case.reference}", blocks=messages.status_detail(case))
@@ -68,27 +76,36 @@ def register(app: App, services: Services) -> None:
         user = (body.get("user") or {}).get("id", "")
         structlog.contextvars.bind_contextvars(user=user)
         try:
-            result = intake.submit(
-                services.engine,
-                form.read_form(view),
-                reporter_user_id=user,
-                submission_key=view.get("id"),
-                today=services.today(),
-                policy=intake.IntakePolicy(
-                    triage_channel_id=services.settings.triage_channel_id,
-                    sla_central_months=services.settings.sla_central_months,
-                    sla_wider_months=services.settings.sla_wider_months,
-                ),
-            )
+            with deadline():
+                result = intake.submit(
+                    services.engine,
+                    form.read_form(view),
+                    reporter_user_id=user,
+                    submission_key=view.get("id"),
+                    today=services.today(),
+                    policy=intake.IntakePolicy(
+                        triage_channel_id=services.settings.triage_channel_id,
+                        sla_central_months=services.settings.sla_central_months,
+                        sla_wider_months=services.settings.sla_wider_months,
+                    ),
+                )
         except ValidationFailed as exc:
             ack(response_action="errors", errors=exc.errors)
+            return
+        except CommitUncertain:
+            log.error("complaint.commit_uncertain")
+            ack(response_action="errors", errors=form.error_for_form(UNCONFIRMED))
             return
         except StoreUnavailable:
             log.error("complaint.store_unavailable")
             ack(response_action="errors", errors=form.error_for_form(UNAVAILABLE))
             return
         case = result.complaint
-        structlog.contextvars.bind_contextvars(case_ref=case.reference)
+        if case.anonymous:
+            # Privacy: this request's log context holds the filer; never add their case to it.
+            structlog.contextvars.unbind_contextvars("user")
+        else:
+            structlog.contextvars.bind_contextvars(case_ref=case.reference)
         # Shown only now, after the commit: a reference the user sees always exists.
         ack(response_action="update", view=form.confirmation_view(case.reference, case.due_date))
         if result.created:

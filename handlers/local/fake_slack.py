@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import random
 import threading
 import time
 import uuid
@@ -47,6 +48,10 @@ class Call:
     path: str = ""
     # ``args`` with JSON strings decoded (blocks, view, files...): what the fake reads.
     values: dict = field(default_factory=dict)
+    # The HTTP status it was answered with, and whether the answer was ok (failure injection
+    # and broken rules answer ok: false).
+    status: int = 200
+    ok: bool = True
 
 
 @dataclass
@@ -54,6 +59,19 @@ class Failure:
     status: int = 200
     error: str | None = None
     headers: dict = field(default_factory=dict)
+    # Only calls to this channel fail (None: any call).
+    channel: str | None = None
+
+
+@dataclass
+class Chaos:
+    """A seeded share of calls answered 429 (with Retry-After) or 500."""
+
+    rate_429: float
+    rate_500: float
+    retry_after: int
+    methods: tuple[str, ...]
+    rng: random.Random
 
 
 class Observer(Protocol):
@@ -98,6 +116,7 @@ class SlackStub:
         # file id -> bytes uploaded through files_upload_v2
         self.uploads: dict[str, bytes] = {}
         self._failures: dict[str, list[Failure]] = {}
+        self._chaos: Chaos | None = None
         # trigger_id -> (monotonic time issued, user): only triggers this fake issued expire;
         # a test's own trigger ids are taken at their word.
         self._triggers: dict[str, tuple[float, str]] = {}
@@ -159,6 +178,7 @@ class SlackStub:
         with self._cond:
             self.calls.clear()
             self._failures.clear()
+            self._chaos = None
             self._triggers.clear()
             self.uploads.clear()
             self.socket_url = None
@@ -172,12 +192,46 @@ class SlackStub:
         status: int = 200,
         error: str | None = None,
         headers: dict | None = None,
+        channel: str | None = None,
     ):
-        """Make the next ``times`` calls of ``method`` fail (HTTP status and/or Slack error)."""
+        """Make the next ``times`` calls of ``method`` (to ``channel``, if given) fail (HTTP
+        status and/or Slack error)."""
         with self._cond:
             self._failures.setdefault(method, []).extend(
-                Failure(status, error, headers or {}) for _ in range(times)
+                Failure(status, error, headers or {}, channel) for _ in range(times)
             )
+
+    def _planned_failure(self, method: str, args: dict) -> Failure | None:
+        planned = self._failures.get(method) or []
+        for i, failure in enumerate(planned):
+            if failure.channel is None or failure.channel == args.get("channel"):
+                return planned.pop(i)
+        return None
+
+    def chaos(
+        self,
+        *,
+        rate_429: float = 0.0,
+        rate_500: float = 0.0,
+        retry_after: int = 1,
+        seed: int = 0,
+        methods: tuple[str, ...] = ("chat.postMessage",),
+    ):
+        """From now on answer a seeded share of ``methods`` calls with 429 (and a
+        ``Retry-After`` header) or 500, like a busy or unwell Slack. ``chaos()`` turns it off."""
+        with self._cond:
+            self._chaos = Chaos(rate_429, rate_500, retry_after, methods, random.Random(seed))
+
+    def _chaos_failure(self, method: str) -> Failure | None:
+        chaos = self._chaos
+        if chaos is None or method not in chaos.methods:
+            return None
+        roll = chaos.rng.random()
+        if roll < chaos.rate_429:
+            return Failure(429, "ratelimited", {"Retry-After": str(chaos.retry_after)})
+        if roll < chaos.rate_429 + chaos.rate_500:
+            return Failure(500, "internal_error")
+        return None
 
     def issue_trigger(self, user: str, issued_at: float | None = None) -> str:
         """A trigger_id as Slack sends with an interaction; it opens a modal for 3 seconds."""
@@ -218,7 +272,9 @@ class SlackStub:
         call = Call(method, args, headers, path=path, values=decoded(args))
         with self._cond:
             self.calls.append(call)
-            failure = self._failures.get(method) and self._failures[method].pop(0)
+            failure = self._planned_failure(method, call.values) or self._chaos_failure(method)
+            if failure:
+                call.status, call.ok = failure.status, False
             self._cond.notify_all()
         if failure:
             body = {"ok": False, "error": failure.error or "internal_error"}
@@ -228,6 +284,7 @@ class SlackStub:
         if self.observer is not None:
             body = self.observer.observe(call, body)
         call.response = body
+        call.ok = bool(body.get("ok"))
         return 200, body, {}
 
     def next_ts(self) -> str:
@@ -338,3 +395,18 @@ class SlackStub:
         calls = self.of(method)
         assert ok, f"expected {count} {method} call(s), got {len(calls)}: {self.calls}"
         return calls
+
+    def posts(self, channel: str | None = None) -> list[Call]:
+        """chat.postMessage calls that succeeded (optionally to one channel), in arrival order."""
+        return [
+            c
+            for c in self.of("chat.postMessage")
+            if c.ok and (channel is None or c.values.get("channel") == channel)
+        ]
+
+    def post_times_by_channel(self) -> dict[str, list[float]]:
+        """Arrival times of successful posts, per channel: what pacing is judged on."""
+        times: dict[str, list[float]] = {}
+        for call in self.posts():
+            times.setdefault(call.values.get("channel"), []).append(call.at)
+        return times

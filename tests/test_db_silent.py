@@ -1,0 +1,175 @@
+"""A database that stops answering (connection open, nothing comes back): every wait is
+bounded, the user hears "nothing was saved" within Slack's 3 s, and it stays true."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from bot.db import CommitUncertain, deadline, make_engine, transaction
+from models import ProcessedDelivery
+from tests import databases, forms
+from tests.conftest import start_app
+
+
+class SilentProxy:
+    """A TCP proxy between the app and PostgreSQL that can pass traffic or go silent.
+
+    Silent: connections stay open and bytes are accepted but held, as on a network that drops
+    packets; ``resume`` forwards everything held, in order, including any close.
+    """
+
+    def __init__(self, upstream=("127.0.0.1", 5432)):
+        self.upstream = upstream
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self._flowing = threading.Event()
+        self._flowing.set()
+        self._held = 0
+        self._cond = threading.Condition()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def hang(self) -> None:
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
+
+    def wait_flushed(self, timeout: float = 10.0) -> None:
+        with self._cond:
+            assert self._cond.wait_for(lambda: self._held == 0, timeout), "proxy still holds data"
+
+    def close(self) -> None:
+        self._flowing.set()
+        self.listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.upstream)
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                with self._cond:
+                    self._held += 1
+                try:
+                    self._flowing.wait()
+                    if not data:
+                        dst.shutdown(socket.SHUT_WR)
+                        return
+                    dst.sendall(data)
+                finally:
+                    with self._cond:
+                        self._held -= 1
+                        self._cond.notify_all()
+        except OSError:
+            for sock in (src, dst):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+def _others_settled(db_name: str) -> bool:
+    """No other session of the test database is running or inside a transaction."""
+    with psycopg.connect(databases.PG_ADMIN_URL, autocommit=True) as conn:
+        busy = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> "
+            "pg_backend_pid() AND state IN ('active', 'idle in transaction')",
+            (db_name,),
+        ).fetchone()[0]
+    return busy == 0
+
+
+@pytest.fixture
+def proxied(pg_url):
+    proxy = SilentProxy()
+    url = pg_url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/")
+    engine = make_engine(url)
+    yield proxy, engine, pg_url
+    proxy.close()
+    engine.dispose()
+
+
+def _submit(app, view_id: str):
+    started = time.monotonic()
+    reply = app.slack.view_submission("complaint_form", forms.complaint(), view_id=view_id)
+    return reply.json(), time.monotonic() - started
+
+
+def test_a_silent_database_gets_nothing_saved_in_time_and_it_stays_unsaved(proxied, stub):
+    proxy, engine, direct_url = proxied
+    app = start_app(engine, stub)
+    try:
+        ok, _ = _submit(app, "VWARM")
+        assert ok["response_action"] == "update"
+        proxy.hang()
+        answers = []
+        # A pooled connection that goes silent mid-request, then a new connection that never
+        # gets past its start-up.
+        for view_id in ("VHUNG1", "VHUNG2"):
+            reply, took = _submit(app, view_id)
+            answers.append(took)
+            assert reply["response_action"] == "errors"
+            assert "Nothing was saved" in reply["errors"]["authority_name"]
+        print(f"slowest answer with a silent database: {max(answers):.2f} s")
+        assert max(answers) < 3.0, answers
+        # /complaint opens its form without waiting on the database.
+        started = time.monotonic()
+        assert app.slack.command("/complaint", trigger_id="trig-silent").status == 200
+        stub.wait_for_call("views.open", trigger_id="trig-silent", timeout=3)
+        assert time.monotonic() - started < 3.0
+        proxy.resume()
+        proxy.wait_flushed()
+        # Everything the app sent has reached the server: let it finish with it.
+        check = make_engine(direct_url)
+        settle_by = time.monotonic() + 20
+        while not _others_settled(check.url.database):
+            assert time.monotonic() < settle_by, "sessions still busy"
+            time.sleep(0.05)
+        with transaction(check) as s:
+            keys = s.execute(text("SELECT submission_key FROM complaint")).scalars().all()
+        check.dispose()
+        assert keys == ["VWARM"]
+        # And the app recovers once the database answers again.
+        reply, _ = _submit(app, "VAFTER")
+        assert reply["response_action"] == "update"
+    finally:
+        app.close()
+
+
+def test_a_commit_left_unanswered_is_reported_as_uncertain_not_as_unsaved(proxied):
+    """The one case the app cannot know: COMMIT sent, no answer. It says so (and a repeated
+    submission is safe, the submission key finds the stored case) rather than "nothing was
+    saved"; here the held COMMIT does arrive later, and is applied."""
+    proxy, engine, direct_url = proxied
+    with transaction(engine) as s:  # a warm pooled connection
+        s.execute(text("SELECT 1"))
+    started = time.monotonic()
+    with pytest.raises(CommitUncertain), deadline(1.0), transaction(engine) as s:
+        s.add(ProcessedDelivery(key="commit-in-the-dark"))
+        s.flush()
+        proxy.hang()
+    assert time.monotonic() - started < 2.0
+    proxy.resume()
+    proxy.wait_flushed()
+    check = make_engine(direct_url)
+    settle_by = time.monotonic() + 20
+    while not _others_settled(check.url.database):
+        assert time.monotonic() < settle_by, "sessions still busy"
+        time.sleep(0.05)
+    with transaction(check) as s:
+        keys = s.execute(text("SELECT key FROM processed_delivery")).scalars().all()
+    check.dispose()
+    assert keys == ["commit-in-the-dark"]
