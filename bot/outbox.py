@@ -273,7 +273,7 @@ class _Drain:
             with self.lock:
                 if kept and msg_id in self.in_flight:
                     self.in_flight[msg_id] = renewed
-                elif not kept:
+                elif not kept and msg_id in self.in_flight:  # not just recorded meanwhile
                     log.warning("outbox.claim_lost", outbox_id=msg_id)
 
     def send_one(self, msg_id: int) -> bool:
