@@ -45,6 +45,8 @@ class SlackStub:
         # What apps.connections.open answers for Socket Mode (a ws:// URL a test controls);
         # while None, that method gets the plain {"ok": true} like any other.
         self.socket_url: str | None = None
+        # usergroups.users.list answers: user group id -> member ids.
+        self.group_members: dict[str, list[str]] = {}
         self._failures: dict[str, list[Failure]] = {}
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
@@ -91,6 +93,7 @@ class SlackStub:
             self.calls.clear()
             self._failures.clear()
             self.socket_url = None
+            self.group_members = {}
 
     def fail(
         self,
@@ -138,6 +141,10 @@ class SlackStub:
             body = {"ok": True, "message_ts": ts}
         elif method in ("views.open", "views.update", "views.push"):
             body = {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
+        elif method == "views.publish":
+            body = {"ok": True, "view": {"id": f"VH{next(self._ts)}", "type": "home"}}
+        elif method == "usergroups.users.list":
+            body = {"ok": True, "users": list(self.group_members.get(args.get("usergroup"), []))}
         elif method == "apps.connections.open" and self.socket_url:
             body = {"ok": True, "url": self.socket_url}
         else:
