@@ -1,0 +1,85 @@
+"""What the supplier is told (plain language, never internal notes), relayed messages both
+ways, and audit lines in the case thread. Drawn at send time from the case as it is then."""
+
+from __future__ import annotations
+
+from bot.complaints import catalog
+from bot.outbox import NotReady, PermanentDeliveryError, Skip
+from handlers.slack_text import MESSAGE_TEXT_MAX, context, safe, section
+from handlers.transport import Rendered
+from models import Complaint
+
+THREAD_POST = "complaint.thread.post"
+SUPPLIER_UPDATE = "complaint.supplier.update"
+SUPPLIER_RELAY = "complaint.supplier.relay"
+RELAY_MAX = 3000
+
+# What a status means for the supplier, in their words.
+PLAIN_STATUS = {
+    "triaged": "The team has checked your complaint and it is in scope.",
+    "investigating": "An investigator is now looking into your complaint.",
+    "awaiting_authority": "We have raised your complaint with the contracting authority and "
+    "are waiting for their reply.",
+    "awaiting_supplier": "We have a question for you: please see our message.",
+    "resolved": "We have finished looking into your complaint.",
+    "follow_up": "We are checking that what the authority agreed has really happened.",
+    "closed": "Your case is now closed. Thank you for raising it.",
+    "out_of_scope": "We are sorry, but this complaint is outside what we can look into.",
+    "referred": "We have passed your complaint to the Procurement Compliance Service, who "
+    "can look into it further.",
+    "withdrawn": "Your complaint has been withdrawn, as you asked.",
+    "received": "Your complaint has been reopened and will be looked at again.",
+}
+
+
+def _case(session, msg) -> Complaint:
+    case = session.get(Complaint, msg.subject_id)
+    if case is None:
+        raise PermanentDeliveryError(f"case {msg.subject_id} no longer exists")
+    return case
+
+
+def thread_post(session, msg) -> Rendered:
+    """An audit line or a relayed reply, in the card's thread; every word escaped."""
+    case = _case(session, msg)
+    if case.card_ts is None:
+        raise NotReady("the case card is not posted yet")
+    text = safe(str(msg.data.get("text") or ""), MESSAGE_TEXT_MAX - 100)
+    if not text:
+        raise Skip()
+    return Rendered(text, [section(text)], thread_ts=case.card_ts, channel_id=case.card_channel_id)
+
+
+def supplier_update(session, msg) -> tuple[str, list[dict]]:
+    case = _case(session, msg)
+    status = msg.data.get("to") or case.status
+    what = PLAIN_STATUS.get(
+        status, f"Your complaint is now: {catalog.STATUS_LABELS.get(status, status)}."
+    )
+    blocks = [section(f"*Update on your complaint {case.reference}*\n{what}")]
+    if status == "out_of_scope" and case.status_reason:
+        blocks.append(section(f"*Why*\n{safe(case.status_reason, 1500)}"))
+    if status == "resolved":
+        outcome = catalog.label(catalog.OUTCOMES, case.outcome)
+        blocks.append(section(f"*Outcome*\n{safe(outcome, 300)}"))
+        if case.public_summary:
+            blocks.append(section(f"*Summary*\n{safe(case.public_summary, 2000)}"))
+    blocks.append(context(f"Check progress any time with `/complaint status {case.reference}`."))
+    return f"Update on your complaint {case.reference}: {what}", blocks
+
+
+def supplier_relay(session, msg) -> tuple[str, list[dict]]:
+    case = _case(session, msg)
+    body = safe(str(msg.data.get("text") or ""), RELAY_MAX)
+    blocks = [
+        section(f"*A message from the team about your complaint {case.reference}*\n{body}"),
+        context("Reply in this message's thread to answer; your reply goes to the team only."),
+    ]
+    return f"A message about your complaint {case.reference}: {body}", blocks
+
+
+RENDERERS = {
+    THREAD_POST: thread_post,
+    SUPPLIER_UPDATE: supplier_update,
+    SUPPLIER_RELAY: supplier_relay,
+}
