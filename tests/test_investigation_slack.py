@@ -482,3 +482,22 @@ def test_app_home_for_investigators_and_suppliers(slack, stub, session):
     mine = stub.wait_for_call("views.publish", user_id=SUPPLIER)
     assert case.reference in as_json(mine.args)
     assert "Unassigned" not in as_json(mine.args)
+
+
+def test_database_down_during_a_transition_says_nothing_was_changed(backend, stub, tmp_path):
+    from tests.test_requests_and_failures import _unreachable_engine
+
+    broken = start_app(_unreachable_engine(backend[0], tmp_path), stub, **TEAM)
+    try:
+        event = ev.mention(TRIAGE, "1700000000.000001", INV1, "status triaged")
+        assert ev.send_event(broken.slack, event).status == 200
+        told = wait_ephemeral(stub, INV1, "nothing was changed")
+        assert "database is unavailable" in told
+        reply = ev.button(
+            broken.slack, case_card.ASSIGN_SELF, "MS-2026-0001", user=INV2, channel=TRIAGE
+        )
+        assert reply.status == 200
+        wait_ephemeral(stub, INV2, "nothing was changed")
+    finally:
+        broken.close()
+    assert stub.of("chat.update") == [] and stub.of("chat.postMessage") == []
