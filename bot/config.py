@@ -46,6 +46,10 @@ class Settings:
     departments: tuple[str, ...] = ()
     coordinator_user_ids: frozenset[str] = field(default_factory=frozenset)
     offer_expiry_days: int = 7
+    # Complaint investigation: who may work cases (plus INVESTIGATOR_GROUP_ID's members).
+    investigator_user_ids: frozenset[str] = field(default_factory=frozenset)
+    lead_user_ids: frozenset[str] = field(default_factory=frozenset)
+    investigator_group_id: str | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -144,6 +148,18 @@ def load_settings(
     bad = sorted(u for u in coordinators if not _USER_ID.match(u))
     if bad:
         problems.append(f"SHADOW_COORDINATOR_IDS has entries that are not user ids: {bad}.")
+
+    def user_ids(name: str) -> frozenset[str]:
+        found = frozenset(u.strip() for u in env.get(name, "").split(",") if u.strip())
+        bad = sorted(u for u in found if not _USER_ID.match(u))
+        if bad:
+            problems.append(f"{name} has entries that are not user ids: {bad}.")
+        return found
+
+    investigators, leads = user_ids("INVESTIGATOR_IDS"), user_ids("LEAD_IDS")
+    group = env.get("INVESTIGATOR_GROUP_ID", "").strip() or None
+    if group and not re.match(r"^S[A-Z0-9]{2,}$", group):
+        problems.append(f"INVESTIGATOR_GROUP_ID={group!r} is not a user group id like S0123ABCD.")
     departments = (
         tuple(d.strip() for d in env.get("SHADOW_DEPARTMENTS", "").split(";") if d.strip())
         or DEFAULT_DEPARTMENTS
@@ -167,6 +183,9 @@ def load_settings(
         departments=departments,
         coordinator_user_ids=coordinators,
         offer_expiry_days=_int(env, "SHADOW_OFFER_EXPIRY_DAYS", 7, 1, 90, problems),
+        investigator_user_ids=investigators,
+        lead_user_ids=leads,
+        investigator_group_id=group,
     )
     if problems:
         raise ConfigError(problems)

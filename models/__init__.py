@@ -2,7 +2,14 @@
 
 from sqlmodel import SQLModel
 
-from models.complaint import Complaint, ComplaintEvent, ReferenceCounter
+from models.complaint import (
+    CaseLink,
+    CaseNote,
+    Complaint,
+    ComplaintEvent,
+    ReferenceCounter,
+    SupplierRelay,
+)
 from models.messaging import OutboxMessage, ProcessedDelivery
 from models.shadowing import (
     ShadowApplicant,
@@ -17,6 +24,9 @@ from models.shadowing import (
 metadata = SQLModel.metadata
 
 __all__ = [
+    "CaseLink",
+    "CaseNote",
+    "SupplierRelay",
     "Complaint",
     "ComplaintEvent",
     "OutboxMessage",

@@ -10,7 +10,10 @@ from models.base import JSONType, utcnow
 
 class Complaint(SQLModel, table=True):
     __tablename__ = "complaint"
-    __table_args__ = (UniqueConstraint("year", "seq", name="uq_complaint_year_seq"),)
+    __table_args__ = (
+        UniqueConstraint("year", "seq", name="uq_complaint_year_seq"),
+        UniqueConstraint("card_channel_id", "card_ts", name="uq_complaint_card"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=20, unique=True)
@@ -37,6 +40,70 @@ class Complaint(SQLModel, table=True):
     received_on: date
     due_date: date
     created_at: datetime = Field(default_factory=utcnow)
+    # Investigation (issue 8)
+    kind: str = Field(default="complaint", max_length=20)
+    assignee_user_id: str | None = Field(default=None, max_length=30, index=True)
+    card_channel_id: str | None = Field(default=None, max_length=30)
+    card_ts: str | None = Field(default=None, max_length=30)
+    authority_contacted_on: date | None = None
+    authority_reply_due: date | None = None
+    authority_replied_on: date | None = None
+    supplier_wait_days: int = 0
+    awaiting_supplier_since: date | None = None
+    outcome: str | None = Field(default=None, max_length=40)
+    agreed_actions: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    money_released_pence: int | None = None
+    public_summary: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    summary_uses_supplier_words: bool = False
+    publishable: bool = False
+    follow_up_due: date | None = None
+    follow_up_result: str | None = Field(default=None, max_length=10)
+    follow_up_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    resolved_on: date | None = None
+    closed_on: date | None = None
+    status_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class CaseNote(SQLModel, table=True):
+    """An internal note: a reply in the case thread, or a supplier's relayed reply."""
+
+    __tablename__ = "case_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    source_ts: str = Field(max_length=60, unique=True)
+    author_user_id: str | None = Field(default=None, max_length=30)
+    from_supplier: bool = False
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None
+    history: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+
+
+class CaseLink(SQLModel, table=True):
+    __tablename__ = "case_link"
+    __table_args__ = (UniqueConstraint("low_id", "high_id", name="uq_case_link_pair"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    low_id: int = Field(foreign_key="complaint.id", index=True)
+    high_id: int = Field(foreign_key="complaint.id", index=True)
+    created_by: str | None = Field(default=None, max_length=30)
+    created_at: datetime = Field(default_factory=utcnow)
+    automatic: bool = False
+
+
+class SupplierRelay(SQLModel, table=True):
+    """A message relayed to the supplier's DM: a reply in its thread belongs to this case."""
+
+    __tablename__ = "supplier_relay"
+    __table_args__ = (UniqueConstraint("dm_channel_id", "ts", name="uq_supplier_relay_ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    outbox_message_id: int | None = None
+    dm_channel_id: str = Field(max_length=30)
+    ts: str = Field(max_length=30)
 
 
 class ComplaintEvent(SQLModel, table=True):

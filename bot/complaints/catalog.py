@@ -48,7 +48,35 @@ ORGANISATION_TYPES: tuple[tuple[str, str], ...] = (
 
 STATUS_LABELS: dict[str, str] = {
     "received": "Received: awaiting triage",
+    "triaged": "Triaged",
+    "investigating": "Investigating",
+    "awaiting_authority": "Waiting for the authority",
+    "awaiting_supplier": "Waiting for the supplier",
+    "resolved": "Resolved",
+    "follow_up": "Follow-up due",
+    "closed": "Closed",
+    "out_of_scope": "Out of scope",
+    "referred": "Referred to the Procurement Compliance Service",
+    "withdrawn": "Withdrawn",
 }
+
+OUTCOMES: tuple[tuple[str, str], ...] = (
+    ("live_change", "Live procurement changed"),
+    ("recommendation_accepted", "Recommendation accepted"),
+    ("future_improvements", "Future improvements agreed"),
+    ("advice_resolved", "Resolved with advice"),
+    ("money_released", "Money released"),
+    ("partial_change", "Partial change"),
+    ("not_upheld", "Not upheld"),
+)
+# Every outcome but not_upheld changed something; partial_change is reported apart.
+POSITIVE_OUTCOMES: frozenset[str] = frozenset(v for v, _ in OUTCOMES) - {"not_upheld"}
+
+FOLLOW_UP_RESULTS: tuple[tuple[str, str], ...] = (
+    ("yes", "Carried out"),
+    ("partly", "Partly carried out"),
+    ("no", "Not carried out"),
+)
 
 LATE_PAYMENT = "late_payment"
 

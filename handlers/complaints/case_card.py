@@ -11,13 +11,13 @@ from sqlmodel import Session, or_, select
 from bot.clock import today_uk
 from bot.complaints import catalog, deadlines, lifecycle
 from bot.complaints.intake import TRIAGE_CARD
+from bot.complaints.notices import CARD_REFRESH
 from bot.outbox import NotReady, PermanentDeliveryError, Skip
 from handlers.complaints.messages import raised_by
 from handlers.slack_text import context, escape, fields_section, header, mention, safe, section
 from handlers.transport import Rendered
 from models import CaseLink, Complaint, OutboxMessage
 
-CARD_REFRESH = "complaint.card.refresh"
 SUMMARY_MAX = 600
 RELATED_MAX = 10
 
@@ -73,7 +73,7 @@ def related_references(session: Session, case: Complaint) -> list[str]:
 
 def controls(case: Complaint) -> list[dict]:
     """The buttons that fit the case's current state."""
-    if case.status in lifecycle.CLOSED_STATUSES and case.status != "resolved":
+    if case.status in lifecycle.CLOSED_STATUSES:
         return []
     ref = case.reference
     elements = []
@@ -132,7 +132,8 @@ def card(session: Session, case: Complaint, today=None) -> tuple[str, list[dict]
     title = "Spot check" if case.kind == "spot_check" else "Complaint"
     blocks = [
         header(f"{title} {case.reference}"),
-        fields_section(pairs),
+        # A section holds at most ten fields.
+        *(fields_section(pairs[i : i + 8]) for i in range(0, len(pairs), 8)),
         section(f"*What happened*\n{safe(case.what_happened, SUMMARY_MAX)}"),
     ]
     if case.status_reason:

@@ -4,14 +4,12 @@ ways, and audit lines in the case thread. Drawn at send time from the case as it
 from __future__ import annotations
 
 from bot.complaints import catalog
+from bot.complaints.notices import SUPPLIER_RELAY, SUPPLIER_UPDATE, THREAD_POST
 from bot.outbox import NotReady, PermanentDeliveryError, Skip
-from handlers.slack_text import MESSAGE_TEXT_MAX, context, safe, section
+from handlers.slack_text import MESSAGE_TEXT_MAX, context, mention, safe, section
 from handlers.transport import Rendered
 from models import Complaint
 
-THREAD_POST = "complaint.thread.post"
-SUPPLIER_UPDATE = "complaint.supplier.update"
-SUPPLIER_RELAY = "complaint.supplier.relay"
 RELAY_MAX = 3000
 
 # What a status means for the supplier, in their words.
@@ -47,6 +45,8 @@ def thread_post(session, msg) -> Rendered:
     text = safe(str(msg.data.get("text") or ""), MESSAGE_TEXT_MAX - 100)
     if not text:
         raise Skip()
+    if msg.data.get("actor"):
+        text = f"{mention(msg.data['actor'])} {text}"
     return Rendered(text, [section(text)], thread_ts=case.card_ts, channel_id=case.card_channel_id)
 
 
