@@ -169,10 +169,15 @@ def test_the_whole_anonymous_case_from_filing_to_closing(slack, stub, session):
     wait_row(session, lambda s: case_row(s).status == "investigating", "investigating again")
 
     # The supplier is asked through the relay, and answers in the DM's thread.
+    mention(slack, case, INV1, "status awaiting_supplier")
+    wait_row(session, lambda s: case_row(s).status == "awaiting_supplier", "awaiting supplier")
     mention(slack, case, INV1, "tell-supplier Could you send us the invoice number?")
     relay = wait_row(session, lambda s: rows(s, SupplierRelay), "relay recorded")[0]
-    dm = stub.wait_for_call("chat.postMessage", channel=relay.dm_channel_id)
-    assert "invoice number" in as_json(dm.args)
+    dm = next(
+        c
+        for c in stub.of("chat.postMessage")
+        if c.args["channel"] == relay.dm_channel_id and "invoice number" in as_json(c.args)
+    )
     answer = ev.dm_reply(relay.dm_channel_id, relay.ts, SUPPLIER, "It is INV-77 <!channel>")
     assert ev.send_event(slack, answer).status == 200
     posted = stub.wait_until(
@@ -191,6 +196,8 @@ def test_the_whole_anonymous_case_from_filing_to_closing(slack, stub, session):
     )
     assert SUPPLIER not in relayed and "<!channel>" not in relayed
     assert any(n.from_supplier and "INV-77" in n.text for n in rows(session, CaseNote))
+    # The reply brings the case back to the investigator.
+    wait_row(session, lambda s: case_row(s).status == "investigating", "supplier replied")
 
     # Resolve: a mention answers with a button, which opens the form.
     mention(slack, case, INV1, "resolve")

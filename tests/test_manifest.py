@@ -42,9 +42,7 @@ def _app():
 def registered_commands() -> set[str]:
     # Bolt's command matchers keep the command name in their closure.
     return {
-        value
-        for _, value in _closures(_app())
-        if isinstance(value, str) and value.startswith("/")
+        value for _, value in _closures(_app()) if isinstance(value, str) and value.startswith("/")
     }
 
 
