@@ -26,7 +26,6 @@ metadata = SQLModel.metadata
 __all__ = [
     "CaseLink",
     "CaseNote",
-    "SupplierRelay",
     "Complaint",
     "ComplaintEvent",
     "OutboxMessage",
@@ -39,5 +38,6 @@ __all__ = [
     "ShadowHost",
     "ShadowPlacement",
     "ShadowRound",
+    "SupplierRelay",
     "metadata",
 ]

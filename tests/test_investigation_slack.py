@@ -390,13 +390,24 @@ def test_bad_mentions_get_a_private_answer_and_change_nothing(
 def test_someone_off_the_team_is_refused_privately(slack, stub, session):
     case = file_case(slack, session)
     ev.button(slack, case_card.ASSIGN_SELF, case.reference, user=OUTSIDER, channel=TRIAGE)
-    wait_ephemeral(stub, OUTSIDER, "")
+    told = wait_ephemeral(stub, OUTSIDER, "Only the investigation team")
+    assert json.loads(told)["channel"] == TRIAGE
     mention(slack, case, OUTSIDER, "status triaged")
-    stub.wait_until(lambda calls: len([c for c in calls if c.method == "chat.postEphemeral"]) >= 2)
+    stub.wait_until(lambda calls: len(ephemerals_to(stub, OUTSIDER)) >= 2, what="2nd refusal")
+    assert all("Only the investigation team" in e for e in ephemerals_to(stub, OUTSIDER))
     after = case_row(session)
     assert after.status == "received" and after.assignee_user_id is None
     reply = slack.command("/complaint", f"timeline {case.reference}", user=OUTSIDER)
-    assert "MS-2026-0001" not in reply.json().get("text", "") or "not" in reply.json()["text"]
+    assert "Only the investigation team" in reply.json()["text"]
+    assert stub.of("chat.update") == []
+
+
+def test_a_lead_sees_the_team_queue_and_follow_ups_on_app_home(slack, stub, session):
+    case = file_case(slack, session)
+    ev.send_event(slack, {"type": "app_home_opened", "user": LEAD, "channel": "DL", "tab": "home"})
+    home = as_json(stub.wait_for_call("views.publish", user_id=LEAD).args)
+    for expected in ("Team queue", "Received: awaiting triage", case.reference, "Follow-ups due"):
+        assert expected in home
 
 
 def test_the_user_group_makes_investigators_and_a_failure_falls_back(engine, stub, session):

@@ -62,11 +62,11 @@ def handle(services: Services, body: dict, event: dict) -> None:
             investigation.supplier_reply(
                 services.engine, channel, thread_ts, ts, event.get("user"), event.get("text"), now
             )
+            services.send_queued()  # the reply is posted in the case thread
         elif not _is_mention_command(event.get("text"), _bot_user_id(body)):
             investigation.record_note(
                 services.engine, channel, thread_ts, ts, event.get("user"), event.get("text"), now
             )
-        services.send_queued()
     elif subtype == "message_changed":
         message = event.get("message") or {}
         if _from_bot(message) or not message.get("thread_ts"):
