@@ -16,6 +16,7 @@ DEFAULT_SQLITE_PATH = "msbot.db"
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
 
 class ConfigError(Exception):
@@ -46,7 +47,7 @@ class Settings:
     departments: tuple[str, ...] = ()
     coordinator_user_ids: frozenset[str] = field(default_factory=frozenset)
     offer_expiry_days: int = 7
-    # Complaint investigation: who may work cases (plus INVESTIGATOR_GROUP_ID's members).
+    # Complaint investigation: who may work cases (ids, plus an optional Slack user group).
     investigator_user_ids: frozenset[str] = field(default_factory=frozenset)
     lead_user_ids: frozenset[str] = field(default_factory=frozenset)
     investigator_group_id: str | None = None
@@ -68,6 +69,14 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int, prob
     if not lo <= value <= hi:
         problems.append(f"{name}={value} is out of range; use a value from {lo} to {hi}.")
     return value
+
+
+def _user_ids(env: Mapping[str, str], name: str, problems: list[str]) -> frozenset[str]:
+    ids = frozenset(u.strip() for u in env.get(name, "").split(",") if u.strip())
+    bad = sorted(u for u in ids if not _USER_ID.match(u))
+    if bad:
+        problems.append(f"{name} has entries that are not user ids: {bad}.")
+    return ids
 
 
 DEFAULT_DEPARTMENTS = (
@@ -148,17 +157,10 @@ def load_settings(
     bad = sorted(u for u in coordinators if not _USER_ID.match(u))
     if bad:
         problems.append(f"SHADOW_COORDINATOR_IDS has entries that are not user ids: {bad}.")
-
-    def user_ids(name: str) -> frozenset[str]:
-        found = frozenset(u.strip() for u in env.get(name, "").split(",") if u.strip())
-        bad = sorted(u for u in found if not _USER_ID.match(u))
-        if bad:
-            problems.append(f"{name} has entries that are not user ids: {bad}.")
-        return found
-
-    investigators, leads = user_ids("INVESTIGATOR_IDS"), user_ids("LEAD_IDS")
+    investigators = _user_ids(env, "INVESTIGATOR_IDS", problems)
+    leads = _user_ids(env, "LEAD_IDS", problems)
     group = env.get("INVESTIGATOR_GROUP_ID", "").strip() or None
-    if group and not re.match(r"^S[A-Z0-9]{2,}$", group):
+    if group and not _USERGROUP_ID.match(group):
         problems.append(f"INVESTIGATOR_GROUP_ID={group!r} is not a user group id like S0123ABCD.")
     departments = (
         tuple(d.strip() for d in env.get("SHADOW_DEPARTMENTS", "").split(";") if d.strip())

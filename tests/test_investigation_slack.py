@@ -390,15 +390,15 @@ def test_bad_mentions_get_a_private_answer_and_change_nothing(
 def test_someone_off_the_team_is_refused_privately(slack, stub, session):
     case = file_case(slack, session)
     ev.button(slack, case_card.ASSIGN_SELF, case.reference, user=OUTSIDER, channel=TRIAGE)
-    told = wait_ephemeral(stub, OUTSIDER, "Only the investigation team")
+    told = wait_ephemeral(stub, OUTSIDER, "Only investigators and leads")
     assert json.loads(told)["channel"] == TRIAGE
     mention(slack, case, OUTSIDER, "status triaged")
     stub.wait_until(lambda calls: len(ephemerals_to(stub, OUTSIDER)) >= 2, what="2nd refusal")
-    assert all("Only the investigation team" in e for e in ephemerals_to(stub, OUTSIDER))
+    assert all("Only investigators and leads" in e for e in ephemerals_to(stub, OUTSIDER))
     after = case_row(session)
     assert after.status == "received" and after.assignee_user_id is None
     reply = slack.command("/complaint", f"timeline {case.reference}", user=OUTSIDER)
-    assert "Only the investigation team" in reply.json()["text"]
+    assert "Only investigators and leads" in reply.json()["text"]
     assert stub.of("chat.update") == []
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot import permissions
-from bot.complaints import catalog, intake, lifecycle, notices
+from bot.complaints import catalog, intake, lifecycle, notices, sent_hooks  # noqa: F401
 from bot.complaints.lookup import case_by_reference
 from bot.complaints.views import CaseView, case_view
 from bot.db import transaction
@@ -31,7 +31,7 @@ from models import CaseLink, CaseNote, Complaint, ComplaintEvent, SupplierRelay
 log = structlog.get_logger("msbot.complaints.investigation")
 
 MAX_NOTE = 40_000
-SYSTEM = Actor("system", frozenset({"investigator"}))
+SYSTEM = permissions.SYSTEM_ACTOR
 
 
 class AlreadyAssigned(DomainError):
@@ -104,14 +104,8 @@ def assign(
                 data={"assignee": assignee},
             )
         )
-        notices.queue(s, notices.CARD_REFRESH, case)
-        notices.queue(
-            s,
-            notices.THREAD_POST,
-            case,
-            actor=actor.user_id,
-            text=f"assigned the case to <@{assignee}>.",
-        )
+        notices.refresh_card(s, case)
+        notices.thread_post(s, case, "assigned", actor=actor.user_id, text=assignee)
         return _view(s, case, actor, now)
 
 
@@ -183,7 +177,7 @@ def tell_supplier(engine: Engine, reference: str, actor: Actor, text: str, now: 
             raise InvalidTransition("A spot check has no supplier to message.")
         if case.status in lifecycle.CLOSED_STATUSES:
             raise InvalidTransition(f"{case.reference} is closed; nothing was sent.")
-        notices.queue(s, notices.SUPPLIER_RELAY, case, text=body)
+        notices.relay(s, case, body)
         s.add(
             ComplaintEvent(
                 complaint_id=case.id,
@@ -193,9 +187,7 @@ def tell_supplier(engine: Engine, reference: str, actor: Actor, text: str, now: 
                 data={"length": len(body)},
             )
         )
-        notices.queue(
-            s, notices.THREAD_POST, case, actor=actor.user_id, text=f"sent the supplier: {body}"
-        )
+        notices.thread_post(s, case, "relayed", actor=actor.user_id, text=body)
 
 
 def supplier_reply(engine, dm_channel_id, thread_ts, message_ts, user_id, text, now):
@@ -234,7 +226,7 @@ def supplier_reply(engine, dm_channel_id, thread_ts, message_ts, user_id, text, 
                     data={},
                 )
             )
-            notices.queue(s, notices.THREAD_POST, case, text=f"The supplier replied: {body}")
+            notices.thread_post(s, case, "supplier_replied", text=body)
             if case.status == "awaiting_supplier":
                 lifecycle.apply(s, case, "supplier_replied", SYSTEM, now)
             return case.reference
@@ -253,13 +245,7 @@ def reveal(engine: Engine, reference: str, actor: Actor, now: datetime) -> str:
                 complaint_id=case.id, at=now, actor_user_id=actor.user_id, kind="revealed", data={}
             )
         )
-        notices.queue(
-            s,
-            notices.THREAD_POST,
-            case,
-            actor=actor.user_id,
-            text="looked up who raised this case (recorded).",
-        )
+        notices.thread_post(s, case, "revealed", actor=actor.user_id)
         return case.reporter_user_id
 
 
@@ -288,7 +274,8 @@ def link(engine, ref_a, ref_b, actor, now, *, automatic=False) -> None:
                     data={"other": other.reference},
                 )
             )
-            notices.queue(s, notices.CARD_REFRESH, case)
+            notices.refresh_card(s, case)
+            notices.thread_post(s, case, "linked", actor=actor.user_id, reference=other.reference)
 
 
 def unlink(engine, ref_a, ref_b, actor, now) -> None:
@@ -312,7 +299,8 @@ def unlink(engine, ref_a, ref_b, actor, now) -> None:
                     data={"other": other.reference},
                 )
             )
-            notices.queue(s, notices.CARD_REFRESH, case)
+            notices.refresh_card(s, case)
+            notices.thread_post(s, case, "unlinked", actor=actor.user_id, reference=other.reference)
 
 
 def open_spot_check(engine, form, actor: Actor, today: date, policy) -> intake.Submission:

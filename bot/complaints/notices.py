@@ -1,57 +1,96 @@
-"""The investigation's outbox notices: a closed set of kinds, each with allow-listed data, so
-an internal note can never reach a supplier's DM by accident."""
+"""Outbox message kinds for the investigation, and the only way the core queues them.
+
+The adapter renders each row from current data found through ``subject_id`` (the case id);
+``data`` says which variant to render. An anonymous supplier must never be tied to their case
+in the triage channel, so ``data`` is limited to the keys below (no reporter, no user of the
+supplier side), and :func:`_checked` refuses anything else.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import outbox
-from bot.complaints.intake import TRIAGE_CARD
-from models import Complaint, OutboxMessage, SupplierRelay
+from bot.complaints import intake
+from models import Complaint, OutboxMessage
 
+# Channel = the triage channel: re-render the card from current data; chat.update on card_ts
+# (or post the card if none yet).
 CARD_REFRESH = "complaint.card.refresh"
+# Into the card's thread: an audit line or a relayed supplier reply.
+# data {"event": one of THREAD_EVENTS, "actor": staff user id or absent, ...}
 THREAD_POST = "complaint.thread.post"
+# DM to the reporter, plain language, never internal notes; data {"event": action name}.
 SUPPLIER_UPDATE = "complaint.supplier.update"
+# DM to the reporter relaying an investigator's message; data {"text": ...}. Its sent ts is
+# recorded in SupplierRelay so the reply in its thread finds the case.
 SUPPLIER_RELAY = "complaint.supplier.relay"
 
-ALLOWED_DATA = {
-    CARD_REFRESH: frozenset(),
-    THREAD_POST: frozenset({"actor", "text"}),
-    SUPPLIER_UPDATE: frozenset({"to"}),
-    SUPPLIER_RELAY: frozenset({"text"}),
-}
-# Recipient of a card refresh whose card is not posted yet: the renderer uses the card's own
-# channel, and skips (or waits for) a card not posted.
-UNPOSTED = "unposted"
+KINDS = frozenset({CARD_REFRESH, THREAD_POST, SUPPLIER_UPDATE, SUPPLIER_RELAY})
+THREAD_EVENTS = frozenset(
+    {"transition", "assigned", "linked", "unlinked", "relayed", "supplier_replied", "revealed"}
+)
+# "actor" is always a member of the team, never the supplier.
+ALLOWED_DATA = frozenset({"event", "action", "from", "to", "actor", "text", "reference"})
 
 
-def queue(session: Session, kind: str, case: Complaint, **data) -> None:
-    extra = set(data) - ALLOWED_DATA[kind]
+def _checked(kind: str, data: dict) -> dict:
+    if kind not in KINDS:
+        raise ValueError(f"unknown complaint notice {kind!r}")
+    extra = set(data) - ALLOWED_DATA
     if extra:
-        raise ValueError(f"{kind} does not carry {sorted(extra)}")
-    if kind in (SUPPLIER_UPDATE, SUPPLIER_RELAY):
-        if not case.reporter_user_id:
-            return  # a spot check has nobody to tell
-        outbox.enqueue(session, kind, subject_id=case.id, user_id=case.reporter_user_id, data=data)
-        return
-    channel = case.card_channel_id or UNPOSTED
-    outbox.enqueue(session, kind, subject_id=case.id, channel_id=channel, data=data)
+        raise ValueError(f"notice data may not carry {sorted(extra)}")
+    if kind == THREAD_POST and data.get("event") not in THREAD_EVENTS:
+        raise ValueError(f"bad thread event {data.get('event')!r}")
+    return data
 
 
-@outbox.on_sent(TRIAGE_CARD)
-def _card_posted(session: Session, row: OutboxMessage) -> None:
-    case = session.get(Complaint, row.subject_id)
-    if case is not None and case.card_ts is None:
-        case.card_channel_id, case.card_ts = row.sent_channel_id, row.sent_ts
+def triage_channel(session: Session, case: Complaint) -> str | None:
+    """Where the case's card lives: known once posted, else where the card was queued."""
+    if case.card_channel_id:
+        return case.card_channel_id
+    return session.exec(
+        select(OutboxMessage.recipient_channel_id)
+        .where(OutboxMessage.kind == intake.TRIAGE_CARD, OutboxMessage.subject_id == case.id)
+        .order_by(OutboxMessage.id)
+    ).first()
 
 
-@outbox.on_sent(SUPPLIER_RELAY)
-def _relay_sent(session: Session, row: OutboxMessage) -> None:
-    session.add(
-        SupplierRelay(
-            complaint_id=row.subject_id,
-            outbox_message_id=row.id,
-            dm_channel_id=row.sent_channel_id,
-            ts=row.sent_ts,
+def refresh_card(session: Session, case: Complaint) -> None:
+    if channel := triage_channel(session, case):
+        outbox.enqueue(session, CARD_REFRESH, subject_id=case.id, channel_id=channel)
+
+
+def thread_post(session: Session, case: Complaint, event: str, **data) -> None:
+    if channel := triage_channel(session, case):
+        outbox.enqueue(
+            session,
+            THREAD_POST,
+            subject_id=case.id,
+            channel_id=channel,
+            data=_checked(THREAD_POST, {"event": event, **data}),
         )
+
+
+def tell_supplier(session: Session, case: Complaint, event: str) -> None:
+    """A plain-language DM about a change; spot checks have no supplier to tell."""
+    if case.reporter_user_id:
+        outbox.enqueue(
+            session,
+            SUPPLIER_UPDATE,
+            subject_id=case.id,
+            user_id=case.reporter_user_id,
+            data=_checked(SUPPLIER_UPDATE, {"event": event}),
+        )
+
+
+def relay(session: Session, case: Complaint, text: str) -> OutboxMessage:
+    if not case.reporter_user_id:
+        raise ValueError("a spot check has no supplier to relay to")
+    return outbox.enqueue(
+        session,
+        SUPPLIER_RELAY,
+        subject_id=case.id,
+        user_id=case.reporter_user_id,
+        data=_checked(SUPPLIER_RELAY, {"text": text}),
     )

@@ -41,9 +41,8 @@ class HomeView:
 
 
 def view_of(case: Complaint, today: date, actor: Actor | None = None) -> CaseView:
-    due = deadlines.effective_due(case)
-    open_case = case.status in lifecycle.OPEN_STATUSES
-    overdue = open_case and deadlines.is_overdue(due, today)
+    due = deadlines.effective_due(case, today)
+    overdue = deadlines.service_overdue(case, today) or deadlines.authority_overdue(case, today)
     return CaseView(
         reference=case.reference,
         status=case.status,
@@ -57,8 +56,9 @@ def view_of(case: Complaint, today: date, actor: Actor | None = None) -> CaseVie
         authority_reply_due=case.authority_reply_due,
         follow_up_due=case.follow_up_due,
         overdue=overdue,
-        due_soon=open_case and not overdue and deadlines.is_due_soon(case.received_on, due, today),
-        allowed=tuple(lifecycle.allowed_moves(case, actor)) if actor else (),
+        due_soon=not overdue
+        and (deadlines.service_due_soon(case, today) or deadlines.authority_due_soon(case, today)),
+        allowed=tuple(lifecycle.allowed_actions(case, actor)) if actor else (),
     )
 
 
@@ -73,14 +73,14 @@ def _by_due(views: list[CaseView]) -> list[CaseView]:
 
 
 def home_view(session: Session, actor: Actor, today: date) -> HomeView:
-    live = lifecycle.OPEN_STATUSES | lifecycle.AFTERCARE_STATUSES
+    live = lifecycle.OPEN_STATUSES
     own = session.exec(
         select(Complaint)
         .where(Complaint.reporter_user_id == actor.user_id)
         .order_by(Complaint.id.desc())
     ).all()
     home: dict = {"own_cases": [view_of(c, today) for c in own]}
-    if "investigator" in actor.roles or "lead" in actor.roles:
+    if actor.is_staff:
         working = [
             view_of(c, today)
             for c in session.exec(select(Complaint).where(Complaint.status.in_(live))).all()
@@ -98,7 +98,7 @@ def home_view(session: Session, actor: Actor, today: date) -> HomeView:
             home["follow_ups_due"] = [
                 v
                 for v in working
-                if v.status in lifecycle.AFTERCARE_STATUSES
+                if v.status in ("resolved", "follow_up")
                 and v.follow_up_due is not None
                 and v.follow_up_due <= today
             ]

@@ -10,10 +10,11 @@ import structlog
 from slack_bolt import Ack, App
 
 from bot import permissions
-from bot.complaints import investigation
+from bot.complaints import catalog, investigation, lifecycle
 from bot.complaints.lookup import case_by_reference
 from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
+from handlers import view_state as state
 from handlers.complaints import case_card, team
 from handlers.complaints import investigation_forms as forms
 from handlers.complaints.replies import explain, tell_privately
@@ -22,6 +23,8 @@ from handlers.services import Services
 log = structlog.get_logger("msbot.complaints")
 
 FAULTS = (DomainError, StoreUnavailable)
+# The core's field name -> the form block that shows it.
+BLOCK_FOR = {"money_released_pence": "money_released"}
 
 
 def _who(body: dict) -> tuple[str, str | None]:
@@ -69,13 +72,17 @@ def perform(services: Services, body: dict, reference: str, action: str) -> None
 def open_form(services: Services, body: dict, reference: str, form: str) -> None:
     """Open the resolve / out-of-scope / follow-up modal, if this person may use it."""
     user, channel = _who(body)
-    action = "close" if form == "follow_up" else form
     try:
         actor = team.actor(services, user)
         with transaction(services.engine) as s:
             case = case_by_reference(s, reference)
-            permissions.require(actor, action if action != "close" else "follow_up", case)
-            payment = case.category == "late_payment" or case.invoice_amount_pence is not None
+            if form == "follow_up" and case.status == "resolved" and case.follow_up_due:
+                permissions.require(actor, "follow_up", case)  # recorded early
+            else:
+                action = "close" if form == "follow_up" else form
+                permissions.require(actor, action, case)
+                lifecycle.check_move(case, action)
+            payment = catalog.is_payment_case(case.category, case.stage)
             reference = case.reference
     except FAULTS as exc:
         tell_privately(services, channel, user, explain(exc))
@@ -97,7 +104,7 @@ def _submitted(services: Services, ack: Ack, body: dict, view: dict, read, actio
     except forms.FormErrors as exc:
         ack(response_action="errors", errors=exc.errors)
         return
-    first_field = next(iter(details), "reason")
+    first_field = next(iter(state.values(view)), "reason")
     try:
         actor = team.actor(services, user)
         if action == "close":
@@ -107,7 +114,10 @@ def _submitted(services: Services, ack: Ack, body: dict, view: dict, read, actio
                 services.engine, reference, action, actor, services.now(), **details
             )
     except ValidationFailed as exc:
-        fields = {k: v for k, v in exc.errors.items() if k in details}
+        # The core names fields as stored; the form's blocks may be named for people.
+        shown = set(state.values(view))
+        fields = {BLOCK_FOR.get(k, k): v for k, v in exc.errors.items()}
+        fields = {k: v for k, v in fields.items() if k in shown}
         ack(response_action="errors", errors=fields or {first_field: explain(exc)})
         return
     except FAULTS as exc:
@@ -121,7 +131,7 @@ def _follow_up_and_close(services: Services, reference: str, actor, details: dic
     """A resolved case whose follow-up is recorded early moves through follow_up to closed."""
     with transaction(services.engine) as s:
         status = case_by_reference(s, reference).status
-    if status == "resolved":
+    if status == "resolved" and details.get("follow_up_result"):
         investigation.perform(services.engine, reference, "follow_up", actor, services.now())
     investigation.perform(services.engine, reference, "close", actor, services.now(), **details)
 

@@ -39,7 +39,7 @@ FORM_BUTTONS: dict[str, tuple[tuple[str, str], ...]] = {
     "received": (("out_of_scope", "Out of scope"),),
     "triaged": (("out_of_scope", "Out of scope"),),
     "investigating": (("resolve", "Resolve"),),
-    "resolved": (("follow_up", "Record follow-up"),),
+    "awaiting_authority": (("resolve", "Resolve"),),
     "follow_up": (("follow_up", "Record follow-up"),),
 }
 
@@ -90,6 +90,11 @@ def controls(case: Complaint) -> list[dict]:
         elements.append(_button(label, DO, f"{ref}|{action}"))
     for form, label in FORM_BUTTONS.get(case.status, ()):
         elements.append(_button(label, OPEN_FORM, f"{ref}|{form}"))
+    if case.status == "resolved":
+        if case.follow_up_due:  # recorded early: the form moves it through follow-up
+            elements.append(_button("Record follow-up", OPEN_FORM, f"{ref}|follow_up"))
+        else:
+            elements.append(_button("Close", DO, f"{ref}|close"))
     # block_id carries the reference so the user select knows which case it is for.
     return [{"type": "actions", "block_id": f"case|{ref}", "elements": elements[:25]}]
 
@@ -97,11 +102,11 @@ def controls(case: Complaint) -> list[dict]:
 def card(session: Session, case: Complaint, today=None) -> tuple[str, list[dict]]:
     today = today or today_uk()
     status = catalog.STATUS_LABELS.get(case.status, case.status)
-    due = deadlines.effective_due(case)
-    open_case = case.status in lifecycle.OPEN_STATUSES
-    overdue = open_case and deadlines.is_overdue(due, today)
-    flag = " :red_circle: *Overdue*" if overdue else ""
-    if open_case and not overdue and deadlines.is_due_soon(case.received_on, due, today):
+    due = deadlines.effective_due(case, today)
+    flag = ""
+    if deadlines.service_overdue(case, today) or deadlines.authority_overdue(case, today):
+        flag = " :red_circle: *Overdue*"
+    elif deadlines.service_due_soon(case, today) or deadlines.authority_due_soon(case, today):
         flag = " :large_orange_circle: Due soon"
     category = escape(catalog.label(catalog.CATEGORIES, case.category))
     authority = safe(case.authority_name, 200)

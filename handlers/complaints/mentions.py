@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import structlog
-from bot.permissions import Actor
 from slack_bolt import Ack, App
 
 from bot.complaints import investigation, lifecycle
 from bot.complaints.lookup import case_by_reference
 from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable
+from bot.permissions import Actor
 from handlers.complaints import case_card, team
 from handlers.complaints.replies import explain, tell_privately
 from handlers.services import Services
@@ -111,7 +111,7 @@ def _form_button(asked: Asked, form: str, label: str, why: str) -> None:
 # Target status -> (action, form needed or None) for `status <state>`.
 def _action_for(status_now: str, target: str) -> str | None:
     for action, move in lifecycle.TRANSITIONS.items():
-        if move.to_status == target and status_now in move.from_statuses:
+        if move.target == target and status_now in move.sources:
             return action
     return None
 

@@ -3,10 +3,10 @@ ways, and audit lines in the case thread. Drawn at send time from the case as it
 
 from __future__ import annotations
 
-from bot.complaints import catalog
+from bot.complaints import catalog, lifecycle
 from bot.complaints.notices import SUPPLIER_RELAY, SUPPLIER_UPDATE, THREAD_POST
 from bot.outbox import NotReady, PermanentDeliveryError, Skip
-from handlers.slack_text import MESSAGE_TEXT_MAX, context, mention, safe, section
+from handlers.slack_text import MESSAGE_TEXT_MAX, context, escape, mention, safe, section
 from handlers.transport import Rendered
 from models import Complaint
 
@@ -37,25 +37,50 @@ def _case(session, msg) -> Complaint:
     return case
 
 
+def _thread_line(case: Complaint, data: dict) -> str:
+    """The audit line for one thread event; user text escaped, never the supplier's name."""
+    by = mention(data["actor"]) if data.get("actor") else "The service"
+    text = safe(str(data.get("text") or ""), RELAY_MAX)
+    match data.get("event"):
+        case "transition":
+            was = catalog.status_label(str(data.get("from")))
+            now = catalog.status_label(str(data.get("to")))
+            line = f"{by} moved the case from {escape(was)} to *{escape(now)}*."
+            if data.get("to") in ("out_of_scope", "referred", "withdrawn") and case.status_reason:
+                line += f"\n>{safe(case.status_reason, 1500)}"
+            return line
+        case "assigned":
+            return f"{by} assigned the case to {mention(data.get('text'))}."
+        case "linked" | "unlinked" as event:
+            return f"{by} {event} this case and {escape(str(data.get('reference') or ''))}."
+        case "relayed":
+            return f"{by} sent the supplier:\n>{text}"
+        case "supplier_replied":
+            return f"*The supplier replied:*\n>{text}"
+        case "revealed":
+            return f"{by} looked up who raised this case. The look-up is recorded."
+    raise Skip()
+
+
 def thread_post(session, msg) -> Rendered:
-    """An audit line or a relayed reply, in the card's thread; every word escaped."""
+    """An audit line or a relayed reply, in the card's thread."""
     case = _case(session, msg)
     if case.card_ts is None:
         raise NotReady("the case card is not posted yet")
-    text = safe(str(msg.data.get("text") or ""), MESSAGE_TEXT_MAX - 100)
-    if not text:
-        raise Skip()
-    if msg.data.get("actor"):
-        text = f"{mention(msg.data['actor'])} {text}"
-    return Rendered(text, [section(text)], thread_ts=case.card_ts, channel_id=case.card_channel_id)
+    line = _thread_line(case, msg.data)
+    return Rendered(
+        line[:MESSAGE_TEXT_MAX],
+        [section(line)],
+        thread_ts=case.card_ts,
+        channel_id=case.card_channel_id,
+    )
 
 
 def supplier_update(session, msg) -> tuple[str, list[dict]]:
     case = _case(session, msg)
-    status = msg.data.get("to") or case.status
-    what = PLAIN_STATUS.get(
-        status, f"Your complaint is now: {catalog.STATUS_LABELS.get(status, status)}."
-    )
+    event = msg.data.get("event")
+    status = lifecycle.TRANSITIONS[event].target if event in lifecycle.TRANSITIONS else case.status
+    what = PLAIN_STATUS.get(status, f"Your complaint is now: {catalog.status_label(status)}.")
     blocks = [section(f"*Update on your complaint {case.reference}*\n{what}")]
     if status == "out_of_scope" and case.status_reason:
         blocks.append(section(f"*Why*\n{safe(case.status_reason, 1500)}"))
