@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import structlog
-from sqlalchemy import update
+from sqlalchemy import JSON, String, Text, literal, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -20,7 +20,7 @@ from bot import permissions
 from bot.complaints import catalog, intake, lifecycle, notices, sent_hooks  # noqa: F401
 from bot.complaints.lookup import case_by_reference
 from bot.complaints.views import CaseView, case_view
-from bot.db import transaction
+from bot.db import dialect_insert, outage_as_unavailable, transaction
 from bot.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from bot.permissions import Actor
 from bot.references import format_reference, next_sequence
@@ -121,25 +121,35 @@ def _note_by_source(session: Session, source: str) -> CaseNote | None:
     return session.exec(select(CaseNote).where(CaseNote.source_ts == source)).first()
 
 
-def record_note(engine, channel_id, thread_ts, message_ts, author, text, now) -> CaseNote | None:
-    """Store a reply in a case thread as a note, once per message ts; None if not a case."""
-    try:
-        with transaction(engine) as s:
-            case = case_for_thread(s, channel_id, thread_ts)
-            if case is None or _note_by_source(s, message_ts):
-                return None
-            note = CaseNote(
-                complaint_id=case.id,
-                source_ts=message_ts,
-                author_user_id=author,
-                text=clean(text, multiline=True)[:MAX_NOTE],
-                created_at=now,
-            )
-            s.add(note)
-            s.flush()
-            return note
-    except IntegrityError:
-        return None  # the same message stored by a concurrent delivery
+def record_note(engine, channel_id, thread_ts, message_ts, author, text, now) -> int | None:
+    """Store a reply in a case thread as a note, once per message ts; returns its id, or None
+    if the thread is no case's or the reply was stored before.
+
+    One INSERT ... SELECT ... ON CONFLICT DO NOTHING in autocommit mode: the thread's case is
+    found and the note written in a single round trip, atomic against a concurrent copy of
+    the same delivery. Thread replies are the busiest event, and this runs before the ack.
+    """
+    table = CaseNote.__table__
+    found = select(
+        Complaint.id,
+        literal(message_ts),
+        literal(author, String),
+        literal(False),
+        literal(clean(text, multiline=True)[:MAX_NOTE], Text),
+        literal(now, table.c.created_at.type),
+        literal([], JSON),
+    ).where(Complaint.card_channel_id == channel_id, Complaint.card_ts == thread_ts)
+    columns = ["complaint_id", "source_ts", "author_user_id", "from_supplier", "text",
+               "created_at", "history"]  # fmt: skip
+    stmt = (
+        dialect_insert(engine, table)
+        .from_select(columns, found)
+        .on_conflict_do_nothing(index_elements=[table.c.source_ts])
+        .returning(table.c.id)
+    )
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    with outage_as_unavailable(), autocommit.connect() as conn:
+        return conn.execute(stmt).scalar()
 
 
 def edit_note(engine, channel_id, thread_ts, message_ts, author, text, now) -> CaseNote | None:
