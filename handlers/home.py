@@ -12,14 +12,14 @@ import structlog
 from slack_bolt import Ack, App
 from sqlmodel import Session
 
-from bot.complaints import views
+from bot.complaints import catalog, views
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.shadowing import catalog as shadow_catalog
 from bot.shadowing import hosts, placements, signup
 from handlers.complaints import team
 from handlers.services import Services
-from handlers.slack_text import context, escape, header, safe, section
+from handlers.slack_text import context, escape, header, mention, safe, section
 
 log = structlog.get_logger("msbot.home")
 
@@ -32,8 +32,8 @@ def _day(d) -> str:
 
 
 def case_line(case) -> str:
-    flag = " :red_circle: overdue" if case.overdue else (" · due soon" if case.due_soon else "")
-    who = f" · <@{case.assignee}>" if getattr(case, "assignee", None) else ""
+    flag = " :red_circle: overdue" if case.any_overdue else (" · due soon" if case.due_soon else "")
+    who = f" · {mention(case.assignee)}" if case.assignee else ""
     return (
         f"• *{case.reference}* {safe(case.authority, 60)}: {escape(case.status_label)}"
         f" · due {_day(case.effective_due)}{flag}{who}"
@@ -50,25 +50,25 @@ def _list(title: str, cases, empty: str) -> list[dict]:
 
 def complaint_blocks(home) -> list[dict]:
     blocks: list[dict] = []
-    if home.my_cases is not None:
+    if home.roles & {"investigator", "lead"}:
         blocks += [header("Your cases")]
         blocks += _list("Open, by due date (overdue first)", home.my_cases, "No open cases.")
         blocks += _list("Unassigned queue", home.unassigned, "Nothing waiting.")
-    if home.team_by_state is not None:
+    if "lead" in home.roles:
         blocks += [header("Team queue")]
-        for state, cases in home.team_by_state.items():
-            blocks += _list(state, cases, "None.")
+        for status, cases in home.team_by_status.items():
+            blocks += _list(catalog.status_label(status), cases, "None.")
         blocks += _list("Overdue", home.overdue, "Nothing overdue.")
         blocks += _list("Follow-ups due", home.follow_ups_due, "None due.")
-    if home.own_cases:
+    if home.own_complaints:
         blocks += [header("Your complaints")]
         lines = [
             f"• *{c.reference}* {safe(c.authority, 60)}: {escape(c.status_label)}"
-            for c in home.own_cases[:LIST_MAX]
+            for c in home.own_complaints[:LIST_MAX]
         ]
         blocks.append(section("\n".join(lines)))
         blocks.append(context("See one in detail with `/complaint status MS-YYYY-NNNN`."))
-    return blocks
+    return blocks[: MAX_BLOCKS - 10]
 
 
 def shadowing_blocks(session: Session, user_id: str) -> list[dict]:

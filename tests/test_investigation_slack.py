@@ -369,7 +369,9 @@ def test_help_lists_exactly_the_registered_commands(slack, stub, session):
         ("status nonsense", "case", "Give one of these states"),
         ("assign", "case", "Say who"),
         ("link MS-99", "case", "Give a case reference"),
-        ("contacted-authority", "case", "allowed"),  # received: names the allowed moves
+        ("contacted-authority", "case", "Moves allowed from here: triage"),
+        ("status closed", "case", "Open the form"),  # a form is needed: a button, no change
+        ("status awaiting_authority", "case", "States it can move to now"),
         ("timeline", "elsewhere", "not a case"),
         ("timeline", "nowhere", "Mention me in a case"),
     ],

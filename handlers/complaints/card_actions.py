@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 
 from bot import permissions
 from bot.complaints import catalog, investigation, lifecycle
-from bot.complaints.lookup import case_by_reference
+from bot.complaints.cases import by_reference as case_by_reference
 from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
 from handlers import view_state as state
@@ -46,7 +46,8 @@ def assign(services: Services, body: dict, reference: str, assignee: str, only_i
         investigation.assign(
             services.engine,
             reference,
-            assignee,
+            # Someone else: as an Actor, so the core checks they are on the team.
+            assignee if assignee == user else team.actor(services, assignee),
             team.actor(services, user),
             services.now(),
             only_if_unassigned=only_if_unassigned,

@@ -8,7 +8,8 @@ import dataclasses
 import structlog
 from slack_bolt import Ack, App
 
-from bot.complaints import investigation
+from bot.complaints import catalog, investigation
+from bot.complaints.deadlines import format_uk
 from bot.complaints.intake import IntakePolicy
 from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
@@ -16,7 +17,7 @@ from handlers.complaints import form, team
 from handlers.complaints.listeners import router
 from handlers.complaints.replies import explain
 from handlers.services import Services
-from handlers.slack_text import MESSAGE_TEXT_MAX, escape, plain, safe, section
+from handlers.slack_text import MESSAGE_TEXT_MAX, escape, mention, plain, safe, section
 
 log = structlog.get_logger("msbot.complaints")
 
@@ -42,25 +43,38 @@ def spot_check_modal() -> dict:
     }
 
 
-def _when(moment) -> str:
-    from bot.clock import UK
-
-    try:
-        return f"{moment.astimezone(UK):%-d %b %Y %H:%M}"
-    except (AttributeError, ValueError):
-        return str(moment)
+def _entry_line(entry) -> str:
+    """One timeline entry; the anonymous supplier is "the supplier", never named."""
+    who = mention(entry.actor_user_id) if entry.actor_user_id else ""
+    data = entry.data or {}
+    if entry.kind in ("note", "supplier_note"):
+        author = who or "The supplier"
+        if entry.deleted:
+            return f"{author}'s note (deleted)"
+        edited = " _(edited)_" if entry.edited else ""
+        return f"{author}: {safe(entry.text, 300)}{edited}"
+    if entry.kind == "transition":
+        moved = catalog.status_label(str(data.get("to")))
+        return f"{who or 'The service'} moved it to *{escape(moved)}*"
+    if entry.kind == "assigned":
+        return f"{who} assigned it to {mention(data.get('to'))}"
+    if entry.kind in ("linked", "unlinked"):
+        other = escape(str(data.get("other") or data.get("reference") or ""))
+        return f"{who or 'The service'} {entry.kind} {other}"
+    label = entry.kind.replace("_", " ")
+    return f"{who} {escape(label)}".strip()
 
 
 def timeline_text(reference: str, entries) -> str:
+    entries = list(entries)
     lines = [f"*Timeline of {reference}*"]
-    for entry in list(entries)[-TIMELINE_MAX:]:
-        lines.append(f"• {_when(entry.at)}: {safe(entry.text, 300)}")
     if len(entries) > TIMELINE_MAX:
-        lines.insert(1, f"_(the last {TIMELINE_MAX} of {len(entries)} entries)_")
-    if len(entries) == 0:
+        lines.append(f"_(the last {TIMELINE_MAX} of {len(entries)} entries)_")
+    for entry in entries[-TIMELINE_MAX:]:
+        lines.append(f"• {format_uk(entry.at)}: {_entry_line(entry)}")
+    if not entries:
         lines.append("Nothing recorded yet.")
-    text = "\n".join(lines)
-    return text[:MESSAGE_TEXT_MAX]
+    return "\n".join(lines)[:MESSAGE_TEXT_MAX]
 
 
 @router.sub("withdraw", "withdraw REF [reason]", "withdraw a complaint you raised")

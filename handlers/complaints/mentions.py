@@ -14,7 +14,7 @@ import structlog
 from slack_bolt import Ack, App
 
 from bot.complaints import investigation, lifecycle
-from bot.complaints.lookup import case_by_reference
+from bot.complaints.cases import by_reference as case_by_reference
 from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable
 from bot.permissions import Actor
@@ -132,15 +132,24 @@ def _status(asked: Asked) -> None:
         states = ", ".join(f"`{s}`" for s in lifecycle.STATUSES)
         asked.tell(f"Give one of these states: {states}.")
         return
-    if target in FORMS_FOR_STATUS:
-        form = FORMS_FOR_STATUS[target]
-        _form_button(
-            asked, form, "Open the form", f"That needs a few details for {asked.reference}."
+    with transaction(asked.services.engine) as s:
+        case = case_by_reference(s, asked.reference)
+        current, follow_up_due = case.status, case.follow_up_due
+    # Closing a resolved case that needs no follow-up takes no form.
+    plain_close = target == "closed" and current == "resolved" and not follow_up_due
+    if target in FORMS_FOR_STATUS and not plain_close:
+        why = f"That needs a few details for {asked.reference}."
+        _form_button(asked, FORMS_FOR_STATUS[target], "Open the form", why)
+        return
+    action = _action_for(current, target)
+    if action is None:
+        reachable = sorted({lifecycle.TRANSITIONS[a].target for a in lifecycle.moves_from(current)})
+        options = ", ".join(f"`{s}`" for s in reachable) or "none"
+        asked.tell(
+            f"{asked.reference} can't go from {current} to {target}. "
+            f"States it can move to now: {options}. Nothing was changed."
         )
         return
-    with transaction(asked.services.engine) as s:
-        current = case_by_reference(s, asked.reference).status
-    action = _action_for(current, target) or target
     note = words[1] if len(words) > 1 else None
     _perform(asked, action, **({"note": note} if note else {}))
 
@@ -154,7 +163,7 @@ def _assign(asked: Asked) -> None:
     investigation.assign(
         asked.services.engine,
         asked.reference,
-        found.group(1),
+        team.actor(asked.services, found.group(1)),
         asked.actor,
         asked.services.now(),
         only_if_unassigned=False,

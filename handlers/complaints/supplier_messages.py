@@ -50,7 +50,7 @@ def _thread_line(case: Complaint, data: dict) -> str:
                 line += f"\n>{safe(case.status_reason, 1500)}"
             return line
         case "assigned":
-            return f"{by} assigned the case to {mention(data.get('text'))}."
+            return f"{by} assigned the case to {mention(data.get('to') or data.get('text'))}."
         case "linked" | "unlinked" as event:
             return f"{by} {event} this case and {escape(str(data.get('reference') or ''))}."
         case "relayed":
