@@ -380,7 +380,7 @@ def test_help_lists_exactly_the_registered_commands(slack, stub, session):
         ("link MS-99", "case", "Give a case reference"),
         ("contacted-authority", "case", "Moves allowed from here: triage"),
         ("status closed", "case", "Open the form"),  # a form is needed: a button, no change
-        ("status awaiting_authority", "case", "States it can move to now"),
+        ("status awaiting_authority", "case", "Statuses it can move to from here"),
         ("timeline", "elsewhere", "not a case"),
         ("timeline", "nowhere", "Mention me in a case"),
     ],

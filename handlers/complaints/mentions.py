@@ -108,14 +108,7 @@ def _form_button(asked: Asked, form: str, label: str, why: str) -> None:
     )
 
 
-# Target status -> (action, form needed or None) for `status <state>`.
-def _action_for(status_now: str, target: str) -> str | None:
-    for action, move in lifecycle.TRANSITIONS.items():
-        if move.target == target and status_now in move.sources:
-            return action
-    return None
-
-
+# `status <state>` for a state whose move needs details answers with the form's button.
 FORMS_FOR_STATUS = {"resolved": "resolve", "out_of_scope": "out_of_scope", "closed": "follow_up"}
 
 
@@ -141,17 +134,16 @@ def _status(asked: Asked) -> None:
         why = f"That needs a few details for {asked.reference}."
         _form_button(asked, FORMS_FOR_STATUS[target], "Open the form", why)
         return
-    action = _action_for(current, target)
-    if action is None:
-        reachable = sorted({lifecycle.TRANSITIONS[a].target for a in lifecycle.moves_from(current)})
-        options = ", ".join(f"`{s}`" for s in reachable) or "none"
-        asked.tell(
-            f"{asked.reference} can't go from {current} to {target}. "
-            f"States it can move to now: {options}. Nothing was changed."
-        )
-        return
     note = words[1] if len(words) > 1 else None
-    _perform(asked, action, **({"note": note} if note else {}))
+    investigation.move_to(
+        asked.services.engine,
+        asked.reference,
+        target,
+        asked.actor,
+        asked.services.now(),
+        **({"note": note} if note else {}),
+    )
+    asked.services.send_queued()
 
 
 @registry.command("assign", "assign @person", "give the case to someone on the team")
