@@ -169,9 +169,8 @@ def test_the_whole_anonymous_case_from_filing_to_closing(slack, stub, session):
     wait_row(session, lambda s: case_row(s).status == "investigating", "investigating again")
 
     # The supplier is asked through the relay, and answers in the DM's thread.
-    mention(slack, case, INV1, "status awaiting_supplier")
+    mention(slack, case, INV1, "ask-supplier Could you send us the invoice number?")
     wait_row(session, lambda s: case_row(s).status == "awaiting_supplier", "awaiting supplier")
-    mention(slack, case, INV1, "tell-supplier Could you send us the invoice number?")
     relay = wait_row(session, lambda s: rows(s, SupplierRelay), "relay recorded")[0]
     dm = next(
         c

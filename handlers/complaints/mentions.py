@@ -173,17 +173,34 @@ def _replied(asked: Asked) -> None:
     _perform(asked, "authority_replied")
 
 
-@registry.command("tell-supplier", "tell-supplier <message>", "send the supplier a message")
-def _tell_supplier(asked: Asked) -> None:
+def _relay(asked: Asked, *, await_reply: bool) -> None:
     text = asked.args.strip()
     if not text:
-        asked.tell("Add the message: `@msbot tell-supplier <message>`.")
+        word = "ask-supplier" if await_reply else "tell-supplier"
+        asked.tell(f"Add the message: `@msbot {word} <message>`.")
         return
     investigation.tell_supplier(
-        asked.services.engine, asked.reference, asked.actor, text[:MAX_RELAY], asked.services.now()
+        asked.services.engine,
+        asked.reference,
+        asked.actor,
+        text[:MAX_RELAY],
+        asked.services.now(),
+        await_reply=await_reply,
     )
     asked.services.send_queued()
     asked.tell("Sent to the supplier; their reply will appear in this thread.")
+
+
+@registry.command("tell-supplier", "tell-supplier <message>", "send the supplier a message")
+def _tell_supplier(asked: Asked) -> None:
+    _relay(asked, await_reply=False)
+
+
+@registry.command(
+    "ask-supplier", "ask-supplier <question>", "ask the supplier and wait for their answer"
+)
+def _ask_supplier(asked: Asked) -> None:
+    _relay(asked, await_reply=True)
 
 
 @registry.command("resolve", "resolve", "record the outcome (opens a form)")
