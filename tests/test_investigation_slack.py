@@ -529,3 +529,40 @@ def test_database_down_during_a_transition_says_nothing_was_changed(backend, stu
     finally:
         broken.close()
     assert stub.of("chat.update") == [] and stub.of("chat.postMessage") == []
+
+
+def test_two_quick_changes_leave_the_card_showing_the_latest(slack, stub, session):
+    case = file_case(slack, session)
+    ev.button(slack, case_card.DO, f"{case.reference}|triage", user=INV1, channel=TRIAGE)
+    wait_row(session, lambda s: case_row(s).status == "triaged", "triaged")
+    ev.button(slack, case_card.DO, f"{case.reference}|start", user=INV1, channel=TRIAGE)
+    wait_row(session, lambda s: case_row(s).status == "investigating", "investigating")
+    wait_card(stub, case, "Investigating")
+    outbox = wait_settled(session, 1)
+    assert all(m.status == "sent" for m in outbox)
+    last = card_updates(stub, case)[-1]
+    assert "Investigating" in last and "Contacted authority" in last
+    assert f"{case.reference}|start" not in last  # buttons fit the current state
+
+
+def test_app_home_shows_a_host_their_places(slack, stub, session):
+    from datetime import date
+
+    from models import ShadowHost
+
+    with Session(session.get_bind()) as s:
+        s.add(
+            ShadowHost(
+                user_id="UHOST1", organisation="Ambridge Food Bank", contact_name="Jill",
+                areas=["food"], region="midlands", mode="in_person", capacity=3,
+                available_from=date(2027, 1, 1), available_to=date(2027, 6, 30),
+                activities="Sorting donations <!here>",
+            )
+        )  # fmt: skip
+        s.commit()
+    ev.send_event(
+        slack, {"type": "app_home_opened", "user": "UHOST1", "channel": "D", "tab": "home"}
+    )
+    home = as_json(stub.wait_for_call("views.publish", user_id="UHOST1").args)
+    assert "Work-shadowing" in home and "Ambridge Food Bank" in home and "0 of 3 taken" in home
+    assert "Your cases" not in home
