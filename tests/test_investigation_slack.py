@@ -378,7 +378,8 @@ def test_help_lists_exactly_the_registered_commands(slack, stub, session):
         ("assign", "case", "Say who"),
         ("link MS-99", "case", "Give a case reference"),
         ("contacted-authority", "case", "Moves allowed from here: triage"),
-        ("status closed", "case", "Open the form"),  # a form is needed: a button, no change
+        ("status out_of_scope", "case", "Open the form"),  # a form is needed: a button
+        ("status resolved", "case", "Statuses it can move to from here"),  # not from received
         ("status awaiting_authority", "case", "Statuses it can move to from here"),
         ("timeline", "elsewhere", "not a case"),
         ("timeline", "nowhere", "Mention me in a case"),

@@ -128,6 +128,7 @@ def _status(asked: Asked) -> None:
     with transaction(asked.services.engine) as s:
         case = case_by_reference(s, asked.reference)
         current, follow_up_due = case.status, case.follow_up_due
+        lifecycle.action_for(case, target)  # refuse now, naming the moves, rather than in a form
     # Closing a resolved case that needs no follow-up takes no form.
     plain_close = target == "closed" and current == "resolved" and not follow_up_due
     if target in FORMS_FOR_STATUS and not plain_close:
