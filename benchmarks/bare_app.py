@@ -24,4 +24,9 @@ def _submission(ack):
     ack()
 
 
+@bolt.event("message")
+def _thread_reply(ack):  # benchmarks/thread_load.py
+    ack()
+
+
 app = SlackRequestHandler(bolt)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from bot.config import Settings
 from bot.outbox import OutboxWorker
 from handlers import middleware
+from handlers.complaints import investigation_slack
 from handlers.complaints import listeners as complaint_listeners
 from handlers.complaints import messages as complaint_messages
 from handlers.services import Services
@@ -39,7 +40,11 @@ def make_client(settings: Settings) -> WebClient:
 
 
 def renderers() -> dict:
-    return {**complaint_messages.RENDERERS, **shadow_messages.RENDERERS}
+    return {
+        **complaint_messages.RENDERERS,
+        **investigation_slack.RENDERERS,  # the live triage card replaces the first card
+        **shadow_messages.RENDERERS,
+    }
 
 
 def build_services(settings: Settings, engine: Engine, **overrides) -> Services:
@@ -74,5 +79,6 @@ def build_app(services: Services) -> App:
         log.error("listener.failed", error=repr(error), exc_info=error)
 
     complaint_listeners.register(app, services)
+    investigation_slack.register(app, services)
     shadow_listeners.register(app, services)
     return app

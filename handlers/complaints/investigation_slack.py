@@ -1,0 +1,27 @@
+"""Wires the investigation workflow's Slack listeners into the app (intake lives in
+listeners.py). Importing casework adds its `/complaint` subcommands to the shared router."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import home
+from handlers.complaints import (
+    card_actions,
+    case_card,
+    casework,
+    mentions,
+    supplier_messages,
+    thread,
+)
+from handlers.services import Services
+
+RENDERERS = {**case_card.RENDERERS, **supplier_messages.RENDERERS}
+
+
+def register(app: App, services: Services) -> None:
+    card_actions.register(app, services)
+    casework.register(app, services)
+    mentions.register(app, services)
+    thread.register(app, services)
+    home.register(app, services)
