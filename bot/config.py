@@ -46,6 +46,15 @@ class Settings:
     departments: tuple[str, ...] = ()
     coordinator_user_ids: frozenset[str] = field(default_factory=frozenset)
     offer_expiry_days: int = 7
+    # Scheduled jobs (bot/jobs): where the weekly digest goes, per-job cron overrides
+    # (JOB_<NAME>_CRON, name upper-cased), how late a missed run may still run at start-up.
+    leads_channel_id: str | None = None
+    job_schedules: dict[str, str] = field(default_factory=dict)
+    job_grace_minutes: int = 360
+    # Scheduled shadowing rounds: "off", "dry_run" (figures to coordinators) or "commit".
+    shadow_round_mode: str = "off"
+    # Published breakdowns show any count below this as "fewer than N".
+    report_min_count: int = 3
 
     @property
     def socket_mode(self) -> bool:
@@ -76,6 +85,27 @@ DEFAULT_DEPARTMENTS = (
     "Ministry of Justice",
     "Ministry of Housing, Communities and Local Government",
 )
+
+
+_JOB_CRON = re.compile(r"^JOB_([A-Z0-9_]+)_CRON$")
+
+
+def _job_schedules(env: Mapping[str, str], problems: list[str]) -> dict[str, str]:
+    """{job name: cron string} from every JOB_<NAME>_CRON set (checked by APScheduler)."""
+    out: dict[str, str] = {}
+    for key, raw in env.items():
+        match = _JOB_CRON.match(key)
+        if not match or not raw.strip():
+            continue
+        try:
+            from bot.jobs.registry import cron_trigger
+
+            cron_trigger(raw.strip())
+        except ValueError as exc:
+            problems.append(f"{key}={raw!r} is not a cron schedule like '0 8 * * 1': {exc}")
+            continue
+        out[match.group(1).lower()] = raw.strip()
+    return out
 
 
 def load_settings(
@@ -149,6 +179,14 @@ def load_settings(
         or DEFAULT_DEPARTMENTS
     )
 
+    leads = env.get("LEADS_CHANNEL_ID", "").strip() or None
+    if leads and not _CHANNEL_ID.match(leads):
+        problems.append(f"LEADS_CHANNEL_ID={leads!r} is not a channel id like C0123ABCD.")
+    job_schedules = _job_schedules(env, problems)
+    round_mode = env.get("SHADOW_ROUND_MODE", "off").strip().lower() or "off"
+    if round_mode not in ("off", "dry_run", "commit"):
+        problems.append(f"SHADOW_ROUND_MODE={round_mode!r} must be off, dry_run or commit.")
+
     settings = Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=secret,
@@ -167,6 +205,11 @@ def load_settings(
         departments=departments,
         coordinator_user_ids=coordinators,
         offer_expiry_days=_int(env, "SHADOW_OFFER_EXPIRY_DAYS", 7, 1, 90, problems),
+        leads_channel_id=leads,
+        job_schedules=job_schedules,
+        job_grace_minutes=_int(env, "JOB_GRACE_MINUTES", 360, 0, 60 * 24 * 31, problems),
+        shadow_round_mode=round_mode,
+        report_min_count=_int(env, "REPORT_MIN_COUNT", 3, 1, 100, problems),
     )
     if problems:
         raise ConfigError(problems)

@@ -76,7 +76,7 @@ def _serve_socket_mode(settings: Settings) -> int:
     from handlers.app import build_app, build_services
 
     services = build_services(settings, make_engine(settings.database_url)).start()
-    scheduler = start_scheduler(services.engine)
+    scheduler = start_scheduler(services.engine, settings, services.send_queued)
     handler = SocketModeHandler(build_app(services), settings.slack_app_token)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -132,6 +132,42 @@ def cmd_shadow_report(args) -> int:
     return 0
 
 
+def cmd_jobs(args) -> int:
+    from bot.jobs import runner
+
+    settings, engine = _open(require_slack=False)
+    for job in runner.status(engine, settings, utcnow()):
+        last = "never"
+        if job.last_slot:
+            last = f"{_uk(job.last_slot)} {job.last_status}"
+            if job.last_result:
+                last += f" ({job.last_result})"
+        print(f"{job.name}: {job.description}")
+        print(f"  schedule: {job.cron} (Europe/London)   next: {_uk(job.next_run)}")
+        print(f"  last: {last}")
+    return 0
+
+
+def _uk(moment) -> str:
+    from bot.clock import UK
+
+    return moment.astimezone(UK).strftime("%Y-%m-%d %H:%M %Z") if moment else "-"
+
+
+def cmd_run_job(args) -> int:
+    from bot.jobs import registry, runner
+
+    settings, engine = _open(require_slack=False)
+    job = registry.get(args.name)
+    if job is None:
+        names = ", ".join(j.name for j in registry.all_jobs())
+        print(f"No job called {args.name!r}. Jobs: {names}", file=sys.stderr)
+        return 2
+    outcome = runner.run_now(engine, settings, job, utcnow())
+    print(f"{job.name}: {outcome}")
+    return 0 if outcome == "done" else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="msbot", description=__doc__)
     subs = parser.add_subparsers(dest="command", required=True)
@@ -143,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     match = subs.add_parser("match", help="plan a work-shadowing matching round (a dry run)")
     match.add_argument("--commit", action="store_true", help="also make the offers")
     subs.add_parser("shadow-report", help="print work-shadowing figures")
+    subs.add_parser("jobs", help="list scheduled jobs: schedule, next run, last run and result")
+    run_job = subs.add_parser("run-job", help="run one scheduled job now")
+    run_job.add_argument("name")
     return parser
 
 
@@ -152,6 +191,8 @@ COMMANDS = {
     "outbox": cmd_outbox,
     "match": cmd_match,
     "shadow-report": cmd_shadow_report,
+    "jobs": cmd_jobs,
+    "run-job": cmd_run_job,
 }
 
 

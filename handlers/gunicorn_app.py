@@ -15,7 +15,7 @@ def create_wsgi_app(settings: Settings, *, with_scheduler: bool = True):
 
     services = build_services(settings, make_engine(settings.database_url)).start()
     if with_scheduler:
-        start_scheduler(services.engine)
+        start_scheduler(services.engine, settings, services.send_queued)
     return SlackWsgiApp(build_app(services), services.engine)
 
 

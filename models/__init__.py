@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from models.complaint import Complaint, ComplaintEvent, ReferenceCounter
+from models.jobs import JobRun, Nudge
 from models.messaging import OutboxMessage, ProcessedDelivery
 from models.shadowing import (
     ShadowApplicant,
@@ -19,6 +20,8 @@ metadata = SQLModel.metadata
 __all__ = [
     "Complaint",
     "ComplaintEvent",
+    "JobRun",
+    "Nudge",
     "OutboxMessage",
     "ProcessedDelivery",
     "ReferenceCounter",

@@ -1,0 +1,159 @@
+"""Scheduled jobs: each slot runs exactly once, misses are caught up or skipped, with time
+driven by the test (no sleeps)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.jobs import registry, runner
+from bot.jobs.registry import Job
+from bot.outbox import enqueue
+from models import JobRun, OutboxMessage
+from tests.conftest import make_settings, rows
+
+MONDAY_8AM_UK = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # GMT in November: 08:00 UK
+
+
+@pytest.fixture
+def posting_job():
+    """A weekly job whose effect is one outbox row, registered for the test only."""
+
+    def post(ctx, s):
+        enqueue(s, "test.post", channel_id="CLEADS1", data={"slot": ctx.slot.isoformat()})
+        return "posted"
+
+    job = Job("test_weekly", "0 8 * * 1", post, "test job")
+    registry.REGISTRY[job.name] = job
+    yield job
+    registry.REGISTRY.pop(job.name, None)
+
+
+@pytest.fixture
+def failing_job():
+    calls = []
+
+    def boom(ctx, s):
+        enqueue(s, "test.post", channel_id="CLEADS1")
+        calls.append(ctx.slot)
+        if len(calls) == 1:
+            raise RuntimeError("first attempt fails")
+        return "ok"
+
+    job = Job("test_flaky", "0 8 * * 1", boom, "flaky")
+    registry.REGISTRY[job.name] = job
+    yield job
+    registry.REGISTRY.pop(job.name, None)
+
+
+def settings_for(engine, **env):
+    return make_settings(engine.url.render_as_string(hide_password=False), "http://x/", **env)
+
+
+def test_a_slot_fired_twice_posts_once(engine, session, posting_job):
+    settings = settings_for(engine)
+    now = MONDAY_8AM_UK + timedelta(seconds=2)
+    assert runner.fire(engine, settings, posting_job, now) == "done"
+    assert runner.fire(engine, settings, posting_job, now + timedelta(minutes=1)) == "taken"
+    posts = rows(session, OutboxMessage)
+    assert [p.data["slot"] for p in posts] == [MONDAY_8AM_UK.isoformat()]
+    run = [r for r in rows(session, JobRun) if r.job == "test_weekly"]
+    assert [(r.status, r.result) for r in run] == [("done", "posted")]
+
+
+def test_cron_is_read_in_london_time(engine, posting_job):
+    settings = settings_for(engine)
+    summer = datetime(2026, 7, 6, 7, 0, 30, tzinfo=UTC)  # 08:00:30 BST on a Monday
+    assert runner.latest_slot(registry.trigger_for(posting_job, settings), summer) == datetime(
+        2026, 7, 6, 7, 0, tzinfo=UTC
+    )
+
+
+def test_schedule_overridden_by_env(engine, posting_job):
+    settings = settings_for(engine, JOB_TEST_WEEKLY_CRON="30 9 * * *")
+    assert registry.cron_for(posting_job, settings) == "30 9 * * *"
+    trig = registry.trigger_for(posting_job, settings)
+    assert trig.get_next_fire_time(None, MONDAY_8AM_UK) == datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+
+
+def test_missed_within_grace_runs_once_at_start(engine, session, posting_job):
+    settings = settings_for(engine, JOB_GRACE_MINUTES="120")
+    started = MONDAY_8AM_UK + timedelta(minutes=90)  # down at 08:00, back at 09:30
+    assert runner.catch_up(engine, settings, started)["test_weekly"] == "done"
+    # every other worker starting now finds it taken
+    assert runner.catch_up(engine, settings, started).get("test_weekly") is None
+    assert len(rows(session, OutboxMessage)) == 1
+
+
+def test_missed_beyond_grace_is_recorded_as_skipped(engine, session, posting_job):
+    settings = settings_for(engine, JOB_GRACE_MINUTES="60")
+    runner.fire(engine, settings, posting_job, MONDAY_8AM_UK)  # ran on the 23rd
+    back = MONDAY_8AM_UK + timedelta(days=14, hours=3)  # down over two Mondays
+    assert runner.catch_up(engine, settings, back)["test_weekly"] == "skipped"
+    runs = [(r.slot, r.status) for r in rows(session, JobRun) if r.job == "test_weekly"]
+    assert runs == [
+        (MONDAY_8AM_UK, "done"),
+        (MONDAY_8AM_UK + timedelta(days=7), "skipped"),
+        (MONDAY_8AM_UK + timedelta(days=14), "skipped"),
+    ]
+    assert len(rows(session, OutboxMessage)) == 1
+
+
+def test_a_failed_run_leaves_no_effect_and_is_retried(engine, session, failing_job):
+    settings = settings_for(engine)
+    assert runner.fire(engine, settings, failing_job, MONDAY_8AM_UK) == "failed"
+    assert rows(session, OutboxMessage) == []  # the effect rolled back with the claim
+    [run] = [r for r in rows(session, JobRun) if r.job == "test_flaky"]
+    assert run.status == "failed" and "first attempt fails" in run.result
+    assert runner.fire(engine, settings, failing_job, MONDAY_8AM_UK) == "done"
+    assert len(rows(session, OutboxMessage)) == 1
+
+
+def test_run_now_takes_a_slot_of_its_own(engine, session, posting_job):
+    settings = settings_for(engine)
+    runner.fire(engine, settings, posting_job, MONDAY_8AM_UK)
+    later = MONDAY_8AM_UK + timedelta(hours=1, microseconds=5)
+    assert runner.run_now(engine, settings, posting_job, later) == "done"
+    runs = [r for r in rows(session, JobRun) if r.job == "test_weekly"]
+    assert [(r.manual, r.status) for r in runs] == [(False, "done"), (True, "done")]
+    status = {j.name: j for j in runner.status(engine, settings, later)}["test_weekly"]
+    assert status.last_status == "done" and status.next_run.date().isoformat() == "2026-11-30"
+
+
+def test_racing_threads_claim_a_slot_once(engine, session, posting_job):
+    settings = settings_for(engine)
+    start = threading.Barrier(6)
+    outcomes = []
+
+    def race():
+        start.wait()
+        outcomes.append(runner.fire(engine, settings, posting_job, MONDAY_8AM_UK))
+
+    threads = [threading.Thread(target=race) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["done"] + ["taken"] * 5
+    with session.get_bind().connect() as conn:
+        n = conn.execute(select(OutboxMessage.id)).all()
+    assert len(n) == 1
+
+
+def test_every_registered_job_has_a_valid_schedule(engine):
+    settings = settings_for(engine)
+    jobs = registry.all_jobs()
+    assert {"pruning", "shadow_offer_expiry"} <= {j.name for j in jobs}
+    for job in jobs:
+        assert registry.trigger_for(job, settings).get_next_fire_time(None, MONDAY_8AM_UK)
+
+
+def test_bad_cron_override_is_refused():
+    from bot.config import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        make_settings("sqlite://", "http://x/", JOB_PRUNING_CRON="every tuesday")
+    assert "JOB_PRUNING_CRON" in str(err.value)
