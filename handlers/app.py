@@ -17,6 +17,7 @@ from bot.outbox import OutboxWorker
 from handlers import middleware
 from handlers.complaints import listeners as complaint_listeners
 from handlers.complaints import messages as complaint_messages
+from handlers.complaints import reports
 from handlers.services import Services
 from handlers.shadowing import listeners as shadow_listeners
 from handlers.shadowing import messages as shadow_messages
@@ -39,7 +40,7 @@ def make_client(settings: Settings) -> WebClient:
 
 
 def renderers() -> dict:
-    return {**complaint_messages.RENDERERS, **shadow_messages.RENDERERS}
+    return {**complaint_messages.RENDERERS, **shadow_messages.RENDERERS, **reports.RENDERERS}
 
 
 def build_services(settings: Settings, engine: Engine, **overrides) -> Services:

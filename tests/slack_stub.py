@@ -42,6 +42,8 @@ class Failure:
 class SlackStub:
     def __init__(self):
         self.calls: list[Call] = []
+        # file id -> bytes uploaded through files_upload_v2
+        self.uploads: dict[str, bytes] = {}
         # What apps.connections.open answers for Socket Mode (a ws:// URL a test controls);
         # while None, that method gets the plain {"ok": true} like any other.
         self.socket_url: str | None = None
@@ -56,6 +58,15 @@ class SlackStub:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
+                if self.path.startswith("/upload/"):
+                    # files_upload_v2's step 2: the file's bytes, posted to the upload_url.
+                    content = self.rfile.read(length) if length else b""
+                    stub._record_upload(self.path.rsplit("/", 1)[-1], content)
+                    self.send_response(200)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"OK")
+                    return
                 raw = self.rfile.read(length).decode() if length else ""
                 if "json" in (self.headers.get("Content-Type") or ""):
                     args = json.loads(raw or "{}")
@@ -89,6 +100,7 @@ class SlackStub:
     def reset(self):
         with self._cond:
             self.calls.clear()
+            self.uploads.clear()
             self._failures.clear()
             self.socket_url = None
 
@@ -106,6 +118,12 @@ class SlackStub:
             self._failures.setdefault(method, []).extend(
                 Failure(status, error, headers or {}) for _ in range(times)
             )
+
+    def _record_upload(self, file_id: str, content: bytes) -> None:
+        with self._cond:
+            self.uploads[file_id] = content
+            self.calls.append(Call("upload", {"file_id": file_id, "bytes": len(content)}, {}))
+            self._cond.notify_all()
 
     def _respond(self, method: str, args: dict, headers: dict):
         with self._cond:
@@ -138,6 +156,16 @@ class SlackStub:
             body = {"ok": True, "message_ts": ts}
         elif method in ("views.open", "views.update", "views.push"):
             body = {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
+        elif method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts)}"
+            upload_url = self.url.replace("/api/", f"/upload/{file_id}")
+            body = {"ok": True, "file_id": file_id, "upload_url": upload_url}
+        elif method == "files.completeUploadExternal":
+            files = json.loads(args.get("files") or "[]")
+            body = {
+                "ok": True,
+                "files": [{"id": f.get("id"), "title": f.get("title")} for f in files],
+            }
         elif method == "apps.connections.open" and self.socket_url:
             body = {"ok": True, "url": self.socket_url}
         else:

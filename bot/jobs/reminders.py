@@ -1,0 +1,113 @@
+"""Daily nudges to investigators: their overdue and due-soon cases, authority replies and
+follow-ups coming due. Each nudge is claimed (bot.jobs.nudges) with the message it queues."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from sqlalchemy import and_, select
+from sqlmodel import Session
+
+from bot import outbox
+from bot.jobs import notices
+from bot.jobs.nudges import nudge_once
+from bot.jobs.registry import JobContext, job
+from bot.reports import terms
+from bot.reports.sql import c, effective_due
+
+# A reminder comes this many days before an authority's reply or a follow-up is due.
+REMIND_DAYS_BEFORE = 3
+# Cases further than this from their target date are never "due soon"; the window keeps the
+# query to the handful of cases that can be.
+DUE_SOON_WINDOW = timedelta(days=45)
+
+
+def is_due_soon(start: date, due: date, today: date) -> bool:
+    """75% of the time to the target used (the contract's bot.complaints.deadlines rule)."""
+    try:
+        from bot.complaints.deadlines import is_due_soon as core_rule
+    except ImportError:  # pragma: no cover - before the investigation workflow is merged
+        return today < due and (today - start).days >= 0.75 * (due - start).days
+    return core_rule(start, due, today)
+
+
+@job(
+    "investigator_reminders", "0 8 * * 1-5", "DM each investigator their overdue and due-soon cases"
+)
+def investigator_reminders(ctx: JobContext, s: Session | None) -> str:
+    today = ctx.today
+    due = effective_due()
+    rows = s.execute(
+        select(c.assignee_user_id, c.reference, c.received_on, due.label("due"))
+        .where(
+            c.assignee_user_id.is_not(None),
+            c.status.in_(sorted(terms.OPEN_STATUSES)),
+            c.status != "awaiting_supplier",  # the clock is paused while the supplier answers
+            c.resolved_on.is_(None),
+            due <= today + DUE_SOON_WINDOW,
+        )
+        .order_by(due, c.reference)
+    ).all()
+    lists: dict[str, dict[str, list]] = defaultdict(lambda: {"overdue": [], "due_soon": []})
+    for user, ref, received, due_on in rows:
+        due_on = due_on if isinstance(due_on, date) else date.fromisoformat(str(due_on))
+        if due_on < today:
+            lists[user]["overdue"].append([ref, due_on.isoformat()])
+        elif is_due_soon(received, due_on, today):
+            lists[user]["due_soon"].append([ref, due_on.isoformat()])
+    sent = 0
+    for user, data in sorted(lists.items()):
+        if (data["overdue"] or data["due_soon"]) and nudge_once(s, user, "my_cases", today):
+            outbox.enqueue(s, notices.INVESTIGATOR_CASES, user_id=user, data=data)
+            sent += 1
+    return f"{sent} investigator(s) reminded"
+
+
+def _remind(s: Session, what: str, rows, today: date) -> int:
+    sent = 0
+    for case_id, ref, user, due_on in rows:
+        if user and nudge_once(s, user, f"{what}:{case_id}", today):
+            due_text = due_on.isoformat() if isinstance(due_on, date) else str(due_on)
+            outbox.enqueue(
+                s,
+                notices.CASE_REMINDER,
+                user_id=user,
+                subject_id=case_id,
+                data={"reference": ref, "due": due_text, "what": what},
+            )
+            sent += 1
+    return sent
+
+
+@job("case_reminders", "30 8 * * 1-5", "remind assignees of authority replies and follow-ups due")
+def case_reminders(ctx: JobContext, s: Session | None) -> str:
+    today = ctx.today
+    soon = today + timedelta(days=REMIND_DAYS_BEFORE)
+    moved = _move_due_follow_ups(ctx, s)
+    replies = s.execute(
+        select(c.id, c.reference, c.assignee_user_id, c.authority_reply_due).where(
+            c.status == "awaiting_authority",
+            c.authority_replied_on.is_(None),
+            c.authority_reply_due <= soon,
+        )
+    ).all()
+    follow_ups = s.execute(
+        select(c.id, c.reference, c.assignee_user_id, c.follow_up_due).where(
+            and_(c.status.in_(("resolved", "follow_up")), c.follow_up_result.is_(None)),
+            c.follow_up_due <= soon,
+        )
+    ).all()
+    a = _remind(s, "authority_reply", replies, today)
+    f = _remind(s, "follow_up", follow_ups, today)
+    return f"authority replies {a}, follow-ups {f}, moved to follow-up {moved}"
+
+
+def _move_due_follow_ups(ctx: JobContext, s: Session) -> int:
+    """Cases whose follow-up date has come move to follow_up, through the core's state
+    machine (so the audit trail and notices are the core's), in this job's transaction."""
+    try:
+        from bot.complaints.investigation import due_follow_ups
+    except ImportError:
+        return 0
+    return len(due_follow_ups(s, today=ctx.today, now=ctx.now) or [])
