@@ -157,3 +157,33 @@ def test_bad_cron_override_is_refused():
     with pytest.raises(ConfigError) as err:
         make_settings("sqlite://", "http://x/", JOB_PRUNING_CRON="every tuesday")
     assert "JOB_PRUNING_CRON" in str(err.value)
+
+
+def test_cli_lists_jobs_and_runs_one(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.processes import msbot_env
+
+    env = msbot_env({"DATABASE_URL": f"sqlite:///{tmp_path}/m.db", "LOG_FORMAT": "console"})
+
+    def msbot(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert msbot("migrate").returncode == 0
+    ran = msbot("run-job", "pruning")
+    assert ran.returncode == 0 and "pruning: done" in ran.stdout, ran.stderr
+    listed = msbot("jobs")
+    assert listed.returncode == 0, listed.stderr
+    assert "weekly_digest" in listed.stdout and "schedule: 0 8 * * 1" in listed.stdout
+    pruning = listed.stdout.split("pruning:")[1].split("\n\n")[0]
+    assert "last: " in pruning and " done (delivery keys 0" in pruning
+    unknown = msbot("run-job", "nope")
+    assert unknown.returncode == 2 and "No job called 'nope'" in unknown.stderr

@@ -205,3 +205,48 @@ def test_an_empty_year_renders(engine, fmt):
     with Session(engine) as s:
         out = render(build_report(s, *service_year(2030)), fmt, 3)
     assert "Cases received" in out
+
+
+def test_cli_writes_a_report_file(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.databases import migrated_engine
+    from tests.processes import msbot_env
+
+    url = f"sqlite:///{tmp_path}/m.db"
+    engine = migrated_engine(url)
+    hand_data_set(engine, **PLANTED)
+    engine.dispose()
+    out = tmp_path / "report.html"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "report",
+            "--year",
+            "2025",
+            "--format",
+            "html",
+            "--output",
+            str(out),
+        ],
+        env=msbot_env({"DATABASE_URL": url, "LOG_FORMAT": "console"}),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    page = out.read_text()
+    assert "Department for Widgets" in page and "PLANTED" not in page
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot", "report", "--from", "2025-13-01", "--to", "2025-01-01"],
+        env=msbot_env({"DATABASE_URL": url}),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "not a date" in bad.stderr
