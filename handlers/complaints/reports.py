@@ -8,7 +8,6 @@ from datetime import date
 
 import structlog
 from slack_bolt import Ack
-from slack_sdk.webhook import WebhookClient
 from sqlmodel import Session
 
 from bot import outbox
@@ -21,6 +20,7 @@ from bot.reports.digest_text import digest_sections
 from bot.reports.render import FORMATS, headline, render
 from handlers.complaints.listeners import router
 from handlers.services import Services
+from handlers.shadowing.listeners import post_privately
 from handlers.slack_text import context, escape, header, section
 from handlers.transport import Rendered, RenderedFile
 from models import OutboxMessage, ShadowRound
@@ -40,15 +40,9 @@ def _is_lead(services: Services, user_id: str) -> bool:
     return user_id in getattr(services.settings, "lead_user_ids", frozenset())
 
 
-def _reply_privately(body: dict, text: str, blocks: list | None = None) -> None:
-    """An ephemeral answer to the slash command (only the lead who asked sees it)."""
-    url = body.get("response_url")
-    if not url:
-        log.warning("reports.no_response_url")
-        return
-    WebhookClient(url, timeout=10).send(
-        text=text, blocks=blocks, response_type="ephemeral", replace_original=False
-    )
+def _reply_privately(services: Services, body: dict, text: str, blocks=None) -> None:
+    """Only the lead who asked sees it (ephemeral, or a DM where that is impossible)."""
+    post_privately(services, body.get("channel_id"), body.get("user_id", ""), text, blocks)
 
 
 # --- digest ---------------------------------------------------------------------------------
@@ -77,9 +71,9 @@ def _send_digest_preview(services: Services, body: dict) -> None:
         with transaction(services.engine) as s:
             figures = build_digest(s, today=services.today(), now=services.now())
     except StoreUnavailable:
-        _reply_privately(body, UNAVAILABLE)
+        _reply_privately(services, body, UNAVAILABLE)
         return
-    _reply_privately(body, *digest_blocks(figures, preview=True))
+    _reply_privately(services, body, *digest_blocks(figures, preview=True))
 
 
 def render_digest(session: Session, msg: OutboxMessage):
@@ -200,11 +194,12 @@ def _send_report(services: Services, body: dict, start: date, end: date, fmt: st
                 },
             )
     except StoreUnavailable:
-        _reply_privately(body, UNAVAILABLE)
+        _reply_privately(services, body, UNAVAILABLE)
         return
     services.send_queued()
     lines = "\n".join(f"*{escape(k)}*: {escape(str(v))}" for k, v in headline(report).items())
     _reply_privately(
+        services,
         body,
         f"Results report {start} to {end}",
         [section(lines), context(f"The full report ({fmt}) is on its way to you by DM.")],
