@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import MetaData, Table, inspect, text
 from sqlalchemy.engine import Engine
+
+from tests import databases
 
 # Contract columns the investigation workflow adds (migration 0004); added here only if the
 # schema under test lacks them, i.e. before that branch is merged.
@@ -34,8 +38,12 @@ CONTRACT_COLUMNS = {
 _tables: dict[str, Table] = {}
 
 
+def _key(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
 def complaint_table(engine: Engine) -> Table:
-    key = engine.url.render_as_string(hide_password=False)
+    key = _key(engine)
     if key not in _tables:
         have = {col["name"] for col in inspect(engine).get_columns("complaint")}
         with engine.begin() as conn:
@@ -44,6 +52,37 @@ def complaint_table(engine: Engine) -> Table:
                     conn.execute(text(f"ALTER TABLE complaint ADD COLUMN {name} {ddl}"))
         _tables[key] = Table("complaint", MetaData(), autoload_with=engine)
     return _tables[key]
+
+
+_report_databases: dict[str, tuple[Engine, str | None]] = {}
+
+
+@atexit.register
+def _drop_report_databases() -> None:
+    for eng, pg_name in _report_databases.values():
+        eng.dispose()
+        if pg_name:
+            databases.drop_pg_database(pg_name)
+
+
+@pytest.fixture
+def report_engine(backend, tmp_path_factory):
+    """Like conftest's ``engine``, on a database of its own whose complaint table also has
+    the investigation workflow's columns (added here while its migration is not merged), so
+    the shared test database keeps exactly the migrated schema."""
+    name, _ = backend
+    if name not in _report_databases:
+        pg_name = None
+        if name == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('reports')}/msbot.db"
+        else:
+            pg_name, url = databases.create_pg_database()
+        eng = databases.migrated_engine(url)
+        complaint_table(eng)
+        _report_databases[name] = (eng, pg_name)
+    eng = _report_databases[name][0]
+    databases.wipe(eng)
+    return eng
 
 
 _seq = iter(range(1, 10**9))

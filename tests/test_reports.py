@@ -15,7 +15,10 @@ from bot.reports.annual import build_report, service_year
 from bot.reports.digest import build_digest
 from bot.reports.digest_text import digest_text
 from bot.reports.render import FORMATS, render
-from tests.reports_fixture import add_case
+from tests.reports_fixture import add_case, report_engine
+
+# Cases here need the investigation workflow's columns: see tests/reports_fixture.py.
+engine = report_engine
 
 PLANTED = {
     "organisation_name": "PLANTED-ORG-Acme Widgets",
