@@ -7,10 +7,13 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.jobs import registry, runner
-from bot.jobs.registry import Job
+from bot.jobs.registry import Job, cron_trigger
 from bot.outbox import enqueue
 from models import JobRun, OutboxMessage
 from tests.conftest import make_settings, rows
@@ -187,3 +190,34 @@ def test_cli_lists_jobs_and_runs_one(tmp_path):
     assert "last: " in pruning and " done (delivery keys 0" in pruning
     unknown = msbot("run-job", "nope")
     assert unknown.returncode == 2 and "No job called 'nope'" in unknown.stderr
+
+
+# --- properties of the schedules ----------------------------------------------------------
+
+
+CRONS = ["0 8 * * 1", "*/5 * * * *", "17 * * * *", "30 8 * * 1-5", "0 0 1 * *", "0 9 * * 3"]
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(st.sets(st.integers(0, 7), min_size=1, max_size=8))
+def test_weekday_numbers_mean_what_cron_means(days):
+    trig = cron_trigger(f"0 12 * * {','.join(map(str, sorted(days)))}")
+    fires, t = set(), datetime(2026, 11, 23, tzinfo=UTC)  # a Monday
+    for _ in range(7):
+        t = trig.get_next_fire_time(None, t)
+        fires.add((t.weekday() + 1) % 7)  # cron numbering: Sunday 0
+        t += timedelta(hours=1)
+    assert fires == {d % 7 for d in days}
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(CRONS),
+    st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)),
+)
+def test_the_latest_slot_is_the_last_fire_time_not_after_now(cron, naive):
+    now = naive.replace(tzinfo=UTC)
+    trig = cron_trigger(cron)
+    slot = runner.latest_slot(trig, now)
+    assert slot is not None and slot <= now
+    assert trig.get_next_fire_time(None, slot + timedelta(seconds=1)) > now

@@ -72,15 +72,30 @@ def cron_for(j: Job, settings: Settings) -> str:
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+def _weekday_token(token: str) -> str:
+    """One comma-separated weekday item in cron numbering, in APScheduler's names."""
+    body, _, step = token.partition("/")
+    step = f"/{step}" if step else ""
+    if not body.isdigit() and not re.fullmatch(r"\d-\d", body):
+        return token  # "*", names, or something APScheduler will reject with its own message
+    lo, _, hi = body.partition("-")
+    if not hi:
+        return _DAYS[int(lo) % 8] + step
+    lo_n, hi_n = int(lo), int(hi)
+    if lo_n == 0 and hi_n >= 1:  # APScheduler's weeks start on Monday: split Sunday off
+        return f"sun,{_DAYS[1]}-{_DAYS[hi_n]}{step}" if hi_n < 7 else f"mon-sun{step}"
+    return f"{_DAYS[lo_n]}-{_DAYS[hi_n]}{step}"
+
+
 def cron_trigger(expr: str) -> CronTrigger:
     """A trigger for a standard crontab line in Europe/London.
 
-    APScheduler 3 numbers weekdays from Monday = 0, unlike cron (Sunday = 0): "0 8 * * 1"
-    would fire on Tuesdays. Numeric weekdays are turned into names first (steps kept).
+    APScheduler 3 numbers weekdays from Monday = 0, unlike cron (Sunday = 0 or 7): "0 8 * * 1"
+    would fire on Tuesdays. Numeric weekdays are turned into names first.
     """
     fields = expr.split()
     if len(fields) == 5:
-        fields[4] = re.sub(r"(?<![/\d])(\d)(?!\d)", lambda m: _DAYS[int(m.group(1)) % 8], fields[4])
+        fields[4] = ",".join(_weekday_token(t) for t in fields[4].split(","))
     return CronTrigger.from_crontab(" ".join(fields), timezone=UK)
 
 
