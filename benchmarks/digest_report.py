@@ -36,7 +36,6 @@ from bot.logs import configure_logging  # noqa: E402
 from bot.reports.annual import build_report, service_year  # noqa: E402
 from bot.reports.digest import build_digest  # noqa: E402
 from tests import databases  # noqa: E402
-from tests.reports_fixture import complaint_table  # noqa: E402
 
 TARGET_MS = 500.0
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -136,7 +135,6 @@ def main() -> int:
         return 1
     name, url = databases.create_pg_database()
     engine = databases.migrated_engine(url)
-    complaint_table(engine)  # the investigation workflow's columns, if not yet migrated
     year = service_year(2025)
     misses = 0
     try:

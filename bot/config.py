@@ -16,6 +16,7 @@ DEFAULT_SQLITE_PATH = "msbot.db"
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
 
 class ConfigError(Exception):
@@ -46,6 +47,10 @@ class Settings:
     departments: tuple[str, ...] = ()
     coordinator_user_ids: frozenset[str] = field(default_factory=frozenset)
     offer_expiry_days: int = 7
+    # Complaint investigation: who may work cases (ids, plus an optional Slack user group).
+    investigator_user_ids: frozenset[str] = field(default_factory=frozenset)
+    lead_user_ids: frozenset[str] = field(default_factory=frozenset)
+    investigator_group_id: str | None = None
     # Scheduled jobs (bot/jobs): where the weekly digest goes, per-job cron overrides
     # (JOB_<NAME>_CRON, name upper-cased), how late a missed run may still run at start-up.
     leads_channel_id: str | None = None
@@ -73,6 +78,14 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int, prob
     if not lo <= value <= hi:
         problems.append(f"{name}={value} is out of range; use a value from {lo} to {hi}.")
     return value
+
+
+def _user_ids(env: Mapping[str, str], name: str, problems: list[str]) -> frozenset[str]:
+    ids = frozenset(u.strip() for u in env.get(name, "").split(",") if u.strip())
+    bad = sorted(u for u in ids if not _USER_ID.match(u))
+    if bad:
+        problems.append(f"{name} has entries that are not user ids: {bad}.")
+    return ids
 
 
 DEFAULT_DEPARTMENTS = (
@@ -174,14 +187,19 @@ def load_settings(
     bad = sorted(u for u in coordinators if not _USER_ID.match(u))
     if bad:
         problems.append(f"SHADOW_COORDINATOR_IDS has entries that are not user ids: {bad}.")
+    investigators = _user_ids(env, "INVESTIGATOR_IDS", problems)
+    leads = _user_ids(env, "LEAD_IDS", problems)
+    group = env.get("INVESTIGATOR_GROUP_ID", "").strip() or None
+    if group and not _USERGROUP_ID.match(group):
+        problems.append(f"INVESTIGATOR_GROUP_ID={group!r} is not a user group id like S0123ABCD.")
     departments = (
         tuple(d.strip() for d in env.get("SHADOW_DEPARTMENTS", "").split(";") if d.strip())
         or DEFAULT_DEPARTMENTS
     )
 
-    leads = env.get("LEADS_CHANNEL_ID", "").strip() or None
-    if leads and not _CHANNEL_ID.match(leads):
-        problems.append(f"LEADS_CHANNEL_ID={leads!r} is not a channel id like C0123ABCD.")
+    leads_channel = env.get("LEADS_CHANNEL_ID", "").strip() or None
+    if leads_channel and not _CHANNEL_ID.match(leads_channel):
+        problems.append(f"LEADS_CHANNEL_ID={leads_channel!r} is not a channel id like C0123ABCD.")
     job_schedules = _job_schedules(env, problems)
     round_mode = env.get("SHADOW_ROUND_MODE", "off").strip().lower() or "off"
     if round_mode not in ("off", "dry_run", "commit"):
@@ -205,7 +223,10 @@ def load_settings(
         departments=departments,
         coordinator_user_ids=coordinators,
         offer_expiry_days=_int(env, "SHADOW_OFFER_EXPIRY_DAYS", 7, 1, 90, problems),
-        leads_channel_id=leads,
+        investigator_user_ids=investigators,
+        lead_user_ids=leads,
+        investigator_group_id=group,
+        leads_channel_id=leads_channel,
         job_schedules=job_schedules,
         job_grace_minutes=_int(env, "JOB_GRACE_MINUTES", 360, 0, 60 * 24 * 31, problems),
         shadow_round_mode=round_mode,

@@ -2,7 +2,14 @@
 
 from sqlmodel import SQLModel
 
-from models.complaint import Complaint, ComplaintEvent, ReferenceCounter
+from models.complaint import (
+    CaseLink,
+    CaseNote,
+    Complaint,
+    ComplaintEvent,
+    ReferenceCounter,
+    SupplierRelay,
+)
 from models.jobs import JobRun, Nudge
 from models.messaging import OutboxMessage, ProcessedDelivery
 from models.shadowing import (
@@ -18,6 +25,8 @@ from models.shadowing import (
 metadata = SQLModel.metadata
 
 __all__ = [
+    "CaseLink",
+    "CaseNote",
     "Complaint",
     "ComplaintEvent",
     "JobRun",
@@ -32,5 +41,6 @@ __all__ = [
     "ShadowHost",
     "ShadowPlacement",
     "ShadowRound",
+    "SupplierRelay",
     "metadata",
 ]

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import JSONType, utcnow
@@ -10,7 +10,10 @@ from models.base import JSONType, utcnow
 
 class Complaint(SQLModel, table=True):
     __tablename__ = "complaint"
-    __table_args__ = (UniqueConstraint("year", "seq", name="uq_complaint_year_seq"),)
+    __table_args__ = (
+        UniqueConstraint("year", "seq", name="uq_complaint_year_seq"),
+        UniqueConstraint("card_channel_id", "card_ts", name="uq_complaint_card"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=20, unique=True)
@@ -37,6 +40,30 @@ class Complaint(SQLModel, table=True):
     received_on: date
     due_date: date
     created_at: datetime = Field(default_factory=utcnow)
+    # --- Investigation (issue 8) ---
+    kind: str = Field(default="complaint", max_length=20)  # "complaint" | "spot_check"
+    assignee_user_id: str | None = Field(default=None, max_length=30, index=True)
+    # The triage card; its thread is the case's room.
+    card_channel_id: str | None = Field(default=None, max_length=30)
+    card_ts: str | None = Field(default=None, max_length=30)
+    authority_contacted_on: date | None = None
+    authority_reply_due: date | None = None
+    authority_replied_on: date | None = None
+    # Days spent waiting for the supplier; they push the service target back.
+    supplier_wait_days: int = 0
+    awaiting_supplier_since: date | None = None
+    outcome: str | None = Field(default=None, max_length=40)
+    agreed_actions: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    money_released_pence: int | None = None
+    public_summary: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    summary_uses_supplier_words: bool = False
+    publishable: bool = False
+    follow_up_due: date | None = Field(default=None, index=True)
+    follow_up_result: str | None = Field(default=None, max_length=10)
+    follow_up_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    resolved_on: date | None = None
+    closed_on: date | None = None
+    status_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class ComplaintEvent(SQLModel, table=True):
@@ -60,3 +87,53 @@ class ReferenceCounter(SQLModel, table=True):
     prefix: str = Field(primary_key=True, max_length=10)
     year: int = Field(primary_key=True)
     last_value: int = 0
+
+
+class CaseNote(SQLModel, table=True):
+    """An internal note: a human reply in the case thread, or a supplier's relayed reply."""
+
+    __tablename__ = "case_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    # The Slack message ts (or a generated key): a retried delivery finds the same note.
+    source_ts: str = Field(max_length=60, unique=True)
+    author_user_id: str | None = Field(default=None, max_length=30)  # None: the supplier
+    from_supplier: bool = False
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None
+    # Earlier texts, oldest first: [{"text": ..., "until": iso time}]
+    history: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+
+
+class CaseLink(SQLModel, table=True):
+    """Two cases about the same procurement; stored once per pair, lower id first."""
+
+    __tablename__ = "case_link"
+    __table_args__ = (
+        UniqueConstraint("low_id", "high_id", name="uq_case_link_pair"),
+        CheckConstraint("low_id < high_id", name="ck_case_link_order"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    low_id: int = Field(foreign_key="complaint.id", index=True)
+    high_id: int = Field(foreign_key="complaint.id", index=True)
+    created_by: str | None = Field(default=None, max_length=30)
+    created_at: datetime = Field(default_factory=utcnow)
+    automatic: bool = False
+
+
+class SupplierRelay(SQLModel, table=True):
+    """A message relayed to the supplier by DM; their reply in its thread belongs to this case."""
+
+    __tablename__ = "supplier_relay"
+    __table_args__ = (UniqueConstraint("dm_channel_id", "ts", name="uq_supplier_relay_thread"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    outbox_message_id: int | None = None
+    dm_channel_id: str = Field(max_length=30)
+    ts: str = Field(max_length=30)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -13,10 +13,7 @@ from bot.reports.digest import build_digest
 from handlers.app import build_services
 from models import OutboxMessage
 from tests.conftest import make_settings, rows
-from tests.reports_fixture import add_case, report_engine
-
-# Cases here need the investigation workflow's columns: see tests/reports_fixture.py.
-engine = report_engine
+from tests.reports_fixture import add_case
 
 LEADS = "CLEADS01"
 # Thursday 4 December 2025, 09:00 UK (GMT)

@@ -14,7 +14,6 @@ from sqlalchemy import text
 
 from bot.db import make_engine
 from tests.processes import msbot_env
-from tests.reports_fixture import complaint_table
 
 LEADS = "CLEADS01"
 
@@ -38,7 +37,6 @@ def _catch_ups(logs: list[Path]) -> int:
 
 def test_two_replicas_post_one_digest_per_slot(pg_url, stub, tmp_path):
     engine = make_engine(pg_url)
-    complaint_table(engine)  # the investigation workflow's columns, if not yet migrated
     env = {
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": "s",

@@ -15,10 +15,7 @@ from bot.reports.annual import build_report, service_year
 from bot.reports.digest import build_digest
 from bot.reports.digest_text import digest_text
 from bot.reports.render import FORMATS, render
-from tests.reports_fixture import add_case, report_engine
-
-# Cases here need the investigation workflow's columns: see tests/reports_fixture.py.
-engine = report_engine
+from tests.reports_fixture import add_case
 
 PLANTED = {
     "organisation_name": "PLANTED-ORG-Acme Widgets",
@@ -79,6 +76,7 @@ def hand_data_set(engine, **extra):
         public_summary="A supplier waited 90 days for payment.",
         follow_up_due=date(2025, 9, 1),
         follow_up_result="yes",
+        closed_on=date(2025, 9, 2),
         **extra,
     )  # C
     add_case(
@@ -130,6 +128,7 @@ def hand_data_set(engine, **extra):
         agreed_actions="Framework guidance rewritten",
         follow_up_due=date(2026, 2, 1),
         follow_up_result="partly",
+        closed_on=date(2026, 2, 3),
         **spot,
     )  # G
     add_case(engine, received_on=date(2026, 5, 1), **extra)  # H: next year

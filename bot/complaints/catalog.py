@@ -48,9 +48,55 @@ ORGANISATION_TYPES: tuple[tuple[str, str], ...] = (
 
 STATUS_LABELS: dict[str, str] = {
     "received": "Received: awaiting triage",
+    "triaged": "Triaged: in scope",
+    "investigating": "Investigating",
+    "awaiting_authority": "Waiting for the authority",
+    "awaiting_supplier": "Waiting for the supplier",
+    "resolved": "Resolved",
+    "follow_up": "Follow-up due",
+    "closed": "Closed",
+    "out_of_scope": "Out of scope",
+    "referred": "Referred to the Procurement Compliance Service",
+    "withdrawn": "Withdrawn by the supplier",
 }
 
+CASE_KINDS: tuple[tuple[str, str], ...] = (
+    ("complaint", "Complaint"),
+    ("spot_check", "Spot check"),
+)
+
+OUTCOMES: tuple[tuple[str, str], ...] = (
+    ("live_change", "Change made to a live procurement"),
+    ("recommendation_accepted", "Recommendation accepted by the authority"),
+    ("future_improvements", "Improvements identified for future procurements"),
+    ("advice_resolved", "Advice to the supplier resolved the concern"),
+    ("money_released", "Money released (late payment)"),
+    ("partial_change", "Partial change: progress part-way to an outcome"),
+    ("not_upheld", "Not upheld"),
+)
+# Counted as positive in reports; partial_change is positive but reported on its own line.
+POSITIVE_OUTCOMES: frozenset[str] = frozenset(v for v, _ in OUTCOMES if v != "not_upheld")
+PARTIAL_CHANGE = "partial_change"
+MONEY_RELEASED = "money_released"
+
+# Was the agreed change carried out, checked at follow-up.
+FOLLOW_UP_RESULTS: tuple[tuple[str, str], ...] = (
+    ("yes", "Yes, carried out"),
+    ("partly", "Partly carried out"),
+    ("no", "Not carried out"),
+)
+
 LATE_PAYMENT = "late_payment"
+PAYMENT_STAGE = "payment"
+
+
+def is_payment_case(category: str | None, stage: str | None) -> bool:
+    """Money released is recorded for late-payment complaints and payment-stage cases."""
+    return category == LATE_PAYMENT or stage == PAYMENT_STAGE
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
 
 
 def label(options: tuple[tuple[str, str], ...], value: str | None) -> str:

@@ -6,30 +6,25 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import and_, select
-from sqlmodel import Session
+from sqlalchemy import and_
+from sqlmodel import Session, select
 
 from bot import outbox
+from bot.complaints import lifecycle
+from bot.complaints.deadlines import is_due_soon
 from bot.jobs import notices
 from bot.jobs.nudges import nudge_once
 from bot.jobs.registry import JobContext, job
+from bot.permissions import SYSTEM_ACTOR
 from bot.reports import terms
 from bot.reports.sql import c, effective_due
+from models import Complaint
 
 # A reminder comes this many days before an authority's reply or a follow-up is due.
 REMIND_DAYS_BEFORE = 3
 # Cases further than this from their target date are never "due soon"; the window keeps the
 # query to the handful of cases that can be.
 DUE_SOON_WINDOW = timedelta(days=45)
-
-
-def is_due_soon(start: date, due: date, today: date) -> bool:
-    """75% of the time to the target used (the contract's bot.complaints.deadlines rule)."""
-    try:
-        from bot.complaints.deadlines import is_due_soon as core_rule
-    except ImportError:  # pragma: no cover - before the investigation workflow is merged
-        return today < due and (today - start).days >= 0.75 * (due - start).days
-    return core_rule(start, due, today)
 
 
 @job(
@@ -42,9 +37,8 @@ def investigator_reminders(ctx: JobContext, s: Session | None) -> str:
         select(c.assignee_user_id, c.reference, c.received_on, due.label("due"))
         .where(
             c.assignee_user_id.is_not(None),
-            c.status.in_(sorted(terms.OPEN_STATUSES)),
-            c.status != "awaiting_supplier",  # the clock is paused while the supplier answers
-            c.resolved_on.is_(None),
+            # the clock is paused while the supplier answers, and stops at resolution
+            c.status.in_(sorted(terms.SERVICE_CLOCK_STATUSES - {"awaiting_supplier"})),
             due <= today + DUE_SOON_WINDOW,
         )
         .order_by(due, c.reference)
@@ -104,10 +98,14 @@ def case_reminders(ctx: JobContext, s: Session | None) -> str:
 
 
 def _move_due_follow_ups(ctx: JobContext, s: Session) -> int:
-    """Cases whose follow-up date has come move to follow_up, through the core's state
-    machine (so the audit trail and notices are the core's), in this job's transaction."""
-    try:
-        from bot.complaints.investigation import due_follow_ups
-    except ImportError:
-        return 0
-    return len(due_follow_ups(s, today=ctx.today, now=ctx.now) or [])
+    """Resolved cases whose follow-up date has come move to follow_up through the core's state
+    machine (its audit event, card refresh and notices), in this job's transaction."""
+    due = s.exec(
+        select(Complaint)
+        .where(Complaint.status == "resolved", Complaint.follow_up_due <= ctx.today)
+        .order_by(Complaint.id)
+        .with_for_update()
+    ).all()
+    for case in due:
+        lifecycle.apply(s, case, "follow_up", SYSTEM_ACTOR, ctx.now)
+    return len(due)

@@ -42,13 +42,31 @@ def slots_between(trigger: CronTrigger, start: datetime, end: datetime) -> list[
     return list(out)
 
 
+# How far back latest_slot looks, in widening steps (a minutely job finds its slot in the
+# first step; a monthly one within a month).
+_STEPS = (
+    *(timedelta(minutes=m) for m in (1, 5, 15, 60)),
+    *(timedelta(hours=h) for h in (3, 6, 12, 24)),
+    *(timedelta(days=d) for d in range(2, LOOKBACK.days + 1)),
+)
+
+
 def latest_slot(trigger: CronTrigger, now: datetime) -> datetime | None:
-    """The newest fire time at or before ``now`` (searching back in widening windows, so a
-    minutely job does not iterate a month of minutes)."""
-    for window in (timedelta(hours=1), timedelta(days=1), timedelta(days=8), LOOKBACK):
-        found = slots_between(trigger, now - window, now)
-        if found:
-            return found[-1]
+    """The newest fire time at or before ``now``.
+
+    Searched back in small steps rather than from a month ago: besides being quick for
+    frequent jobs, APScheduler 3.11 skips a monthly fire time when asked from a start more
+    than a few days before a clock change (from 20 March, "0 0 1 * *" answers 1 May).
+    """
+    for back in _STEPS:
+        slot = trigger.get_next_fire_time(None, now - back)
+        if slot is None or slot > now:
+            continue
+        while (later := trigger.get_next_fire_time(slot, slot + timedelta(seconds=1))) and (
+            later <= now
+        ):
+            slot = later
+        return _utc(slot)
     return None
 
 

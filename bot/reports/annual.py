@@ -95,8 +95,9 @@ def build_report(s: Session, start: date, end: date) -> Report:
         .where(resolved)
         .group_by(c.authority_kind)
     ).all()
+    # A follow-up's result is recorded when the case closes after it.
     follow_ups = _grouped(
-        s, c.follow_up_result, between(c.follow_up_due, start, end), c.follow_up_result.is_not(None)
+        s, c.follow_up_result, between(c.closed_on, start, end), c.follow_up_result.is_not(None)
     )
     return Report(
         start=start,

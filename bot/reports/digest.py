@@ -57,9 +57,9 @@ def complaint_figures(s: Session, today: date, days: int = 7) -> dict:
             count_if(between(c.received_on, start, today)),
             count_if(
                 and_(
-                    is_open,
-                    c.resolved_on.is_(None),  # resolved cases met or missed it already
-                    c.status != "awaiting_supplier",  # the clock stops while they answer
+                    # resolved cases met or missed it already; the clock stops while the
+                    # supplier answers
+                    c.status.in_(sorted(terms.SERVICE_CLOCK_STATUSES - {"awaiting_supplier"})),
                     effective_due() < today,
                 )
             ),

@@ -1,40 +1,18 @@
-"""The investigation workflow's vocabulary as the reports use it.
-
-Read from bot.complaints (catalog, lifecycle) so there is one definition; the fallback is the
-contract's list, for a branch where the workflow has not landed yet.
-"""
+"""The investigation workflow's vocabulary as the reports use it (defined once, in
+bot.complaints)."""
 
 from __future__ import annotations
 
-try:
-    from bot.complaints.catalog import OUTCOMES, POSITIVE_OUTCOMES
-except ImportError:  # pragma: no cover - only before the investigation workflow is merged
-    OUTCOMES = (
-        ("live_change", "Live procurement changed"),
-        ("recommendation_accepted", "Recommendation accepted"),
-        ("future_improvements", "Future improvements agreed"),
-        ("advice_resolved", "Resolved with advice"),
-        ("money_released", "Money released"),
-        ("partial_change", "Partial change"),
-        ("not_upheld", "Not upheld"),
-    )
-    POSITIVE_OUTCOMES = frozenset(v for v, _ in OUTCOMES if v != "not_upheld")
-try:
-    from bot.complaints.lifecycle import OPEN_STATUSES
-except ImportError:  # pragma: no cover
-    OPEN_STATUSES = frozenset(
-        {
-            "received",
-            "triaged",
-            "investigating",
-            "awaiting_authority",
-            "awaiting_supplier",
-            "resolved",
-            "follow_up",
-        }
-    )
-
-from bot.complaints.catalog import AUTHORITY_KINDS, CATEGORIES, ORGANISATION_TYPES, label
+from bot.complaints.catalog import (
+    AUTHORITY_KINDS,
+    CATEGORIES,
+    ORGANISATION_TYPES,
+    OUTCOMES,
+    POSITIVE_OUTCOMES,
+    label,
+)
+from bot.complaints.deadlines import SERVICE_CLOCK_STATUSES
+from bot.complaints.lifecycle import OPEN_STATUSES
 
 OUTCOME_LABELS = dict(OUTCOMES)
 CATEGORY_LABELS = dict(CATEGORIES)
@@ -47,8 +25,10 @@ __all__ = [
     "CATEGORY_LABELS",
     "OPEN_STATUSES",
     "ORGANISATION_TYPES",
+    "OUTCOMES",
     "OUTCOME_LABELS",
     "POSITIVE_OUTCOMES",
+    "SERVICE_CLOCK_STATUSES",
     "SME",
     "VOLUNTARY",
     "label",

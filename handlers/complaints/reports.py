@@ -37,7 +37,7 @@ REPORT_USAGE = (
 
 
 def _is_lead(services: Services, user_id: str) -> bool:
-    return user_id in getattr(services.settings, "lead_user_ids", frozenset())
+    return user_id in services.settings.lead_user_ids
 
 
 def _reply_privately(services: Services, body: dict, text: str, blocks=None) -> None:
