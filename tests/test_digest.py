@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import outbox
 from bot.jobs import registry, runner
 from bot.reports.digest import build_digest
 from handlers.app import build_services
-from models import OutboxMessage
+from models import Complaint, ComplaintEvent, OutboxMessage
 from tests.conftest import make_settings, rows
 from tests.reports_fixture import add_case
 
@@ -176,3 +176,28 @@ def test_authority_reply_reminder_once_a_day(engine, session):
     runner.run_now(engine, settings, job, NOW + timedelta(minutes=5))
     sent = [m for m in rows(session, OutboxMessage) if m.kind == "jobs.case_reminder"]
     assert [(m.recipient_user_id, m.data["what"]) for m in sent] == [("UINV2", "authority_reply")]
+
+
+def test_follow_ups_that_came_due_move_through_the_state_machine(engine, session):
+    case_id = add_case(
+        engine,
+        received_on=date(2025, 9, 1),
+        status="resolved",
+        resolved_on=date(2025, 10, 1),
+        outcome="live_change",
+        follow_up_due=TODAY,
+        assignee_user_id="UINV1",
+    )
+    later = add_case(
+        engine, status="resolved", resolved_on=date(2025, 10, 1), follow_up_due=date(2026, 3, 1)
+    )
+    settings = settings_for(engine)
+    runner.run_now(engine, settings, registry.get("case_reminders"), NOW)
+    with Session(engine) as s:
+        moved = s.get(Complaint, case_id)
+        assert moved.status == "follow_up" and s.get(Complaint, later).status == "resolved"
+        [event] = s.exec(select(ComplaintEvent).where(ComplaintEvent.complaint_id == case_id)).all()
+    assert event.kind == "transition" and event.data["action"] == "follow_up"
+    assert event.actor_user_id is None  # the system, not a person
+    reminded = [m for m in rows(session, OutboxMessage) if m.kind == "jobs.case_reminder"]
+    assert [(m.recipient_user_id, m.data["what"]) for m in reminded] == [("UINV1", "follow_up")]

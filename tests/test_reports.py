@@ -9,12 +9,14 @@ import json
 from datetime import date
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from bot.db import transaction
 from bot.reports.annual import build_report, service_year
 from bot.reports.digest import build_digest
 from bot.reports.digest_text import digest_text
 from bot.reports.render import FORMATS, render
+from models import CaseNote, Complaint, ComplaintEvent
 from tests.reports_fixture import add_case
 
 PLANTED = {
@@ -183,6 +185,18 @@ def test_small_counts_are_hidden_in_every_format(engine):
 
 def test_no_supplier_text_reaches_any_report_or_the_digest(engine):
     hand_data_set(engine, **PLANTED)
+    with transaction(engine) as s:
+        for i, case_id in enumerate(s.exec(select(Complaint.id)).all()):
+            s.add(
+                CaseNote(
+                    complaint_id=case_id,
+                    source_ts=f"n{i}",
+                    from_supplier=True,
+                    text="PLANTED-NOTE from the supplier",
+                    history=[{"text": "PLANTED-OLD"}],
+                )
+            )
+            s.add(ComplaintEvent(complaint_id=case_id, kind="note", data={"text": "PLANTED-EVENT"}))
     with Session(engine) as s:
         r = build_report(s, *service_year(2025))
         outputs = [render(r, fmt, 3) for fmt in FORMATS]
