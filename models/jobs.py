@@ -2,10 +2,11 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import utcnow
+from models.complaint import Complaint
 
 
 class JobRun(SQLModel, table=True):
@@ -41,3 +42,9 @@ class Nudge(SQLModel, table=True):
     subject: str = Field(max_length=120)
     day: date
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# The digest and reports select cases by when they were received and resolved: a week's
+# worth of 100,000 cases is read through these rather than by scanning the table.
+Index("ix_complaint_received_on", Complaint.__table__.c.received_on)
+Index("ix_complaint_resolved_on", Complaint.__table__.c.resolved_on)

@@ -71,11 +71,36 @@ def _grouped(s: Session, col, *where) -> dict[str, int]:
     return {str(k): n for k, n in sorted(rows, key=lambda r: (-r[1], str(r[0])))}
 
 
+def _breakdowns(s: Session, received) -> dict[str, dict[str, int]]:
+    """Cases received by category, authority kind and supplier type, from one grouped query
+    (at most categories x kinds x types x 2 rows, whatever the number of cases)."""
+    from_supplier = c.kind != "spot_check"
+    rows = s.execute(
+        select(c.category, c.authority_kind, c.organisation_type, from_supplier, func.count())
+        .where(received)
+        .group_by(c.category, c.authority_kind, c.organisation_type, from_supplier)
+    ).all()
+    out: dict[str, dict[str, int]] = {
+        "by_category": {},
+        "by_authority_kind": {},
+        "by_supplier_type": {},
+    }
+    for category, kind, org_type, supplier, n in rows:
+        out["by_category"][category] = out["by_category"].get(category, 0) + n
+        out["by_authority_kind"][kind] = out["by_authority_kind"].get(kind, 0) + n
+        if supplier:  # spot checks have no supplier
+            out["by_supplier_type"][org_type] = out["by_supplier_type"].get(org_type, 0) + n
+    return {name: _largest_first(counts) for name, counts in out.items()}
+
+
+def _largest_first(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def build_report(s: Session, start: date, end: date) -> Report:
     received = between(c.received_on, start, end)
     done = between(concluded_on(), start, end)
     resolved = between(c.resolved_on, start, end)
-    from_supplier = func.coalesce(c.kind, "complaint") != "spot_check"
     head = s.execute(
         select(
             count_if(received),
@@ -110,9 +135,7 @@ def build_report(s: Session, start: date, end: date) -> Report:
         partial=int(head[5] or 0),
         money_released_pence=int(head[6] or 0),
         cases_with_money=int(head[7] or 0),
-        by_category=_grouped(s, c.category, received),
-        by_authority_kind=_grouped(s, c.authority_kind, received),
-        by_supplier_type=_grouped(s, c.organisation_type, received, from_supplier),
+        **_breakdowns(s, received),
         outcomes=_grouped(s, c.outcome, done, c.outcome.is_not(None)),
         target={k: {"resolved": n, "on_time": int(t or 0)} for k, n, t in target_rows},
         follow_ups=follow_ups,

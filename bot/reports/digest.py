@@ -52,7 +52,10 @@ def complaint_figures(s: Session, today: date, days: int = 7) -> dict:
     is_open = c.status.in_(sorted(terms.OPEN_STATUSES))
     from_supplier = or_(c.kind.is_(None), c.kind != "spot_check")
 
-    week = s.execute(
+    in_year = and_(between(c.received_on, year_start, today), from_supplier)
+    resolved_week = between(c.resolved_on, start, today)
+    # One pass over the table for every ungrouped figure.
+    totals = s.execute(
         select(
             count_if(between(c.received_on, start, today)),
             count_if(
@@ -70,24 +73,18 @@ def complaint_figures(s: Session, today: date, days: int = 7) -> dict:
                     c.authority_reply_due < today,
                 )
             ),
-        )
-    ).one()
-    resolved_week = between(c.resolved_on, start, today)
-    outcomes = _grouped(s, c.outcome, resolved_week, c.outcome.is_not(None))
-    positive = sum(n for k, n in outcomes.items() if k in terms.POSITIVE_OUTCOMES)
-    money_week, money_year = s.execute(
-        select(
             func.sum(case_money(resolved_week)),
             func.sum(case_money(between(c.resolved_on, year_start, today))),
+            count_if(in_year),
+            count_if(and_(in_year, c.organisation_type.in_(terms.VOLUNTARY))),
+            count_if(and_(in_year, c.organisation_type.in_(terms.SME))),
         )
     ).one()
-    year = s.execute(
-        select(
-            func.count(),
-            count_if(c.organisation_type.in_(terms.VOLUNTARY)),
-            count_if(c.organisation_type.in_(terms.SME)),
-        ).where(between(c.received_on, year_start, today), from_supplier)
-    ).one()
+    week = totals[:3]
+    money_week, money_year = totals[3:5]
+    year = totals[5:]
+    outcomes = _grouped(s, c.outcome, resolved_week, c.outcome.is_not(None))
+    positive = sum(n for k, n in outcomes.items() if k in terms.POSITIVE_OUTCOMES)
     categories = _grouped(s, c.category, between(c.received_on, year_start, today))
     return {
         "period": {"from": start.isoformat(), "to": today.isoformat()},
@@ -101,8 +98,8 @@ def complaint_figures(s: Session, today: date, days: int = 7) -> dict:
         "share_positive": share(positive, sum(outcomes.values())),
         "money_released_pence": {"week": int(money_week or 0), "year": int(money_year or 0)},
         "year_cases_from_suppliers": int(year[0] or 0),
-        "share_voluntary": share(year[1], year[0]),
-        "share_sme": share(year[2], year[0]),
+        "share_voluntary": share(int(year[1] or 0), int(year[0] or 0)),
+        "share_sme": share(int(year[2] or 0), int(year[0] or 0)),
         "top_categories": dict(list(categories.items())[:TOP_CATEGORIES]),
         "target": _targets(s, year_start, today),
     }

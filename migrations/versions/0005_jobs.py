@@ -44,9 +44,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("user_id", "subject", "day", name="uq_nudge_once"),
     )
+    # For the digest and reports (see models/jobs.py).
+    with op.batch_alter_table("complaint", schema=None) as batch_op:
+        batch_op.create_index("ix_complaint_received_on", ["received_on"], unique=False)
+        batch_op.create_index("ix_complaint_resolved_on", ["resolved_on"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("complaint", schema=None) as batch_op:
+        batch_op.drop_index("ix_complaint_resolved_on")
+        batch_op.drop_index("ix_complaint_received_on")
     op.drop_table("nudge")
     with op.batch_alter_table("job_run", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_job_run_job"))
