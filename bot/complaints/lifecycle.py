@@ -175,7 +175,7 @@ def apply(
     case.status = move.target
     session.add(case)
     session.flush()
-    by = None if permissions.SYSTEM in actor.roles else actor.user_id
+    by = _recorded_actor(case, actor)
     data = {"action": action, "from": previous, "to": move.target, **_audit(recorded)}
     session.add(
         ComplaintEvent(complaint_id=case.id, at=now, actor_user_id=by, kind="transition", data=data)
@@ -190,6 +190,16 @@ def apply(
         )
     notices.refresh_card(session, case)
     return case
+
+
+def _recorded_actor(case: Complaint, actor: permissions.Actor) -> str | None:
+    """Who the audit trail and thread name: nobody for the system, and nobody for an
+    anonymous supplier acting on their own case (withdrawing it), so they stay unnamed."""
+    if permissions.SYSTEM in actor.roles:
+        return None
+    if case.anonymous and actor.user_id == case.reporter_user_id:
+        return None
+    return actor.user_id
 
 
 def _audit(recorded: dict) -> dict:

@@ -1,0 +1,240 @@
+"""The case service front ends call: each function takes an Engine and plain values, runs one
+transaction, and raises a DomainError (NotFound, NotPermitted, InvalidTransition,
+ValidationFailed, AlreadyAssigned, StoreUnavailable) whose message is safe to show.
+
+Notes, the supplier relay and spot checks live in their own modules and are re-exported here,
+so ``investigation`` is the one import a front end needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import structlog
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot import permissions
+from bot.clock import UK
+from bot.complaints import intake, lifecycle, notices, related, views
+from bot.complaints.cases import by_reference, locked
+from bot.complaints.notes import case_for_thread, delete_note, edit_note, record_note
+from bot.complaints.relay import reveal, supplier_reply, tell_supplier
+from bot.complaints.spotcheck import open_spot_check
+from bot.db import transaction
+from bot.errors import DomainError, InvalidTransition, ValidationFailed
+from models import CaseNote, Complaint, ComplaintEvent
+
+__all__ = [
+    "AlreadyAssigned",
+    "TimelineEntry",
+    "assign",
+    "case_for_thread",
+    "delete_note",
+    "due_follow_ups",
+    "edit_note",
+    "link",
+    "open_spot_check",
+    "perform",
+    "record_note",
+    "reveal",
+    "supplier_reply",
+    "tell_supplier",
+    "timeline",
+    "unlink",
+    "withdraw",
+]
+
+log = structlog.get_logger("msbot.complaints.investigation")
+
+
+class AlreadyAssigned(DomainError):
+    """Someone else got there first."""
+
+    def __init__(self, holder_user_id: str):
+        super().__init__(f"This case is already assigned to <@{holder_user_id}>.")
+        self.holder_user_id = holder_user_id
+
+
+def _view(session: Session, case: Complaint, actor: permissions.Actor, now: datetime):
+    session.flush()
+    return views.build_many(session, [case], actor, lifecycle.uk_today(now))[0]
+
+
+def perform(
+    engine: Engine,
+    reference: str,
+    action: str,
+    actor: permissions.Actor,
+    now: datetime,
+    **details,
+) -> views.CaseView:
+    """Make a status move (see lifecycle.TRANSITIONS); returns the case as the actor sees it."""
+    with transaction(engine) as s:
+        case = locked(s, reference)
+        lifecycle.apply(s, case, action, actor, now, **details)
+        result = _view(s, case, actor, now)
+    log.info("complaint.transition", case_ref=result.reference, action=action, to=result.status)
+    return result
+
+
+def withdraw(
+    engine: Engine, reference: str, user_id: str, reason: str, now: datetime
+) -> views.CaseView:
+    """The supplier withdraws their own case. Someone else's case is "not found", word for
+    word as intake says it, so references cannot be probed."""
+    with transaction(engine) as s:
+        case = intake.case_for_reporter(s, user_id, reference)
+        s.refresh(case, with_for_update=True)
+        actor = permissions.Actor(user_id)
+        lifecycle.apply(s, case, "withdraw", actor, now, reason=reason)
+        return _view(s, case, actor, now)
+
+
+def assign(
+    engine: Engine,
+    reference: str,
+    assignee: str | permissions.Actor,
+    actor: permissions.Actor,
+    now: datetime,
+    *,
+    only_if_unassigned: bool,
+) -> views.CaseView:
+    """Give the case to ``assignee``. With ``only_if_unassigned`` this is one conditional
+    UPDATE, so of two people pressing "Assign to me" at once exactly one wins and the other
+    gets AlreadyAssigned naming the holder. Changing an existing assignee is a lead's
+    "reassign". ``assignee`` given as an Actor is checked to be an investigator or lead."""
+    if isinstance(assignee, permissions.Actor):
+        if not assignee.is_staff:
+            raise ValidationFailed(
+                {"assignee": f"<@{assignee.user_id}> is not an investigator or lead."}
+            )
+        assignee = assignee.user_id
+    with transaction(engine) as s:
+        case = by_reference(s, reference)
+        if case.status not in lifecycle.OPEN_STATUSES:
+            raise InvalidTransition(f"{case.reference} is closed: reopen it before assigning.")
+        holder = case.assignee_user_id
+        if holder == assignee:
+            return _view(s, case, actor, now)  # already theirs: a repeat, not a change
+        if only_if_unassigned or holder is None:
+            action = "assign_self" if assignee == actor.user_id else "assign"
+        else:
+            action = "reassign"
+        permissions.require(actor, action, case)
+        condition = (
+            Complaint.assignee_user_id.is_(None)
+            if action != "reassign"
+            else Complaint.assignee_user_id == holder
+        )
+        won = s.execute(
+            update(Complaint)
+            .where(Complaint.id == case.id, condition)
+            .values(assignee_user_id=assignee)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        s.refresh(case)
+        if not won:
+            if case.assignee_user_id == assignee:
+                return _view(s, case, actor, now)
+            raise AlreadyAssigned(case.assignee_user_id or "")
+        s.add(
+            ComplaintEvent(
+                complaint_id=case.id,
+                at=now,
+                actor_user_id=actor.user_id,
+                kind="assigned",
+                data={"from": holder, "to": assignee},
+            )
+        )
+        notices.thread_post(s, case, "assigned", actor=actor.user_id, to=assignee)
+        notices.refresh_card(s, case)
+        return _view(s, case, actor, now)
+
+
+def link(engine: Engine, ref_a: str, ref_b: str, actor: permissions.Actor, now: datetime) -> bool:
+    """Link two cases by hand; False if they were linked already."""
+    with transaction(engine) as s:
+        a, b = by_reference(s, ref_a), by_reference(s, ref_b)
+        permissions.require(actor, "link", a)
+        if a.id == b.id:
+            raise ValidationFailed({"reference": "A case cannot be linked to itself."})
+        return related.add_link(s, a, b, by=actor.user_id, now=now)
+
+
+def unlink(engine: Engine, ref_a: str, ref_b: str, actor: permissions.Actor, now: datetime) -> bool:
+    """Remove a link; False if there was none."""
+    with transaction(engine) as s:
+        a, b = by_reference(s, ref_a), by_reference(s, ref_b)
+        permissions.require(actor, "unlink", a)
+        return related.remove_link(s, a, b, by=actor.user_id, now=now)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # an event kind, or "note" / "supplier_note"
+    actor_user_id: str | None  # None: the system, or the supplier (never named)
+    data: dict
+    text: str | None = None  # a note's current text
+    edited: bool = False
+    deleted: bool = False
+
+
+def timeline(session: Session, reference: str, actor: permissions.Actor) -> list[TimelineEntry]:
+    """The audit trail and the notes, oldest first; investigators and leads only."""
+    case = by_reference(session, reference)
+    permissions.require(actor, "timeline", case)
+    hidden = case.reporter_user_id if case.anonymous else None
+
+    def who(user_id: str | None) -> str | None:
+        return None if user_id is not None and user_id == hidden else user_id
+
+    entries = [
+        TimelineEntry(e.at, e.kind, who(e.actor_user_id), dict(e.data))
+        for e in session.exec(
+            select(ComplaintEvent)
+            .where(ComplaintEvent.complaint_id == case.id)
+            .order_by(ComplaintEvent.at, ComplaintEvent.id)
+        )
+    ]
+    entries += [
+        TimelineEntry(
+            n.created_at,
+            "supplier_note" if n.from_supplier else "note",
+            None if n.from_supplier else who(n.author_user_id),
+            {"history": list(n.history)},
+            text=n.text,
+            edited=n.edited_at is not None,
+            deleted=n.deleted_at is not None,
+        )
+        for n in session.exec(
+            select(CaseNote).where(CaseNote.complaint_id == case.id).order_by(CaseNote.id)
+        )
+    ]
+    return sorted(entries, key=lambda e: e.at)
+
+
+def due_follow_ups(engine: Engine, today: date, now: datetime | None = None) -> list[str]:
+    """Move resolved cases whose follow-up date has come into follow_up; run daily by the
+    scheduler. Returns the references moved."""
+    now = now or datetime.combine(today, time(12), tzinfo=UK)
+    with transaction(engine) as s:
+        due = s.exec(
+            select(Complaint)
+            .where(
+                Complaint.status == "resolved",
+                Complaint.follow_up_due.is_not(None),
+                Complaint.follow_up_due <= today,
+            )
+            .order_by(Complaint.follow_up_due, Complaint.id)
+            .with_for_update()
+        ).all()
+        for case in due:
+            lifecycle.apply(s, case, "follow_up", permissions.SYSTEM_ACTOR, now)
+        moved = [c.reference for c in due]
+    if moved:
+        log.info("complaint.follow_ups_due", count=len(moved))
+    return moved

@@ -1,0 +1,162 @@
+"""Keeping the supplier informed, anonymously when they chose.
+
+An investigator's message goes to the supplier by DM; the supplier's reply in that DM's thread
+comes back into the case thread as a note "from the supplier", never naming them. Only a lead
+can reveal who raised an anonymous complaint: privately, and as an audit event that does not
+carry the identity.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot import outbox, permissions
+from bot.complaints import lifecycle, notes, notices
+from bot.complaints.cases import by_reference, locked
+from bot.db import dialect_insert, transaction
+from bot.errors import InvalidTransition, ValidationFailed
+from bot.text import clean
+from models import CaseNote, Complaint, ComplaintEvent, OutboxMessage, SupplierRelay
+
+log = structlog.get_logger("msbot.complaints.relay")
+
+MAX_RELAY = 3000
+
+
+def tell_supplier(
+    engine: Engine, reference: str, actor: permissions.Actor, text: str, now: datetime
+) -> OutboxMessage:
+    """Queue ``text`` to the supplier by DM; their reply in its thread returns to the case."""
+    body = clean(text, multiline=True)
+    if not body:
+        raise ValidationFailed({"text": "Write the message to send to the supplier."})
+    if len(body) > MAX_RELAY:
+        raise ValidationFailed({"text": f"Please keep this under {MAX_RELAY} characters."})
+    with transaction(engine) as s:
+        case = locked(s, reference)
+        permissions.require(actor, "tell_supplier", case)
+        if not case.reporter_user_id:
+            raise InvalidTransition(f"{case.reference} is a spot check: there is no supplier.")
+        if case.status not in lifecycle.OPEN_STATUSES:
+            raise InvalidTransition(
+                f"{case.reference} is {case.status.replace('_', ' ')}: reopen it first."
+            )
+        msg = notices.relay(s, case, body)
+        s.add(
+            ComplaintEvent(
+                complaint_id=case.id,
+                at=now,
+                actor_user_id=actor.user_id,
+                kind="relayed_to_supplier",
+                data={"text": body},
+            )
+        )
+        notices.thread_post(s, case, "relayed", actor=actor.user_id, text=body)
+        s.flush()
+    log.info("complaint.relayed_to_supplier", case_ref=case.reference, by=actor.user_id)
+    return msg
+
+
+@outbox.on_sent(notices.SUPPLIER_RELAY)
+def remember_relay(session: Session, row: OutboxMessage) -> None:
+    """The relay DM's (channel, ts) is the thread a reply must be in to reach this case."""
+    if not (row.subject_id and row.sent_channel_id and row.sent_ts):
+        return
+    table = SupplierRelay.__table__
+    session.execute(
+        dialect_insert(session.get_bind(), table)
+        .values(
+            complaint_id=row.subject_id,
+            outbox_message_id=row.id,
+            dm_channel_id=row.sent_channel_id,
+            ts=row.sent_ts,
+            created_at=row.sent_at or row.created_at,
+        )
+        .on_conflict_do_nothing(index_elements=[table.c.dm_channel_id, table.c.ts])
+    )
+
+
+def case_for_relay_thread(
+    session: Session, dm_channel_id: str, thread_ts: str | None
+) -> Complaint | None:
+    if not thread_ts:
+        return None
+    return session.exec(
+        select(Complaint)
+        .join(SupplierRelay, SupplierRelay.complaint_id == Complaint.id)
+        .where(SupplierRelay.dm_channel_id == dm_channel_id, SupplierRelay.ts == thread_ts)
+    ).first()
+
+
+def supplier_reply(
+    engine: Engine,
+    dm_channel_id: str,
+    thread_ts: str | None,
+    message_ts: str,
+    user_id: str,
+    text: str,
+    now: datetime,
+) -> CaseNote | None:
+    """Store the supplier's reply as a note of the case whose relay DM is that thread, and
+    post it in the case thread without naming them. None if the thread is not a relay of
+    this user's case. A case waiting for the supplier goes back to investigating."""
+    key = notes.source_key(dm_channel_id, message_ts)
+    body = clean(text, multiline=True)[: notes.MAX_NOTE]
+    with transaction(engine) as s:
+        case = case_for_relay_thread(s, dm_channel_id, thread_ts)
+        if case is None or case.reporter_user_id != user_id or not body:
+            return None
+        s.refresh(case, with_for_update=True)
+        table = CaseNote.__table__
+        # RETURNING, not rowcount: with psycopg an INSERT here reports rowcount -1.
+        inserted = s.execute(
+            dialect_insert(engine, table)
+            .values(
+                complaint_id=case.id,
+                source_ts=key,
+                author_user_id=None,
+                from_supplier=True,
+                text=body,
+                created_at=now,
+                history=[],
+            )
+            .on_conflict_do_nothing(index_elements=[table.c.source_ts])
+            .returning(table.c.id)
+        ).first()
+        note = s.exec(select(CaseNote).where(CaseNote.source_ts == key)).one()
+        if not inserted:
+            return note  # a retried delivery: stored and posted the first time
+        # The supplier is never the actor of a case event: the event stays identity-free.
+        s.add(
+            ComplaintEvent(
+                complaint_id=case.id, at=now, kind="supplier_replied", data={"note_id": note.id}
+            )
+        )
+        notices.thread_post(s, case, "supplier_replied", text=body)
+        if case.status == "awaiting_supplier":
+            lifecycle.apply(s, case, "supplier_replied", permissions.SYSTEM_ACTOR, now)
+    log.info("complaint.supplier_replied", case_ref=case.reference)  # never with the user
+    return note
+
+
+def reveal(engine: Engine, reference: str, actor: permissions.Actor, now: datetime) -> str:
+    """Who raised the case, for a lead's eyes only: audited (without the identity) and noted
+    in the case thread (without the identity)."""
+    with transaction(engine) as s:
+        case = by_reference(s, reference)
+        permissions.require(actor, "reveal", case)
+        if not case.reporter_user_id:
+            raise InvalidTransition(f"{case.reference} is a spot check: nobody raised it.")
+        s.add(
+            ComplaintEvent(
+                complaint_id=case.id, at=now, actor_user_id=actor.user_id, kind="revealed", data={}
+            )
+        )
+        notices.thread_post(s, case, "revealed", actor=actor.user_id)
+        who = case.reporter_user_id
+    log.info("complaint.revealed", case_ref=case.reference, by=actor.user_id)
+    return who

@@ -1,0 +1,86 @@
+"""Spot checks: cases the service opens itself after reading procurement documents.
+
+Same fields and the same workflow as a complaint, but no supplier: nobody to tell, nobody to
+relay to, nothing to withdraw or reveal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import structlog
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from bot import outbox, permissions
+from bot.complaints import intake, related
+from bot.db import transaction
+from bot.references import format_reference, next_sequence
+from bot.sla import due_date
+from models import Complaint, ComplaintEvent
+
+log = structlog.get_logger("msbot.complaints.spotcheck")
+
+SPOT_CHECK = "spot_check"
+# Validation reuses intake's rules; the supplier's organisation is not asked for.
+_NO_ORGANISATION = {"organisation_name": "(spot check)", "organisation_type": "other"}
+
+
+def open_spot_check(
+    engine: Engine,
+    form: intake.ComplaintForm,
+    actor: permissions.Actor,
+    today: date,
+    policy: intake.IntakePolicy,
+    *,
+    submission_key: str | None = None,
+) -> intake.Submission:
+    """Validate and store a spot check with its audit event and triage card, atomically.
+    A repeated delivery (same ``submission_key``) returns the case stored the first time."""
+    permissions.require(actor, "spotcheck")
+    values = intake.validate(dataclasses.replace(form, anonymous=False, **_NO_ORGANISATION), today)
+    values["organisation_name"] = ""
+    months = (
+        policy.sla_central_months
+        if values["authority_kind"] == "central"
+        else policy.sla_wider_months
+    )
+    with transaction(engine) as s:
+        if submission_key:
+            existing = s.exec(
+                select(Complaint).where(Complaint.submission_key == submission_key)
+            ).first()
+            if existing:
+                return intake.Submission(existing, created=False)
+        seq = next_sequence(s, intake.REFERENCE_PREFIX, today.year)
+        case = Complaint(
+            kind=SPOT_CHECK,
+            status="received",
+            submission_key=submission_key,
+            reporter_user_id=None,
+            received_on=today,
+            due_date=due_date(today, months),
+            year=today.year,
+            seq=seq,
+            reference=format_reference(intake.REFERENCE_PREFIX, today.year, seq),
+            **values,
+        )
+        s.add(case)
+        s.flush()
+        s.add(
+            ComplaintEvent(
+                complaint_id=case.id,
+                actor_user_id=actor.user_id,
+                kind="received",
+                data={"status": "received", "kind": SPOT_CHECK},
+            )
+        )
+        card = outbox.enqueue(
+            s, intake.TRIAGE_CARD, subject_id=case.id, channel_id=policy.triage_channel_id
+        )
+        related.link_new_case(s, case)
+        s.flush()
+        ids = (card.id,)
+    log.info("complaint.spot_check_opened", case_ref=case.reference, by=actor.user_id)
+    return intake.Submission(case, created=True, notification_ids=ids)

@@ -1,0 +1,432 @@
+"""The case service: assignment races, thread notes, the supplier relay, privacy, deadlines,
+related cases, spot checks, follow-ups and faults (core only, both databases)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
+from structlog.testing import capture_logs
+
+from bot import outbox
+from bot.complaints import deadlines, intake, investigation, related
+from bot.complaints.investigation import AlreadyAssigned
+from bot.db import make_engine, transaction
+from bot.errors import InvalidTransition, NotFound, NotPermitted, StoreUnavailable
+from bot.permissions import Actor
+from models import CaseLink, CaseNote, Complaint, ComplaintEvent, OutboxMessage, SupplierRelay
+from tests import databases
+from tests.conftest import TODAY, TRIAGE, rows
+from tests.test_investigation_core import (
+    DETAILS,
+    INVESTIGATOR,
+    INVESTIGATOR_2,
+    LEAD,
+    NOW,
+    POLICY,
+    REPORTER,
+    form,
+    new_case,
+)
+
+
+class Transport:
+    """Stands in for Slack at the outbox boundary: every message 'posts', DMs into one DM
+    channel per user, with increasing timestamps; chat.update keeps the card's ts."""
+
+    def __init__(self):
+        self.sent: list[OutboxMessage] = []
+        self._ts = 1700000000
+
+    def render(self, session, msg):
+        return None
+
+    def deliver(self, msg, rendered):
+        self.sent.append(msg)
+        self._ts += 1
+        channel = msg.recipient_channel_id or f"D{msg.recipient_user_id}"
+        return outbox.Sent(channel, f"{self._ts}.000100")
+
+
+def deliver_all(engine) -> Transport:
+    transport = Transport()
+    while outbox.drain(engine, transport, now=datetime.now(UTC) + timedelta(days=1)):
+        pass
+    return transport
+
+
+def card_of(engine, case_id: int) -> tuple[str, str]:
+    with Session(engine) as s:
+        case = s.get(Complaint, case_id)
+        return case.card_channel_id, case.card_ts
+
+
+def do(engine, ref: str, action: str, actor: Actor = INVESTIGATOR, **details):
+    return investigation.perform(
+        engine, ref, action, actor, NOW, **{**DETAILS.get(action, {}), **details}
+    )
+
+
+def to_investigating(engine, ref: str) -> None:
+    do(engine, ref, "triage")
+    do(engine, ref, "start")
+
+
+# --- assignment ------------------------------------------------------------------------------
+
+
+def test_two_concurrent_assign_to_me_on_postgresql_have_one_winner(pg_url):
+    engine = make_engine(pg_url)
+    try:
+        refs = [new_case(engine, procurement_title=f"Lot {n}").reference for n in range(8)]
+        contenders = [Actor(f"UINV{n}", frozenset({"investigator"})) for n in range(4)]
+        for ref in refs:
+            barrier = threading.Barrier(len(contenders))
+            results: dict[str, object] = {}
+
+            def press(actor: Actor, ref=ref, barrier=barrier, results=results) -> None:
+                barrier.wait()
+                try:
+                    view = investigation.assign(
+                        engine, ref, actor.user_id, actor, NOW, only_if_unassigned=True
+                    )
+                    results[actor.user_id] = view.assignee
+                except AlreadyAssigned as lost:
+                    results[actor.user_id] = lost
+
+            threads = [threading.Thread(target=press, args=(a,)) for a in contenders]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(10)
+            winners = [u for u, r in results.items() if r == u]
+            assert len(winners) == 1, results
+            losers = [r for r in results.values() if isinstance(r, AlreadyAssigned)]
+            assert len(losers) == len(contenders) - 1
+            assert all(r.holder_user_id == winners[0] for r in losers)
+            assert all(winners[0] in str(r) for r in losers)
+        with Session(engine) as s:
+            assigned = s.exec(select(ComplaintEvent).where(ComplaintEvent.kind == "assigned"))
+            assert len(assigned.all()) == len(refs)
+    finally:
+        engine.dispose()
+
+
+def test_reassign_is_for_leads_and_a_repeat_is_not_a_change(engine, session):
+    ref = new_case(engine).reference
+    view = investigation.assign(engine, ref, "UINV1", INVESTIGATOR, NOW, only_if_unassigned=True)
+    assert view.assignee == "UINV1" and view.can_reassign is False
+    investigation.assign(engine, ref, "UINV1", INVESTIGATOR, NOW, only_if_unassigned=True)
+    with pytest.raises(AlreadyAssigned) as lost:
+        investigation.assign(engine, ref, "UINV2", INVESTIGATOR_2, NOW, only_if_unassigned=True)
+    assert lost.value.holder_user_id == "UINV1"
+    with pytest.raises(NotPermitted, match="Only leads can reassign"):
+        investigation.assign(engine, ref, "UINV2", INVESTIGATOR, NOW, only_if_unassigned=False)
+    with pytest.raises(Exception, match="not an investigator"):
+        investigation.assign(engine, ref, Actor("UOUT"), LEAD, NOW, only_if_unassigned=False)
+    view = investigation.assign(engine, ref, INVESTIGATOR_2, LEAD, NOW, only_if_unassigned=False)
+    assert view.assignee == "UINV2"
+    events = [e.data for e in rows(session, ComplaintEvent) if e.kind == "assigned"]
+    assert events == [{"from": None, "to": "UINV1"}, {"from": "UINV1", "to": "UINV2"}]
+
+
+# --- thread notes ----------------------------------------------------------------------------
+
+
+def test_thread_replies_become_notes_once_with_edits_and_deletes(engine, session):
+    case = new_case(engine)
+    deliver_all(engine)
+    channel, card_ts = card_of(engine, case.id)
+    assert channel == TRIAGE and card_ts
+    later = NOW + timedelta(minutes=5)
+    for _ in range(2):  # a retried delivery
+        investigation.record_note(engine, channel, card_ts, "1.1", "UINV1", "Called them", NOW)
+    assert investigation.record_note(engine, channel, "999.9", "1.2", "UINV1", "x", NOW) is None
+    assert investigation.record_note(engine, "COTHER", card_ts, "1.3", "UINV1", "x", NOW) is None
+    for _ in range(2):
+        investigation.edit_note(
+            engine, channel, card_ts, "1.1", "UINV1", "Called them twice", later
+        )
+    investigation.edit_note(engine, channel, card_ts, "1.4", "UINV1", "Edited first seen", later)
+    for _ in range(2):
+        investigation.delete_note(engine, channel, card_ts, "1.4", None, None, later)
+    notes = rows(session, CaseNote)
+    assert [(n.text, n.complaint_id) for n in notes] == [
+        ("Called them twice", case.id),
+        ("Edited first seen", case.id),
+    ]
+    assert notes[0].history == [{"text": "Called them", "until": later.isoformat()}]
+    assert notes[0].edited_at is not None and notes[0].deleted_at is None
+    assert notes[1].deleted_at is not None
+    with Session(engine) as s:
+        assert investigation.case_for_thread(s, channel, card_ts).id == case.id
+
+
+# --- supplier relay and privacy ----------------------------------------------------------------
+
+
+def test_relay_reply_lands_in_the_right_case_of_a_supplier_with_several(engine, session):
+    first = new_case(engine, anonymous=True)
+    second = new_case(engine, anonymous=True, authority_name="Other Council")
+    for c in (first, second):
+        to_investigating(engine, c.reference)
+    do(engine, second.reference, "ask_supplier")
+    investigation.tell_supplier(engine, first.reference, INVESTIGATOR, "Which lot?", NOW)
+    investigation.tell_supplier(engine, second.reference, INVESTIGATOR, "Invoice date?", NOW)
+    deliver_all(engine)
+    relays = {r.complaint_id: r for r in rows(session, SupplierRelay)}
+    assert set(relays) == {first.id, second.id}
+    dm, thread = relays[second.id].dm_channel_id, relays[second.id].ts
+    for _ in range(2):  # Slack retries the event
+        note = investigation.supplier_reply(engine, dm, thread, "5.1", REPORTER, "1 Sept", NOW)
+    assert note.complaint_id == second.id and note.from_supplier and note.author_user_id is None
+    assert investigation.supplier_reply(engine, dm, thread, "5.2", "USOMEONE", "hi", NOW) is None
+    assert investigation.supplier_reply(engine, dm, "0.0", "5.3", REPORTER, "hi", NOW) is None
+    assert len(rows(session, CaseNote)) == 1
+    stored = {c.id: c for c in rows(session, Complaint)}
+    assert stored[second.id].status == "investigating"  # the answer ends the wait
+    assert stored[first.id].status == "investigating"
+    posts = [
+        m
+        for m in rows(session, OutboxMessage)
+        if m.kind == "complaint.thread.post" and m.data["event"] == "supplier_replied"
+    ]
+    assert len(posts) == 1 and posts[0].subject_id == second.id
+    assert posts[0].data == {"event": "supplier_replied", "text": "1 Sept"}
+
+
+def test_anonymous_supplier_is_never_tied_to_the_case_outside_their_dm(engine, session):
+    case = new_case(engine, anonymous=True)
+    ref = case.reference
+    with capture_logs() as logs:
+        to_investigating(engine, ref)
+        investigation.assign(engine, ref, "UINV1", INVESTIGATOR, NOW, only_if_unassigned=True)
+        do(engine, ref, "ask_supplier")
+        investigation.tell_supplier(engine, ref, INVESTIGATOR, "Can you send the tender?", NOW)
+        deliver_all(engine)
+        relay = rows(session, SupplierRelay)[0]
+        investigation.supplier_reply(
+            engine, relay.dm_channel_id, relay.ts, "7.1", REPORTER, "Attached", NOW
+        )
+        with pytest.raises(NotPermitted):
+            investigation.reveal(engine, ref, INVESTIGATOR, NOW)
+        assert investigation.reveal(engine, ref, LEAD, NOW) == REPORTER
+        do(engine, ref, "resolve")
+        do(engine, ref, "close")
+        deliver_all(engine)
+    for msg in rows(session, OutboxMessage):
+        if msg.recipient_user_id == REPORTER:
+            assert msg.kind in (
+                "complaint.received.dm",
+                "complaint.supplier.update",
+                "complaint.supplier.relay",
+            )
+            continue
+        assert REPORTER not in json.dumps(msg.data), msg
+    revealed = [e for e in rows(session, ComplaintEvent) if e.kind == "revealed"]
+    assert len(revealed) == 1 and revealed[0].data == {} and revealed[0].actor_user_id == "ULEAD1"
+    second = new_case(engine, anonymous=True, authority_name="Elsewhere")
+    investigation.withdraw(engine, second.reference, REPORTER, "Sorted", NOW)
+    for msg in rows(session, OutboxMessage):
+        if msg.recipient_channel_id:
+            assert REPORTER not in json.dumps(msg.data), msg
+    for e in rows(session, ComplaintEvent):
+        if e.kind != "received":  # intake's own record of who filed it
+            assert e.actor_user_id != REPORTER and REPORTER not in json.dumps(e.data)
+    for line in logs:
+        assert not (
+            REPORTER in json.dumps(line, default=str) and ref in json.dumps(line, default=str)
+        )
+    with Session(engine) as s:
+        entries = investigation.timeline(s, ref, INVESTIGATOR)
+    assert all(e.actor_user_id != REPORTER for e in entries)
+    assert any(e.kind == "supplier_note" and e.text == "Attached" for e in entries)
+
+
+def test_no_relay_or_reveal_for_a_spot_check_and_timeline_is_staff_only(engine):
+    spot = investigation.open_spot_check(engine, form(), INVESTIGATOR, TODAY, POLICY).complaint
+    with pytest.raises(InvalidTransition, match="spot check"):
+        investigation.tell_supplier(engine, spot.reference, INVESTIGATOR, "Hi", NOW)
+    with pytest.raises(InvalidTransition, match="spot check"):
+        investigation.reveal(engine, spot.reference, LEAD, NOW)
+    with Session(engine) as s, pytest.raises(NotPermitted):
+        investigation.timeline(s, spot.reference, Actor(REPORTER))
+
+
+# --- withdraw --------------------------------------------------------------------------------
+
+
+def test_withdraw_only_own_case_and_others_look_missing(engine, session):
+    mine = new_case(engine)
+    theirs = new_case(engine, reporter="UOTHER")
+    with Session(engine) as s, pytest.raises(NotFound) as expected:
+        intake.case_for_reporter(s, REPORTER, theirs.reference)
+    with pytest.raises(NotFound) as refused:
+        investigation.withdraw(engine, theirs.reference, REPORTER, "no", NOW)
+    assert str(refused.value) == str(expected.value)
+    view = investigation.withdraw(engine, mine.reference, REPORTER, "Paid now", NOW)
+    assert view.status == "withdrawn"
+    with pytest.raises(InvalidTransition, match="Moves allowed from here: reopen"):
+        investigation.withdraw(engine, mine.reference, REPORTER, "again", NOW)
+
+
+# --- deadlines -------------------------------------------------------------------------------
+
+
+def test_deadline_rules():
+    assert deadlines.authority_reply_due(date(2026, 11, 20)) == date(2026, 12, 20)
+    assert not deadlines.is_due_soon(date(2026, 1, 1), date(2026, 1, 21), date(2026, 1, 15))
+    assert deadlines.is_due_soon(date(2026, 1, 1), date(2026, 1, 21), date(2026, 1, 16))
+    assert not deadlines.is_due_soon(date(2026, 1, 1), date(2026, 1, 21), date(2026, 1, 22))
+    assert deadlines.is_overdue(date(2026, 1, 21), date(2026, 1, 22))
+    assert not deadlines.is_overdue(date(2026, 1, 21), date(2026, 1, 21))
+    case = Complaint(status="investigating", due_date=date(2026, 12, 15), supplier_wait_days=10)
+    # 15 Dec + 10 days = Christmas Day; Boxing Day falls on a Saturday, so the substitute bank
+    # holiday is Monday 28th: the first working day is the 29th.
+    assert deadlines.effective_due(case) == date(2026, 12, 29)
+    waiting = Complaint(
+        status="awaiting_supplier",
+        due_date=date(2026, 12, 1),
+        awaiting_supplier_since=date(2026, 11, 20),
+        supplier_wait_days=0,
+    )
+    assert deadlines.effective_due(waiting, date(2026, 11, 27)) == date(2026, 12, 8)
+    assert deadlines.format_uk(datetime(2026, 7, 1, 12, 0, tzinfo=UTC)) == "1 Jul 2026, 13:00"
+    assert deadlines.format_uk(datetime(2026, 12, 1, 12, 0, tzinfo=UTC)) == "1 Dec 2026, 12:00"
+
+
+def test_time_waiting_for_the_supplier_does_not_count(engine, session):
+    ref = new_case(engine, authority_kind="central").reference
+    to_investigating(engine, ref)
+    investigation.perform(engine, ref, "ask_supplier", INVESTIGATOR, NOW)
+    later = NOW + timedelta(days=14)
+    investigation.perform(engine, ref, "supplier_replied", INVESTIGATOR, later)
+    stored = rows(session, Complaint)[0]
+    assert stored.supplier_wait_days == 14 and stored.awaiting_supplier_since is None
+    assert stored.due_date == date(2027, 1, 20)
+    assert deadlines.effective_due(stored) == date(2027, 2, 3)
+    view = investigation.perform(engine, ref, "contact_authority", INVESTIGATOR, later)
+    assert view.authority_reply_due == later.date() + timedelta(days=30)
+    assert view.effective_due == date(2027, 2, 3)
+
+
+# --- related cases ---------------------------------------------------------------------------
+
+
+def test_related_cases_are_linked_both_ways_at_intake_and_by_hand(engine, session):
+    a = new_case(engine, procurement_reference="BC-17", procurement_title="Youth services")
+    b = new_case(engine, procurement_reference="bc-17", procurement_title="Something else")
+    c = new_case(
+        engine, procurement_reference=None, procurement_title="Youth Services Framework 2026"
+    )
+    d = new_case(engine, procurement_reference=None, procurement_title="youth services framework")
+    e = new_case(engine, authority_name="Other Council", procurement_reference="BC-17")
+    links = {(x.low_id, x.high_id, x.automatic) for x in rows(session, CaseLink)}
+    assert links == {(a.id, b.id, True), (c.id, d.id, True)}
+    with Session(engine) as s:
+        refs = related.related_references(s, [a.id, b.id, c.id, e.id])
+    assert refs == {a.id: [b.reference], b.id: [a.reference], c.id: [d.reference], e.id: []}
+    assert investigation.link(engine, a.reference, e.reference, INVESTIGATOR, NOW)
+    assert not investigation.link(engine, e.reference, a.reference, INVESTIGATOR, NOW)
+    with pytest.raises(NotPermitted):
+        investigation.unlink(engine, a.reference, e.reference, Actor(REPORTER), NOW)
+    assert investigation.unlink(engine, e.reference, a.reference, INVESTIGATOR, NOW)
+    assert not investigation.unlink(engine, e.reference, a.reference, INVESTIGATOR, NOW)
+    kinds = [
+        (x.complaint_id, x.kind)
+        for x in rows(session, ComplaintEvent)
+        if x.kind in ("linked", "unlinked") and x.actor_user_id
+    ]
+    assert sorted(kinds) == [
+        (a.id, "linked"),
+        (a.id, "unlinked"),
+        (e.id, "linked"),
+        (e.id, "unlinked"),
+    ]
+
+
+# --- spot checks and follow-ups --------------------------------------------------------------
+
+
+def test_spot_check_runs_the_same_workflow_without_a_supplier(engine, session):
+    with pytest.raises(NotPermitted):
+        investigation.open_spot_check(engine, form(), Actor(REPORTER), TODAY, POLICY)
+    spot = investigation.open_spot_check(
+        engine,
+        form(organisation_name="", organisation_type=None),
+        INVESTIGATOR,
+        TODAY,
+        POLICY,
+        submission_key="V1",
+    ).complaint
+    again = investigation.open_spot_check(
+        engine, form(), INVESTIGATOR, TODAY, POLICY, submission_key="V1"
+    )
+    assert not again.created and again.complaint.id == spot.id
+    assert (spot.kind, spot.reporter_user_id, spot.organisation_name) == ("spot_check", None, "")
+    for action in ("triage", "start", "contact_authority", "authority_replied", "resolve"):
+        do(engine, spot.reference, action)
+    view = do(engine, spot.reference, "close")
+    assert view.status == "closed" and view.raised_by_label == "Spot check by the service"
+    kinds = {m.kind for m in rows(session, OutboxMessage)}
+    assert "complaint.supplier.update" not in kinds and "complaint.received.dm" not in kinds
+
+
+def test_follow_ups_come_due_and_close_with_a_result(engine, session):
+    ref = new_case(engine).reference
+    other = new_case(engine, authority_name="Elsewhere").reference
+    for r, when in ((ref, date(2027, 1, 5)), (other, date(2027, 3, 1))):
+        to_investigating(engine, r)
+        do(engine, r, "resolve", follow_up_due=when)
+    assert investigation.due_follow_ups(engine, date(2027, 1, 4)) == []
+    assert investigation.due_follow_ups(engine, date(2027, 1, 5)) == [ref]
+    assert investigation.due_follow_ups(engine, date(2027, 1, 6)) == []
+    view = do(engine, ref, "close", follow_up_result="no", follow_up_note="Still 5 days")
+    assert (view.status, view.follow_up_result) == ("closed", "no")
+    event = next(e for e in rows(session, ComplaintEvent) if e.data.get("action") == "follow_up")
+    assert event.actor_user_id is None
+
+
+# --- faults ----------------------------------------------------------------------------------
+
+
+def test_database_outage_during_a_transition_writes_nothing(engine, session, backend):
+    ref = new_case(engine).reference
+    before = (len(rows(session, ComplaintEvent)), len(rows(session, OutboxMessage)))
+    url = engine.url.render_as_string(hide_password=False)
+    faulty = make_engine(url) if backend[0] == "postgresql" else engine
+
+    def die(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO COMPLAINT_EVENT"):
+            if backend[0] == "postgresql":
+                pid = conn.connection.dbapi_connection.info.backend_pid
+                with psycopg.connect(databases.PG_ADMIN_URL, autocommit=True) as admin:
+                    admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            else:
+                raise OperationalError(statement, parameters, Exception("disk I/O error"))
+
+    event.listen(faulty, "before_cursor_execute", die)
+    try:
+        with pytest.raises(StoreUnavailable):
+            investigation.perform(faulty, ref, "triage", INVESTIGATOR, NOW)
+    finally:
+        event.remove(faulty, "before_cursor_execute", die)
+        if faulty is not engine:
+            faulty.dispose()
+    assert rows(session, Complaint)[0].status == "received"
+    assert (len(rows(session, ComplaintEvent)), len(rows(session, OutboxMessage))) == before
+
+
+def test_unknown_reference_is_a_clear_not_found(engine):
+    with pytest.raises(NotFound, match="There is no case MS-2026-0999"):
+        investigation.perform(engine, "ms-2026-0999", "triage", INVESTIGATOR, NOW)
+    with pytest.raises(NotFound, match="references look like"):
+        investigation.perform(engine, "banana", "triage", INVESTIGATOR, NOW)
+    with transaction(engine) as s:
+        assert s.exec(select(Complaint)).first() is None
