@@ -192,6 +192,7 @@ def test_follow_ups_that_came_due_move_through_the_state_machine(engine, session
         engine, status="resolved", resolved_on=date(2025, 10, 1), follow_up_due=date(2026, 3, 1)
     )
     settings = settings_for(engine)
+    runner.run_now(engine, settings, registry.get("follow_ups_due"), NOW)
     runner.run_now(engine, settings, registry.get("case_reminders"), NOW)
     with Session(engine) as s:
         moved = s.get(Complaint, case_id)

@@ -6,19 +6,17 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import and_
-from sqlmodel import Session, select
+from sqlalchemy import and_, select
+from sqlmodel import Session
 
 from bot import outbox
-from bot.complaints import lifecycle
 from bot.complaints.deadlines import is_due_soon
+from bot.complaints.investigation import due_follow_ups
 from bot.jobs import notices
 from bot.jobs.nudges import nudge_once
 from bot.jobs.registry import JobContext, job
-from bot.permissions import SYSTEM_ACTOR
 from bot.reports import terms
 from bot.reports.sql import c, effective_due
-from models import Complaint
 
 # A reminder comes this many days before an authority's reply or a follow-up is due.
 REMIND_DAYS_BEFORE = 3
@@ -74,11 +72,22 @@ def _remind(s: Session, what: str, rows, today: date) -> int:
     return sent
 
 
+@job(
+    "follow_ups_due",
+    "0 7 * * *",
+    "move resolved cases whose follow-up date has come into follow-up",
+    transactional=False,
+)
+def follow_ups_due(ctx: JobContext, _: Session | None) -> str:
+    """The core's move, in its own transaction (safe to repeat: only resolved cases move,
+    under a row lock), before the morning's reminders."""
+    return f"moved {len(due_follow_ups(ctx.engine, ctx.today, ctx.now))}"
+
+
 @job("case_reminders", "30 8 * * 1-5", "remind assignees of authority replies and follow-ups due")
 def case_reminders(ctx: JobContext, s: Session | None) -> str:
     today = ctx.today
     soon = today + timedelta(days=REMIND_DAYS_BEFORE)
-    moved = _move_due_follow_ups(ctx, s)
     replies = s.execute(
         select(c.id, c.reference, c.assignee_user_id, c.authority_reply_due).where(
             c.status == "awaiting_authority",
@@ -94,18 +103,4 @@ def case_reminders(ctx: JobContext, s: Session | None) -> str:
     ).all()
     a = _remind(s, "authority_reply", replies, today)
     f = _remind(s, "follow_up", follow_ups, today)
-    return f"authority replies {a}, follow-ups {f}, moved to follow-up {moved}"
-
-
-def _move_due_follow_ups(ctx: JobContext, s: Session) -> int:
-    """Resolved cases whose follow-up date has come move to follow_up through the core's state
-    machine (its audit event, card refresh and notices), in this job's transaction."""
-    due = s.exec(
-        select(Complaint)
-        .where(Complaint.status == "resolved", Complaint.follow_up_due <= ctx.today)
-        .order_by(Complaint.id)
-        .with_for_update()
-    ).all()
-    for case in due:
-        lifecycle.apply(s, case, "follow_up", SYSTEM_ACTOR, ctx.now)
-    return len(due)
+    return f"authority replies {a}, follow-ups {f}"
