@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session, select
 
 from bot import outbox
+from bot.clock import today_uk
 from bot.jobs import registry, runner
 from bot.reports.digest import build_digest
 from handlers.app import build_services
@@ -202,3 +203,37 @@ def test_follow_ups_that_came_due_move_through_the_state_machine(engine, session
     assert event.actor_user_id is None  # the system, not a person
     reminded = [m for m in rows(session, OutboxMessage) if m.kind == "jobs.case_reminder"]
     assert [(m.recipient_user_id, m.data["what"]) for m in reminded] == [("UINV1", "follow_up")]
+
+
+def test_cli_prints_the_digest_and_queues_it_once_per_run(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.databases import migrated_engine
+    from tests.processes import msbot_env
+
+    url = f"sqlite:///{tmp_path}/m.db"
+    db = migrated_engine(url)
+    add_case(db, received_on=today_uk(), status="received")
+
+    def msbot(*args, **env):
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "digest", *args],
+            env=msbot_env({"DATABASE_URL": url, "LOG_FORMAT": "console", **env}),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    printed = msbot()
+    assert printed.returncode == 0, printed.stderr
+    assert "New cases: 1" in printed.stdout and "Work shadowing" in printed.stdout
+    nowhere = msbot("--send")
+    assert nowhere.returncode == 2 and "LEADS_CHANNEL_ID" in nowhere.stderr
+    sent = msbot("--send", LEADS_CHANNEL_ID=LEADS)
+    assert sent.returncode == 0 and f"digest queued to {LEADS}: done" in sent.stdout
+    with Session(db) as s:
+        kinds = [m.kind for m in s.exec(select(OutboxMessage)).all()]
+    db.dispose()
+    assert kinds == ["jobs.digest", "jobs.digest_chart"]

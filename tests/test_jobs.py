@@ -221,3 +221,24 @@ def test_the_latest_slot_is_the_last_fire_time_not_after_now(cron, naive):
     slot = runner.latest_slot(trig, now)
     assert slot is not None and slot <= now
     assert trig.get_next_fire_time(None, slot + timedelta(seconds=1)) > now
+
+
+def test_the_scheduler_fires_each_job_on_its_trigger_and_catches_up_at_start(engine, session):
+    from bot.scheduler import start_scheduler
+
+    settings = settings_for(engine, JOB_PRUNING_CRON="0 3 * * *")
+    kicked = threading.Event()
+    scheduler = start_scheduler(engine, settings, kick=kicked.set, clock=lambda: MONDAY_8AM_UK)
+    try:
+        jobs = {j.id: j for j in scheduler.get_jobs()}
+        assert {j.name for j in registry.all_jobs()} <= set(jobs)
+        assert "hour='3'" in str(jobs["pruning"].trigger)
+        # The catch-up runs at once on the scheduler's thread, with the injected clock, and
+        # wakes the outbox worker when it has run something.
+        assert kicked.wait(10)
+    finally:
+        scheduler.shutdown(wait=True)
+    runs = {r.job: r for r in rows(session, JobRun)}
+    # 03:00 today is within the default 6-hour grace at 08:00: it ran, as that slot
+    assert runs["pruning"].slot == datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    assert runs["pruning"].status == "done"
