@@ -430,3 +430,30 @@ def test_unknown_reference_is_a_clear_not_found(engine):
         investigation.perform(engine, "banana", "triage", INVESTIGATOR, NOW)
     with transaction(engine) as s:
         assert s.exec(select(Complaint)).first() is None
+
+
+def test_a_card_refresh_that_posts_the_first_card_is_remembered(engine, session):
+    case = new_case(engine)
+    do(engine, case.reference, "triage")
+    refresh = next(m for m in rows(session, OutboxMessage) if m.kind == "complaint.card.refresh")
+    outbox.drain(engine, Transport(), ids=[refresh.id])
+    channel, ts = card_of(engine, case.id)
+    sent = next(m for m in rows(session, OutboxMessage) if m.id == refresh.id)
+    assert (channel, ts) == (TRIAGE, sent.sent_ts) and ts
+    deliver_all(engine)  # the original card message and later refreshes keep that card
+    assert card_of(engine, case.id) == (channel, ts)
+
+
+def test_move_to_a_status_finds_the_action_or_names_the_reachable_statuses(engine, session):
+    ref = new_case(engine).reference
+    assert investigation.move_to(engine, ref, "triaged", INVESTIGATOR, NOW).status == "triaged"
+    assert investigation.move_to(engine, ref, "Investigating", INVESTIGATOR, NOW).status == (
+        "investigating"
+    )
+    with pytest.raises(InvalidTransition, match="can't become Follow-up due") as refused:
+        investigation.move_to(engine, ref, "follow-up", INVESTIGATOR, NOW)
+    assert "awaiting_authority, awaiting_supplier, resolved, referred" in str(refused.value)
+    with pytest.raises(InvalidTransition, match="'banana' is not a case status"):
+        investigation.move_to(engine, ref, "banana", INVESTIGATOR, NOW)
+    investigation.tell_supplier(engine, ref, INVESTIGATOR, "Dates?", NOW, await_reply=True)
+    assert rows(session, Complaint)[0].status == "awaiting_supplier"

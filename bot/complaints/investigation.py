@@ -36,6 +36,7 @@ __all__ = [
     "due_follow_ups",
     "edit_note",
     "link",
+    "move_to",
     "open_spot_check",
     "perform",
     "record_note",
@@ -80,6 +81,22 @@ def perform(
     return result
 
 
+def move_to(
+    engine: Engine,
+    reference: str,
+    status: str,
+    actor: permissions.Actor,
+    now: datetime,
+    **details,
+) -> views.CaseView:
+    """Move the case to ``status`` by whichever action goes there from its current status."""
+    with transaction(engine) as s:
+        case = locked(s, reference)
+        action = lifecycle.action_for(case, status.strip().lower().replace("-", "_"))
+        lifecycle.apply(s, case, action, actor, now, **details)
+        return _view(s, case, actor, now)
+
+
 def withdraw(
     engine: Engine, reference: str, user_id: str, reason: str, now: datetime
 ) -> views.CaseView:
@@ -117,13 +134,13 @@ def assign(
         if case.status not in lifecycle.OPEN_STATUSES:
             raise InvalidTransition(f"{case.reference} is closed: reopen it before assigning.")
         holder = case.assignee_user_id
-        if holder == assignee:
-            return _view(s, case, actor, now)  # already theirs: a repeat, not a change
-        if only_if_unassigned or holder is None:
+        if only_if_unassigned or holder is None or holder == assignee:
             action = "assign_self" if assignee == actor.user_id else "assign"
         else:
             action = "reassign"
         permissions.require(actor, action, case)
+        if holder == assignee:
+            return _view(s, case, actor, now)  # already theirs: a repeat, not a change
         condition = (
             Complaint.assignee_user_id.is_(None)
             if action != "reassign"

@@ -129,6 +129,25 @@ def allowed_actions(case: Complaint, actor: permissions.Actor) -> list[str]:
     return [a for a in moves_from(case.status) if permissions.may(actor, a, case)]
 
 
+def action_for(case: Complaint, target: str) -> str:
+    """The move taking ``case`` to status ``target`` (each (from, to) pair has one action), for
+    front ends that say "status investigating"; refused naming the moves allowed from here."""
+    for action in moves_from(case.status):
+        if TRANSITIONS[action].target == target:
+            return action
+    known = target in STATUSES
+    options = ", ".join(TRANSITIONS[a].target for a in moves_from(case.status)) or "none"
+    raise InvalidTransition(
+        (
+            f"{case.reference} is {catalog.status_label(case.status)}, so it can't become "
+            f"{catalog.status_label(target)}."
+            if known
+            else f"'{target}' is not a case status."
+        )
+        + f" Statuses it can move to from here: {options}."
+    )
+
+
 def uk_today(now: datetime) -> date:
     return now.astimezone(UK).date()
 

@@ -28,9 +28,16 @@ MAX_RELAY = 3000
 
 
 def tell_supplier(
-    engine: Engine, reference: str, actor: permissions.Actor, text: str, now: datetime
+    engine: Engine,
+    reference: str,
+    actor: permissions.Actor,
+    text: str,
+    now: datetime,
+    *,
+    await_reply: bool = False,
 ) -> OutboxMessage:
-    """Queue ``text`` to the supplier by DM; their reply in its thread returns to the case."""
+    """Queue ``text`` to the supplier by DM; their reply in its thread returns to the case.
+    ``await_reply`` also moves an investigating case to awaiting_supplier (a question)."""
     body = clean(text, multiline=True)
     if not body:
         raise ValidationFailed({"text": "Write the message to send to the supplier."})
@@ -56,6 +63,8 @@ def tell_supplier(
             )
         )
         notices.thread_post(s, case, "relayed", actor=actor.user_id, text=body)
+        if await_reply and case.status == "investigating":
+            lifecycle.apply(s, case, "ask_supplier", actor, now)
         s.flush()
     log.info("complaint.relayed_to_supplier", case_ref=case.reference, by=actor.user_id)
     return msg

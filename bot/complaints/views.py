@@ -61,6 +61,11 @@ class CaseView:
     status_reason: str | None
     card_channel_id: str | None
     card_ts: str | None
+    agreed_actions: str | None = None
+    public_summary: str | None = None
+    resolved_on: date | None = None
+    closed_on: date | None = None
+    supplier_wait_days: int = 0  # including a wait still running
 
     @property
     def is_open(self) -> bool:
@@ -157,6 +162,11 @@ def build(
         status_reason=case.status_reason,
         card_channel_id=case.card_channel_id,
         card_ts=case.card_ts,
+        agreed_actions=case.agreed_actions,
+        public_summary=case.public_summary,
+        resolved_on=case.resolved_on,
+        closed_on=case.closed_on,
+        supplier_wait_days=deadlines.supplier_wait_days(case, today),
     )
 
 
