@@ -34,39 +34,48 @@ def _outcome_label(value: str) -> str:
     return "Still open" if value == "open" else terms.OUTCOME_LABELS.get(value, value)
 
 
-def cases_chart(by_month: dict[str, dict[str, int]], top_categories: dict[str, int]) -> bytes:
-    """Stacked bars of cases received per month by outcome, and the top categories."""
+def cases_chart(
+    by_month: dict[str, dict[str, int]],
+    top_categories: dict[str, int],
+    *,
+    left_title: str = "Cases received by month, by outcome",
+    right_title: str = "Top categories this year",
+) -> bytes:
+    """Stacked bars of cases per month (or period) by outcome, and the top categories."""
     months = sorted(by_month)
     outcomes = sorted({o for counts in by_month.values() for o in counts}, key=_order)
     with _lock:
-        fig = Figure(figsize=(10, 4.2), dpi=100, layout="constrained")
+        fig = Figure(figsize=(10, 5), dpi=100, layout="constrained")
         left, right = fig.subplots(1, 2, width_ratios=(3, 2))
         bottoms = [0] * len(months)
-        for i, outcome in enumerate(outcomes):
+        for outcome in outcomes:
             heights = [by_month[m].get(outcome, 0) for m in months]
             left.bar(
                 months,
                 heights,
                 bottom=bottoms,
                 label=_outcome_label(outcome),
-                color=OKABE_ITO[i % len(OKABE_ITO)],
+                # A fixed colour per outcome, so charts side by side agree.
+                color=OKABE_ITO[_order(outcome)[0] % len(OKABE_ITO)],
                 edgecolor="white",
                 linewidth=0.5,
             )
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
-        left.set_title("Cases received by month, by outcome")
+        left.set_title(left_title)
         left.set_ylabel("Cases")
         left.yaxis.set_major_locator(MaxNLocator(integer=True))
-        left.tick_params(axis="x", labelrotation=45)
+        if len(months) > 4:
+            left.tick_params(axis="x", labelrotation=45)
         if outcomes:
-            left.legend(fontsize="small", frameon=False)
+            # Below the charts, so it never hides a bar.
+            fig.legend(fontsize="small", frameon=False, loc="outside lower center", ncols=3)
         cats = list(top_categories.items())[::-1]
         right.barh(
             [terms.CATEGORY_LABELS.get(k, k)[:30] for k, _ in cats],
             [n for _, n in cats],
             color=OKABE_ITO[4],
         )
-        right.set_title("Top categories this year")
+        right.set_title(right_title)
         right.set_xlabel("Cases")
         right.xaxis.set_major_locator(MaxNLocator(integer=True))
         out = io.BytesIO()

@@ -47,7 +47,7 @@ def breakdowns(r: Report) -> dict[str, dict[str, int]]:
         "Cases by authority kind": _labelled(r.by_authority_kind, dict(terms.AUTHORITY_KINDS)),
         "Cases by supplier type": _labelled(r.by_supplier_type, dict(terms.ORGANISATION_TYPES)),
         "Outcomes": _labelled(r.outcomes, terms.OUTCOME_LABELS),
-        "Follow-up results": r.follow_ups,
+        "Follow-up results": _labelled(r.follow_ups, dict(terms.FOLLOW_UP_RESULTS)),
     }
 
 
@@ -144,7 +144,13 @@ def _chart_data(r: Report, threshold: int) -> tuple[dict, dict]:
 
 def to_html(r: Report, threshold: int) -> str:
     by_period, cats = _chart_data(r, threshold)
-    png = base64.b64encode(cases_chart(by_period, cats)).decode()
+    chart = cases_chart(
+        by_period,
+        cats,
+        left_title="Outcomes of cases closed in the period",
+        right_title="Most common issues",
+    )
+    png = base64.b64encode(chart).decode()
     e = html.escape
     rows = "".join(
         f"<tr><th scope='row'>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in headline(r).items()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.complaints.catalog import (
     AUTHORITY_KINDS,
     CATEGORIES,
+    FOLLOW_UP_RESULTS,
     ORGANISATION_TYPES,
     OUTCOMES,
     POSITIVE_OUTCOMES,
@@ -23,6 +24,7 @@ SME = ("sme",)
 __all__ = [
     "AUTHORITY_KINDS",
     "CATEGORY_LABELS",
+    "FOLLOW_UP_RESULTS",
     "OPEN_STATUSES",
     "ORGANISATION_TYPES",
     "OUTCOMES",
