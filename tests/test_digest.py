@@ -169,9 +169,9 @@ def test_investigators_get_one_reminder_a_day_only_when_they_have_cases(engine, 
     assert "overdue" in post.args["text"] and post.args["channel"] == "DUINV1"
 
 
-def test_authority_reply_reminder_once_a_day(engine, session):
+def test_authority_reply_reminder_once_a_day(engine, session, stub):
     week_of_cases(engine)
-    settings = settings_for(engine)
+    settings = settings_for(engine, stub.url)
     job = registry.get("case_reminders")
     runner.run_now(engine, settings, job, NOW)
     runner.run_now(engine, settings, job, NOW + timedelta(minutes=5))

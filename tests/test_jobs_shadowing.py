@@ -6,14 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.jobs import registry, runner
+from bot.outbox import drain
 from bot.shadowing import notices, placements, rounds
+from handlers.app import build_services
 from models import ShadowPlacement, ShadowRound
 from tests.conftest import make_settings, rows
 from tests.test_shadow_core_support import NOW, TODAY, applicant, host, outbox, reading
 
 
-def _settings(engine, **env):
-    return make_settings(engine.url.render_as_string(hide_password=False), "http://x/", **env)
+def _settings(engine, api_url="http://127.0.0.1:9/api/", **env):
+    return make_settings(engine.url.render_as_string(hide_password=False), api_url, **env)
 
 
 def _scheduled(engine) -> ShadowPlacement:
@@ -57,7 +59,7 @@ def test_a_placement_past_its_end_date_asks_both_sides_for_feedback_once(engine,
     )
 
 
-def test_scheduled_rounds_follow_the_setting(engine, session):
+def test_scheduled_rounds_follow_the_setting(engine, session, stub):
     applicant(engine, "U1", queued_at=NOW)
     host(engine, "UH1")
     job = registry.get("shadow_round")
@@ -71,6 +73,11 @@ def test_scheduled_rounds_follow_the_setting(engine, session):
     assert [(m.recipient_user_id, m.subject_id) for m in outbox(engine, "jobs.round_summary")] == [
         ("UCOORD1", rnd.id)
     ]
+    # the coordinator gets the dry run's figures, with the button to commit it
+    settings = _settings(engine, stub.url, SHADOW_COORDINATOR_IDS="UCOORD1")
+    drain(engine, build_services(settings, engine).transport)
+    [dm] = [c for c in stub.of("chat.postMessage") if c.args["channel"] == "DUCOORD1"]
+    assert "Dry run of matching round" in dm.args["text"]
     commit = _settings(engine, SHADOW_ROUND_MODE="commit", SHADOW_COORDINATOR_IDS="UCOORD1")
     runner.run_now(engine, commit, job, NOW + timedelta(seconds=2))
     assert len(outbox(engine, notices.OFFER)) == 2
