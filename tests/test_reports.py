@@ -9,10 +9,13 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot.db import transaction
-from bot.reports.annual import build_report, service_year
+from bot.reports.annual import Report, build_report, service_year
 from bot.reports.digest import build_digest
 from bot.reports.digest_text import digest_text
 from bot.reports.render import FORMATS, render
@@ -266,3 +269,34 @@ def test_cli_writes_a_report_file(tmp_path):
         timeout=60,
     )
     assert bad.returncode == 2 and "not a date" in bad.stderr
+
+
+COUNTS = st.dictionaries(
+    st.sampled_from(["late_payment", "evaluation", "other"]), st.integers(0, 50), max_size=3
+)
+
+
+@hypothesis_settings(max_examples=80, deadline=None)
+@given(COUNTS, COUNTS, st.integers(1, 10))
+def test_no_breakdown_shows_a_count_under_the_threshold(categories, types, threshold):
+    r = Report(
+        start=date(2025, 4, 6),
+        end=date(2026, 4, 5),
+        received=0,
+        closed=0,
+        carried_over=0,
+        with_outcome=0,
+        positive=0,
+        partial=0,
+        by_category=categories,
+        by_authority_kind={},
+        by_supplier_type=types,
+        outcomes={},
+        target={},
+        money_released_pence=0,
+        cases_with_money=0,
+        follow_ups={},
+    )
+    for counts in json.loads(render(r, "json", threshold))["breakdowns"].values():
+        for shown in counts.values():
+            assert shown == 0 or shown == f"fewer than {threshold}" or shown >= threshold
