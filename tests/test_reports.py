@@ -173,8 +173,16 @@ def test_small_counts_are_hidden_in_every_format(engine):
     assert cats["Evaluation"] == "fewer than 3"
     assert data["breakdowns"]["Cases by authority kind"]["Central government"] == 3
     assert data["headline"]["Cases received"] == 6
-    assert data["headline"]["Money released"] == "£3,500.00"
-    assert data["headline"]["Met the service target (wider public sector)"] == "50%"
+    # Money over two cases and a share of two wider-sector cases would point at suppliers.
+    withheld = "withheld (fewer than 3 cases)"
+    assert data["headline"]["Money released"] == withheld
+    assert data["headline"]["Met the service target (wider public sector)"] == withheld
+    assert data["headline"]["Share with a positive outcome"] == "75%"  # of 4 cases
+    loose = json.loads(render(r, "json", 2))["headline"]
+    assert loose["Money released"] == "£3,500.00"
+    assert loose["Money released per case (where released)"] == "£1,750.00"
+    assert loose["Met the service target (wider public sector)"] == "50%"
+    assert loose["Met the service target (central government)"] == "100%"
     rows = list(csv.reader(io.StringIO(render(r, "csv", 3))))
     assert ["Cases by category", "Evaluation", "fewer than 3"] in rows
     md = render(r, "md", 3)

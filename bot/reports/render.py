@@ -51,21 +51,33 @@ def breakdowns(r: Report) -> dict[str, dict[str, int]]:
     }
 
 
-def headline(r: Report) -> dict[str, str | int]:
-    def target(kind: str) -> str:
-        t = r.target.get(kind)
-        return percent(t["on_time"] / t["resolved"]) if t and t["resolved"] else "n/a"
+def headline(r: Report, threshold: int) -> dict[str, str | int]:
+    """The period's figures. A share or a sum of money over fewer than ``threshold`` cases is
+    withheld like a small count: one case's money released is one supplier's invoice."""
+    withheld = f"withheld (fewer than {threshold} cases)"
 
+    def share_of(part: int, whole: int) -> str:
+        if whole == 0:
+            return "n/a"
+        return percent(part / whole) if whole >= threshold else withheld
+
+    def target(kind: str) -> str:
+        t = r.target.get(kind) or {"on_time": 0, "resolved": 0}
+        return share_of(t["on_time"], t["resolved"])
+
+    money_ok = r.cases_with_money == 0 or r.cases_with_money >= threshold
     return {
         "Period": f"{r.start:%d %B %Y} to {r.end:%d %B %Y}",
         "Cases received": r.received,
         "Cases closed": r.closed,
         "Cases carried over": r.carried_over,
-        "Share with a positive outcome": percent(r.share_positive),
+        "Share with a positive outcome": share_of(r.positive, r.with_outcome),
         "Met the service target (central government)": target("central"),
         "Met the service target (wider public sector)": target("wider"),
-        "Money released": pounds(r.money_released_pence),
-        "Money released per case (where released)": pounds(r.money_per_case_pence),
+        "Money released": pounds(r.money_released_pence) if money_ok else withheld,
+        "Money released per case (where released)": (
+            pounds(r.money_per_case_pence) if money_ok else withheld
+        ),
         "Follow-ups done": sum(r.follow_ups.values()),
     }
 
@@ -73,7 +85,7 @@ def headline(r: Report) -> dict[str, str | int]:
 def as_dict(r: Report, threshold: int) -> dict:
     return {
         "period": {"from": r.start.isoformat(), "to": r.end.isoformat()},
-        "headline": headline(r),
+        "headline": headline(r, threshold),
         "breakdowns": {
             name: {k: shown(n, threshold) for k, n in counts.items()}
             for name, counts in breakdowns(r).items()
@@ -90,7 +102,7 @@ def to_csv(r: Report, threshold: int) -> str:
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["section", "item", "value"])
-    for k, v in headline(r).items():
+    for k, v in headline(r, threshold).items():
         w.writerow(["headline", k, v])
     for name, counts in breakdowns(r).items():
         for k, n in counts.items():
@@ -113,7 +125,7 @@ def _md_cell(text: str) -> str:
 def to_markdown(r: Report, threshold: int) -> str:
     lines = ["# Mystery shopper service: results", ""]
     lines += ["| Figure | Value |", "| --- | --- |"]
-    lines += [f"| {k} | {_md_cell(v)} |" for k, v in headline(r).items()]
+    lines += [f"| {k} | {_md_cell(v)} |" for k, v in headline(r, threshold).items()]
     for name, counts in breakdowns(r).items():
         lines += ["", f"## {name}", "", "| | Cases |", "| --- | --- |"]
         lines += [f"| {_md_cell(k)} | {shown(n, threshold)} |" for k, n in counts.items()]
@@ -153,7 +165,8 @@ def to_html(r: Report, threshold: int) -> str:
     png = base64.b64encode(chart).decode()
     e = html.escape
     rows = "".join(
-        f"<tr><th scope='row'>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in headline(r).items()
+        f"<tr><th scope='row'>{e(k)}</th><td>{e(str(v))}</td></tr>"
+        for k, v in headline(r, threshold).items()
     )
     sections = []
     for name, counts in breakdowns(r).items():

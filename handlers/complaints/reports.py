@@ -197,7 +197,10 @@ def _send_report(services: Services, body: dict, start: date, end: date, fmt: st
         _reply_privately(services, body, UNAVAILABLE)
         return
     services.send_queued()
-    lines = "\n".join(f"*{escape(k)}*: {escape(str(v))}" for k, v in headline(report).items())
+    lines = "\n".join(
+        f"*{escape(k)}*: {escape(str(v))}"
+        for k, v in headline(report, services.settings.report_min_count).items()
+    )
     _reply_privately(
         services,
         body,
