@@ -139,7 +139,8 @@ def cmd_jobs(args) -> int:
     for job in runner.status(engine, settings, utcnow()):
         last = "never"
         if job.last_slot:
-            last = f"{_uk(job.last_slot)} {job.last_status}"
+            by_hand = " (run-job)" if job.last_manual else ""
+            last = f"{_uk(job.last_slot)}{by_hand} {job.last_status}"
             if job.last_result:
                 last += f" ({job.last_result})"
         print(f"{job.name}: {job.description}")

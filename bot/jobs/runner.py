@@ -156,6 +156,7 @@ class JobStatus:
     last_slot: datetime | None
     last_status: str | None
     last_result: str | None
+    last_manual: bool = False
 
 
 def status(engine: Engine, settings: Settings, now: datetime) -> list[JobStatus]:
@@ -172,6 +173,7 @@ def status(engine: Engine, settings: Settings, now: datetime) -> list[JobStatus]
                     last_slot=last.slot if last else None,
                     last_status=last.status if last else None,
                     last_result=last.result if last else None,
+                    last_manual=bool(last and last.manual),
                 )
             )
     return out
