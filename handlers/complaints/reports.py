@@ -20,7 +20,7 @@ from bot.reports.digest_text import digest_sections
 from bot.reports.render import FORMATS, headline, render
 from handlers.complaints.listeners import router
 from handlers.services import Services
-from handlers.shadowing.listeners import post_privately
+from handlers.shadowing.common import post_privately
 from handlers.slack_text import context, escape, header, section
 from handlers.transport import Rendered, RenderedFile
 from models import OutboxMessage, ShadowRound
