@@ -144,6 +144,10 @@ def _check_shape(body: dict) -> None:
     for key in _OBJECTS:
         if body.get(key) is not None and not isinstance(body[key], dict):
             raise Refused(400, f"'{key}' must be an object")
+    # Bolt reads body["view"].get(...) whenever the key is present, even to log an unmatched
+    # request, so a null view is as fatal as a string.
+    if "view" in body and not isinstance(body["view"], dict):
+        raise Refused(400, "'view' must be an object")
     if "event" in body and not isinstance(body["event"], dict):
         raise Refused(400, "'event' must be an object")  # Bolt reads body.get("event", {})
     for key in ("tokens", "function"):

@@ -93,6 +93,7 @@ def test_a_submission_from_an_impossible_user_id_is_refused(slack, session, user
         ({"actions": []}, "no actions"),
         ({"actions": [5]}, "list of objects"),
         ({"actions": [{}]}, "no action_id"),
+        ({"view": None}, "'view' must be an object"),
         ({"actions": [{"action_id": 5}]}, "must be a string"),
         ({"user": "U100"}, "'user' must be an object"),
         ({"user": ["U100"]}, "'user' must be an object"),
