@@ -465,3 +465,32 @@ def test_move_to_a_status_finds_the_action_or_names_the_reachable_statuses(engin
         investigation.move_to(engine, ref, "banana", INVESTIGATOR, NOW)
     investigation.tell_supplier(engine, ref, INVESTIGATOR, "Dates?", NOW, await_reply=True)
     assert rows(session, Complaint)[0].status == "awaiting_supplier"
+
+
+def test_database_outage_while_storing_a_note_is_store_unavailable(engine, session, backend):
+    case = new_case(engine)
+    deliver_all(engine)
+    channel, card_ts = card_of(engine, case.id)
+    url = engine.url.render_as_string(hide_password=False)
+    faulty = make_engine(url) if backend[0] == "postgresql" else engine
+
+    def die(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO CASE_NOTE"):
+            if backend[0] == "postgresql":
+                pid = conn.connection.dbapi_connection.info.backend_pid
+                with psycopg.connect(databases.PG_ADMIN_URL, autocommit=True) as admin:
+                    admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            else:
+                raise OperationalError(statement, parameters, Exception("disk I/O error"))
+
+    event.listen(faulty, "before_cursor_execute", die)
+    try:
+        with pytest.raises(StoreUnavailable):
+            investigation.record_note(faulty, channel, card_ts, "1.1", "UINV1", "x", NOW)
+    finally:
+        event.remove(faulty, "before_cursor_execute", die)
+        if faulty is not engine:
+            faulty.dispose()
+    assert rows(session, CaseNote) == []
+    stored = investigation.record_note(engine, channel, card_ts, "1.1", "UINV1", "x", NOW)
+    assert stored.complaint_id == case.id and rows(session, CaseNote)[0].id == stored.id
