@@ -64,6 +64,15 @@ class Settings:
     investigator_user_ids: frozenset[str] = field(default_factory=frozenset)
     lead_user_ids: frozenset[str] = field(default_factory=frozenset)
     investigator_group_id: str | None = None
+    # Scheduled jobs (bot/jobs): where the weekly digest goes, per-job cron overrides
+    # (JOB_<NAME>_CRON, name upper-cased), how late a missed run may still run at start-up.
+    leads_channel_id: str | None = None
+    job_schedules: dict[str, str] = field(default_factory=dict)
+    job_grace_minutes: int = 360
+    # Scheduled shadowing rounds: "off", "dry_run" (figures to coordinators) or "commit".
+    shadow_round_mode: str = "off"
+    # Published breakdowns show any count below this as "fewer than N".
+    report_min_count: int = 3
 
     @property
     def socket_mode(self) -> bool:
@@ -119,6 +128,27 @@ DEFAULT_DEPARTMENTS = (
     "Ministry of Justice",
     "Ministry of Housing, Communities and Local Government",
 )
+
+
+_JOB_CRON = re.compile(r"^JOB_([A-Z0-9_]+)_CRON$")
+
+
+def _job_schedules(env: Mapping[str, str], problems: list[str]) -> dict[str, str]:
+    """{job name: cron string} from every JOB_<NAME>_CRON set (checked by APScheduler)."""
+    out: dict[str, str] = {}
+    for key, raw in env.items():
+        match = _JOB_CRON.match(key)
+        if not match or not raw.strip():
+            continue
+        try:
+            from bot.jobs.registry import cron_trigger
+
+            cron_trigger(raw.strip())
+        except ValueError as exc:
+            problems.append(f"{key}={raw!r} is not a cron schedule like '0 8 * * 1': {exc}")
+            continue
+        out[match.group(1).lower()] = raw.strip()
+    return out
 
 
 def load_settings(
@@ -227,6 +257,14 @@ def load_settings(
         or DEFAULT_DEPARTMENTS
     )
 
+    leads_channel = env.get("LEADS_CHANNEL_ID", "").strip() or None
+    if leads_channel and not _CHANNEL_ID.match(leads_channel):
+        problems.append(f"LEADS_CHANNEL_ID={leads_channel!r} is not a channel id like C0123ABCD.")
+    job_schedules = _job_schedules(env, problems)
+    round_mode = env.get("SHADOW_ROUND_MODE", "off").strip().lower() or "off"
+    if round_mode not in ("off", "dry_run", "commit"):
+        problems.append(f"SHADOW_ROUND_MODE={round_mode!r} must be off, dry_run or commit.")
+
     settings = Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=secret,
@@ -250,6 +288,11 @@ def load_settings(
         investigator_user_ids=investigators,
         lead_user_ids=leads,
         investigator_group_id=group,
+        leads_channel_id=leads_channel,
+        job_schedules=job_schedules,
+        job_grace_minutes=_int(env, "JOB_GRACE_MINUTES", 360, 0, 60 * 24 * 31, problems),
+        shadow_round_mode=round_mode,
+        report_min_count=_int(env, "REPORT_MIN_COUNT", 3, 1, 100, problems),
     )
     if problems:
         raise ConfigError(problems)

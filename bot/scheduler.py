@@ -1,48 +1,74 @@
-"""Background jobs (APScheduler): outbox retries and housekeeping.
+"""APScheduler computes when each registered job fires; bot.jobs claims each slot so that,
+however many workers and replicas run this scheduler, every slot runs exactly once.
 
-Jobs are safe to run in every worker and replica at once: each is idempotent.
+(Outbox retries are the OutboxWorker's, which wakes every OUTBOX_INTERVAL_SECONDS in every
+process; its row claims make that safe.)
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
 
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
 from bot import deliveries
-from bot.shadowing.placements import expire_offers
+from bot.clock import UK
+from bot.config import Settings
+from bot.jobs import runner
+from bot.jobs.registry import Job, all_jobs, trigger_for
 from bot.shadowing.rounds import DRY_RUN_KEEP_DAYS, prune_dry_runs
 from models.base import utcnow
 
 log = structlog.get_logger("msbot.scheduler")
 
-# Offers last days, so lapsing them within a few minutes of their time is prompt enough.
-SHADOW_EXPIRY_MINUTES = 5
-
 
 def expire_shadow_offers(engine: Engine) -> int:
-    """Lapse work-shadowing offers whose time is up (safe in every replica at once)."""
+    """Lapse work-shadowing offers whose time is up now (safe in every replica at once); the
+    scheduled job is bot.jobs.housekeeping.shadow_offer_expiry."""
+    from bot.shadowing.placements import expire_offers
+
     return expire_offers(engine, now=utcnow())
 
 
 def prune(engine: Engine, dry_run_keep_days: int = DRY_RUN_KEEP_DAYS) -> None:
-    """The hourly housekeeping: old delivery keys, old matching dry runs."""
+    """Housekeeping by hand: old delivery keys, old matching dry runs (the hourly job is
+    bot.jobs.housekeeping.pruning)."""
     deliveries.prune(engine)
     prune_dry_runs(engine, now=utcnow(), keep_days=dry_run_keep_days)
 
 
-def start_scheduler(engine: Engine, *, dry_run_keep_days: int = DRY_RUN_KEEP_DAYS):
-    """Housekeeping jobs. (Outbox retries are the OutboxWorker's, which sleeps between runs.)"""
+def start_scheduler(
+    engine: Engine,
+    settings: Settings,
+    kick: Callable[[], None] | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> BackgroundScheduler:
+    """Schedule every job, plus a catch-up of runs missed while the bot was down.
+
+    ``kick`` wakes this process's outbox worker after a job queued messages.
+    """
+    grace = max(60, settings.job_grace_minutes * 60)
     scheduler = BackgroundScheduler(
-        timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
+        timezone=UK,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
     )
-    scheduler.add_job(prune, "interval", hours=1, args=[engine, dry_run_keep_days], id="prune")
-    scheduler.add_job(
-        expire_shadow_offers,
-        "interval",
-        minutes=SHADOW_EXPIRY_MINUTES,
-        args=[engine],
-        id="shadow_offer_expiry",
-    )
+
+    def fire(job: Job) -> None:
+        if runner.fire(engine, settings, job, clock()) == "done" and kick:
+            kick()
+
+    def catch_up() -> None:
+        outcomes = runner.catch_up(engine, settings, clock())
+        log.info("jobs.catch_up_done", **outcomes)
+        if kick and "done" in outcomes.values():
+            kick()
+
+    for job in all_jobs():
+        scheduler.add_job(fire, trigger_for(job, settings), args=[job], id=job.name)
+    # Off the start-up path: a worker answers requests while it catches up.
+    scheduler.add_job(catch_up, id="catch_up")
     scheduler.start()
     return scheduler

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from bot.config import Settings
 from bot.outbox import OutboxWorker
 from handlers import middleware
-from handlers.complaints import investigation_slack
+from handlers.complaints import investigation_slack, reports
 from handlers.complaints import listeners as complaint_listeners
 from handlers.complaints import messages as complaint_messages
 from handlers.services import Services
@@ -44,6 +44,7 @@ def renderers() -> dict:
         **complaint_messages.RENDERERS,
         **investigation_slack.RENDERERS,  # the live triage card replaces the first card
         **shadow_messages.RENDERERS,
+        **reports.RENDERERS,
     }
 
 

@@ -76,7 +76,7 @@ def _serve_socket_mode(settings: Settings) -> int:
     from handlers.app import build_app, build_services
 
     services = build_services(settings, make_engine(settings.database_url)).start()
-    scheduler = start_scheduler(services.engine, dry_run_keep_days=settings.dry_run_keep_days)
+    scheduler = start_scheduler(services.engine, settings, services.send_queued)
     handler = SocketModeHandler(build_app(services), settings.slack_app_token)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -147,6 +147,103 @@ def cmd_local(args) -> int:
     return run(args.port, args.demo, args.database_url)
 
 
+def cmd_jobs(args) -> int:
+    from bot.jobs import runner
+
+    settings, engine = _open(require_slack=False)
+    for job in runner.status(engine, settings, utcnow()):
+        last = "never"
+        if job.last_slot:
+            by_hand = " (run-job)" if job.last_manual else ""
+            last = f"{_uk(job.last_slot)}{by_hand} {job.last_status}"
+            if job.last_result:
+                last += f" ({job.last_result})"
+        print(f"{job.name}: {job.description}")
+        print(f"  schedule: {job.cron} (Europe/London)   next: {_uk(job.next_run)}")
+        print(f"  last: {last}")
+    return 0
+
+
+def _uk(moment) -> str:
+    from bot.clock import UK
+
+    return moment.astimezone(UK).strftime("%Y-%m-%d %H:%M %Z") if moment else "-"
+
+
+def cmd_run_job(args) -> int:
+    from bot.jobs import registry, runner
+
+    settings, engine = _open(require_slack=False)
+    job = registry.get(args.name)
+    if job is None:
+        names = ", ".join(j.name for j in registry.all_jobs())
+        print(f"No job called {args.name!r}. Jobs: {names}", file=sys.stderr)
+        return 2
+    outcome = runner.run_now(engine, settings, job, utcnow())
+    print(f"{job.name}: {outcome}")
+    return 0 if outcome == "done" else 1
+
+
+def cmd_digest(args) -> int:
+    from bot.jobs import registry, runner
+    from bot.reports.digest import build_digest
+    from bot.reports.digest_text import digest_text
+
+    settings, engine = _open(require_slack=False)
+    now = utcnow()
+    if args.send:
+        if not settings.leads_channel_id:
+            print("LEADS_CHANNEL_ID is not set: nowhere to send the digest.", file=sys.stderr)
+            return 2
+        # A claimed run of the weekly job (a slot of its own), so it is queued exactly once.
+        outcome = runner.run_now(engine, settings, registry.get("weekly_digest"), now)
+        print(f"digest queued to {settings.leads_channel_id}: {outcome}")
+        return 0 if outcome == "done" else 1
+    from bot.clock import UK
+
+    with Session(engine) as session:
+        print(digest_text(build_digest(session, today=now.astimezone(UK).date(), now=now)))
+    return 0
+
+
+def cmd_report(args) -> int:
+    from datetime import date
+
+    from bot.reports.annual import build_report, service_year
+    from bot.reports.render import render
+
+    settings, engine = _open(require_slack=False)
+    if args.year:
+        start, end = service_year(args.year)
+    elif args.date_from and args.date_to:
+        start, end = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
+    else:
+        print("Give --year YEAR or both --from DATE and --to DATE.", file=sys.stderr)
+        return 2
+    if start > end:
+        print("--from must be on or before --to.", file=sys.stderr)
+        return 2
+    with Session(engine) as session:
+        text = render(build_report(session, start, end), args.format, settings.report_min_count)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text)
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _iso_date(value: str) -> str:
+    from datetime import date
+
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2025-04-06") from None
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="msbot", description=__doc__)
     subs = parser.add_subparsers(dest="command", required=True)
@@ -172,6 +269,17 @@ def build_parser() -> argparse.ArgumentParser:
         default="sqlite:///msbot-local.db",
         help="database for this mode (default: msbot-local.db here, migrated automatically)",
     )
+    subs.add_parser("jobs", help="list scheduled jobs: schedule, next run, last run and result")
+    run_job = subs.add_parser("run-job", help="run one scheduled job now")
+    run_job.add_argument("name")
+    digest = subs.add_parser("digest", help="print this week's team digest")
+    digest.add_argument("--send", action="store_true", help="post it to LEADS_CHANNEL_ID")
+    report = subs.add_parser("report", help="results report for publication")
+    report.add_argument("--year", type=int, help="service year (6 April YEAR to 5 April)")
+    report.add_argument("--from", dest="date_from", type=_iso_date, help="first day (YYYY-MM-DD)")
+    report.add_argument("--to", dest="date_to", type=_iso_date, help="last day (YYYY-MM-DD)")
+    report.add_argument("--format", choices=("md", "csv", "json", "html"), default="md")
+    report.add_argument("--output", help="write to this file instead of printing")
     return parser
 
 
@@ -182,6 +290,10 @@ COMMANDS = {
     "match": cmd_match,
     "shadow-report": cmd_shadow_report,
     "local": cmd_local,
+    "jobs": cmd_jobs,
+    "run-job": cmd_run_job,
+    "digest": cmd_digest,
+    "report": cmd_report,
 }
 
 

@@ -19,7 +19,7 @@ def create_wsgi_app(settings: Settings, *, with_scheduler: bool = True):
 
     services = build_services(settings, make_engine(settings.database_url)).start()
     if with_scheduler:
-        start_scheduler(services.engine, dry_run_keep_days=settings.dry_run_keep_days)
+        start_scheduler(services.engine, settings, services.send_queued)
     wsgi = SlackWsgiApp(build_app(services), services.engine, settings.slack_signing_secret)
     return services, wsgi
 

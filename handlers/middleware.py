@@ -53,6 +53,8 @@ def bind_request_context(req: BoltRequest, resp: BoltResponse, next):
 
 def _id_of(value) -> str | None:
     return value.get("id") if isinstance(value, dict) else None
+
+
 # (command, first word of its text) pairs whose only effect is opening a modal.
 _FORM_OPENERS: set[tuple[str, str]] = set()
 # How many recent form-opening trigger_ids an app remembers (oldest forgotten first).

@@ -10,6 +10,7 @@ from models.complaint import (
     ReferenceCounter,
     SupplierRelay,
 )
+from models.jobs import JobRun, Nudge
 from models.messaging import OutboxMessage, ProcessedDelivery
 from models.shadowing import (
     ShadowApplicant,
@@ -28,6 +29,8 @@ __all__ = [
     "CaseNote",
     "Complaint",
     "ComplaintEvent",
+    "JobRun",
+    "Nudge",
     "OutboxMessage",
     "ProcessedDelivery",
     "ReferenceCounter",

@@ -11,9 +11,9 @@ import threading
 import time
 
 import structlog
-from bot.permissions import Actor, RoleDirectory
 from slack_sdk import WebClient
 
+from bot.permissions import Actor, RoleDirectory
 from handlers.services import Services
 
 log = structlog.get_logger("msbot.team")

@@ -20,9 +20,8 @@ from models.base import utcnow
 try:
     # The investigation workflow (branches h/invcore and h/invslack). Guarded so the demo
     # works before and after they merge.
-    from bot.permissions import Actor
-
     from bot.complaints import investigation
+    from bot.permissions import Actor
 except ImportError:  # pragma: no cover - depends on which branches are merged
     investigation = Actor = None
 

@@ -1,0 +1,1 @@
+"""Scheduled jobs: declared once (registry), each slot run exactly once (runner, claims)."""

@@ -1,0 +1,107 @@
+"""Shadowing jobs: scheduled matching rounds, and feedback once a placement's dates end."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from bot import outbox
+from bot.db import transaction
+from bot.jobs import notices
+from bot.jobs.registry import JobContext, job
+from bot.shadowing import events
+from bot.shadowing import notices as shadow_notices
+from bot.shadowing.rounds import run_round
+from models import ShadowApplicant, ShadowHost, ShadowPlacement
+
+
+@job(
+    "shadow_round",
+    "0 9 * * 3",
+    "matching round by SHADOW_ROUND_MODE (off, dry_run to coordinators, commit)",
+    transactional=False,
+)
+def shadow_round(ctx: JobContext, _: Session | None) -> str:
+    """A round plans and writes in transactions of its own (it locks the hosts it offers), so
+    this job is claimed first: a crash mid-round loses that slot rather than repeating it."""
+    mode = ctx.settings.shadow_round_mode
+    if mode == "off":
+        return "SHADOW_ROUND_MODE is off"
+    coordinators = ctx.settings.coordinator_user_ids
+    rnd = run_round(
+        ctx.engine,
+        commit=mode == "commit",
+        # The scheduler acts for the coordinators who turned scheduled rounds on.
+        by_user_id=min(coordinators) if mode == "commit" and coordinators else None,
+        coordinators=coordinators,
+        now=ctx.now,
+        expiry_days=ctx.settings.offer_expiry_days,
+    )
+    with transaction(ctx.engine) as s:
+        for user in sorted(coordinators):
+            outbox.enqueue(
+                s,
+                notices.ROUND_SUMMARY,
+                user_id=user,
+                subject_id=rnd.id,
+                data={"committed": mode == "commit"},
+            )
+    return f"round {rnd.id} ({mode}): {rnd.summary.get('matched', 0)} matched"
+
+
+@job("placement_feedback", "0 10 * * *", "complete placements whose dates ended; ask both sides")
+def placement_feedback(ctx: JobContext, s: Session | None) -> str:
+    """A scheduled placement whose end date has passed is over: mark it completed (once: a
+    conditional UPDATE) and ask both sides for feedback, as /shadow complete would."""
+    P, A = ShadowPlacement, ShadowApplicant
+    ended = s.execute(
+        update(P)
+        .where(P.status == "scheduled", P.end_date < ctx.today)
+        .values(status="completed", updated_at=ctx.now)
+        .returning(P.id, P.applicant_id, P.host_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not ended:
+        return "no placements ended"
+    applicant_ids = [row.applicant_id for row in ended]
+    s.execute(
+        update(A)
+        .where(A.id.in_(applicant_ids), A.status == "placed")
+        .values(status="completed", active_user_id=None, updated_at=ctx.now)
+        .execution_options(synchronize_session=False)
+    )
+    applicant_users = dict(s.execute(select(A.id, A.user_id).where(A.id.in_(applicant_ids))).all())
+    host_users = dict(
+        s.execute(
+            select(ShadowHost.id, ShadowHost.user_id).where(
+                ShadowHost.id.in_({row.host_id for row in ended})
+            )
+        ).all()
+    )
+    events.record_many(
+        s,
+        [
+            {
+                "at": ctx.now,
+                "actor_user_id": None,
+                "kind": "completed",
+                "applicant_id": row.applicant_id,
+                "host_id": row.host_id,
+                "placement_id": row.id,
+                "data": {"by": "schedule"},
+            }
+            for row in ended
+        ],
+    )
+    shadow_notices.queue_many(
+        s,
+        [
+            (shadow_notices.FEEDBACK_REQUEST, user, row.id, {"side": side})
+            for row in ended
+            for side, user in (
+                ("applicant", applicant_users[row.applicant_id]),
+                ("host", host_users[row.host_id]),
+            )
+        ],
+    )
+    return f"{len(ended)} placement(s) completed, feedback requested"

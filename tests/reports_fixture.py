@@ -1,0 +1,48 @@
+"""Cases for digest and report tests, written straight to the complaint table (any state,
+any dates, without walking each one through the workflow)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from itertools import count
+
+from sqlalchemy.engine import Engine
+
+from models import Complaint
+
+_seq = count(1)
+
+
+def add_case(engine: Engine, **values) -> int:
+    """Insert one case; anything not given gets a plain default."""
+    n = next(_seq)
+    received = values.get("received_on", date(2025, 6, 1))
+    row = {
+        "reference": f"MS-T-{n:05d}",
+        "year": received.year,
+        "seq": n,
+        "status": "received",
+        "kind": "complaint",
+        "anonymous": False,
+        "reporter_user_id": "UREPORTER",
+        "authority_name": "Anytown Council",
+        "authority_kind": "central",
+        "procurement_title": "Cleaning services",
+        "stage": "tender",
+        "category": "late_payment",
+        "procurement_date": received,
+        "what_happened": "It was late.",
+        "outcome_wanted": "Payment.",
+        "organisation_name": "Supplier Ltd",
+        "organisation_type": "sme",
+        "received_on": received,
+        "due_date": date(2025, 8, 1),
+        "supplier_wait_days": 0,
+        "publishable": False,
+        "created_at": datetime.now(UTC),
+        "summary_uses_supplier_words": False,
+        **values,
+    }
+    table = Complaint.__table__
+    with engine.begin() as conn:
+        return conn.execute(table.insert().values(**row).returning(table.c.id)).scalar_one()
