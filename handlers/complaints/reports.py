@@ -130,7 +130,7 @@ def render_round_summary(session: Session, msg: OutboxMessage):
     rnd = session.get(ShadowRound, msg.subject_id)
     if rnd is None:
         raise outbox.Skip()
-    from handlers.shadowing.messages import round_summary
+    from handlers.shadowing.rounds import round_summary
 
     if not msg.data.get("committed"):
         return round_summary(rnd)
