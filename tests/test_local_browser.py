@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from bot.clock import today_uk
 from bot.complaints import intake
+from bot.jobs import registry
 from bot.shadowing import hosts, signup
 from handlers.local.server import Local
 from models import CaseNote, Complaint
@@ -426,3 +427,29 @@ def test_lead_opens_app_home_and_sees_the_team_queue(chromium, tmp_path, request
         browser.screenshot(tab, request.node.name)
         context.close()
         demo.close()
+
+
+def test_a_lead_runs_the_weekly_digest_now_and_sees_it_with_its_chart(page, local):
+    _file_a_complaint(local)
+    # The control lists exactly the registry's jobs.
+    options = page.locator("#job option").all_inner_texts()
+    assert options == sorted(job.name for job in registry.all_jobs())
+    assert "weekly_digest" in options
+
+    be(page, "Lena Okafor — lead")
+    page.get_by_label("Scheduled job").select_option("weekly_digest")
+    page.get_by_role("button", name="Run now").click()
+    page.get_by_role("button", name="# complaints-leads").click()
+    digest = page.locator("#messages article").first
+    expect(digest).to_be_visible()
+    chart = page.locator("#messages article img")
+    expect(chart).to_be_visible()
+    # The chart is the PNG msbot uploaded (files_upload_v2), shown from the fake's store.
+    fake = local.workspace.fake
+    done = fake.wait_for_call("files.completeUploadExternal", channel_id="CLEADS")
+    assert done.ok
+    assert any(data.startswith(b"\x89PNG") for data in fake.uploads.values())
+    assert chart.evaluate("img => img.naturalWidth") > 100
+    expect(chart).to_be_in_viewport()  # scrolled into view once it loaded
+    assert local.workspace.log[-1]["name"] != "problem"
+    assert not local.workspace.problems
