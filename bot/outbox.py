@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import func, or_, update
+from sqlalchemy import case, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -139,8 +139,31 @@ def _destination(model):
     return func.coalesce(model.recipient_channel_id, model.recipient_user_id)
 
 
+# Kinds posted into a thread of their subject (a case's card thread): they are kept in order
+# within that thread only, so one waiting for its thread to exist (NotReady) never holds back
+# the rest of the channel, such as the very card that would start the thread.
+_threaded_kinds: set[str] = set()
+
+
+def ordered_within_subject(kind: str) -> None:
+    """Declare that rows of ``kind`` go into a thread of their subject (see _head_ids)."""
+    _threaded_kinds.add(kind)
+
+
+def _order_key():
+    """Rows sharing this key are sent strictly in id order: a destination, or a destination's
+    thread for threaded kinds."""
+    if not _threaded_kinds:
+        return (_destination(OutboxMessage),)
+    thread = case(
+        (OutboxMessage.kind.in_(sorted(_threaded_kinds)), OutboxMessage.subject_id), else_=None
+    )
+    return (_destination(OutboxMessage), thread)
+
+
 def _head_ids(session: Session) -> list[int]:
-    """The oldest pending row of each destination: the only ones that may be sent next.
+    """The oldest pending row of each destination (or thread): the only ones that may be sent
+    next.
 
     Read as a list first, then used as one: combined into a single statement, planners were
     seen to re-run the grouping once per row on a freshly filled table (30 s for 10,000 rows).
@@ -148,7 +171,7 @@ def _head_ids(session: Session) -> list[int]:
     heads = (
         select(func.min(OutboxMessage.id))
         .where(OutboxMessage.status == "pending")
-        .group_by(_destination(OutboxMessage))
+        .group_by(*_order_key())
     )
     return list(session.execute(heads).scalars())
 
@@ -522,6 +545,7 @@ class OutboxWorker:
         try:
             due = next_due(self.engine)
         except Exception:
+            log.exception("outbox.next_due_failed")
             return self.interval
         if due is None:
             return self.interval

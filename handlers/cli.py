@@ -269,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="sqlite:///msbot-local.db",
         help="database for this mode (default: msbot-local.db here, migrated automatically)",
     )
+
     subs.add_parser("jobs", help="list scheduled jobs: schedule, next run, last run and result")
     run_job = subs.add_parser("run-job", help="run one scheduled job now")
     run_job.add_argument("name")

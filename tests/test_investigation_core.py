@@ -429,7 +429,7 @@ def test_role_directory_caches_the_group_and_falls_back_when_it_fails():
 def test_settings_read_and_validate_investigation_ids():
     base = {
         "SLACK_BOT_TOKEN": "xoxb-1",
-        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_SIGNING_SECRET": "8f14e45fceea167a5a36dedd4bea2543",
         "TRIAGE_CHANNEL_ID": "C0123",
     }
     s = load_settings(

@@ -17,7 +17,7 @@ from handlers.app import make_client, renderers
 from handlers.transport import SlackTransport
 from models import OutboxMessage
 from models.base import utcnow
-from tests.conftest import make_settings, rows
+from tests.conftest import SIGNING_SECRET, make_settings, rows
 from tests.processes import msbot_env
 
 NOTE = "test.note"
@@ -166,9 +166,10 @@ def test_a_worker_killed_mid_batch_leaves_at_most_the_one_in_flight_to_repeat(
 ):
     """kill -9 a real `msbot outbox --send` process while it posts, then drain again."""
     for n in range(8):  # a DM and a triage card each, 16 destinations
+        # Different authorities, so no case is linked to another (no card refreshes).
         intake.submit(
             engine,
-            intake.ComplaintForm(**_form(False)),
+            intake.ComplaintForm(**{**_form(False), "authority_name": f"Authority {n}"}),
             reporter_user_id=f"U{n:03d}",
             submission_key=f"VKILL{n}",
             today=date(2026, 11, 20),
@@ -178,7 +179,7 @@ def test_a_worker_killed_mid_batch_leaves_at_most_the_one_in_flight_to_repeat(
     stub.chaos(rate_429=0.3, retry_after=1, seed=11)
     env = {
         "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": "test-signing-secret",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "TRIAGE_CHANNEL_ID": "CTRIAGE1",
         "SLACK_API_URL": stub.url,
         "DATABASE_URL": backend[1],

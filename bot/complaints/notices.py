@@ -27,6 +27,8 @@ SUPPLIER_UPDATE = "complaint.supplier.update"
 SUPPLIER_RELAY = "complaint.supplier.relay"
 
 KINDS = frozenset({CARD_REFRESH, THREAD_POST, SUPPLIER_UPDATE, SUPPLIER_RELAY})
+# A thread post waits for its case's card; it must not hold back other cases' cards.
+outbox.ordered_within_subject(THREAD_POST)
 THREAD_EVENTS = frozenset(
     {"transition", "assigned", "linked", "unlinked", "relayed", "supplier_replied", "revealed"}
 )

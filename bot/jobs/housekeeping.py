@@ -19,7 +19,10 @@ HISTORY_KEPT = timedelta(days=92)
 
 
 @job(
-    "pruning", "17 * * * *", "forget old delivery keys, job history and nudges", transactional=False
+    "pruning",
+    "17 * * * *",
+    "forget old delivery keys, job history, nudges and matching dry runs",
+    transactional=False,
 )
 def pruning(ctx: JobContext, _: Session | None) -> str:
     """Each pruning step commits on its own: pruning is idempotent, so no claim is needed to

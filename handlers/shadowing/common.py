@@ -159,6 +159,8 @@ def handle_click(services: Services, body: dict, respond: Respond, work: Work) -
     try:
         text, blocks = work(services, target, clicker(body))
     except REFUSALS as exc:
+        # A refusal can still have queued notices (a late answer lapses the offer at once).
+        services.send_queued()
         tell_clicker(services, body, explain(exc))
         return
     except StoreUnavailable:
