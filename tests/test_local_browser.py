@@ -453,3 +453,54 @@ def test_a_lead_runs_the_weekly_digest_now_and_sees_it_with_its_chart(page, loca
     expect(chart).to_be_in_viewport()  # scrolled into view once it loaded
     assert local.workspace.log[-1]["name"] != "problem"
     assert not local.workspace.problems
+
+
+def test_investigator_tells_the_supplier_and_their_dm_thread_reply_returns_to_the_case(page, local):
+    reference = _file_a_complaint(local)
+    be(page, "Ivy Chen — investigator")
+    page.get_by_role("button", name="# complaints-triage").click()
+    card = page.locator("#messages article").filter(has_text=f"Complaint {reference}")
+    card.get_by_role("button", name="Assign to me").click()
+    expect(card.locator(".fields")).to_contain_text("@Ivy Chen")
+    card.locator(".thread-link").click()
+    page.locator("#thread-text").fill("@msbot tell-supplier Could you send us the scores?")
+    page.locator("#thread-text").press("Enter")
+
+    # The supplier gets it by DM and answers in that message's thread (message.im).
+    be(page, "Sam Patel — supplier")
+    open_dm(page)
+    relay = dm_bubble(page, "Could you send us the scores?").last
+    expect(relay).to_be_visible()
+    relay.locator(".thread-link").click()
+    page.locator("#thread-text").fill("Attached: 4 out of 10, no reasons.")
+    page.locator("#thread-text").press("Enter")
+
+    # Back in the case thread, the answer is there, and kept as the supplier's note.
+    be(page, "Ivy Chen — investigator")
+    page.get_by_role("button", name="# complaints-triage").click()
+    card.locator(".thread-link").click()
+    expect(
+        page.locator("#thread-messages article").filter(has_text="4 out of 10, no reasons")
+    ).to_be_visible()
+    # msbot's line quoting what was sent shows as a quote, as Slack shows ">text".
+    expect(
+        page.locator("#thread-messages blockquote").filter(has_text="Could you send us")
+    ).to_be_visible()
+
+    def note():
+        with Session(local.engine) as s:
+            return s.exec(select(CaseNote).where(CaseNote.from_supplier)).first()
+
+    stored = _eventually(note, "the supplier's note")
+    assert stored.text == "Attached: 4 out of 10, no reasons."
+    ws = local.workspace
+    assert ws.wait_for_request("app_mention")["payload"]["event"]["thread_ts"]
+    im = [
+        e["payload"]["event"]
+        for e in ws.log
+        if e["kind"] == "request"
+        and e["name"] == "message"
+        and e["payload"]["event"].get("channel_type") == "im"
+    ]
+    assert im and im[-1]["thread_ts"] and im[-1]["user"] == "USUPPLIER"
+    assert not ws.problems

@@ -59,7 +59,8 @@ function mrkdwn(source) {
   s = inline(escapeHtml(decodeEntities(s)));
   s = s
     .split("\n")
-    .map((line) => (line.startsWith("&gt; ") || line === "&gt;" ? `<blockquote>${line.slice(5)}</blockquote>` : line))
+    // Slack quotes a line starting with ">", with or without a space after it.
+    .map((line) => (line.startsWith("&gt;") ? `<blockquote>${line.slice(4).replace(/^ /, "")}</blockquote>` : line))
     .join("\n")
     .replace(/\n/g, "<br>")
     .replace(/<\/blockquote><br>/g, "</blockquote>");
