@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
 from sqlmodel import Session, select
 
 from handlers.cli import build_parser
 from handlers.local import demo
 from handlers.local.server import Local
 from models import Complaint, ComplaintEvent, ShadowApplicant, ShadowHost, ShadowPlacement
+from tests.processes import msbot_env
 
 
 def _statuses(engine, model) -> list[str]:
@@ -123,3 +130,28 @@ def test_demo_has_a_case_in_every_state_moved_there_by_the_core(tmp_path):
     (spot,) = [c for c in cases if c.kind == "spot_check"]
     assert spot.reporter_user_id is None
     assert (spot.status, spot.assignee_user_id) == ("investigating", "UINVEST2")
+
+
+def test_msbot_local_needs_no_settings_prints_its_url_and_stops_cleanly(tmp_path):
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("msbot")), "local", "--demo", "--port", "0"],
+        cwd=tmp_path,
+        env=msbot_env({}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        first = process.stdout.readline()  # blocks until the workspace is up
+        url = first.rsplit(" ", 1)[-1].strip()
+        assert first.startswith("msbot local workspace: http://127.0.0.1:"), first
+        with urllib.request.urlopen(url, timeout=5) as page:
+            assert b"msbot local workspace" in page.read()
+        with urllib.request.urlopen(url + "static/app.js", timeout=5) as script:
+            assert script.status == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert (tmp_path / "msbot-local.db").is_file()
