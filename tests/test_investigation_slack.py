@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot.db import make_engine
 from handlers.complaints import case_card, investigation_forms
 from handlers.complaints.mentions import registry
-from models import CaseNote, Complaint, SupplierRelay
+from models import CaseNote, Complaint, OutboxMessage, SupplierRelay
 from tests import forms
 from tests import investigation_slack as ev
 from tests.conftest import TRIAGE, rows, start_app, wait_settled
@@ -539,11 +539,12 @@ def test_two_quick_changes_leave_the_card_showing_the_latest(slack, stub, sessio
     ev.button(slack, case_card.DO, f"{case.reference}|start", user=INV1, channel=TRIAGE)
     wait_row(session, lambda s: case_row(s).status == "investigating", "investigating")
     wait_card(stub, case, "Investigating")
-    # Every queued message goes out (posts to one channel are paced a second apart).
+    # Posts to one channel are paced (about one a second), so wait for every row to go out.
     wait_row(
         session,
-        lambda s: all(m.status == "sent" for m in wait_settled(s, 1)),
+        lambda s: all(m.status == "sent" for m in rows(s, OutboxMessage)),
         "every message sent",
+        timeout=20.0,
     )
     last = card_updates(stub, case)[-1]
     assert "Investigating" in last and "Contacted authority" in last

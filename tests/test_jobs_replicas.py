@@ -39,7 +39,7 @@ def test_two_replicas_post_one_digest_per_slot(pg_url, stub, tmp_path):
     engine = make_engine(pg_url)
     env = {
         "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": "c9f0f895fb98ab9159f51fd0297e236d",
+        "SLACK_SIGNING_SECRET": "8f14e45fceea167a5a36dedd4bea2543",
         "TRIAGE_CHANNEL_ID": "CTRIAGE1",
         "SLACK_API_URL": stub.url,
         "DATABASE_URL": pg_url,
