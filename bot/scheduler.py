@@ -14,12 +14,10 @@ import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
-from bot import deliveries
 from bot.clock import UK
 from bot.config import Settings
 from bot.jobs import runner
 from bot.jobs.registry import Job, all_jobs, trigger_for
-from bot.shadowing.rounds import DRY_RUN_KEEP_DAYS, prune_dry_runs
 from models.base import utcnow
 
 log = structlog.get_logger("msbot.scheduler")
@@ -31,13 +29,6 @@ def expire_shadow_offers(engine: Engine) -> int:
     from bot.shadowing.placements import expire_offers
 
     return expire_offers(engine, now=utcnow())
-
-
-def prune(engine: Engine, dry_run_keep_days: int = DRY_RUN_KEEP_DAYS) -> None:
-    """Housekeeping by hand: old delivery keys, old matching dry runs (the hourly job is
-    bot.jobs.housekeeping.pruning)."""
-    deliveries.prune(engine)
-    prune_dry_runs(engine, now=utcnow(), keep_days=dry_run_keep_days)
 
 
 def start_scheduler(
