@@ -7,16 +7,21 @@ is SQLite, and every story's core behaviour is already covered on both backends 
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session, select
 
 from bot.clock import today_uk
+from bot.complaints import intake
+from bot.jobs import registry
 from bot.shadowing import hosts, signup
 from handlers.local.server import Local
+from models import CaseNote, Complaint
 from models.base import utcnow
 from tests import browser
 
@@ -109,7 +114,9 @@ def test_supplier_files_an_anonymous_complaint_and_sees_confirmation_and_dm(page
     page.get_by_role("button", name="# complaints-triage").click()
     card = page.locator("#messages article").filter(has_text=reference)
     expect(card).to_be_visible()
-    expect(card).not_to_contain_text("Alex Reid")
+    # (The "Assign to..." member picker lists everyone; the case itself never names them.)
+    expect(card.locator(".fields")).to_contain_text("Anonymous")
+    expect(card.locator(".fields")).not_to_contain_text("Alex Reid")
     posted = [c.args for c in local.workspace.fake.of("chat.postMessage")]
     assert all("UANON" not in str(a) for a in posted if a.get("channel") == "CTRIAGE")
     # The text the supplier typed is escaped: no live @channel anywhere on the page.
@@ -286,25 +293,11 @@ def test_mrkdwn_renders_as_slack_does_and_a_broken_rule_is_shown(page, local):
 
 def test_app_home_threads_and_mentions_reach_msbot_as_slack_sends_them(page, local):
     client = WebClient(token="xoxb-local", base_url=local.workspace.fake.url)
-    button = {
-        "type": "button",
-        "action_id": "home_refresh",
-        "text": {"type": "plain_text", "text": "Refresh"},
-    }
-    home = {
-        "type": "home",
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": "Your cases"}},
-            {"type": "actions", "elements": [button]},
-        ],
-    }
-    client.views_publish(user_id="ULEAD", view=home)
-    card = client.chat_postMessage(channel="CTRIAGE", text="New complaint MS-2026-0042")
+    card = client.chat_postMessage(channel="CTRIAGE", text="Not a case card")
 
     be(page, "Lena Okafor — lead")
     page.get_by_role("button", name="msbot · Home").click()
-    expect(page.get_by_role("heading", name="Your cases")).to_be_visible()
-    page.get_by_role("button", name="Refresh").click()
+    expect(page.get_by_role("heading", name="Team queue")).to_be_visible()
 
     page.get_by_role("button", name="# complaints-triage").click()
     page.get_by_role("button", name="Reply in thread").click()
@@ -313,14 +306,201 @@ def test_app_home_threads_and_mentions_reach_msbot_as_slack_sends_them(page, loc
     expect(page.locator("#thread-messages article").filter(has_text="On it")).to_be_visible()
     expect(page.get_by_role("button", name="1 reply")).to_be_visible()
     send(page, "@msbot help")
-    expect(page.locator("#messages .mention")).to_have_text("@msbot")
+    expect(page.locator("#messages .mention").first).to_have_text("@msbot")
+    # Outside a case thread msbot says so, privately.
+    expect(page.locator("#messages article").filter(has_text="Only visible to you")).to_be_visible()
 
     ws = local.workspace
     assert ws.wait_for_request("app_home_opened")["payload"]["event"]["user"] == "ULEAD"
-    assert ws.wait_for_request("home_refresh")["payload"]["container"]["type"] == "view"
     reply = ws.wait_for_request("message")["payload"]["event"]
     assert (reply["thread_ts"], reply["text"]) == (card["ts"], "On it")
     assert ws.wait_for_request("app_mention")["payload"]["event"]["text"] == "<@UBOT> help"
-    # msbot has no listener for that made-up button: no ack, which Slack shows as an error.
-    # Events it does not handle are not errors (Slack only sends subscribed ones).
-    assert [p["name"] for p in ws.problems] == ["home_refresh"]
+    assert not ws.problems
+
+
+def _file_a_complaint(local) -> str:
+    """A supplier's complaint, stored through the core as intake stores it; its card is sent."""
+    today = today_uk()
+    result = intake.submit(
+        local.engine,
+        intake.ComplaintForm(
+            authority_name="Northshire County Council",
+            authority_kind="wider",
+            procurement_title="Home care framework",
+            stage="evaluation",
+            category="evaluation",
+            procurement_date=today - timedelta(days=30),
+            what_happened="Our quality score was cut with no reason given.",
+            outcome_wanted="A fair re-evaluation.",
+            organisation_name="Patel Care Ltd",
+            organisation_type="sme",
+        ),
+        reporter_user_id="USUPPLIER",
+        submission_key="browser-case",
+        today=today,
+        policy=intake.IntakePolicy(
+            triage_channel_id=local.settings.triage_channel_id,
+            sla_central_months=local.settings.sla_central_months,
+            sla_wider_months=local.settings.sla_wider_months,
+        ),
+    )
+    local.services.send_queued()
+    return result.complaint.reference
+
+
+def _eventually(check, what: str, timeout: float = 10.0):
+    """Poll the database until ``check()`` returns something (a bounded wait for a condition,
+    as Playwright's expect does for the page)."""
+    deadline = time.monotonic() + timeout
+    while (found := check()) is None or found == []:
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+    return found
+
+
+def test_investigator_assigns_from_the_card_and_replies_in_its_thread(page, local):
+    reference = _file_a_complaint(local)
+    be(page, "Ivy Chen — investigator")
+    page.get_by_role("button", name="# complaints-triage").click()
+    card = page.locator("#messages article").filter(has_text=f"Complaint {reference}")
+    expect(card.locator(".fields")).to_contain_text("Unassigned")
+    card.get_by_role("button", name="Assign to me").click()
+
+    # The same message is updated in place (chat.update): one card, now hers.
+    expect(card.locator(".fields")).to_contain_text("@Ivy Chen")
+    expect(card.get_by_role("button", name="Assign to me")).to_have_count(0)
+    expect(
+        page.locator("#messages article").filter(has_text=f"Complaint {reference}")
+    ).to_have_count(1)
+    fake = local.workspace.fake
+    (first,) = [
+        c
+        for c in fake.of("chat.postMessage")
+        if c.args.get("channel") == "CTRIAGE" and not c.args.get("thread_ts")
+    ]
+    fake.wait_for_call("chat.update", channel="CTRIAGE", ts=first.response["ts"])
+
+    # Her reply in the card's thread is kept as an internal case note.
+    card.locator(".thread-link").click()  # "1 reply": msbot noted the assignment there
+    page.locator("#thread-text").fill("Called the council; they will send the scores.")
+    page.locator("#thread-text").press("Enter")
+    thread = page.locator("#thread-messages article")
+    expect(thread.filter(has_text="Called the council")).to_be_visible()
+    expect(thread.filter(has_text="assigned")).not_to_have_count(0)
+
+    def note():
+        with Session(local.engine) as s:
+            return s.exec(select(CaseNote)).first()
+
+    stored = _eventually(note, "the case note")
+    assert (stored.author_user_id, stored.text) == (
+        "UINVEST1",
+        "Called the council; they will send the scores.",
+    )
+    with Session(local.engine) as s:
+        case = s.exec(select(Complaint).where(Complaint.reference == reference)).one()
+        assert (case.assignee_user_id, stored.complaint_id) == ("UINVEST1", case.id)
+    assert not local.workspace.problems
+
+
+def test_lead_opens_app_home_and_sees_the_team_queue(chromium, tmp_path, request):
+    demo = Local(database_url=f"sqlite:///{tmp_path}/demo.db", seed_demo=True)
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(TIMEOUT)
+    tab = context.new_page()
+    try:
+        tab.goto(demo.url)
+        be(tab, "Lena Okafor — lead")
+        tab.get_by_role("button", name="msbot · Home").click()
+        home = tab.locator("#home")
+        expect(home.get_by_role("heading", name="Team queue")).to_be_visible()
+        for label in ("Waiting for the authority", "Waiting for the supplier", "Follow-up due"):
+            expect(home).to_contain_text(label)
+        expect(home.get_by_role("heading", name="Your cases")).to_be_visible()
+        # The unassigned queue holds the demo's one new case, with its reference.
+        expect(home).to_contain_text("Unassigned queue")
+        expect(home).to_contain_text("MS-")
+        published = demo.workspace.fake.wait_for_call("views.publish", user_id="ULEAD")
+        assert published.args["view"]["type"] == "home"
+        assert not demo.workspace.problems
+    finally:
+        browser.screenshot(tab, request.node.name)
+        context.close()
+        demo.close()
+
+
+def test_a_lead_runs_the_weekly_digest_now_and_sees_it_with_its_chart(page, local):
+    _file_a_complaint(local)
+    # The control lists exactly the registry's jobs.
+    options = page.locator("#job option").all_inner_texts()
+    assert options == sorted(job.name for job in registry.all_jobs())
+    assert "weekly_digest" in options
+
+    be(page, "Lena Okafor — lead")
+    page.get_by_label("Scheduled job").select_option("weekly_digest")
+    page.get_by_role("button", name="Run now").click()
+    page.get_by_role("button", name="# complaints-leads").click()
+    digest = page.locator("#messages article").first
+    expect(digest).to_be_visible()
+    chart = page.locator("#messages article img")
+    expect(chart).to_be_visible()
+    # The chart is the PNG msbot uploaded (files_upload_v2), shown from the fake's store.
+    fake = local.workspace.fake
+    done = fake.wait_for_call("files.completeUploadExternal", channel_id="CLEADS")
+    assert done.ok
+    assert any(data.startswith(b"\x89PNG") for data in fake.uploads.values())
+    assert chart.evaluate("img => img.naturalWidth") > 100
+    expect(chart).to_be_in_viewport()  # scrolled into view once it loaded
+    assert local.workspace.log[-1]["name"] != "problem"
+    assert not local.workspace.problems
+
+
+def test_investigator_tells_the_supplier_and_their_dm_thread_reply_returns_to_the_case(page, local):
+    reference = _file_a_complaint(local)
+    be(page, "Ivy Chen — investigator")
+    page.get_by_role("button", name="# complaints-triage").click()
+    card = page.locator("#messages article").filter(has_text=f"Complaint {reference}")
+    card.get_by_role("button", name="Assign to me").click()
+    expect(card.locator(".fields")).to_contain_text("@Ivy Chen")
+    card.locator(".thread-link").click()
+    page.locator("#thread-text").fill("@msbot tell-supplier Could you send us the scores?")
+    page.locator("#thread-text").press("Enter")
+
+    # The supplier gets it by DM and answers in that message's thread (message.im).
+    be(page, "Sam Patel — supplier")
+    open_dm(page)
+    relay = dm_bubble(page, "Could you send us the scores?").last
+    expect(relay).to_be_visible()
+    relay.locator(".thread-link").click()
+    page.locator("#thread-text").fill("Attached: 4 out of 10, no reasons.")
+    page.locator("#thread-text").press("Enter")
+
+    # Back in the case thread, the answer is there, and kept as the supplier's note.
+    be(page, "Ivy Chen — investigator")
+    page.get_by_role("button", name="# complaints-triage").click()
+    card.locator(".thread-link").click()
+    expect(
+        page.locator("#thread-messages article").filter(has_text="4 out of 10, no reasons")
+    ).to_be_visible()
+    # msbot's line quoting what was sent shows as a quote, as Slack shows ">text".
+    expect(
+        page.locator("#thread-messages blockquote").filter(has_text="Could you send us")
+    ).to_be_visible()
+
+    def note():
+        with Session(local.engine) as s:
+            return s.exec(select(CaseNote).where(CaseNote.from_supplier)).first()
+
+    stored = _eventually(note, "the supplier's note")
+    assert stored.text == "Attached: 4 out of 10, no reasons."
+    ws = local.workspace
+    assert ws.wait_for_request("app_mention")["payload"]["event"]["thread_ts"]
+    im = [
+        e["payload"]["event"]
+        for e in ws.log
+        if e["kind"] == "request"
+        and e["name"] == "message"
+        and e["payload"]["event"].get("channel_type") == "im"
+    ]
+    assert im and im[-1]["thread_ts"] and im[-1]["user"] == "USUPPLIER"
+    assert not ws.problems

@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from handlers.cli import build_parser
-from handlers.local import demo, demo_cases
+from handlers.local import demo
 from handlers.local.server import Local
-from models import Complaint, ShadowApplicant, ShadowHost, ShadowPlacement
+from models import Complaint, ComplaintEvent, ShadowApplicant, ShadowHost, ShadowPlacement
 from tests.processes import msbot_env
 
 
@@ -50,33 +50,86 @@ def test_demo_seeds_through_the_core_once_and_msbot_posts_it(tmp_path):
     try:
         assert local.seeded
         fake = local.workspace.fake
-        # Every case reaches the triage channel and every reporter their DM, via the outbox.
+        # Every case (and the spot check) reaches the triage channel, via the outbox.
         fake.wait_until(
             lambda calls: (
-                len([c for c in calls if c.args.get("channel") == "CTRIAGE"]) == len(demo.CASES)
+                len([c for c in calls if c.method == "chat.postMessage" and _triage(c)])
+                == len(demo.CASES) + 1
             ),
+            timeout=30,
             what="triage cards",
         )
-        statuses = _statuses(local.engine, Complaint)
-        assert len(statuses) == len(demo.CASES)
-        if demo_cases.investigation is None:  # the workflow is not merged yet
-            assert set(statuses) == {"received"}
-        else:  # cases in every state the demo plans
-            assert len(set(statuses)) == len(demo_cases.PLANS) + 1
+        assert len(_statuses(local.engine, Complaint)) == len(demo.CASES) + 1
         assert "pending_approval" in _statuses(local.engine, ShadowApplicant)
         assert _statuses(local.engine, ShadowHost) == ["open", "open"]
         assert "offered" in _statuses(local.engine, ShadowPlacement)
         # Anonymous reporters are not named in the triage channel.
-        cards = [c.args for c in fake.of("chat.postMessage") if c.args["channel"] == "CTRIAGE"]
+        cards = [c.args for c in fake.of("chat.postMessage") if _triage(c)]
         assert all("UANON" not in str(card) for card in cards)
     finally:
         local.close()
     again = Local(database_url=url, seed_demo=True)
     try:
         assert not again.seeded
-        assert len(_statuses(again.engine, Complaint)) == len(demo.CASES)
+        assert len(_statuses(again.engine, Complaint)) == len(demo.CASES) + 1
     finally:
         again.close()
+
+
+def _triage(call) -> bool:
+    return call.args.get("channel") == "CTRIAGE" and not call.args.get("thread_ts")
+
+
+WORKFLOW_STATES = {
+    "received",
+    "triaged",
+    "investigating",
+    "awaiting_authority",
+    "awaiting_supplier",
+    "resolved",
+    "follow_up",
+    "closed",
+    "out_of_scope",
+    "referred",
+    "withdrawn",
+}
+
+
+def test_demo_has_a_case_in_every_state_moved_there_by_the_core(tmp_path):
+    local = Local(database_url=f"sqlite:///{tmp_path}/states.db", seed_demo=True)
+    try:
+        with Session(local.engine) as s:
+            cases = list(s.exec(select(Complaint).order_by(Complaint.id)))
+            events = {
+                (e.complaint_id, e.data.get("to"))
+                for e in s.exec(select(ComplaintEvent).where(ComplaintEvent.kind == "transition"))
+            }
+            assigned = {
+                e.complaint_id for e in s.exec(select(ComplaintEvent)) if e.kind == "assigned"
+            }
+    finally:
+        local.close()
+    by_state = {}
+    for case in cases:
+        by_state.setdefault(case.status, []).append(case)
+    assert set(by_state) == WORKFLOW_STATES
+    # Each state was reached by the lifecycle (an audit event says so), not written directly.
+    for state, held in by_state.items():
+        if state != "received":
+            assert all((c.id, state) in events for c in held), state
+    # An assigned case waiting to be started, and the unassigned one "Assign to me" is for.
+    assert by_state["triaged"][0].assignee_user_id == "UINVEST1"
+    assert by_state["triaged"][0].id in assigned
+    assert by_state["received"][0].assignee_user_id is None
+    resolved = by_state["resolved"][0]
+    assert resolved.outcome and resolved.follow_up_due  # its follow-up is still ahead
+    assert by_state["follow_up"][0].follow_up_due
+    assert by_state["withdrawn"][0].status_reason
+    assert by_state["out_of_scope"][0].status_reason and by_state["referred"][0].status_reason
+    # The spot check: no supplier, investigated like any case.
+    (spot,) = [c for c in cases if c.kind == "spot_check"]
+    assert spot.reporter_user_id is None
+    assert (spot.status, spot.assignee_user_id) == ("investigating", "UINVEST2")
 
 
 def test_msbot_local_needs_no_settings_prints_its_url_and_stops_cleanly(tmp_path):

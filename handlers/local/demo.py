@@ -118,6 +118,26 @@ CASES = (
         "prescriptive_spec",
         "The specification named one supplier's own software.",
     ),
+    (
+        "USUPPLIER",
+        False,
+        "Coastal Water Authority",
+        "wider",
+        "Pipe repairs dynamic purchasing system",
+        "contract_management",
+        "framework",
+        "The authority has stopped paying against the framework's price list.",
+    ),
+    (
+        "USUPPLY2",
+        False,
+        "Greenfield District Council",
+        "wider",
+        "Grounds maintenance",
+        "tender",
+        "communication",
+        "Our clarification questions went unanswered before the deadline.",
+    ),
 )
 
 SIGNUPS = (
@@ -182,8 +202,8 @@ def seed_cases(engine: Engine, settings: Settings, today: date) -> list[Complain
             policy=policy,
         )
         cases.append(result.complaint)
-    # Cases in every state once the investigation workflow is merged (until then: received).
-    demo_cases.advance(engine, cases)
+    # Cases in every state of the workflow, moved on by the core as a team would.
+    demo_cases.advance(engine, cases, policy)
     return cases
 
 

@@ -1,90 +1,134 @@
-"""Moving the demo's cases on through the investigation workflow, once it is merged.
+"""Moving the demo's cases on through the investigation workflow, by the core's own functions.
 
-Written against the investigation contract (`investigation.perform`, `assign`, `withdraw` and
-`permissions.Actor`). Until bot/complaints/investigation.py exists every demo case stays
-"received". A step the merged core refuses is logged and that case stops there, so a changed
-detail never stops `msbot local --demo`; check the states after merging.
+Each plan is the list of steps a team would take to bring one case to the state it shows:
+`investigation.assign`, `investigation.perform` (the lifecycle's one state machine),
+`investigation.withdraw` (the supplier) and `investigation.open_spot_check`. The steps run as
+the demo's lead and investigators, so every audit event, supplier notice, thread line and card
+refresh is the one a real team's work would have made.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.engine import Engine
 
-from bot.errors import DomainError
+from bot.complaints import intake, investigation
+from bot.complaints.lifecycle import uk_today
+from bot.permissions import INVESTIGATOR, LEAD, SYSTEM_ACTOR, Actor
 from models import Complaint
 from models.base import utcnow
 
-try:
-    # The investigation workflow (branches h/invcore and h/invslack). Guarded so the demo
-    # works before and after they merge.
-    from bot.complaints import investigation
-    from bot.permissions import Actor
-except ImportError:  # pragma: no cover - depends on which branches are merged
-    investigation = Actor = None
-
 log = structlog.get_logger("msbot.local")
 
-LEAD, INV1, INV2 = "ULEAD", "UINVEST1", "UINVEST2"
-ROLES = {LEAD: "lead", INV1: "investigator", INV2: "investigator"}
+LEAD_ID, INV1, INV2 = "ULEAD", "UINVEST1", "UINVEST2"
+ACTORS = {
+    LEAD_ID: Actor(LEAD_ID, frozenset({LEAD})),
+    INV1: Actor(INV1, frozenset({INVESTIGATOR})),
+    INV2: Actor(INV2, frozenset({INVESTIGATOR})),
+    "system": SYSTEM_ACTOR,  # the daily follow-ups job makes the "follow_up" move
+}
 RESOLVED = {
     "outcome": "recommendation_accepted",
     "agreed_actions": "The authority will give written feedback with every award.",
     "public_summary": "An authority agreed to explain its award decisions to every bidder.",
 }
+FOLLOW_UP_DAYS = 90  # a resolved case whose follow-up is still ahead
 
-# Demo case index -> the steps that take it to the state it shows: (action, actor, details).
-# "assign" and "withdraw" are investigation.assign / withdraw; every other action goes through
-# investigation.perform (the lifecycle's one state machine).
-PLANS: dict[int, Sequence[tuple[str, str, dict]]] = {
-    1: [("triage", LEAD, {})],
-    2: [("assign", LEAD, {"assignee": INV1}), ("start", INV1, {})],
-    3: [("assign", LEAD, {"assignee": INV2}), ("start", INV2, {}), ("contact_authority", INV2, {})],
-    4: [("out_of_scope", LEAD, {"reason": "A grant, not a procurement."})],
-    5: [("assign", LEAD, {"assignee": INV1}), ("start", INV1, {}), ("ask_supplier", INV1, {})],
-    6: [("assign", LEAD, {"assignee": INV2}), ("start", INV2, {}), ("resolve", INV2, RESOLVED)],
-    7: [
-        ("assign", LEAD, {"assignee": INV1}),
-        ("start", INV1, {}),
-        ("resolve", INV1, RESOLVED),
-        ("close", LEAD, {}),
-    ],
-    8: [("withdraw", "", {"reason": "Sorted out directly with the council."})],
+
+def _worked_by(investigator: str) -> list[tuple[str, str, dict]]:
+    """An investigator takes the case, triages it and starts investigating."""
+    return [("assign", investigator, {}), ("triage", investigator, {}), ("start", investigator, {})]
+
+
+# Demo case index -> the state it shows and the steps that take it there: (action, by, details).
+# "assign" is investigation.assign, "withdraw" investigation.withdraw (by the supplier), every
+# other action investigation.perform. Case 0 stays received and unassigned: the triage card's
+# "Assign to me" is there to be pressed.
+PLANS: dict[int, tuple[str, Sequence[tuple[str, str, dict]]]] = {
+    0: ("received", []),
+    1: ("triaged", [("triage", LEAD_ID, {}), ("assign", LEAD_ID, {"assignee": INV1})]),
+    2: ("investigating", _worked_by(INV2)),
+    3: (
+        "awaiting_authority",
+        [*_worked_by(INV1), ("contact_authority", INV1, {})],
+    ),
+    4: ("out_of_scope", [("out_of_scope", LEAD_ID, {"reason": "A grant, not a procurement."})]),
+    5: (
+        "awaiting_supplier",
+        [*_worked_by(INV1), ("ask_supplier", INV1, {})],
+    ),
+    6: (
+        "resolved",
+        [*_worked_by(INV2), ("resolve", INV2, {**RESOLVED, "follow_up_in_days": FOLLOW_UP_DAYS})],
+    ),
+    7: (
+        "follow_up",
+        [
+            *_worked_by(INV1),
+            ("resolve", INV1, {**RESOLVED, "follow_up_in_days": 1}),
+            ("follow_up", "system", {}),
+        ],
+    ),
+    8: (
+        "closed",
+        [*_worked_by(INV2), ("resolve", INV2, RESOLVED), ("close", INV2, {})],
+    ),
+    9: (
+        "referred",
+        [
+            ("triage", LEAD_ID, {}),
+            ("refer", LEAD_ID, {"note": "Passed to the Procurement Compliance Service."}),
+        ],
+    ),
+    10: ("withdrawn", [("withdraw", "", {"reason": "Sorted out directly with the council."})]),
 }
+SPOT_CHECK = intake.ComplaintForm(
+    authority_name="Southport City Council",
+    authority_kind="wider",
+    procurement_title="Highways maintenance framework",
+    stage="tender",
+    category="prescriptive_spec",
+    what_happened="Reading the tender pack: every lot demands ten years of trading accounts.",
+    outcome_wanted="Proportionate requirements for small firms.",
+)
+SPOT_CHECK_PLAN = _worked_by(INV2)
 
 
-def advance(engine: Engine, cases: list[Complaint]) -> None:
-    """Put the demo cases in every state the workflow has (a no-op before it is merged)."""
-    if investigation is None:
-        return
-    for index, steps in PLANS.items():
+def advance(engine: Engine, cases: list[Complaint], policy: intake.IntakePolicy) -> None:
+    """Put the demo cases in every state of the workflow, plus an investigated spot check."""
+    now = utcnow()
+    for index, (_, steps) in PLANS.items():
         if index < len(cases):
-            _run(engine, cases[index], steps)
+            _run(engine, cases[index], steps, now)
+    form = dataclasses.replace(SPOT_CHECK, procurement_date=uk_today(now) - timedelta(days=45))
+    spot = investigation.open_spot_check(
+        engine,
+        form,
+        ACTORS[INV2],
+        uk_today(now),
+        policy,
+        submission_key="demo-spot-check",
+    )
+    _run(engine, spot.complaint, SPOT_CHECK_PLAN, now)
 
 
-def _run(engine: Engine, case: Complaint, steps) -> None:
+def _run(engine: Engine, case: Complaint, steps, now: datetime) -> None:
     for action, user, details in steps:
-        try:
-            if action == "withdraw":
-                investigation.withdraw(
-                    engine, case.reference, case.reporter_user_id, details["reason"], utcnow()
-                )
-                continue
-            actor = Actor(user, frozenset({ROLES[user]}))
-            if action == "assign":
-                investigation.assign(
-                    engine,
-                    case.reference,
-                    details["assignee"],
-                    actor,
-                    utcnow(),
-                    only_if_unassigned=False,
-                )
-            else:
-                investigation.perform(engine, case.reference, action, actor, utcnow(), **details)
-        except (DomainError, TypeError) as exc:
-            # A refused or changed step: the case keeps the state it reached.
-            log.warning("local.demo_step_skipped", action=action, error=str(exc)[:200])
-            return
+        if action == "withdraw":
+            investigation.withdraw(
+                engine, case.reference, case.reporter_user_id, details["reason"], now
+            )
+        elif action == "assign":
+            assignee = details.get("assignee", user)
+            investigation.assign(
+                engine, case.reference, assignee, ACTORS[user], now, only_if_unassigned=True
+            )
+        else:
+            details = dict(details)
+            if days := details.pop("follow_up_in_days", None):
+                details["follow_up_due"] = uk_today(now) + timedelta(days=days)
+            investigation.perform(engine, case.reference, action, ACTORS[user], now, **details)

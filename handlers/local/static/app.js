@@ -59,7 +59,8 @@ function mrkdwn(source) {
   s = inline(escapeHtml(decodeEntities(s)));
   s = s
     .split("\n")
-    .map((line) => (line.startsWith("&gt; ") || line === "&gt;" ? `<blockquote>${line.slice(5)}</blockquote>` : line))
+    // Slack quotes a line starting with ">", with or without a space after it.
+    .map((line) => (line.startsWith("&gt;") ? `<blockquote>${line.slice(4).replace(/^ /, "")}</blockquote>` : line))
     .join("\n")
     .replace(/\n/g, "<br>")
     .replace(/<\/blockquote><br>/g, "</blockquote>");
@@ -393,7 +394,7 @@ function renderMessages() {
     box.replaceChildren();
     if (!list.length) box.append(el("p", { class: "empty" }, "No messages here yet."));
     for (const m of list) box.append(messageNode(m, false));
-    if (atBottom || !box.dataset.seen) box.scrollTop = box.scrollHeight;
+    if (atBottom || !box.dataset.seen) stickToBottom(box);
     box.dataset.seen = "1";
   });
 }
@@ -406,8 +407,17 @@ function renderThread() {
   redraw(box, JSON.stringify([ui.person, list]), () => {
     box.replaceChildren();
     for (const m of list) box.append(messageNode(m, true));
-    box.scrollTop = box.scrollHeight;
+    stickToBottom(box);
   });
+}
+
+// Scroll to the newest message, again once each image still loading has its height (an
+// uploaded chart would otherwise push the end of the conversation out of view).
+function stickToBottom(box) {
+  box.scrollTop = box.scrollHeight;
+  for (const img of box.querySelectorAll("img")) {
+    if (!img.complete) img.addEventListener("load", () => { box.scrollTop = box.scrollHeight; }, { once: true });
+  }
 }
 
 function renderHome() {
