@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -133,16 +134,20 @@ def test_demo_has_a_case_in_every_state_moved_there_by_the_core(tmp_path):
 
 
 def test_msbot_local_needs_no_settings_prints_its_url_and_stops_cleanly(tmp_path):
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("msbot")), "local", "--demo", "--port", "0"],
-        cwd=tmp_path,
-        env=msbot_env({}),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    # Output goes to a file, not a pipe: an unread pipe fills with the demo's log lines and
+    # would block the process (and its clean stop) on a write.
+    output = tmp_path / "output.txt"
+    with output.open("w") as sink:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("msbot")), "local", "--demo", "--port", "0"],
+            cwd=tmp_path,
+            env=msbot_env({}),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
-        first = process.stdout.readline()  # blocks until the workspace is up
+        first = _url_line(output, process)  # the workspace is up once its URL is printed
         url = first.rsplit(" ", 1)[-1].strip()
         assert first.startswith("msbot local workspace: http://127.0.0.1:"), first
         with urllib.request.urlopen(url, timeout=5) as page:
@@ -155,3 +160,16 @@ def test_msbot_local_needs_no_settings_prints_its_url_and_stops_cleanly(tmp_path
         if process.poll() is None:
             process.kill()
     assert (tmp_path / "msbot-local.db").is_file()
+
+
+def _url_line(path: Path, process: subprocess.Popen, timeout: float = 60.0) -> str:
+    """The line where ``process`` printed its URL to ``path`` (polled: a file has no event)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = path.read_text()
+        for line in text.splitlines(keepends=True):
+            if line.startswith("msbot local workspace:") and line.endswith("\n"):
+                return line.strip()
+        assert process.poll() is None, f"msbot local exited early: {text}"
+        assert time.monotonic() < deadline, f"no output from msbot local: {text!r}"
+        time.sleep(0.05)
