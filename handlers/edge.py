@@ -185,6 +185,9 @@ def _check_shape(body: dict) -> None:
         and isinstance(_field(body, "view", "type"), str)
     ):
         raise Refused(400, "a view payload with no view")
+    # Slack always names who submitted a form; what is stored and answered is keyed on it.
+    if kind == "view_submission" and not _field(body, "user", "id"):
+        raise Refused(400, "a view submission with no user")
     if kind == "event_callback" and not isinstance(_field(body, "event", "type"), str):
         raise Refused(400, "an event payload with no event type")
 

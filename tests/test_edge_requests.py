@@ -114,6 +114,19 @@ def test_a_view_submission_without_a_view_gets_a_400(slack, no_tracebacks):
     assert slack.post(payload(body)).status == 400
 
 
+def test_a_view_submission_naming_no_user_gets_a_400_and_stores_nothing(
+    slack, session, no_tracebacks
+):
+    view = {"id": "V1", "type": "modal", "callback_id": "complaint_form", "state": {"values": {}}}
+    for body in (
+        {"type": "view_submission", "view": view},
+        {"type": "view_submission", "view": view, "user": {"id": ""}},
+    ):
+        reply = slack.post(payload(body))
+        assert reply.status == 400 and "no user" in reply.body
+    assert rows(session, Complaint) == []
+
+
 def test_nul_bytes_in_command_text_are_dropped_not_stored(slack, stub, no_tracebacks):
     reply = slack.command("/complaint", "sta\x00tus")
     assert reply.status == 200
