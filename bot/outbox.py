@@ -325,6 +325,12 @@ class _Drain:
             bound.warning("outbox.rate_limited", retry_after=exc.retry_after)
             self.record(msg_id, "pending", error=str(exc), retry_after=exc.retry_after)
             return False
+        except NotReady as exc:
+            # Expected, not a fault: a thread line queued before its card was posted waits
+            # for it. (A warning here printed a line per waiting post on every start.)
+            bound.info("outbox.not_ready", reason=str(exc))
+            self.record(msg_id, "pending", error=f"NotReady: {exc}")
+            return False
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             bound.warning("outbox.retry_later", error=error[:200])

@@ -54,3 +54,21 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+# What a person does in the page, shared by the browser stories.
+def be(page, name: str) -> None:
+    page.get_by_label("Switch person").select_option(label=name)
+
+
+def open_dm(page) -> None:
+    page.get_by_role("navigation").get_by_role("button", name="msbot", exact=True).click()
+
+
+def send(page, text: str) -> None:
+    page.locator("#compose-text").fill(text)
+    page.locator("#compose-text").press("Enter")
+
+
+def dm_bubble(page, text: str):
+    return page.locator("#messages article").filter(has_text=text)

@@ -24,6 +24,9 @@ SIGNING_SECRET = "8f14e45fceea167a5a36dedd4bea2543"
 TRIAGE = "CTRIAGE1"
 TODAY = date(2026, 11, 20)
 
+# The browser stories' fixtures (chromium, local, page), shared by their modules.
+pytest_plugins = ["tests.browser_fixtures"]
+
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request, tmp_path_factory):

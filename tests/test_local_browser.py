@@ -24,6 +24,7 @@ from handlers.local.server import Local
 from models import CaseNote, Complaint
 from models.base import utcnow
 from tests import browser
+from tests.browser import be, dm_bubble, open_dm, send
 
 TIMEOUT = 10_000
 # A 2x2 red PNG (what a digest chart upload looks like to the workspace).
@@ -31,50 +32,6 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
     "0000001049444154789c63f8cfc000440c100a001fee03fd8b5f14d40000000049454e44ae426082"
 )
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    browser.require_browser()
-    pw, instance = browser.launch()
-    yield instance
-    instance.close()
-    pw.stop()
-
-
-@pytest.fixture
-def local(tmp_path):
-    running = Local(database_url=f"sqlite:///{tmp_path}/local.db")
-    yield running
-    running.close()
-
-
-@pytest.fixture
-def page(chromium, local, request):
-    context = chromium.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(TIMEOUT)
-    tab = context.new_page()
-    tab.goto(local.url)
-    yield tab
-    browser.screenshot(tab, request.node.name)
-    context.close()
-
-
-def be(page, name: str) -> None:
-    page.get_by_label("Switch person").select_option(label=name)
-
-
-def open_dm(page) -> None:
-    page.get_by_role("navigation").get_by_role("button", name="msbot", exact=True).click()
-
-
-def send(page, text: str) -> None:
-    page.locator("#compose-text").fill(text)
-    page.locator("#compose-text").press("Enter")
-
-
-def dm_bubble(page, text: str):
-    return page.locator("#messages article").filter(has_text=text)
 
 
 def test_supplier_files_an_anonymous_complaint_and_sees_confirmation_and_dm(page, local):
@@ -110,7 +67,10 @@ def test_supplier_files_an_anonymous_complaint_and_sees_confirmation_and_dm(page
     expect(page.get_by_role("dialog")).to_have_count(0)
     expect(dm_bubble(page, f"We have received your complaint {reference}")).to_be_visible()
 
+    # The supplier is not in the team's channels: they cannot see the triage channel.
+    expect(page.get_by_role("button", name="# complaints-triage")).to_have_count(0)
     # The triage channel sees the case, never who raised it.
+    be(page, "Ivy Chen — investigator")
     page.get_by_role("button", name="# complaints-triage").click()
     card = page.locator("#messages article").filter(has_text=reference)
     expect(card).to_be_visible()
@@ -272,6 +232,7 @@ def test_mrkdwn_renders_as_slack_does_and_a_broken_rule_is_shown(page, local):
     client.chat_postMessage(channel="CTRIAGE", text="note", blocks=[rich])
     with pytest.raises(SlackApiError):
         client.api_call("chat.postMesage")
+    be(page, "Ivy Chen — investigator")
     page.get_by_role("button", name="# complaints-triage").click()
     expect(page.locator("#messages .mention", has_text="@Ivy Chen")).to_be_visible()
     expect(page.locator("#messages i", has_text="took it")).to_be_visible()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -154,12 +157,39 @@ def test_msbot_local_needs_no_settings_prints_its_url_and_stops_cleanly(tmp_path
             assert b"msbot local workspace" in page.read()
         with urllib.request.urlopen(url + "static/app.js", timeout=5) as script:
             assert script.status == 200
+        with urllib.request.urlopen(url + "favicon.ico", timeout=5) as icon:
+            assert icon.headers["Content-Type"].startswith("image/svg+xml")
+        _close_a_tab_mid_answer(url)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
     finally:
         if process.poll() is None:
             process.kill()
     assert (tmp_path / "msbot-local.db").is_file()
+    # What a person sees in their terminal: no traceback from a closed tab, and no warning
+    # per demo thread line that waited a moment for its card.
+    printed = output.read_text()
+    assert "Traceback" not in printed, printed
+    assert "BrokenPipe" not in printed, printed
+    assert "not posted yet" not in printed, printed
+
+
+def _close_a_tab_mid_answer(url: str) -> None:
+    """A page waiting on /ui/state goes away (its tab is closed) before the answer comes."""
+    host, port = urllib.parse.urlsplit(url).netloc.split(":")
+    with urllib.request.urlopen(url + "ui/state", timeout=5) as first:
+        version = json.loads(first.read())["version"]
+    tab = socket.create_connection((host, int(port)), timeout=5)
+    tab.sendall(f"GET /ui/state?since={version} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    tab.close()
+    # Something changes (a person opens App Home), so the workspace answers the closed tab.
+    opened = urllib.request.Request(
+        url + "ui/home", data=json.dumps({"user": "ULEAD"}).encode(), method="POST"
+    )
+    with urllib.request.urlopen(opened, timeout=10) as answer:
+        assert answer.status == 200
+    with urllib.request.urlopen(url + f"ui/state?since={version}", timeout=25) as later:
+        assert json.loads(later.read())["version"] != version
 
 
 def _url_line(path: Path, process: subprocess.Popen, timeout: float = 60.0) -> str:

@@ -51,7 +51,18 @@ class Interactions:
             )
         return {"status": reply.status, "body": reply.json(), "late": bool(problem)}
 
+    def _outsider(self, user: str, channel: str) -> dict | None:
+        """Slack's answer when someone acts in a channel they are not in: nothing reaches msbot
+        (a private channel is not even visible to them)."""
+        if self.is_member(user, channel):
+            return None
+        with self._cond:
+            self._record("local", "refused", f"{user} is not in {channel}", None)
+        return {"status": 403, "body": {"ok": False, "error": "channel_not_found"}, "late": False}
+
     def command(self, user: str, channel: str, line: str) -> dict:
+        if refused := self._outsider(user, channel):
+            return refused
         command, _, text = line.strip().partition(" ")
         trigger = self.fake.issue_trigger(user)
         form = {
@@ -96,6 +107,8 @@ class Interactions:
 
     def say(self, user: str, channel: str, text: str, thread_ts: str | None = None) -> dict:
         """A plain message (or thread reply); msbot hears it as Events API events."""
+        if refused := self._outsider(user, channel):
+            return refused
         text = text.replace("@msbot", f"<@{BOT_ID}>")
         with self._cond:
             msg = self._add_message(channel, user, text, thread_ts=thread_ts)
@@ -164,6 +177,8 @@ class Interactions:
             payload["view"] = view
         else:
             channel, ts = where["channel"], where["ts"]
+            if refused := self._outsider(user, channel):
+                return refused
             msg = self._find(channel, ts) or {}
             ephemeral = bool(msg.get("ephemeral_for"))
             payload["container"] = {"type": "message", "channel_id": channel, "message_ts": ts}

@@ -39,10 +39,23 @@ EXTRAS = (
     Person("UHOST2", "Ruth Evans", "host"),
     Person("USUPPLY2", "Dev Mistry", "supplier"),
 )
+# Who is in which channel, by the role shown in the switcher. Both channels are the team's
+# own (private in a real workspace): suppliers, civil servants, managers and hosts are not in
+# them, so they can neither read nor post there, as Slack would enforce.
+CHANNEL_ROLES = {
+    TRIAGE: ("investigator", "lead"),
+    LEADS: ("lead",),
+}
 CHANNELS = (
     {"id": TRIAGE, "name": "complaints-triage", "kind": "channel"},
     {"id": LEADS, "name": "complaints-leads", "kind": "channel"},
 )
+
+
+def channel_members(channel: str) -> list[str]:
+    """The people (and msbot) in one of the workspace's channels."""
+    roles = CHANNEL_ROLES.get(channel, ())
+    return [BOT_ID, *(p.id for p in PEOPLE if p.role in roles)]
 
 
 def names() -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -34,7 +35,14 @@ from handlers.server import SlackWsgiApp
 log = structlog.get_logger("msbot.local")
 
 DEFAULT_DATABASE_URL = "sqlite:///msbot-local.db"
-STATIC_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
+STATIC_TYPES = {
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+}
+# A browser closing its tab mid-answer (the page long-polls /ui/state) is not an error.
+GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -49,6 +57,12 @@ class _QuietWSGIHandler(WSGIRequestHandler):
 class _PageServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        """Quiet when the browser went away (a closed tab); a real fault is still printed."""
+        if isinstance(sys.exc_info()[1], GONE):
+            return
+        super().handle_error(request, client_address)
 
 
 LOCAL_PACE_SECONDS = 0.02
@@ -145,12 +159,15 @@ def _page_handler(local: Local):
             pass
 
         def _send(self, status: int, body: bytes, ctype: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype + "; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype + "; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
+            except GONE:
+                self.close_connection = True  # the tab was closed while it waited
 
         def do_GET(self):
             url = urlparse(self.path)
@@ -160,7 +177,8 @@ def _page_handler(local: Local):
                 state["jobs"] = sorted(local.jobs)
                 self._send(200, json.dumps(state).encode(), "application/json")
                 return
-            name = "index.html" if url.path == "/" else url.path.removeprefix("/static/")
+            aliases = {"/": "index.html", "/favicon.ico": "favicon.svg"}
+            name = aliases.get(url.path) or url.path.removeprefix("/static/")
             body = _static(name) if "/" not in name else None
             if body is None:
                 self._send(404, b"not found", "text/plain")

@@ -16,7 +16,15 @@ from datetime import UTC, datetime
 from handlers.local import rules
 from handlers.local.fake_slack import RESPONSE_URL, Call, SlackStub
 from handlers.local.interactions import TEAM, Interactions, dm_of
-from handlers.local.people import BOT_ID, CHANNELS, INVESTIGATOR_GROUP, PEOPLE, names, role_ids
+from handlers.local.people import (
+    BOT_ID,
+    CHANNELS,
+    INVESTIGATOR_GROUP,
+    PEOPLE,
+    channel_members,
+    names,
+    role_ids,
+)
 from handlers.local.slack_client import FakeSlack
 
 # Errors that mean msbot broke one of Slack's rules (shown in red in the page).
@@ -43,8 +51,9 @@ class Workspace(Interactions):
         self.fake.group_members[INVESTIGATOR_GROUP] = role_ids("investigator").split(",")
         self.app: FakeSlack | None = None  # set by connect(), once msbot is listening
         self.names = names()
-        self.channels = [*CHANNELS] + [
-            {"id": dm_of(p.id), "name": "msbot", "kind": "dm", "user": p.id} for p in PEOPLE
+        self.channels = [{**c, "members": channel_members(c["id"])} for c in CHANNELS] + [
+            {"id": dm_of(p.id), "name": "msbot", "kind": "dm", "user": p.id, "members": [p.id]}
+            for p in PEOPLE
         ]
         self.messages: list[dict] = []
         self.modals: dict[str, list[dict]] = {}  # user -> stack of open views
@@ -121,13 +130,24 @@ class Workspace(Interactions):
         assert entry, f"no {name} request was sent to msbot within {timeout} s"
         return entry
 
+    def is_member(self, user: str, channel: str) -> bool:
+        """Whether ``user`` is in ``channel`` (a DM is its person's and msbot's)."""
+        found = next((c for c in self.channels if c["id"] == channel), None)
+        if found is None:
+            return False
+        return user == BOT_ID or user in found["members"]
+
     def _find(self, channel: str, ts: str) -> dict | None:
         return next((m for m in self.messages if m["channel"] == channel and m["ts"] == ts), None)
 
     def _add_message(self, channel: str, user: str, text: str, blocks=None, **extra) -> dict:
         if channel.startswith(("C", "G")) and all(c["id"] != channel for c in self.channels):
-            # msbot posted to a channel the workspace did not start with: show it too.
-            self.channels.append({"id": channel, "name": channel.lower(), "kind": "channel"})
+            # msbot posted to a channel the workspace did not start with: show it too, as a
+            # public channel everyone is in.
+            everyone = [BOT_ID, *(p.id for p in PEOPLE)]
+            self.channels.append(
+                {"id": channel, "name": channel.lower(), "kind": "channel", "members": everyone}
+            )
         msg = {
             "ts": extra.pop("ts", None) or self.fake.next_ts(),
             "channel": channel,

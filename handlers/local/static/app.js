@@ -9,7 +9,7 @@ const ui = {
   tab: "messages",
   thread: null, // ts of the open thread's parent
   inspector: false,
-  modalKey: "",
+  modalKey: null,
   openLog: new Set(),
 };
 const $ = (id) => document.getElementById(id);
@@ -446,7 +446,9 @@ function openThread(ts) {
 function renderModal() {
   const stack = (ui.state.modals[ui.person] || []);
   const top = stack[stack.length - 1];
-  const key = top ? JSON.stringify([top.id, top.view, top.errors, stack.length]) : "";
+  // The key names the person too: switching person must take the other person's form off
+  // the screen (and show this person's, if they have one open).
+  const key = JSON.stringify([ui.person, top ? [top.id, top.view, top.errors, stack.length] : null]);
   if (key === ui.modalKey) return;
   const root = $("modal-root");
   const previous = root.querySelector("[data-view]");
@@ -565,13 +567,12 @@ function renderChrome() {
   if (!s.people.some((p) => p.id === ui.person)) ui.person = s.people[0].id;
   person.value = ui.person;
   const dm = "D" + ui.person;
-  const channels = $("channel-list");
-  channels.replaceChildren();
-  for (const c of s.channels.filter((x) => x.kind === "channel")) channels.append(navItem(c.id, "# " + c.name, "messages"));
-  const apps = $("app-list");
-  apps.replaceChildren(navItem(dm, "msbot", "messages"), navItem(dm, "msbot · Home", "home"));
+  // Only the channels this person is in: suppliers never see the team's channels.
+  const mine = s.channels.filter((x) => x.kind === "channel" && (x.members || []).includes(ui.person));
+  if (!ui.channel.startsWith("D") && !mine.some((c) => c.id === ui.channel)) ui.channel = dm;
   const onDm = ui.channel.startsWith("D");
   if (onDm && ui.channel !== dm) ui.channel = dm;
+  renderSidebar(mine, dm);
   const channel = s.channels.find((c) => c.id === ui.channel);
   $("conversation-title").textContent = onDm ? "msbot" : "# " + (channel ? channel.name : ui.channel);
   $("tabs").hidden = !onDm;
@@ -583,11 +584,25 @@ function renderChrome() {
   $("home").hidden = ui.tab !== "home";
 }
 
+// The sidebar is rebuilt only when what it lists changes, and keeps keyboard focus on the
+// same entry when it is: a message arriving must never throw a keyboard user out of it.
+function renderSidebar(channels, dm) {
+  const nav = document.querySelector(".sidebar");
+  const key = JSON.stringify([ui.person, ui.channel, ui.tab, channels.map((c) => [c.id, c.name])]);
+  if (nav.dataset.key === key) return;
+  nav.dataset.key = key;
+  const focused = document.activeElement && nav.contains(document.activeElement) ? document.activeElement.dataset.nav : null;
+  $("channel-list").replaceChildren(...channels.map((c) => navItem(c.id, "# " + c.name, "messages")));
+  $("app-list").replaceChildren(navItem(dm, "msbot", "messages"), navItem(dm, "msbot · Home", "home"));
+  if (focused) nav.querySelector(`[data-nav="${CSS.escape(focused)}"]`)?.focus();
+}
+
 function navItem(channel, label, tab) {
-  const unread = "";
   const current = ui.channel === channel && ui.tab === tab;
   const li = el("li");
-  li.append(el("button", { type: "button", class: current ? "current" : "", "aria-current": current ? "page" : false, onclick: () => go(channel, tab) }, escapeHtml(label) + unread));
+  // data-nav names the entry independently of the person (their DM is always "dm").
+  const nav = `${channel.startsWith("D") ? "dm" : channel}:${tab}`;
+  li.append(el("button", { type: "button", "data-nav": nav, class: current ? "current" : "", "aria-current": current ? "page" : false, onclick: () => go(channel, tab) }, escapeHtml(label)));
   return li;
 }
 
@@ -659,7 +674,7 @@ composer("composer", "compose-text", () => null);
 composer("thread-composer", "thread-text", () => ui.thread);
 $("person").addEventListener("change", (e) => {
   ui.person = e.target.value;
-  ui.modalKey = "";
+  ui.modalKey = null;
   localStorage.setItem("msbot.person", ui.person);
   render();
 });
