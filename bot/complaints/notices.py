@@ -30,10 +30,20 @@ KINDS = frozenset({CARD_REFRESH, THREAD_POST, SUPPLIER_UPDATE, SUPPLIER_RELAY})
 # A thread post waits for its case's card; it must not hold back other cases' cards.
 outbox.ordered_within_subject(THREAD_POST)
 THREAD_EVENTS = frozenset(
-    {"transition", "assigned", "linked", "unlinked", "relayed", "supplier_replied", "revealed"}
+    {
+        "transition",
+        "assigned",
+        "linked",
+        "unlinked",
+        "relayed",
+        "supplier_replied",
+        "revealed",
+        "grouped",  # this case joined a procurement group; "reference" is its first case
+        "joined",  # (in the first case's thread) case "reference" joined; "size" cases now
+    }
 )
 # "actor" is always a member of the team, never the supplier.
-ALLOWED_DATA = frozenset({"event", "action", "from", "to", "actor", "text", "reference"})
+ALLOWED_DATA = frozenset({"event", "action", "from", "to", "actor", "text", "reference", "size"})
 
 
 def _checked(kind: str, data: dict) -> dict:
