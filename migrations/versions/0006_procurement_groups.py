@@ -190,8 +190,10 @@ def downgrade() -> None:
     with op.batch_alter_table("complaint", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_complaint_grouped_at"))
         batch_op.drop_index(batch_op.f("ix_complaint_group_id"))
-        batch_op.drop_column("grouped_at")
-        batch_op.drop_column("group_id")
+    # ALTER TABLE ... DROP COLUMN, in place on SQLite too (3.35+): batch mode would rebuild the
+    # table, which SQLite refuses once other tables' rows refer to complaint.
+    op.drop_column("complaint", "grouped_at")
+    op.drop_column("complaint", "group_id")
     with op.batch_alter_table("procurement_group", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_procurement_group_root_id"))
         batch_op.drop_index(batch_op.f("ix_procurement_group_authority_key"))
