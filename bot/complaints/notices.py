@@ -68,13 +68,16 @@ def triage_channel(session: Session, case: Complaint) -> str | None:
     ).first()
 
 
-def refresh_card(session: Session, case: Complaint) -> None:
-    if channel := triage_channel(session, case):
+def refresh_card(session: Session, case: Complaint, *, channel: str | None = None) -> None:
+    """``channel``: the case's triage channel if the caller has looked it up already."""
+    if channel := channel or triage_channel(session, case):
         outbox.enqueue(session, CARD_REFRESH, subject_id=case.id, channel_id=channel)
 
 
-def thread_post(session: Session, case: Complaint, event: str, **data) -> None:
-    if channel := triage_channel(session, case):
+def thread_post(
+    session: Session, case: Complaint, event: str, *, channel: str | None = None, **data
+) -> None:
+    if channel := channel or triage_channel(session, case):
         outbox.enqueue(
             session,
             THREAD_POST,

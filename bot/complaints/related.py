@@ -162,11 +162,15 @@ def _join_or_start(session: Session, case: Complaint, now: datetime) -> None:
             data={"reference": first, "group": group.id, "size": size},
         )
     )
-    notices.thread_post(session, case, "grouped", reference=first, size=size)
-    notices.refresh_card(session, case)
+    channel = notices.triage_channel(session, case)
+    notices.thread_post(session, case, "grouped", channel=channel, reference=first, size=size)
+    notices.refresh_card(session, case, channel=channel)
     if root is not None and root.id != case.id:
-        notices.thread_post(session, root, "joined", reference=case.reference, size=size)
-        notices.refresh_card(session, root)
+        channel = notices.triage_channel(session, root)
+        notices.thread_post(
+            session, root, "joined", channel=channel, reference=case.reference, size=size
+        )
+        notices.refresh_card(session, root, channel=channel)
     log.info("complaint.grouped", case_ref=case.reference, group=group.id, size=size)
 
 

@@ -12,6 +12,9 @@ two groups would share an authority and reference (cases an investigator unlinke
 or more than 500 cases apart), only the oldest keeps the reference; the others are matched by
 title.
 
+Also indexes outbox_message.subject_id: each grouping (and every other change to a case) looks
+up where the case's card went by it.
+
 Downgrade links each member of a group to the group's first case (automatic links), rather
 than every pair, and drops the groups.
 """
@@ -88,6 +91,10 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_complaint_group_id"), ["group_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_complaint_grouped_at"), ["grouped_at"], unique=False)
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_outbox_message_subject_id"), ["subject_id"], unique=False
+        )
     _convert_links_to_groups(op.get_bind())
 
 
@@ -187,6 +194,8 @@ def downgrade() -> None:
     ]
     for start in range(0, len(links), _BATCH):
         conn.execute(_link.insert(), links[start : start + _BATCH])
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_message_subject_id"))
     with op.batch_alter_table("complaint", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_complaint_grouped_at"))
         batch_op.drop_index(batch_op.f("ix_complaint_group_id"))
