@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import structlog
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot import outbox
@@ -24,7 +26,7 @@ from handlers.complaints import case_card
 from handlers.transport import SlackTransport
 from models import CaseLink, Complaint, ComplaintEvent, JobRun, OutboxMessage, ProcurementGroup
 from models.base import utcnow
-from tests import forms
+from tests import databases, forms
 from tests.conftest import TODAY, make_settings, rows
 from tests.test_investigation_core import INVESTIGATOR, LEAD, NOW, POLICY, form, new_case
 
@@ -266,6 +268,11 @@ def rows_of(engine) -> list[OutboxMessage]:
         return list(s.exec(select(OutboxMessage)))
 
 
+def rows_of_groups(engine) -> list[ProcurementGroup]:
+    with Session(engine) as s:
+        return list(s.exec(select(ProcurementGroup)))
+
+
 def test_an_anonymous_case_in_a_group_never_exposes_its_filer(engine, session, stub):
     logged: list[dict] = []
 
@@ -329,3 +336,51 @@ def test_submissions_in_slack_are_grouped_after_the_ack(slack, session):
     assert [c.group_id for c in cases] == [group.id] * 3 and group.root_id == cases[0].id
     kinds = Counter(m.kind for m in rows(session, OutboxMessage))
     assert kinds == Counter({intake.RECEIVED_DM: 3, intake.TRIAGE_CARD: 3, THREAD: 4, REFRESH: 4})
+
+
+AUTHORITIES = ["Borsetshire Council", "borsetshire  COUNCIL", "Felpersham Council"]
+REFERENCES = [None, "BC-1", "bc-1 ", "BC-2"]
+TITLES = ["Youth services", "youth services framework", "Roads", "Road maintenance 2026"]
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    drawn=st.lists(
+        st.tuples(
+            st.sampled_from(AUTHORITIES), st.sampled_from(REFERENCES), st.sampled_from(TITLES)
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    data=st.data(),
+)
+def test_any_cases_in_any_grouping_order_are_each_grouped_once_at_constant_cost(
+    engine, drawn, data
+):
+    databases.wipe(engine)
+    ids = [
+        stored_only(engine, i, authority_name=a, procurement_reference=r, procurement_title=t).id
+        for i, (a, r, t) in enumerate(drawn)
+    ]
+    order = data.draw(st.permutations(ids))  # after-ack work and sweeps finish in any order
+    for case_id in order:
+        keys = {(g.authority_key, g.reference_key): g.id for g in rows_of_groups(engine)}
+        outbox_before = len(rows_of(engine))
+        assert related.group_case(engine, case_id)
+        assert not related.group_case(engine, case_id)
+        case = fresh(engine, case_id)
+        authority, reference = related.group_key(case)
+        [group] = [g for g in rows_of_groups(engine) if g.id == case.group_id]
+        started = group.root_id == case.id
+        assert group.authority_key == authority
+        if reference and (authority, reference) in keys:
+            assert case.group_id == keys[(authority, reference)]
+        added = sorted(rows_of(engine), key=lambda m: m.id)[outbox_before:]
+        assert sorted(m.kind for m in added) == ([] if started else sorted(ON_JOINING))
+    keyed = [(g.authority_key, g.reference_key) for g in rows_of_groups(engine) if g.reference_key]
+    assert len(keyed) == len(set(keyed))
+    assert related.group_pending(engine) == 0
