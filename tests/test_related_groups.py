@@ -315,6 +315,13 @@ def test_an_anonymous_case_in_a_group_never_exposes_its_filer(engine, session, s
                 assert user not in text and organisation not in text, text
     lines = [json.dumps(c.args) for c in calls if c.args.get("thread_ts")]
     assert any(hidden.reference in line for line in lines)  # the group is told of the case
+    assert any(
+        f"{joiner.reference} is about the same procurement: 2 cases in this group now" in line
+        for line in lines
+    )
+    assert any(
+        f"joins the group first raised as {first_hidden.reference}" in line for line in lines
+    )
     for event in logged:
         line = json.dumps(event, default=str)
         for user, (_, reference) in secrets.items():

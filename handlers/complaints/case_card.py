@@ -60,8 +60,8 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 
 def related_text(rel: related_view.Related) -> str | None:
-    """ "Same procurement (68 cases): MS-2026-0001, MS-2026-0002, MS-2026-0003 and 65 more",
-    then the cases linked by hand likewise: a few references, never every one."""
+    """A few references, never every one: the group as in "Same procurement (68 cases):
+    MS-2026-0001, MS-2026-0002, MS-2026-0003 and 65 more", then the cases linked by hand."""
 
     def named(refs: tuple[str, ...], more: int) -> str:
         return ", ".join(refs) + (f" and {more} more" if more else "")
