@@ -112,9 +112,13 @@ def find_group(session: Session, case: Complaint) -> ProcurementGroup | None:
     return candidates[best[2]] if best else None
 
 
-def group_case(engine: Engine, case_id: int, now: datetime | None = None) -> bool:
-    """Put a stored case into its procurement group, once. False if it was grouped already
-    (by another process, an earlier call, or at migration)."""
+STARTED, JOINED = "started", "joined"
+
+
+def group_case(engine: Engine, case_id: int, now: datetime | None = None) -> str | None:
+    """Put a stored case into its procurement group, once: STARTED a group of its own, or
+    JOINED one (messages queued). None if it was grouped already (by another process, an
+    earlier call, or at migration)."""
     now = now or utcnow()
     with transaction(engine) as s:
         claimed = s.execute(
@@ -124,13 +128,13 @@ def group_case(engine: Engine, case_id: int, now: datetime | None = None) -> boo
             .execution_options(synchronize_session=False)
         ).rowcount
         if not claimed:
-            return False
+            return None
         case = s.get(Complaint, case_id)
-        _join_or_start(s, case, now)
-    return True
+        outcome = _join_or_start(s, case, now)
+    return outcome
 
 
-def _join_or_start(session: Session, case: Complaint, now: datetime) -> None:
+def _join_or_start(session: Session, case: Complaint, now: datetime) -> str:
     authority, reference = group_key(case)
     _lock_authority(session, authority)
     group = find_group(session, case)
@@ -147,7 +151,7 @@ def _join_or_start(session: Session, case: Complaint, now: datetime) -> None:
         case.group_id = group.id
         session.add(case)
         log.info("complaint.group_started", case_ref=case.reference, group=group.id)
-        return
+        return STARTED
     case.group_id = group.id
     session.add(case)
     session.flush()
@@ -172,6 +176,7 @@ def _join_or_start(session: Session, case: Complaint, now: datetime) -> None:
         )
         notices.refresh_card(session, root, channel=channel)
     log.info("complaint.grouped", case_ref=case.reference, group=group.id, size=size)
+    return JOINED
 
 
 def group_size(session: Session, group_id: int) -> int:
@@ -196,7 +201,7 @@ def group_pending(engine: Engine, now: datetime | None = None, batch: int = SWEE
             ).all()
         for case_id in ids:
             try:
-                grouped += group_case(engine, case_id, now)
+                grouped += group_case(engine, case_id, now) is not None
             except IntegrityError:
                 # Another process started the same group despite the lock (it cannot on the
                 # two supported databases); the case stays pending for the next sweep.

@@ -116,5 +116,5 @@ def register(app: App, services: Services) -> None:
 def group_new_case(services: Services, case_id: int) -> None:
     """After the ack: put a new case in its procurement group (once; the case_grouping job
     does it instead if this process dies first)."""
-    if related.group_case(services.engine, case_id, now=services.now()):
-        services.send_queued()
+    if related.group_case(services.engine, case_id, now=services.now()) == related.JOINED:
+        services.send_queued()  # its thread lines and card refreshes
