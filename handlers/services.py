@@ -39,6 +39,12 @@ class Services:
     )
     # At most this much deferred work may be waiting or running; see after_ack.
     max_deferred: int = 32
+    # Follow-up work nobody waits for (grouping a new case with related ones): one thread,
+    # so a burst about one procurement queues here rather than filling the after-ack pool,
+    # where modals wait with Slack's 3-second trigger_id running.
+    serial: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="after-commit")
+    )
 
     def __post_init__(self):
         self._deferred_slots = threading.BoundedSemaphore(self.max_deferred)
@@ -69,6 +75,11 @@ class Services:
         however long the queue: on the request thread it could make the ack miss its 3 s."""
         self.background.submit(_logged(fn, args, kwargs))
 
+    def after_commit(self, fn: Callable, *args, **kwargs) -> None:
+        """Run ``fn`` soon, on the one after-commit thread, in the order asked. A crash loses
+        what is queued here: use it only for work a sweep finds and redoes (bot/jobs)."""
+        self.serial.submit(_logged(fn, args, kwargs))
+
     def send_queued(self) -> None:
         """Messages were just queued in the outbox: wake the worker to send them now."""
         self.outbox.kick()
@@ -78,6 +89,7 @@ class Services:
         return self
 
     def stop(self) -> None:
+        self.serial.shutdown(wait=True, cancel_futures=False)
         self.outbox.stop()
         self.background.shutdown(wait=True, cancel_futures=False)
 

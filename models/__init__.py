@@ -7,6 +7,7 @@ from models.complaint import (
     CaseNote,
     Complaint,
     ComplaintEvent,
+    ProcurementGroup,
     ReferenceCounter,
     SupplierRelay,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "Nudge",
     "OutboxMessage",
     "ProcessedDelivery",
+    "ProcurementGroup",
     "ReferenceCounter",
     "ShadowApplicant",
     "ShadowConflict",

@@ -64,6 +64,14 @@ class Complaint(SQLModel, table=True):
     resolved_on: date | None = None
     closed_on: date | None = None
     status_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # --- Related cases (issue 13) ---
+    # The procurement group this case belongs to (None: not grouped yet, or taken out of its
+    # group by hand). Grouping runs after the submission commits; grouped_at None means it is
+    # still to be done, and the conditional UPDATE that sets it claims the work exactly once.
+    # No foreign key: on SQLite adding one means rebuilding this table, which a populated
+    # database refuses while other tables refer to it; groups are never deleted.
+    group_id: int | None = Field(default=None, index=True)
+    grouped_at: datetime | None = Field(default=None, index=True)
 
 
 class ComplaintEvent(SQLModel, table=True):
@@ -123,6 +131,27 @@ class CaseLink(SQLModel, table=True):
     created_by: str | None = Field(default=None, max_length=30)
     created_at: datetime = Field(default_factory=utcnow)
     automatic: bool = False
+
+
+class ProcurementGroup(SQLModel, table=True):
+    """Complaints about one procurement: new cases are compared with each group's first case
+    (its authority, reference and title are copied here), never with every earlier case.
+
+    One group per authority and procurement reference (the unique key); groups without a
+    reference are told apart by title. ``root_id`` is the group's first case.
+    """
+
+    __tablename__ = "procurement_group"
+    __table_args__ = (
+        UniqueConstraint("authority_key", "reference_key", name="uq_procurement_group_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    authority_key: str = Field(max_length=200, index=True)  # lower case, spaces collapsed
+    reference_key: str | None = Field(default=None, max_length=100)
+    title: str = Field(max_length=200)
+    root_id: int = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class SupplierRelay(SQLModel, table=True):

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from bot.complaints import catalog, intake, lifecycle
+from bot.complaints import catalog, intake, lifecycle, related
 from bot.config import ConfigError, load_settings
 from bot.db import transaction
 from bot.errors import InvalidTransition, NotPermitted, ValidationFailed
@@ -63,7 +63,8 @@ def form(**overrides) -> intake.ComplaintForm:
 
 
 def new_case(engine, reporter: str = REPORTER, today: date = TODAY, **overrides) -> Complaint:
-    return intake.submit(
+    """A submitted case, grouped with related ones as the front end does after the commit."""
+    case = intake.submit(
         engine,
         form(**overrides),
         reporter_user_id=reporter,
@@ -71,6 +72,9 @@ def new_case(engine, reporter: str = REPORTER, today: date = TODAY, **overrides)
         today=today,
         policy=POLICY,
     ).complaint
+    related.group_case(engine, case.id)
+    with Session(engine) as s:
+        return s.get(Complaint, case.id)
 
 
 def actor_for(action: str) -> Actor:

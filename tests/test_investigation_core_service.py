@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from structlog.testing import capture_logs
 
 from bot import outbox
-from bot.complaints import deadlines, intake, investigation, related
+from bot.complaints import deadlines, intake, investigation, related_view
 from bot.complaints.investigation import AlreadyAssigned
 from bot.db import make_engine, transaction
 from bot.errors import InvalidTransition, NotFound, NotPermitted, StoreUnavailable
@@ -319,7 +319,9 @@ def test_time_waiting_for_the_supplier_does_not_count(engine, session):
 # --- related cases ---------------------------------------------------------------------------
 
 
-def test_related_cases_are_linked_both_ways_at_intake_and_by_hand(engine, session):
+def test_related_cases_are_grouped_at_intake_and_linked_by_hand(engine, session):
+    """Changed with issue 13: cases about one procurement form a group (no pairwise
+    automatic links); links by hand are pairs as before."""
     a = new_case(engine, procurement_reference="BC-17", procurement_title="Youth services")
     b = new_case(engine, procurement_reference="bc-17", procurement_title="Something else")
     c = new_case(
@@ -327,17 +329,27 @@ def test_related_cases_are_linked_both_ways_at_intake_and_by_hand(engine, sessio
     )
     d = new_case(engine, procurement_reference=None, procurement_title="youth services framework")
     e = new_case(engine, authority_name="Other Council", procurement_reference="BC-17")
-    links = {(x.low_id, x.high_id, x.automatic) for x in rows(session, CaseLink)}
-    assert links == {(a.id, b.id, True), (c.id, d.id, True)}
+    assert rows(session, CaseLink) == []
+    assert a.group_id == b.group_id and c.group_id == d.group_id
+    assert len({a.group_id, c.group_id, e.group_id}) == 3
     with Session(engine) as s:
-        refs = related.related_references(s, [a.id, b.id, c.id, e.id])
-    assert refs == {a.id: [b.reference], b.id: [a.reference], c.id: [d.reference], e.id: []}
+        cases = [s.get(Complaint, x.id) for x in (a, b, c, e)]
+        refs = {i: r.refs for i, r in related_view.summaries(s, cases).items()}
+    assert refs == {a.id: (b.reference,), b.id: (a.reference,), c.id: (d.reference,), e.id: ()}
     assert investigation.link(engine, a.reference, e.reference, INVESTIGATOR, NOW)
     assert not investigation.link(engine, e.reference, a.reference, INVESTIGATOR, NOW)
+    assert not investigation.link(engine, b.reference, a.reference, INVESTIGATOR, NOW)  # grouped
     with pytest.raises(NotPermitted):
         investigation.unlink(engine, a.reference, e.reference, Actor(REPORTER), NOW)
     assert investigation.unlink(engine, e.reference, a.reference, INVESTIGATOR, NOW)
     assert not investigation.unlink(engine, e.reference, a.reference, INVESTIGATOR, NOW)
+    # Unlinking two cases of one group takes the one that is not the first out of it.
+    assert investigation.unlink(engine, a.reference, b.reference, INVESTIGATOR, NOW)
+    assert not investigation.unlink(engine, a.reference, b.reference, INVESTIGATOR, NOW)
+    with Session(engine) as s:
+        assert s.get(Complaint, b.id).group_id is None
+        assert s.get(Complaint, a.id).group_id == a.group_id
+        assert related_view.summary(s, s.get(Complaint, a.id)).refs == ()
     kinds = [
         (x.complaint_id, x.kind)
         for x in rows(session, ComplaintEvent)
@@ -346,6 +358,8 @@ def test_related_cases_are_linked_both_ways_at_intake_and_by_hand(engine, sessio
     assert sorted(kinds) == [
         (a.id, "linked"),
         (a.id, "unlinked"),
+        (a.id, "unlinked"),
+        (b.id, "unlinked"),
         (e.id, "linked"),
         (e.id, "unlinked"),
     ]

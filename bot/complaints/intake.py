@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot import outbox
-from bot.complaints import catalog, related
+from bot.complaints import catalog
 from bot.db import transaction
 from bot.errors import NotFound, ValidationFailed
 from bot.references import format_reference, next_sequence
@@ -211,7 +211,8 @@ def submit(
             card = outbox.enqueue(
                 s, TRIAGE_CARD, subject_id=case.id, channel_id=policy.triage_channel_id
             )
-            related.link_new_case(s, case)
+            # Related cases are found after the commit, never under the counter's lock: the
+            # case is stored ungrouped and related.group_case groups it exactly once.
             s.flush()
             ids = (dm.id, card.id)
     except IntegrityError:

@@ -30,10 +30,20 @@ KINDS = frozenset({CARD_REFRESH, THREAD_POST, SUPPLIER_UPDATE, SUPPLIER_RELAY})
 # A thread post waits for its case's card; it must not hold back other cases' cards.
 outbox.ordered_within_subject(THREAD_POST)
 THREAD_EVENTS = frozenset(
-    {"transition", "assigned", "linked", "unlinked", "relayed", "supplier_replied", "revealed"}
+    {
+        "transition",
+        "assigned",
+        "linked",
+        "unlinked",
+        "relayed",
+        "supplier_replied",
+        "revealed",
+        "grouped",  # this case joined a procurement group; "reference" is its first case
+        "joined",  # (in the first case's thread) case "reference" joined; "size" cases now
+    }
 )
 # "actor" is always a member of the team, never the supplier.
-ALLOWED_DATA = frozenset({"event", "action", "from", "to", "actor", "text", "reference"})
+ALLOWED_DATA = frozenset({"event", "action", "from", "to", "actor", "text", "reference", "size"})
 
 
 def _checked(kind: str, data: dict) -> dict:
@@ -58,13 +68,16 @@ def triage_channel(session: Session, case: Complaint) -> str | None:
     ).first()
 
 
-def refresh_card(session: Session, case: Complaint) -> None:
-    if channel := triage_channel(session, case):
+def refresh_card(session: Session, case: Complaint, *, channel: str | None = None) -> None:
+    """``channel``: the case's triage channel if the caller has looked it up already."""
+    if channel := channel or triage_channel(session, case):
         outbox.enqueue(session, CARD_REFRESH, subject_id=case.id, channel_id=channel)
 
 
-def thread_post(session: Session, case: Complaint, event: str, **data) -> None:
-    if channel := triage_channel(session, case):
+def thread_post(
+    session: Session, case: Complaint, event: str, *, channel: str | None = None, **data
+) -> None:
+    if channel := channel or triage_channel(session, case):
         outbox.enqueue(
             session,
             THREAD_POST,

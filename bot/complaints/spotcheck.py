@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot import outbox, permissions
-from bot.complaints import intake, related
+from bot.complaints import intake
 from bot.db import transaction
 from bot.references import format_reference, next_sequence
 from bot.sla import due_date
@@ -79,7 +79,7 @@ def open_spot_check(
         card = outbox.enqueue(
             s, intake.TRIAGE_CARD, subject_id=case.id, channel_id=policy.triage_channel_id
         )
-        related.link_new_case(s, case)
+        # Grouped with related cases after the commit (related.group_case), like a complaint.
         s.flush()
         ids = (card.id,)
     log.info("complaint.spot_check_opened", case_ref=case.reference, by=actor.user_id)

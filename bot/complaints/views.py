@@ -1,8 +1,8 @@
 """Read models for front ends: what a card or a Home tab shows, as plain values.
 
-Each function runs a fixed number of queries whatever the number of cases (related
-references for a whole list come from one query), so a busy Home tab costs what a quiet one
-does. An anonymous case never carries who raised it.
+Each function runs a fixed number of queries whatever the number of cases (related cases
+for a whole list come from one query, a few references and counts per case), so a busy Home
+tab costs what a quiet one does. An anonymous case never carries who raised it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from bot import permissions
 from bot.clock import today_uk
-from bot.complaints import catalog, deadlines, lifecycle, related
+from bot.complaints import catalog, deadlines, lifecycle, related_view
 from models import Complaint
 
 
@@ -48,7 +48,7 @@ class CaseView:
     authority_reply_due: date | None
     authority_overdue: bool
     authority_due_soon: bool
-    related: tuple[str, ...]
+    related: tuple[str, ...]  # a few related references (its group's first case first)
     allowed: tuple[str, ...]  # status moves the viewer may make now
     can_assign_self: bool
     can_assign: bool
@@ -66,6 +66,8 @@ class CaseView:
     resolved_on: date | None = None
     closed_on: date | None = None
     supplier_wait_days: int = 0  # including a wait still running
+    related_more: int = 0  # related cases not named in ``related``
+    group_size: int = 1  # cases about its procurement, itself included
 
     @property
     def is_open(self) -> bool:
@@ -111,7 +113,7 @@ def _raised_by(case: Complaint) -> tuple[str, str | None]:
 
 def build(
     case: Complaint,
-    refs: Sequence[str],
+    rel: related_view.Related,
     actor: permissions.Actor | None,
     today: date,
 ) -> CaseView:
@@ -149,7 +151,9 @@ def build(
         authority_reply_due=case.authority_reply_due,
         authority_overdue=deadlines.authority_overdue(case, today),
         authority_due_soon=deadlines.authority_due_soon(case, today),
-        related=tuple(refs),
+        related=rel.refs,
+        related_more=rel.more,
+        group_size=rel.group_size,
         allowed=tuple(lifecycle.allowed_actions(case, actor)) if actor else (),
         can_assign_self=can("assign_self") and case.assignee_user_id is None,
         can_assign=can("assign") and case.assignee_user_id is None,
@@ -176,8 +180,8 @@ def build_many(
     actor: permissions.Actor | None,
     today: date,
 ) -> list[CaseView]:
-    refs = related.related_references(session, [c.id for c in cases])
-    return [build(c, refs.get(c.id, []), actor, today) for c in cases]
+    rels = related_view.summaries(session, cases)
+    return [build(c, rels.get(c.id, related_view.ALONE), actor, today) for c in cases]
 
 
 def case_view(

@@ -1,4 +1,5 @@
-"""Housekeeping jobs: pruning old records, lapsing shadowing offers."""
+"""Housekeeping jobs: pruning old records, lapsing shadowing offers, grouping cases a crash
+left ungrouped."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import delete
 from sqlmodel import Session
 
 from bot import deliveries
+from bot.complaints.related import group_pending
 from bot.db import transaction
 from bot.jobs.registry import JobContext, job
 from bot.shadowing.placements import expire_offers
@@ -45,3 +47,15 @@ def pruning(ctx: JobContext, _: Session | None) -> str:
 def shadow_offer_expiry(ctx: JobContext, _: Session | None) -> str:
     # expire_offers is a conditional UPDATE in its own transaction: each offer lapses once.
     return f"offers lapsed {expire_offers(ctx.engine, now=ctx.now)}"
+
+
+@job(
+    "case_grouping",
+    "*/5 * * * *",
+    "group new cases with related ones where a crash left that undone",
+    transactional=False,
+)
+def case_grouping(ctx: JobContext, _: Session | None) -> str:
+    # Each case is claimed by a conditional UPDATE in the transaction that groups it, so a
+    # case the request already grouped, or another process is grouping, is left alone.
+    return f"cases grouped {group_pending(ctx.engine, now=ctx.now)}"

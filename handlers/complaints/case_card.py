@@ -6,20 +6,19 @@ Its buttons fit the current state; their listeners live in handlers/complaints/c
 
 from __future__ import annotations
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, select
 
 from bot.clock import today_uk
-from bot.complaints import catalog, deadlines, lifecycle
+from bot.complaints import catalog, deadlines, lifecycle, related_view
 from bot.complaints.intake import TRIAGE_CARD
 from bot.complaints.notices import CARD_REFRESH
 from bot.outbox import NotReady, PermanentDeliveryError, Skip
 from handlers.complaints.messages import raised_by
 from handlers.slack_text import context, escape, fields_section, header, mention, safe, section
 from handlers.transport import Rendered
-from models import CaseLink, Complaint, OutboxMessage
+from models import Complaint, OutboxMessage
 
 SUMMARY_MAX = 600
-RELATED_MAX = 10
 
 # Action ids of the card's controls.
 ASSIGN_SELF = "complaint_assign_self"
@@ -60,15 +59,21 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
     return out
 
 
-def related_references(session: Session, case: Complaint) -> list[str]:
-    links = session.exec(
-        select(CaseLink).where(or_(CaseLink.low_id == case.id, CaseLink.high_id == case.id))
-    ).all()
-    other_ids = [link.high_id if link.low_id == case.id else link.low_id for link in links]
-    if not other_ids:
-        return []
-    refs = session.exec(select(Complaint.reference).where(Complaint.id.in_(other_ids))).all()
-    return sorted(refs)[:RELATED_MAX]
+def related_text(rel: related_view.Related) -> str | None:
+    """A few references, never every one: the group as in "Same procurement (68 cases):
+    MS-2026-0001, MS-2026-0002, MS-2026-0003 and 65 more", then the cases linked by hand."""
+
+    def named(refs: tuple[str, ...], more: int) -> str:
+        return ", ".join(refs) + (f" and {more} more" if more else "")
+
+    lines = []
+    if rel.group_size > 1:
+        lines.append(
+            f"Same procurement ({rel.group_size} cases): " + named(rel.group_refs, rel.group_more)
+        )
+    if rel.linked_count:
+        lines.append("Linked: " + named(rel.linked_refs, rel.linked_more))
+    return "\n".join(lines) or None
 
 
 def controls(case: Complaint) -> list[dict]:
@@ -131,9 +136,8 @@ def card(session: Session, case: Complaint, today=None) -> tuple[str, list[dict]
         pairs.append(("Follow-up due", _day(case.follow_up_due)))
     if case.outcome:
         pairs.append(("Outcome", escape(catalog.label(catalog.OUTCOMES, case.outcome))))
-    related = related_references(session, case)
-    if related:
-        pairs.append(("Related cases", ", ".join(related)))
+    if related := related_text(related_view.summary(session, case)):
+        pairs.append(("Related cases", related))
     title = "Spot check" if case.kind == "spot_check" else "Complaint"
     blocks = [
         header(f"{title} {case.reference}"),

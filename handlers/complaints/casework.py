@@ -14,7 +14,7 @@ from bot.complaints.intake import IntakePolicy
 from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
 from handlers.complaints import form, team
-from handlers.complaints.listeners import router
+from handlers.complaints.listeners import group_new_case, router
 from handlers.complaints.replies import explain
 from handlers.services import Services
 from handlers.slack_text import MESSAGE_TEXT_MAX, escape, mention, plain, safe, section
@@ -61,6 +61,10 @@ def _entry_line(entry) -> str:
     if entry.kind in ("linked", "unlinked"):
         other = escape(str(data.get("other") or data.get("reference") or ""))
         return f"{who or 'The service'} {entry.kind} {other}"
+    if entry.kind == "grouped":
+        first = escape(str(data.get("reference") or ""))
+        size = escape(str(data.get("size") or ""))
+        return f"The service grouped it with {first} ({size} cases about that procurement)"
     label = entry.kind.replace("_", " ")
     return f"{who} {escape(label)}".strip()
 
@@ -149,6 +153,8 @@ def register(app: App, services: Services) -> None:
         case = result.complaint
         ack(response_action="update", view=_opened_view(case.reference))
         services.send_queued()
+        if result.created:
+            services.after_commit(group_new_case, services, case.id)
 
 
 def _opened_view(reference: str) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from slack_bolt import Ack, App
 
-from bot.complaints import intake
+from bot.complaints import intake, related
 from bot.db import CommitUncertain, deadline, transaction
 from bot.errors import NotFound, StoreUnavailable, ValidationFailed
 from handlers import middleware
@@ -110,3 +110,11 @@ def register(app: App, services: Services) -> None:
         ack(response_action="update", view=form.confirmation_view(case.reference, case.due_date))
         if result.created:
             services.send_queued()
+            services.after_commit(group_new_case, services, case.id)
+
+
+def group_new_case(services: Services, case_id: int) -> None:
+    """After the ack: put a new case in its procurement group (once; the case_grouping job
+    does it instead if this process dies first)."""
+    if related.group_case(services.engine, case_id, now=services.now()) == related.JOINED:
+        services.send_queued()  # its thread lines and card refreshes

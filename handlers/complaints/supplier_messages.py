@@ -53,6 +53,16 @@ def _thread_line(case: Complaint, data: dict) -> str:
             return f"{by} assigned the case to {mention(data.get('to') or data.get('text'))}."
         case "linked" | "unlinked" as event:
             return f"{by} {event} this case and {escape(str(data.get('reference') or ''))}."
+        case "grouped":
+            return (
+                f"{by} found {_cases(data.get('size'))} about this procurement: this case "
+                f"joins the group first raised as {escape(str(data.get('reference') or ''))}."
+            )
+        case "joined":
+            return (
+                f"{escape(str(data.get('reference') or ''))} is about the same procurement: "
+                f"{_cases(data.get('size'))} in this group now."
+            )
         case "relayed":
             return f"{by} sent the supplier:\n>{text}"
         case "supplier_replied":
@@ -60,6 +70,11 @@ def _thread_line(case: Complaint, data: dict) -> str:
         case "revealed":
             return f"{by} looked up who raised this case. The look-up is recorded."
     raise Skip()
+
+
+def _cases(size) -> str:
+    n = size if isinstance(size, int) else 0
+    return f"{n} cases" if n != 1 else "1 case"
 
 
 def thread_post(session, msg) -> Rendered:

@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.complaints import intake
+from bot.complaints import intake, related
 from bot.config import Settings
 from bot.shadowing import hosts, placements, rounds, signup
 from handlers.local import demo_cases
@@ -201,6 +201,7 @@ def seed_cases(engine: Engine, settings: Settings, today: date) -> list[Complain
             today=today,
             policy=policy,
         )
+        related.group_case(engine, result.complaint.id)  # as the request's after-ack work does
         cases.append(result.complaint)
     # Cases in every state of the workflow, moved on by the core as a team would.
     demo_cases.advance(engine, cases, policy)
