@@ -109,7 +109,9 @@ def _submitted(services: Services, ack: Ack, body: dict, view: dict, read, actio
     try:
         actor = team.actor(services, user)
         if action == "close":
-            _follow_up_and_close(services, reference, actor, details)
+            investigation.record_follow_up(
+                services.engine, reference, actor, services.now(), **details
+            )
         else:
             investigation.perform(
                 services.engine, reference, action, actor, services.now(), **details
@@ -126,15 +128,6 @@ def _submitted(services: Services, ack: Ack, body: dict, view: dict, read, actio
         return
     ack()
     services.send_queued()
-
-
-def _follow_up_and_close(services: Services, reference: str, actor, details: dict) -> None:
-    """A resolved case whose follow-up is recorded early moves through follow_up to closed."""
-    with transaction(services.engine) as s:
-        status = case_by_reference(s, reference).status
-    if status == "resolved" and details.get("follow_up_result"):
-        investigation.perform(services.engine, reference, "follow_up", actor, services.now())
-    investigation.perform(services.engine, reference, "close", actor, services.now(), **details)
 
 
 def register(app: App, services: Services) -> None:
