@@ -69,9 +69,7 @@ class ShadowConflict(SQLModel, table=True):
     Status: active, cleared (safeguards agreed)."""
 
     __tablename__ = "shadow_conflict"
-    __table_args__ = (
-        UniqueConstraint("submission_key", name="uq_shadow_conflict_submission_key"),
-    )
+    __table_args__ = (UniqueConstraint("submission_key", name="uq_shadow_conflict_submission_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     applicant_id: int | None = Field(default=None, foreign_key="shadow_applicant.id", index=True)

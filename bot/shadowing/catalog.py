@@ -146,7 +146,7 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
 }
 
 STATUS_LABELS: dict[str, str] = {
-    "pending_approval": "waiting for line-manager approval",
+    "pending_approval": "waiting for your line manager's approval",
     "queued": "in the queue for the next matching round",
     "offered": "offered",
     "placed": "placed with a host",

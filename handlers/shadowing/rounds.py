@@ -66,8 +66,7 @@ def round_summary(r: ShadowRound) -> tuple[str, list[dict]]:
                     style="primary",
                     confirm=(
                         "Commit this round?",
-                        f"Offers go to {counted(matched, 'applicant')} and their hosts "
-                        "at once.",
+                        f"Offers go to {counted(matched, 'applicant')} and their hosts at once.",
                         "Send offers",
                     ),
                 ),

@@ -38,6 +38,8 @@ def placement_words(placement, side: str) -> str:
     return placement_state(
         placement.status, placement.applicant_response, placement.host_response, side
     )
+
+
 REPORT_ROWS_MAX = 25
 
 
