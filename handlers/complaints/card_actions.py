@@ -161,7 +161,9 @@ def register(app: App, services: Services) -> None:
     def assign_to(ack: Ack, body: dict, action: dict) -> None:
         ack()
         reference = (action.get("block_id") or "").removeprefix("case|")
-        chosen = action.get("selected_user") or ""
+        # The menu offers only the team; a card posted before it was a menu has a user picker.
+        chosen = (action.get("selected_option") or {}).get("value") or action.get("selected_user")
+        chosen = chosen if isinstance(chosen, str) else ""
         services.after_ack(assign, services, body, reference, chosen, False)
 
     @app.action(case_card.DO)
