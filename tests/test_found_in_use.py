@@ -432,3 +432,16 @@ def test_no_follow_up_needs_no_date(slack, engine, session):
     assert "errors" not in (reply.body or "")
     done = wait_row(session, lambda s: (c := case_row(s)).status == "resolved" and c, "resolved")
     assert done.follow_up_due is None
+
+
+def test_names_are_looked_up_once_and_an_unknown_person_shows_as_their_id(stub):
+    from handlers.complaints.team import DisplayNames
+
+    stub.people[INV1] = "Ines Khan"
+    names = DisplayNames(WebClient(token="xoxb-test-token", base_url=stub.url))
+    assert [names(INV1), names(INV1), names(OUTSIDER)] == ["Ines Khan", "Ines Khan", OUTSIDER]
+    assert [c.values["user"] for c in stub.of("users.info")] == [INV1, OUTSIDER]
+    # Slack not answering at all: ids, and nobody else is asked until it has had time to recover.
+    down = DisplayNames(WebClient(token="xoxb-test-token", base_url="http://127.0.0.1:9/api/"))
+    assert [down(INV1), down(INV2)] == [INV1, INV2]
+    assert down._known.get(INV2) is None  # INV2 was never asked

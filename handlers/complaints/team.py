@@ -12,6 +12,7 @@ import time
 
 import structlog
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.permissions import Actor, RoleDirectory
 from handlers.services import Services
@@ -86,20 +87,30 @@ class DisplayNames:
         self.clock = clock
         self._lock = threading.Lock()
         self._known: dict[str, tuple[str, float]] = {}  # user id -> (name, good until)
+        # After a failure nobody is looked up for a while: a card listing twenty people must
+        # not wait twenty timeouts on a Slack that is down.
+        self._down_until = 0.0
 
     def __call__(self, user_id: str) -> str:
         with self._lock:
             name, until = self._known.get(user_id, ("", 0.0))
             if self.clock() < until:
                 return name
+            if self.clock() < self._down_until:
+                return user_id
         try:
             user = self.client.users_info(user=user_id).get("user") or {}
             profile = user.get("profile") or {}
             name = profile.get("display_name") or user.get("real_name") or user.get("name")
             name, keep = (str(name), NAME_SECONDS) if name else (user_id, NAME_SECONDS)
-        except Exception as exc:  # any failure: show the id, ask again later
+        except SlackApiError as exc:  # Slack answered (user_not_found...): this one only
+            log.info("team.name_unavailable", error=exc.response.get("error"))
+            name, keep = user_id, RETRY_AFTER_FAILURE_SECONDS
+        except Exception as exc:  # no answer: show ids, and ask nobody for a while
             log.info("team.name_unavailable", error=str(exc)[:200])
             name, keep = user_id, RETRY_AFTER_FAILURE_SECONDS
+            with self._lock:
+                self._down_until = self.clock() + RETRY_AFTER_FAILURE_SECONDS
         with self._lock:
             self._known[user_id] = (name, self.clock() + keep)
         return name
