@@ -187,6 +187,9 @@ def test_the_whole_anonymous_case_from_filing_to_closing(slack, stub, session):
             for c in calls
         ),
         what="supplier reply relayed into the case thread",
+        # Posts to the triage channel are paced (about one a second) and ten or so are queued
+        # ahead of this one by now: on a busy machine that is more than the default 10 s.
+        timeout=30,
     )
     relayed = next(
         as_json(c.args)

@@ -103,9 +103,9 @@ class DisplayNames:
             profile = user.get("profile") or {}
             name = profile.get("display_name") or user.get("real_name") or user.get("name")
             name, keep = (str(name), NAME_SECONDS) if name else (user_id, NAME_SECONDS)
-        except SlackApiError as exc:  # Slack answered (user_not_found...): this one only
+        except SlackApiError as exc:  # Slack answered (user_not_found...): keep the answer
             log.info("team.name_unavailable", error=exc.response.get("error"))
-            name, keep = user_id, RETRY_AFTER_FAILURE_SECONDS
+            name, keep = user_id, NAME_SECONDS
         except Exception as exc:  # no answer: show ids, and ask nobody for a while
             log.info("team.name_unavailable", error=str(exc)[:200])
             name, keep = user_id, RETRY_AFTER_FAILURE_SECONDS
