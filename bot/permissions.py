@@ -145,6 +145,11 @@ class RoleDirectory:
             self._fresh_until = now + self._retry_seconds
         return self._members
 
+    def staff(self) -> frozenset[str]:
+        """Everyone who may take a case: the investigators (configured and the group's) and
+        the leads. What a front end offers when a case is to be given to someone."""
+        return self.investigators | self.leads | self.group()
+
     def actor(self, user_id: str) -> Actor:
         roles = set()
         if user_id in self.leads:

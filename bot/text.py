@@ -20,3 +20,8 @@ def clean(value: str | None, *, multiline: bool = False) -> str:
 
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """``n`` with its noun in the right number: "1 offer", "2 offers", "0 offers"."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from bot.config import Settings
 from bot.outbox import OutboxWorker
 from handlers import middleware
-from handlers.complaints import investigation_slack, reports
+from handlers.complaints import investigation_slack, reports, team
 from handlers.complaints import listeners as complaint_listeners
 from handlers.complaints import messages as complaint_messages
 from handlers.services import Services
@@ -39,10 +39,13 @@ def make_client(settings: Settings) -> WebClient:
     )
 
 
-def renderers() -> dict:
+def renderers(assignable=None) -> dict:
+    """Every outbox kind's renderer; ``assignable`` lists who the triage card offers to assign
+    the case to (none offered without it)."""
     return {
         **complaint_messages.RENDERERS,
-        **investigation_slack.RENDERERS,  # the live triage card replaces the first card
+        # The live triage card replaces the first card.
+        **investigation_slack.renderers(assignable),
         **shadow_messages.RENDERERS,
         **reports.RENDERERS,
     }
@@ -50,8 +53,10 @@ def renderers() -> dict:
 
 def build_services(settings: Settings, engine: Engine, **overrides) -> Services:
     client = make_client(settings)
-    transport = SlackTransport(client, renderers())
-    return Services(
+    roles = team.make_directory(client, settings)
+    assignable = team.Assignable(roles, team.DisplayNames(client))
+    transport = SlackTransport(client, renderers(assignable))
+    services = Services(
         settings=settings,
         engine=engine,
         client=client,
@@ -59,6 +64,8 @@ def build_services(settings: Settings, engine: Engine, **overrides) -> Services:
         outbox=OutboxWorker(engine, transport, interval=settings.outbox_interval_seconds),
         **overrides,
     )
+    services._role_directory = roles  # one directory (and group cache) for checks and cards
+    return services
 
 
 def build_app(services: Services) -> App:

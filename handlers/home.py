@@ -19,7 +19,9 @@ from bot.shadowing import catalog as shadow_catalog
 from bot.shadowing import hosts, placements, signup
 from handlers.complaints import team
 from handlers.services import Services
+from handlers.shadowing.status import placement_words
 from handlers.slack_text import context, escape, header, mention, safe, section
+from models import ShadowApplicant
 
 log = structlog.get_logger("msbot.home")
 
@@ -84,8 +86,10 @@ def shadowing_blocks(session: Session, user_id: str) -> list[dict]:
         taken = hosts.places_taken(session, host.id)
         lines.append(f"• Places at {safe(host.organisation, 80)}: {taken} of {host.capacity} taken")
     for p in placements.placements_for_user(session, user_id)[:LIST_MAX]:
+        mine = session.get(ShadowApplicant, p.applicant_id)
+        side = "applicant" if mine is not None and mine.user_id == user_id else "host"
         lines.append(
-            f"• Placement #{p.id}: {escape(shadow_catalog.status_label(p.status))}"
+            f"• Placement #{p.id}: {escape(placement_words(p, side))}"
             + (f", from {_day(p.start_date)}" if p.start_date else "")
         )
     if not lines:

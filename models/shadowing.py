@@ -69,6 +69,7 @@ class ShadowConflict(SQLModel, table=True):
     Status: active, cleared (safeguards agreed)."""
 
     __tablename__ = "shadow_conflict"
+    __table_args__ = (UniqueConstraint("submission_key", name="uq_shadow_conflict_submission_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     applicant_id: int | None = Field(default=None, foreign_key="shadow_applicant.id", index=True)
@@ -83,6 +84,8 @@ class ShadowConflict(SQLModel, table=True):
     cleared_by: str | None = Field(default=None, max_length=30)
     created_at: datetime = Field(default_factory=utcnow)
     cleared_at: datetime | None = None
+    # The coordinator's form (its view id): a second delivery records nothing more.
+    submission_key: str | None = Field(default=None, max_length=100)
 
 
 class ShadowRound(SQLModel, table=True):

@@ -12,6 +12,11 @@ def choice(value: str | None) -> dict:
     return {"value": {"type": "static_select", "selected_option": option}}
 
 
+def radio(value: str | None) -> dict:
+    option = {"value": value, "text": {"type": "plain_text", "text": value}} if value else None
+    return {"value": {"type": "radio_buttons", "selected_option": option}}
+
+
 def day(value: str | None) -> dict:
     return {"value": {"type": "datepicker", "selected_date": value}}
 

@@ -115,6 +115,10 @@ def test_history_replies_and_directory_come_from_the_workspace(ws, client):
     history = client.conversations_history(channel="CTRIAGE")["messages"]
     assert [m["text"] for m in history] == ["card"]
     assert client.users_info(user="ULEAD")["user"]["real_name"] == "Lena Okafor"
+    # msbot's manifest asks for no conversation-reading scope: refused, as Slack refuses it.
+    with pytest.raises(SlackApiError, match="missing_scope"):
+        client.conversations_info(channel="DULEAD")
+    ws.fake.install({"im:read", "channels:read"})
     assert client.conversations_info(channel="DULEAD")["channel"]["is_im"] is True
     with pytest.raises(SlackApiError):
         client.conversations_info(channel="CNOWHERE")

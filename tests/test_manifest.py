@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
+from handlers.local.scopes import METHOD_SCOPES, manifest_scopes, needed
 from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
-SCOPES = {"commands", "chat:write", "im:write"}
 # The scope each handled event needs (Slack refuses to deliver an event without it).
 EVENT_SCOPES = {
     "app_mention": {"app_mentions:read"},
@@ -19,8 +20,24 @@ EVENT_SCOPES = {
     "message.im": {"im:history"},
     "app_home_opened": set(),
 }
-# Web API methods called outside the outbox that need their own read scope.
-API_SCOPES = {"usergroups:read"}  # usergroups.users.list for INVESTIGATOR_GROUP_ID
+# A Web API call in the code: slack_sdk's method name on a client (called, or handed on to be
+# called after the ack).
+CLIENT_CALL = re.compile(r"\bclient\.([a-z]+_[A-Za-z0-9_]+)\b")
+# slack_sdk helpers that are several Web API calls.
+FAMILIES = {m.split(".")[0] for m in METHOD_SCOPES}
+HELPERS = {"files_upload_v2": {"files.getUploadURLExternal", "files.completeUploadExternal"}}
+
+
+def methods_called() -> set[str]:
+    """The Web API methods msbot's own code calls (not the fake Slack's or the tests')."""
+    found = set()
+    for path in [*(ROOT / "bot").rglob("*.py"), *(ROOT / "handlers").rglob("*.py")]:
+        if "local" in path.relative_to(ROOT).parts:
+            continue
+        for name in CLIENT_CALL.findall(path.read_text()):
+            if name.split("_")[0] in FAMILIES:  # not an attribute such as client.base_url
+                found |= HELPERS.get(name, {name.replace("_", ".")})
+    return found
 
 
 def _closures(app):
@@ -66,8 +83,18 @@ def test_manifest_matches_code(name):
     # message.channels/groups/im all arrive as the "message" event type.
     assert {e.split(".")[0] for e in events} == registered_events()
     assert registered_events() == {"app_home_opened", "app_mention", "message"}
-    needed = SCOPES | API_SCOPES | set().union(*(EVENT_SCOPES[e] for e in events))
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
+    declared = set(manifest["oauth_config"]["scopes"]["bot"])
+    # The fake Slack installs from the manifest with its own reader: the two agree.
+    assert manifest_scopes(ROOT / name) == declared
+    # Every scope the calls in the code need is declared, and nothing else but what the
+    # events and the commands need.
+    calls = methods_called()
+    assert {"chat.postMessage", "files.completeUploadExternal", "users.info"} <= calls
+    assert calls <= METHOD_SCOPES.keys(), "a method the fake Slack's scope table lacks"
+    unmet = {m: needed(m, {}) for m in calls if needed(m, {}) and not declared & {*needed(m, {})}}
+    assert unmet == {}
+    used = {scope for m in calls for scope in needed(m, {}) if scope in declared}
+    assert declared == {"commands"} | used | set().union(*(EVENT_SCOPES[e] for e in events))
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is (name == "manifest.socket-mode.yml")

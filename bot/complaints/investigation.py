@@ -39,6 +39,7 @@ __all__ = [
     "move_to",
     "open_spot_check",
     "perform",
+    "record_follow_up",
     "record_note",
     "reveal",
     "supplier_reply",
@@ -51,11 +52,22 @@ __all__ = [
 log = structlog.get_logger("msbot.complaints.investigation")
 
 
-class AlreadyAssigned(DomainError):
-    """Someone else got there first."""
+# Codes of the refusals below, for front ends that word them and name the person themselves.
+ALREADY_ASSIGNED = "already_assigned"
+NOT_ON_TEAM = "not_on_team"
 
-    def __init__(self, holder_user_id: str):
-        super().__init__(f"This case is already assigned to <@{holder_user_id}>.")
+
+class AlreadyAssigned(DomainError):
+    """Someone else got there first; ``people`` is (the holder,)."""
+
+    code = ALREADY_ASSIGNED
+
+    def __init__(self, holder_user_id: str, reference: str = ""):
+        super().__init__(
+            "Someone else already has this case.",
+            people=(holder_user_id,),
+            cases=(reference,) if reference else (),
+        )
         self.holder_user_id = holder_user_id
 
 
@@ -97,6 +109,37 @@ def move_to(
         return _view(s, case, actor, now)
 
 
+def record_follow_up(
+    engine: Engine,
+    reference: str,
+    actor: permissions.Actor,
+    now: datetime,
+    *,
+    follow_up_result: str | None,
+    follow_up_note: str | None,
+) -> views.CaseView:
+    """Record the follow-up and close the case, in one transaction: a resolved case whose
+    follow-up is recorded early moves through follow_up to closed. If the close is refused
+    (a wrong state, a missing or over-long note), nothing is recorded, not even the move to
+    follow_up."""
+    with transaction(engine) as s:
+        case = locked(s, reference)
+        if case.status == "resolved":
+            lifecycle.apply(s, case, "follow_up", actor, now)
+        lifecycle.apply(
+            s,
+            case,
+            "close",
+            actor,
+            now,
+            follow_up_result=follow_up_result,
+            follow_up_note=follow_up_note,
+        )
+        result = _view(s, case, actor, now)
+    log.info("complaint.transition", case_ref=result.reference, action="close", to=result.status)
+    return result
+
+
 def withdraw(
     engine: Engine, reference: str, user_id: str, reason: str, now: datetime
 ) -> views.CaseView:
@@ -126,7 +169,10 @@ def assign(
     if isinstance(assignee, permissions.Actor):
         if not assignee.is_staff:
             raise ValidationFailed(
-                {"assignee": f"<@{assignee.user_id}> is not an investigator or lead."}
+                {"assignee": "That person is not an investigator or lead."},
+                code=NOT_ON_TEAM,
+                people=(assignee.user_id,),
+                cases=(reference,),
             )
         assignee = assignee.user_id
     with transaction(engine) as s:
@@ -156,7 +202,7 @@ def assign(
         if not won:
             if case.assignee_user_id == assignee:
                 return _view(s, case, actor, now)
-            raise AlreadyAssigned(case.assignee_user_id or "")
+            raise AlreadyAssigned(case.assignee_user_id or "", case.reference)
         s.add(
             ComplaintEvent(
                 complaint_id=case.id,

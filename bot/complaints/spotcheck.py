@@ -11,13 +11,13 @@ from datetime import date
 
 import structlog
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session
 
 from bot import outbox, permissions
 from bot.complaints import intake
-from bot.db import transaction
 from bot.references import format_reference, next_sequence
 from bot.sla import due_date
+from bot.submissions import create_once
 from models import Complaint, ComplaintEvent
 
 log = structlog.get_logger("msbot.complaints.spotcheck")
@@ -46,13 +46,9 @@ def open_spot_check(
         if values["authority_kind"] == "central"
         else policy.sla_wider_months
     )
-    with transaction(engine) as s:
-        if submission_key:
-            existing = s.exec(
-                select(Complaint).where(Complaint.submission_key == submission_key)
-            ).first()
-            if existing:
-                return intake.Submission(existing, created=False)
+    ids: list[int] = []
+
+    def create(s: Session) -> Complaint:
         seq = next_sequence(s, intake.REFERENCE_PREFIX, today.year)
         case = Complaint(
             kind=SPOT_CHECK,
@@ -81,6 +77,14 @@ def open_spot_check(
         )
         # Grouped with related cases after the commit (related.group_case), like a complaint.
         s.flush()
-        ids = (card.id,)
+        ids.append(card.id)
+        return case
+
+    # Numbering is inside the one transaction: a repeated delivery that loses the race on the
+    # submission key rolls its number back with the rest.
+    stored = create_once(engine, Complaint, submission_key, create)
+    case = stored.row
+    if not stored.created:
+        return intake.Submission(case, created=False)
     log.info("complaint.spot_check_opened", case_ref=case.reference, by=actor.user_id)
-    return intake.Submission(case, created=True, notification_ids=ids)
+    return intake.Submission(case, created=True, notification_ids=tuple(ids))

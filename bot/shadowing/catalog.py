@@ -146,15 +146,16 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
 }
 
 STATUS_LABELS: dict[str, str] = {
-    "pending_approval": "waiting for line-manager approval",
-    "queued": "approved and in the queue",
+    "pending_approval": "waiting for your line manager's approval",
+    "queued": "in the queue for the next matching round",
     "offered": "offered",
-    "placed": "placed",
+    "placed": "placed with a host",
     "declined": "declined",
     "completed": "completed",
     "withdrawn": "withdrawn",
-    "accepted": "accepted",
-    "scheduled": "scheduled",
+    # A placement both sides accepted is "confirmed" wherever a person reads it.
+    "accepted": "confirmed",
+    "scheduled": "confirmed, dates set",
     "expired": "expired",
     "dry_run": "a dry run",
     "committing": "being committed",
@@ -167,7 +168,29 @@ STATUS_LABELS: dict[str, str] = {
 
 
 def status_label(status: str) -> str:
+    """What a status is called wherever a person reads it (status answers, App Home, notices,
+    refusals): one word for one meaning, said here once."""
     return STATUS_LABELS.get(status, status)
+
+
+SIDE_NAMES = {"applicant": "the civil servant", "host": "the host"}
+
+
+def placement_state(
+    status: str, applicant_response: str | None, host_response: str | None, side: str
+) -> str:
+    """A placement's state as the person on ``side`` ("applicant" or "host") reads it; an
+    open offer says whose answer it waits for."""
+    if status != "offered":
+        return status_label(status)
+    other = "host" if side == "applicant" else "applicant"
+    responses = {"applicant": applicant_response, "host": host_response}
+    mine, theirs = responses[side], responses[other]
+    if mine is None and theirs is None:
+        return "offered, waiting for both sides to reply"
+    if mine is None:
+        return f"offered: {SIDE_NAMES[other]} accepted, waiting for your reply"
+    return f"offered: you accepted, waiting for {SIDE_NAMES[other]} to reply"
 
 
 def check_transition(entity: str, current: str, target: str, message: str | None = None) -> None:

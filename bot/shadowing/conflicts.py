@@ -22,6 +22,7 @@ from bot.errors import NotFound, NotPermitted, ValidationFailed
 from bot.shadowing import catalog, events
 from bot.shadowing.catalog import check_transition
 from bot.shadowing.placements import end_offers_between
+from bot.submissions import create_once
 from bot.text import clean
 from models import Complaint, ShadowApplicant, ShadowConflict, ShadowHost, ShadowPlacement
 from models.base import utcnow
@@ -73,10 +74,13 @@ def record(
     organisation: str | None = None,
     reason: str,
     now: datetime | None = None,
+    submission_key: str | None = None,
 ) -> Recorded:
     """A coordinator records a conflict between an applicant or department and a host or
     organisation. Any open offer it now bans is withdrawn in the same transaction, with the
-    neutral "withdrawn" notice to both sides: the reason never leaves the coordinators."""
+    neutral "withdrawn" notice to both sides: the reason never leaves the coordinators.
+    A repeated delivery of the same form (``submission_key``) returns the conflict recorded
+    the first time and changes nothing."""
     if by_user_id not in coordinators:
         raise NotPermitted(COORDINATORS_ONLY)
     now = now or utcnow()
@@ -96,7 +100,9 @@ def record(
         errors["reason"] = f"Please keep this under {catalog.MAX_TEXT} characters."
     if errors:
         raise ValidationFailed(errors)
-    with transaction(engine) as s:
+    ended: list[int] = []
+
+    def create(s: Session) -> ShadowConflict:
         if applicant_id is not None and s.get(ShadowApplicant, applicant_id) is None:
             raise NotFound(f"There is no applicant {applicant_id}.")
         if host_id is not None and s.get(ShadowHost, host_id) is None:
@@ -110,6 +116,7 @@ def record(
             reason=text,
             recorded_by=by_user_id,
             created_at=now,
+            submission_key=submission_key,
         )
         s.add(conflict)
         s.flush()
@@ -123,7 +130,13 @@ def record(
             conflict_id=conflict.id,
         )
         banned = _open_offers_banned_by(s, conflict)
-        ended = end_offers_between(s, banned, actor=by_user_id, now=now)
+        ended.extend(end_offers_between(s, banned, actor=by_user_id, now=now))
+        return conflict
+
+    stored = create_once(engine, ShadowConflict, submission_key, create)
+    conflict = stored.row
+    if not stored.created:  # the same form delivered again: recorded the first time
+        return Recorded(conflict, [])
     log.info("shadow.conflict_recorded", conflict_id=conflict.id, offers_ended=len(ended))
     return Recorded(conflict, ended)
 

@@ -109,7 +109,9 @@ def _submitted(services: Services, ack: Ack, body: dict, view: dict, read, actio
     try:
         actor = team.actor(services, user)
         if action == "close":
-            _follow_up_and_close(services, reference, actor, details)
+            investigation.record_follow_up(
+                services.engine, reference, actor, services.now(), **details
+            )
         else:
             investigation.perform(
                 services.engine, reference, action, actor, services.now(), **details
@@ -128,13 +130,24 @@ def _submitted(services: Services, ack: Ack, body: dict, view: dict, read, actio
     services.send_queued()
 
 
-def _follow_up_and_close(services: Services, reference: str, actor, details: dict) -> None:
-    """A resolved case whose follow-up is recorded early moves through follow_up to closed."""
-    with transaction(services.engine) as s:
-        status = case_by_reference(s, reference).status
-    if status == "resolved" and details.get("follow_up_result"):
-        investigation.perform(services.engine, reference, "follow_up", actor, services.now())
-    investigation.perform(services.engine, reference, "close", actor, services.now(), **details)
+def redraw_resolve_form(services: Services, body: dict, action: dict) -> None:
+    """views.update of the open resolve form for the follow-up choice just made. Slack keeps
+    what was typed in every input whose block stays; ``hash`` makes a redraw of a form that
+    changed meanwhile fail rather than overwrite it."""
+    view = body.get("view") or {}
+    chosen = (action.get("selected_option") or {}).get("value")
+    if view.get("callback_id") != forms.RESOLVE or not view.get("id"):
+        return
+    shown = {b.get("block_id") for b in view.get("blocks") or () if isinstance(b, dict)}
+    redrawn = forms.resolve_modal(
+        view.get("private_metadata") or "",
+        payment_case="money_released" in shown,
+        follow_up=chosen,
+    )
+    try:
+        services.client.views_update(view_id=view["id"], hash=view.get("hash"), view=redrawn)
+    except Exception as exc:  # a stale hash or a closed form: the submit check still holds
+        log.info("complaints.resolve_redraw_failed", error=str(exc)[:200])
 
 
 def register(app: App, services: Services) -> None:
@@ -148,7 +161,9 @@ def register(app: App, services: Services) -> None:
     def assign_to(ack: Ack, body: dict, action: dict) -> None:
         ack()
         reference = (action.get("block_id") or "").removeprefix("case|")
-        chosen = action.get("selected_user") or ""
+        # The menu offers only the team; a card posted before it was a menu has a user picker.
+        chosen = (action.get("selected_option") or {}).get("value") or action.get("selected_user")
+        chosen = chosen if isinstance(chosen, str) else ""
         services.after_ack(assign, services, body, reference, chosen, False)
 
     @app.action(case_card.DO)
@@ -163,6 +178,12 @@ def register(app: App, services: Services) -> None:
         reference, form = _split(action.get("value"))
         # The trigger_id expires 3 s after the click: open the form before anything else.
         services.after_ack(open_form, services, body, reference, form)
+
+    @app.action({"block_id": "follow_up_plan", "action_id": state.ACTION})
+    def follow_up_plan_chosen(ack: Ack, body: dict, action: dict) -> None:
+        """The resolve form's follow-up choice: redraw it with the date field, or without."""
+        ack()
+        services.after_ack(redraw_resolve_form, services, body, action)
 
     @app.view(forms.RESOLVE)
     def resolved(ack: Ack, body: dict, view: dict) -> None:

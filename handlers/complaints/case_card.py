@@ -14,11 +14,22 @@ from bot.complaints.intake import TRIAGE_CARD
 from bot.complaints.notices import CARD_REFRESH
 from bot.outbox import NotReady, PermanentDeliveryError, Skip
 from handlers.complaints.messages import raised_by
-from handlers.slack_text import context, escape, fields_section, header, mention, safe, section
+from handlers.slack_text import (
+    OPTION_TEXT_MAX,
+    context,
+    escape,
+    fields_section,
+    header,
+    mention,
+    plain,
+    safe,
+    section,
+)
 from handlers.transport import Rendered
 from models import Complaint, OutboxMessage
 
 SUMMARY_MAX = 600
+MENU_OPTIONS_MAX = 100  # Slack's limit on a static_select's options
 
 # Action ids of the card's controls.
 ASSIGN_SELF = "complaint_assign_self"
@@ -76,7 +87,24 @@ def related_text(rel: related_view.Related) -> str | None:
     return "\n".join(lines) or None
 
 
-def controls(case: Complaint) -> list[dict]:
+def assign_menu(people, assignee: str | None) -> dict | None:
+    """ "Assign to…": only the people who may take the case (``people``: (user id, name),
+    from the role directory), not its assignee; None when there is nobody to offer."""
+    offered = [(user_id, name) for user_id, name in people if user_id != assignee]
+    if not offered:
+        return None
+    return {
+        "type": "static_select",
+        "action_id": ASSIGN_TO,
+        "placeholder": plain("Assign to…", 150),
+        "options": [
+            {"text": plain(name, OPTION_TEXT_MAX), "value": user_id}
+            for user_id, name in offered[:MENU_OPTIONS_MAX]
+        ],
+    }
+
+
+def controls(case: Complaint, people=()) -> list[dict]:
     """The buttons that fit the case's current state."""
     if case.status in lifecycle.CLOSED_STATUSES:
         return []
@@ -84,13 +112,8 @@ def controls(case: Complaint) -> list[dict]:
     elements = []
     if case.assignee_user_id is None:
         elements.append(_button("Assign to me", ASSIGN_SELF, ref, "primary"))
-    elements.append(
-        {
-            "type": "users_select",
-            "action_id": ASSIGN_TO,
-            "placeholder": {"type": "plain_text", "text": "Assign to…"},
-        }
-    )
+    if menu := assign_menu(people, case.assignee_user_id):
+        elements.append(menu)
     for action, label in SIMPLE_BUTTONS.get(case.status, ()):
         elements.append(_button(label, DO, f"{ref}|{action}"))
     for form, label in FORM_BUTTONS.get(case.status, ()):
@@ -104,7 +127,7 @@ def controls(case: Complaint) -> list[dict]:
     return [{"type": "actions", "block_id": f"case|{ref}", "elements": elements[:25]}]
 
 
-def card(session: Session, case: Complaint, today=None) -> tuple[str, list[dict]]:
+def card(session: Session, case: Complaint, today=None, people=()) -> tuple[str, list[dict]]:
     today = today or today_uk()
     status = catalog.STATUS_LABELS.get(case.status, case.status)
     due = deadlines.effective_due(case, today)
@@ -147,7 +170,7 @@ def card(session: Session, case: Complaint, today=None) -> tuple[str, list[dict]
     ]
     if case.status_reason:
         blocks.append(section(f"*Reason*\n{safe(case.status_reason, SUMMARY_MAX)}"))
-    blocks += controls(case)
+    blocks += controls(case, people)
     blocks.append(
         context(f"Received {_day(case.received_on)} · {case.reference} · reply in this thread")
     )
@@ -162,11 +185,11 @@ def _case(session: Session, msg: OutboxMessage) -> Complaint:
     return case
 
 
-def render_first_card(session: Session, msg: OutboxMessage) -> tuple[str, list[dict]]:
-    return card(session, _case(session, msg))
+def render_first_card(session: Session, msg: OutboxMessage, people=()) -> tuple[str, list[dict]]:
+    return card(session, _case(session, msg), people=people)
 
 
-def render_refresh(session: Session, msg: OutboxMessage) -> Rendered:
+def render_refresh(session: Session, msg: OutboxMessage, people=()) -> Rendered:
     """chat.update of the posted card, drawn from the data as it is now."""
     case = _case(session, msg)
     if case.card_ts is None:
@@ -183,8 +206,21 @@ def render_refresh(session: Session, msg: OutboxMessage) -> Rendered:
             raise NotReady("the triage card is being posted")
         # Not posted yet (it will be drawn from current data when it is), or never will be.
         raise Skip()
-    text, blocks = card(session, case)
+    text, blocks = card(session, case, people=people)
     return Rendered(text, blocks, update_ts=case.card_ts, channel_id=case.card_channel_id)
 
 
-RENDERERS = {TRIAGE_CARD: render_first_card, CARD_REFRESH: render_refresh}
+def renderers(assignable=None) -> dict:
+    """The card's renderers; ``assignable()`` lists who "Assign to…" offers, asked each time a
+    card is drawn (it caches)."""
+
+    def people():
+        return assignable() if assignable is not None else []
+
+    return {
+        TRIAGE_CARD: lambda s, msg: render_first_card(s, msg, people()),
+        CARD_REFRESH: lambda s, msg: render_refresh(s, msg, people()),
+    }
+
+
+RENDERERS = renderers()

@@ -43,6 +43,14 @@ def spot_check_modal() -> dict:
     }
 
 
+# Other audit events as sentences ("{who}" is a mention we built, or "The service").
+EVENT_LINES = {
+    "relayed_to_supplier": "{who} sent the supplier a message",
+    "supplier_replied": "The supplier replied",
+    "revealed": "{who} looked up who raised the complaint",
+}
+
+
 def _entry_line(entry) -> str:
     """One timeline entry; the anonymous supplier is "the supplier", never named."""
     who = mention(entry.actor_user_id) if entry.actor_user_id else ""
@@ -65,8 +73,14 @@ def _entry_line(entry) -> str:
         first = escape(str(data.get("reference") or ""))
         size = escape(str(data.get("size") or ""))
         return f"The service grouped it with {first} ({size} cases about that procurement)"
-    label = entry.kind.replace("_", " ")
-    return f"{who} {escape(label)}".strip()
+    if entry.kind == "received":
+        # A sentence with a subject; a complaint's filer is on the card when they may be named.
+        if data.get("kind") == "spot_check":
+            return f"Spot check opened by {who}" if who else "Spot check opened"
+        return "Complaint received"
+    if entry.kind in EVENT_LINES:
+        return EVENT_LINES[entry.kind].format(who=who or "The service")
+    return f"{who or 'The service'}: {escape(entry.kind.replace('_', ' '))}"
 
 
 def timeline_text(reference: str, entries) -> str:
@@ -142,7 +156,13 @@ def register(app: App, services: Services) -> None:
         )
         try:
             result = investigation.open_spot_check(
-                services.engine, submitted, team.actor(services, user), services.today(), policy
+                services.engine,
+                submitted,
+                team.actor(services, user),
+                services.today(),
+                policy,
+                # The modal's view id: a second delivery of the same submission stores nothing.
+                submission_key=view.get("id"),
             )
         except ValidationFailed as exc:
             ack(response_action="errors", errors=exc.errors)

@@ -8,9 +8,10 @@ from datetime import date
 
 from bot.complaints import catalog
 from bot.complaints.intake import parse_amount_pence
+from bot.complaints.lifecycle import MAX_REASON
 from bot.text import clean
 from handlers import view_state as state
-from handlers.slack_text import context, options, plain, section
+from handlers.slack_text import options, plain, section
 
 RESOLVE = "complaint_resolve"
 OUT_OF_SCOPE = "complaint_out_of_scope"
@@ -19,10 +20,17 @@ CALLBACKS = {"resolve": RESOLVE, "out_of_scope": OUT_OF_SCOPE, "follow_up": FOLL
 
 MAX_TEXT = 2900
 FOLLOW_UP_CHOICES = (("yes", "Yes, carried out"), ("partly", "Partly"), ("no", "No"))
+FOLLOW_UP_ON_A_DATE, NO_FOLLOW_UP = "date", "none"
+FOLLOW_UP_PLANS = (
+    (FOLLOW_UP_ON_A_DATE, "Follow up on a date"),
+    (NO_FOLLOW_UP, "No follow-up needed"),
+)
 
 
-def _text(field: str, label: str, *, optional=False, multiline=True, hint=None) -> dict:
-    element = {"type": "plain_text_input", "action_id": state.ACTION, "max_length": MAX_TEXT}
+def _text(
+    field: str, label: str, *, optional=False, multiline=True, hint=None, limit=MAX_TEXT
+) -> dict:
+    element = {"type": "plain_text_input", "action_id": state.ACTION, "max_length": limit}
     if multiline:
         element["multiline"] = True
     block = {"type": "input", "block_id": field, "label": plain(label, 2000), "element": element}
@@ -67,7 +75,31 @@ def _modal(callback_id: str, title: str, submit: str, reference: str, blocks) ->
     }
 
 
-def resolve_modal(reference: str, *, payment_case: bool) -> dict:
+def follow_up_blocks(plan: str | None) -> list[dict]:
+    """One required choice, follow up on a date or not at all; choosing a date (the choice
+    dispatches at once, and the form is redrawn) adds the date field, which is then required."""
+    choose = _select("follow_up_plan", "Follow-up", FOLLOW_UP_PLANS, radio=True)
+    choose["dispatch_action"] = True
+    blocks = [choose]
+    if plan == FOLLOW_UP_ON_A_DATE:
+        choose["element"]["initial_option"] = options(FOLLOW_UP_PLANS)[0]
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": "follow_up_due",
+                "label": plain("Follow-up date", 2000),
+                "hint": plain("When to check that what was agreed has happened.", 2000),
+                "element": {"type": "datepicker", "action_id": state.ACTION},
+            }
+        )
+    elif plan == NO_FOLLOW_UP:
+        choose["element"]["initial_option"] = options(FOLLOW_UP_PLANS)[1]
+    return blocks
+
+
+def resolve_modal(reference: str, *, payment_case: bool, follow_up: str | None = None) -> dict:
+    """The resolve form; ``follow_up`` is the follow-up choice already made (redrawn with the
+    date field when it is a date)."""
     blocks = [
         _select("outcome", "Outcome", catalog.OUTCOMES),
         _text("agreed_actions", "What was agreed with the authority"),
@@ -93,15 +125,7 @@ def resolve_modal(reference: str, *, payment_case: bool) -> dict:
             "Supplier's words",
             "The summary may quote the supplier",
         ),
-        {
-            "type": "input",
-            "block_id": "follow_up_due",
-            "optional": True,
-            "label": plain("Follow-up date", 2000),
-            "element": {"type": "datepicker", "action_id": state.ACTION},
-        },
-        _checkbox("no_follow_up", "No follow-up", "No follow-up needed"),
-        context("Give a follow-up date, or tick that none is needed."),
+        *follow_up_blocks(follow_up),
     ]
     return _modal(RESOLVE, "Resolve case", "Resolve", reference, blocks)
 
@@ -116,7 +140,9 @@ def follow_up_modal(reference: str) -> dict:
         _select(
             "follow_up_result", "Was the agreed change carried out?", FOLLOW_UP_CHOICES, radio=True
         ),
-        _text("follow_up_note", "Note", hint="What you checked, and what you found."),
+        _text(
+            "follow_up_note", "Note", hint="What you checked, and what you found.", limit=MAX_REASON
+        ),
     ]
     return _modal(FOLLOW_UP, "Follow-up", "Record and close", reference, blocks)
 
@@ -147,14 +173,7 @@ def read_resolve(view: dict, today: date) -> dict:
             money = parse_amount_pence(raw_money)
         except ValueError as exc:
             errors["money_released"] = str(exc)
-    follow_up = state.day(values, "follow_up_due")
-    none_needed = "yes" in state.choices(values, "no_follow_up")
-    if follow_up and none_needed:
-        errors["follow_up_due"] = "Give a follow-up date or tick 'No follow-up needed', not both."
-    elif not follow_up and not none_needed:
-        errors["follow_up_due"] = "Give a follow-up date, or tick 'No follow-up needed'."
-    elif follow_up and follow_up <= today:
-        errors["follow_up_due"] = "The follow-up date must be in the future."
+    follow_up = _follow_up_date(view, values, today, errors)
     if errors:
         raise FormErrors(errors)
     return {
@@ -166,6 +185,27 @@ def read_resolve(view: dict, today: date) -> dict:
         in state.choices(values, "summary_uses_supplier_words"),
         "follow_up_due": follow_up,
     }
+
+
+def _follow_up_date(view: dict, values: dict, today: date, errors: dict) -> date | None:
+    """The follow-up date, None for "no follow-up"; a missing choice or date is an error next
+    to its field (the choice's own field if the form was not redrawn with the date field)."""
+    plan = state.choice(values, "follow_up_plan")
+    if plan not in dict(FOLLOW_UP_PLANS):
+        errors["follow_up_plan"] = "Choose whether to follow up, and when."
+        return None
+    if plan == NO_FOLLOW_UP:
+        return None
+    when = state.day(values, "follow_up_due")
+    shown = {b.get("block_id") for b in (view or {}).get("blocks") or () if isinstance(b, dict)}
+    # Next to the date field when the form has one (it was redrawn for the choice), else next
+    # to the choice itself.
+    field = "follow_up_due" if "follow_up_due" in shown | set(values) else "follow_up_plan"
+    if when is None:
+        errors[field] = "Give the date of the follow-up."
+    elif when <= today:
+        errors[field] = "The follow-up date must be in the future."
+    return when
 
 
 def read_out_of_scope(view: dict) -> dict:

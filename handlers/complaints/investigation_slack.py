@@ -16,7 +16,10 @@ from handlers.complaints import (
 )
 from handlers.services import Services
 
-RENDERERS = {**case_card.RENDERERS, **supplier_messages.RENDERERS}
+
+def renderers(assignable=None) -> dict:
+    """The card's renderers (offering ``assignable()`` people to assign to) and the supplier's."""
+    return {**case_card.renderers(assignable), **supplier_messages.RENDERERS}
 
 
 def register(app: App, services: Services) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 
+from bot.complaints.investigation import ALREADY_ASSIGNED, NOT_ON_TEAM
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
 from handlers.services import Services
 from handlers.slack_text import escape, mention
@@ -17,13 +18,22 @@ UNAVAILABLE = (
 FAILED = "Sorry, something went wrong on our side and nothing was changed. Please try again."
 
 
+# Refusals naming a person, worded here so the person is a mention (built by us, so not
+# escaped); the core's own message for them names nobody.
+NAMING = {
+    ALREADY_ASSIGNED: "{person} already has this case; nothing was changed.",
+    NOT_ON_TEAM: "{person} is not an investigator or lead, so they can't take this case.",
+}
+
+
 def explain(exc: Exception) -> str:
-    """Plain words for a refusal or a fault; every message is escaped."""
+    """Plain words for a refusal or a fault; the core's text is escaped, mentions are ours."""
     if isinstance(exc, StoreUnavailable):
         return UNAVAILABLE
-    holder = getattr(exc, "holder_user_id", None)
-    if holder is not None:
-        return f"{mention(holder)} already has this case; nothing was changed."
+    people = getattr(exc, "people", ())
+    wording = NAMING.get(getattr(exc, "code", ""))
+    if wording and people:
+        return wording.format(person=mention(people[0]))
     if isinstance(exc, ValidationFailed):
         return escape(" ".join(str(m) for m in exc.errors.values()))
     if isinstance(exc, DomainError):

@@ -15,12 +15,14 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 from urllib.parse import parse_qsl
 
 from handlers.local import rules
+from handlers.local import scopes as fake_scopes
 
 RESPONSE_URL = "response_url"
 # Where files.getUploadURLExternal tells the client to send a file's bytes.
@@ -99,9 +101,26 @@ def decoded(args: dict) -> dict:
     return out
 
 
+# Install from the app's own manifest unless told otherwise.
+FROM_MANIFEST = "manifest"
+
+
 class SlackStub:
-    def __init__(self, port: int = 0, observer: Observer | None = None, real_time: bool = False):
+    def __init__(
+        self,
+        port: int = 0,
+        observer: Observer | None = None,
+        real_time: bool = False,
+        scopes: Iterable[str] | str | None = FROM_MANIFEST,
+    ):
         self.calls: list[Call] = []
+        # The bot scopes the app was installed with (by default those manifest.yml asks for):
+        # a call they do not allow is answered missing_scope, as Slack answers it. None: not
+        # installed from anything, every call allowed.
+        self._installed = self._scopes(scopes)
+        self.granted = self._installed
+        # users.info answers: user id -> display name (unknown ids: user_not_found).
+        self.people: dict[str, str] = {}
         # What apps.connections.open answers for Socket Mode (a ws:// URL a test controls);
         # while None, that method gets the plain {"ok": true} like any other.
         self.socket_url: str | None = None
@@ -174,8 +193,21 @@ class SlackStub:
         self.server.shutdown()
         self.server.server_close()
 
+    @staticmethod
+    def _scopes(scopes: Iterable[str] | str | None) -> frozenset[str] | None:
+        if scopes == FROM_MANIFEST:
+            return fake_scopes.manifest_scopes()
+        return None if scopes is None else frozenset(scopes)
+
+    def install(self, scopes: Iterable[str] | str | None = FROM_MANIFEST) -> None:
+        """Reinstall the app with these bot scopes (a manifest's, by default), until reset()."""
+        with self._cond:
+            self.granted = self._scopes(scopes)
+
     def reset(self):
         with self._cond:
+            self.granted = self._installed
+            self.people = {}
             self.calls.clear()
             self._failures.clear()
             self._chaos = None
@@ -248,6 +280,10 @@ class SlackStub:
         """Slack's answer when this call breaks one of its rules, else None."""
         if method != RESPONSE_URL and method not in rules.KNOWN_METHODS:
             return {"ok": False, "error": "unknown_method"}
+        if method != RESPONSE_URL and (
+            refused := fake_scopes.missing_scope(method, args, self.granted)
+        ):
+            return refused
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral", RESPONSE_URL):
             new = method in ("chat.postMessage", "chat.postEphemeral")
             problem = rules.message_problems(args, new=new)
@@ -328,6 +364,8 @@ class SlackStub:
             channel, ts = args.get("channel", ""), str(args.get("message_ts", ""))
             link = f"{self.base}/archives/{channel}/p{ts.replace('.', '')}"
             body = {"ok": True, "channel": channel, "permalink": link}
+        elif method == "users.info":
+            body = self._user(args.get("user") or "")
         elif method == "usergroups.users.list":
             body = {"ok": True, "users": list(self.group_members.get(args.get("usergroup"), []))}
         elif method == "apps.connections.open" and self.socket_url:
@@ -335,6 +373,16 @@ class SlackStub:
         else:
             body = {"ok": True}
         return body
+
+    def _user(self, user_id: str) -> dict:
+        name = self.people.get(user_id)
+        if name is None:
+            return {"ok": False, "error": "user_not_found"}
+        profile = {"display_name": name, "real_name": name}
+        return {
+            "ok": True,
+            "user": {"id": user_id, "name": name, "real_name": name, "profile": profile},
+        }
 
     def _file(self, file_id: str | None, title: str | None) -> dict:
         stored = self.files.get(file_id or "", {})

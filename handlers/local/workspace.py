@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, datetime
 
 from handlers.local import rules
-from handlers.local.fake_slack import RESPONSE_URL, Call, SlackStub
+from handlers.local.fake_slack import FROM_MANIFEST, RESPONSE_URL, Call, SlackStub
 from handlers.local.interactions import TEAM, Interactions, dm_of
 from handlers.local.people import (
     BOT_ID,
@@ -47,10 +47,12 @@ class Workspace(Interactions):
     """The workspace's state; what people do is in handlers.local.interactions."""
 
     def __init__(self):
-        self.fake = SlackStub(observer=self, real_time=True)
+        # Installed from manifest.yml: a call its scopes don't allow fails here as in Slack.
+        self.fake = SlackStub(observer=self, real_time=True, scopes=FROM_MANIFEST)
         self.fake.group_members[INVESTIGATOR_GROUP] = role_ids("investigator").split(",")
         self.app: FakeSlack | None = None  # set by connect(), once msbot is listening
         self.names = names()
+        self.fake.people.update(self.names)
         self.channels = [{**c, "members": channel_members(c["id"])} for c in CHANNELS] + [
             {"id": dm_of(p.id), "name": "msbot", "kind": "dm", "user": p.id, "members": [p.id]}
             for p in PEOPLE

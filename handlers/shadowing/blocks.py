@@ -24,24 +24,6 @@ from models import ShadowApplicant, ShadowHost, ShadowPlacement
 
 LONG_TEXT = 1500
 NAME = 200
-APPLICANT_STATUS = {
-    "pending_approval": "waiting for your line manager's approval",
-    "declined": "not approved by your line manager",
-    "queued": "in the queue for the next matching round",
-    "offered": "offered a placement: reply to the offer in your direct messages",
-    "placed": "placed with a host",
-    "completed": "completed",
-    "withdrawn": "withdrawn",
-}
-PLACEMENT_STATUS = {
-    "offered": "offered, waiting for both sides to accept",
-    "accepted": "confirmed",
-    "scheduled": "confirmed, dates set",
-    "completed": "completed",
-    "declined": "declined",
-    "expired": "expired",
-    "withdrawn": "withdrawn",
-}
 CONFIRMED = ("accepted", "scheduled", "completed")
 
 

@@ -245,6 +245,8 @@ def register(app: App, services: Services) -> None:
                 host_id=host_id,
                 reason=reason,
                 now=services.now(),
+                # The modal's view id: a second delivery of the same form records nothing.
+                submission_key=view.get("id"),
             )
         )
         if problem:

@@ -11,12 +11,12 @@ from sqlmodel import Session, select
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.shadowing import notices, placements
+from bot.shadowing.catalog import status_label
 from handlers.commands import record_id, whole_number
 from handlers.services import Services
 from handlers.shadowing import forms
 from handlers.shadowing.blocks import (
     NAME,
-    PLACEMENT_STATUS,
     Parties,
     actions,
     button,
@@ -127,7 +127,7 @@ def offer_update(p: Parties, event: str, side: str) -> tuple[str, list[dict]]:
         text = f"The placement with {whom} is marked completed. Thank you for taking part."
         blocks = [section(text)]
     else:
-        state = PLACEMENT_STATUS.get(placement.status, placement.status)
+        state = status_label(placement.status)
         text = f"Your placement with {whom} is now {escape(state)}."
         blocks = [section(text)]
     if event in ("confirmed", "scheduled"):
@@ -180,7 +180,7 @@ def cannot_open(session: Session, p: Parties | None, user_id: str, *, feedback: 
             f"The dates are already set: {day(placement.start_date)} to {day(placement.end_date)}."
         )
     if placement.status != "accepted":
-        state = PLACEMENT_STATUS.get(placement.status, placement.status)
+        state = status_label(placement.status)
         return f"Dates can't be set: this placement is {escape(state)}."
     return None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 
 from bot.shadowing import rounds
+from bot.text import counted
 from handlers.services import Services
 from handlers.shadowing.blocks import actions, button
 from handlers.shadowing.common import (
@@ -65,7 +66,7 @@ def round_summary(r: ShadowRound) -> tuple[str, list[dict]]:
                     style="primary",
                     confirm=(
                         "Commit this round?",
-                        f"Offers go to {matched} applicants and their hosts at once.",
+                        f"Offers go to {counted(matched, 'applicant')} and their hosts at once.",
                         "Send offers",
                     ),
                 ),
@@ -79,11 +80,13 @@ def round_summary(r: ShadowRound) -> tuple[str, list[dict]]:
 def round_committed(r: ShadowRound, expiry_days: int) -> tuple[str, list[dict]]:
     summary = r.summary or {}
     offers = int(summary.get("offers", summary.get("matched")) or 0)
-    text = f"Matching round {r.id} committed: {offers} offers sent."
+    sent = counted(offers, "offer")
+    was = "was" if offers == 1 else "were"
+    text = f"Matching round {r.id} committed: {sent} sent."
     blocks = [
         section(
-            f"*Matching round {r.id} committed.* {offers} offers were sent to applicants and "
-            f"their hosts; each side has {expiry_days} days to accept."
+            f"*Matching round {r.id} committed.* {sent} {was} sent to applicants and their "
+            f"hosts; each side has {counted(expiry_days, 'day')} to accept."
         ),
         section("\n".join(_round_lines(r))),
     ]

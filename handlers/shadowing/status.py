@@ -9,12 +9,11 @@ from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.shadowing import catalog, hosts, placements, signup
 from bot.shadowing import report as reporting
+from bot.shadowing.catalog import placement_state
 from bot.shadowing.report import Report
 from handlers.services import Services
 from handlers.shadowing.blocks import (
-    APPLICANT_STATUS,
     NAME,
-    PLACEMENT_STATUS,
     chunked_sections,
     day,
     parties,
@@ -32,6 +31,15 @@ from handlers.shadowing.common import (
 from handlers.slack_text import context, escape, fields_section, header, mention, safe, section
 
 STATUS_LIST_MAX = 15
+
+
+def placement_words(placement, side: str) -> str:
+    """The placement's state as ``side`` reads it (the same words in App Home)."""
+    return placement_state(
+        placement.status, placement.applicant_response, placement.host_response, side
+    )
+
+
 REPORT_ROWS_MAX = 25
 
 
@@ -41,8 +49,10 @@ def status_blocks(session: Session, user_id: str) -> tuple[str, list[dict]]:
     if current is None:
         lines.append("*Your sign-up*: none. Sign up with `/shadow signup`.")
     else:
-        state = APPLICANT_STATUS.get(current.status, current.status)
+        state = catalog.status_label(current.status)
         lines.append(f"*Your sign-up* ({safe(current.department, NAME)}): {escape(state)}.")
+        if current.status == "offered":
+            lines.append("Reply to the offer in your direct messages.")
         if current.status == "pending_approval":
             lines.append(f"We asked {mention(current.manager_user_id)} to approve it.")
         position = signup.queue_position(session, current) if current.status == "queued" else None
@@ -73,8 +83,9 @@ def status_blocks(session: Session, user_id: str) -> tuple[str, list[dict]]:
         lines.append("*Your offers and placements*")
         for placement in mine[:STATUS_LIST_MAX]:
             p = parties(session, placement.id)
-            whom = with_whom(p, side_of(p, user_id))
-            state = escape(PLACEMENT_STATUS.get(placement.status, placement.status))
+            side = side_of(p, user_id)
+            whom = with_whom(p, side)
+            state = escape(placement_words(placement, side))
             dates = ""
             if placement.start_date:
                 dates = f", {day(placement.start_date)} to {day(placement.end_date)}"
