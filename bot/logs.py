@@ -146,9 +146,9 @@ def _fallback(value) -> str:
 class JsonLine:
     """Renders an event as one JSON line of at most MAX_LINE_BYTES - 1 bytes (newline aside).
 
-    Over that, the longest values are cut (a traceback keeps its end, where the error is; other
-    text keeps its start) and ``"truncated": true`` is added. ASCII-only JSON (the default
-    escaping) makes characters and bytes the same count."""
+    Over that, the longest values are cut (a traceback keeps its start and its end, where the
+    error is; other text keeps its start) and ``"truncated": true`` is added. ASCII-only JSON
+    (the default escaping) makes characters and bytes the same count."""
 
     def __init__(self, limit: int = MAX_LINE_BYTES - 1):
         self.limit = limit
@@ -162,17 +162,20 @@ class JsonLine:
     def _shrink(self, event_dict: dict) -> str:
         event = {k: _as_text(v) for k, v in event_dict.items()}
         event["truncated"] = True
-        for _ in range(len(event) + 3):
+        for _ in range(len(event) + 10):
             line = json.dumps(event, default=_fallback)
             excess = len(line) - self.limit
             if excess <= 0:
                 return line
             key = max(event, key=lambda k: len(json.dumps(event[k], default=_fallback)))
             text = event[key] if isinstance(event[key], str) else json.dumps(event[key])
-            # Each character dropped shortens the JSON by at least one character.
-            keep = max(0, len(text) - excess - len("..."))
-            if key == "exception":  # the end of a traceback is where the error is
-                event[key] = "..." + text[len(text) - keep :]
+            # Escaping makes the JSON longer than the text (a newline is 2, an é 6): cut in
+            # proportion, and go round again if the escapes were not evenly spread.
+            encoded = len(json.dumps(text))
+            keep = max(0, (encoded - excess - 8) * len(text) // encoded)
+            if key == "exception":  # a traceback's both ends: where it began and the error
+                head = keep // 3
+                event[key] = text[:head] + "..." + text[len(text) - (keep - head) :]
             else:
                 event[key] = text[:keep] + "..."
         # Hundreds of small fields: keep what identifies the record.
