@@ -229,6 +229,7 @@ class LineHandler(logging.Handler):
     def __init__(self, stream=None):
         super().__init__()
         self.stream = stream if stream is not None else sys.stderr
+        self.addFilter(_above_library_floor)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -252,6 +253,19 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+# Set by configure_logging; LineHandler drops library records below them whatever level the
+# library gave its own logger (Bolt copies the root logger's level onto its loggers).
+_floors: dict[str, int] = {}
+
+
+def _above_library_floor(record: logging.LogRecord) -> bool:
+    name = record.name
+    for prefix, floor in _floors.items():
+        if record.levelno < floor and (name == prefix or name.startswith(prefix + ".")):
+            return False
+    return True
 
 
 def library_levels(level: str, *, slack_bodies: bool = False) -> dict[str, int]:
@@ -285,7 +299,11 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(getattr(logging, level))
-    for name, floor in library_levels(level, slack_bodies=slack_bodies).items():
+    floors = library_levels(level, slack_bodies=slack_bodies)
+    _floors.clear()
+    _floors.update(floors)
+    for name, floor in floors.items():
+        # Also on the logger itself, so slack-sdk does not even build the body text.
         logging.getLogger(name).setLevel(floor)
     # Warnings and a thread's uncaught exception are records too, not raw text on stderr.
     logging.captureWarnings(True)
