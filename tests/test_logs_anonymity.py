@@ -172,7 +172,10 @@ def run_every_path(slack, stub, session, engine, services) -> object:
     assert ref in slack.command("/complaint", f"timeline {ref}", user=INV1).json()["text"]
     mention(slack, case, INV1, "timeline")
     slack.command("/complaint", "digest", user=LEAD)
+    wait_ephemeral(stub, LEAD, "preview")
     slack.command("/complaint", "report", user=LEAD)
+    stub.wait_for_call("files.completeUploadExternal", timeout=20)
+    all_sent(session)  # (on SQLite a job waiting on the outbox's write lock could time out)
     now = datetime.now(UTC)
     for name in JOBS:
         assert runner.run_now(engine, services.settings, registry.get(name), now) == "done"
@@ -181,16 +184,17 @@ def run_every_path(slack, stub, session, engine, services) -> object:
     # The supplier withdraws.
     withdrawn = slack.command("/complaint", f"withdraw {ref} Sorted now", user=SUPPLIER)
     assert "withdrawn" in withdrawn.json()["text"]
+    all_sent(session)
+    return case
 
-    # Every message queued went out.
-    stub.wait_for_call("files.completeUploadExternal", timeout=20)
+
+def all_sent(session) -> None:
     wait_row(
         session,
         lambda s: (m := rows(s, OutboxMessage)) and all(r.status == "sent" for r in m),
         "every outbox message sent",
         timeout=40,
     )
-    return case
 
 
 def test_an_anonymous_case_is_never_logged_with_its_filer(engine, stub, session, tmp_path):
@@ -236,6 +240,8 @@ def test_an_anonymous_case_is_never_logged_with_its_filer(engine, stub, session,
     assert {e.kind for e in events_of_case} >= {"received", "supplier_replied", "revealed"}
     assert SUPPLIER not in {e.actor_user_id for e in events_of_case}
     assert SUPPLIER not in json.dumps([e.data for e in events_of_case])
+    named_received = [e for e in rows(session, ComplaintEvent) if e.complaint_id != case.id]
+    assert [(e.kind, e.actor_user_id) for e in named_received] == [("received", SUPPLIER)]
 
 
 def test_slack_body_loggers_stay_at_info_unless_opted_in(tmp_path):
