@@ -1,9 +1,9 @@
 """structlog set-up: one JSON object per line in production, readable lines on a terminal.
 
-**One writer.** structlog's events go through the standard library's logging, so our events and
-every library's records (slack-bolt, slack-sdk, gunicorn, waitress, apscheduler, alembic) reach
-one handler, `LineHandler`, which writes each record whole with a single ``os.write`` under its
-lock. A JSON line longer than ``PIPE_BUF`` (4,096 bytes) has its longest values cut until it fits
+**One writer.** Our events (structlog, `LineLogger`) and every library's records (slack-bolt,
+slack-sdk, gunicorn, waitress, apscheduler, alembic, through `LineHandler`) go through the same
+final processors to `write_line`, which writes each record whole with a single ``os.write``
+under one lock. A JSON line longer than ``PIPE_BUF`` (4,096 bytes) has its longest values cut until it fits
 (and says ``"truncated": true``), because only writes up to ``PIPE_BUF`` are atomic on the pipe
 that gunicorn's processes share: two records can never share a line, in one process or several.
 
@@ -213,18 +213,51 @@ def stdlib_formatter(log_format: str = "json") -> logging.Formatter:
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*_shared_processors(), structlog.stdlib.add_logger_name],
         processors=[
-            structlog.processors.format_exc_info,
-            forget_filer,
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            _renderer(log_format),
+            *_final_processors(log_format),
         ],
     )
 
 
+def _final_processors(log_format: str) -> list:
+    """Last in both chains: the anonymity rule, then one line of text."""
+    return [structlog.processors.format_exc_info, forget_filer, _renderer(log_format)]
+
+
+# Every line, from structlog or from a library through the standard library, is written by
+# write_line under this one lock. A child process gets a fresh one: the parent's could have been
+# held, at the fork, by a thread the child does not have.
+_write_lock = threading.Lock()
+
+
+def _fresh_lock_after_fork() -> None:
+    global _write_lock
+    _write_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_lock_after_fork)
+
+
+def write_line(stream, text: str) -> None:
+    """``text`` and its newline in one ``os.write`` (atomic on a pipe up to PIPE_BUF), under the
+    process's one log lock. A stream with no file descriptor (a test's StringIO) gets one
+    ``write``."""
+    data = text + "\n"
+    with _write_lock:
+        try:
+            fd = stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            stream.write(data)
+            stream.flush()
+            return
+        view = memoryview(data.encode("utf-8", "backslashreplace"))
+        while view:  # one call, unless a console line is longer than the pipe takes at once
+            view = view[os.write(fd, view) :]
+
+
 class LineHandler(logging.Handler):
-    """Writes each record as one line with a single ``os.write`` under the handler's lock (the
-    same lock for every logger, as there is one handler). Streams with no file descriptor (a
-    test's StringIO) get one ``write`` instead."""
+    """The standard library's records (every library's, and gunicorn's), formatted like our
+    events and written by write_line."""
 
     def __init__(self, stream=None):
         super().__init__()
@@ -233,26 +266,32 @@ class LineHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            data = self.format(record) + "\n"
-            try:
-                fd = self.stream.fileno()
-            except (AttributeError, OSError, ValueError):
-                self.stream.write(data)
-                self.stream.flush()
-                return
-            _write_all(fd, data.encode("utf-8", "backslashreplace"))
+            write_line(self.stream, self.format(record))
         except RecursionError:
             raise
         except Exception:
             self.handleError(record)
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    # One call for a line up to PIPE_BUF (atomic on a pipe); a longer one (console format only)
-    # may take several, still under the lock.
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+class LineLogger:
+    """structlog's output: the rendered line, written by write_line (structlog's own
+    PrintLogger writes the newline separately, under a lock of its own)."""
+
+    def __init__(self, stream, name: str):
+        self.stream, self.name = stream, name
+
+    def msg(self, message: str) -> None:
+        write_line(self.stream, message)
+
+    log = debug = info = warn = warning = err = error = critical = exception = fatal = msg
+
+
+class LineLoggerFactory:
+    def __init__(self, stream=None):
+        self.stream = stream if stream is not None else sys.stderr
+
+    def __call__(self, *args) -> LineLogger:
+        return LineLogger(self.stream, args[0] if args and isinstance(args[0], str) else "msbot")
 
 
 # Set by configure_logging; LineHandler drops library records below them whatever level the
@@ -280,15 +319,15 @@ def library_levels(level: str, *, slack_bodies: bool = False) -> dict[str, int]:
 def configure_logging(
     log_format: str = "json", level: str = "INFO", *, slack_bodies: bool = False, stream=None
 ) -> None:
-    """Route everything (structlog and the standard library) through one LineHandler."""
+    """Our events and every library's records: the same processors, one writer, one lock."""
     structlog.configure(
         processors=[
             *_shared_processors(),
             structlog.stdlib.add_logger_name,
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+            *_final_processors(log_format),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level)),
-        logger_factory=structlog.stdlib.LoggerFactory(),
+        logger_factory=LineLoggerFactory(stream),
         cache_logger_on_first_use=True,
     )
     handler = LineHandler(stream)

@@ -21,6 +21,8 @@ def configured(log_format: str, level: str, stream, *, slack_bodies: bool = Fals
     saved_levels = {name: logging.getLogger(name).level for name in touched}
     saved_hook = threading.excepthook
     logs.configure_logging(log_format, level, slack_bodies=slack_bodies, stream=stream)
+    # A cached logger would keep this set-up after the test, unseen by later structlog.configure.
+    structlog.configure(cache_logger_on_first_use=False)
     try:
         yield
     finally:
