@@ -3,9 +3,10 @@
 **One writer.** Our events (structlog, `LineLogger`) and every library's records (slack-bolt,
 slack-sdk, gunicorn, waitress, apscheduler, alembic, through `LineHandler`) go through the same
 final processors to `write_line`, which writes each record whole with a single ``os.write``
-under one lock. A JSON line longer than ``PIPE_BUF`` (4,096 bytes) has its longest values cut until it fits
-(and says ``"truncated": true``), because only writes up to ``PIPE_BUF`` are atomic on the pipe
-that gunicorn's processes share: two records can never share a line, in one process or several.
+under one lock. A JSON line longer than ``PIPE_BUF`` (4,096 bytes) has its longest values cut
+until it fits (and says ``"truncated": true``), because only writes up to ``PIPE_BUF`` are
+atomic on the pipe that gunicorn's processes share: two records can never share a line, in one
+process or several.
 
 **Anonymity at every level.** An anonymous case is never logged together with its filer:
 - The request (or outbox delivery, or job run) is one *unit of work* with its own log context.
@@ -208,8 +209,8 @@ def _shared_processors() -> list:
 
 
 def stdlib_formatter(log_format: str = "json") -> logging.Formatter:
-    """The one formatter: our events (routed through logging) and every library's records are
-    rendered alike, anonymity rule included (also used by gunicorn's log configuration)."""
+    """Renders every library's records like our own events, anonymity rule included (also
+    used by gunicorn's log configuration)."""
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*_shared_processors(), structlog.stdlib.add_logger_name],
         processors=[
