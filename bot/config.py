@@ -46,6 +46,9 @@ class Settings:
     port: int = 3000
     log_format: str = "json"
     log_level: str = "INFO"
+    # Let slack-sdk and Bolt log whole request and response bodies at DEBUG. Unsafe: bodies
+    # can tie an anonymous supplier to their case. For a test workspace only.
+    log_slack_bodies: bool = False
     # Service targets for a first full response, in calendar months from receipt.
     sla_central_months: int = 2
     sla_wider_months: int = 3
@@ -241,6 +244,9 @@ def load_settings(
     log_level = (env.get("LOG_LEVEL", "INFO").strip() or "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         problems.append(f"LOG_LEVEL={log_level!r} must be DEBUG, INFO, WARNING or ERROR.")
+    slack_bodies = env.get("LOG_SLACK_BODIES", "").strip().lower()
+    if slack_bodies not in ("", "true", "false"):
+        problems.append(f"LOG_SLACK_BODIES={slack_bodies!r} must be true or false.")
     coordinators = frozenset(
         u.strip() for u in env.get("SHADOW_COORDINATOR_IDS", "").split(",") if u.strip()
     )
@@ -275,6 +281,7 @@ def load_settings(
         port=_int(env, "PORT", 3000, 1, 65535, problems),
         log_format=log_format,
         log_level=log_level,
+        log_slack_bodies=slack_bodies == "true",
         sla_central_months=_int(env, "SLA_CENTRAL_MONTHS", 2, 1, 24, problems),
         sla_wider_months=_int(env, "SLA_WIDER_MONTHS", 3, 1, 24, problems),
         outbox_interval_seconds=_int(env, "OUTBOX_INTERVAL_SECONDS", 10, 1, 3600, problems),

@@ -38,6 +38,7 @@ from sqlmodel import Session, select
 
 from bot.db import transaction
 from bot.errors import StoreUnavailable
+from bot.logs import unit_of_work
 from models import Complaint, OutboxMessage
 from models.base import utcnow
 
@@ -301,6 +302,12 @@ class _Drain:
 
     def send_one(self, msg_id: int) -> bool:
         """Render, post and record one claimed row; True if it was posted (or skipped)."""
+        # Each delivery is a unit of work of its own for the logs (one to an anonymous case's
+        # supplier names nobody; see bot/logs.py), however many a sender thread makes.
+        with unit_of_work(outbox_id=msg_id):
+            return self._send_one(msg_id)
+
+    def _send_one(self, msg_id: int) -> bool:
         bound = log.bind(outbox_id=msg_id)
         try:
             with transaction(self.engine) as s:

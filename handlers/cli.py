@@ -36,7 +36,9 @@ def _settings(require_slack: bool = True) -> Settings:
 def _open(require_slack: bool) -> tuple[Settings, Engine]:
     """Settings, logging and the database engine: what every command starts with."""
     settings = _settings(require_slack=require_slack)
-    configure_logging(settings.log_format, settings.log_level)
+    configure_logging(
+        settings.log_format, settings.log_level, slack_bodies=settings.log_slack_bodies
+    )
     return settings, make_engine(settings.database_url)
 
 
@@ -59,7 +61,9 @@ def _check_schema(engine) -> None:
 
 def cmd_serve(args) -> int:
     settings = _settings()
-    configure_logging(settings.log_format, settings.log_level)
+    configure_logging(
+        settings.log_format, settings.log_level, slack_bodies=settings.log_slack_bodies
+    )
     _check_schema(make_engine(settings.database_url))
     if settings.socket_mode:
         return _serve_socket_mode(settings)

@@ -61,7 +61,8 @@ def serve_http(settings: Settings, *, bind: str | None = None, with_scheduler: b
             },
             "handlers": {
                 "stderr": {
-                    "class": "logging.StreamHandler",
+                    # One os.write per record, under one lock (see bot/logs.py).
+                    "class": "bot.logs.LineHandler",
                     "formatter": "msbot",
                     "stream": "ext://sys.stderr",
                 }

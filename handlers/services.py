@@ -100,6 +100,9 @@ def _logged(fn: Callable, args: tuple, kwargs: dict) -> Callable[[], None]:
     context = structlog.contextvars.get_contextvars()
 
     def run() -> None:
+        # Pool threads are reused: only this request's context, nothing left by the last task
+        # (a user, or an anonymous case's flag that the next task must not rely on).
+        structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(**context)
         try:
             fn(*args, **kwargs)

@@ -78,6 +78,9 @@ def served(tmp_path, stub):
     yield port
     proc.terminate()
     assert proc.wait(timeout=30) == 0, log_path.read_text()
+    # gunicorn's processes and every logger share one pipe: one JSON object per line.
+    lines = log_path.read_text().splitlines()
+    assert lines and all(isinstance(json.loads(line), dict) for line in lines), lines
 
 
 def stalled_client(port: int) -> socket.socket:

@@ -1,0 +1,3 @@
+# Registers the hooks that keep anonymous cases' filers out of the logs, whichever module of the
+# complaints core (or adapter) is imported first.
+from bot.complaints import privacy as _privacy  # noqa: F401

@@ -202,7 +202,8 @@ def submit(
             s.add(
                 ComplaintEvent(
                     complaint_id=case.id,
-                    actor_user_id=reporter_user_id,
+                    # The filer of an anonymous case is known only from the case row.
+                    actor_user_id=None if case.anonymous else reporter_user_id,
                     kind="received",
                     data={"status": "received", "anonymous": case.anonymous},
                 )

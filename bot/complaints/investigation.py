@@ -106,7 +106,9 @@ def move_to(
         case = locked(s, reference)
         action = lifecycle.action_for(case, status.strip().lower().replace("-", "_"))
         lifecycle.apply(s, case, action, actor, now, **details)
-        return _view(s, case, actor, now)
+        result = _view(s, case, actor, now)
+    log.info("complaint.transition", case_ref=result.reference, action=action, to=result.status)
+    return result
 
 
 def record_follow_up(
@@ -150,7 +152,9 @@ def withdraw(
         s.refresh(case, with_for_update=True)
         actor = permissions.Actor(user_id)
         lifecycle.apply(s, case, "withdraw", actor, now, reason=reason)
-        return _view(s, case, actor, now)
+        result = _view(s, case, actor, now)
+    log.info("complaint.transition", case_ref=result.reference, action="withdraw", to=result.status)
+    return result
 
 
 def assign(

@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.db import transaction
 from bot.jobs import claims
 from bot.jobs.registry import Job, JobContext, all_jobs, cron_for, trigger_for
+from bot.logs import unit_of_work
 
 log = structlog.get_logger("msbot.jobs")
 
@@ -74,6 +75,12 @@ def run_slot(
     engine: Engine, settings: Settings, job: Job, slot: datetime, now: datetime, *, manual=False
 ) -> str:
     """Run ``job`` for ``slot`` unless another process has it. Returns done, taken or failed."""
+    # A run is a unit of work of its own for the logs, whichever thread the scheduler uses.
+    with unit_of_work(job=job.name):
+        return _run_slot(engine, settings, job, slot, now, manual=manual)
+
+
+def _run_slot(engine, settings, job: Job, slot: datetime, now: datetime, *, manual) -> str:
     slot, now = _utc(slot), _utc(now)
     ctx = JobContext(engine=engine, settings=settings, now=now, slot=slot)
     bound = log.bind(job=job.name, slot=slot.isoformat(), manual=manual)
