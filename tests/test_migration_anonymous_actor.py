@@ -1,4 +1,4 @@
-"""Migration 0010: existing events of anonymous cases lose their filer as actor; named cases'
+"""Migration 0008: existing events of anonymous cases lose their filer as actor; named cases'
 events, and other people's, are kept. On a populated database, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from bot.db import make_engine
 from bot.migrate import alembic_config, current_revision, upgrade
 from tests import databases
 
-REVISION = "0010"
+REVISION = "0008"
 
 
 def _populate(engine) -> None:
-    """Cases and events as the code before 0010 wrote them, in the schema just before it."""
+    """Cases and events as the code before 0008 wrote them, in the schema just before it."""
     meta = sa.MetaData()
     complaint = sa.Table("complaint", meta, autoload_with=engine)
     event = sa.Table("complaint_event", meta, autoload_with=engine)

@@ -5,8 +5,8 @@ anonymous case is now known only from the access-controlled case row, so this cl
 the existing events of anonymous cases. There is nothing to restore on the way down (the value
 is the case row's reporter, which stays).
 
-Revision ID: 0010
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-06
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0005"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
