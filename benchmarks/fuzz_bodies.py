@@ -1,12 +1,14 @@
-"""Throws 2,000+ generated request bodies, signed and unsigned, at a real `msbot serve`.
+"""Throws 2,000+ generated request bodies, signed and unsigned, at a real `msbot serve`, then
+1,000 signed Events API bodies (thread replies in channels and DMs, edits, deletions, mentions,
+App Home, bot messages, odd subtypes; as Slack sends them and with fields of any shape).
 
 Runs the server on PostgreSQL (SQLite with --sqlite) with a local Slack Web API stand-in, and
-prints how many answers were 5xx (target 0), the statuses seen, and how many tracebacks the
-server logged (target 0: unsigned garbage must not flood the log). The bodies are the same
-generators the suite's property test uses (tests/edge_bodies.py), here with integers of any
-size in command text (`/shadow places 99999999999999999999 2`).
+prints for each phase how many answers were 5xx (target 0) and the statuses seen, and how many
+tracebacks the server logged (target 0: unsigned garbage must not flood the log). The bodies
+are the same generators the suite's property tests use (tests/edge_bodies.py), here with
+integers of any size in command text (`/shadow places 99999999999999999999 2`).
 
-    .venv/bin/python benchmarks/fuzz_bodies.py [--bodies 2200] [--sqlite]
+    .venv/bin/python benchmarks/fuzz_bodies.py [--bodies 2200] [--events 1000] [--sqlite]
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from tests import databases  # noqa: E402
-from tests.edge_bodies import cases, send  # noqa: E402
+from tests.edge_bodies import cases, event_callbacks, send, signed  # noqa: E402
 from tests.slack_stub import SlackStub  # noqa: E402
 
 SECRET = "45c48cce2e2d7fbdea1afc51c7c6ad26"  # made up, of the real shape
@@ -58,6 +60,7 @@ def wait_healthy(port: int, proc: subprocess.Popen) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bodies", type=int, default=2200)
+    parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--show", action="store_true", help="print the logged tracebacks")
     args = parser.parse_args()
@@ -83,6 +86,7 @@ def main() -> int:
     }
     log_path = work / "serve.log"
     statuses: collections.Counter[int] = collections.Counter()
+    event_statuses: collections.Counter[int] = collections.Counter()
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve"], env=env, cwd=work, stdout=log, stderr=log
@@ -100,9 +104,22 @@ def main() -> int:
         def throw(case):
             statuses[send(f"http://127.0.0.1:{port}", *case)] += 1
 
+        @settings(
+            max_examples=args.events,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(body=event_callbacks())
+        def throw_events(body):
+            event_statuses[send(f"http://127.0.0.1:{port}", *signed(body, SECRET))] += 1
+
         start = time.monotonic()
         throw()
         took = time.monotonic() - start
+        start = time.monotonic()
+        throw_events()
+        events_took = time.monotonic() - start
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -116,10 +133,13 @@ def main() -> int:
     print(f"bodies sent: {sent} in {took:.0f} s")
     print(f"statuses: {dict(sorted(statuses.items()))}")
     print(f"5xx answers: {sum(n for s, n in statuses.items() if s >= 500)} (target 0)")
+    print(f"signed Events API bodies sent: {sum(event_statuses.values())} in {events_took:.0f} s")
+    print(f"statuses: {dict(sorted(event_statuses.items()))}")
+    print(f"5xx answers: {sum(n for s, n in event_statuses.items() if s >= 500)} (target 0)")
     print(f"tracebacks in the server log: {tracebacks} (target 0)")
     if tracebacks and args.show:
         for line in lines:
-            if '"exception"' in line:
+            if '"exception"' in line or "Traceback" in line:
                 print(line[:300], "...", line[-300:])
     return 0
 

@@ -68,7 +68,8 @@ class Settings:
     lead_user_ids: frozenset[str] = field(default_factory=frozenset)
     investigator_group_id: str | None = None
     # Scheduled jobs (bot/jobs): where the weekly digest goes, per-job cron overrides
-    # (JOB_<NAME>_CRON, name upper-cased), how late a missed run may still run at start-up.
+    # (JOB_<NAME>_CRON, name upper-cased; an unknown name is a settings error), how late a
+    # job's newest missed run may still run at start-up.
     leads_channel_id: str | None = None
     job_schedules: dict[str, str] = field(default_factory=dict)
     job_grace_minutes: int = 360
@@ -133,25 +134,20 @@ DEFAULT_DEPARTMENTS = (
 )
 
 
-_JOB_CRON = re.compile(r"^JOB_([A-Z0-9_]+)_CRON$")
+_JOB_CRON = re.compile(r"^JOB_(.+)_CRON$", re.IGNORECASE)
 
 
 def _job_schedules(env: Mapping[str, str], problems: list[str]) -> dict[str, str]:
-    """{job name: cron string} from every JOB_<NAME>_CRON set (checked by APScheduler)."""
-    out: dict[str, str] = {}
-    for key, raw in env.items():
-        match = _JOB_CRON.match(key)
-        if not match or not raw.strip():
-            continue
-        try:
-            from bot.jobs.registry import cron_trigger
+    """{job name: cron string} from every JOB_<NAME>_CRON set. An unknown name or a schedule
+    that is not a working cron line is a settings problem now, not a surprise later."""
+    from bot.jobs.registry import check_overrides  # the registry imports this module
 
-            cron_trigger(raw.strip())
-        except ValueError as exc:
-            problems.append(f"{key}={raw!r} is not a cron schedule like '0 8 * * 1': {exc}")
-            continue
-        out[match.group(1).lower()] = raw.strip()
-    return out
+    overrides = {k: v.strip() for k, v in env.items() if _JOB_CRON.match(k) and v.strip()}
+    found = check_overrides(overrides)
+    problems.extend(found)
+    if found:
+        return {}
+    return {_JOB_CRON.match(k).group(1).lower(): v for k, v in overrides.items()}
 
 
 def load_settings(

@@ -23,14 +23,6 @@ from models.base import utcnow
 log = structlog.get_logger("msbot.scheduler")
 
 
-def expire_shadow_offers(engine: Engine) -> int:
-    """Lapse work-shadowing offers whose time is up now (safe in every replica at once); the
-    scheduled job is bot.jobs.housekeeping.shadow_offer_expiry."""
-    from bot.shadowing.placements import expire_offers
-
-    return expire_offers(engine, now=utcnow())
-
-
 def start_scheduler(
     engine: Engine,
     settings: Settings,

@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl
 
 from slack_sdk.signature import SignatureVerifier
 
+from handlers import event_shapes
+
 # Deeper than any Slack payload (a modal with rich text is about 15 levels).
 MAX_DEPTH = 48
 # Slack ids (U…, T…, C…, A…, E…) are about a dozen characters; the limit is the database
@@ -111,6 +113,7 @@ def parse(text: str, content_type: str | None) -> dict:
     if _depth(body) > MAX_DEPTH:
         raise Refused(400, "the payload is nested too deeply")
     _check_shape(body)
+    _check_event_shape(body)
     return _scrub(body)
 
 
@@ -190,6 +193,14 @@ def _check_shape(body: dict) -> None:
         raise Refused(400, "a view submission with no user")
     if kind == "event_callback" and not isinstance(_field(body, "event", "type"), str):
         raise Refused(400, "an event payload with no event type")
+
+
+def _check_event_shape(body: dict) -> None:
+    """Events API fields (text, timestamps, nested messages): handlers/event_shapes.py."""
+    try:
+        event_shapes.check_event(body)
+    except event_shapes.WrongShape as wrong:
+        raise Refused(400, str(wrong)) from None
 
 
 def _field(body: dict, container: str | None, key: str):

@@ -132,6 +132,124 @@ events = st.builds(
     json_values,
     st.sampled_from(["event_callback", "url_verification", "app_rate_limited"]),
 )
+
+# Events as Slack sends them for what the app subscribes to (manifest.yml: app_home_opened,
+# app_mention, message.channels/groups/im), then broken by _mutate. Timestamps are those the
+# fake Slack gives the cards it posts, so some replies land in a real case's thread.
+slack_ts = st.integers(1, 400).map(lambda n: f"1700000000.{n:06d}")
+event_users = st.sampled_from(["U100", "USUP1", "UINV1", "UBOT"])
+SUBTYPES = [
+    "bot_message",
+    "thread_broadcast",
+    "file_share",
+    "channel_join",
+    "me_message",
+    "message_replied",
+    "ekm_access_denied",
+    "a_subtype_slack_adds_later",
+]
+
+
+@st.composite
+def slack_events(draw) -> dict:
+    """One event of a kind the app listens to, in Slack's own shape."""
+    dm = draw(st.booleans())
+    channel = "D0SUPPLIER1" if dm else "CTRIAGE1"
+    message = {
+        "type": "message",
+        "channel": channel,
+        "channel_type": "im" if dm else "channel",
+        "user": draw(event_users),
+        "text": draw(st.one_of(odd_text, st.just("<@UBOT> help"), st.just("<@UBOT> assign"))),
+        "ts": draw(slack_ts),
+        "thread_ts": draw(st.one_of(slack_ts, slack_ts, slack_ts, st.none())),
+    }
+    kind = draw(st.sampled_from(["reply", "edit", "delete", "mention", "home", "bot", "subtype"]))
+    if kind == "reply":
+        return message
+    if kind == "edit":
+        changed = {**message, "edited": {"user": message["user"], "ts": draw(slack_ts)}}
+        return {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": channel,
+            "channel_type": message["channel_type"],
+            "hidden": draw(st.booleans()),
+            "ts": draw(slack_ts),
+            "message": changed,
+            "previous_message": message,
+        }
+    if kind == "delete":
+        return {
+            "type": "message",
+            "subtype": "message_deleted",
+            "channel": channel,
+            "channel_type": message["channel_type"],
+            "ts": draw(slack_ts),
+            "deleted_ts": message["ts"],
+            "previous_message": message,
+        }
+    if kind == "mention":
+        return {**message, "type": "app_mention", "text": f"<@UBOT> {message['text']}"}
+    if kind == "home":
+        return {
+            "type": "app_home_opened",
+            "user": message["user"],
+            "channel": "D0HOME1",
+            "tab": draw(st.sampled_from(["home", "messages", "about"])),
+            "event_ts": draw(slack_ts),
+        }
+    if kind == "bot":
+        return {**message, "subtype": "bot_message", "bot_id": "B0BOT1", "username": "a bot"}
+    return {**message, "subtype": draw(st.sampled_from(SUBTYPES))}
+
+
+@st.composite
+def event_callbacks(draw) -> str:
+    """An Events API body: a real-shaped event, sometimes with fields of any shape."""
+    body = {
+        "token": "legacy",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "type": "event_callback",
+        "event_id": f"Ev{draw(st.integers(0, 10**9))}",
+        "event_time": 1800000000,
+        "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+        "event": draw(slack_events()),
+    }
+    # Most bodies get one field a listener reads broken; a few are also mutated anywhere.
+    for _ in range(draw(st.sampled_from([0, 1, 1, 1, 2]))):
+        _break_a_read_field(draw, body["event"])
+    if draw(st.integers(0, 3)) == 0:
+        _mutate(draw, body)
+    return json.dumps(body)
+
+
+# Fields the listeners and Bolt read, where a wrong type used to be a 500 (issue 13, item 5).
+READ_FIELDS = ["text", "ts", "thread_ts", "user", "channel", "subtype", "channel_type", "tab"]
+READ_OBJECTS = ["message", "previous_message"]
+# Mostly the wrong type, and truthy (a falsy value reads as "absent" and passes anyway).
+wrong_types = st.one_of(
+    st.integers().filter(bool),
+    st.lists(json_values, min_size=1, max_size=3),
+    st.dictionaries(odd_text, json_values, min_size=1, max_size=3),
+    st.just(True),
+    st.floats(allow_nan=False).filter(bool),
+    json_values,
+)
+
+
+def _break_a_read_field(draw, event: dict) -> None:
+    """Give one field a listener reads (at the top of the event, or in the message of an edit
+    or a deletion) a value of any shape: random mutation alone rarely lands on one."""
+    holder = event
+    nested = [k for k in READ_OBJECTS if isinstance(event.get(k), dict)]
+    if nested and draw(st.booleans()):
+        holder = event[draw(st.sampled_from(nested))]
+    key = draw(st.sampled_from(READ_FIELDS + READ_OBJECTS))
+    holder[key] = draw(wrong_types)
+
+
 shapes = json_values.map(lambda v: urlencode({"payload": json.dumps(v)}))
 deep = st.integers(1, 100_000).map(lambda n: "payload=" + "[" * n)
 
@@ -143,9 +261,18 @@ def bodies(ints=small_ints):
         st.tuples(interactions(), st.just(FORM)),
         st.tuples(shapes, st.sampled_from([FORM, "text/plain", ""])),
         st.tuples(events, st.sampled_from(["application/json", FORM])),
+        st.tuples(event_callbacks(), st.just("application/json")),
         st.tuples(deep, st.just(FORM)),
         st.tuples(st.text(max_size=200), st.sampled_from([FORM, "application/json", ""])),
     )
+
+
+def signed(body: str, secret: str, content_type: str = "application/json") -> tuple[bytes, dict]:
+    """``body`` signed as Slack signs it, now."""
+    timestamp = str(int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    headers = {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
+    return body.encode("utf-8", "surrogatepass"), {"Content-Type": content_type, **headers}
 
 
 @st.composite

@@ -105,6 +105,36 @@ def test_missed_beyond_grace_is_recorded_as_skipped(engine, session, posting_job
     assert len(rows(session, OutboxMessage)) == 1
 
 
+def test_after_downtime_only_the_newest_missed_slot_runs_even_within_grace(engine, session):
+    # Down from 05:00 to 08:30 for an hourly job with a day's grace: four slots were missed,
+    # all within grace. People get one up-to-date post (the 08:00 one), not four in a row;
+    # the three older slots are recorded as skipped.
+    def post(ctx, s):
+        enqueue(s, "test.post", channel_id="CLEADS1", data={"slot": ctx.slot.isoformat()})
+        return "posted"
+
+    job = Job("test_hourly", "0 * * * *", post, "test job")
+    registry.REGISTRY[job.name] = job
+    try:
+        settings = settings_for(engine, JOB_GRACE_MINUTES=str(24 * 60))
+        four_am = MONDAY_8AM_UK - timedelta(hours=4)
+        runner.fire(engine, settings, job, four_am)
+        assert (
+            runner.catch_up(engine, settings, MONDAY_8AM_UK + timedelta(minutes=30))["test_hourly"]
+            == "done"
+        )
+    finally:
+        registry.REGISTRY.pop(job.name, None)
+    runs = sorted((r.slot, r.status) for r in rows(session, JobRun) if r.job == "test_hourly")
+    assert runs == [
+        (four_am, "done"),
+        *((four_am + timedelta(hours=h), "skipped") for h in (1, 2, 3)),
+        (MONDAY_8AM_UK, "done"),
+    ]
+    posts = [p.data["slot"] for p in rows(session, OutboxMessage)]
+    assert posts == [four_am.isoformat(), MONDAY_8AM_UK.isoformat()]
+
+
 def test_a_failed_run_leaves_no_effect_and_is_retried(engine, session, failing_job):
     settings = settings_for(engine)
     assert runner.fire(engine, settings, failing_job, MONDAY_8AM_UK) == "failed"
@@ -162,6 +192,58 @@ def test_bad_cron_override_is_refused():
     assert "JOB_PRUNING_CRON" in str(err.value)
 
 
+def test_a_misspelled_job_schedule_is_a_settings_error_naming_the_jobs():
+    from bot.config import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        make_settings("sqlite://", "http://x/", JOB_WEEKLYDIGEST_CRON="0 9 * * 1")
+    [problem] = err.value.problems
+    assert problem.startswith("JOB_WEEKLYDIGEST_CRON names no job.")
+    assert "JOB_WEEKLY_DIGEST_CRON" in problem and "JOB_PRUNING_CRON" in problem
+
+
+@pytest.mark.parametrize(
+    ("cron", "why"),
+    [
+        ("0 8 * * 1-9", "'9' is not a weekday"),  # was an IndexError: the bot did not start
+        ("0 8 * * 9", "'9' is not a weekday"),  # was read as Monday
+        ("0 8 * * 1-5/0", "a step must be"),  # the step was dropped
+        ("0 8 31 2 *", "never fires"),  # would silently never run
+        ("0 8 * * 5-1", "from the lower day"),
+    ],
+)
+def test_a_malformed_schedule_is_a_settings_error_naming_the_variable(cron, why):
+    from bot.config import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        make_settings("sqlite://", "http://x/", JOB_WEEKLY_DIGEST_CRON=cron)
+    [problem] = err.value.problems
+    assert problem.startswith(f"JOB_WEEKLY_DIGEST_CRON={cron!r} is not a cron schedule")
+    assert why in problem
+
+
+def test_msbot_refuses_to_start_with_an_unknown_job_schedule(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.processes import msbot_env
+
+    env = msbot_env(
+        {"DATABASE_URL": f"sqlite:///{tmp_path}/m.db", "JOB_WEEKLYDIGEST_CRON": "0 9 * * 1"}
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "jobs"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "JOB_WEEKLYDIGEST_CRON names no job" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_cli_lists_jobs_and_runs_one(tmp_path):
     import subprocess
     import sys
@@ -208,6 +290,19 @@ def test_weekday_numbers_mean_what_cron_means(days):
         fires.add((t.weekday() + 1) % 7)  # cron numbering: Sunday 0
         t += timedelta(hours=1)
     assert fires == {d % 7 for d in days}
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(st.integers(0, 7), st.integers(0, 7), st.integers(1, 7))
+def test_weekday_ranges_and_steps_mean_what_cron_means(lo, hi, step):
+    lo, hi = min(lo, hi), max(lo, hi)
+    trig = cron_trigger(f"0 12 * * {lo}-{hi}/{step}")
+    fires, t = set(), datetime(2026, 11, 23, tzinfo=UTC)  # a Monday
+    for _ in range(7):
+        t = trig.get_next_fire_time(None, t)
+        fires.add((t.weekday() + 1) % 7)  # cron numbering: Sunday 0
+        t += timedelta(hours=1)
+    assert fires == {d % 7 for d in range(lo, hi + 1, step)}
 
 
 @hypothesis_settings(max_examples=60, deadline=None)

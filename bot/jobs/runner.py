@@ -111,7 +111,11 @@ def _run_slot(engine, settings, job: Job, slot: datetime, now: datetime, *, manu
 
 def catch_up(engine: Engine, settings: Settings, now: datetime) -> dict[str, str]:
     """At start-up (and safe at any time): for each job, run its newest missed slot if it is
-    within the grace period; record older missed slots as skipped."""
+    within the grace period; record every older missed slot as skipped, within grace or not.
+
+    Catching up once is deliberate: a job reports the state of things when it runs (a digest,
+    reminders, follow-ups due), so running the older slots too would post the same message
+    several times in a row, each with staler figures than the last."""
     grace = timedelta(minutes=settings.job_grace_minutes)
     outcomes: dict[str, str] = {}
     for job in all_jobs():

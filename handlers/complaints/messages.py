@@ -1,9 +1,10 @@
-"""Block Kit for complaint messages: the reporter's DM, the triage card, status answers."""
+"""Block Kit for complaint messages: the reporter's DM and status answers (the triage card is
+handlers/complaints/case_card.py)."""
 
 from __future__ import annotations
 
 from bot.complaints import catalog
-from bot.complaints.intake import RECEIVED_DM, TRIAGE_CARD
+from bot.complaints.intake import RECEIVED_DM
 from bot.outbox import PermanentDeliveryError
 from handlers.slack_text import (
     context,
@@ -22,10 +23,6 @@ STATUS_LIST_MAX = 20
 
 def _date(d) -> str:
     return f"{d:%-d %b %Y}"
-
-
-def _money(pence: int | None) -> str:
-    return "" if pence is None else f"£{pence / 100:,.2f}"
 
 
 def _status(case: Complaint) -> str:
@@ -62,34 +59,6 @@ def raised_by(case: Complaint) -> str:
     return f"{mention(case.reporter_user_id)}, {safe(case.organisation_name, 200)} ({org_type})"
 
 
-def triage_card(case: Complaint) -> tuple[str, list[dict]]:
-    authority = safe(case.authority_name, 200)
-    kind = escape(catalog.label(catalog.AUTHORITY_KINDS, case.authority_kind))
-    category = escape(catalog.label(catalog.CATEGORIES, case.category))
-    pairs = [
-        ("Status", escape(_status(case))),
-        ("Category", category),
-        ("Authority", f"{authority}\n_{kind}_"),
-        ("Due", _date(case.due_date)),
-        ("Stage", escape(catalog.label(catalog.STAGES, case.stage))),
-        ("Raised by", raised_by(case)),
-        ("Procurement", safe(case.procurement_title, 300)),
-    ]
-    if case.invoice_amount_pence is not None:
-        owed = _money(case.invoice_amount_pence)
-        if case.invoice_date:
-            owed += f" (invoice {_date(case.invoice_date)})"
-        pairs.append(("Amount owed", owed))
-    blocks = [
-        header(f"New complaint {case.reference}"),
-        fields_section(pairs),
-        section(f"*What happened*\n{safe(case.what_happened, SUMMARY_MAX)}"),
-        context(f"Received {_date(case.received_on)} · {case.reference}"),
-    ]
-    text = f"New complaint {case.reference}: {category} at {authority}"
-    return text, blocks
-
-
 def _about_case(render):
     def renderer(session, msg):
         case = session.get(Complaint, msg.subject_id)
@@ -100,7 +69,8 @@ def _about_case(render):
     return renderer
 
 
-RENDERERS = {RECEIVED_DM: _about_case(received_dm), TRIAGE_CARD: _about_case(triage_card)}
+# The triage card is case_card's (handlers/complaints/case_card.py), kept live as the case moves.
+RENDERERS = {RECEIVED_DM: _about_case(received_dm)}
 
 
 def status_list(cases: list[Complaint]) -> str:
