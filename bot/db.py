@@ -6,7 +6,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -63,6 +63,48 @@ def deadline(seconds: float = REQUEST_BUDGET_SECONDS) -> Iterator[None]:
         yield
     finally:
         _deadline.reset(token)
+
+
+def deadline_at() -> float | None:
+    """The current deadline (time.monotonic), to carry to work done on another thread."""
+    return _deadline.get()
+
+
+@contextmanager
+def deadline_until(at: float | None) -> Iterator[None]:
+    """Work on another thread keeps the deadline of the request it was handed off by."""
+    token = _deadline.set(at)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+# Called with the session of each transaction that wrote something, just before its COMMIT:
+# a durable command marks itself done in the transaction of its effect (bot/pending.py).
+_on_write: ContextVar[Callable[[Session], None] | None] = ContextVar("db_on_write", default=None)
+
+
+@contextmanager
+def on_each_write(hook: Callable[[Session], None]) -> Iterator[None]:
+    """Run ``hook(session)`` inside every transaction in this block that writes, before its
+    COMMIT; an exception from it rolls that transaction back."""
+    token = _on_write.set(hook)
+    try:
+        yield
+    finally:
+        _on_write.reset(token)
+
+
+def _watch_writes(session: Session) -> None:
+    @event.listens_for(session, "after_flush")
+    def _flushed(s, _flush_context):
+        s.info["wrote"] = True
+
+    @event.listens_for(session, "do_orm_execute")
+    def _executed(state):
+        if state.is_insert or state.is_update or state.is_delete:
+            state.session.info["wrote"] = True
 
 
 def _time_left() -> float | None:
@@ -261,11 +303,17 @@ def transaction(engine: Engine) -> Iterator[Session]:
     that nothing was saved, whatever the backend.
     """
     session = Session(engine, expire_on_commit=False)
+    hook = _on_write.get()
+    if hook is not None:
+        _watch_writes(session)
     try:
         with outage_as_unavailable():
             try:
                 yield session
                 session.flush()
+                if hook is not None and session.info.get("wrote"):
+                    hook(session)
+                    session.flush()
                 # Past the deadline the user may already have been told nothing was saved:
                 # from then on, never COMMIT.
                 _check_time_left("before commit")

@@ -73,6 +73,7 @@ def build_app(services: Services) -> App:
         process_before_response=True,
     )
     app.use(middleware.bind_request_context)
+    app.use(middleware.within_request_budget)
     app.use(middleware.drop_repeated_deliveries(services.engine))
 
     @app.error

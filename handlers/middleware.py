@@ -11,7 +11,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from sqlalchemy.engine import Engine
 
 from bot import deliveries
-from bot.db import deadline
+from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.errors import StoreUnavailable
 
 log = structlog.get_logger("msbot.requests")
@@ -51,6 +51,14 @@ def bind_request_context(req: BoltRequest, resp: BoltResponse, next):
     return next()
 
 
+def within_request_budget(req: BoltRequest, resp: BoltResponse, next):
+    """Every listener's database work, and the after-ack answer it hands off (which keeps this
+    deadline, see Services.after_ack), fits in Slack's 3 s: past REQUEST_BUDGET_SECONDS no
+    connection is opened and no COMMIT sent, so "nothing was changed" is true when said."""
+    with deadline(REQUEST_BUDGET_SECONDS):
+        return next()
+
+
 def _id_of(value) -> str | None:
     return value.get("id") if isinstance(value, dict) else None
 
@@ -66,6 +74,26 @@ def opens_a_form_only(command: str, *subcommands: str) -> None:
     the database before the ack. A repeat can do no harm: a trigger_id opens one view only
     (Slack refuses a second views.open with it), and this process also skips repeats it saw."""
     _FORM_OPENERS.update((command, sub) for sub in subcommands)
+
+
+# Event types whose listener claims the delivery itself, in the transaction of its effect (or
+# needs no claim, being idempotent), so that a failure leaves the delivery unclaimed for
+# Slack's retry.
+_CLAIMED_BY_LISTENER: set[str] = set()
+
+
+def claims_its_own_delivery(*event_types: str) -> None:
+    """Declare that the listener of these events claims (or needs no claim for) a delivery."""
+    _CLAIMED_BY_LISTENER.update(event_types)
+
+
+def _claimed_by_listener(body: dict) -> bool:
+    event = body.get("event")
+    return (
+        body.get("type") == "event_callback"
+        and isinstance(event, dict)
+        and event.get("type") in _CLAIMED_BY_LISTENER
+    )
 
 
 def _opens_a_form(body: dict) -> bool:
@@ -102,7 +130,7 @@ def drop_repeated_deliveries(engine: Engine):
     def middleware(req: BoltRequest, resp: BoltResponse, next):
         body = req.body or {}
         key = delivery_key(body)
-        if key is None:
+        if key is None or _claimed_by_listener(body):
             return next()
         if _opens_a_form(body):
             if recent_forms.seen(key):

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import today_uk
 from bot.config import Settings
+from bot.db import deadline_at, deadline_until
 from bot.outbox import OutboxWorker
 from handlers.transport import SlackTransport
 from models.base import utcnow
@@ -55,10 +56,14 @@ class Services:
         if not self._deferred_slots.acquire(blocking=False):
             run()
             return
+        # The request's database deadline goes along: the user is waiting for this answer
+        # on the same 3-second clock.
+        at = deadline_at()
 
         def deferred():
             try:
-                run()
+                with deadline_until(at):
+                    run()
             finally:
                 self._deferred_slots.release()
 
@@ -74,11 +79,18 @@ class Services:
         self.outbox.kick()
 
     def start(self) -> Services:
+        from handlers import durable
+
         self.outbox.start()
+        # Commands acknowledged but not done when a process died are resumed from here.
+        self._sweeper = durable.Sweeper(self, interval=self.settings.outbox_interval_seconds)
+        self._sweeper.start()
         return self
 
     def stop(self) -> None:
         self.outbox.stop()
+        if sweeper := getattr(self, "_sweeper", None):
+            sweeper.stop()
         self.background.shutdown(wait=True, cancel_futures=False)
 
 

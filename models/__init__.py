@@ -11,7 +11,7 @@ from models.complaint import (
     SupplierRelay,
 )
 from models.jobs import JobRun, Nudge
-from models.messaging import OutboxMessage, ProcessedDelivery
+from models.messaging import OutboxMessage, PendingCommand, ProcessedDelivery
 from models.shadowing import (
     ShadowApplicant,
     ShadowConflict,
@@ -32,6 +32,7 @@ __all__ = [
     "JobRun",
     "Nudge",
     "OutboxMessage",
+    "PendingCommand",
     "ProcessedDelivery",
     "ReferenceCounter",
     "ShadowApplicant",
