@@ -44,36 +44,58 @@ class CommitUncertain(StoreUnavailable):
     have been saved. (Not "nothing was saved": that is said only when COMMIT was never sent.)"""
 
 
-_deadline: ContextVar[float | None] = ContextVar("db_deadline", default=None)
+class Budget:
+    """A request's time for database work. Nested budgets (a shorter one for a step) share
+    their parents' fate: once the database has failed to answer in time (a connection that
+    never completed, a statement cut off), the whole request gives up on it, since a second
+    wait would take it past Slack's 3 s."""
+
+    def __init__(self, at: float, parent: Budget | None = None):
+        self.at, self.parent = at, parent
+
+    def until(self) -> float:
+        at, up = self.at, self.parent
+        while up is not None:
+            at, up = min(at, up.at), up.parent
+        return at
+
+    def expire(self) -> None:
+        now, budget = time.monotonic(), self
+        while budget is not None:
+            budget.at, budget = min(budget.at, now), budget.parent
+
+
+_deadline: ContextVar[Budget | None] = ContextVar("db_deadline", default=None)
 
 
 @contextmanager
-def deadline(seconds: float = REQUEST_BUDGET_SECONDS) -> Iterator[None]:
-    """Bound every database wait inside the block to ``seconds`` from now (time.monotonic).
+def deadline(seconds: float = REQUEST_BUDGET_SECONDS, *, fresh: bool = False) -> Iterator[None]:
+    """Bound every database wait inside the block to ``seconds`` from now (time.monotonic),
+    and to any enclosing deadline unless ``fresh``.
 
     Within it: no connection is opened and no COMMIT is sent once the time is up; a statement
     still unanswered then has its connection's socket shut by a watchdog, so the blocked read
     fails at once (a silent network would otherwise hang until TCP gives up, minutes later);
-    and PostgreSQL gets ``SET LOCAL statement_timeout`` to the time left.
+    and PostgreSQL gets ``SET LOCAL statement_timeout`` to the time left. A connection attempt
+    that fails or a statement cut off ends the budget for the rest of the block.
     """
-    at = time.monotonic() + seconds
-    current = _deadline.get()
-    token = _deadline.set(at if current is None else min(at, current))
+    parent = None if fresh else _deadline.get()
+    token = _deadline.set(Budget(time.monotonic() + seconds, parent))
     try:
         yield
     finally:
         _deadline.reset(token)
 
 
-def deadline_at() -> float | None:
-    """The current deadline (time.monotonic), to carry to work done on another thread."""
+def deadline_at() -> Budget | None:
+    """The current budget, to carry to work done on another thread."""
     return _deadline.get()
 
 
 @contextmanager
-def deadline_until(at: float | None) -> Iterator[None]:
-    """Work on another thread keeps the deadline of the request it was handed off by."""
-    token = _deadline.set(at)
+def deadline_until(budget: Budget | None) -> Iterator[None]:
+    """Work on another thread keeps the budget of the request it was handed off by."""
+    token = _deadline.set(budget)
     try:
         yield
     finally:
@@ -108,8 +130,8 @@ def _watch_writes(session: Session) -> None:
 
 
 def _time_left() -> float | None:
-    at = _deadline.get()
-    return None if at is None else at - time.monotonic()
+    budget = _deadline.get()
+    return None if budget is None else budget.until() - time.monotonic()
 
 
 def _check_time_left(what: str) -> None:
@@ -152,9 +174,9 @@ class _Watchdog:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    def arm(self, key: int, at: float, dbapi_conn) -> None:
+    def arm(self, key: int, at: float, dbapi_conn, budget: Budget) -> None:
         with self._cond:
-            self._armed[key] = (at, dbapi_conn)
+            self._armed[key] = (at, (dbapi_conn, budget))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="db-watchdog", daemon=True)
                 self._thread.start()
@@ -174,7 +196,8 @@ class _Watchdog:
                     soonest = min((at for at, _ in self._armed.values()), default=now + 60)
                     self._cond.wait(max(0.005, soonest - now))
                     continue
-            for dbapi_conn in expired:
+            for dbapi_conn, budget in expired:
+                budget.expire()
                 _sever(dbapi_conn)
 
 
@@ -200,8 +223,17 @@ def _sever(dbapi_conn) -> None:
 
 def _watch_deadlines(engine: Engine) -> None:
     @event.listens_for(engine, "do_connect")
-    def _before_connect(dialect, conn_rec, cargs, cparams):
+    def _connect_within_budget(dialect, conn_rec, cargs, cparams):
         _check_time_left("connect")
+        budget = _deadline.get()
+        if budget is None:
+            return None  # the dialect connects as usual
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception:
+            # psycopg waits at least 2 s for a connection: there is no time for another.
+            budget.expire()
+            raise
 
     @event.listens_for(engine, "checkout")
     def _arm(dbapi_conn, record, proxy):
@@ -210,7 +242,7 @@ def _watch_deadlines(engine: Engine) -> None:
             return
         if left <= 0:
             raise StoreUnavailable("The database did not answer in time (checkout).")
-        _watchdog.arm(id(record), time.monotonic() + left, dbapi_conn)
+        _watchdog.arm(id(record), time.monotonic() + left, dbapi_conn, _deadline.get())
 
     @event.listens_for(engine, "checkin")
     def _disarm(dbapi_conn, record):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from bot import pending
-from bot.db import REQUEST_BUDGET_SECONDS, deadline_until
+from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.errors import StoreUnavailable
 from models.base import utcnow
 
@@ -58,7 +58,7 @@ def run_after_ack(services: Services, command_id: int) -> None:
 def run(services: Services, command_id: int, budget: float) -> None:
     """Claim a recorded command and run it; a command done or held elsewhere is left alone."""
     # A budget of its own: the request that acked it may have used most of its 3 s.
-    with deadline_until(time.monotonic() + budget):
+    with deadline(budget, fresh=True):
         try:
             claimed = pending.claim(services.engine, command_id)
         except StoreUnavailable:
@@ -90,7 +90,7 @@ def sweep(services: Services) -> int:
     """Run every command recorded but not done whose runner is gone; how many were found."""
     now = utcnow()
     try:
-        with deadline_until(time.monotonic() + SWEEP_BUDGET_SECONDS):
+        with deadline(SWEEP_BUDGET_SECONDS, fresh=True):
             ids = pending.resumable(services.engine, now, SWEEP_GRACE)
     except StoreUnavailable:
         return 0

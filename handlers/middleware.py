@@ -11,7 +11,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from sqlalchemy.engine import Engine
 
 from bot import deliveries
-from bot.db import REQUEST_BUDGET_SECONDS, deadline
+from bot.db import deadline
 from bot.errors import StoreUnavailable
 
 log = structlog.get_logger("msbot.requests")
@@ -49,14 +49,6 @@ def bind_request_context(req: BoltRequest, resp: BoltResponse, next):
         retry=req.headers.get("x-slack-retry-num", [None])[0],
     )
     return next()
-
-
-def within_request_budget(req: BoltRequest, resp: BoltResponse, next):
-    """Every listener's database work, and the after-ack answer it hands off (which keeps this
-    deadline, see Services.after_ack), fits in Slack's 3 s: past REQUEST_BUDGET_SECONDS no
-    connection is opened and no COMMIT sent, so "nothing was changed" is true when said."""
-    with deadline(REQUEST_BUDGET_SECONDS):
-        return next()
 
 
 def _id_of(value) -> str | None:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import today_uk
 from bot.config import Settings
-from bot.db import deadline_at, deadline_until
+from bot.db import deadline, deadline_at, deadline_until
 from bot.outbox import OutboxWorker
 from handlers.transport import SlackTransport
 from models.base import utcnow
@@ -40,6 +40,9 @@ class Services:
     )
     # At most this much deferred work may be waiting or running; see after_ack.
     max_deferred: int = 32
+    # Slow work after the ack (a report, a dry run) has no 3 s clock, but a silent database
+    # must not hold it (and the person waiting for its answer) for ever.
+    background_budget: float = 60.0
 
     def __post_init__(self):
         self._deferred_slots = threading.BoundedSemaphore(self.max_deferred)
@@ -72,7 +75,13 @@ class Services:
     def in_background(self, fn: Callable, *args, **kwargs) -> None:
         """Run slow work with no Slack deadline (a matching dry run, a report) after the ack,
         however long the queue: on the request thread it could make the ack miss its 3 s."""
-        self.background.submit(_logged(fn, args, kwargs))
+        run = _logged(fn, args, kwargs)
+
+        def bounded() -> None:
+            with deadline(self.background_budget, fresh=True):
+                run()
+
+        self.background.submit(bounded)
 
     def send_queued(self) -> None:
         """Messages were just queued in the outbox: wake the worker to send them now."""
