@@ -17,6 +17,7 @@ from sqlalchemy import text
 from bot.db import CommitUncertain, deadline, make_engine, transaction
 from models import ProcessedDelivery
 from tests import databases, forms, silent_paths
+from tests import investigation_slack as ev
 from tests.conftest import start_app
 from tests.slack_stub import RESPONSE_URL
 
@@ -305,3 +306,58 @@ def test_every_path_answers_within_3_s_with_a_silent_database_and_changes_nothin
     assert not unclear, unclear
     # Nothing anyone was told had failed was stored, even once the held traffic arrived.
     assert after == before
+
+
+def test_a_note_written_while_the_database_is_silent_is_stored_by_slacks_retry(proxied, stub):
+    """Not acknowledged (503, delivery unclaimed) while the database is silent; Slack's retry
+    stores it once; further retries store nothing more."""
+    proxy, engine, direct_url = proxied
+    app = start_app(engine, stub, **silent_paths.TEAM)
+    try:
+        filed = app.slack.view_submission("complaint_form", forms.complaint(), view_id="VNOTE")
+        assert filed.json()["response_action"] == "update"
+        check = make_engine(direct_url)
+        settle_by = time.monotonic() + 20
+        with check.connect() as conn:
+            while not (card := conn.execute(text("SELECT card_ts FROM complaint")).scalar()):
+                assert time.monotonic() < settle_by, "the case card was never posted"
+                time.sleep(0.05)
+        note = ev.reply(silent_paths.TRIAGE, card, silent_paths.INV, "Rang the council.")
+        proxy.hang()
+        started = time.monotonic()
+        first = ev.send_event(app.slack, note, event_id="EvNOTE1")
+        assert first.status == 503 and time.monotonic() - started < 3.0
+        proxy.resume()
+        proxy.wait_flushed()
+        for retry in (1, 2):
+            assert ev.send_event(app.slack, note, event_id="EvNOTE1", retry=retry).status == 200
+        with check.connect() as conn:
+            notes = conn.execute(text("SELECT text FROM case_note")).scalars().all()
+        check.dispose()
+        assert notes == ["Rang the council."]
+        # The author was told nothing: their note is stored.
+        assert not stub.of("chat.postEphemeral")
+    finally:
+        app.close()
+
+
+def test_a_note_still_unsaved_at_slacks_last_retry_is_reported_to_its_author(proxied, stub):
+    proxy, engine, direct_url = proxied
+    app = start_app(engine, stub, **silent_paths.TEAM)
+    try:
+        note = ev.reply(silent_paths.TRIAGE, "1700000000.000001", silent_paths.INV, "Rang them.")
+        # The database is down (nothing listens): the connection fails, nothing is sent.
+        proxy.close()
+        engine.dispose()
+        started = time.monotonic()
+        last = ev.send_event(app.slack, note, event_id="EvNOTE2", retry=3)
+        assert last.status == 200
+        told = stub.wait_for_call("chat.postEphemeral", user=silent_paths.INV, timeout=3)
+        assert time.monotonic() - started < 3.0
+        assert "not saved" in told.args["text"] and told.args["thread_ts"] == note["thread_ts"]
+    finally:
+        app.close()
+    check = make_engine(direct_url)
+    with check.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM case_note")).scalar_one() == 0
+    check.dispose()
