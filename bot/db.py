@@ -52,6 +52,8 @@ class Budget:
 
     def __init__(self, at: float, parent: Budget | None = None):
         self.at, self.parent = at, parent
+        # True once the database failed to answer in time (not merely time running out).
+        self.failed = False
 
     def until(self) -> float:
         at, up = self.at, self.parent
@@ -62,7 +64,8 @@ class Budget:
     def expire(self) -> None:
         now, budget = time.monotonic(), self
         while budget is not None:
-            budget.at, budget = min(budget.at, now), budget.parent
+            budget.at, budget.failed = min(budget.at, now), True
+            budget = budget.parent
 
 
 _deadline: ContextVar[Budget | None] = ContextVar("db_deadline", default=None)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import today_uk
 from bot.config import Settings
-from bot.db import deadline, deadline_at, deadline_until
+from bot.db import REQUEST_BUDGET_SECONDS, deadline, deadline_at, deadline_until
 from bot.outbox import OutboxWorker
 from handlers.transport import SlackTransport
 from models.base import utcnow
@@ -59,13 +59,19 @@ class Services:
         if not self._deferred_slots.acquire(blocking=False):
             run()
             return
-        # The request's database deadline goes along: the user is waiting for this answer
-        # on the same 3-second clock.
-        at = deadline_at()
+        # The user waits for this answer on the same 3-second clock: if the database has
+        # already failed this request, the work fails at once too; otherwise it gets a
+        # request's budget from when it starts (it may have queued behind other work).
+        budget = deadline_at()
+        failed = budget is not None and budget.failed
 
         def deferred():
             try:
-                with deadline_until(at):
+                with (
+                    deadline_until(budget)
+                    if failed
+                    else deadline(REQUEST_BUDGET_SECONDS, fresh=True)
+                ):
                     run()
             finally:
                 self._deferred_slots.release()
