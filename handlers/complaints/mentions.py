@@ -281,7 +281,8 @@ def _reveal(asked: Asked) -> None:
 
 def parse(text: str | None) -> tuple[str, str]:
     """('command', 'arguments') from '<@UBOT> command arguments'."""
-    rest = _MENTION.sub("", text or "", count=1).strip()
+    # Parsed before the ack now: a body of the wrong shape must not become a 500.
+    rest = _MENTION.sub("", text if isinstance(text, str) else "", count=1).strip()
     word, _, args = rest.partition(" ")
     return word.lower(), args.strip()
 
