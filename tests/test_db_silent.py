@@ -341,14 +341,16 @@ def test_a_note_written_while_the_database_is_silent_is_stored_by_slacks_retry(p
         app.close()
 
 
-def test_a_note_still_unsaved_at_slacks_last_retry_is_reported_to_its_author(proxied, stub):
-    proxy, engine, direct_url = proxied
-    app = start_app(engine, stub, **silent_paths.TEAM)
+def test_a_note_still_unsaved_at_slacks_last_retry_is_reported_to_its_author(pg_url, stub):
+    # The database is down: nothing listens where the app looks for it, so each connection is
+    # refused and nothing is ever sent.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    down = make_engine(pg_url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{dead_port}/"))
+    app = start_app(down, stub, **silent_paths.TEAM)
     try:
         note = ev.reply(silent_paths.TRIAGE, "1700000000.000001", silent_paths.INV, "Rang them.")
-        # The database is down (nothing listens): the connection fails, nothing is sent.
-        proxy.close()
-        engine.dispose()
         started = time.monotonic()
         last = ev.send_event(app.slack, note, event_id="EvNOTE2", retry=3)
         assert last.status == 200
@@ -357,7 +359,8 @@ def test_a_note_still_unsaved_at_slacks_last_retry_is_reported_to_its_author(pro
         assert "not saved" in told.args["text"] and told.args["thread_ts"] == note["thread_ts"]
     finally:
         app.close()
-    check = make_engine(direct_url)
+        down.dispose()
+    check = make_engine(pg_url)
     with check.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM case_note")).scalar_one() == 0
     check.dispose()
