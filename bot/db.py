@@ -6,7 +6,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -44,30 +44,97 @@ class CommitUncertain(StoreUnavailable):
     have been saved. (Not "nothing was saved": that is said only when COMMIT was never sent.)"""
 
 
-_deadline: ContextVar[float | None] = ContextVar("db_deadline", default=None)
+class Budget:
+    """A request's time for database work. Nested budgets (a shorter one for a step) share
+    their parents' fate: once the database has failed to answer in time (a connection that
+    never completed, a statement cut off), the whole request gives up on it, since a second
+    wait would take it past Slack's 3 s."""
+
+    def __init__(self, at: float, parent: Budget | None = None):
+        self.at, self.parent = at, parent
+        # True once the database failed to answer in time (not merely time running out).
+        self.failed = False
+
+    def until(self) -> float:
+        at, up = self.at, self.parent
+        while up is not None:
+            at, up = min(at, up.at), up.parent
+        return at
+
+    def expire(self) -> None:
+        now, budget = time.monotonic(), self
+        while budget is not None:
+            budget.at, budget.failed = min(budget.at, now), True
+            budget = budget.parent
+
+
+_deadline: ContextVar[Budget | None] = ContextVar("db_deadline", default=None)
 
 
 @contextmanager
-def deadline(seconds: float = REQUEST_BUDGET_SECONDS) -> Iterator[None]:
-    """Bound every database wait inside the block to ``seconds`` from now (time.monotonic).
+def deadline(seconds: float = REQUEST_BUDGET_SECONDS, *, fresh: bool = False) -> Iterator[None]:
+    """Bound every database wait inside the block to ``seconds`` from now (time.monotonic),
+    and to any enclosing deadline unless ``fresh``.
 
     Within it: no connection is opened and no COMMIT is sent once the time is up; a statement
     still unanswered then has its connection's socket shut by a watchdog, so the blocked read
     fails at once (a silent network would otherwise hang until TCP gives up, minutes later);
-    and PostgreSQL gets ``SET LOCAL statement_timeout`` to the time left.
+    and PostgreSQL gets ``SET LOCAL statement_timeout`` to the time left. A connection attempt
+    that fails or a statement cut off ends the budget for the rest of the block.
     """
-    at = time.monotonic() + seconds
-    current = _deadline.get()
-    token = _deadline.set(at if current is None else min(at, current))
+    parent = None if fresh else _deadline.get()
+    token = _deadline.set(Budget(time.monotonic() + seconds, parent))
     try:
         yield
     finally:
         _deadline.reset(token)
 
 
+def deadline_at() -> Budget | None:
+    """The current budget, to carry to work done on another thread."""
+    return _deadline.get()
+
+
+@contextmanager
+def deadline_until(budget: Budget | None) -> Iterator[None]:
+    """Work on another thread keeps the budget of the request it was handed off by."""
+    token = _deadline.set(budget)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+# Called with the session of each transaction that wrote something, just before its COMMIT:
+# a durable command marks itself done in the transaction of its effect (bot/pending.py).
+_on_write: ContextVar[Callable[[Session], None] | None] = ContextVar("db_on_write", default=None)
+
+
+@contextmanager
+def on_each_write(hook: Callable[[Session], None]) -> Iterator[None]:
+    """Run ``hook(session)`` inside every transaction in this block that writes, before its
+    COMMIT; an exception from it rolls that transaction back."""
+    token = _on_write.set(hook)
+    try:
+        yield
+    finally:
+        _on_write.reset(token)
+
+
+def _watch_writes(session: Session) -> None:
+    @event.listens_for(session, "after_flush")
+    def _flushed(s, _flush_context):
+        s.info["wrote"] = True
+
+    @event.listens_for(session, "do_orm_execute")
+    def _executed(state):
+        if state.is_insert or state.is_update or state.is_delete:
+            state.session.info["wrote"] = True
+
+
 def _time_left() -> float | None:
-    at = _deadline.get()
-    return None if at is None else at - time.monotonic()
+    budget = _deadline.get()
+    return None if budget is None else budget.until() - time.monotonic()
 
 
 def _check_time_left(what: str) -> None:
@@ -110,9 +177,9 @@ class _Watchdog:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    def arm(self, key: int, at: float, dbapi_conn) -> None:
+    def arm(self, key: int, at: float, dbapi_conn, budget: Budget) -> None:
         with self._cond:
-            self._armed[key] = (at, dbapi_conn)
+            self._armed[key] = (at, (dbapi_conn, budget))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="db-watchdog", daemon=True)
                 self._thread.start()
@@ -132,7 +199,8 @@ class _Watchdog:
                     soonest = min((at for at, _ in self._armed.values()), default=now + 60)
                     self._cond.wait(max(0.005, soonest - now))
                     continue
-            for dbapi_conn in expired:
+            for dbapi_conn, budget in expired:
+                budget.expire()
                 _sever(dbapi_conn)
 
 
@@ -158,8 +226,17 @@ def _sever(dbapi_conn) -> None:
 
 def _watch_deadlines(engine: Engine) -> None:
     @event.listens_for(engine, "do_connect")
-    def _before_connect(dialect, conn_rec, cargs, cparams):
+    def _connect_within_budget(dialect, conn_rec, cargs, cparams):
         _check_time_left("connect")
+        budget = _deadline.get()
+        if budget is None:
+            return None  # the dialect connects as usual
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception:
+            # psycopg waits at least 2 s for a connection: there is no time for another.
+            budget.expire()
+            raise
 
     @event.listens_for(engine, "checkout")
     def _arm(dbapi_conn, record, proxy):
@@ -168,7 +245,7 @@ def _watch_deadlines(engine: Engine) -> None:
             return
         if left <= 0:
             raise StoreUnavailable("The database did not answer in time (checkout).")
-        _watchdog.arm(id(record), time.monotonic() + left, dbapi_conn)
+        _watchdog.arm(id(record), time.monotonic() + left, dbapi_conn, _deadline.get())
 
     @event.listens_for(engine, "checkin")
     def _disarm(dbapi_conn, record):
@@ -261,11 +338,17 @@ def transaction(engine: Engine) -> Iterator[Session]:
     that nothing was saved, whatever the backend.
     """
     session = Session(engine, expire_on_commit=False)
+    hook = _on_write.get()
+    if hook is not None:
+        _watch_writes(session)
     try:
         with outage_as_unavailable():
             try:
                 yield session
                 session.flush()
+                if hook is not None and session.info.get("wrote"):
+                    hook(session)
+                    session.flush()
                 # Past the deadline the user may already have been told nothing was saved:
                 # from then on, never COMMIT.
                 _check_time_left("before commit")

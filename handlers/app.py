@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import structlog
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
+from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.outbox import OutboxWorker
 from handlers import middleware
 from handlers.complaints import investigation_slack, reports, team
@@ -68,8 +69,22 @@ def build_services(settings: Settings, engine: Engine, **overrides) -> Services:
     return services
 
 
+class BudgetedApp(App):
+    """Bolt's app with every request's database work under one budget (README "Bounded
+    waits"): the middleware, the listener, and the after-ack answer it hands off (which keeps
+    this budget, see Services.after_ack) all fit in Slack's 3 s. Past it no connection is
+    opened and no COMMIT sent, so "nothing was changed" is true when said. Here, not in a
+    middleware, because Bolt runs its middleware one after another, not nested: a
+    middleware's context has ended before the listener runs. HTTP and Socket Mode both
+    come through dispatch."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with deadline(REQUEST_BUDGET_SECONDS):
+            return super().dispatch(req)
+
+
 def build_app(services: Services) -> App:
-    app = App(
+    app = BudgetedApp(
         signing_secret=services.settings.slack_signing_secret,
         client=services.client,
         # No Web API call at start-up: the app must start even while Slack is unreachable.

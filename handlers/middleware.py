@@ -68,6 +68,26 @@ def opens_a_form_only(command: str, *subcommands: str) -> None:
     _FORM_OPENERS.update((command, sub) for sub in subcommands)
 
 
+# Event types whose listener claims the delivery itself, in the transaction of its effect (or
+# needs no claim, being idempotent), so that a failure leaves the delivery unclaimed for
+# Slack's retry.
+_CLAIMED_BY_LISTENER: set[str] = set()
+
+
+def claims_its_own_delivery(*event_types: str) -> None:
+    """Declare that the listener of these events claims (or needs no claim for) a delivery."""
+    _CLAIMED_BY_LISTENER.update(event_types)
+
+
+def _claimed_by_listener(body: dict) -> bool:
+    event = body.get("event")
+    return (
+        body.get("type") == "event_callback"
+        and isinstance(event, dict)
+        and event.get("type") in _CLAIMED_BY_LISTENER
+    )
+
+
 def _opens_a_form(body: dict) -> bool:
     words = str(body.get("text") or "").split()
     return (body.get("command"), words[0].lower() if words else "") in _FORM_OPENERS
@@ -102,7 +122,7 @@ def drop_repeated_deliveries(engine: Engine):
     def middleware(req: BoltRequest, resp: BoltResponse, next):
         body = req.body or {}
         key = delivery_key(body)
-        if key is None:
+        if key is None or _claimed_by_listener(body):
             return next()
         if _opens_a_form(body):
             if recent_forms.seen(key):

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import today_uk
 from bot.config import Settings
+from bot.db import REQUEST_BUDGET_SECONDS, deadline, deadline_at, deadline_until
 from bot.outbox import OutboxWorker
 from handlers.transport import SlackTransport
 from models.base import utcnow
@@ -45,6 +46,9 @@ class Services:
     serial: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="after-commit")
     )
+    # Slow work after the ack (a report, a dry run) has no 3 s clock, but a silent database
+    # must not hold it (and the person waiting for its answer) for ever.
+    background_budget: float = 60.0
 
     def __post_init__(self):
         self._deferred_slots = threading.BoundedSemaphore(self.max_deferred)
@@ -61,10 +65,20 @@ class Services:
         if not self._deferred_slots.acquire(blocking=False):
             run()
             return
+        # The user waits for this answer on the same 3-second clock: if the database has
+        # already failed this request, the work fails at once too; otherwise it gets a
+        # request's budget from when it starts (it may have queued behind other work).
+        budget = deadline_at()
+        failed = budget is not None and budget.failed
 
         def deferred():
             try:
-                run()
+                with (
+                    deadline_until(budget)
+                    if failed
+                    else deadline(REQUEST_BUDGET_SECONDS, fresh=True)
+                ):
+                    run()
             finally:
                 self._deferred_slots.release()
 
@@ -73,7 +87,13 @@ class Services:
     def in_background(self, fn: Callable, *args, **kwargs) -> None:
         """Run slow work with no Slack deadline (a matching dry run, a report) after the ack,
         however long the queue: on the request thread it could make the ack miss its 3 s."""
-        self.background.submit(_logged(fn, args, kwargs))
+        run = _logged(fn, args, kwargs)
+
+        def bounded() -> None:
+            with deadline(self.background_budget, fresh=True):
+                run()
+
+        self.background.submit(bounded)
 
     def after_commit(self, fn: Callable, *args, **kwargs) -> None:
         """Run ``fn`` soon, on the one after-commit thread, in the order asked. A crash loses
@@ -85,12 +105,19 @@ class Services:
         self.outbox.kick()
 
     def start(self) -> Services:
+        from handlers import durable
+
         self.outbox.start()
+        # Commands acknowledged but not done when a process died are resumed from here.
+        self._sweeper = durable.Sweeper(self, interval=self.settings.outbox_interval_seconds)
+        self._sweeper.start()
         return self
 
     def stop(self) -> None:
         self.serial.shutdown(wait=True, cancel_futures=False)
         self.outbox.stop()
+        if sweeper := getattr(self, "_sweeper", None):
+            sweeper.stop()
         self.background.shutdown(wait=True, cancel_futures=False)
 
 

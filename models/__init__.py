@@ -12,7 +12,7 @@ from models.complaint import (
     SupplierRelay,
 )
 from models.jobs import JobRun, Nudge
-from models.messaging import OutboxMessage, ProcessedDelivery
+from models.messaging import OutboxMessage, PendingCommand, ProcessedDelivery
 from models.shadowing import (
     ShadowApplicant,
     ShadowConflict,
@@ -33,6 +33,7 @@ __all__ = [
     "JobRun",
     "Nudge",
     "OutboxMessage",
+    "PendingCommand",
     "ProcessedDelivery",
     "ProcurementGroup",
     "ReferenceCounter",

@@ -43,3 +43,24 @@ class ProcessedDelivery(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class PendingCommand(SQLModel, table=True):
+    """Something acknowledged to Slack that runs after the ack (a mention command), stored
+    before the ack so a crash in between cannot lose it. ``key`` is the Slack delivery's key:
+    storing the row is also what claims the delivery, so a retry finds it and does nothing.
+    The row is marked done in the transaction of the command's effect (bot/pending.py)."""
+
+    __tablename__ = "pending_command"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=50)
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    # pending -> running (claimed, with a lease) -> done
+    status: str = Field(default="pending", max_length=10, index=True)
+    attempts: int = 0
+    claim_token: str | None = Field(default=None, max_length=40)
+    claimed_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    done_at: datetime | None = None

@@ -4,6 +4,8 @@ bounded, the user hears "nothing was saved" within Slack's 3 s, and it stays tru
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import socket
 import threading
 import time
@@ -14,8 +16,10 @@ from sqlalchemy import text
 
 from bot.db import CommitUncertain, deadline, make_engine, transaction
 from models import ProcessedDelivery
-from tests import databases, forms
+from tests import databases, forms, silent_paths
+from tests import investigation_slack as ev
 from tests.conftest import start_app
+from tests.slack_stub import RESPONSE_URL
 
 
 class SilentProxy:
@@ -173,3 +177,190 @@ def test_a_commit_left_unanswered_is_reported_as_uncertain_not_as_unsaved(proxie
         keys = s.execute(text("SELECT key FROM processed_delivery")).scalars().all()
     check.dispose()
     assert keys == ["commit-in-the-dark"]
+
+
+# What the user sees: the ack's own answer, or the first thing msbot sends them after it.
+_REPLY_METHODS = {
+    "chat.postEphemeral",
+    "chat.postMessage",
+    "views.open",
+    "views.publish",
+    "views.update",
+    RESPONSE_URL,
+}
+# "Nothing was changed/saved", in each feature's words; or a form opened that needs no
+# database (the spot check's).
+_SAYS_NOTHING_CHANGED = re.compile(
+    r"nothing was (changed|saved)|not saved|can't be shown|unavailable|did not confirm"
+    r'|"type": "modal"',
+    re.I,
+)
+_ROWS_THAT_MATTER = (
+    "complaint",
+    "complaint_event",
+    "case_note",
+    "case_link",
+    "supplier_relay",
+    "outbox_message",
+    "pending_command",
+    "shadow_applicant",
+    "shadow_host",
+    "shadow_placement",
+    "shadow_conflict",
+    "shadow_feedback",
+    "shadow_round",
+    "shadow_event",
+)
+
+
+def _counts(url: str) -> dict[str, int]:
+    check = make_engine(url)
+    try:
+        with check.connect() as conn:
+            return {
+                t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                for t in _ROWS_THAT_MATTER
+            }
+    finally:
+        check.dispose()
+
+
+def _answer(stub, send, ctx) -> tuple[float, float, str]:
+    """(seconds to the ack, seconds to what the user sees, what they see)."""
+    before = len(stub.calls)
+    started = time.monotonic()
+    reply = send(ctx)
+    acked = time.monotonic() - started
+    assert reply.status < 500 or reply.status == 503, reply.status
+    body = reply.body if isinstance(reply.body, str) else reply.body.decode()
+    if body.strip():
+        return acked, acked, body
+    calls = stub.wait_until(
+        lambda calls: any(c.method in _REPLY_METHODS for c in calls[before:]),
+        timeout=max(0.1, started + 6 - time.monotonic()),
+        what="the user's answer",
+    )
+    seen = next(c for c in calls[before:] if c.method in _REPLY_METHODS)
+    return acked, seen.at - started, json.dumps(seen.args)
+
+
+def _later_answer(stub, sent: int, first: str) -> str:
+    """The answer that follows "Working on it…", from work done after the ack."""
+    calls = stub.wait_until(
+        lambda calls: any(
+            c.method in _REPLY_METHODS and _SAYS_NOTHING_CHANGED.search(json.dumps(c.args))
+            for c in calls[sent:]
+        ),
+        timeout=10,
+        what=f"the answer after {first!r}",
+    )
+    return next(
+        json.dumps(c.args)
+        for c in calls[sent:]
+        if c.method in _REPLY_METHODS and _SAYS_NOTHING_CHANGED.search(json.dumps(c.args))
+    )
+
+
+def test_every_path_answers_within_3_s_with_a_silent_database_and_changes_nothing(proxied, stub):
+    proxy, engine, direct_url = proxied
+    app = start_app(engine, stub, **silent_paths.TEAM)
+    # Reports and dry runs answer "Working on it…" and work after the ack with a budget of
+    # their own; a short one here, so their final answer comes while the database is silent.
+    app.services.background_budget = 3.0
+    try:
+        filed = app.slack.view_submission("complaint_form", forms.complaint(), view_id="VWARM")
+        assert filed.json()["response_action"] == "update"
+        check = make_engine(direct_url)
+        settle_by = time.monotonic() + 20
+        with check.connect() as conn:
+            while not (card := conn.execute(text("SELECT card_ts FROM complaint")).scalar()):
+                assert time.monotonic() < settle_by, "the case card was never posted"
+                time.sleep(0.05)
+        check.dispose()
+        ctx = silent_paths.Ctx(app.slack, stub.response_url, card)
+        before = _counts(direct_url)
+        proxy.hang()
+        answers, finally_told = {}, {}
+        for name, send in silent_paths.PATHS:
+            sent = len(stub.calls)
+            answers[name] = _answer(stub, send, ctx)
+            if answers[name][2].startswith("Working"):
+                finally_told[name] = _later_answer(stub, sent, answers[name][2])
+        proxy.resume()
+        proxy.wait_flushed()
+        check = make_engine(direct_url)
+        settle_by = time.monotonic() + 20
+        while not _others_settled(check.url.database):
+            assert time.monotonic() < settle_by, "sessions still busy"
+            time.sleep(0.05)
+        check.dispose()
+        after = _counts(direct_url)
+    finally:
+        app.close()
+    for name, (acked, answered, _) in sorted(answers.items(), key=lambda a: -a[1][1]):
+        print(f"{name:28} ack {acked:.2f} s, answer {answered:.2f} s")
+    late = {n: round(a[1], 2) for n, a in answers.items() if a[0] >= 3.0 or a[1] >= 3.0}
+    assert not late, late
+    answers.update({n: (0, 0, told) for n, told in finally_told.items()})
+    unclear = {n: a[2][:200] for n, a in answers.items() if not _SAYS_NOTHING_CHANGED.search(a[2])}
+    assert not unclear, unclear
+    # Nothing anyone was told had failed was stored, even once the held traffic arrived.
+    assert after == before
+
+
+def test_a_note_written_while_the_database_is_silent_is_stored_by_slacks_retry(proxied, stub):
+    """Not acknowledged (503, delivery unclaimed) while the database is silent; Slack's retry
+    stores it once; further retries store nothing more."""
+    proxy, engine, direct_url = proxied
+    app = start_app(engine, stub, **silent_paths.TEAM)
+    try:
+        filed = app.slack.view_submission("complaint_form", forms.complaint(), view_id="VNOTE")
+        assert filed.json()["response_action"] == "update"
+        check = make_engine(direct_url)
+        settle_by = time.monotonic() + 20
+        with check.connect() as conn:
+            while not (card := conn.execute(text("SELECT card_ts FROM complaint")).scalar()):
+                assert time.monotonic() < settle_by, "the case card was never posted"
+                time.sleep(0.05)
+        note = ev.reply(silent_paths.TRIAGE, card, silent_paths.INV, "Rang the council.")
+        proxy.hang()
+        started = time.monotonic()
+        first = ev.send_event(app.slack, note, event_id="EvNOTE1")
+        assert first.status == 503 and time.monotonic() - started < 3.0
+        proxy.resume()
+        proxy.wait_flushed()
+        for retry in (1, 2):
+            assert ev.send_event(app.slack, note, event_id="EvNOTE1", retry=retry).status == 200
+        with check.connect() as conn:
+            notes = conn.execute(text("SELECT text FROM case_note")).scalars().all()
+        check.dispose()
+        assert notes == ["Rang the council."]
+        # The author was told nothing: their note is stored.
+        assert not stub.of("chat.postEphemeral")
+    finally:
+        app.close()
+
+
+def test_a_note_still_unsaved_at_slacks_last_retry_is_reported_to_its_author(pg_url, stub):
+    # The database is down: nothing listens where the app looks for it, so each connection is
+    # refused and nothing is ever sent.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    down = make_engine(pg_url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{dead_port}/"))
+    app = start_app(down, stub, **silent_paths.TEAM)
+    try:
+        note = ev.reply(silent_paths.TRIAGE, "1700000000.000001", silent_paths.INV, "Rang them.")
+        started = time.monotonic()
+        last = ev.send_event(app.slack, note, event_id="EvNOTE2", retry=3)
+        assert last.status == 200
+        told = stub.wait_for_call("chat.postEphemeral", user=silent_paths.INV, timeout=3)
+        assert time.monotonic() - started < 3.0
+        assert "not saved" in told.args["text"] and told.args["thread_ts"] == note["thread_ts"]
+    finally:
+        app.close()
+        down.dispose()
+    check = make_engine(pg_url)
+    with check.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM case_note")).scalar_one() == 0
+    check.dispose()

@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 
 from bot import outbox
 from bot.complaints import intake, notices
-from bot.db import dialect_insert, outage_as_unavailable, transaction
+from bot.db import CommitUncertain, dialect_insert, outage_as_unavailable, transaction
+from bot.errors import StoreUnavailable
 from bot.text import clean
 from models import CaseNote, Complaint, OutboxMessage
 
@@ -94,7 +95,13 @@ def record_note(
     )
     autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
     with outage_as_unavailable(), autocommit.connect() as conn:
-        row = conn.execute(stmt).first()
+        try:
+            with outage_as_unavailable():
+                row = conn.execute(stmt).first()
+        except StoreUnavailable as exc:
+            # The statement went out (it is its own COMMIT) and no answer came back: it may
+            # yet be applied. Not "nothing was saved".
+            raise CommitUncertain("The database did not confirm the note.") from exc
         if row is not None:
             return CaseNote(**row._mapping)
         # Nothing inserted: a retried delivery (the note exists) or not a case thread.

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlmodel import Session
 
-from bot import deliveries
+from bot import deliveries, pending
 from bot.complaints.related import group_pending
 from bot.db import transaction
 from bot.jobs.registry import JobContext, job
@@ -29,7 +29,7 @@ HISTORY_KEPT = timedelta(days=92)
 def pruning(ctx: JobContext, _: Session | None) -> str:
     """Each pruning step commits on its own: pruning is idempotent, so no claim is needed to
     make a repeat harmless (other helpers add their own steps here)."""
-    keys = deliveries.prune(ctx.engine)
+    keys = deliveries.prune(ctx.engine) + pending.prune(ctx.engine, ctx.now)
     cutoff = ctx.now - HISTORY_KEPT
     with transaction(ctx.engine) as s:
         runs = s.execute(delete(JobRun).where(JobRun.slot < cutoff)).rowcount

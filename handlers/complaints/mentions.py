@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 import structlog
 from slack_bolt import Ack, App
 
+from bot import pending
 from bot.complaints import investigation, lifecycle
 from bot.complaints.cases import by_reference as case_by_reference
-from bot.db import transaction
-from bot.errors import DomainError, StoreUnavailable
+from bot.db import CommitUncertain, transaction
+from bot.errors import StoreUnavailable
 from bot.permissions import Actor
+from handlers import durable, middleware
 from handlers.complaints import case_card, team
-from handlers.complaints.replies import explain, tell_privately
+from handlers.complaints.replies import UNAVAILABLE, explain, tell_privately
 from handlers.services import Services
 from handlers.slack_text import escape, mention, safe
 
@@ -28,6 +30,11 @@ log = structlog.get_logger("msbot.complaints.mentions")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _REFERENCE = re.compile(r"^MS-\d{4}-\d{4,}$")
 MAX_RELAY = 3000
+# The record of a command sent its COMMIT and heard nothing back: it may run, or may not.
+UNCONFIRMED = (
+    "Sorry, the database did not confirm your command. It may still run; if nothing shows "
+    "in the thread in a minute, send it again."
+)
 
 
 @dataclass
@@ -274,30 +281,41 @@ def _reveal(asked: Asked) -> None:
 
 def parse(text: str | None) -> tuple[str, str]:
     """('command', 'arguments') from '<@UBOT> command arguments'."""
-    rest = _MENTION.sub("", text or "", count=1).strip()
+    # Parsed before the ack now: a body of the wrong shape must not become a 500.
+    rest = _MENTION.sub("", text if isinstance(text, str) else "", count=1).strip()
     word, _, args = rest.partition(" ")
     return word.lower(), args.strip()
 
 
+def _answered_without_the_database(services: Services, event: dict) -> bool:
+    """Help, an unknown word, or a mention outside a thread: answered here, nothing recorded."""
+    user, channel, thread_ts = event.get("user") or "", event.get("channel") or "", None
+    word, _ = parse(event.get("text"))
+    if word in ("", "help"):
+        text = registry.help_text()
+    elif word not in registry.commands:
+        text = f"I don't know `{safe(word, 30)}`.\n\n{registry.help_text()}"
+    elif not event.get("thread_ts"):
+        text = "Mention me in a case's thread (reply to its card in the triage channel)."
+    else:
+        return False
+    thread_ts = event.get("thread_ts")
+    services.after_ack(tell_privately, services, channel, user, text, thread_ts)
+    return True
+
+
 def handle(services: Services, event: dict) -> None:
+    """Run one recorded command. StoreUnavailable passes through: the command is then resumed
+    when the database is back (handlers/durable.py), so it must not be told as a failure."""
     user = event.get("user") or ""
     channel = event.get("channel") or ""
     thread_ts = event.get("thread_ts")
     word, args = parse(event.get("text"))
+    command = registry.commands[word]
 
     def tell(text: str) -> None:
         tell_privately(services, channel, user, text, thread_ts)
 
-    if word in ("", "help"):
-        tell(registry.help_text())
-        return
-    command = registry.commands.get(word)
-    if command is None:
-        tell(f"I don't know `{safe(word, 30)}`.\n\n{registry.help_text()}")
-        return
-    if not thread_ts:
-        tell("Mention me in a case's thread (reply to its card in the triage channel).")
-        return
     try:
         with transaction(services.engine) as s:
             case = investigation.case_for_thread(s, channel, thread_ts)
@@ -309,15 +327,64 @@ def handle(services: Services, event: dict) -> None:
             services, user, team.actor(services, user), channel, thread_ts, reference, args
         )
         command.run(asked)
-    except (DomainError, StoreUnavailable) as exc:
+    except (StoreUnavailable, pending.ClaimLost):
+        raise  # not done: resumed later, or done by the runner that holds it
+    except Exception as exc:  # a refusal (DomainError), or a fault: nothing was changed
         tell(explain(exc))
 
 
+@durable.runner("mention")
+def run_recorded(services: Services, payload: dict, attempt: int) -> None:
+    event = payload.get("event") or {}
+    try:
+        handle(services, event)
+    except StoreUnavailable:
+        if attempt == 1:
+            word, _ = parse(event.get("text"))
+            tell_privately(
+                services,
+                event.get("channel"),
+                event.get("user") or "",
+                f"The database is not answering, so `{safe(word, 30)}` has not run yet. "
+                "It will run as soon as the database is back; no need to send it again.",
+                event.get("thread_ts"),
+            )
+        raise
+
+
+def _recorded_event(event: dict) -> dict:
+    return {k: event.get(k) for k in ("user", "channel", "thread_ts", "ts", "text")}
+
+
 def register(app: App, services: Services) -> None:
+    # The command is recorded with its delivery key before the ack: that is its claim.
+    middleware.claims_its_own_delivery("app_mention")
+
     @app.event("app_mention")
-    def on_mention(ack: Ack, event: dict) -> None:
+    def on_mention(ack: Ack, body: dict, event: dict) -> None:
+        if _answered_without_the_database(services, event):
+            ack()
+            return
+        key = middleware.delivery_key(body) or f"mention:{event.get('channel')}/{event.get('ts')}"
+        try:
+            command_id = pending.record(
+                services.engine, key, "mention", {"event": _recorded_event(event)}
+            )
+        except StoreUnavailable as exc:
+            ack()
+            answer = UNCONFIRMED if isinstance(exc, CommitUncertain) else UNAVAILABLE
+            services.after_ack(
+                tell_privately,
+                services,
+                event.get("channel"),
+                event.get("user") or "",
+                answer,
+                event.get("thread_ts"),
+            )
+            return
         ack()
-        services.after_ack(handle, services, event)
+        if command_id is not None:  # None: a retry of a command already recorded
+            services.after_ack(durable.run_after_ack, services, command_id)
 
 
 __all__ = ["escape", "register", "registry"]
