@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
+from bot.complaints import catalog  # noqa: E402
 from tests import databases, forms  # noqa: E402
 
 SECRET = "45c48cce2e2d7fbdea1afc51c7c6ad26"  # made up, of the real shape
@@ -153,13 +154,13 @@ def start_server(kind: str, port: int, env: dict) -> subprocess.Popen:
     return proc
 
 
-def command_body() -> str:
+def command_body(i: int = 0) -> str:
     return urlencode(
         {
             "token": "t",
             "team_id": "T1",
             "channel_id": "C1",
-            "user_id": "U100",
+            "user_id": f"U{i % 500:04d}",
             "user_name": "u",
             "command": "/complaint",
             "text": "",
@@ -170,23 +171,98 @@ def command_body() -> str:
     )
 
 
-def submission_body(i: int) -> str:
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T1"},
-        "api_app_id": "A1",
-        "user": {"id": f"U{i % 500:04d}", "team_id": "T1"},
-        "trigger_id": f"t{uuid.uuid4().hex}",
-        "view": {
-            "id": f"V{uuid.uuid4().hex}",
-            "type": "modal",
-            "callback_id": "complaint_form",
-            "private_metadata": "",
-            "hash": "h",
-            "state": {"values": forms.complaint()},
-        },
-    }
-    return urlencode({"payload": json.dumps(payload)})
+AUTHORITIES = [
+    ("Borsetshire County Council", "wider"),
+    ("Department for Transport", "central"),
+    ("Felpersham NHS Trust", "wider"),
+    ("Home Office", "central"),
+    ("Ambridge Parish Council", "wider"),
+    ("Crown Commercial Service", "central"),
+    ("Loxley Barrett College", "wider"),
+    ("Ministry of Justice", "central"),
+    ("Hollerton Borough Council", "wider"),
+    ("Borchester Police", "wider"),
+]
+SUBJECTS = [
+    "Community mental health support",
+    "Youth services framework",
+    "School meals",
+    "Highways maintenance",
+    "IT managed service",
+    "Domiciliary care",
+    "Legal services panel",
+    "Office cleaning",
+    "Translation services",
+    "Fleet leasing",
+]
+WORDS = (
+    "the tender gave nine days to respond over a bank holiday and the portal was down twice "
+    "so we could not upload our bid and the clarification answers came late"
+).split()
+
+
+class Mix:
+    """Complaint forms as a burst of real ones would vary: authorities and procurements
+    (a few complaints share one), categories and stages, text lengths, some anonymous, some
+    late payment. ``popular``: every complaint about the same procurement; ``own``: each
+    about a procurement of its own (no related cases at all)."""
+
+    def __init__(self, seed: int = 1, *, popular: bool = False, own: bool = False):
+        self.seed, self.popular, self.own = seed, popular, own
+
+    def form(self, i: int) -> dict:
+        import random
+
+        rnd = random.Random(self.seed * 1_000_003 + i)
+        authority, kind = AUTHORITIES[0 if self.popular else rnd.randrange(len(AUTHORITIES))]
+        # Realistic mix: about three complaints per procurement; popular: one for all.
+        if self.popular:
+            procurement = 0
+        elif self.own:
+            procurement = i * 1000 + self.seed
+        else:
+            procurement = rnd.randrange(max(1, i // 3 + 1)) * 7 + self.seed
+        title = f"{SUBJECTS[procurement % len(SUBJECTS)]} {procurement}"
+        late = not self.popular and rnd.random() < 0.15
+        category = "late_payment" if late else rnd.choice(
+            [v for v, _ in catalog.CATEGORIES if v != "late_payment"]
+        )
+        length = rnd.choice([8, 30, 120, 400])
+        story = " ".join(rnd.choice(WORDS) for _ in range(length))[:2900]
+        return forms.complaint(
+            authority_name=forms.text(authority),
+            authority_kind=forms.choice(kind),
+            procurement_title=forms.text(title),
+            procurement_reference=forms.text(f"REF-{procurement}" if procurement % 2 else ""),
+            stage=forms.choice("payment" if late else rnd.choice(["tender", "evaluation", "award"])),
+            category=forms.choice(category),
+            procurement_date=forms.day(f"2026-{rnd.randrange(1, 11):02d}-{rnd.randrange(1, 28):02d}"),
+            what_happened=forms.text(story),
+            outcome_wanted=forms.text(" ".join(WORDS[: rnd.randrange(3, 20)])),
+            organisation_name=forms.text(f"Supplier {i % 97} Ltd"),
+            organisation_type=forms.choice(rnd.choice(["vcse", "sme", "social_enterprise"])),
+            anonymous=forms.checked(rnd.random() < 0.2),
+            invoice_amount=forms.text(f"{rnd.randrange(100, 90000)}.50" if late else ""),
+            invoice_date=forms.day("2026-09-01" if late else None),
+        )
+
+    def submission_body(self, i: int) -> str:
+        payload = {
+            "type": "view_submission",
+            "team": {"id": "T1"},
+            "api_app_id": "A1",
+            "user": {"id": f"U{i % 500:04d}", "team_id": "T1"},
+            "trigger_id": f"t{uuid.uuid4().hex}",
+            "view": {
+                "id": f"V{uuid.uuid4().hex}",
+                "type": "modal",
+                "callback_id": "complaint_form",
+                "private_metadata": "",
+                "hash": "h",
+                "state": {"values": self.form(i)},
+            },
+        }
+        return urlencode({"payload": json.dumps(payload)})
 
 
 def load(port: int, make_body, total: int, clients: int):

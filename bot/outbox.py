@@ -32,7 +32,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import case, func, or_, update
+from sqlalchemy import Integer, String, any_, bindparam, case, func, or_, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -130,6 +131,11 @@ def enqueue(
     return msg
 
 
+def _aware(at: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone (all are stored as UTC)."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 def backoff(attempts: int, base: float = RETRY_BASE_SECONDS) -> timedelta:
     return timedelta(seconds=min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1)))
 
@@ -176,6 +182,15 @@ def _head_ids(session: Session) -> list[int]:
     return list(session.execute(heads).scalars())
 
 
+def _among(session: Session, column, values: list, type_) -> Any:
+    """``column IN values``. On PostgreSQL one array parameter (``= ANY(:values)``): an IN
+    list is rendered afresh, one bind per value, on every execution, which with hundreds of
+    head rows cost more CPU than the rest of sending a message."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(type_)))
+    return column.in_(values)
+
+
 def _paced_destinations(session: Session, since: datetime) -> list[str]:
     """Destinations posted to after ``since``: not to be posted to again yet."""
     recent = (
@@ -205,6 +220,8 @@ class _Drain:
     lock: threading.Lock = field(default_factory=threading.Lock)
     done: threading.Event = field(default_factory=threading.Event)
     claims_left: int | None = None
+    # True while one of this drain's senders waits for the next row to come due.
+    waiting: bool = False
     # Set by the worker to stop: each sender finishes the message in hand and returns.
     stop: threading.Event | None = None
 
@@ -229,14 +246,15 @@ class _Drain:
             heads = _head_ids(s)
             paced = _paced_destinations(s, now - timedelta(seconds=self.pace))
             due = [
-                OutboxMessage.id.in_(heads),
+                _among(s, OutboxMessage.id, heads, Integer),
                 OutboxMessage.status == "pending",
                 OutboxMessage.next_attempt_at <= now,
                 _free(now),
-                _destination(OutboxMessage).not_in(paced),
             ]
+            if paced:
+                due.append(~_among(s, _destination(OutboxMessage), paced, String))
             if self.ids is not None:
-                due.append(OutboxMessage.id.in_(self.ids))
+                due.append(_among(s, OutboxMessage.id, self.ids, Integer))
             first = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.id).limit(1)
             candidate = s.execute(first).scalar() if heads else None
             claimed = None
@@ -256,24 +274,52 @@ class _Drain:
             self.in_flight[claimed] = token
         return claimed
 
-    def worth_waiting(self) -> bool:
-        """Is a head row free and due within about a pace (held back only by pacing or a
-        short Retry-After)? Then this sender waits for it rather than returning."""
+    def next_wait(self) -> float | None:
+        """Seconds until a free head row held back only by pacing or a short Retry-After
+        comes due (a sender waits that long for it, rather than returning), or None when no
+        row is due within about a pace.
+
+        Computed, not polled: a drain waiting on a paced channel wakes once per post, so a
+        long queue for one channel costs a few statements per message, not a poll every few
+        milliseconds per sender.
+        """
         if self.claims_left is not None and self.claims_left <= 0:
-            return False
+            return None
         if self.now is not None:  # a fixed clock never brings anything due
-            return False
+            return None
         now = self.clock()
         horizon = now + timedelta(seconds=self.pace + 1)
+        destination = _destination(OutboxMessage)
         with transaction(self.engine) as s:
-            query = select(OutboxMessage.id).where(
-                OutboxMessage.id.in_(_head_ids(s)),
+            heads = _head_ids(s)
+            if not heads:
+                return None
+            query = select(OutboxMessage.next_attempt_at, destination).where(
+                _among(s, OutboxMessage.id, heads, Integer),
                 OutboxMessage.next_attempt_at <= horizon,
                 _free(now),
             )
             if self.ids is not None:
-                query = query.where(OutboxMessage.id.in_(self.ids))
-            return s.execute(query.limit(1)).first() is not None
+                query = query.where(_among(s, OutboxMessage.id, self.ids, Integer))
+            waiting = s.execute(query).all()
+            if not waiting:
+                return None
+            last_sent = dict(
+                s.execute(
+                    select(destination, func.max(OutboxMessage.sent_at))
+                    .where(
+                        OutboxMessage.status == "sent",
+                        OutboxMessage.sent_at > now - timedelta(seconds=self.pace),
+                    )
+                    .group_by(destination)
+                ).all()
+            )
+        pace = timedelta(seconds=self.pace)
+        soonest = min(
+            max(_aware(at), _aware(last_sent[dest]) + pace) if dest in last_sent else _aware(at)
+            for at, dest in waiting
+        )
+        return max(0.0, (soonest - now).total_seconds())
 
     def heartbeat(self) -> None:
         """Keep this drain's claims alive while their posts are under way."""
@@ -382,17 +428,26 @@ class _Drain:
             row.next_attempt_at = max(posted_at, self.clock()) + wait
 
     def sender(self) -> int:
-        sent, idle = 0, 0.02
+        sent = 0
         while not self.stopping():
             msg_id = self.claim()
-            if msg_id is None:
-                if not self.worth_waiting():
-                    return sent
-                self.done.wait(idle)
-                idle = min(idle * 2, max(self.pace / 4, 0.02))
+            if msg_id is not None:
+                sent += self.send_one(msg_id)
                 continue
-            idle = 0.02
-            sent += self.send_one(msg_id)
+            with self.lock:
+                if self.waiting:  # one sender waiting for the next due row is enough
+                    return sent
+                self.waiting = True
+            try:
+                wait = self.next_wait()
+                if wait is None:
+                    return sent
+                # At least a moment (a row due now but claimed by a racing drain), at most
+                # about a pace (rows queued meanwhile by other processes).
+                self.done.wait(min(max(wait, 0.01), self.pace + 1))
+            finally:
+                with self.lock:
+                    self.waiting = False
         return sent
 
 
@@ -449,7 +504,7 @@ def next_due(engine: Engine) -> datetime | None:
     """When the earliest free head row comes due (for the worker's sleep)."""
     with transaction(engine) as s:
         soonest = select(func.min(OutboxMessage.next_attempt_at)).where(
-            OutboxMessage.id.in_(_head_ids(s)), _free(utcnow())
+            _among(s, OutboxMessage.id, _head_ids(s), Integer), _free(utcnow())
         )
         return s.execute(soonest).scalar()
 
@@ -549,9 +604,7 @@ class OutboxWorker:
             return self.interval
         if due is None:
             return self.interval
-        if due.tzinfo is None:  # SQLite hands datetimes back without their zone
-            due = due.replace(tzinfo=UTC)
-        return min(self.interval, max(0.05, (due - utcnow()).total_seconds()))
+        return min(self.interval, max(0.05, (_aware(due) - utcnow()).total_seconds()))
 
     def _run(self) -> None:
         wait = 0.0
