@@ -223,14 +223,15 @@ def _among(session: Session, column, values: list, type_) -> Any:
     return column.in_(values)
 
 
-def _paced_destinations(session: Session, since: datetime) -> list[str]:
-    """Destinations posted to after ``since``: not to be posted to again yet."""
+def _recently_sent(session: Session, since: datetime) -> dict[str, datetime]:
+    """Destinations posted to after ``since`` (not to be posted to again yet), with when."""
+    destination = _destination(OutboxMessage)
     recent = (
-        select(_destination(OutboxMessage))
+        select(destination, func.max(OutboxMessage.sent_at))
         .where(OutboxMessage.status == "sent", OutboxMessage.sent_at > since)
-        .distinct()
+        .group_by(destination)
     )
-    return list(session.execute(recent).scalars())
+    return dict(session.execute(recent).all())
 
 
 def _free(now: datetime):
@@ -263,95 +264,78 @@ class _Drain:
     def clock(self) -> datetime:
         return self.now or utcnow()
 
-    def claim(self) -> int | None:
-        """Claim the next sendable head row for this sender, or None."""
+    def claim(self, *, or_wait: bool = True) -> tuple[int | None, float | None]:
+        """Claim the next sendable head row for this sender: (its id, None). When none is
+        sendable now: (None, seconds until a free head row held back only by pacing or a
+        short Retry-After comes due), or (None, None) if none will within about a pace (or
+        ``or_wait`` is false).
+
+        The wait is computed, not polled: a drain waiting on a paced channel wakes once per
+        post, so a long queue for one channel costs a few statements per message rather than
+        a poll every few milliseconds per sender.
+        """
         with self.lock:
             if self.claims_left is not None:
                 if self.claims_left <= 0:
-                    return None
+                    return None, None
                 self.claims_left -= 1
         now = self.clock()
         token = now + timedelta(
             seconds=self.claim_seconds, microseconds=random.randrange(1_000_000)
         )
+        claimed = wait = None
         with transaction(self.engine) as s:
             heads = _head_ids(s)
-            paced = _paced_destinations(s, now - timedelta(seconds=self.pace))
-            due = [
-                _among(s, OutboxMessage.id, heads, Integer),
-                OutboxMessage.status == "pending",
-                OutboxMessage.next_attempt_at <= now,
-                _free(now),
-            ]
-            if paced:
-                due.append(~_among(s, _destination(OutboxMessage), paced, String))
-            if self.ids is not None:
-                due.append(_among(s, OutboxMessage.id, self.ids, Integer))
-            first = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.id).limit(1)
-            candidate = s.execute(first).scalar() if heads else None
-            claimed = None
-            if candidate is not None:
+            if heads:
+                last_sent = _recently_sent(s, now - timedelta(seconds=self.pace))
+                due = [
+                    _among(s, OutboxMessage.id, heads, Integer),
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= now,
+                    _free(now),
+                ]
+                if last_sent:
+                    due.append(~_among(s, _destination(OutboxMessage), list(last_sent), String))
+                if self.ids is not None:
+                    due.append(_among(s, OutboxMessage.id, self.ids, Integer))
+                first = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.id).limit(1)
                 claimed = s.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id == candidate, *due)
+                    .where(OutboxMessage.id == first.scalar_subquery(), *due)
                     .values(claimed_until=token)
                     .returning(OutboxMessage.id)
                 ).scalar()
+                if claimed is None and or_wait:
+                    wait = self._wait(s, heads, last_sent, now)
         if claimed is None:
             with self.lock:
                 if self.claims_left is not None:
                     self.claims_left += 1
-            return None
+            return None, wait
         with self.lock:
             self.in_flight[claimed] = token
-        return claimed
+        return claimed, None
 
-    def next_wait(self) -> float | None:
-        """Seconds until a free head row held back only by pacing or a short Retry-After
-        comes due (a sender waits that long for it, rather than returning), or None when no
-        row is due within about a pace.
-
-        Computed, not polled: a drain waiting on a paced channel wakes once per post, so a
-        long queue for one channel costs a few statements per message, not a poll every few
-        milliseconds per sender.
-        """
-        if self.claims_left is not None and self.claims_left <= 0:
-            return None
+    def _wait(self, s: Session, heads: list[int], last_sent: dict, now: datetime) -> float | None:
         if self.now is not None:  # a fixed clock never brings anything due
             return None
-        now = self.clock()
-        horizon = now + timedelta(seconds=self.pace + 1)
-        destination = _destination(OutboxMessage)
-        with transaction(self.engine) as s:
-            heads = _head_ids(s)
-            if not heads:
-                return None
-            query = select(OutboxMessage.next_attempt_at, destination).where(
-                _among(s, OutboxMessage.id, heads, Integer),
-                OutboxMessage.next_attempt_at <= horizon,
-                _free(now),
-            )
-            if self.ids is not None:
-                query = query.where(_among(s, OutboxMessage.id, self.ids, Integer))
-            waiting = s.execute(query).all()
-            if not waiting:
-                return None
-            last_sent = dict(
-                s.execute(
-                    select(destination, func.max(OutboxMessage.sent_at))
-                    .where(
-                        OutboxMessage.status == "sent",
-                        OutboxMessage.sent_at > now - timedelta(seconds=self.pace),
-                    )
-                    .group_by(destination)
-                ).all()
-            )
+        query = select(OutboxMessage.next_attempt_at, _destination(OutboxMessage)).where(
+            _among(s, OutboxMessage.id, heads, Integer),
+            OutboxMessage.next_attempt_at <= now + timedelta(seconds=self.pace + 1),
+            _free(now),
+        )
+        if self.ids is not None:
+            query = query.where(_among(s, OutboxMessage.id, self.ids, Integer))
+        waiting = s.execute(query).all()
+        if not waiting:
+            return None
         pace = timedelta(seconds=self.pace)
         soonest = min(
             max(_aware(at), _aware(last_sent[dest]) + pace) if dest in last_sent else _aware(at)
             for at, dest in waiting
         )
-        return max(0.0, (soonest - now).total_seconds())
+        # From the clock now, not ``now``: that was read before waiting for the transaction.
+        return max(0.0, (soonest - self.clock()).total_seconds())
 
     def heartbeat(self) -> None:
         """Keep this drain's claims alive while their posts are under way."""
@@ -462,18 +446,16 @@ class _Drain:
     def sender(self) -> int:
         sent = 0
         while not self.stopping():
-            msg_id = self.claim()
+            # One sender waiting for the next row to come due is enough.
+            msg_id, wait = self.claim(or_wait=not self.waiting)
             if msg_id is not None:
                 sent += self.send_one(msg_id)
                 continue
             with self.lock:
-                if self.waiting:  # one sender waiting for the next due row is enough
+                if wait is None or self.waiting:
                     return sent
                 self.waiting = True
             try:
-                wait = self.next_wait()
-                if wait is None:
-                    return sent
                 # At least a moment (a row due now but claimed by a racing drain), at most
                 # about a pace (rows queued meanwhile by other processes).
                 self.done.wait(min(max(wait, 0.01), self.pace + 1))
