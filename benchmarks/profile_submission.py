@@ -154,7 +154,7 @@ def run(args) -> None:
     for name, (cpu, parts, prof) in report.items():
         n = counts[name]
         total = sum(parts.values())
-        print(f"\n{name}: {cpu * 1000 / n:.2f} ms CPU each thread CPU under the profiler, {n} of them")
+        print(f"\n{name}: {cpu * 1000 / n:.2f} ms thread CPU each under the profiler, {n} of them")
         print(f"  {'part (wall ms, profiled)':<30}{'ms each':>9}{'share':>8}")
         for label, secs in sorted(parts.items(), key=lambda kv: -kv[1]):
             print(f"  {label:<30}{secs * 1000 / n:>9.2f}{secs / total:>8.0%}")
