@@ -86,7 +86,9 @@ def cpu_seconds(pids: list[int]) -> float:
                 fields = f.read().rsplit(")", 1)[1].split()
         except (FileNotFoundError, ProcessLookupError):
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+        # utime, stime, and cutime, cstime: children that exited (PostgreSQL backends
+        # come and go with connections; a reaped child's CPU moves to its parent's count).
+        total += sum(int(f) for f in fields[11:15])
     return total / os.sysconf("SC_CLK_TCK")
 
 
