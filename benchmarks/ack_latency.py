@@ -297,11 +297,10 @@ class Mix:
         # Distinct procurements get distinct titles (subject, place, kind of contract), as
         # real ones do: a number alone would make them near-identical to the related-case
         # matcher, which links same-authority titles scoring 90+.
-        title = (
-            f"{SUBJECTS[procurement % len(SUBJECTS)]} for "
-            f"{PLACES[(procurement // len(SUBJECTS)) % len(PLACES)]}, "
-            f"{CONTRACTS[(procurement * 7) % len(CONTRACTS)]}"
-        )
+        words = random.Random(procurement)
+        title = f"{words.choice(SUBJECTS)} for {words.choice(PLACES)}, {words.choice(CONTRACTS)}"
+        if self.own:  # its own buying unit too: never related to another complaint
+            authority = f"{authority} (unit {i})"
         late = not self.popular and rnd.random() < 0.15
         category = (
             "late_payment"
