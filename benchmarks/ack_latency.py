@@ -291,7 +291,7 @@ class Mix:
         elif self.own:
             procurement = i * 1000 + self.seed
         else:
-            procurement = rnd.randrange(max(1, i // 3 + 1)) * 7 + self.seed
+            procurement = (i // 3) * 7 + self.seed  # three complaints per procurement
         # A procurement belongs to one authority.
         authority, kind = AUTHORITIES[(procurement * 3) % len(AUTHORITIES)]
         # Distinct procurements get distinct titles (subject, place, kind of contract), as
