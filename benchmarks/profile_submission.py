@@ -2,10 +2,12 @@
 
 Runs the real WSGI app in this process on a fresh PostgreSQL (or SQLite) database, drives it
 with signed requests (no sockets: the WSGI callable directly), and profiles the request path
-with cProfile; then drains the outbox the submissions queued (DMs and triage cards, to a local
-Slack stand-in, pacing off) and profiles that too. Prints CPU ms per request, attributed to
-the parts of the stack (signature check, Bolt, our edge and middleware, SQLAlchemy ORM and
-Core, the database driver's round trips, logging, rendering, the related-case lookup, JSON).
+with cProfile timing thread CPU (a shared machine inflates wall time, not CPU); then drains
+the outbox the submissions queued (DMs and triage cards, to a local Slack stand-in, pacing
+off) and profiles that too. Prints CPU ms per request, attributed to the parts of the stack
+(signature check, Bolt, our edge and middleware, SQLAlchemy ORM and Core, the database
+driver, logging, rendering, the related-case lookup, JSON). The profiler's own overhead
+inflates every part.
 
     .venv/bin/python benchmarks/profile_submission.py [--count 300] [--sqlite] [--own-procurement]
 """
@@ -34,7 +36,7 @@ SECRET = ack_latency.SECRET
 # (label, substrings of a profiled function's file path or name) in priority order: a
 # function's own time goes to the first label that matches it.
 PARTS = [
-    # psycopg's wait() blocks in C on the socket: wall time spent waiting, not CPU.
+    # psycopg's wait(): polling the socket for PostgreSQL's answer (CPU only, as timed here).
     ("waiting for the database", ("psycopg/connection.py:wait", "recv_into", "select.poll")),
     ("related lookup (rapidfuzz)", ("rapidfuzz", "complaints/related.py")),
     ("signature check", ("slack_sdk/signature", "hmac.py", "hashlib")),
@@ -131,7 +133,7 @@ def run(args) -> None:
             ("submission", mix.submission_body),
         ):
             bodies = [make(i) for i in range(args.count)]
-            prof = cProfile.Profile()
+            prof = cProfile.Profile(time.thread_time)
             cpu0 = time.thread_time()
             prof.enable()
             for body in bodies:
@@ -140,7 +142,7 @@ def run(args) -> None:
             prof.disable()
             report[name] = (time.thread_time() - cpu0, attribute(prof), prof)
         services.background.shutdown(wait=True)
-        prof = cProfile.Profile()
+        prof = cProfile.Profile(time.thread_time)
         cpu0 = time.thread_time()
         prof.enable()
         sent = drain(engine, services.transport, pace=0, senders=1)
@@ -155,7 +157,7 @@ def run(args) -> None:
         n = counts[name]
         total = sum(parts.values())
         print(f"\n{name}: {cpu * 1000 / n:.2f} ms thread CPU each under the profiler, {n} of them")
-        print(f"  {'part (wall ms, profiled)':<30}{'ms each':>9}{'share':>8}")
+        print(f"  {'part (thread CPU, profiled)':<30}{'ms each':>9}{'share':>8}")
         for label, secs in sorted(parts.items(), key=lambda kv: -kv[1]):
             print(f"  {label:<30}{secs * 1000 / n:>9.2f}{secs / total:>8.0%}")
         if args.top:
