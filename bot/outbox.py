@@ -158,9 +158,12 @@ def enqueue_new(session: Session, messages: list[NewMessage]) -> tuple[int, ...]
                 "data": m.data or {},
             }
         )
-    table = OutboxMessage.__table__
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return tuple(session.execute(stmt, rows).scalars())
+    return tuple(session.execute(_INSERT_MESSAGES, rows).scalars())
+
+
+_INSERT_MESSAGES = insert(OutboxMessage.__table__).returning(
+    OutboxMessage.__table__.c.id, sort_by_parameter_order=True
+)
 
 
 def _aware(at: datetime) -> datetime:
