@@ -429,16 +429,29 @@ class _Drain:
 
     def _store(self, msg_id, status, error, result, retry_after, posted_at) -> None:
         with transaction(self.engine) as s:
+            if status == "sent":
+                # The usual outcome in one round trip: UPDATE ... RETURNING the row, for the
+                # kind's after-sent hook (where the card or relay went).
+                sent = {"sent_at": posted_at}
+                if result is not None:
+                    sent.update(sent_ts=result.ts, sent_channel_id=result.channel_id)
+                row = s.scalars(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == msg_id)
+                    .values(
+                        attempts=OutboxMessage.attempts + 1,
+                        status=status,
+                        claimed_until=None,
+                        **sent,
+                    )
+                    .returning(OutboxMessage)
+                ).one()
+                if result is not None and (hook := _after_sent.get(row.kind)):
+                    hook(s, row)
+                return
             row = s.get(OutboxMessage, msg_id)
             row.attempts += 1
             row.status, row.claimed_until = status, None
-            if status == "sent":
-                row.sent_at = posted_at
-                if result is not None:
-                    row.sent_ts, row.sent_channel_id = result.ts, result.channel_id
-                    if hook := _after_sent.get(row.kind):
-                        hook(s, row)
-                return
             row.last_error = (error or "")[:500]
             if retry_after is not None:
                 wait = timedelta(seconds=retry_after)
