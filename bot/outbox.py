@@ -22,6 +22,7 @@ still carrying it.
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
@@ -209,12 +210,18 @@ def _head_ids(session: Session) -> list[int]:
     Read as a list first, then used as one: combined into a single statement, planners were
     seen to re-run the grouping once per row on a freshly filled table (30 s for 10,000 rows).
     """
-    heads = (
+    return list(session.execute(_heads_statement(frozenset(_threaded_kinds))).scalars())
+
+
+@functools.cache
+def _heads_statement(threaded_kinds: frozenset[str]):
+    # Built once per set of threaded kinds (all are declared at import): building a statement
+    # costs more CPU than the database takes to run this one.
+    return (
         select(func.min(OutboxMessage.id))
         .where(OutboxMessage.status == "pending")
         .group_by(*_order_key())
     )
-    return list(session.execute(heads).scalars())
 
 
 def _among(session: Session, column, values: list, type_) -> Any:
@@ -228,13 +235,14 @@ def _among(session: Session, column, values: list, type_) -> Any:
 
 def _recently_sent(session: Session, since: datetime) -> dict[str, datetime]:
     """Destinations posted to after ``since`` (not to be posted to again yet), with when."""
-    destination = _destination(OutboxMessage)
-    recent = (
-        select(destination, func.max(OutboxMessage.sent_at))
-        .where(OutboxMessage.status == "sent", OutboxMessage.sent_at > since)
-        .group_by(destination)
-    )
-    return dict(session.execute(recent).all())
+    return dict(session.execute(_RECENTLY_SENT, {"since": since}).all())
+
+
+_RECENTLY_SENT = (
+    select(_destination(OutboxMessage), func.max(OutboxMessage.sent_at))
+    .where(OutboxMessage.status == "sent", OutboxMessage.sent_at > bindparam("since"))
+    .group_by(_destination(OutboxMessage))
+)
 
 
 def _free(now: datetime):
