@@ -574,9 +574,10 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
     parser.add_argument(
         "--scenario",
-        choices=("mix", "popular", "own", "both"),
+        choices=("mix", "popular", "own", "both", "all"),
         default="both",
-        help="both = mix, then popular; own = each complaint about its own procurement",
+        help="both = mix, then popular; own = each complaint about its own procurement; "
+        "all = own, mix, popular",
     )
     args = parser.parse_args()
 
@@ -589,7 +590,9 @@ def main() -> int:
     stub = multiprocessing.Process(target=run_stub, args=(queue, *stub_queues), daemon=True)
     stub.start()
     stub_url = queue.get(timeout=10)
-    scenarios = ("mix", "popular") if args.scenario == "both" else (args.scenario,)
+    scenarios = {"both": ("mix", "popular"), "all": ("own", "mix", "popular")}.get(
+        args.scenario, (args.scenario,)
+    )
     print(
         f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}: {args.count} per kind, {args.clients} "
         f"clients, gunicorn+waitress {WORKERS}x{THREADS}, PostgreSQL, {os.cpu_count()} cores"
