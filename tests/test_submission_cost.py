@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from bot import outbox
 from bot.complaints import intake
 from bot.db import deadline, transaction
 from handlers.complaints.form import read_form
 from models import Complaint, ComplaintEvent, OutboxMessage
+from models.base import utcnow
 from tests import forms
 from tests.conftest import TRIAGE, rows
 
@@ -147,3 +148,23 @@ def test_a_drain_waiting_on_a_paced_channel_does_not_poll_the_database(engine, s
     bound = MAX_STATEMENTS_PER_MESSAGE * len(ids) + MAX_STATEMENTS_PER_IDLE_SENDER * SENDERS
     assert len(statements) <= bound, "\n".join(s[:60].replace("\n", " ") for s in statements)
     assert {m.status for m in rows(session, OutboxMessage)} == {"sent"}
+
+
+def test_a_claim_finds_a_due_row_behind_more_heads_than_it_first_reads(engine, session):
+    """A claim first reads only the oldest heads (outbox.HEADS_PER_CLAIM): when none of them
+    is due, it must still find the due ones further on."""
+    later = outbox.HEADS_PER_CLAIM + 3
+    with transaction(engine) as s:
+        ids = outbox.enqueue_new(
+            s, [outbox.NewMessage("test.note", user_id=f"U{i:04d}") for i in range(later + 2)]
+        )
+        s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids[:later]))
+            .values(next_attempt_at=utcnow() + timedelta(hours=1))
+        )
+    transport = _Noted()
+    assert outbox.drain(engine, transport, senders=2) == 2
+    assert sorted(transport.posted) == list(ids[later:])
+    pending = [m.id for m in rows(session, OutboxMessage) if m.status == "pending"]
+    assert pending == list(ids[:later])
