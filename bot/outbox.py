@@ -22,6 +22,7 @@ still carrying it.
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
@@ -32,7 +33,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import case, func, or_, update
+from sqlalchemy import Integer, String, any_, bindparam, case, func, insert, or_, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -51,6 +53,8 @@ CLAIM_SECONDS = 60
 PACE_SECONDS = 1.0
 # Messages posted concurrently by one drain (each to a different destination).
 SENDERS = 4
+# A claim first looks among this many of the oldest heads (see _Drain.claim).
+HEADS_PER_CLAIM = 32
 RETRY_BASE_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 3600
 
@@ -131,6 +135,46 @@ def enqueue(
     return msg
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to queue with :func:`enqueue_new` (the arguments of :func:`enqueue`)."""
+
+    kind: str
+    subject_id: int | None = None
+    user_id: str | None = None
+    channel_id: str | None = None
+    data: dict | None = None
+
+
+def enqueue_new(session: Session, messages: list[NewMessage]) -> tuple[int, ...]:
+    """Queue several messages in one INSERT (Core, one round trip); returns their ids in
+    order. For hot paths that need no ORM objects back."""
+    rows = []
+    for m in messages:
+        if not (m.user_id or m.channel_id):
+            raise ValueError("an outbox message needs a user or a channel")
+        rows.append(
+            {
+                "kind": m.kind,
+                "subject_id": m.subject_id,
+                "recipient_user_id": m.user_id,
+                "recipient_channel_id": m.channel_id,
+                "data": m.data or {},
+            }
+        )
+    return tuple(session.execute(_INSERT_MESSAGES, rows).scalars())
+
+
+_INSERT_MESSAGES = insert(OutboxMessage.__table__).returning(
+    OutboxMessage.__table__.c.id, sort_by_parameter_order=True
+)
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone (all are stored as UTC)."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 def backoff(attempts: int, base: float = RETRY_BASE_SECONDS) -> timedelta:
     return timedelta(seconds=min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1)))
 
@@ -162,29 +206,53 @@ def _order_key():
     return (_destination(OutboxMessage), thread)
 
 
-def _head_ids(session: Session) -> list[int]:
+def _head_ids(
+    session: Session, *, skip: list[str] | None = None, limit: int | None = None
+) -> list[int]:
     """The oldest pending row of each destination (or thread): the only ones that may be sent
-    next.
+    next. Leaving out destinations in ``skip``; the ``limit`` oldest, if given.
 
     Read as a list first, then used as one: combined into a single statement, planners were
     seen to re-run the grouping once per row on a freshly filled table (30 s for 10,000 rows).
     """
-    heads = (
+    heads = _heads_statement(frozenset(_threaded_kinds))
+    if skip:
+        heads = heads.where(~_among(session, _destination(OutboxMessage), skip, String))
+    if limit is not None:
+        heads = heads.order_by(func.min(OutboxMessage.id)).limit(limit)
+    return list(session.execute(heads).scalars())
+
+
+@functools.cache
+def _heads_statement(threaded_kinds: frozenset[str]):
+    # Built once per set of threaded kinds (all are declared at import): building a statement
+    # costs more CPU than the database takes to run this one.
+    return (
         select(func.min(OutboxMessage.id))
         .where(OutboxMessage.status == "pending")
         .group_by(*_order_key())
     )
-    return list(session.execute(heads).scalars())
 
 
-def _paced_destinations(session: Session, since: datetime) -> list[str]:
-    """Destinations posted to after ``since``: not to be posted to again yet."""
-    recent = (
-        select(_destination(OutboxMessage))
-        .where(OutboxMessage.status == "sent", OutboxMessage.sent_at > since)
-        .distinct()
-    )
-    return list(session.execute(recent).scalars())
+def _among(session: Session, column, values: list, type_) -> Any:
+    """``column IN values``. On PostgreSQL one array parameter (``= ANY(:values)``): an IN
+    list is rendered afresh, one bind per value, on every execution, which with hundreds of
+    head rows cost more CPU than the rest of sending a message."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(type_)))
+    return column.in_(values)
+
+
+def _recently_sent(session: Session, since: datetime) -> dict[str, datetime]:
+    """Destinations posted to after ``since`` (not to be posted to again yet), with when."""
+    return dict(session.execute(_RECENTLY_SENT, {"since": since}).all())
+
+
+_RECENTLY_SENT = (
+    select(_destination(OutboxMessage), func.max(OutboxMessage.sent_at))
+    .where(OutboxMessage.status == "sent", OutboxMessage.sent_at > bindparam("since"))
+    .group_by(_destination(OutboxMessage))
+)
 
 
 def _free(now: datetime):
@@ -206,6 +274,8 @@ class _Drain:
     lock: threading.Lock = field(default_factory=threading.Lock)
     done: threading.Event = field(default_factory=threading.Event)
     claims_left: int | None = None
+    # True while one of this drain's senders waits for the next row to come due.
+    waiting: bool = False
     # Set by the worker to stop: each sender finishes the message in hand and returns.
     stop: threading.Event | None = None
 
@@ -215,66 +285,84 @@ class _Drain:
     def clock(self) -> datetime:
         return self.now or utcnow()
 
-    def claim(self) -> int | None:
-        """Claim the next sendable head row for this sender, or None."""
+    def claim(self, *, or_wait: bool = True) -> tuple[int | None, float | None]:
+        """Claim the next sendable head row for this sender: (its id, None). When none is
+        sendable now: (None, seconds until a free head row held back only by pacing or a
+        short Retry-After comes due), or (None, None) if none will within about a pace (or
+        ``or_wait`` is false).
+
+        The wait is computed, not polled: a drain waiting on a paced channel wakes once per
+        post, so a long queue for one channel costs a few statements per message rather than
+        a poll every few milliseconds per sender.
+        """
         with self.lock:
             if self.claims_left is not None:
                 if self.claims_left <= 0:
-                    return None
+                    return None, None
                 self.claims_left -= 1
         now = self.clock()
         token = now + timedelta(
             seconds=self.claim_seconds, microseconds=random.randrange(1_000_000)
         )
+        claimed = wait = None
         with transaction(self.engine) as s:
-            heads = _head_ids(s)
-            paced = _paced_destinations(s, now - timedelta(seconds=self.pace))
-            due = [
-                OutboxMessage.id.in_(heads),
-                OutboxMessage.status == "pending",
-                OutboxMessage.next_attempt_at <= now,
-                _free(now),
-                _destination(OutboxMessage).not_in(paced),
-            ]
-            if self.ids is not None:
-                due.append(OutboxMessage.id.in_(self.ids))
-            first = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.id).limit(1)
-            candidate = s.execute(first).scalar() if heads else None
-            claimed = None
-            if candidate is not None:
-                claimed = s.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == candidate, *due)
-                    .values(claimed_until=token)
-                    .returning(OutboxMessage.id)
-                ).scalar()
+            last_sent = _recently_sent(s, now - timedelta(seconds=self.pace))
+            # The oldest heads of destinations not held back by pacing: usually the first of
+            # them is claimable, and a burst queues hundreds of heads (one per DM) that would
+            # otherwise be read and sent back on every claim. All of them only if none is.
+            for limit in (HEADS_PER_CLAIM, None):
+                heads = _head_ids(s, skip=list(last_sent), limit=limit)
+                claimed = self._claim_among(s, heads, now, token) if heads else None
+                if claimed is not None or len(heads) != limit:
+                    break
+            if claimed is None and or_wait:
+                wait = self._wait(s, _head_ids(s), last_sent, now)
         if claimed is None:
             with self.lock:
                 if self.claims_left is not None:
                     self.claims_left += 1
-            return None
+            return None, wait
         with self.lock:
             self.in_flight[claimed] = token
-        return claimed
+        return claimed, None
 
-    def worth_waiting(self) -> bool:
-        """Is a head row free and due within about a pace (held back only by pacing or a
-        short Retry-After)? Then this sender waits for it rather than returning."""
-        if self.claims_left is not None and self.claims_left <= 0:
-            return False
+    def _claim_among(self, s: Session, heads: list[int], now: datetime, token) -> int | None:
+        due = [
+            _among(s, OutboxMessage.id, heads, Integer),
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at <= now,
+            _free(now),
+        ]
+        if self.ids is not None:
+            due.append(_among(s, OutboxMessage.id, self.ids, Integer))
+        first = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.id).limit(1)
+        return s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == first.scalar_subquery(), *due)
+            .values(claimed_until=token)
+            .returning(OutboxMessage.id)
+        ).scalar()
+
+    def _wait(self, s: Session, heads: list[int], last_sent: dict, now: datetime) -> float | None:
         if self.now is not None:  # a fixed clock never brings anything due
-            return False
-        now = self.clock()
-        horizon = now + timedelta(seconds=self.pace + 1)
-        with transaction(self.engine) as s:
-            query = select(OutboxMessage.id).where(
-                OutboxMessage.id.in_(_head_ids(s)),
-                OutboxMessage.next_attempt_at <= horizon,
-                _free(now),
-            )
-            if self.ids is not None:
-                query = query.where(OutboxMessage.id.in_(self.ids))
-            return s.execute(query.limit(1)).first() is not None
+            return None
+        query = select(OutboxMessage.next_attempt_at, _destination(OutboxMessage)).where(
+            _among(s, OutboxMessage.id, heads, Integer),
+            OutboxMessage.next_attempt_at <= now + timedelta(seconds=self.pace + 1),
+            _free(now),
+        )
+        if self.ids is not None:
+            query = query.where(_among(s, OutboxMessage.id, self.ids, Integer))
+        waiting = s.execute(query).all()
+        if not waiting:
+            return None
+        pace = timedelta(seconds=self.pace)
+        soonest = min(
+            max(_aware(at), _aware(last_sent[dest]) + pace) if dest in last_sent else _aware(at)
+            for at, dest in waiting
+        )
+        # From the clock now, not ``now``: that was read before waiting for the transaction.
+        return max(0.0, (soonest - self.clock()).total_seconds())
 
     def heartbeat(self) -> None:
         """Keep this drain's claims alive while their posts are under way."""
@@ -377,16 +465,29 @@ class _Drain:
 
     def _store(self, msg_id, status, error, result, retry_after, posted_at) -> None:
         with transaction(self.engine) as s:
+            if status == "sent":
+                # The usual outcome in one round trip: UPDATE ... RETURNING the row, for the
+                # kind's after-sent hook (where the card or relay went).
+                sent = {"sent_at": posted_at}
+                if result is not None:
+                    sent.update(sent_ts=result.ts, sent_channel_id=result.channel_id)
+                row = s.scalars(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == msg_id)
+                    .values(
+                        attempts=OutboxMessage.attempts + 1,
+                        status=status,
+                        claimed_until=None,
+                        **sent,
+                    )
+                    .returning(OutboxMessage)
+                ).one()
+                if result is not None and (hook := _after_sent.get(row.kind)):
+                    hook(s, row)
+                return
             row = s.get(OutboxMessage, msg_id)
             row.attempts += 1
             row.status, row.claimed_until = status, None
-            if status == "sent":
-                row.sent_at = posted_at
-                if result is not None:
-                    row.sent_ts, row.sent_channel_id = result.ts, result.channel_id
-                    if hook := _after_sent.get(row.kind):
-                        hook(s, row)
-                return
             row.last_error = (error or "")[:500]
             if retry_after is not None:
                 wait = timedelta(seconds=retry_after)
@@ -395,17 +496,24 @@ class _Drain:
             row.next_attempt_at = max(posted_at, self.clock()) + wait
 
     def sender(self) -> int:
-        sent, idle = 0, 0.02
+        sent = 0
         while not self.stopping():
-            msg_id = self.claim()
-            if msg_id is None:
-                if not self.worth_waiting():
-                    return sent
-                self.done.wait(idle)
-                idle = min(idle * 2, max(self.pace / 4, 0.02))
+            # One sender waiting for the next row to come due is enough.
+            msg_id, wait = self.claim(or_wait=not self.waiting)
+            if msg_id is not None:
+                sent += self.send_one(msg_id)
                 continue
-            idle = 0.02
-            sent += self.send_one(msg_id)
+            with self.lock:
+                if wait is None or self.waiting:
+                    return sent
+                self.waiting = True
+            try:
+                # At least a moment (a row due now but claimed by a racing drain), at most
+                # about a pace (rows queued meanwhile by other processes).
+                self.done.wait(min(max(wait, 0.01), self.pace + 1))
+            finally:
+                with self.lock:
+                    self.waiting = False
         return sent
 
 
@@ -462,7 +570,7 @@ def next_due(engine: Engine) -> datetime | None:
     """When the earliest free head row comes due (for the worker's sleep)."""
     with transaction(engine) as s:
         soonest = select(func.min(OutboxMessage.next_attempt_at)).where(
-            OutboxMessage.id.in_(_head_ids(s)), _free(utcnow())
+            _among(s, OutboxMessage.id, _head_ids(s), Integer), _free(utcnow())
         )
         return s.execute(soonest).scalar()
 
@@ -562,9 +670,7 @@ class OutboxWorker:
             return self.interval
         if due is None:
             return self.interval
-        if due.tzinfo is None:  # SQLite hands datetimes back without their zone
-            due = due.replace(tzinfo=UTC)
-        return min(self.interval, max(0.05, (due - utcnow()).total_seconds()))
+        return min(self.interval, max(0.05, (_aware(due) - utcnow()).total_seconds()))
 
     def _run(self) -> None:
         wait = 0.0
