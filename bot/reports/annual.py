@@ -15,7 +15,15 @@ from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from bot.reports import terms
-from bot.reports.sql import between, c, concluded_on, count_if, effective_due, ratio
+from bot.reports.sql import (
+    between,
+    c,
+    concluded_on,
+    count_if,
+    effective_due,
+    how_ended,
+    ratio,
+)
 
 # Published case summaries are capped: a report is a summary, not a case list.
 MAX_SUMMARIES = 200
@@ -41,8 +49,8 @@ class Report:
     start: date
     end: date
     received: int
-    closed: int
-    carried_over: int
+    closed: int  # concluded in the period (bot.complaints.lifecycle)
+    carried_over: int  # received by the end and not concluded by then
     with_outcome: int
     positive: int
     partial: int
@@ -55,6 +63,8 @@ class Report:
     money_released_pence: int
     cases_with_money: int
     follow_ups: dict[str, int]
+    # Cases concluded in the period by how: "resolved", "out_of_scope", "referred", "withdrawn"
+    ended: dict[str, int] = field(default_factory=dict)
     summaries: list[CaseSummary] = field(default_factory=list)
 
     @property
@@ -139,6 +149,7 @@ def build_report(s: Session, start: date, end: date) -> Report:
         outcomes=_grouped(s, c.outcome, done, c.outcome.is_not(None)),
         target={k: {"resolved": n, "on_time": int(t or 0)} for k, n, t in target_rows},
         follow_ups=follow_ups,
+        ended=_grouped(s, how_ended(), done),
         summaries=_summaries(s, done),
     )
 
