@@ -27,6 +27,27 @@ from bot.reports.sql import (
 
 # Published case summaries are capped: a report is a summary, not a case list.
 MAX_SUMMARIES = 200
+# What a published case summary shows (CaseSummary below), in the words the resolve form
+# uses to tell the investigator before they tick "Publish this anonymised summary".
+PUBLISHED_FIELDS = (
+    "the summary for publication",
+    "what was agreed with the authority",
+    "the outcome",
+    "the issue ({category})",
+    "the authority's name and kind ({authority})",
+)
+NEVER_PUBLISHED = "the supplier, their organisation or their own account"
+
+
+def what_is_published(authority: str, category: str) -> str:
+    """The resolve form's sentence saying exactly what publishing a case summary shows."""
+    fields = [f.format(authority=authority, category=category) for f in PUBLISHED_FIELDS]
+    return (
+        "If ticked, the yearly results report publishes "
+        + ", ".join(fields[:-1])
+        + f" and {fields[-1]}. Never {NEVER_PUBLISHED}. If not ticked, the case is counted "
+        "in the report's figures only."
+    )
 
 
 def service_year(year: int) -> tuple[date, date]:

@@ -85,11 +85,16 @@ def open_form(services: Services, body: dict, reference: str, form: str) -> None
                 lifecycle.check_move(case, action)
             payment = catalog.is_payment_case(case.category, case.stage)
             reference = case.reference
+            kind = catalog.label(catalog.AUTHORITY_KINDS, case.authority_kind)
+            authority = f"{case.authority_name}, {kind}"
+            category = catalog.label(catalog.CATEGORIES, case.category)
     except FAULTS as exc:
         tell_privately(services, channel, user, explain(exc))
         return
     if form == "resolve":
-        view = forms.resolve_modal(reference, payment_case=payment)
+        view = forms.resolve_modal(
+            reference, payment_case=payment, authority=authority, category=category
+        )
     elif form == "out_of_scope":
         view = forms.out_of_scope_modal(reference)
     else:

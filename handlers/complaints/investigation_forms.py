@@ -8,9 +8,10 @@ from datetime import date
 
 from bot.complaints import catalog
 from bot.complaints.intake import parse_amount_pence
+from bot.reports import annual
 from bot.text import clean
 from handlers import view_state as state
-from handlers.slack_text import context, options, plain, section
+from handlers.slack_text import context, escape, options, plain, section
 
 RESOLVE = "complaint_resolve"
 OUT_OF_SCOPE = "complaint_out_of_scope"
@@ -67,7 +68,9 @@ def _modal(callback_id: str, title: str, submit: str, reference: str, blocks) ->
     }
 
 
-def resolve_modal(reference: str, *, payment_case: bool) -> dict:
+def resolve_modal(
+    reference: str, *, payment_case: bool, authority: str = "", category: str = ""
+) -> dict:
     blocks = [
         _select("outcome", "Outcome", catalog.OUTCOMES),
         _text("agreed_actions", "What was agreed with the authority"),
@@ -93,6 +96,9 @@ def resolve_modal(reference: str, *, payment_case: bool) -> dict:
             "Supplier's words",
             "The summary may quote the supplier",
         ),
+        # Not ticked by default: nothing is published until an investigator says so.
+        _checkbox("publishable", "Publication", "Publish this anonymised summary"),
+        context(escape(annual.what_is_published(authority, category))),
         {
             "type": "input",
             "block_id": "follow_up_due",
@@ -164,6 +170,7 @@ def read_resolve(view: dict, today: date) -> dict:
         "public_summary": summary,
         "summary_uses_supplier_words": "yes"
         in state.choices(values, "summary_uses_supplier_words"),
+        "publishable": "yes" in state.choices(values, "publishable"),
         "follow_up_due": follow_up,
     }
 
