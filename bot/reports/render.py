@@ -16,7 +16,7 @@ import json
 from bot.reports import terms
 from bot.reports.annual import Report
 from bot.reports.charts import OKABE_ITO, alt_text, cases_chart
-from bot.reports.suppression import NOTE, Suppressed, share_shown, suppress
+from bot.reports.suppression import NOTE, Suppressed, all_withheld, share_shown, suppress
 
 FORMATS = ("md", "csv", "json", "html")
 MEDIA_TYPES = {
@@ -53,9 +53,22 @@ def breakdowns(r: Report) -> dict[str, dict[str, int]]:
     }
 
 
+# Breakdowns of the same cases (so with the same total): when one must withhold its total,
+# the other withholds everything, or it would give that total away.
+SAME_TOTAL = ("Cases by category", "Cases by authority kind")
+
+
 def published(r: Report, threshold: int) -> dict[str, Suppressed]:
     """Every breakdown as published: complementary suppression applied to each."""
-    return {name: suppress(counts, threshold) for name, counts in breakdowns(r).items()}
+    counts = breakdowns(r)
+    tables = {name: suppress(c, threshold) for name, c in counts.items()}
+    if any(tables[name].total_hidden for name in SAME_TOTAL):
+        tables.update({name: all_withheld(counts[name]) for name in SAME_TOTAL})
+    if tables["Outcomes"].total_hidden:
+        # Resolved cases are those with an outcome: that count is the outcomes' total.
+        ended = counts["How cases concluded"]
+        tables["How cases concluded"] = suppress(ended, threshold, also={ENDED_LABELS["resolved"]})
+    return tables
 
 
 def headline(r: Report, threshold: int) -> dict[str, str | int]:
