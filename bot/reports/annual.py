@@ -25,6 +25,7 @@ from bot.reports.sql import (
     ratio,
 )
 
+ENDINGS = ("resolved", *terms.ENDED_UNRESOLVED)  # the values of sql.how_ended()
 # Published case summaries are capped: a report is a summary, not a case list.
 MAX_SUMMARIES = 200
 # What a published case summary shows (CaseSummary below), in the words the resolve form
@@ -144,6 +145,8 @@ def build_report(s: Session, start: date, end: date) -> Report:
             count_if(and_(done, c.outcome == "partial_change")),
             func.sum(case((done, func.coalesce(c.money_released_pence, 0)), else_=0)),
             count_if(and_(done, c.money_released_pence > 0)),
+            # How cases concluded, in the same pass (no second scan of the table).
+            *(count_if(and_(done, how_ended() == way)) for way in ENDINGS),
         )
     ).one()
     target_rows = s.execute(
@@ -170,7 +173,7 @@ def build_report(s: Session, start: date, end: date) -> Report:
         outcomes=_grouped(s, c.outcome, done, c.outcome.is_not(None)),
         target={k: {"resolved": n, "on_time": int(t or 0)} for k, n, t in target_rows},
         follow_ups=follow_ups,
-        ended=_grouped(s, how_ended(), done),
+        ended=_largest_first({w: int(n or 0) for w, n in zip(ENDINGS, head[8:], strict=True) if n}),
         summaries=_summaries(s, done),
     )
 
