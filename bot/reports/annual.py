@@ -18,14 +18,15 @@ from bot.reports import terms
 from bot.reports.sql import (
     between,
     c,
+    concluded_between,
     concluded_on,
     count_if,
     effective_due,
-    how_ended,
+    ended_as,
     ratio,
 )
 
-ENDINGS = ("resolved", *terms.ENDED_UNRESOLVED)  # the values of sql.how_ended()
+ENDINGS = ("resolved", *terms.ENDED_UNRESOLVED)  # the ways sql.ended_as() tells apart
 # Published case summaries are capped: a report is a summary, not a case list.
 MAX_SUMMARIES = 200
 # What a published case summary shows (CaseSummary below), in the words the resolve form
@@ -131,7 +132,7 @@ def _largest_first(counts: dict[str, int]) -> dict[str, int]:
 
 def build_report(s: Session, start: date, end: date) -> Report:
     received = between(c.received_on, start, end)
-    done = between(concluded_on(), start, end)
+    done = concluded_between(start, end)
     resolved = between(c.resolved_on, start, end)
     head = s.execute(
         select(
@@ -146,7 +147,7 @@ def build_report(s: Session, start: date, end: date) -> Report:
             func.sum(case((done, func.coalesce(c.money_released_pence, 0)), else_=0)),
             count_if(and_(done, c.money_released_pence > 0)),
             # How cases concluded, in the same pass (no second scan of the table).
-            *(count_if(and_(done, how_ended() == way)) for way in ENDINGS),
+            *(count_if(and_(done, ended_as(way))) for way in ENDINGS),
         )
     ).one()
     target_rows = s.execute(

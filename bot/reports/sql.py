@@ -93,13 +93,21 @@ def concluded_on() -> ColumnElement:
     )
 
 
-def how_ended() -> ColumnElement:
-    """ "resolved" for a case concluded with a resolution, else its status (out_of_scope,
-    referred, withdrawn), else NULL (still working)."""
-    return case(
-        (c.status.in_(lifecycle.RESOLVED_STATUSES), "resolved"),
-        (c.status.in_(lifecycle.ENDED_UNRESOLVED), c.status),
+def concluded_between(start: date, end: date) -> ColumnElement:
+    """Concluded within [start, end]: the same meaning as ``concluded_on()`` between the two,
+    written so the cheap date test comes first (most rows fail it)."""
+    return and_(
+        between(func.coalesce(c.resolved_on, c.closed_on), start, end),
+        c.status.in_(lifecycle.CONCLUDED_STATUSES),
     )
+
+
+def ended_as(way: str) -> ColumnElement:
+    """How a concluded case ended: "resolved" (with a resolution), or its status when it
+    ended without one (out_of_scope, referred, withdrawn)."""
+    if way == "resolved":
+        return c.status.in_(lifecycle.RESOLVED_STATUSES)
+    return c.status == way
 
 
 def between(col: ColumnElement, start: date, end: date) -> ColumnElement:
