@@ -6,6 +6,11 @@ and what else happens when it does.
     out_of_scope (from received/triaged), referred, withdrawn (by the supplier), reopen (a lead)
 
 Spot checks (kind "spot_check", no supplier) follow the same table.
+
+The states are grouped once, below: *working* (being looked into), *concluded* (resolved, or
+ended without a resolution; its date is recorded by every move there), *closed* (nothing left
+to do, not even a follow-up) and *open* (not closed). Reports, the digest and its chart, App
+Home, the jobs and the shadowing conflict rule all use these groups.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from models import Complaint, ComplaintEvent
 #            closed) or ended without one (out_of_scope, referred, withdrawn). Its conclusion
 #            date is ``resolved_on`` when it has a resolution, else ``closed_on``; every move
 #            into a concluded state records that date (``_record``). Reports count a
-#            case as concluded ("closed" in the published headline) in the period holding it.
+#            case as concluded in the period holding that date (bot.reports.sql).
 # closed:    nothing left to do, not even a follow-up: closed, out_of_scope, referred,
 #            withdrawn; ``closed_on`` is set. Only a lead's "reopen" leaves these.
 # open:      not closed: the working states plus resolved and follow_up (a follow-up is still
@@ -62,14 +67,6 @@ CLOCK_RUNNING: frozenset[str] = SERVICE_CLOCK_STATUSES - {"awaiting_supplier"}
 
 WORKING = ("investigating", "awaiting_authority", "awaiting_supplier")
 BEFORE_RESOLUTION = WORKING_STATUSES
-
-
-def is_concluded(status: str) -> bool:
-    return status in CONCLUDED_STATUSES
-
-
-def is_closed(status: str) -> bool:
-    return status in CLOSED_STATUSES
 
 
 class Move(NamedTuple):
