@@ -102,14 +102,6 @@ def concluded_between(start: date, end: date) -> ColumnElement:
     )
 
 
-def ended_as(way: str) -> ColumnElement:
-    """How a concluded case ended: "resolved" (with a resolution), or its status when it
-    ended without one (out_of_scope, referred, withdrawn)."""
-    if way == "resolved":
-        return c.status.in_(lifecycle.RESOLVED_STATUSES)
-    return c.status == way
-
-
 def between(col: ColumnElement, start: date, end: date) -> ColumnElement:
     return and_(col >= start, col <= end)
 
