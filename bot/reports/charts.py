@@ -124,7 +124,7 @@ def alt_text(by_month: dict[str, dict[str, int]], top_categories: dict[str, int]
     ended = ", ".join(f"{_outcome_label(k)} {n}" for k, n in ends.items() if n)
     text = (
         f"Bar chart of cases received per month, split by outcome. Totals {totals}. "
-        f"Of them: {ended or 'none still open or ended without an outcome'}. "
-        f"Top categories this year: {cats or 'none'}."
+        + (f"Of them: {ended}. " if ended else "")
+        + f"Top categories this year: {cats or 'none'}."
     )
     return text[:1000]
