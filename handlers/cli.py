@@ -206,7 +206,9 @@ def cmd_digest(args) -> int:
     from bot.clock import UK
 
     with Session(engine) as session:
-        print(digest_text(build_digest(session, today=now.astimezone(UK).date(), now=now)))
+        today = now.astimezone(UK).date()
+        figures = build_digest(session, today=today, now=now, threshold=settings.report_min_count)
+        print(digest_text(figures))
     return 0
 
 

@@ -11,6 +11,7 @@ from bot import outbox
 from bot.clock import today_uk
 from bot.jobs import registry, runner
 from bot.reports.digest import build_digest
+from bot.reports.digest_text import digest_text
 from handlers.app import build_services
 from models import Complaint, ComplaintEvent, OutboxMessage
 from tests.conftest import make_settings, rows
@@ -86,7 +87,7 @@ def week_of_cases(engine):
 def test_digest_figures(engine):
     week_of_cases(engine)
     with Session(engine) as s:
-        f = build_digest(s, today=TODAY, now=NOW)
+        f = build_digest(s, today=TODAY, now=NOW, threshold=1)  # nothing withheld
     assert f["new_cases"] == 2
     assert f["open_by_status"] == {
         "investigating": 2,
@@ -112,6 +113,26 @@ def test_digest_figures(engine):
     assert f["shadowing"]["queue"] == 0
     assert sum(f["chart"]["by_month"]["2025-12"].values()) == 1
     json.dumps(f)  # stored on the outbox row as it is
+
+
+def test_digest_withholds_small_counts_and_what_would_give_them_away(engine):
+    week_of_cases(engine)
+    with Session(engine) as s:
+        f = build_digest(s, today=TODAY, now=NOW, threshold=3)
+    # Two outcomes of one case each: the total of 2 would pin both down.
+    assert f["outcomes"] == {"money_released": "withheld", "not_upheld": "withheld"}
+    assert f["resolved"] == "withheld" and f["share_positive"] == "withheld"
+    # 1 voluntary-sector supplier of 6: its complement (5 SMEs) is withheld with it, so
+    # neither share is published; the total of 6 is.
+    assert f["year_cases_from_suppliers"] == 6
+    assert f["share_voluntary"] == "withheld" and f["share_sme"] == "withheld"
+    assert f["top_categories"] == {"late_payment": "withheld", "evaluation": "withheld"}
+    assert f["target"]["central"]["share"] == "withheld"
+    # The team's own workload is shown as it is.
+    assert f["new_cases"] == 2 and f["overdue"] == 1
+    text = digest_text(f)
+    assert "Resolved: withheld" in text and "Share positive: withheld" in text
+    assert "cannot be worked out from the others" in text
 
 
 def test_weekly_digest_posts_figures_and_a_chart_once(engine, session, stub):

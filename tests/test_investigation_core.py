@@ -225,7 +225,8 @@ def test_resolve_records_details_and_refuses_bad_ones(engine, session):
         "partial_change",
         TODAY,
     )
-    assert stored.follow_up_due == date(2027, 2, 1) and stored.publishable
+    assert stored.follow_up_due == date(2027, 2, 1)
+    assert not stored.publishable  # published only when an investigator ticks it
     with pytest.raises(InvalidTransition, match="follow-up due on 1 Feb 2027"):
         move(engine, case.id, "close", INVESTIGATOR)
 

@@ -146,6 +146,7 @@ def test_yearly_figures_match_the_hand_count(engine):
     with Session(engine) as s:
         r = build_report(s, start, end)
     assert (r.received, r.closed, r.carried_over) == (6, 5, 2)
+    assert r.ended == {"resolved": 4, "out_of_scope": 1}
     assert (r.with_outcome, r.positive, r.share_positive) == (4, 3, 0.75)
     assert r.by_category == {"evaluation": 2, "late_payment": 2, "framework": 1, "transparency": 1}
     assert r.by_authority_kind == {"central": 3, "wider": 3}
@@ -169,27 +170,43 @@ def test_small_counts_are_hidden_in_every_format(engine):
     with Session(engine) as s:
         r = build_report(s, *service_year(2025))
     data = json.loads(render(r, "json", 3))
+    # Categories 2, 2, 1, 1 of 6: every one is small, so all are withheld (together 6).
     cats = data["breakdowns"]["Cases by category"]
-    assert cats["Evaluation"] == "fewer than 3"
-    assert data["breakdowns"]["Cases by authority kind"]["Central government"] == 3
-    assert data["headline"]["Cases received"] == 6
-    # Money over two cases and a share of two wider-sector cases would point at suppliers.
+    assert set(cats.values()) == {"withheld"}
+    assert data["breakdowns"]["Cases by authority kind"] == {
+        "Central government": 3,
+        "Wider public sector (council, NHS trust, college, ...)": 3,
+    }
+    # One case out of scope among 5 concluded: its complement (4 resolved) is withheld too,
+    # or 5 - 4 would give it away.
+    assert data["breakdowns"]["How cases concluded"] == {
+        "Resolved": "withheld",
+        "Out of scope": "withheld",
+    }
+    assert data["headline"]["Cases received"] == 6 and data["headline"]["Cases concluded"] == 5
     withheld = "withheld (fewer than 3 cases)"
+    # Four outcomes of one case each: 75% positive would say exactly one was not upheld.
+    assert set(data["breakdowns"]["Outcomes"].values()) == {"withheld"}
+    assert data["headline"]["Share with a positive outcome"] == withheld
+    # Two follow-ups (1 + 1): the total would pin both down.
+    assert data["headline"]["Follow-ups done"] == withheld
+    # Money over two cases and a share of two wider-sector cases would point at suppliers.
     assert data["headline"]["Money released"] == withheld
     assert data["headline"]["Met the service target (wider public sector)"] == withheld
-    assert data["headline"]["Share with a positive outcome"] == "75%"  # of 4 cases
     loose = json.loads(render(r, "json", 2))["headline"]
     assert loose["Money released"] == "£3,500.00"
     assert loose["Money released per case (where released)"] == "£1,750.00"
-    assert loose["Met the service target (wider public sector)"] == "50%"
+    # 50% of two cases is one on time and one late: counts under 2, so withheld.
+    assert loose["Met the service target (wider public sector)"] == "withheld (fewer than 2 cases)"
     assert loose["Met the service target (central government)"] == "100%"
     rows = list(csv.reader(io.StringIO(render(r, "csv", 3))))
-    assert ["Cases by category", "Evaluation", "fewer than 3"] in rows
+    assert ["Cases by category", "Evaluation", "withheld"] in rows
     md = render(r, "md", 3)
-    assert "| Evaluation | fewer than 3 |" in md and "| Cases carried over | 2 |" in md
+    assert "| Evaluation | withheld |" in md and "| Cases carried over | 2 |" in md
+    assert "cannot be worked out from the others" in md
     page = render(r, "html", 3)
     assert page.startswith("<!doctype html>") and "data:image/png;base64," in page
-    assert 'alt="Bar chart' in page and "fewer than 3" in page
+    assert 'alt="Bar chart' in page and "<td>withheld</td>" in page
     # Self-contained: nothing fetched from elsewhere.
     assert 'src="http' not in page and "<link" not in page and "<script" not in page
 
@@ -307,4 +324,4 @@ def test_no_breakdown_shows_a_count_under_the_threshold(categories, types, thres
     )
     for counts in json.loads(render(r, "json", threshold))["breakdowns"].values():
         for shown in counts.values():
-            assert shown == 0 or shown == f"fewer than {threshold}" or shown >= threshold
+            assert shown == 0 or shown == "withheld" or shown >= threshold

@@ -52,7 +52,7 @@ def test_a_lead_gets_the_report_summary_and_the_file_by_dm(lead_app, stub, engin
     done = stub.wait_for_call("files.completeUploadExternal")
     assert done.args["channel_id"] == f"D{LEAD}"
     [content] = stub.uploads.values()
-    assert b"Cases by category,Evaluation,fewer than 3" in content
+    assert b"Cases by category,Evaluation,withheld" in content
     assert b"PLANTED" not in content
 
 

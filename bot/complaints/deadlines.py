@@ -9,6 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from bot.clock import UK
+
+# The statuses (the clock runs in the working ones) come from the lifecycle; it imports
+# this module, so they are read at call time.
+from bot.complaints import lifecycle
 from bot.sla import next_working_day
 from models import Complaint
 
@@ -16,11 +20,6 @@ from models import Complaint
 AUTHORITY_REPLY_DAYS = 30
 # "Due soon" once this share of the time between start and due date is used.
 DUE_SOON_SHARE = 0.75
-
-# Statuses in which the service target clock runs (a resolved case has met or missed it).
-SERVICE_CLOCK_STATUSES = frozenset(
-    {"received", "triaged", "investigating", "awaiting_authority", "awaiting_supplier"}
-)
 
 
 def authority_reply_due(contacted_on: date) -> date:
@@ -59,11 +58,13 @@ def is_due_soon(start: date | None, due: date | None, today: date) -> bool:
 
 
 def service_overdue(case: Complaint, today: date) -> bool:
-    return case.status in SERVICE_CLOCK_STATUSES and is_overdue(effective_due(case, today), today)
+    return case.status in lifecycle.SERVICE_CLOCK_STATUSES and is_overdue(
+        effective_due(case, today), today
+    )
 
 
 def service_due_soon(case: Complaint, today: date) -> bool:
-    if case.status not in SERVICE_CLOCK_STATUSES or case.status == "awaiting_supplier":
+    if case.status not in lifecycle.CLOCK_RUNNING:
         return False  # the clock is stopped while we wait for the supplier
     return is_due_soon(case.received_on, effective_due(case, today), today)
 

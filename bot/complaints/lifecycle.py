@@ -6,6 +6,11 @@ and what else happens when it does.
     out_of_scope (from received/triaged), referred, withdrawn (by the supplier), reopen (a lead)
 
 Spot checks (kind "spot_check", no supplier) follow the same table.
+
+The states are grouped once, below: *working* (being looked into), *concluded* (resolved, or
+ended without a resolution; its date is recorded by every move there), *closed* (nothing left
+to do, not even a follow-up) and *open* (not closed). Reports, the digest and its chart, App
+Home, the jobs and the shadowing conflict rule all use these groups.
 """
 
 from __future__ import annotations
@@ -23,20 +28,45 @@ from bot.errors import InvalidTransition, ValidationFailed
 from bot.text import clean
 from models import Complaint, ComplaintEvent
 
-OPEN_STATUSES: tuple[str, ...] = (
+# The case's states, grouped once here; every other module (reports, digest, chart, App Home,
+# jobs, shadowing conflicts) takes its sets from these names, never a list of its own.
+#
+# working:   being looked into: received, triaged, investigating, awaiting_authority,
+#            awaiting_supplier. The service-target clock runs in these (paused while the
+#            supplier is asked), and a case in them is "carried over" past a period's end.
+# concluded: the investigation is over: resolved with an outcome (resolved, follow_up,
+#            closed) or ended without one (out_of_scope, referred, withdrawn). Its conclusion
+#            date is ``resolved_on`` when it has a resolution, else ``closed_on``; every move
+#            into a concluded state records that date (``_record``). Reports count a
+#            case as concluded in the period holding that date (bot.reports.sql).
+# closed:    nothing left to do, not even a follow-up: closed, out_of_scope, referred,
+#            withdrawn; ``closed_on`` is set. Only a lead's "reopen" leaves these.
+# open:      not closed: the working states plus resolved and follow_up (a follow-up is still
+#            to come). App Home, the digest's open cases, reminders and the shadowing
+#            conflict rule use this.
+WORKING_STATUSES: tuple[str, ...] = (
     "received",
     "triaged",
     "investigating",
     "awaiting_authority",
     "awaiting_supplier",
-    "resolved",
-    "follow_up",
 )
-CLOSED_STATUSES: tuple[str, ...] = ("closed", "out_of_scope", "referred", "withdrawn")
+RESOLVED_STATUSES: tuple[str, ...] = ("resolved", "follow_up", "closed")
+# Concluded without a resolution (no outcome): the supplier hears why (status_reason).
+ENDED_UNRESOLVED: tuple[str, ...] = ("out_of_scope", "referred", "withdrawn")
+CONCLUDED_STATUSES: tuple[str, ...] = RESOLVED_STATUSES + ENDED_UNRESOLVED
+CLOSED_STATUSES: tuple[str, ...] = ("closed", *ENDED_UNRESOLVED)
+OPEN_STATUSES: tuple[str, ...] = (*WORKING_STATUSES, "resolved", "follow_up")
 STATUSES: tuple[str, ...] = OPEN_STATUSES + CLOSED_STATUSES
+# Resolved, with the follow-up (if any) still to be recorded.
+AWAITING_FOLLOW_UP: tuple[str, ...] = ("resolved", "follow_up")
+# The service-target clock runs in the working states (a resolved case met or missed it);
+# it is paused while the supplier is asked.
+SERVICE_CLOCK_STATUSES: frozenset[str] = frozenset(WORKING_STATUSES)
+CLOCK_RUNNING: frozenset[str] = SERVICE_CLOCK_STATUSES - {"awaiting_supplier"}
 
 WORKING = ("investigating", "awaiting_authority", "awaiting_supplier")
-BEFORE_RESOLUTION = ("received", "triaged", *WORKING)
+BEFORE_RESOLUTION = WORKING_STATUSES
 
 
 class Move(NamedTuple):
@@ -211,6 +241,13 @@ def apply(
     return case
 
 
+def conclusion_date(case: Complaint) -> date | None:
+    """When ``case`` concluded (see the state groups above), or None while it is working."""
+    if case.status not in CONCLUDED_STATUSES:
+        return None
+    return case.resolved_on or case.closed_on
+
+
 def _recorded_actor(case: Complaint, actor: permissions.Actor) -> str | None:
     """Who the audit trail and thread name: nobody for the system, and nobody for an
     anonymous supplier acting on their own case (withdrawing it), so they stay unnamed."""
@@ -267,19 +304,20 @@ def _record(case: Complaint, action: str, today: date, details: dict) -> dict:
                     errors["follow_up_result"] = "Say whether the agreed change was carried out."
                 note = _text(details, "follow_up_note", errors, required=True, limit=MAX_REASON)
                 out = {"follow_up_result": result, "follow_up_note": note}
-            out["closed_on"] = today
         case "out_of_scope" | "refer":
             field = "reason" if action == "out_of_scope" else "note"
             reason = _text(details, field, errors, required=True, limit=MAX_REASON)
             out = {"status_reason": reason}
         case "withdraw":
             reason = _text(details, "reason", errors, required=False, limit=MAX_REASON)
-            out = {"status_reason": reason, "closed_on": today}
+            out = {"status_reason": reason}
         case "reopen":
             reason = _text(details, "reason", errors, required=False, limit=MAX_REASON)
             out = {"status_reason": reason, "closed_on": None, "resolved_on": None}
     if errors:
         raise ValidationFailed(errors)
+    if TRANSITIONS[action].target in CLOSED_STATUSES:
+        out["closed_on"] = today  # every move into a closed state records when
     return out
 
 
@@ -311,7 +349,8 @@ def _resolution(case: Complaint, today: date, details: dict, errors: dict) -> di
         "agreed_actions": agreed,
         "public_summary": summary,
         "summary_uses_supplier_words": uses_words,
-        "publishable": bool(details.get("publishable", True)),
+        # Published only when an investigator ticked "Publish this anonymised summary".
+        "publishable": details.get("publishable") is True,
         "money_released_pence": money,
         "follow_up_due": follow_up,
         "follow_up_result": None,

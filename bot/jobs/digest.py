@@ -25,6 +25,6 @@ def weekly_digest(ctx: JobContext, s: Session | None) -> str:
     channel = ctx.settings.leads_channel_id
     if not channel:
         return "LEADS_CHANNEL_ID is not set; nothing posted"
-    figures = build_digest(s, today=ctx.today, now=ctx.now)
+    figures = build_digest(s, today=ctx.today, now=ctx.now, threshold=ctx.settings.report_min_count)
     queue_digest(s, channel, figures)
     return f"digest queued to {channel}: {figures['new_cases']} new, {figures['overdue']} overdue"

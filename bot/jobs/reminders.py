@@ -36,7 +36,7 @@ def investigator_reminders(ctx: JobContext, s: Session | None) -> str:
         .where(
             c.assignee_user_id.is_not(None),
             # the clock is paused while the supplier answers, and stops at resolution
-            c.status.in_(sorted(terms.SERVICE_CLOCK_STATUSES - {"awaiting_supplier"})),
+            c.status.in_(sorted(terms.CLOCK_RUNNING)),
             due <= today + DUE_SOON_WINDOW,
         )
         .order_by(due, c.reference)
@@ -97,7 +97,7 @@ def case_reminders(ctx: JobContext, s: Session | None) -> str:
     ).all()
     follow_ups = s.execute(
         select(c.id, c.reference, c.assignee_user_id, c.follow_up_due).where(
-            and_(c.status.in_(("resolved", "follow_up")), c.follow_up_result.is_(None)),
+            and_(c.status.in_(terms.AWAITING_FOLLOW_UP), c.follow_up_result.is_(None)),
             c.follow_up_due <= soon,
         )
     ).all()

@@ -11,14 +11,43 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, not_, select
 from sqlmodel import Session
 
 from bot.reports import terms
-from bot.reports.sql import between, c, concluded_on, count_if, effective_due, ratio
+from bot.reports.sql import (
+    between,
+    c,
+    concluded_between,
+    concluded_on,
+    count_if,
+    effective_due,
+    ratio,
+)
 
 # Published case summaries are capped: a report is a summary, not a case list.
 MAX_SUMMARIES = 200
+# What a published case summary shows (CaseSummary below), in the words the resolve form
+# uses to tell the investigator before they tick "Publish this anonymised summary".
+PUBLISHED_FIELDS = (
+    "the summary for publication",
+    "what was agreed with the authority",
+    "the outcome",
+    "the issue ({category})",
+    "the authority's name and kind ({authority})",
+)
+NEVER_PUBLISHED = "the supplier, their organisation or their own account"
+
+
+def what_is_published(authority: str, category: str) -> str:
+    """The resolve form's sentence saying exactly what publishing a case summary shows."""
+    fields = [f.format(authority=authority, category=category) for f in PUBLISHED_FIELDS]
+    return (
+        "If ticked, the yearly results report publishes "
+        + ", ".join(fields[:-1])
+        + f" and {fields[-1]}. Never {NEVER_PUBLISHED}. If not ticked, the case is counted "
+        "in the report's figures only."
+    )
 
 
 def service_year(year: int) -> tuple[date, date]:
@@ -41,8 +70,8 @@ class Report:
     start: date
     end: date
     received: int
-    closed: int
-    carried_over: int
+    closed: int  # concluded in the period (bot.complaints.lifecycle)
+    carried_over: int  # received by the end and not concluded by then
     with_outcome: int
     positive: int
     partial: int
@@ -55,6 +84,8 @@ class Report:
     money_released_pence: int
     cases_with_money: int
     follow_ups: dict[str, int]
+    # Cases concluded in the period by how: "resolved", "out_of_scope", "referred", "withdrawn"
+    ended: dict[str, int] = field(default_factory=dict)
     summaries: list[CaseSummary] = field(default_factory=list)
 
     @property
@@ -97,22 +128,54 @@ def _largest_first(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def _concluded(s: Session, done) -> dict:
+    """The figures of cases concluded in the period, from one grouped query (at most
+    outcomes x concluded states rows), the period test evaluated once per row."""
+    rows = s.execute(
+        select(
+            c.outcome,
+            c.status,
+            func.count(),
+            func.sum(func.coalesce(c.money_released_pence, 0)),
+            count_if(c.money_released_pence > 0),
+        )
+        .where(done)
+        .group_by(c.outcome, c.status)
+    ).all()
+    outcomes: dict[str, int] = {}
+    ended: dict[str, int] = {}
+    money = with_money = 0
+    for outcome, status, n, pence, cases in rows:
+        if outcome is not None:
+            outcomes[outcome] = outcomes.get(outcome, 0) + n
+        way = "resolved" if status in terms.RESOLVED_STATUSES else status
+        ended[way] = ended.get(way, 0) + n
+        money += int(pence or 0)
+        with_money += int(cases or 0)
+    return {
+        "closed": sum(ended.values()),
+        "with_outcome": sum(outcomes.values()),
+        "positive": sum(n for k, n in outcomes.items() if k in terms.POSITIVE_OUTCOMES),
+        "partial": outcomes.get(terms.PARTIAL_CHANGE, 0),
+        "money_released_pence": money,
+        "cases_with_money": with_money,
+        "outcomes": _largest_first(outcomes),
+        "ended": _largest_first(ended),
+    }
+
+
 def build_report(s: Session, start: date, end: date) -> Report:
     received = between(c.received_on, start, end)
-    done = between(concluded_on(), start, end)
+    done = concluded_between(start, end)
     resolved = between(c.resolved_on, start, end)
+    concluded_by_end = and_(
+        c.status.in_(terms.CONCLUDED_STATUSES),
+        func.coalesce(c.resolved_on, c.closed_on) <= end,
+    )
     head = s.execute(
         select(
             count_if(received),
-            count_if(done),
-            count_if(
-                and_(c.received_on <= end, func.coalesce(concluded_on(), date(9999, 12, 31)) > end)
-            ),
-            count_if(and_(done, c.outcome.is_not(None))),
-            count_if(and_(done, c.outcome.in_(sorted(terms.POSITIVE_OUTCOMES)))),
-            count_if(and_(done, c.outcome == "partial_change")),
-            func.sum(case((done, func.coalesce(c.money_released_pence, 0)), else_=0)),
-            count_if(and_(done, c.money_released_pence > 0)),
+            count_if(and_(c.received_on <= end, not_(concluded_by_end))),
         )
     ).one()
     target_rows = s.execute(
@@ -128,15 +191,9 @@ def build_report(s: Session, start: date, end: date) -> Report:
         start=start,
         end=end,
         received=int(head[0] or 0),
-        closed=int(head[1] or 0),
-        carried_over=int(head[2] or 0),
-        with_outcome=int(head[3] or 0),
-        positive=int(head[4] or 0),
-        partial=int(head[5] or 0),
-        money_released_pence=int(head[6] or 0),
-        cases_with_money=int(head[7] or 0),
+        carried_over=int(head[1] or 0),
+        **_concluded(s, done),
         **_breakdowns(s, received),
-        outcomes=_grouped(s, c.outcome, done, c.outcome.is_not(None)),
         target={k: {"resolved": n, "on_time": int(t or 0)} for k, n, t in target_rows},
         follow_ups=follow_ups,
         summaries=_summaries(s, done),
@@ -153,7 +210,7 @@ def _summaries(s: Session, done) -> list[CaseSummary]:
             c.outcome,
             c.public_summary,
         )
-        .where(done, c.publishable.is_(True))
+        .where(c.publishable.is_(True), done)
         .order_by(concluded_on(), c.id)
         .limit(MAX_SUMMARIES)
     ).all()

@@ -30,8 +30,18 @@ OKABE_ITO = (
 _lock = threading.Lock()
 
 
+# Cases concluded without an outcome are shown by how they ended, never as "Still open".
+ENDED_LABELS = {
+    "out_of_scope": "Out of scope",
+    "referred": "Referred",
+    "withdrawn": "Withdrawn",
+}
+
+
 def _outcome_label(value: str) -> str:
-    return "Still open" if value == "open" else terms.OUTCOME_LABELS.get(value, value)
+    if value == "open":
+        return "Still open"
+    return terms.OUTCOME_LABELS.get(value) or ENDED_LABELS.get(value, value)
 
 
 def cases_chart(
@@ -56,7 +66,7 @@ def cases_chart(
                 bottom=bottoms,
                 label=_outcome_label(outcome),
                 # A fixed colour per outcome, so charts side by side agree.
-                color=OKABE_ITO[_order(outcome)[0] % len(OKABE_ITO)],
+                color=_colour(outcome),
                 edgecolor="white",
                 linewidth=0.5,
             )
@@ -69,7 +79,8 @@ def cases_chart(
         if outcomes:
             # Below the charts, so it never hides a bar.
             fig.legend(fontsize="small", frameon=False, loc="outside lower center", ncols=3)
-        cats = list(top_categories.items())[::-1]
+        # A withheld count (bot.reports.suppression) is not drawn.
+        cats = [(k, n) for k, n in top_categories.items() if isinstance(n, int)][::-1]
         right.barh(
             [terms.CATEGORY_LABELS.get(k, k)[:30] for k, _ in cats],
             [n for _, n in cats],
@@ -83,8 +94,24 @@ def cases_chart(
     return out.getvalue()
 
 
+# Outcomes take the Okabe-Ito colours; the ways of ending without one, and "open", take
+# greys of different lightness, so no two series share a colour.
+_GREYS = {
+    "out_of_scope": "#000000",
+    "referred": "#5A5A5A",
+    "withdrawn": "#B0B0B0",
+    "open": "#E6E6E6",
+}
+
+
+def _colour(outcome: str) -> str:
+    if outcome in _GREYS:
+        return _GREYS[outcome]
+    return OKABE_ITO[_order(outcome)[0] % 7]
+
+
 def _order(outcome: str) -> tuple[int, str]:
-    order = [v for v, _ in terms.OUTCOMES] + ["open"]
+    order = [v for v, _ in terms.OUTCOMES] + list(ENDED_LABELS) + ["open"]
     return (order.index(outcome) if outcome in order else len(order), outcome)
 
 
@@ -93,8 +120,11 @@ def alt_text(by_month: dict[str, dict[str, int]], top_categories: dict[str, int]
     months = sorted(by_month)
     totals = ", ".join(f"{m}: {sum(by_month[m].values())}" for m in months) or "none"
     cats = ", ".join(f"{terms.CATEGORY_LABELS.get(k, k)} {n}" for k, n in top_categories.items())
+    ends = {k: sum(by_month[m].get(k, 0) for m in months) for k in (*ENDED_LABELS, "open")}
+    ended = ", ".join(f"{_outcome_label(k)} {n}" for k, n in ends.items() if n)
     text = (
         f"Bar chart of cases received per month, split by outcome. Totals {totals}. "
-        f"Top categories this year: {cats or 'none'}."
+        + (f"Of them: {ended}. " if ended else "")
+        + f"Top categories this year: {cats or 'none'}."
     )
     return text[:1000]

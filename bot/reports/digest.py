@@ -14,6 +14,7 @@ from sqlmodel import Session
 from bot.reports import terms
 from bot.reports.sql import between, c, complaint, count_if, effective_due, month_of
 from bot.reports.sql import ratio as share
+from bot.reports.suppression import WITHHELD, share_shown, suppress, total_shown
 from bot.shadowing.report import build_report
 from models import OutboxMessage
 
@@ -32,7 +33,7 @@ def _grouped(s: Session, col, *where) -> dict[str, int]:
     return {str(k): n for k, n in sorted(rows, key=lambda r: (-r[1], str(r[0])))}
 
 
-def _targets(s: Session, start: date, end: date) -> dict:
+def _targets(s: Session, start: date, end: date, threshold: int) -> dict:
     """Share of cases resolved in the period by their target date, central and wider apart."""
     resolved = between(c.resolved_on, start, end)
     rows = s.execute(
@@ -40,13 +41,23 @@ def _targets(s: Session, start: date, end: date) -> dict:
         .where(resolved)
         .group_by(c.authority_kind)
     ).all()
-    return {
-        kind: {"resolved": n, "on_time": int(on_time or 0), "share": share(int(on_time or 0), n)}
-        for kind, n, on_time in rows
-    }
+    out = {}
+    for kind, n, on_time in rows:
+        on_time = int(on_time or 0)
+        cells = suppress({"on_time": on_time, "late": n - on_time}, threshold)
+        if share_shown(cells, {"on_time"}, n, threshold):
+            out[kind] = {"resolved": n, "on_time": on_time, "share": share(on_time, n)}
+        else:
+            out[kind] = {"resolved": total_shown(cells, n, threshold), "on_time": WITHHELD}
+            out[kind]["share"] = WITHHELD
+    return out
 
 
-def complaint_figures(s: Session, today: date, days: int = 7) -> dict:
+def complaint_figures(s: Session, today: date, days: int = 7, threshold: int = 3) -> dict:
+    """The complaint figures. Breakdowns and shares describing suppliers or outcomes
+    (outcomes, categories, supplier types, targets) go through complementary suppression
+    (bot.reports.suppression); the team's own workload (new, open, overdue) is shown as it is:
+    the digest goes to the leads, who see every case."""
     start = today - timedelta(days=days - 1)
     year_start = service_year_start(today)
     is_open = c.status.in_(sorted(terms.OPEN_STATUSES))
@@ -62,7 +73,7 @@ def complaint_figures(s: Session, today: date, days: int = 7) -> dict:
                 and_(
                     # resolved cases met or missed it already; the clock stops while the
                     # supplier answers
-                    c.status.in_(sorted(terms.SERVICE_CLOCK_STATUSES - {"awaiting_supplier"})),
+                    c.status.in_(sorted(terms.CLOCK_RUNNING)),
                     effective_due() < today,
                 )
             ),
@@ -75,17 +86,29 @@ def complaint_figures(s: Session, today: date, days: int = 7) -> dict:
             ),
             func.sum(case_money(resolved_week)),
             func.sum(case_money(between(c.resolved_on, year_start, today))),
-            count_if(in_year),
-            count_if(and_(in_year, c.organisation_type.in_(terms.VOLUNTARY))),
-            count_if(and_(in_year, c.organisation_type.in_(terms.SME))),
         )
     ).one()
     week = totals[:3]
     money_week, money_year = totals[3:5]
-    year = totals[5:]
-    outcomes = _grouped(s, c.outcome, resolved_week, c.outcome.is_not(None))
-    positive = sum(n for k, n in outcomes.items() if k in terms.POSITIVE_OUTCOMES)
-    categories = _grouped(s, c.category, between(c.received_on, year_start, today))
+    outcomes_raw = _grouped(s, c.outcome, resolved_week, c.outcome.is_not(None))
+    outcomes = suppress(outcomes_raw, threshold)
+    resolved = sum(outcomes_raw.values())
+    categories = suppress(
+        _grouped(s, c.category, between(c.received_on, year_start, today)), threshold
+    )
+    # A range of received_on (indexed): not a scan of the whole table.
+    types_raw = _grouped(s, c.organisation_type, in_year)
+    types = suppress(types_raw, threshold)
+    from_suppliers = sum(types_raw.values())
+
+    def share_of(table, raw: dict[str, int], part) -> float | str | None:
+        whole = sum(raw.values())
+        if whole == 0:
+            return None
+        if not share_shown(table, part, whole, threshold):
+            return WITHHELD
+        return share(sum(n for k, n in raw.items() if k in part), whole)
+
     return {
         "period": {"from": start.isoformat(), "to": today.isoformat()},
         "year_from": year_start.isoformat(),
@@ -93,15 +116,15 @@ def complaint_figures(s: Session, today: date, days: int = 7) -> dict:
         "open_by_status": _grouped(s, c.status, is_open),
         "overdue": int(week[1] or 0),
         "authority_replies_overdue": int(week[2] or 0),
-        "resolved": sum(outcomes.values()),
-        "outcomes": outcomes,
-        "share_positive": share(positive, sum(outcomes.values())),
+        "resolved": total_shown(outcomes, resolved, threshold),
+        "outcomes": outcomes.counts,
+        "share_positive": share_of(outcomes, outcomes_raw, terms.POSITIVE_OUTCOMES),
         "money_released_pence": {"week": int(money_week or 0), "year": int(money_year or 0)},
-        "year_cases_from_suppliers": int(year[0] or 0),
-        "share_voluntary": share(int(year[1] or 0), int(year[0] or 0)),
-        "share_sme": share(int(year[2] or 0), int(year[0] or 0)),
-        "top_categories": dict(list(categories.items())[:TOP_CATEGORIES]),
-        "target": _targets(s, year_start, today),
+        "year_cases_from_suppliers": total_shown(types, from_suppliers, threshold),
+        "share_voluntary": share_of(types, types_raw, terms.VOLUNTARY),
+        "share_sme": share_of(types, types_raw, terms.SME),
+        "top_categories": dict(list(categories.counts.items())[:TOP_CATEGORIES]),
+        "target": _targets(s, year_start, today, threshold),
     }
 
 
@@ -110,12 +133,18 @@ def case_money(condition):
 
 
 def chart_figures(s: Session, today: date) -> dict:
-    """Cases received per month (last 12 months) by outcome so far ("open" if none yet)."""
+    """Cases received per month (last 12 months) by how they stand: their outcome once
+    resolved, how they ended when concluded without one (out_of_scope, referred, withdrawn),
+    and "open" while they are being worked (bot.complaints.lifecycle's groups)."""
     first = date(today.year, today.month, 1)
     for _ in range(CHART_MONTHS - 1):
         first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
     month = month_of(c.received_on)
-    outcome = func.coalesce(c.outcome, "open")
+    outcome = case(
+        (c.status.in_(terms.WORKING_STATUSES), "open"),
+        (c.status.in_(terms.ENDED_UNRESOLVED), c.status),
+        else_=func.coalesce(c.outcome, "open"),
+    )
     rows = s.execute(
         select(month, outcome, func.count())
         .where(between(c.received_on, first, today))
@@ -147,11 +176,12 @@ def shadow_figures(s: Session, now: datetime) -> dict:
     }
 
 
-def build_digest(s: Session, *, today: date, now: datetime) -> dict:
-    figures = complaint_figures(s, today)
+def build_digest(s: Session, *, today: date, now: datetime, threshold: int = 3) -> dict:
+    figures = complaint_figures(s, today, threshold=threshold)
     figures["undeliverable_messages"] = undeliverable(s)
     figures["shadowing"] = shadow_figures(s, now)
     figures["chart"] = chart_figures(s, today)
+    figures["threshold"] = threshold
     return figures
 
 

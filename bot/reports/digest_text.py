@@ -5,6 +5,11 @@ from __future__ import annotations
 from bot.complaints.catalog import STATUS_LABELS
 from bot.reports import terms
 from bot.reports.render import percent, pounds
+from bot.reports.suppression import NOTE, WITHHELD
+
+
+def _percent(share) -> str:
+    return WITHHELD if share == WITHHELD else percent(share)
 
 
 def _counts(counts: dict[str, int], labels: dict[str, str]) -> str:
@@ -16,6 +21,8 @@ def _counts(counts: dict[str, int], labels: dict[str, str]) -> str:
 def _target(t: dict | None) -> str:
     if not t or not t.get("resolved"):
         return "n/a"
+    if t.get("share") == WITHHELD:
+        return WITHHELD
     return f"{percent(t['share'])} ({t['on_time']} of {t['resolved']})"
 
 
@@ -33,7 +40,7 @@ def digest_sections(f: dict) -> list[tuple[str, list[str]]]:
             [
                 f"New cases: {f['new_cases']}",
                 f"Resolved: {f['resolved']} ({_counts(f['outcomes'], terms.OUTCOME_LABELS)})",
-                f"Share positive: {percent(f['share_positive'])}",
+                f"Share positive: {_percent(f['share_positive'])}",
                 f"Money released: {pounds(f['money_released_pence']['week'])} this week, "
                 f"{pounds(f['money_released_pence']['year'])} this year",
             ],
@@ -50,7 +57,7 @@ def digest_sections(f: dict) -> list[tuple[str, list[str]]]:
             f"This service year (from {f['year_from']})",
             [
                 f"Cases from suppliers: {f['year_cases_from_suppliers']}; voluntary sector "
-                f"{percent(f['share_voluntary'])}, SMEs {percent(f['share_sme'])}",
+                f"{_percent(f['share_voluntary'])}, SMEs {_percent(f['share_sme'])}",
                 f"Top categories: {_counts(f['top_categories'], terms.CATEGORY_LABELS)}",
                 f"Met the service target: central government {_target(f['target'].get('central'))}"
                 f", wider public sector {_target(f['target'].get('wider'))}",
@@ -69,6 +76,7 @@ def digest_sections(f: dict) -> list[tuple[str, list[str]]]:
             "Delivery",
             [f"Messages that could not be delivered: {f['undeliverable_messages']}"],
         ),
+        ("Note", [NOTE.format(n=f.get("threshold", 3))]),
     ]
 
 

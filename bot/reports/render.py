@@ -1,7 +1,8 @@
 """A report as Markdown, CSV, JSON or one self-contained HTML page (charts inline as PNG).
 
-Breakdown counts below the privacy threshold are shown as "fewer than N": a small count in a
-narrow category could point at the supplier behind it.
+Breakdown counts below the privacy threshold are withheld, with enough others that none can be
+worked out from the rest and the total (bot.reports.suppression): a small count in a narrow
+category could point at the supplier behind it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 from bot.reports import terms
 from bot.reports.annual import Report
 from bot.reports.charts import OKABE_ITO, alt_text, cases_chart
+from bot.reports.suppression import NOTE, Suppressed, all_withheld, share_shown, suppress
 
 FORMATS = ("md", "csv", "json", "html")
 MEDIA_TYPES = {
@@ -23,10 +25,6 @@ MEDIA_TYPES = {
     "json": "application/json",
     "html": "text/html",
 }
-
-
-def shown(n: int, threshold: int) -> int | str:
-    return f"fewer than {threshold}" if 0 < n < threshold else n
 
 
 def pounds(pence: int | None) -> str:
@@ -41,55 +39,90 @@ def _labelled(counts: dict[str, int], labels: dict[str, str]) -> dict[str, int]:
     return {labels.get(k, k): n for k, n in counts.items()}
 
 
+ENDED_LABELS = {"resolved": "Resolved", **terms.STATUS_LABELS}
+
+
 def breakdowns(r: Report) -> dict[str, dict[str, int]]:
     return {
         "Cases by category": _labelled(r.by_category, terms.CATEGORY_LABELS),
         "Cases by authority kind": _labelled(r.by_authority_kind, dict(terms.AUTHORITY_KINDS)),
         "Cases by supplier type": _labelled(r.by_supplier_type, dict(terms.ORGANISATION_TYPES)),
+        "How cases concluded": _labelled(r.ended, ENDED_LABELS),
         "Outcomes": _labelled(r.outcomes, terms.OUTCOME_LABELS),
         "Follow-up results": _labelled(r.follow_ups, dict(terms.FOLLOW_UP_RESULTS)),
     }
 
 
+# Breakdowns of the same cases (so with the same total): when one must withhold its total,
+# the other withholds everything, or it would give that total away.
+SAME_TOTAL = ("Cases by category", "Cases by authority kind")
+
+
+def published(r: Report, threshold: int) -> dict[str, Suppressed]:
+    """Every breakdown as published: complementary suppression applied to each."""
+    counts = breakdowns(r)
+    tables = {name: suppress(c, threshold) for name, c in counts.items()}
+    if any(tables[name].total_hidden for name in SAME_TOTAL):
+        tables.update({name: all_withheld(counts[name]) for name in SAME_TOTAL})
+    if tables["Outcomes"].total_hidden:
+        # Resolved cases are those with an outcome: that count is the outcomes' total.
+        ended = counts["How cases concluded"]
+        tables["How cases concluded"] = suppress(ended, threshold, also={ENDED_LABELS["resolved"]})
+    return tables
+
+
 def headline(r: Report, threshold: int) -> dict[str, str | int]:
-    """The period's figures. A share or a sum of money over fewer than ``threshold`` cases is
+    """The period's figures. A count that is a breakdown's total is withheld when that
+    breakdown needs it withheld; a share is published only when it gives away no withheld
+    count (bot.reports.suppression); a sum of money over fewer than ``threshold`` cases is
     withheld like a small count: one case's money released is one supplier's invoice."""
     withheld = f"withheld (fewer than {threshold} cases)"
+    tables = published(r, threshold)
 
-    def share_of(part: int, whole: int) -> str:
+    def total(value: int, *names: str) -> int | str:
+        hidden = any(tables[n].total_hidden for n in names) or 0 < value < threshold
+        return withheld if hidden else value
+
+    def share(table: Suppressed, part, whole: int, of: int) -> str:
         if whole == 0:
             return "n/a"
-        return percent(part / whole) if whole >= threshold else withheld
+        return percent(of / whole) if share_shown(table, part, whole, threshold) else withheld
 
     def target(kind: str) -> str:
         t = r.target.get(kind) or {"on_time": 0, "resolved": 0}
-        return share_of(t["on_time"], t["resolved"])
+        cells = suppress({"on_time": t["on_time"], "late": t["resolved"] - t["on_time"]}, threshold)
+        return share(cells, {"on_time"}, t["resolved"], t["on_time"])
 
+    positive = {terms.OUTCOME_LABELS.get(k, k) for k in terms.POSITIVE_OUTCOMES}
     money_ok = r.cases_with_money == 0 or r.cases_with_money >= threshold
     return {
         "Period": f"{r.start:%d %B %Y} to {r.end:%d %B %Y}",
-        "Cases received": r.received,
-        "Cases closed": r.closed,
+        "Cases received": total(r.received, "Cases by category", "Cases by authority kind"),
+        "Cases concluded": total(r.closed, "How cases concluded"),
         "Cases carried over": r.carried_over,
-        "Share with a positive outcome": share_of(r.positive, r.with_outcome),
+        "Share with a positive outcome": share(
+            tables["Outcomes"], positive, r.with_outcome, r.positive
+        ),
         "Met the service target (central government)": target("central"),
         "Met the service target (wider public sector)": target("wider"),
         "Money released": pounds(r.money_released_pence) if money_ok else withheld,
         "Money released per case (where released)": (
             pounds(r.money_per_case_pence) if money_ok else withheld
         ),
-        "Follow-ups done": sum(r.follow_ups.values()),
+        "Follow-ups done": total(sum(r.follow_ups.values()), "Follow-up results"),
     }
+
+
+def footnote(threshold: int) -> str:
+    return NOTE.format(n=threshold).capitalize() + "."
 
 
 def as_dict(r: Report, threshold: int) -> dict:
     return {
         "period": {"from": r.start.isoformat(), "to": r.end.isoformat()},
         "headline": headline(r, threshold),
-        "breakdowns": {
-            name: {k: shown(n, threshold) for k, n in counts.items()}
-            for name, counts in breakdowns(r).items()
-        },
+        "breakdowns": {name: t.counts for name, t in published(r, threshold).items()},
+        "note": footnote(threshold),
         "case_summaries": [vars(cs) for cs in r.summaries],
     }
 
@@ -104,9 +137,10 @@ def to_csv(r: Report, threshold: int) -> str:
     w.writerow(["section", "item", "value"])
     for k, v in headline(r, threshold).items():
         w.writerow(["headline", k, v])
-    for name, counts in breakdowns(r).items():
-        for k, n in counts.items():
-            w.writerow([name, k, shown(n, threshold)])
+    for name, table in published(r, threshold).items():
+        for k, n in table.counts.items():
+            w.writerow([name, k, n])
+    w.writerow(["note", "withheld", footnote(threshold)])
     for cs in r.summaries:
         w.writerow(
             [
@@ -126,11 +160,12 @@ def to_markdown(r: Report, threshold: int) -> str:
     lines = ["# Mystery shopper service: results", ""]
     lines += ["| Figure | Value |", "| --- | --- |"]
     lines += [f"| {k} | {_md_cell(v)} |" for k, v in headline(r, threshold).items()]
-    for name, counts in breakdowns(r).items():
+    for name, table in published(r, threshold).items():
         lines += ["", f"## {name}", "", "| | Cases |", "| --- | --- |"]
-        lines += [f"| {_md_cell(k)} | {shown(n, threshold)} |" for k, n in counts.items()]
-        if not counts:
+        lines += [f"| {_md_cell(k)} | {n} |" for k, n in table.counts.items()]
+        if not table.counts:
             lines.append("| none | 0 |")
+    lines += ["", f"_{footnote(threshold)}_"]
     lines += ["", "## Case summaries", ""]
     for cs in r.summaries:
         lines += [
@@ -148,10 +183,12 @@ def to_markdown(r: Report, threshold: int) -> str:
 
 
 def _chart_data(r: Report, threshold: int) -> tuple[dict, dict]:
-    # The chart shows the same suppression as the tables: small categories are left out.
-    outcomes = {k: n for k, n in r.outcomes.items() if n >= threshold}
-    cats = {k: n for k, n in list(r.by_category.items())[:8] if n >= threshold}
-    return {f"{r.start:%Y-%m} to {r.end:%Y-%m}": outcomes}, cats
+    # The chart shows the same suppression as the tables: withheld counts are left out.
+    outcomes = suppress(r.outcomes, threshold).counts
+    cats = suppress(r.by_category, threshold).counts
+    outcomes = {k: n for k, n in outcomes.items() if isinstance(n, int)}
+    cats = {k: n for k, n in list(cats.items()) if isinstance(n, int)}
+    return {f"{r.start:%Y-%m} to {r.end:%Y-%m}": outcomes}, dict(list(cats.items())[:8])
 
 
 def to_html(r: Report, threshold: int) -> str:
@@ -169,11 +206,11 @@ def to_html(r: Report, threshold: int) -> str:
         for k, v in headline(r, threshold).items()
     )
     sections = []
-    for name, counts in breakdowns(r).items():
+    for name, table in published(r, threshold).items():
         body = (
             "".join(
-                f"<tr><th scope='row'>{e(k)}</th><td>{e(str(shown(n, threshold)))}</td></tr>"
-                for k, n in counts.items()
+                f"<tr><th scope='row'>{e(k)}</th><td>{e(str(n))}</td></tr>"
+                for k, n in table.counts.items()
             )
             or "<tr><td colspan=2>none</td></tr>"
         )
@@ -201,8 +238,9 @@ h2{{border-top:4px solid {OKABE_ITO[4]};padding-top:.5rem}}</style></head><body>
 <table>{rows}</table>
 <figure><img src="data:image/png;base64,{png}" alt="{e(alt_text(by_period, cats))}">
 <figcaption>Outcomes of cases closed in the period, and the most common issues
-(groups under {threshold} cases are left out).</figcaption></figure>
+(withheld groups are left out).</figcaption></figure>
 {"".join(sections)}
+<p><small>{e(footnote(threshold))}</small></p>
 <h2>Case summaries</h2>
 {summaries}
 </body></html>

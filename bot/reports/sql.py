@@ -13,6 +13,8 @@ from sqlalchemy import Boolean, Date, Integer, String, and_, case, column, func,
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
+from bot.complaints import lifecycle
+
 complaint = table(
     "complaint",
     column("id", Integer),
@@ -84,8 +86,20 @@ def effective_due() -> ColumnElement:
 
 
 def concluded_on() -> ColumnElement:
-    """When a case stopped being open: resolved, or closed without a resolution."""
-    return func.coalesce(c.resolved_on, c.closed_on)
+    """When a case concluded (bot.complaints.lifecycle: resolved, or ended without a
+    resolution); NULL while it is in a working state, including after a reopen."""
+    return case(
+        (c.status.in_(lifecycle.CONCLUDED_STATUSES), func.coalesce(c.resolved_on, c.closed_on))
+    )
+
+
+def concluded_between(start: date, end: date) -> ColumnElement:
+    """Concluded within [start, end]: the same meaning as ``concluded_on()`` between the two,
+    written so the cheap date test comes first (most rows fail it)."""
+    return and_(
+        between(func.coalesce(c.resolved_on, c.closed_on), start, end),
+        c.status.in_(lifecycle.CONCLUDED_STATUSES),
+    )
 
 
 def between(col: ColumnElement, start: date, end: date) -> ColumnElement:

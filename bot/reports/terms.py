@@ -9,11 +9,22 @@ from bot.complaints.catalog import (
     FOLLOW_UP_RESULTS,
     ORGANISATION_TYPES,
     OUTCOMES,
+    PARTIAL_CHANGE,
     POSITIVE_OUTCOMES,
+    STATUS_LABELS,
     label,
 )
-from bot.complaints.deadlines import SERVICE_CLOCK_STATUSES
-from bot.complaints.lifecycle import OPEN_STATUSES
+from bot.complaints.lifecycle import (
+    AWAITING_FOLLOW_UP,
+    CLOCK_RUNNING,
+    CLOSED_STATUSES,
+    CONCLUDED_STATUSES,
+    ENDED_UNRESOLVED,
+    OPEN_STATUSES,
+    RESOLVED_STATUSES,
+    SERVICE_CLOCK_STATUSES,
+    WORKING_STATUSES,
+)
 
 OUTCOME_LABELS = dict(OUTCOMES)
 CATEGORY_LABELS = dict(CATEGORIES)
@@ -23,15 +34,24 @@ SME = ("sme",)
 
 __all__ = [
     "AUTHORITY_KINDS",
+    "AWAITING_FOLLOW_UP",
     "CATEGORY_LABELS",
+    "CLOCK_RUNNING",
+    "CLOSED_STATUSES",
+    "CONCLUDED_STATUSES",
+    "ENDED_UNRESOLVED",
     "FOLLOW_UP_RESULTS",
     "OPEN_STATUSES",
     "ORGANISATION_TYPES",
     "OUTCOMES",
     "OUTCOME_LABELS",
+    "PARTIAL_CHANGE",
     "POSITIVE_OUTCOMES",
+    "RESOLVED_STATUSES",
     "SERVICE_CLOCK_STATUSES",
     "SME",
+    "STATUS_LABELS",
     "VOLUNTARY",
+    "WORKING_STATUSES",
     "label",
 ]

@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.complaints import lifecycle
 from bot.db import transaction
 from bot.errors import NotFound, NotPermitted, ValidationFailed
 from bot.shadowing import catalog, events
@@ -28,10 +29,6 @@ from models import Complaint, ShadowApplicant, ShadowConflict, ShadowHost, Shado
 from models.base import utcnow
 
 log = structlog.get_logger("msbot.shadowing")
-
-# Complaint statuses after which a complaint no longer creates a conflict. (Today every case
-# is "received"; the later statuses are the complaints workflow's names for its end states.)
-CLOSED_COMPLAINT_STATUSES = frozenset({"closed", "withdrawn", "out_of_scope", "not_upheld"})
 
 # Placement outcomes that keep the same pair from being offered again: one side said no, let
 # the offer lapse, or pulled out.
@@ -259,13 +256,15 @@ def banned_pairs(
         if app_ids and host_ids:
             ban(app_ids, host_ids, c.reason)
 
+    # A complaint bans the pair while it is open, as the lifecycle defines it: a closed,
+    # out-of-scope, referred or withdrawn case no longer does.
     open_complaints = session.exec(
         select(
             Complaint.reference,
             Complaint.anonymous,
             Complaint.authority_name,
             Complaint.organisation_name,
-        ).where(Complaint.status.not_in(CLOSED_COMPLAINT_STATUSES))
+        ).where(Complaint.status.in_(lifecycle.OPEN_STATUSES))
     )
     for reference, anonymous, authority, organisation in open_complaints:
         host_ids = hosts_by_organisation.get(normalise(organisation))

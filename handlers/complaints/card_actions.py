@@ -85,11 +85,16 @@ def open_form(services: Services, body: dict, reference: str, form: str) -> None
                 lifecycle.check_move(case, action)
             payment = catalog.is_payment_case(case.category, case.stage)
             reference = case.reference
+            kind = catalog.label(catalog.AUTHORITY_KINDS, case.authority_kind)
+            authority = f"{case.authority_name}, {kind}"
+            category = catalog.label(catalog.CATEGORIES, case.category)
     except FAULTS as exc:
         tell_privately(services, channel, user, explain(exc))
         return
     if form == "resolve":
-        view = forms.resolve_modal(reference, payment_case=payment)
+        view = forms.resolve_modal(
+            reference, payment_case=payment, authority=authority, category=category
+        )
     elif form == "out_of_scope":
         view = forms.out_of_scope_modal(reference)
     else:
@@ -144,6 +149,14 @@ def redraw_resolve_form(services: Services, body: dict, action: dict) -> None:
         payment_case="money_released" in shown,
         follow_up=chosen,
     )
+    # The sentence naming the case's authority and issue was drawn from the case when the form
+    # opened: keep it as it is rather than read the case again.
+    drawn = {b.get("block_id"): b for b in view.get("blocks") or () if isinstance(b, dict)}
+    if forms.PUBLISHED in drawn:
+        redrawn["blocks"] = [
+            drawn[forms.PUBLISHED] if b.get("block_id") == forms.PUBLISHED else b
+            for b in redrawn["blocks"]
+        ]
     try:
         services.client.views_update(view_id=view["id"], hash=view.get("hash"), view=redrawn)
     except Exception as exc:  # a stale hash or a closed form: the submit check still holds

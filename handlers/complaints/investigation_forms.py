@@ -9,11 +9,14 @@ from datetime import date
 from bot.complaints import catalog
 from bot.complaints.intake import parse_amount_pence
 from bot.complaints.lifecycle import MAX_REASON
+from bot.reports import annual
 from bot.text import clean
 from handlers import view_state as state
-from handlers.slack_text import options, plain, section
+from handlers.slack_text import context, escape, options, plain, section
 
 RESOLVE = "complaint_resolve"
+# The resolve form's sentence on what publishing shows (kept as drawn when the form is redrawn).
+PUBLISHED = "published_note"
 OUT_OF_SCOPE = "complaint_out_of_scope"
 FOLLOW_UP = "complaint_follow_up"
 CALLBACKS = {"resolve": RESOLVE, "out_of_scope": OUT_OF_SCOPE, "follow_up": FOLLOW_UP}
@@ -97,7 +100,14 @@ def follow_up_blocks(plan: str | None) -> list[dict]:
     return blocks
 
 
-def resolve_modal(reference: str, *, payment_case: bool, follow_up: str | None = None) -> dict:
+def resolve_modal(
+    reference: str,
+    *,
+    payment_case: bool,
+    authority: str = "",
+    category: str = "",
+    follow_up: str | None = None,
+) -> dict:
     """The resolve form; ``follow_up`` is the follow-up choice already made (redrawn with the
     date field when it is a date)."""
     blocks = [
@@ -125,6 +135,9 @@ def resolve_modal(reference: str, *, payment_case: bool, follow_up: str | None =
             "Supplier's words",
             "The summary may quote the supplier",
         ),
+        # Not ticked by default: nothing is published until an investigator says so.
+        _checkbox("publishable", "Publication", "Publish this anonymised summary"),
+        {**context(escape(annual.what_is_published(authority, category))), "block_id": PUBLISHED},
         *follow_up_blocks(follow_up),
     ]
     return _modal(RESOLVE, "Resolve case", "Resolve", reference, blocks)
@@ -183,6 +196,7 @@ def read_resolve(view: dict, today: date) -> dict:
         "public_summary": summary,
         "summary_uses_supplier_words": "yes"
         in state.choices(values, "summary_uses_supplier_words"),
+        "publishable": "yes" in state.choices(values, "publishable"),
         "follow_up_due": follow_up,
     }
 

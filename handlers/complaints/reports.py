@@ -69,7 +69,12 @@ def _digest(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 def _send_digest_preview(services: Services, body: dict) -> None:
     try:
         with transaction(services.engine) as s:
-            figures = build_digest(s, today=services.today(), now=services.now())
+            figures = build_digest(
+                s,
+                today=services.today(),
+                now=services.now(),
+                threshold=services.settings.report_min_count,
+            )
     except StoreUnavailable:
         _reply_privately(services, body, UNAVAILABLE)
         return

@@ -46,7 +46,7 @@ def _thread_line(case: Complaint, data: dict) -> str:
             was = catalog.status_label(str(data.get("from")))
             now = catalog.status_label(str(data.get("to")))
             line = f"{by} moved the case from {escape(was)} to *{escape(now)}*."
-            if data.get("to") in ("out_of_scope", "referred", "withdrawn") and case.status_reason:
+            if data.get("to") in lifecycle.ENDED_UNRESOLVED and case.status_reason:
                 line += f"\n>{safe(case.status_reason, 1500)}"
             return line
         case "assigned":

@@ -35,6 +35,7 @@ RESOLVED = {
     "outcome": "recommendation_accepted",
     "agreed_actions": "The authority will give written feedback with every award.",
     "public_summary": "An authority agreed to explain its award decisions to every bidder.",
+    "publishable": True,  # the investigator ticked "Publish this anonymised summary"
 }
 FOLLOW_UP_DAYS = 90  # a resolved case whose follow-up is still ahead
 
