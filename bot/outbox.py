@@ -11,8 +11,11 @@ Sending rules (see README "Outbox"):
   after the destination's last send.
 - Each claim covers one message; its sender keeps it alive (a heartbeat) while posting and
   records the result in its own short transaction as soon as the post returns. A crash can
-  therefore leave at most the one message each sender has in flight unrecorded, to be posted
-  again when its claim lapses.
+  therefore leave at most the one message each sender has in flight unrecorded.
+- Such a row is *in doubt* (it may have gone out): its claim names its sender, and the next
+  sender to claim it asks the transport whether it is already on Slack before posting it again
+  (bot.outbox_doubt). A claim lapses 10 s after its last heartbeat, or at once for a sender on
+  the same host that sees the claimer's process is gone.
 
 Claims are conditional UPDATEs (atomic on SQLite and PostgreSQL), so any number of workers and
 replicas can drain one table. A claim's ``claimed_until`` value doubles as its token: each
@@ -38,14 +41,21 @@ from sqlmodel import Session, select
 
 from bot.db import transaction
 from bot.errors import StoreUnavailable
+from bot.outbox_doubt import LookupFailed, claimer, dead_local_claimers
 from models import Complaint, OutboxMessage
 from models.base import utcnow
 
 log = structlog.get_logger("msbot.outbox")
 
-# A claim lapses this long after its last heartbeat (a worker that died gives its message
-# up after at most this long).
-CLAIM_SECONDS = 60
+# A claim lapses this long after its last heartbeat (renewed every quarter of it): a worker
+# on another host that died holds its destination back for at most this long.
+CLAIM_SECONDS = 10
+# A result that cannot be stored (database briefly down) is retried this long.
+RECORD_RETRY_SECONDS = 30
+# A row in doubt is looked up from this long before its first claim (clocks differ a little).
+LOOKUP_MARGIN_SECONDS = 60
+# Look-ups that fail in a way a retry may fix, before the row is posted unverified.
+LOOKUP_ATTEMPTS = 3
 # Slack's documented limit for chat.postMessage: about one message per second per channel.
 PACE_SECONDS = 1.0
 # Messages posted concurrently by one drain (each to a different destination).
@@ -90,6 +100,10 @@ class Transport(Protocol):
 
     def deliver(self, msg: OutboxMessage, rendered: Any) -> Sent:
         """Post it (runs outside any transaction, so a slow network holds no lock)."""
+
+    # Optional: ``find_posted(msg, rendered, since) -> Sent | None`` says whether a row in
+    # doubt is already out (posted since ``since``), or raises LookupFailed. A transport
+    # without it gets rows in doubt posted again.
 
 
 # kind -> fn(session, row) run in the transaction that records a row as sent, so the core can
@@ -186,8 +200,30 @@ def _paced_destinations(session: Session, since: datetime) -> list[str]:
     return list(session.execute(recent).scalars())
 
 
-def _free(now: datetime):
-    return or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+def _free(now: datetime, dead_claimers: Iterable[str] = ()):
+    """Not under a live claim: never claimed, lapsed, or held by a dead process of this host."""
+    free = [OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now]
+    if dead_claimers:
+        free.append(OutboxMessage.claimed_by.in_(list(dead_claimers)))
+    return or_(*free)
+
+
+# look_up's answer when the row was put back to be looked up again later.
+_HELD = object()
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One attempt's result, as record() stores it."""
+
+    status: str
+    error: str | None
+    result: Sent | None
+    retry_after: float | None
+    posted_at: datetime
+    # The attempt may have posted (or its look-up failed): keep the row in doubt.
+    in_doubt: bool = False
+    lookup_failed: bool = False
 
 
 @dataclass
@@ -207,6 +243,10 @@ class _Drain:
     claims_left: int | None = None
     # Set by the worker to stop: each sender finishes the message in hand and returns.
     stop: threading.Event | None = None
+    # Claimers of this host seen dead when the drain started: their claims are free.
+    dead_claimers: list[str] = field(default_factory=list)
+    # id -> True when the row was claimed in doubt (its last sender's outcome is unknown)
+    in_doubt: dict[int, bool] = field(default_factory=dict)
 
     def stopping(self) -> bool:
         return self.done.is_set() or (self.stop is not None and self.stop.is_set())
@@ -232,19 +272,33 @@ class _Drain:
                 OutboxMessage.id.in_(heads),
                 OutboxMessage.status == "pending",
                 OutboxMessage.next_attempt_at <= now,
-                _free(now),
+                _free(now, self.dead_claimers),
                 _destination(OutboxMessage).not_in(paced),
             ]
             if self.ids is not None:
                 due.append(OutboxMessage.id.in_(self.ids))
-            first = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.id).limit(1)
-            candidate = s.execute(first).scalar() if heads else None
+            first = (
+                select(OutboxMessage.id, OutboxMessage.claimed_by)
+                .where(*due)
+                .order_by(OutboxMessage.id)
+                .limit(1)
+            )
+            candidate = s.execute(first).first() if heads else None
             claimed = None
             if candidate is not None:
+                # Unchanged claimer since it was read: whether the row is in doubt is exact.
                 claimed = s.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id == candidate, *due)
-                    .values(claimed_until=token)
+                    .where(
+                        OutboxMessage.id == candidate.id,
+                        OutboxMessage.claimed_by.is_not_distinct_from(candidate.claimed_by),
+                        *due,
+                    )
+                    .values(
+                        claimed_until=token,
+                        claimed_by=claimer(),
+                        first_claimed_at=func.coalesce(OutboxMessage.first_claimed_at, now),
+                    )
                     .returning(OutboxMessage.id)
                 ).scalar()
         if claimed is None:
@@ -254,6 +308,7 @@ class _Drain:
             return None
         with self.lock:
             self.in_flight[claimed] = token
+            self.in_doubt[claimed] = candidate.claimed_by is not None
         return claimed
 
     def worth_waiting(self) -> bool:
@@ -269,7 +324,7 @@ class _Drain:
             query = select(OutboxMessage.id).where(
                 OutboxMessage.id.in_(_head_ids(s)),
                 OutboxMessage.next_attempt_at <= horizon,
-                _free(now),
+                _free(now, self.dead_claimers),
             )
             if self.ids is not None:
                 query = query.where(OutboxMessage.id.in_(self.ids))
@@ -300,8 +355,10 @@ class _Drain:
                     log.warning("outbox.claim_lost", outbox_id=msg_id)
 
     def send_one(self, msg_id: int) -> bool:
-        """Render, post and record one claimed row; True if it was posted (or skipped)."""
+        """Render, post and record one claimed row; True if it was posted (or skipped, or
+        found already posted)."""
         bound = log.bind(outbox_id=msg_id)
+        posting = False
         try:
             with transaction(self.engine) as s:
                 msg = s.get(OutboxMessage, msg_id)
@@ -312,6 +369,14 @@ class _Drain:
                     content = exc
             if isinstance(content, Exception):
                 raise content
+            if self.in_doubt.get(msg_id):
+                found = self.look_up(msg, content, bound)
+                if found is _HELD:
+                    return False
+                if found is not None:
+                    self.record(msg_id, "sent", result=found)
+                    return True
+            posting = True
             result = self.transport.deliver(msg, content)
         except Skip:
             bound.info("outbox.skipped")
@@ -328,13 +393,49 @@ class _Drain:
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             bound.warning("outbox.retry_later", error=error[:200])
-            self.record(msg_id, "pending", error=error)
+            # A post that failed without a clear answer (a time-out, a 5xx, a dropped
+            # connection) may still have gone out: the row stays in doubt.
+            self.record(msg_id, "pending", error=error, in_doubt=posting)
             return False
         # Privacy: a DM's channel is never logged next to what the message is about.
         where = {"dm": True} if msg.recipient_user_id else {"channel": result.channel_id}
         bound.info("outbox.sent", ts=result.ts, **where)
         self.record(msg_id, "sent", result=result)
         return True
+
+    def look_up(self, msg: OutboxMessage, content: Any, bound) -> Sent | object | None:
+        """Did this row in doubt already go out? Its Sent if so; None to post it; _HELD when
+        it was put back to be looked up again later."""
+        find = getattr(self.transport, "find_posted", None)
+        if find is None:
+            bound.warning("outbox.resend_unverified", reason="transport cannot look up")
+            return None
+        first = msg.first_claimed_at or self.clock()
+        if first.tzinfo is None:  # SQLite hands datetimes back without their zone
+            first = first.replace(tzinfo=UTC)
+        try:
+            found = find(msg, content, first - timedelta(seconds=LOOKUP_MARGIN_SECONDS))
+        except LookupFailed as exc:
+            if exc.transient and msg.lookup_failures + 1 < LOOKUP_ATTEMPTS:
+                bound.warning("outbox.lookup_failed", error=str(exc)[:200], will_retry=True)
+                self.record(
+                    msg.id,
+                    "pending",
+                    error=f"look-up failed: {exc}",
+                    retry_after=exc.retry_after,
+                    in_doubt=True,
+                    lookup_failed=True,
+                )
+                return _HELD
+            # Asking again cannot help (or has not): post it, and say so loudly, since this
+            # is the one way a message can now be posted twice.
+            bound.error("outbox.resend_unverified", error=str(exc)[:200])
+            return None
+        if found is None:
+            bound.info("outbox.in_doubt_not_found")
+        else:
+            bound.info("outbox.found_posted", ts=found.ts)
+        return found
 
     def record(
         self,
@@ -344,15 +445,20 @@ class _Drain:
         error: str | None = None,
         result: Sent | None = None,
         retry_after: float | None = None,
+        in_doubt: bool = False,
+        lookup_failed: bool = False,
     ) -> None:
         """Store one outcome at once, in its own transaction. A database that is briefly
-        unavailable is retried while the claim lasts: giving up would get the message posted
-        twice once the claim lapses."""
+        unavailable is retried for a while: giving up leaves the row in doubt, to be looked
+        up by the next sender."""
         posted_at = utcnow()
-        give_up = time.monotonic() + self.claim_seconds / 2
+        give_up = time.monotonic() + RECORD_RETRY_SECONDS
+        outcome = _Outcome(status, error, result, retry_after, posted_at, in_doubt, lookup_failed)
         while True:
+            with self.lock:
+                token = self.in_flight.get(msg_id)
             try:
-                self._store(msg_id, status, error, result, retry_after, posted_at)
+                self._store(msg_id, token, outcome)
                 break
             except StoreUnavailable:
                 if time.monotonic() > give_up:
@@ -361,25 +467,40 @@ class _Drain:
                 time.sleep(0.5)
         with self.lock:
             self.in_flight.pop(msg_id, None)
+            self.in_doubt.pop(msg_id, None)
 
-    def _store(self, msg_id, status, error, result, retry_after, posted_at) -> None:
+    def _store(self, msg_id: int, token: datetime | None, out: _Outcome) -> None:
         with transaction(self.engine) as s:
             row = s.get(OutboxMessage, msg_id)
+            if row.status != "pending":  # another sender found it posted and recorded it
+                return
+            if out.status != "sent" and token is not None:
+                # Only the claim's holder may put it back: if the claim lapsed and another
+                # sender holds it now, clearing it would let a third post it too.
+                held = select(OutboxMessage.id).where(
+                    OutboxMessage.id == msg_id, OutboxMessage.claimed_until == token
+                )
+                if s.execute(held).first() is None:
+                    log.warning("outbox.claim_lost", outbox_id=msg_id, status=out.status)
+                    return
             row.attempts += 1
-            row.status, row.claimed_until = status, None
-            if status == "sent":
-                row.sent_at = posted_at
-                if result is not None:
-                    row.sent_ts, row.sent_channel_id = result.ts, result.channel_id
+            row.status, row.claimed_until = out.status, None
+            if not out.in_doubt:
+                row.claimed_by = None
+            row.lookup_failures = row.lookup_failures + 1 if out.lookup_failed else 0
+            if out.status == "sent":
+                row.sent_at = out.posted_at
+                if out.result is not None:
+                    row.sent_ts, row.sent_channel_id = out.result.ts, out.result.channel_id
                     if hook := _after_sent.get(row.kind):
                         hook(s, row)
                 return
-            row.last_error = (error or "")[:500]
-            if retry_after is not None:
-                wait = timedelta(seconds=retry_after)
+            row.last_error = (out.error or "")[:500]
+            if out.retry_after is not None:
+                wait = timedelta(seconds=out.retry_after)
             else:
                 wait = backoff(row.attempts, self.retry_base)
-            row.next_attempt_at = max(posted_at, self.clock()) + wait
+            row.next_attempt_at = max(out.posted_at, self.clock()) + wait
 
     def sender(self) -> int:
         sent, idle = 0, 0.02
@@ -426,6 +547,7 @@ def drain(
         limit,
         claims_left=limit,
         stop=stop,
+        dead_claimers=_dead_claimers(engine),
     )
     beat = threading.Thread(target=_beat, args=(run,), name="outbox-heartbeat", daemon=True)
     beat.start()
@@ -439,6 +561,17 @@ def drain(
         beat.join()
 
 
+def _dead_claimers(engine: Engine) -> list[str]:
+    try:
+        with transaction(engine) as s:
+            dead = dead_local_claimers(s, utcnow())
+    except StoreUnavailable:
+        return []
+    if dead:
+        log.warning("outbox.dead_claimers", claimers=len(dead))
+    return dead
+
+
 def _beat(run: _Drain) -> None:
     interval = max(run.claim_seconds / 4, 0.05)
     while not run.done.wait(interval):
@@ -446,11 +579,14 @@ def _beat(run: _Drain) -> None:
 
 
 def next_due(engine: Engine) -> datetime | None:
-    """When the earliest free head row comes due (for the worker's sleep)."""
+    """When the earliest head row comes due (for the worker's sleep): a claimed one when its
+    claim lapses, so a dead sender's row is taken up as soon as it may be."""
+    lapses = OutboxMessage.claimed_until
+    due = case(
+        (lapses > OutboxMessage.next_attempt_at, lapses), else_=OutboxMessage.next_attempt_at
+    )
     with transaction(engine) as s:
-        soonest = select(func.min(OutboxMessage.next_attempt_at)).where(
-            OutboxMessage.id.in_(_head_ids(s)), _free(utcnow())
-        )
+        soonest = select(func.min(due)).where(OutboxMessage.id.in_(_head_ids(s)))
         return s.execute(soonest).scalar()
 
 

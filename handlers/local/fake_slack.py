@@ -18,9 +18,9 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
-from handlers.local import rules
+from handlers.local import fake_history, rules
 
 RESPONSE_URL = "response_url"
 # Where files.getUploadURLExternal tells the client to send a file's bytes.
@@ -138,6 +138,12 @@ class SlackStub:
                 self.wfile.write(payload)
 
             def do_GET(self):
+                if self.path.startswith("/api/"):  # read methods (conversations.history)
+                    url = urlsplit(self.path)
+                    method, args = url.path.rsplit("/", 1)[-1], dict(parse_qsl(url.query))
+                    status, body, headers = stub._respond(method, args, dict(self.headers))
+                    self._send(status, json.dumps(body).encode(), headers, "application/json")
+                    return
                 # An uploaded file's bytes (the workspace shows images from here).
                 file = stub.files.get(self.path.rsplit("/", 1)[-1])
                 if not self.path.startswith("/files/") or file is None:
@@ -328,6 +334,11 @@ class SlackStub:
             channel, ts = args.get("channel", ""), str(args.get("message_ts", ""))
             link = f"{self.base}/archives/{channel}/p{ts.replace('.', '')}"
             body = {"ok": True, "channel": channel, "permalink": link}
+        elif method in ("conversations.history", "conversations.replies"):
+            with self._cond:
+                calls = list(self.calls)
+            read = fake_history.history if method.endswith("history") else fake_history.replies
+            body = read(calls, args)
         elif method == "usergroups.users.list":
             body = {"ok": True, "users": list(self.group_members.get(args.get("usergroup"), []))}
         elif method == "apps.connections.open" and self.socket_url:
