@@ -19,8 +19,15 @@ EVENT_SCOPES = {
     "message.im": {"im:history"},
     "app_home_opened": set(),
 }
-# Web API methods called outside the outbox that need their own read scope.
-API_SCOPES = {"usergroups:read"}  # usergroups.users.list for INVESTIGATOR_GROUP_ID
+# Web API methods that need their own read scope.
+API_SCOPES = {
+    "usergroups:read",  # usergroups.users.list for INVESTIGATOR_GROUP_ID
+    # The outbox's look-up of a row in doubt (conversations.history and .replies, with
+    # include_all_metadata) in a public or private channel, or a DM.
+    "channels:history",
+    "groups:history",
+    "im:history",
+}
 
 
 def _closures(app):
