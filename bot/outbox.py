@@ -247,6 +247,9 @@ class _Drain:
     dead_claimers: list[str] = field(default_factory=list)
     # id -> True when the row was claimed in doubt (its last sender's outcome is unknown)
     in_doubt: dict[int, bool] = field(default_factory=dict)
+    # ids whose outcome is being stored: a heartbeat that finds the claim gone meanwhile has
+    # not lost it (the result cleared it)
+    recording: set[int] = field(default_factory=set)
 
     def stopping(self) -> bool:
         return self.done.is_set() or (self.stop is not None and self.stop.is_set())
@@ -351,7 +354,7 @@ class _Drain:
             with self.lock:
                 if kept and msg_id in self.in_flight:
                     self.in_flight[msg_id] = renewed
-                elif not kept and msg_id in self.in_flight:  # not just recorded meanwhile
+                elif not kept and msg_id in self.in_flight and msg_id not in self.recording:
                     log.warning("outbox.claim_lost", outbox_id=msg_id)
 
     def send_one(self, msg_id: int) -> bool:
@@ -454,6 +457,8 @@ class _Drain:
         posted_at = utcnow()
         give_up = time.monotonic() + RECORD_RETRY_SECONDS
         outcome = _Outcome(status, error, result, retry_after, posted_at, in_doubt, lookup_failed)
+        with self.lock:
+            self.recording.add(msg_id)
         while True:
             with self.lock:
                 token = self.in_flight.get(msg_id)
@@ -468,6 +473,7 @@ class _Drain:
         with self.lock:
             self.in_flight.pop(msg_id, None)
             self.in_doubt.pop(msg_id, None)
+            self.recording.discard(msg_id)
 
     def _store(self, msg_id: int, token: datetime | None, out: _Outcome) -> None:
         with transaction(self.engine) as s:
