@@ -41,7 +41,7 @@ from sqlmodel import Session, select
 
 from bot.db import transaction
 from bot.errors import StoreUnavailable
-from bot.outbox_doubt import LookupFailed, claimer, dead_local_claimers
+from bot.outbox_doubt import LookUpLater, claimer, dead_local_claimers, look_up
 from models import Complaint, OutboxMessage
 from models.base import utcnow
 
@@ -52,10 +52,6 @@ log = structlog.get_logger("msbot.outbox")
 CLAIM_SECONDS = 10
 # A result that cannot be stored (database briefly down) is retried this long.
 RECORD_RETRY_SECONDS = 30
-# A row in doubt is looked up from this long before its first claim (clocks differ a little).
-LOOKUP_MARGIN_SECONDS = 60
-# Look-ups that fail in a way a retry may fix, before the row is posted unverified.
-LOOKUP_ATTEMPTS = 3
 # Slack's documented limit for chat.postMessage: about one message per second per channel.
 PACE_SECONDS = 1.0
 # Messages posted concurrently by one drain (each to a different destination).
@@ -206,10 +202,6 @@ def _free(now: datetime, dead_claimers: Iterable[str] = ()):
     if dead_claimers:
         free.append(OutboxMessage.claimed_by.in_(list(dead_claimers)))
     return or_(*free)
-
-
-# look_up's answer when the row was put back to be looked up again later.
-_HELD = object()
 
 
 @dataclass(frozen=True)
@@ -373,14 +365,22 @@ class _Drain:
             if isinstance(content, Exception):
                 raise content
             if self.in_doubt.get(msg_id):
-                found = self.look_up(msg, content, bound)
-                if found is _HELD:
-                    return False
+                found = look_up(self.transport, msg, content, self.clock(), bound)
                 if found is not None:
                     self.record(msg_id, "sent", result=found)
                     return True
             posting = True
             result = self.transport.deliver(msg, content)
+        except LookUpLater as exc:
+            self.record(
+                msg_id,
+                "pending",
+                error=f"look-up failed: {exc}",
+                retry_after=exc.retry_after,
+                in_doubt=True,
+                lookup_failed=True,
+            )
+            return False
         except Skip:
             bound.info("outbox.skipped")
             self.record(msg_id, "sent")
@@ -405,40 +405,6 @@ class _Drain:
         bound.info("outbox.sent", ts=result.ts, **where)
         self.record(msg_id, "sent", result=result)
         return True
-
-    def look_up(self, msg: OutboxMessage, content: Any, bound) -> Sent | object | None:
-        """Did this row in doubt already go out? Its Sent if so; None to post it; _HELD when
-        it was put back to be looked up again later."""
-        find = getattr(self.transport, "find_posted", None)
-        if find is None:
-            bound.warning("outbox.resend_unverified", reason="transport cannot look up")
-            return None
-        first = msg.first_claimed_at or self.clock()
-        if first.tzinfo is None:  # SQLite hands datetimes back without their zone
-            first = first.replace(tzinfo=UTC)
-        try:
-            found = find(msg, content, first - timedelta(seconds=LOOKUP_MARGIN_SECONDS))
-        except LookupFailed as exc:
-            if exc.transient and msg.lookup_failures + 1 < LOOKUP_ATTEMPTS:
-                bound.warning("outbox.lookup_failed", error=str(exc)[:200], will_retry=True)
-                self.record(
-                    msg.id,
-                    "pending",
-                    error=f"look-up failed: {exc}",
-                    retry_after=exc.retry_after,
-                    in_doubt=True,
-                    lookup_failed=True,
-                )
-                return _HELD
-            # Asking again cannot help (or has not): post it, and say so loudly, since this
-            # is the one way a message can now be posted twice.
-            bound.error("outbox.resend_unverified", error=str(exc)[:200])
-            return None
-        if found is None:
-            bound.info("outbox.in_doubt_not_found")
-        else:
-            bound.info("outbox.found_posted", ts=found.ts)
-        return found
 
     def record(
         self,

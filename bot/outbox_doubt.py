@@ -16,13 +16,22 @@ import hashlib
 import os
 import socket
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from models import OutboxMessage
+
+if TYPE_CHECKING:
+    from bot.outbox import Sent
+
+# A row in doubt is looked up from this long before its first claim (clocks differ a little).
+LOOKUP_MARGIN_SECONDS = 60
+# Look-ups that fail in a way a retry may fix, before the row is posted unverified.
+LOOKUP_ATTEMPTS = 3
 
 
 def _read(path: str) -> str:
@@ -88,6 +97,7 @@ def is_dead_local(claimed_by: str | None) -> bool:
 def dead_local_claimers(session: Session, now: datetime) -> list[str]:
     """Claimers of rows still under claim that were this host's processes and have died."""
     held = select(OutboxMessage.claimed_by).where(
+        OutboxMessage.status == "pending",  # indexed: the sent rows are never read
         OutboxMessage.claimed_until >= now,
         OutboxMessage.claimed_by.like(f"{HOST_KEY}/%"),
     )
@@ -107,3 +117,39 @@ class LookupFailed(Exception):
         super().__init__(detail)
         self.transient = transient
         self.retry_after = retry_after
+
+
+class LookUpLater(Exception):
+    """A row in doubt could not be looked up yet: it waits (``retry_after`` seconds, or
+    back-off) and is looked up again."""
+
+    def __init__(self, detail: str, retry_after: float | None):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+def look_up(transport: Any, msg: OutboxMessage, content: Any, now: datetime, log) -> Sent | None:
+    """Did this row in doubt already go out? Its Sent if so; None to post it. Raises
+    LookUpLater when it should be asked again later."""
+    find = getattr(transport, "find_posted", None)
+    if find is None:
+        log.warning("outbox.resend_unverified", reason="transport cannot look up")
+        return None
+    first = msg.first_claimed_at or now
+    if first.tzinfo is None:  # SQLite hands datetimes back without their zone
+        first = first.replace(tzinfo=UTC)
+    try:
+        found = find(msg, content, first - timedelta(seconds=LOOKUP_MARGIN_SECONDS))
+    except LookupFailed as exc:
+        if exc.transient and msg.lookup_failures + 1 < LOOKUP_ATTEMPTS:
+            log.warning("outbox.lookup_failed", error=str(exc)[:200], will_retry=True)
+            raise LookUpLater(str(exc), exc.retry_after) from exc
+        # Asking again cannot help (or has not): post it, and say so loudly, since this is
+        # the one way a message can now be posted twice.
+        log.error("outbox.resend_unverified", error=str(exc)[:200])
+        return None
+    if found is None:
+        log.info("outbox.in_doubt_not_found")
+    else:
+        log.info("outbox.found_posted", ts=found.ts)
+    return found
