@@ -353,7 +353,8 @@ class _Drain:
         """Render, post and record one claimed row; True if it was posted (or skipped, or
         found already posted)."""
         bound = log.bind(outbox_id=msg_id)
-        posting = False
+        # Whether the row may already be on Slack, as far as this attempt knows.
+        doubt = bool(self.in_doubt.get(msg_id))
         try:
             with transaction(self.engine) as s:
                 msg = s.get(OutboxMessage, msg_id)
@@ -364,12 +365,12 @@ class _Drain:
                     content = exc
             if isinstance(content, Exception):
                 raise content
-            if self.in_doubt.get(msg_id):
+            if doubt:
                 found = look_up(self.transport, msg, content, self.clock(), bound)
                 if found is not None:
                     self.record(msg_id, "sent", result=found)
                     return True
-            posting = True
+            doubt = True  # from here on, the post may go out whatever happens next
             result = self.transport.deliver(msg, content)
         except LookUpLater as exc:
             self.record(
@@ -398,7 +399,7 @@ class _Drain:
             bound.warning("outbox.retry_later", error=error[:200])
             # A post that failed without a clear answer (a time-out, a 5xx, a dropped
             # connection) may still have gone out: the row stays in doubt.
-            self.record(msg_id, "pending", error=error, in_doubt=posting)
+            self.record(msg_id, "pending", error=error, in_doubt=doubt)
             return False
         # Privacy: a DM's channel is never logged next to what the message is about.
         where = {"dm": True} if msg.recipient_user_id else {"channel": result.channel_id}

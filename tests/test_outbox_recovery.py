@@ -244,3 +244,17 @@ def _form() -> dict:
         organisation_type="vcse",
         anonymous=False,
     )
+
+
+def test_a_post_answered_500_is_in_doubt_and_looked_up_before_its_retry(engine, stub, session):
+    """A 5xx (after the client's own retries) does not say the post did not happen."""
+    msg_id = _queue(engine, channel_id="CTRIAGE1")
+    stub.fail("chat.postMessage", times=3, status=500)
+    assert outbox.drain(engine, _transport(engine, stub)) == 0
+    held = _row(engine, msg_id)
+    assert held.status == "pending" and held.claimed_by == claimer()
+    assert outbox.drain(engine, _transport(engine, stub), now=utcnow() + timedelta(minutes=1)) == 1
+    (history,) = stub.of("conversations.history")
+    (post,) = _posts_of(stub, msg_id)
+    assert history.at < post.at
+    assert _row(engine, msg_id).claimed_by is None
