@@ -79,9 +79,14 @@ def main() -> None:
     parser.add_argument("--channels", type=int, default=6)
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--every", type=int, default=80)
+    parser.add_argument(
+        "--other-host",
+        action="store_true",
+        help="restart as if on another host: the dead claims are not recognised, only lapse",
+    )
     args = parser.parse_args()
 
-    from sqlalchemy import insert
+    from sqlalchemy import insert, update
 
     from bot import outbox
     from handlers.local.fake_slack import SlackStub
@@ -110,6 +115,7 @@ def main() -> None:
         print(
             f"{args.messages} messages over {args.channels} channels; the sender (4 senders) "
             f"killed with SIGKILL after every {args.every} posts, {args.kills} times"
+            + (", restarted as if on another host" if args.other_host else "")
         )
         started, restarts = time.monotonic(), []
         for round_ in range(args.kills + 1):
@@ -121,6 +127,13 @@ def main() -> None:
             )
             killer.pid = proc.pid if round_ < args.kills else None
             proc.wait()
+            if args.other_host:  # the dead process's claims now look like another host's
+                with engine.begin() as conn:
+                    conn.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.claimed_until.is_not(None))
+                        .values(claimed_by="another-host~0/1/boot")
+                    )
         took = time.monotonic() - started
         _report(stub, killer, restarts, args, took, outbox.counts(engine))
         engine.dispose()
