@@ -38,19 +38,29 @@ KIND = "bench.note"
 
 def child(database_url: str, api_url: str) -> None:
     """The process that gets killed: drains with 4 senders until nothing is left."""
+    from datetime import UTC
+
     from bot import outbox
     from bot.db import make_engine
     from bot.logs import configure_logging
     from handlers.app import make_client
     from handlers.transport import SlackTransport
+    from models.base import utcnow
     from tests.conftest import make_settings
 
     configure_logging("console", "WARNING")
     engine = make_engine(database_url)
     client = make_client(make_settings(database_url, api_url))
     transport = SlackTransport(client, {KIND: lambda s, m: (m.data["text"], [])})
-    while outbox.drain(engine, transport, senders=4):
-        pass
+    # As the worker in `msbot serve` does: drain, then sleep until the next row comes due
+    # (a retry, or a claim that lapses).
+    while True:
+        outbox.drain(engine, transport, senders=4)
+        if not outbox.counts(engine).get("pending"):
+            return
+        due = outbox.next_due(engine)
+        wait = (due.replace(tzinfo=UTC) - utcnow()).total_seconds() if due else 1.0
+        time.sleep(min(1.0, max(0.05, wait)))
 
 
 class Killer:
