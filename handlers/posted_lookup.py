@@ -73,7 +73,8 @@ def find_tagged(
         except SlackApiError as exc:
             raise _failed(exc) from exc
         except (SlackClientError, OSError) as exc:  # unreachable after the client's retries
-            raise LookupFailed(f"{type(exc).__name__}: {exc}", transient=True) from exc
+            # The type only: a GET's text can carry its URL, and with it a DM's channel.
+            raise LookupFailed(type(exc).__name__, transient=True) from exc
         for message in page.get("messages") or []:
             if is_tagged(message, outbox_id):
                 return Sent(channel_id=channel, ts=str(message.get("ts")))
