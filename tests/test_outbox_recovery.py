@@ -11,6 +11,8 @@ from datetime import date, timedelta
 
 import pytest
 import structlog
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import update
 
 from bot import outbox
@@ -258,3 +260,70 @@ def test_a_post_answered_500_is_in_doubt_and_looked_up_before_its_retry(engine, 
     (post,) = _posts_of(stub, msg_id)
     assert history.at < post.at
     assert _row(engine, msg_id).claimed_by is None
+
+
+class Fated:
+    """A transport whose posts meet the given fates, in turn (then all go well)."""
+
+    def __init__(self, inner: SlackTransport, fates):
+        self.inner, self.fates = inner, iter(fates)
+
+    def render(self, session, msg):
+        return self.inner.render(session, msg)
+
+    def find_posted(self, msg, rendered, since):
+        return self.inner.find_posted(msg, rendered, since)
+
+    def deliver(self, msg, rendered):
+        fate = next(self.fates, "ok")
+        if fate == "dies_before_posting":
+            raise Crash
+        sent = self.inner.deliver(msg, rendered)
+        if fate == "dies_after_posting":
+            raise Crash
+        if fate == "answer_lost":
+            raise TimeoutError("read timed out")  # posted, but the sender cannot know
+        return sent
+
+
+@pytest.fixture(scope="module")
+def dead_pid() -> int:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    return gone.pid
+
+
+_examples = iter(range(10**6))
+FATES = st.sampled_from(["ok", "dies_before_posting", "dies_after_posting", "answer_lost"])
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(fates=st.lists(FATES, min_size=1, max_size=6), channels=st.integers(1, 3))
+def test_any_pattern_of_crashes_posts_each_message_exactly_once(
+    engine, stub, dead_pid, fates, channels
+):
+    """Property: whatever the senders die of, and when, each message is posted exactly once
+    and recorded with its own post's ts (each crash restarted as a new process on this host)."""
+    n = next(_examples)
+    ids = [_queue(engine, channel_id=f"CP{n}X{i % channels}") for i in range(4)]
+    transport = Fated(_transport(engine, stub), fates)
+    for _ in range(len(fates) + 4):
+        try:
+            outbox.drain(engine, transport, ids=ids, pace=0.0, retry_base=0.0)
+        except Crash:  # the process is gone: its claims now belong to a dead pid of this host
+            with transaction(engine) as s:
+                s.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == claimer())
+                    .values(claimed_by=f"{HOST_KEY}/{dead_pid}/gone")
+                )
+        if all(_row(engine, i).status == "sent" for i in ids):
+            break
+    for msg_id in ids:
+        (post,) = _posts_of(stub, msg_id)
+        row = _row(engine, msg_id)
+        assert row.status == "sent" and row.sent_ts == post.response["ts"]
