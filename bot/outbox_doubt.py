@@ -2,7 +2,7 @@
 before recording it. Before posting such a row again, the outbox asks its transport whether it
 already went out (see README "Outbox", "Crash window").
 
-Who claimed a row is recorded as ``CLAIMER`` = ``<host key>/<pid>/<boot id>``. The host key
+Who claimed a row is recorded as ``claimer()`` = ``<host key>/<pid>/<boot id>``. The host key
 names the hostname, the kernel's boot and the PID namespace, so a pid means the same process
 only to a sender with the same host key. A sender can then see that a claim belongs to a dead
 process of its own host (a restart after kill -9) and take the row at once; a claim from any

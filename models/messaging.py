@@ -27,7 +27,7 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
     claimed_until: datetime | None = None
-    # Who holds the claim (host key/pid/boot id: bot.outbox_doubt.CLAIMER). Kept after an
+    # Who holds the claim (host key/pid/boot id: bot.outbox_doubt.claimer()). Kept after an
     # attempt whose outcome is unknown (a crash, a time-out): the row is then "in doubt", and
     # the next sender looks on Slack for it before posting again.
     claimed_by: str | None = Field(default=None, max_length=120)
