@@ -427,10 +427,8 @@ class _Drain:
         with self.lock:
             self.recording.add(msg_id)
         while True:
-            with self.lock:
-                token = self.in_flight.get(msg_id)
             try:
-                self._store(msg_id, token, outcome)
+                self._store(msg_id, outcome)
                 break
             except StoreUnavailable:
                 if time.monotonic() > give_up:
@@ -442,16 +440,17 @@ class _Drain:
             self.in_doubt.pop(msg_id, None)
             self.recording.discard(msg_id)
 
-    def _store(self, msg_id: int, token: datetime | None, out: _Outcome) -> None:
+    def _store(self, msg_id: int, out: _Outcome) -> None:
         with transaction(self.engine) as s:
             row = s.get(OutboxMessage, msg_id)
             if row.status != "pending":  # another sender found it posted and recorded it
                 return
-            if out.status != "sent" and token is not None:
+            if out.status != "sent":
                 # Only the claim's holder may put it back: if the claim lapsed and another
-                # sender holds it now, clearing it would let a third post it too.
+                # process holds it now, clearing it would let a third post it too. (By
+                # claimer, not by token: the heartbeat may have just renewed the token.)
                 held = select(OutboxMessage.id).where(
-                    OutboxMessage.id == msg_id, OutboxMessage.claimed_until == token
+                    OutboxMessage.id == msg_id, OutboxMessage.claimed_by == claimer()
                 )
                 if s.execute(held).first() is None:
                     log.warning("outbox.claim_lost", outbox_id=msg_id, status=out.status)
