@@ -11,8 +11,11 @@ Sending rules (see README "Outbox"):
   after the destination's last send.
 - Each claim covers one message; its sender keeps it alive (a heartbeat) while posting and
   records the result in its own short transaction as soon as the post returns. A crash can
-  therefore leave at most the one message each sender has in flight unrecorded, to be posted
-  again when its claim lapses.
+  therefore leave at most the one message each sender has in flight unrecorded.
+- Such a row is *in doubt* (it may have gone out): its claim names its sender, and the next
+  sender to claim it asks the transport whether it is already on Slack before posting it again
+  (bot.outbox_doubt). A claim lapses 10 s after its last heartbeat, or at once for a sender on
+  the same host that sees the claimer's process is gone.
 
 Claims are conditional UPDATEs (atomic on SQLite and PostgreSQL), so any number of workers and
 replicas can drain one table. A claim's ``claimed_until`` value doubles as its token: each
@@ -41,14 +44,17 @@ from sqlmodel import Session, select
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.logs import unit_of_work
+from bot.outbox_doubt import LookUpLater, claimer, dead_local_claimers, look_up
 from models import Complaint, OutboxMessage
 from models.base import utcnow
 
 log = structlog.get_logger("msbot.outbox")
 
-# A claim lapses this long after its last heartbeat (a worker that died gives its message
-# up after at most this long).
-CLAIM_SECONDS = 60
+# A claim lapses this long after its last heartbeat (renewed every quarter of it): a worker
+# on another host that died holds its destination back for at most this long.
+CLAIM_SECONDS = 10
+# A result that cannot be stored (database briefly down) is retried this long.
+RECORD_RETRY_SECONDS = 30
 # Slack's documented limit for chat.postMessage: about one message per second per channel.
 PACE_SECONDS = 1.0
 # Messages posted concurrently by one drain (each to a different destination).
@@ -95,6 +101,10 @@ class Transport(Protocol):
 
     def deliver(self, msg: OutboxMessage, rendered: Any) -> Sent:
         """Post it (runs outside any transaction, so a slow network holds no lock)."""
+
+    # Optional: ``find_posted(msg, rendered, since) -> Sent | None`` says whether a row in
+    # doubt is already out (posted since ``since``), or raises LookupFailed. A transport
+    # without it gets rows in doubt posted again.
 
 
 # kind -> fn(session, row) run in the transaction that records a row as sent, so the core can
@@ -255,8 +265,26 @@ _RECENTLY_SENT = (
 )
 
 
-def _free(now: datetime):
-    return or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+def _free(now: datetime, dead_claimers: Iterable[str] = ()):
+    """Not under a live claim: never claimed, lapsed, or held by a dead process of this host."""
+    free = [OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now]
+    if dead_claimers:
+        free.append(OutboxMessage.claimed_by.in_(list(dead_claimers)))
+    return or_(*free)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One attempt's result, as record() stores it."""
+
+    status: str
+    error: str | None
+    result: Sent | None
+    retry_after: float | None
+    posted_at: datetime
+    # The attempt may have posted (or its look-up failed): keep the row in doubt.
+    in_doubt: bool = False
+    lookup_failed: bool = False
 
 
 @dataclass
@@ -278,6 +306,13 @@ class _Drain:
     waiting: bool = False
     # Set by the worker to stop: each sender finishes the message in hand and returns.
     stop: threading.Event | None = None
+    # Claimers of this host seen dead when the drain started: their claims are free.
+    dead_claimers: list[str] = field(default_factory=list)
+    # id -> True when the row was claimed in doubt (its last sender's outcome is unknown)
+    in_doubt: dict[int, bool] = field(default_factory=dict)
+    # ids whose outcome is being stored: a heartbeat that finds the claim gone meanwhile has
+    # not lost it (the result cleared it)
+    recording: set[int] = field(default_factory=set)
 
     def stopping(self) -> bool:
         return self.done.is_set() or (self.stop is not None and self.stop.is_set())
@@ -304,7 +339,8 @@ class _Drain:
         token = now + timedelta(
             seconds=self.claim_seconds, microseconds=random.randrange(1_000_000)
         )
-        claimed = wait = None
+        claimed = wait = found = None
+        doubt = False
         with transaction(self.engine) as s:
             last_sent = _recently_sent(s, now - timedelta(seconds=self.pace))
             # The oldest heads of destinations not held back by pacing: usually the first of
@@ -312,9 +348,11 @@ class _Drain:
             # otherwise be read and sent back on every claim. All of them only if none is.
             for limit in (HEADS_PER_CLAIM, None):
                 heads = _head_ids(s, skip=list(last_sent), limit=limit)
-                claimed = self._claim_among(s, heads, now, token) if heads else None
-                if claimed is not None or len(heads) != limit:
+                found = self._claim_among(s, heads, now, token) if heads else None
+                if found is not None or len(heads) != limit:
                     break
+            if found is not None:
+                claimed, doubt = found
             if claimed is None and or_wait:
                 wait = self._wait(s, _head_ids(s), last_sent, now)
         if claimed is None:
@@ -324,24 +362,48 @@ class _Drain:
             return None, wait
         with self.lock:
             self.in_flight[claimed] = token
+            self.in_doubt[claimed] = doubt
         return claimed, None
 
-    def _claim_among(self, s: Session, heads: list[int], now: datetime, token) -> int | None:
+    def _claim_among(
+        self, s: Session, heads: list[int], now: datetime, token
+    ) -> tuple[int, bool] | None:
+        """Claim the oldest due, free row among ``heads``: (its id, whether it is in doubt),
+        or None. In doubt means its last claimer left no outcome (a crash, a post with no
+        answer): it is looked up on Slack before it is posted again."""
         due = [
             _among(s, OutboxMessage.id, heads, Integer),
             OutboxMessage.status == "pending",
             OutboxMessage.next_attempt_at <= now,
-            _free(now),
+            _free(now, self.dead_claimers),
         ]
         if self.ids is not None:
             due.append(_among(s, OutboxMessage.id, self.ids, Integer))
-        first = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.id).limit(1)
-        return s.execute(
+        first = (
+            select(OutboxMessage.id, OutboxMessage.claimed_by)
+            .where(*due)
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        )
+        candidate = s.execute(first).first()
+        if candidate is None:
+            return None
+        # Unchanged claimer since it was read: whether the row is in doubt is exact.
+        claimed = s.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == first.scalar_subquery(), *due)
-            .values(claimed_until=token)
+            .where(
+                OutboxMessage.id == candidate.id,
+                OutboxMessage.claimed_by.is_not_distinct_from(candidate.claimed_by),
+                *due,
+            )
+            .values(
+                claimed_until=token,
+                claimed_by=claimer(),
+                first_claimed_at=func.coalesce(OutboxMessage.first_claimed_at, now),
+            )
             .returning(OutboxMessage.id)
         ).scalar()
+        return None if claimed is None else (claimed, candidate.claimed_by is not None)
 
     def _wait(self, s: Session, heads: list[int], last_sent: dict, now: datetime) -> float | None:
         if self.now is not None:  # a fixed clock never brings anything due
@@ -349,7 +411,7 @@ class _Drain:
         query = select(OutboxMessage.next_attempt_at, _destination(OutboxMessage)).where(
             _among(s, OutboxMessage.id, heads, Integer),
             OutboxMessage.next_attempt_at <= now + timedelta(seconds=self.pace + 1),
-            _free(now),
+            _free(now, self.dead_claimers),
         )
         if self.ids is not None:
             query = query.where(_among(s, OutboxMessage.id, self.ids, Integer))
@@ -385,11 +447,12 @@ class _Drain:
             with self.lock:
                 if kept and msg_id in self.in_flight:
                     self.in_flight[msg_id] = renewed
-                elif not kept and msg_id in self.in_flight:  # not just recorded meanwhile
+                elif not kept and msg_id in self.in_flight and msg_id not in self.recording:
                     log.warning("outbox.claim_lost", outbox_id=msg_id)
 
     def send_one(self, msg_id: int) -> bool:
-        """Render, post and record one claimed row; True if it was posted (or skipped)."""
+        """Render, post and record one claimed row; True if it was posted (or skipped, or
+        found already posted)."""
         # Each delivery is a unit of work of its own for the logs (one to an anonymous case's
         # supplier names nobody; see bot/logs.py), however many a sender thread makes.
         with unit_of_work(outbox_id=msg_id):
@@ -397,6 +460,8 @@ class _Drain:
 
     def _send_one(self, msg_id: int) -> bool:
         bound = log.bind(outbox_id=msg_id)
+        # Whether the row may already be on Slack, as far as this attempt knows.
+        doubt = bool(self.in_doubt.get(msg_id))
         try:
             with transaction(self.engine) as s:
                 msg = s.get(OutboxMessage, msg_id)
@@ -407,7 +472,23 @@ class _Drain:
                     content = exc
             if isinstance(content, Exception):
                 raise content
+            if doubt:
+                found = look_up(self.transport, msg, content, self.clock(), bound)
+                if found is not None:
+                    self.record(msg_id, "sent", result=found)
+                    return True
+            doubt = True  # from here on, the post may go out whatever happens next
             result = self.transport.deliver(msg, content)
+        except LookUpLater as exc:
+            self.record(
+                msg_id,
+                "pending",
+                error=f"look-up failed: {exc}",
+                retry_after=exc.retry_after,
+                in_doubt=True,
+                lookup_failed=True,
+            )
+            return False
         except Skip:
             bound.info("outbox.skipped")
             self.record(msg_id, "sent")
@@ -424,12 +505,15 @@ class _Drain:
             # Expected, not a fault: a thread line queued before its card was posted waits
             # for it. (A warning here printed a line per waiting post on every start.)
             bound.info("outbox.not_ready", reason=str(exc))
-            self.record(msg_id, "pending", error=f"NotReady: {exc}")
+            # A row in doubt stays in doubt: nothing was posted this time.
+            self.record(msg_id, "pending", error=f"NotReady: {exc}", in_doubt=doubt)
             return False
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             bound.warning("outbox.retry_later", error=error[:200])
-            self.record(msg_id, "pending", error=error)
+            # A post that failed without a clear answer (a time-out, a 5xx, a dropped
+            # connection) may still have gone out: the row stays in doubt.
+            self.record(msg_id, "pending", error=error, in_doubt=doubt)
             return False
         # Privacy: a DM's channel is never logged next to what the message is about.
         where = {"dm": True} if msg.recipient_user_id else {"channel": result.channel_id}
@@ -445,15 +529,20 @@ class _Drain:
         error: str | None = None,
         result: Sent | None = None,
         retry_after: float | None = None,
+        in_doubt: bool = False,
+        lookup_failed: bool = False,
     ) -> None:
         """Store one outcome at once, in its own transaction. A database that is briefly
-        unavailable is retried while the claim lasts: giving up would get the message posted
-        twice once the claim lapses."""
+        unavailable is retried for a while: giving up leaves the row in doubt, to be looked
+        up by the next sender."""
         posted_at = utcnow()
-        give_up = time.monotonic() + self.claim_seconds / 2
+        give_up = time.monotonic() + RECORD_RETRY_SECONDS
+        outcome = _Outcome(status, error, result, retry_after, posted_at, in_doubt, lookup_failed)
+        with self.lock:
+            self.recording.add(msg_id)
         while True:
             try:
-                self._store(msg_id, status, error, result, retry_after, posted_at)
+                self._store(msg_id, outcome)
                 break
             except StoreUnavailable:
                 if time.monotonic() > give_up:
@@ -462,38 +551,58 @@ class _Drain:
                 time.sleep(0.5)
         with self.lock:
             self.in_flight.pop(msg_id, None)
+            self.in_doubt.pop(msg_id, None)
+            self.recording.discard(msg_id)
 
-    def _store(self, msg_id, status, error, result, retry_after, posted_at) -> None:
+    def _store(self, msg_id: int, out: _Outcome) -> None:
         with transaction(self.engine) as s:
-            if status == "sent":
+            if out.status == "sent":
                 # The usual outcome in one round trip: UPDATE ... RETURNING the row, for the
-                # kind's after-sent hook (where the card or relay went).
-                sent = {"sent_at": posted_at}
-                if result is not None:
-                    sent.update(sent_ts=result.ts, sent_channel_id=result.channel_id)
+                # kind's after-sent hook (where the card or relay went). Only a pending row:
+                # another sender may have found it posted and recorded it already.
+                sent = {"sent_at": out.posted_at}
+                if out.result is not None:
+                    sent.update(sent_ts=out.result.ts, sent_channel_id=out.result.channel_id)
                 row = s.scalars(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id == msg_id)
+                    .where(OutboxMessage.id == msg_id, OutboxMessage.status == "pending")
                     .values(
                         attempts=OutboxMessage.attempts + 1,
-                        status=status,
+                        status="sent",
                         claimed_until=None,
+                        claimed_by=None,
+                        lookup_failures=0,
                         **sent,
                     )
                     .returning(OutboxMessage)
-                ).one()
-                if result is not None and (hook := _after_sent.get(row.kind)):
+                ).one_or_none()
+                if row is not None and out.result and (hook := _after_sent.get(row.kind)):
                     hook(s, row)
                 return
             row = s.get(OutboxMessage, msg_id)
+            if row.status != "pending":  # another sender found it posted and recorded it
+                return
+            if out.status != "sent":
+                # Only the claim's holder may put it back: if the claim lapsed and another
+                # process holds it now, clearing it would let a third post it too. (By
+                # claimer, not by token: the heartbeat may have just renewed the token.)
+                held = select(OutboxMessage.id).where(
+                    OutboxMessage.id == msg_id, OutboxMessage.claimed_by == claimer()
+                )
+                if s.execute(held).first() is None:
+                    log.warning("outbox.claim_lost", outbox_id=msg_id, status=out.status)
+                    return
             row.attempts += 1
-            row.status, row.claimed_until = status, None
-            row.last_error = (error or "")[:500]
-            if retry_after is not None:
-                wait = timedelta(seconds=retry_after)
+            row.status, row.claimed_until = out.status, None
+            if not out.in_doubt:
+                row.claimed_by = None
+            row.lookup_failures = row.lookup_failures + 1 if out.lookup_failed else 0
+            row.last_error = (out.error or "")[:500]
+            if out.retry_after is not None:
+                wait = timedelta(seconds=out.retry_after)
             else:
                 wait = backoff(row.attempts, self.retry_base)
-            row.next_attempt_at = max(posted_at, self.clock()) + wait
+            row.next_attempt_at = max(out.posted_at, self.clock()) + wait
 
     def sender(self) -> int:
         sent = 0
@@ -547,6 +656,7 @@ def drain(
         limit,
         claims_left=limit,
         stop=stop,
+        dead_claimers=_dead_claimers(engine),
     )
     beat = threading.Thread(target=_beat, args=(run,), name="outbox-heartbeat", daemon=True)
     beat.start()
@@ -560,6 +670,17 @@ def drain(
         beat.join()
 
 
+def _dead_claimers(engine: Engine) -> list[str]:
+    try:
+        with transaction(engine) as s:
+            dead = dead_local_claimers(s, utcnow())
+    except StoreUnavailable:
+        return []
+    if dead:
+        log.warning("outbox.dead_claimers", claimers=len(dead))
+    return dead
+
+
 def _beat(run: _Drain) -> None:
     interval = max(run.claim_seconds / 4, 0.05)
     while not run.done.wait(interval):
@@ -567,11 +688,14 @@ def _beat(run: _Drain) -> None:
 
 
 def next_due(engine: Engine) -> datetime | None:
-    """When the earliest free head row comes due (for the worker's sleep)."""
+    """When the earliest head row comes due (for the worker's sleep): a claimed one when its
+    claim lapses, so a dead sender's row is taken up as soon as it may be."""
+    lapses = OutboxMessage.claimed_until
+    due = case(
+        (lapses > OutboxMessage.next_attempt_at, lapses), else_=OutboxMessage.next_attempt_at
+    )
     with transaction(engine) as s:
-        soonest = select(func.min(OutboxMessage.next_attempt_at)).where(
-            _among(s, OutboxMessage.id, _head_ids(s), Integer), _free(utcnow())
-        )
+        soonest = select(func.min(due)).where(_among(s, OutboxMessage.id, _head_ids(s), Integer))
         return s.execute(soonest).scalar()
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.outbox import PermanentDeliveryError, RateLimited, Sent
+from bot.outbox_doubt import LookupFailed
+from handlers.posted_lookup import find_tagged, tag
+from handlers.posted_lookup import retry_after as _retry_after
 from models import OutboxMessage
 
 # Errors that no retry will fix until someone changes the app's set-up.
@@ -56,9 +60,6 @@ class Rendered:
     metadata: dict | None = None
 
 
-# Tags every post with its outbox row, so what already went out can be told from the channel.
-METADATA_EVENT_TYPE = "msbot_outbox"
-
 # (session, outbox row) -> (fallback text, blocks) or Rendered; may raise NotReady or Skip
 # (bot.outbox) or PermanentDeliveryError.
 Renderer = Callable[[Session, OutboxMessage], "tuple[str, list[dict]] | Rendered"]
@@ -91,8 +92,8 @@ class SlackTransport:
             if channel is None:
                 channel = self._dm_channel(msg.recipient_user_id)
             if rendered.metadata is None:
-                tag = {"event_type": METADATA_EVENT_TYPE, "event_payload": {"outbox_id": msg.id}}
-                rendered = replace(rendered, metadata=tag)
+                # Every post is tagged with its row, so a row in doubt can be found on Slack.
+                rendered = replace(rendered, metadata=tag(msg.id))
             return self._send(channel, rendered)
         except SlackApiError as exc:
             error = exc.response.get("error") if exc.response is not None else None
@@ -105,6 +106,30 @@ class SlackTransport:
                     _retry_after(exc.response.headers), error or "ratelimited"
                 ) from exc
             raise
+
+    def find_posted(self, msg: OutboxMessage, rendered: Rendered, since: datetime) -> Sent | None:
+        """For a row in doubt: its message if it was posted since ``since`` (see
+        handlers.posted_lookup). An update (chat.update) is idempotent, so it is answered None
+        and simply made again. A file upload carries no metadata, so it cannot be found."""
+        if rendered.update_ts:
+            return None
+        if rendered.file is not None:
+            raise LookupFailed("a file upload carries no metadata", transient=False)
+        if rendered.metadata is not None:  # a renderer's own metadata replaces the tag
+            raise LookupFailed("the message carries no outbox tag", transient=False)
+        try:
+            channel = rendered.channel_id or msg.recipient_channel_id
+            if channel is None:  # a DM: its channel, as deliver() posts to it
+                channel = self._dm_channel(msg.recipient_user_id)
+        except SlackApiError as exc:
+            raise LookupFailed(str(exc.response.get("error")), transient=True) from exc
+        return find_tagged(
+            self.client,
+            channel,
+            msg.id,
+            oldest=since.timestamp(),
+            thread_ts=rendered.thread_ts,
+        )
 
     def _send(self, channel: str, r: Rendered) -> Sent:
         if r.file is not None:
@@ -136,14 +161,3 @@ class SlackTransport:
             **extra,
         )
         return Sent(channel_id=resp["channel"], ts=resp["ts"])
-
-
-def _retry_after(headers: dict | None) -> float:
-    for name, value in (headers or {}).items():
-        if name.lower() == "retry-after":
-            value = value[0] if isinstance(value, list | tuple) else value
-            try:
-                return max(1.0, float(value))
-            except (TypeError, ValueError):
-                break
-    return 1.0

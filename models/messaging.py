@@ -29,6 +29,15 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
     claimed_until: datetime | None = None
+    # Who holds the claim (host key/pid/boot id: bot.outbox_doubt.claimer()). Kept after an
+    # attempt whose outcome is unknown (a crash, a time-out): the row is then "in doubt", and
+    # the next sender looks on Slack for it before posting again.
+    claimed_by: str | None = Field(default=None, max_length=120)
+    # When a sender first claimed it: nothing of it can be on Slack from before (the oldest
+    # bound of that look-up).
+    first_claimed_at: datetime | None = None
+    # Look-ups that failed in a way a retry may fix (ratelimited, Slack unreachable).
+    lookup_failures: int = 0
     last_error: str | None = Field(default=None, max_length=500)
     sent_channel_id: str | None = Field(default=None, max_length=30)
     sent_ts: str | None = Field(default=None, max_length=30)

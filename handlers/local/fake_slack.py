@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
-from handlers.local import rules
+from handlers.local import fake_history, rules
 from handlers.local import scopes as fake_scopes
 
 RESPONSE_URL = "response_url"
@@ -157,6 +157,12 @@ class SlackStub:
                 self.wfile.write(payload)
 
             def do_GET(self):
+                if self.path.startswith("/api/"):  # read methods (conversations.history)
+                    url = urlsplit(self.path)
+                    method, args = url.path.rsplit("/", 1)[-1], dict(parse_qsl(url.query))
+                    status, body, headers = stub._respond(method, args, dict(self.headers))
+                    self._send(status, json.dumps(body).encode(), headers, "application/json")
+                    return
                 # An uploaded file's bytes (the workspace shows images from here).
                 file = stub.files.get(self.path.rsplit("/", 1)[-1])
                 if not self.path.startswith("/files/") or file is None:
@@ -366,6 +372,11 @@ class SlackStub:
             body = {"ok": True, "channel": channel, "permalink": link}
         elif method == "users.info":
             body = self._user(args.get("user") or "")
+        elif method in ("conversations.history", "conversations.replies"):
+            with self._cond:
+                calls = list(self.calls)
+            read = fake_history.history if method.endswith("history") else fake_history.replies
+            body = read(calls, args)
         elif method == "usergroups.users.list":
             body = {"ok": True, "users": list(self.group_members.get(args.get("usergroup"), []))}
         elif method == "apps.connections.open" and self.socket_url:
