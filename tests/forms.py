@@ -1,6 +1,11 @@
-"""Builders for the `state.values` Slack sends with a view submission."""
+"""Builders for the `state.values` Slack sends with a view submission, and for the core's
+complaint form."""
 
 from __future__ import annotations
+
+from datetime import date
+
+from bot.complaints.intake import ComplaintForm
 
 
 def text(value: str) -> dict:
@@ -49,3 +54,21 @@ def complaint(**overrides) -> dict:
         else:
             values[key] = value
     return values
+
+
+def complaint_form(**overrides) -> ComplaintForm:
+    """A valid complaint as the core takes it (a tender about one council), with overrides."""
+    values = dict(
+        authority_name="Borsetshire County Council",
+        authority_kind="wider",
+        procurement_title="Community support",
+        stage="tender",
+        category="timescales",
+        procurement_date=date(2026, 10, 1),
+        what_happened="Nine days to respond.",
+        outcome_wanted="Thirty days.",
+        organisation_name="Ambridge Mind",
+        organisation_type="vcse",
+        anonymous=False,
+    )
+    return ComplaintForm(**{**values, **overrides})

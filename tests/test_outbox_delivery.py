@@ -18,6 +18,7 @@ from handlers.transport import SlackTransport
 from models import OutboxMessage
 from models.base import utcnow
 from tests.conftest import SIGNING_SECRET, make_settings, rows
+from tests.forms import complaint_form
 from tests.processes import msbot_env
 
 NOTE = "test.note"
@@ -118,7 +119,7 @@ def test_dead_messages_are_listed_without_tying_an_anonymous_filer_to_their_case
     for user, anonymous in (("UANON1", True), ("UNAMED1", False)):
         intake.submit(
             engine,
-            intake.ComplaintForm(**_form(anonymous)),
+            complaint_form(anonymous=anonymous),
             reporter_user_id=user,
             submission_key=f"V{user}",
             today=date(2026, 11, 20),
@@ -145,22 +146,6 @@ def test_dead_messages_are_listed_without_tying_an_anonymous_filer_to_their_case
     assert "UNAMED1" in out
 
 
-def _form(anonymous: bool) -> dict:
-    return dict(
-        authority_name="Borsetshire County Council",
-        authority_kind="wider",
-        procurement_title="Community support",
-        stage="tender",
-        category="timescales",
-        procurement_date=date(2026, 10, 1),
-        what_happened="Nine days to respond.",
-        outcome_wanted="Thirty days.",
-        organisation_name="Ambridge Mind",
-        organisation_type="vcse",
-        anonymous=anonymous,
-    )
-
-
 def test_a_worker_killed_mid_batch_repeats_nothing(engine, stub, session, tmp_path, backend):
     """kill -9 a real `msbot outbox --send` process while it posts, then drain again: the one
     in flight is looked up on Slack before being posted again (tests/test_outbox_kill.py
@@ -169,7 +154,7 @@ def test_a_worker_killed_mid_batch_repeats_nothing(engine, stub, session, tmp_pa
         # Different authorities, so no case is linked to another (no card refreshes).
         intake.submit(
             engine,
-            intake.ComplaintForm(**{**_form(False), "authority_name": f"Authority {n}"}),
+            complaint_form(authority_name=f"Authority {n}"),
             reporter_user_id=f"U{n:03d}",
             submission_key=f"VKILL{n}",
             today=date(2026, 11, 20),

@@ -18,6 +18,7 @@ from bot.complaints import intake
 from handlers.local.fake_slack import Call, SlackStub
 from models import Complaint, OutboxMessage
 from tests.conftest import SIGNING_SECRET, rows
+from tests.forms import complaint_form
 from tests.processes import msbot_env
 
 TRIAGE = "CTRIAGEKILL"
@@ -76,7 +77,7 @@ def test_a_burst_killed_mid_way_resends_nothing_and_resumes_at_once(
     for n in range(8):  # 8 triage cards to one channel (one a second) and 8 DMs
         intake.submit(
             engine,
-            intake.ComplaintForm(**{**_form(), "authority_name": f"Authority {n}"}),
+            complaint_form(authority_name=f"Authority {n}"),
             reporter_user_id=f"UK{n:03d}",
             submission_key=f"VKILL9{n}",
             today=date(2026, 11, 20),
@@ -130,18 +131,3 @@ def _outbox_id(call: Call) -> int:
 
 def _posted_ids(stub: SlackStub) -> list[int]:
     return [_outbox_id(c) for c in stub.posts()]
-
-
-def _form() -> dict:
-    return dict(
-        authority_kind="wider",
-        procurement_title="Community support",
-        stage="tender",
-        category="timescales",
-        procurement_date=date(2026, 10, 1),
-        what_happened="Nine days to respond.",
-        outcome_wanted="Thirty days.",
-        organisation_name="Ambridge Mind",
-        organisation_type="vcse",
-        anonymous=False,
-    )

@@ -24,6 +24,7 @@ from handlers.transport import Rendered, SlackTransport
 from models import Complaint, OutboxMessage
 from models.base import utcnow
 from tests.conftest import make_settings, rows
+from tests.forms import complaint_form
 
 NOTE, THREAD_NOTE = "test.note", "test.thread_note"
 LATER = timedelta(seconds=outbox.CLAIM_SECONDS + 5)  # once a live claim has lapsed
@@ -126,7 +127,7 @@ def test_a_row_claimed_but_never_posted_is_looked_up_then_posted_once(engine, st
 def test_a_found_triage_card_is_remembered_so_its_updates_and_thread_follow(engine, stub, session):
     intake.submit(
         engine,
-        intake.ComplaintForm(**_form()),
+        complaint_form(),
         reporter_user_id="UFILER1",
         submission_key="VCARD1",
         today=date(2026, 11, 20),
@@ -230,22 +231,6 @@ def test_an_update_in_doubt_is_simply_made_again(engine, stub, session):
     assert outbox.drain(engine, transport, now=utcnow() + LATER) == 1
     assert not stub.of("conversations.history")
     assert [c.values["ts"] for c in stub.of("chat.update")] == [ts]
-
-
-def _form() -> dict:
-    return dict(
-        authority_name="Borsetshire County Council",
-        authority_kind="wider",
-        procurement_title="Community support",
-        stage="tender",
-        category="timescales",
-        procurement_date=date(2026, 10, 1),
-        what_happened="Nine days to respond.",
-        outcome_wanted="Thirty days.",
-        organisation_name="Ambridge Mind",
-        organisation_type="vcse",
-        anonymous=False,
-    )
 
 
 def test_a_post_answered_500_is_in_doubt_and_looked_up_before_its_retry(engine, stub, session):
