@@ -153,7 +153,7 @@ def start_server(kind: str, port: int, env: dict) -> subprocess.Popen:
             "-b",
             f"127.0.0.1:{port}",
             "-k",
-            "handlers.waitress_worker.WaitressWorker",
+            "handlers.slack.waitress_worker.WaitressWorker",
             "-w",
             WORKERS,
             "--threads",

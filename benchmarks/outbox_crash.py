@@ -43,8 +43,8 @@ def child(database_url: str, api_url: str) -> None:
     from bot import outbox
     from bot.db import make_engine
     from bot.logs import configure_logging
-    from handlers.app import make_client
-    from handlers.transport import SlackTransport
+    from handlers.slack.app import make_client
+    from handlers.slack.transport import SlackTransport
     from models.base import utcnow
     from tests.conftest import make_settings
 

@@ -36,8 +36,8 @@ from sqlalchemy import insert  # noqa: E402
 from bot import outbox  # noqa: E402
 from bot.db import make_engine  # noqa: E402
 from bot.logs import configure_logging  # noqa: E402
-from handlers.app import make_client  # noqa: E402
-from handlers.transport import SlackTransport  # noqa: E402
+from handlers.slack.app import make_client  # noqa: E402
+from handlers.slack.transport import SlackTransport  # noqa: E402
 from models import OutboxMessage  # noqa: E402
 from tests import databases  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402

@@ -47,9 +47,12 @@ PARTS = [
     ("Bolt parsing/dispatch", ("slack_bolt/",)),
     ("Slack SDK client", ("slack_sdk/",)),
     ("JSON", ("json/", "_json")),
-    ("our edge + middleware", ("handlers/edge.py", "handlers/middleware.py", "handlers/server")),
+    (
+        "our edge + middleware",
+        ("handlers/slack/edge.py", "handlers/slack/middleware.py", "handlers/slack/server"),
+    ),
     ("outbox (ours)", ("bot/outbox.py",)),
-    ("rendering (cards, DMs)", ("handlers/complaints/", "handlers/slack_text.py")),
+    ("rendering (cards, DMs)", ("handlers/slack/complaints/", "handlers/slack/slack_text.py")),
     ("intake + forms (ours)", ("bot/", "handlers/", "models/")),
     ("urllib/http/sockets", ("urllib/", "http/", "socket", "ssl")),
     ("threads/locks", ("threading.py", "queue.py", "concurrent/", "acquire", "wait")),
@@ -94,8 +97,8 @@ def run(args) -> None:
     from bot.db import make_engine
     from bot.logs import configure_logging
     from bot.outbox import drain
-    from handlers.app import build_app, build_services
-    from handlers.server import SlackWsgiApp
+    from handlers.slack.app import build_app, build_services
+    from handlers.slack.server import SlackWsgiApp
     from tests.slack_stub import SlackStub
 
     stub = SlackStub()

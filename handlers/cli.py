@@ -67,7 +67,7 @@ def cmd_serve(args) -> int:
     _check_schema(make_engine(settings.database_url))
     if settings.socket_mode:
         return _serve_socket_mode(settings)
-    from handlers.gunicorn_app import serve_http
+    from handlers.slack.gunicorn_app import serve_http
 
     serve_http(settings)
     return 0
@@ -77,7 +77,7 @@ def _serve_socket_mode(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.scheduler import start_scheduler
-    from handlers.app import build_app, build_services
+    from handlers.slack.app import build_app, build_services
 
     services = build_services(settings, make_engine(settings.database_url)).start()
     scheduler = start_scheduler(services.engine, settings, services.send_queued)
@@ -102,7 +102,7 @@ def cmd_outbox(args) -> int:
     if args.revive:
         print(f"requeued {outbox.revive_dead(engine)} dead message(s)")
     if args.send:
-        from handlers.app import build_services
+        from handlers.slack.app import build_services
 
         transport = build_services(settings, engine).transport
         print(f"sent {outbox.drain(engine, transport, senders=args.senders)}")

@@ -12,8 +12,8 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.config import load_settings
-from handlers.app import build_app, build_services
-from handlers.server import SlackWsgiApp
+from handlers.slack.app import build_app, build_services
+from handlers.slack.server import SlackWsgiApp
 from models import OutboxMessage
 from tests import databases
 from tests.slack_client import FakeSlack

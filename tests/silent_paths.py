@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from handlers.complaints import case_card
+from handlers.slack.complaints import case_card
 from tests import forms
 from tests import investigation_slack as ev
 from tests.conftest import TRIAGE

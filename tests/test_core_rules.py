@@ -13,7 +13,7 @@ from bot.complaints.intake import ComplaintForm, parse_amount_pence, validate
 from bot.errors import ValidationFailed
 from bot.sla import add_working_days, due_date, is_working_day
 from bot.text import clean
-from handlers.slack_text import escape, safe
+from handlers.slack.slack_text import escape, safe
 
 
 def test_due_date_rolls_past_weekend_and_bank_holidays():

@@ -12,7 +12,7 @@ from bot.clock import today_uk
 from bot.jobs import registry, runner
 from bot.reports.digest import build_digest
 from bot.reports.digest_text import digest_text
-from handlers.app import build_services
+from handlers.slack.app import build_services
 from models import Complaint, ComplaintEvent, OutboxMessage
 from tests.conftest import make_settings, rows
 from tests.reports_fixture import add_case

@@ -1,6 +1,6 @@
 """Events API bodies with a field of the wrong type get a 400 naming it: never a 500, never a
 traceback, nothing stored. Each body in REGRESSIONS answered 500 with a traceback (issue 13,
-item 5) before the edge checked event shapes (handlers/event_shapes.py).
+item 5) before the edge checked event shapes (handlers/slack/event_shapes.py).
 
 Well-shaped events the app does not act on (bot messages, odd subtypes, other threads, the
 Messages tab, unsubscribed types) are acknowledged with a 200 and change nothing.

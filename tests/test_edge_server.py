@@ -16,8 +16,8 @@ import structlog
 from structlog.testing import LogCapture
 from waitress.server import create_server
 
-from handlers.app import build_app, build_services
-from handlers.server import SlackWsgiApp
+from handlers.slack.app import build_app, build_services
+from handlers.slack.server import SlackWsgiApp
 from tests.conftest import SIGNING_SECRET, TODAY, make_settings
 from tests.processes import msbot_env
 from tests.slack_client import FakeSlack

@@ -17,10 +17,10 @@ from slack_sdk.errors import SlackApiError
 from bot import permissions
 from bot.complaints import investigation, lifecycle
 from bot.complaints.intake import TRIAGE_CARD
-from handlers.complaints import case_card
-from handlers.complaints import investigation_forms as forms_ui
 from handlers.local.scopes import manifest_scopes
-from handlers.shadowing.rounds import round_committed, round_summary
+from handlers.slack.complaints import case_card
+from handlers.slack.complaints import investigation_forms as forms_ui
+from handlers.slack.shadowing.rounds import round_committed, round_summary
 from models import Complaint, ComplaintEvent, OutboxMessage, ShadowConflict, ShadowRound
 from tests import forms
 from tests import investigation_slack as ev
@@ -435,7 +435,7 @@ def test_no_follow_up_needs_no_date(slack, engine, session):
 
 
 def test_names_are_looked_up_once_and_an_unknown_person_shows_as_their_id(stub):
-    from handlers.complaints.team import DisplayNames
+    from handlers.slack.complaints.team import DisplayNames
 
     stub.people[INV1] = "Ines Khan"
     names = DisplayNames(WebClient(token="xoxb-test-token", base_url=stub.url))

@@ -11,8 +11,8 @@ import pytest
 from sqlmodel import Session
 
 from bot.db import make_engine
-from handlers.complaints import case_card, investigation_forms
-from handlers.complaints.mentions import registry
+from handlers.slack.complaints import case_card, investigation_forms
+from handlers.slack.complaints.mentions import registry
 from models import CaseNote, Complaint, OutboxMessage, SupplierRelay
 from tests import forms
 from tests import investigation_slack as ev

@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.jobs import registry, runner
 from bot.outbox import drain
 from bot.shadowing import notices, placements, rounds
-from handlers.app import build_services
+from handlers.slack.app import build_services
 from models import ShadowPlacement, ShadowRound
 from tests.conftest import make_settings, rows
 from tests.test_shadow_core_support import NOW, TODAY, applicant, host, outbox, reading

@@ -21,9 +21,9 @@ import structlog
 from bot.jobs import registry, runner
 from bot.logs import touching_anonymous_case
 from bot.outbox import OutboxWorker
-from handlers.app import build_app, build_services
-from handlers.complaints import case_card
-from handlers.server import SlackWsgiApp
+from handlers.slack.app import build_app, build_services
+from handlers.slack.complaints import case_card
+from handlers.slack.server import SlackWsgiApp
 from models import Complaint, ComplaintEvent, OutboxMessage, SupplierRelay
 from tests import forms
 from tests import investigation_slack as ev

@@ -50,7 +50,7 @@ def _closures(app):
 
 
 def _app():
-    from handlers.app import build_app, build_services
+    from handlers.slack.app import build_app, build_services
 
     settings = make_settings("sqlite://", "http://127.0.0.1:9/api/")
     return build_app(build_services(settings, engine=None))

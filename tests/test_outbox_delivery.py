@@ -13,8 +13,8 @@ from itertools import pairwise
 from bot import outbox
 from bot.complaints import intake
 from bot.db import transaction
-from handlers.app import make_client, renderers
-from handlers.transport import SlackTransport
+from handlers.slack.app import make_client, renderers
+from handlers.slack.transport import SlackTransport
 from models import OutboxMessage
 from models.base import utcnow
 from tests.conftest import SIGNING_SECRET, make_settings, rows

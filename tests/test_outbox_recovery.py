@@ -19,8 +19,8 @@ from bot import outbox
 from bot.complaints import intake
 from bot.db import transaction
 from bot.outbox_doubt import HOST_KEY, claimer
-from handlers.app import make_client, renderers
-from handlers.transport import Rendered, SlackTransport
+from handlers.slack.app import make_client, renderers
+from handlers.slack.transport import Rendered, SlackTransport
 from models import Complaint, OutboxMessage
 from models.base import utcnow
 from tests.conftest import make_settings, rows

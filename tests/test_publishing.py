@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from bot.reports.annual import build_report, service_year
 from bot.reports.render import render
-from handlers.complaints import case_card, investigation_forms
+from handlers.slack.complaints import case_card, investigation_forms
 from tests import investigation_slack as ev
 from tests.conftest import TRIAGE, start_app
 from tests.test_investigation_slack import (

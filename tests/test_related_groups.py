@@ -21,9 +21,9 @@ from sqlmodel import Session, select
 from bot import outbox
 from bot.complaints import intake, investigation, notices, related, views
 from bot.jobs import registry, runner
-from handlers.app import make_client, renderers
-from handlers.complaints import case_card
-from handlers.transport import SlackTransport
+from handlers.slack.app import make_client, renderers
+from handlers.slack.complaints import case_card
+from handlers.slack.transport import SlackTransport
 from models import CaseLink, Complaint, ComplaintEvent, JobRun, OutboxMessage, ProcurementGroup
 from models.base import utcnow
 from tests import databases, forms

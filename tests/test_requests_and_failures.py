@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from bot import outbox
 from bot.db import make_engine
-from handlers.app import build_services
+from handlers.slack.app import build_services
 from models import Complaint, OutboxMessage, ProcessedDelivery
 from models.base import utcnow
 from tests import forms

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.commands import MAX_ID
+from handlers.slack.commands import MAX_ID
 from models import ShadowConflict, ShadowHost, ShadowPlacement
 from tests.conftest import rows
 from tests.test_shadow_slack import (  # noqa: F401 (fixtures)

@@ -15,7 +15,7 @@ import threading
 
 import pytest
 
-from handlers.complaints import form
+from handlers.slack.complaints import form
 from tests.conftest import SIGNING_SECRET, TRIAGE
 from tests.processes import msbot_env
 from tests.socket_stub import SocketModeStub, slash_command_envelope

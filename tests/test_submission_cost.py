@@ -13,7 +13,7 @@ from sqlalchemy import event, update
 from bot import outbox
 from bot.complaints import intake
 from bot.db import deadline, transaction
-from handlers.complaints.form import read_form
+from handlers.slack.complaints.form import read_form
 from models import Complaint, ComplaintEvent, OutboxMessage
 from models.base import utcnow
 from tests import forms

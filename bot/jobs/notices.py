@@ -1,4 +1,4 @@
-"""Outbox kinds queued by scheduled jobs (rendered by handlers/complaints/reports.py).
+"""Outbox kinds queued by scheduled jobs (rendered by handlers/slack/complaints/reports.py).
 
 ``data`` carries figures and case references only: never a supplier's name, organisation,
 user id or words.

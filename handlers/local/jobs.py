@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.jobs import registry, runner
-from handlers.services import Services
+from handlers.slack.services import Services
 
 
 def scheduled_jobs(services: Services) -> dict[str, Callable[[], object]]:

@@ -1,6 +1,6 @@
 """`msbot local`: msbot, the fake Slack and the workspace page, all in one process.
 
-msbot runs exactly as in production: its Bolt app behind the same WSGI front (handlers.server)
+msbot runs exactly as in production: its Bolt app behind the same WSGI front (handlers.slack.server)
 on a port of its own, its WebClient pointed at the fake's Web API over HTTP. The page is served
 from the package (no network, no Node.js) and talks to the workspace over a small JSON API.
 """
@@ -25,12 +25,12 @@ from bot.db import make_engine
 from bot.logs import configure_logging
 from bot.migrate import upgrade
 from bot.outbox import OutboxWorker
-from handlers.app import build_app, build_services
 from handlers.local import demo
 from handlers.local.jobs import scheduled_jobs
 from handlers.local.people import local_env
 from handlers.local.workspace import Workspace
-from handlers.server import SlackWsgiApp
+from handlers.slack.app import build_app, build_services
+from handlers.slack.server import SlackWsgiApp
 
 log = structlog.get_logger("msbot.local")
 

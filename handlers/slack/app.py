@@ -1,0 +1,107 @@
+"""Builds the Bolt app: Web API client, middleware and every listener."""
+
+from __future__ import annotations
+
+import structlog
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy.engine import Engine
+
+from bot.config import Settings
+from bot.db import REQUEST_BUDGET_SECONDS, deadline
+from bot.outbox import OutboxWorker
+from handlers.slack import middleware
+from handlers.slack.complaints import investigation_slack, reports, team
+from handlers.slack.complaints import listeners as complaint_listeners
+from handlers.slack.complaints import messages as complaint_messages
+from handlers.slack.services import Services
+from handlers.slack.shadowing import listeners as shadow_listeners
+from handlers.slack.shadowing import messages as shadow_messages
+from handlers.slack.transport import SlackTransport
+
+log = structlog.get_logger("msbot.app")
+
+
+def make_client(settings: Settings) -> WebClient:
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def renderers(assignable=None) -> dict:
+    """Every outbox kind's renderer; ``assignable`` lists who the triage card offers to assign
+    the case to (none offered without it)."""
+    return {
+        **complaint_messages.RENDERERS,
+        # The live triage card replaces the first card.
+        **investigation_slack.renderers(assignable),
+        **shadow_messages.RENDERERS,
+        **reports.RENDERERS,
+    }
+
+
+def build_services(settings: Settings, engine: Engine, **overrides) -> Services:
+    client = make_client(settings)
+    roles = team.make_directory(client, settings)
+    assignable = team.Assignable(roles, team.DisplayNames(client))
+    transport = SlackTransport(client, renderers(assignable))
+    services = Services(
+        settings=settings,
+        engine=engine,
+        client=client,
+        transport=transport,
+        outbox=OutboxWorker(engine, transport, interval=settings.outbox_interval_seconds),
+        **overrides,
+    )
+    services._role_directory = roles  # one directory (and group cache) for checks and cards
+    return services
+
+
+class BudgetedApp(App):
+    """Bolt's app with every request's database work under one budget (README "Bounded
+    waits"): the middleware, the listener, and the after-ack answer it hands off (which keeps
+    this budget, see Services.after_ack) all fit in Slack's 3 s. Past it no connection is
+    opened and no COMMIT sent, so "nothing was changed" is true when said. Here, not in a
+    middleware, because Bolt runs its middleware one after another, not nested: a
+    middleware's context has ended before the listener runs. HTTP and Socket Mode both
+    come through dispatch."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with deadline(REQUEST_BUDGET_SECONDS):
+            return super().dispatch(req)
+
+
+def build_app(services: Services) -> App:
+    app = BudgetedApp(
+        signing_secret=services.settings.slack_signing_secret,
+        client=services.client,
+        # No Web API call at start-up: the app must start even while Slack is unreachable.
+        token_verification_enabled=False,
+        # Listeners run on the request thread and return as soon as they have acked, handing
+        # slow work to Services.after_ack; Bolt's default instead polls for the ack in 10 ms
+        # sleeps, which adds up to 10 ms to every response.
+        process_before_response=True,
+    )
+    app.use(middleware.bind_request_context)
+    app.use(middleware.drop_repeated_deliveries(services.engine))
+
+    @app.error
+    def on_error(error, body):
+        log.error("listener.failed", error=repr(error), exc_info=error)
+
+    complaint_listeners.register(app, services)
+    investigation_slack.register(app, services)
+    shadow_listeners.register(app, services)
+    return app

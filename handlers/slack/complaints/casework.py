@@ -1,0 +1,186 @@
+"""`/complaint withdraw`, `/complaint spotcheck` and `/complaint timeline`, and the spot-check
+form (the complaint form without the supplier's fields)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import structlog
+from slack_bolt import Ack, App
+
+from bot.complaints import catalog, investigation
+from bot.complaints.deadlines import format_uk
+from bot.complaints.intake import IntakePolicy
+from bot.db import transaction
+from bot.errors import DomainError, StoreUnavailable, ValidationFailed
+from handlers.slack.complaints import form, team
+from handlers.slack.complaints.listeners import group_new_case, router
+from handlers.slack.complaints.replies import explain
+from handlers.slack.services import Services
+from handlers.slack.slack_text import MESSAGE_TEXT_MAX, escape, mention, plain, safe, section
+
+log = structlog.get_logger("msbot.complaints")
+
+SPOT_CHECK = "complaint_spot_check"
+SUPPLIER_FIELDS = {"organisation_name", "organisation_type", "anonymous"}
+TIMELINE_MAX = 40
+FAULTS = (DomainError, StoreUnavailable)
+
+
+def spot_check_modal() -> dict:
+    view = form.complaint_modal()
+    blocks = [b for b in view["blocks"] if b.get("block_id") not in SUPPLIER_FIELDS]
+    blocks[0] = section(
+        "Open a case the team starts itself after reading procurement documents. "
+        "It follows the same workflow as a complaint, with no supplier to keep informed."
+    )
+    return {
+        **view,
+        "callback_id": SPOT_CHECK,
+        "title": plain("Open a spot check", 24),
+        "submit": plain("Open case", 24),
+        "blocks": blocks,
+    }
+
+
+# Other audit events as sentences ("{who}" is a mention we built, or "The service").
+EVENT_LINES = {
+    "relayed_to_supplier": "{who} sent the supplier a message",
+    "supplier_replied": "The supplier replied",
+    "revealed": "{who} looked up who raised the complaint",
+}
+
+
+def _entry_line(entry) -> str:
+    """One timeline entry; the anonymous supplier is "the supplier", never named."""
+    who = mention(entry.actor_user_id) if entry.actor_user_id else ""
+    data = entry.data or {}
+    if entry.kind in ("note", "supplier_note"):
+        author = who or "The supplier"
+        if entry.deleted:
+            return f"{author}'s note (deleted)"
+        edited = " _(edited)_" if entry.edited else ""
+        return f"{author}: {safe(entry.text, 300)}{edited}"
+    if entry.kind == "transition":
+        moved = catalog.status_label(str(data.get("to")))
+        return f"{who or 'The service'} moved it to *{escape(moved)}*"
+    if entry.kind == "assigned":
+        return f"{who} assigned it to {mention(data.get('to'))}"
+    if entry.kind in ("linked", "unlinked"):
+        other = escape(str(data.get("other") or data.get("reference") or ""))
+        return f"{who or 'The service'} {entry.kind} {other}"
+    if entry.kind == "grouped":
+        first = escape(str(data.get("reference") or ""))
+        size = escape(str(data.get("size") or ""))
+        return f"The service grouped it with {first} ({size} cases about that procurement)"
+    if entry.kind == "received":
+        # A sentence with a subject; a complaint's filer is on the card when they may be named.
+        if data.get("kind") == "spot_check":
+            return f"Spot check opened by {who}" if who else "Spot check opened"
+        return "Complaint received"
+    if entry.kind in EVENT_LINES:
+        return EVENT_LINES[entry.kind].format(who=who or "The service")
+    return f"{who or 'The service'}: {escape(entry.kind.replace('_', ' '))}"
+
+
+def timeline_text(reference: str, entries) -> str:
+    entries = list(entries)
+    lines = [f"*Timeline of {reference}*"]
+    if len(entries) > TIMELINE_MAX:
+        lines.append(f"_(the last {TIMELINE_MAX} of {len(entries)} entries)_")
+    for entry in entries[-TIMELINE_MAX:]:
+        lines.append(f"• {format_uk(entry.at)}: {_entry_line(entry)}")
+    if not entries:
+        lines.append("Nothing recorded yet.")
+    return "\n".join(lines)[:MESSAGE_TEXT_MAX]
+
+
+@router.sub("withdraw", "withdraw REF [reason]", "withdraw a complaint you raised")
+def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+    if not args:
+        ack(text="Say which case: `/complaint withdraw MS-2026-0007 [reason]`.")
+        return
+    user = body.get("user_id", "")
+    try:
+        case = investigation.withdraw(
+            services.engine, args[0], user, " ".join(args[1:]), services.now()
+        )
+    except FAULTS as exc:
+        ack(text=explain(exc))
+        return
+    reference = getattr(case, "reference", args[0].upper())
+    ack(text=f"Your complaint {escape(reference)} is withdrawn. Thank you for raising it.")
+    services.send_queued()
+
+
+@router.sub("spotcheck", "spotcheck", "investigators: open a case the team starts itself")
+def _spotcheck(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+    from bot import permissions
+
+    actor = team.actor(services, body.get("user_id", ""))
+    if not permissions.may(actor, "spotcheck", None):
+        ack(text="Only investigators and leads can open spot checks.")
+        return
+    ack()
+    services.after_ack(
+        services.client.views_open, trigger_id=body.get("trigger_id"), view=spot_check_modal()
+    )
+
+
+@router.sub("timeline", "timeline REF", "investigators: a case's history and notes")
+def _timeline(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+    if not args:
+        ack(text="Say which case: `/complaint timeline MS-2026-0007`.")
+        return
+    actor = team.actor(services, body.get("user_id", ""))
+    try:
+        with transaction(services.engine) as s:
+            entries = investigation.timeline(s, args[0], actor)
+    except FAULTS as exc:
+        ack(text=explain(exc))
+        return
+    ack(text=timeline_text(escape(args[0].upper()[:20]), entries))
+
+
+def register(app: App, services: Services) -> None:
+    @app.view(SPOT_CHECK)
+    def spot_check_submitted(ack: Ack, body: dict, view: dict) -> None:
+        user = (body.get("user") or {}).get("id", "")
+        submitted = dataclasses.replace(
+            form.read_form(view), organisation_name="", organisation_type="other", anonymous=False
+        )
+        policy = IntakePolicy(
+            triage_channel_id=services.settings.triage_channel_id,
+            sla_central_months=services.settings.sla_central_months,
+            sla_wider_months=services.settings.sla_wider_months,
+        )
+        try:
+            result = investigation.open_spot_check(
+                services.engine,
+                submitted,
+                team.actor(services, user),
+                services.today(),
+                policy,
+                # The modal's view id: a second delivery of the same submission stores nothing.
+                submission_key=view.get("id"),
+            )
+        except ValidationFailed as exc:
+            ack(response_action="errors", errors=exc.errors)
+            return
+        except FAULTS as exc:
+            ack(response_action="errors", errors={"authority_name": explain(exc)})
+            return
+        case = result.complaint
+        ack(response_action="update", view=_opened_view(case.reference))
+        services.send_queued()
+        if result.created:
+            services.after_commit(group_new_case, services, case.id)
+
+
+def _opened_view(reference: str) -> dict:
+    return {
+        "type": "modal",
+        "title": plain("Spot check opened", 24),
+        "close": plain("Done", 24),
+        "blocks": [section(f"Case *{reference}* is open; its card is in the triage channel.")],
+    }

@@ -1,0 +1,30 @@
+"""Wires the investigation workflow's Slack listeners into the app (intake lives in
+listeners.py). Importing casework adds its `/complaint` subcommands to the shared router."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.slack import home
+from handlers.slack.complaints import (
+    card_actions,
+    case_card,
+    casework,
+    mentions,
+    supplier_messages,
+    thread,
+)
+from handlers.slack.services import Services
+
+
+def renderers(assignable=None) -> dict:
+    """The card's renderers (offering ``assignable()`` people to assign to) and the supplier's."""
+    return {**case_card.renderers(assignable), **supplier_messages.RENDERERS}
+
+
+def register(app: App, services: Services) -> None:
+    card_actions.register(app, services)
+    casework.register(app, services)
+    mentions.register(app, services)
+    thread.register(app, services)
+    home.register(app, services)

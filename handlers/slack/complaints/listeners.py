@@ -1,0 +1,120 @@
+"""Slack listeners for `/complaint` and its modal: parse, call the core, render."""
+
+from __future__ import annotations
+
+import structlog
+from slack_bolt import Ack, App
+
+from bot.complaints import intake, related
+from bot.db import CommitUncertain, deadline, transaction
+from bot.errors import NotFound, StoreUnavailable, ValidationFailed
+from handlers.slack import middleware
+from handlers.slack.commands import CommandRouter
+from handlers.slack.complaints import form, messages
+from handlers.slack.services import Services
+from handlers.slack.slack_text import escape
+
+log = structlog.get_logger("msbot.complaints")
+
+router = CommandRouter(
+    "/complaint",
+    "*Raise a concern about how a public body ran a procurement.*\n"
+    "You can stay anonymous: the authority will never learn who raised it.",
+    default="new",
+)
+
+UNAVAILABLE = (
+    "Sorry, we could not save your complaint because our database is unavailable. "
+    "Nothing was saved. Please press Submit again in a few minutes."
+)
+UNCONFIRMED = (
+    "Sorry, our database did not confirm that your complaint was saved. Please press Submit "
+    "again: if it was saved you will see its reference, and it will never be stored twice."
+)
+
+# Opening the form needs no database, and must not wait on one: trigger_id lives 3 seconds.
+middleware.opens_a_form_only("/complaint", "", "new")
+
+
+@router.sub("new", "", "open the form to raise a new complaint")
+def _new(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+    # trigger_id expires after 3 seconds: acknowledge, then open the modal before anything else.
+    ack()
+    services.after_ack(
+        services.client.views_open, trigger_id=body.get("trigger_id"), view=form.complaint_modal()
+    )
+
+
+@router.sub("status", "status [reference]", "list your complaints, or show one in detail")
+def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+    user = body.get("user_id", "")
+    try:
+        with deadline(), transaction(services.engine) as s:
+            if args:
+                case = intake.case_for_reporter(s, user, args[0])
+                ack(text=f"Complaint {case.reference}", blocks=messages.status_detail(case))
+            else:
+                ack(text=messages.status_list(intake.cases_for_reporter(s, user)))
+    except NotFound as exc:
+        ack(text=escape(str(exc)))
+    except StoreUnavailable:
+        ack(text="Sorry, case status is unavailable right now. Please try again shortly.")
+
+
+@router.sub("help", "help", "show this help")
+def _help(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+    ack(text=router.help_text())
+
+
+def register(app: App, services: Services) -> None:
+    @app.command("/complaint")
+    def complaint_command(ack: Ack, body: dict) -> None:
+        router.dispatch(services, ack, body)
+
+    @app.view(form.CALLBACK_ID)
+    def complaint_submitted(ack: Ack, body: dict, view: dict) -> None:
+        user = (body.get("user") or {}).get("id", "")
+        structlog.contextvars.bind_contextvars(user=user)
+        try:
+            with deadline():
+                result = intake.submit(
+                    services.engine,
+                    form.read_form(view),
+                    reporter_user_id=user,
+                    submission_key=view.get("id"),
+                    today=services.today(),
+                    policy=intake.IntakePolicy(
+                        triage_channel_id=services.settings.triage_channel_id,
+                        sla_central_months=services.settings.sla_central_months,
+                        sla_wider_months=services.settings.sla_wider_months,
+                    ),
+                )
+        except ValidationFailed as exc:
+            ack(response_action="errors", errors=exc.errors)
+            return
+        except CommitUncertain:
+            log.error("complaint.commit_uncertain")
+            ack(response_action="errors", errors=form.error_for_form(UNCONFIRMED))
+            return
+        except StoreUnavailable:
+            log.error("complaint.store_unavailable")
+            ack(response_action="errors", errors=form.error_for_form(UNAVAILABLE))
+            return
+        case = result.complaint
+        if case.anonymous:
+            # Privacy: this request's log context holds the filer; never add their case to it.
+            structlog.contextvars.unbind_contextvars("user")
+        else:
+            structlog.contextvars.bind_contextvars(case_ref=case.reference)
+        # Shown only now, after the commit: a reference the user sees always exists.
+        ack(response_action="update", view=form.confirmation_view(case.reference, case.due_date))
+        if result.created:
+            services.send_queued()
+            services.after_commit(group_new_case, services, case.id)
+
+
+def group_new_case(services: Services, case_id: int) -> None:
+    """After the ack: put a new case in its procurement group (once; the case_grouping job
+    does it instead if this process dies first)."""
+    if related.group_case(services.engine, case_id, now=services.now()) == related.JOINED:
+        services.send_queued()  # its thread lines and card refreshes

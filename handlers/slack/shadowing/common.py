@@ -1,0 +1,204 @@
+"""What every `/shadow` listener shares: the command's router, one way of wording the core's
+refusals and outages, private answers, and the click and modal plumbing.
+
+Buttons are acknowledged at once; the core call and the Slack calls that follow run after the
+ack (Services.after_ack). On success the clicked message is re-rendered from the database
+(which removes buttons that no longer apply); when the core refuses, the clicker alone is told
+why and nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import structlog
+from slack_bolt import Ack, Respond
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import InvalidTransition, NotFound, NotPermitted, StoreUnavailable, ValidationFailed
+from handlers.slack.commands import CommandRouter, record_id
+from handlers.slack.services import Services
+from handlers.slack.shadowing import forms
+from handlers.slack.slack_text import escape
+
+log = structlog.get_logger("msbot.shadowing")
+
+router = CommandRouter(
+    "/shadow",
+    "*Work-shadowing:* civil servants spend time with voluntary-sector organisations, "
+    "which offer places. Coordinators match people to places in rounds.",
+    default="help",
+)
+
+UNAVAILABLE = (
+    "Sorry, work-shadowing is unavailable right now because our database cannot be reached. "
+    "Nothing was changed; please try again in a few minutes."
+)
+FAILED = (
+    "Sorry, something went wrong on our side. Check `/shadow status` to see where things "
+    "stand, and try again if nothing changed."
+)
+# The core's refusals: their messages are written to be shown to the person who asked.
+REFUSALS = (NotPermitted, InvalidTransition, NotFound, ValidationFailed)
+
+T = TypeVar("T")
+
+# (services, id from the button's value, clicking user) -> the clicked message re-rendered
+Work = Callable[[Services, int, str], tuple[str, list[dict]]]
+
+
+def attempt(call: Callable[[], T]) -> tuple[T | None, Exception | None]:
+    """Run one core call. A refusal or an outage comes back (not raised) as the second value,
+    so each place that answers (a command reply, modal errors, a private message) words it
+    once, the same way."""
+    try:
+        return call(), None
+    except (*REFUSALS, StoreUnavailable) as exc:
+        return None, exc
+
+
+def explain(exc: Exception, prefix: str = "") -> str:
+    """What to tell the user about a refusal (after ``prefix``) or an outage."""
+    if isinstance(exc, StoreUnavailable):
+        return UNAVAILABLE
+    if isinstance(exc, ValidationFailed):
+        return prefix + escape(" ".join(str(m) for m in exc.errors.values()))
+    return prefix + escape(str(exc))
+
+
+def no_such(what: str, word: str, listed_by: str) -> str:
+    """The answer to a record number that can't exist (zero, or past the database's range)."""
+    return (
+        f"There is no {what} {escape(word.strip()[:30])}: {what} numbers are whole numbers "
+        f"like 12. {listed_by} lists them."
+    )
+
+
+def is_coordinator(services: Services, user: str) -> bool:
+    return user in services.settings.coordinator_user_ids
+
+
+def only_coordinators(ack: Ack, what: str) -> None:
+    ack(text=f"Only work-shadowing coordinators can {what}.")
+
+
+def post_privately(
+    services: Services, channel: str | None, user: str, text: str, blocks: list | None = None
+) -> None:
+    """An ephemeral message to ``user`` in ``channel``, or a DM where that is impossible.
+
+    Ephemeral messages fail where the bot is not a member (a private channel, someone
+    else's DM); a DM from the bot always reaches the user.
+    """
+    if channel:
+        try:
+            services.client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+            return
+        except SlackApiError as exc:
+            log.info("shadow.ephemeral_failed", error=exc.response.get("error"))
+    dm = services.client.conversations_open(users=user)["channel"]["id"]
+    services.client.chat_postMessage(
+        channel=dm, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+    )
+
+
+# --- buttons --------------------------------------------------------------------------------
+
+
+def _user_of(body: dict) -> str:
+    user = body.get("user")
+    found = user.get("id") if isinstance(user, dict) else None
+    return found if isinstance(found, str) else ""
+
+
+def clicker(body: dict) -> str:
+    return _user_of(body)
+
+
+def clicked_channel(body: dict) -> str | None:
+    return (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+
+
+def clicked_value(body: dict) -> int | None:
+    """The record number a clicked button carries, or None if it is not a valid one."""
+    return record_id(((body.get("actions") or [{}])[0]).get("value"))
+
+
+def tell_clicker(services: Services, body: dict, text: str) -> None:
+    post_privately(services, clicked_channel(body), clicker(body), text)
+
+
+def replace_clicked(
+    services: Services, body: dict, respond: Respond, text: str, blocks: list[dict]
+) -> None:
+    """Show the outcome in the message that was clicked, without its spent buttons."""
+    container = body.get("container") or {}
+    try:
+        if container.get("is_ephemeral"):
+            # chat.update cannot reach an ephemeral message; its response_url can.
+            respond(text=text, blocks=blocks, replace_original=True)
+        else:
+            services.client.chat_update(
+                channel=container.get("channel_id"),
+                ts=container.get("message_ts"),
+                text=text,
+                blocks=blocks,
+            )
+    except SlackApiError as exc:
+        # The change itself is saved; only the old message still shows its buttons.
+        log.warning("shadow.update_clicked_failed", error=exc.response.get("error"))
+
+
+def handle_click(services: Services, body: dict, respond: Respond, work: Work) -> None:
+    action = (body.get("actions") or [{}])[0]
+    target = clicked_value(body)
+    if target is None:
+        tell_clicker(services, body, "Sorry, that button no longer works.")
+        return
+    try:
+        text, blocks = work(services, target, clicker(body))
+    except REFUSALS as exc:
+        # A refusal can still have queued notices (a late answer lapses the offer at once).
+        services.send_queued()
+        tell_clicker(services, body, explain(exc))
+        return
+    except StoreUnavailable:
+        tell_clicker(services, body, UNAVAILABLE)
+        return
+    except Exception:
+        # A bug, not a refusal: the clicker must not be left wondering whether it worked.
+        log.exception("shadow.click_failed", action=action.get("action_id"))
+        tell_clicker(services, body, FAILED)
+        return
+    services.send_queued()
+    replace_clicked(services, body, respond, text, blocks)
+
+
+def on_click(app, services: Services, action_id: str, work: Work) -> None:
+    """Register a button whose click runs ``work`` after the ack (see handle_click)."""
+
+    def listener(ack: Ack, body: dict, respond: Respond) -> None:
+        ack()
+        services.after_ack(handle_click, services, body, respond, work)
+
+    app.action(action_id)(listener)
+
+
+# --- modals ---------------------------------------------------------------------------------
+
+
+def submitter(body: dict) -> str:
+    user = _user_of(body)
+    structlog.contextvars.bind_contextvars(user=user)
+    return user
+
+
+def refused(ack: Ack, fields: tuple[str, ...], exc: Exception) -> None:
+    """A refusal shown in the modal: by field where the core names one, else on the first.
+    Modal errors are plain text, so they are not mrkdwn-escaped."""
+    if isinstance(exc, ValidationFailed):
+        errors = exc.errors
+    else:
+        errors = {fields[0]: UNAVAILABLE if isinstance(exc, StoreUnavailable) else str(exc)}
+    ack(response_action="errors", errors=forms.errors_for(fields, errors))

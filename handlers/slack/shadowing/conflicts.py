@@ -1,0 +1,258 @@
+"""Conflicts of interest, for coordinators only: `/shadow conflicts` (the one place their
+reasons are shown), `/shadow conflict` (a form to record one) and `/shadow clear`.
+
+The form names the two sides the way the list shows them: the civil servant as a person, the
+host by number and organisation.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App
+from sqlmodel import Session, select
+
+from bot.db import transaction
+from bot.errors import StoreUnavailable
+from bot.shadowing import catalog, conflicts, signup
+from handlers.slack import view_state as state
+from handlers.slack.commands import record_id, whole_number
+from handlers.slack.services import Services
+from handlers.slack.shadowing import forms
+from handlers.slack.shadowing.blocks import NAME, chunked_sections, uk_day
+from handlers.slack.shadowing.common import (
+    UNAVAILABLE,
+    attempt,
+    explain,
+    is_coordinator,
+    no_such,
+    only_coordinators,
+    post_privately,
+    refused,
+    router,
+    submitter,
+)
+from handlers.slack.slack_text import escape, mention, options, plain, safe, section
+from models import ShadowApplicant, ShadowConflict, ShadowHost
+
+CONFLICTS_MAX = 40
+CONFLICT_CALLBACK = "shadow_conflict"
+CONFLICT_FIELDS = ("applicant_id", "host_id", "reason")
+# A static select holds at most 100 options: the newest hosts, open ones first.
+HOST_OPTIONS_MAX = 100
+
+
+def conflicts_blocks(session: Session, conflicts: list[ShadowConflict]) -> tuple[str, list[dict]]:
+    """For coordinators only: the one place where reasons for conflicts are shown."""
+    if not conflicts:
+        return "There are no active conflicts of interest. Record one with `/shadow conflict`.", []
+    lines = [f"*Active conflicts of interest* ({len(conflicts)})"]
+    for c in conflicts[:CONFLICTS_MAX]:
+        who = "anyone"
+        if c.applicant_id:
+            a = session.get(ShadowApplicant, c.applicant_id)
+            who = f"applicant {c.applicant_id} ({mention(a.user_id) if a else 'gone'})"
+        elif c.department:
+            who = f"anyone from {safe(c.department, NAME)}"
+        where = "any host"
+        if c.host_id:
+            h = session.get(ShadowHost, c.host_id)
+            where = f"host {c.host_id} ({safe(h.organisation, 80) if h else 'gone'})"
+        elif c.organisation:
+            where = safe(c.organisation, NAME)
+        lines.append(
+            f"• *Conflict {c.id}*: {who} ↔ {where}, from {escape(c.source)}, "
+            f"recorded {uk_day(c.created_at)}\n    _{safe(c.reason, 500)}_"
+        )
+    if len(conflicts) > CONFLICTS_MAX:
+        lines.append(f"…and {len(conflicts) - CONFLICTS_MAX} more.")
+    lines.append(
+        "Clear one once safeguards are agreed: "
+        "`/shadow clear &lt;conflict&gt; &lt;safeguards&gt;`. "
+        "Record another with `/shadow conflict`."
+    )
+    return f"{len(conflicts)} active conflicts of interest", chunked_sections(lines)
+
+
+@router.sub("conflicts", "conflicts", "coordinators: list active conflicts of interest")
+def _conflicts(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+    if not is_coordinator(services, body.get("user_id", "")):
+        only_coordinators(ack, "see conflicts of interest")
+        return
+    try:
+        with transaction(services.engine) as s:
+            text, blocks = conflicts_blocks(s, list(conflicts.list_conflicts(s)))
+    except StoreUnavailable:
+        ack(text=UNAVAILABLE)
+        return
+    ack(text=text, blocks=blocks)
+
+
+@router.sub(
+    "conflict",
+    "conflict",
+    "coordinators: record a conflict of interest between a civil servant and a host",
+)
+def _conflict(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+    user = body.get("user_id", "")
+    if not is_coordinator(services, user):
+        only_coordinators(ack, "record conflicts of interest")
+        return
+    # trigger_id lasts 3 seconds: acknowledge first, then list the hosts and open the form.
+    ack()
+    services.after_ack(_open_form, services, body.get("trigger_id"), body.get("channel_id"), user)
+
+
+def _open_form(services: Services, trigger_id: str | None, channel: str | None, user: str):
+    try:
+        with transaction(services.engine) as s:
+            listed = s.exec(
+                select(ShadowHost.id, ShadowHost.organisation, ShadowHost.status)
+                .order_by(ShadowHost.status.desc(), ShadowHost.id.desc())  # "open" > "closed"
+                .limit(HOST_OPTIONS_MAX)
+            ).all()
+    except StoreUnavailable:
+        post_privately(services, channel, user, UNAVAILABLE)
+        return
+    if not listed:
+        post_privately(services, channel, user, "No host has offered places yet.")
+        return
+    services.client.views_open(trigger_id=trigger_id, view=conflict_modal(listed))
+
+
+def conflict_modal(listed) -> dict:
+    choices = [
+        (str(h_id), f"Host {h_id}: {organisation}" + (" (closed)" if status == "closed" else ""))
+        for h_id, organisation, status in listed
+    ]
+    blocks = [
+        section(
+            "Record a conflict of interest between a civil servant who has signed up and a "
+            "host. They will not be matched. An open offer between them is withdrawn: both are "
+            "told only that it was withdrawn. Only coordinators see the reason."
+        ),
+        forms.input_block(
+            "applicant_id",
+            "Civil servant",
+            {"type": "users_select", "placeholder": plain("Choose a person", 150)},
+        ),
+        forms.input_block(
+            "host_id",
+            "Host",
+            {
+                "type": "static_select",
+                "placeholder": plain("Choose a host", 150),
+                "options": options(tuple(choices)),
+            },
+        ),
+        forms.text_block("reason", "What is the conflict?", catalog.MAX_TEXT, multiline=True),
+    ]
+    return forms.modal(CONFLICT_CALLBACK, "Conflict of interest", blocks)
+
+
+def _read(view: dict) -> tuple[str | None, int | None, str]:
+    values = state.values(view)
+    person = state.element(values, "applicant_id").get("selected_user")
+    return (
+        person if isinstance(person, str) and person else None,
+        record_id(state.choice(values, "host_id")),
+        state.text(values, "reason"),
+    )
+
+
+def _recorded_text(r: conflicts.Recorded, applicant: ShadowApplicant) -> str:
+    c = r.conflict
+    text = (
+        f"Conflict {c.id} is recorded: applicant {c.applicant_id} ({mention(applicant.user_id)}) "
+        f"and host {c.host_id} will not be matched."
+    )
+    if r.ended_placement_ids:
+        text += (
+            " Their open offer was withdrawn; both sides were told that it was withdrawn, "
+            "without the reason."
+        )
+    return text
+
+
+@router.sub(
+    "clear",
+    "clear <conflict> <safeguards>",
+    "coordinators: clear a conflict once safeguards are agreed",
+)
+def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+    user = body.get("user_id", "")
+    if not is_coordinator(services, user):
+        only_coordinators(ack, "clear conflicts of interest")
+        return
+    conflict_id = whole_number(args[0]) if args else None
+    if conflict_id is None or len(args) < 2:
+        ack(
+            text="Say which conflict and the safeguards agreed, for example "
+            "`/shadow clear 4 Will not see papers on the grants programme`. "
+            "`/shadow conflicts` lists them."
+        )
+        return
+    conflict_id = record_id(args[0])
+    if conflict_id is None:
+        ack(text=no_such("conflict", args[0], "`/shadow conflicts`"))
+        return
+    _, problem = attempt(
+        lambda: conflicts.clear_conflict(
+            services.engine,
+            conflict_id,
+            by_user_id=user,
+            coordinators=services.settings.coordinator_user_ids,
+            safeguards=" ".join(args[1:]),
+            now=services.now(),
+        )
+    )
+    if problem:
+        ack(text=explain(problem, "Nothing changed. "))
+        return
+    ack(text=f"Conflict {conflict_id} is cleared; the pair can be matched in the next round.")
+
+
+def register(app: App, services: Services) -> None:
+    @app.view(CONFLICT_CALLBACK)
+    def conflict_submitted(ack: Ack, body: dict, view: dict) -> None:
+        user = submitter(body)
+        if not is_coordinator(services, user):
+            ack(response_action="errors", errors={"reason": "Only coordinators can do this."})
+            return
+        person, host_id, reason = _read(view)
+        missing = {}
+        if person is None:
+            missing["applicant_id"] = "Choose the civil servant."
+        if host_id is None:
+            missing["host_id"] = "Choose the host."
+        if missing:
+            ack(response_action="errors", errors=missing)
+            return
+        try:
+            with transaction(services.engine) as s:
+                applicant = signup.signup_of(s, person)
+        except StoreUnavailable as exc:
+            refused(ack, CONFLICT_FIELDS, exc)
+            return
+        if applicant is None:
+            errors = {"applicant_id": "This person has not signed up to work-shadowing."}
+            ack(response_action="errors", errors=errors)
+            return
+        recorded, problem = attempt(
+            lambda: conflicts.record(
+                services.engine,
+                by_user_id=user,
+                coordinators=services.settings.coordinator_user_ids,
+                applicant_id=applicant.id,
+                host_id=host_id,
+                reason=reason,
+                now=services.now(),
+                # The modal's view id: a second delivery of the same form records nothing.
+                submission_key=view.get("id"),
+            )
+        )
+        if problem:
+            # The applicant was just found, so a record that is missing is the host.
+            refused(ack, ("host_id", "applicant_id", "reason"), problem)
+            return
+        done = forms.done_view("Conflict recorded", _recorded_text(recorded, applicant))
+        ack(response_action="update", view=done)
+        services.send_queued()

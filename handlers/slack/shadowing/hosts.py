@@ -1,0 +1,119 @@
+"""Hosts: `/shadow host` and its modal, `/shadow places`, `/shadow close` and `/shadow reopen`."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App
+
+from bot.shadowing import hosts as core
+from handlers.slack.commands import record_id, whole_number
+from handlers.slack.services import Services
+from handlers.slack.shadowing import forms
+from handlers.slack.shadowing.common import attempt, explain, no_such, refused, router, submitter
+from handlers.slack.slack_text import safe
+
+
+@router.sub("host", "host", "offer places at your organisation")
+def _host(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+    ack()
+    services.after_ack(
+        services.client.views_open,
+        trigger_id=body.get("trigger_id"),
+        view=forms.host_modal(services.settings.departments),
+    )
+
+
+@router.sub("places", "places <host> <number>", "change how many places you offer")
+def _places(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+    host_id = whole_number(args[0]) if args else None
+    capacity = whole_number(args[1]) if len(args) > 1 else None
+    if len(args) != 2 or host_id is None or capacity is None:
+        ack(
+            text="Say which host and how many places, for example `/shadow places 12 3`. "
+            "`/shadow status` lists your host numbers."
+        )
+        return
+    host_id = record_id(args[0])
+    if host_id is None:
+        ack(text=no_such("host", args[0], "`/shadow status`"))
+        return
+    _, problem = attempt(
+        lambda: core.change_capacity(
+            services.engine,
+            host_id,
+            user_id=body.get("user_id", ""),
+            capacity=capacity,
+            coordinators=services.settings.coordinator_user_ids,
+        )
+    )
+    if problem:
+        ack(text=explain(problem, "Nothing changed. "))
+        return
+    services.send_queued()
+    places = "place" if capacity == 1 else "places"
+    ack(text=f"Host {host_id} now offers {capacity} {places}.")
+
+
+def _open_or_close(open_: bool):
+    verb = "reopen" if open_ else "close"
+
+    def run(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+        if len(args) != 1 or whole_number(args[0]) is None:
+            ack(
+                text=f"Say which host, for example `/shadow {verb} 12`. "
+                "`/shadow status` lists your host numbers."
+            )
+            return
+        host_id = record_id(args[0])
+        if host_id is None:
+            ack(text=no_such("host", args[0], "`/shadow status`"))
+            return
+        _, problem = attempt(
+            lambda: core.set_open(
+                services.engine,
+                host_id,
+                user_id=body.get("user_id", ""),
+                open_=open_,
+                coordinators=services.settings.coordinator_user_ids,
+                now=services.now(),
+            )
+        )
+        if problem:
+            ack(text=explain(problem, "Nothing changed. "))
+            return
+        if open_:
+            ack(text=f"Host {host_id} is open again: the next round can offer its free places.")
+        else:
+            ack(
+                text=f"Host {host_id} is closed: rounds make it no new offers. Offers and "
+                f"placements already made carry on. Reopen with `/shadow reopen {host_id}`."
+            )
+
+    return run
+
+
+router.sub("close", "close <host>", "stop new offers to your places (for now)")(
+    _open_or_close(False)
+)
+router.sub("reopen", "reopen <host>", "take new offers again")(_open_or_close(True))
+
+
+def register(app: App, services: Services) -> None:
+    @app.view(forms.HOST_CALLBACK)
+    def host_submitted(ack: Ack, body: dict, view: dict) -> None:
+        user = submitter(body)
+        host, problem = attempt(
+            lambda: core.offer_places(
+                services.engine,
+                forms.read_host(view),
+                user_id=user,
+                submission_key=view.get("id"),
+                today=services.today(),
+                departments=services.settings.departments,
+            )
+        )
+        if problem:
+            refused(ack, forms.HOST_FIELDS, problem)
+            return
+        view_done = forms.host_done(host.id, safe(host.organisation, 200), host.capacity)
+        ack(response_action="update", view=view_done)
+        services.send_queued()

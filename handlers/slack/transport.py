@@ -1,0 +1,163 @@
+"""Posts outbox messages through the Slack Web API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.outbox import PermanentDeliveryError, RateLimited, Sent
+from bot.outbox_doubt import LookupFailed
+from handlers.slack.posted_lookup import find_tagged, tag
+from handlers.slack.posted_lookup import retry_after as _retry_after
+from models import OutboxMessage
+
+# Errors that no retry will fix until someone changes the app's set-up.
+PERMANENT_ERRORS = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "invalid_auth",
+    "account_inactive",
+    "token_revoked",
+    "missing_scope",
+    "user_not_found",
+    "cannot_dm_bot",
+    "invalid_blocks",
+    "msg_too_long",
+}
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """A file to upload with files_upload_v2 (e.g. a digest chart)."""
+
+    filename: str
+    content: bytes
+    title: str
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What to post for one outbox row, when a plain (text, blocks) is not enough."""
+
+    text: str
+    blocks: list[dict]
+    # Post as a reply in this thread (a message ts in the same channel).
+    thread_ts: str | None = None
+    # Replace this earlier message (chat.update) instead of posting a new one.
+    update_ts: str | None = None
+    # Post here instead of the row's recipient (e.g. the channel of the card being updated).
+    channel_id: str | None = None
+    # Upload this file to the channel (files_upload_v2), with ``text`` as its comment.
+    file: RenderedFile | None = None
+    # Slack message metadata ({"event_type": ..., "event_payload": {...}}).
+    metadata: dict | None = None
+
+
+# (session, outbox row) -> (fallback text, blocks) or Rendered; may raise NotReady or Skip
+# (bot.outbox) or PermanentDeliveryError.
+Renderer = Callable[[Session, OutboxMessage], "tuple[str, list[dict]] | Rendered"]
+
+
+class SlackTransport:
+    def __init__(self, client: WebClient, renderers: dict[str, Renderer]):
+        self.client = client
+        self.renderers = renderers
+        # user id -> DM channel id; conversations.open always returns the same channel for a
+        # user, so asking once per process saves a Web API call on every later DM.
+        self._dm_channels: dict[str, str] = {}
+
+    def render(self, session: Session, msg: OutboxMessage) -> Rendered:
+        renderer = self.renderers.get(msg.kind)
+        if renderer is None:
+            raise PermanentDeliveryError(f"no renderer for {msg.kind}")
+        out = renderer(session, msg)
+        return out if isinstance(out, Rendered) else Rendered(*out)
+
+    def _dm_channel(self, user_id: str) -> str:
+        if user_id not in self._dm_channels:
+            opened = self.client.conversations_open(users=user_id)
+            self._dm_channels[user_id] = opened["channel"]["id"]
+        return self._dm_channels[user_id]
+
+    def deliver(self, msg: OutboxMessage, rendered: Rendered) -> Sent:
+        try:
+            channel = rendered.channel_id or msg.recipient_channel_id
+            if channel is None:
+                channel = self._dm_channel(msg.recipient_user_id)
+            if rendered.metadata is None:
+                # Every post is tagged with its row, so a row in doubt can be found on Slack.
+                rendered = replace(rendered, metadata=tag(msg.id))
+            return self._send(channel, rendered)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            if error in PERMANENT_ERRORS:
+                raise PermanentDeliveryError(error) from exc
+            if exc.response is not None and exc.response.status_code == 429:
+                # Still limited after the client's own retries: the outbox holds this message
+                # and its channel back for at least Retry-After.
+                raise RateLimited(
+                    _retry_after(exc.response.headers), error or "ratelimited"
+                ) from exc
+            raise
+
+    def find_posted(self, msg: OutboxMessage, rendered: Rendered, since: datetime) -> Sent | None:
+        """For a row in doubt: its message if it was posted since ``since`` (see
+        handlers.slack.posted_lookup). An update (chat.update) is idempotent, so it is answered None
+        and simply made again. A file upload carries no metadata, so it cannot be found."""
+        if rendered.update_ts:
+            return None
+        if rendered.file is not None:
+            raise LookupFailed("a file upload carries no metadata", transient=False)
+        if rendered.metadata is not None:  # a renderer's own metadata replaces the tag
+            raise LookupFailed("the message carries no outbox tag", transient=False)
+        try:
+            channel = rendered.channel_id or msg.recipient_channel_id
+            if channel is None:  # a DM: its channel, as deliver() posts to it
+                channel = self._dm_channel(msg.recipient_user_id)
+        except SlackApiError as exc:
+            raise LookupFailed(str(exc.response.get("error")), transient=True) from exc
+        return find_tagged(
+            self.client,
+            channel,
+            msg.id,
+            oldest=since.timestamp(),
+            thread_ts=rendered.thread_ts,
+        )
+
+    def _send(self, channel: str, r: Rendered) -> Sent:
+        if r.file is not None:
+            resp = self.client.files_upload_v2(
+                channel=channel,
+                content=r.file.content,
+                filename=r.file.filename,
+                title=r.file.title,
+                alt_txt=r.file.alt_text or None,
+                initial_comment=r.text,
+                thread_ts=r.thread_ts,
+            )
+            file = resp.get("file") or {}
+            return Sent(channel_id=channel, ts=str(file.get("id", "")))
+        extra = {"metadata": r.metadata} if r.metadata else {}
+        if r.update_ts:
+            resp = self.client.chat_update(
+                channel=channel, ts=r.update_ts, text=r.text, blocks=r.blocks, **extra
+            )
+            return Sent(channel_id=resp["channel"], ts=resp["ts"])
+        # unfurl_links off: a message must never expand a link a user typed.
+        resp = self.client.chat_postMessage(
+            channel=channel,
+            text=r.text,
+            blocks=r.blocks,
+            thread_ts=r.thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+            **extra,
+        )
+        return Sent(channel_id=resp["channel"], ts=resp["ts"])
