@@ -13,6 +13,7 @@ from models.complaint import (
 )
 from models.jobs import JobRun, Nudge
 from models.messaging import OutboxMessage, PendingCommand, ProcessedDelivery
+from models.people import Person, PlatformAccount
 from models.shadowing import (
     ShadowApplicant,
     ShadowConflict,
@@ -34,6 +35,8 @@ __all__ = [
     "Nudge",
     "OutboxMessage",
     "PendingCommand",
+    "Person",
+    "PlatformAccount",
     "ProcessedDelivery",
     "ProcurementGroup",
     "ReferenceCounter",

@@ -1,0 +1,200 @@
+"""Migration 0012_people: every user id found in a person column gets one person with a Slack
+account; nothing else changes, and the downgrade gives back the schema of 0011 with the data.
+On a populated database, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.script import ScriptDirectory
+
+from bot.db import make_engine, table_names
+from bot.migrate import alembic_config, current_revision, upgrade
+from tests import databases
+
+REVISION = "0012_people"
+AT = datetime(2026, 11, 2, tzinfo=UTC)
+CASE = {
+    "status": "assigned",
+    "authority_name": "A council",
+    "authority_kind": "wider",
+    "procurement_title": "Something",
+    "stage": "tender",
+    "category": "timescales",
+    "procurement_date": date(2026, 10, 1),
+    "what_happened": "x",
+    "outcome_wanted": "y",
+    "organisation_name": "An org",
+    "organisation_type": "vcse",
+    "received_on": date(2026, 11, 1),
+    "due_date": date(2027, 2, 1),
+    "year": 2026,
+    "created_at": AT,
+    "anonymous": False,
+    "kind": "complaint",
+    "supplier_wait_days": 0,
+    "summary_uses_supplier_words": False,
+    "publishable": False,
+}
+SIGNUP = {
+    "status": "queued",
+    "department": "HM Treasury",
+    "grade": "HEO",
+    "role": "Analyst",
+    "region": "London",
+    "mode": "in_person",
+    "interests": [],
+    "learning_goals": "learn",
+    "available_from": date(2026, 12, 1),
+    "available_to": date(2027, 3, 1),
+    "length": "week",
+    "length_days": 5,
+    "created_at": AT,
+    "updated_at": AT,
+}
+
+
+def _populate(engine) -> None:
+    """A little of everything, as the code before 0012 wrote it."""
+    meta = sa.MetaData()
+    meta.reflect(engine)
+    t = meta.tables
+    with engine.begin() as conn:
+        conn.execute(
+            t["complaint"].insert(),
+            [
+                {**CASE, "id": 1, "seq": 1, "reference": "MS-2026-0001",
+                 "reporter_user_id": "USUPPLIER", "assignee_user_id": "UINV1"},
+                {**CASE, "id": 2, "seq": 2, "reference": "MS-2026-0002", "anonymous": True,
+                 "reporter_user_id": "UANON", "assignee_user_id": "UINV1"},
+                {**CASE, "id": 3, "seq": 3, "reference": "MS-2026-0003",
+                 "reporter_user_id": None, "assignee_user_id": None, "kind": "spot_check"},
+            ],
+        )  # fmt: skip
+        conn.execute(
+            t["complaint_event"].insert(),
+            [
+                {"complaint_id": 1, "actor_user_id": "USUPPLIER", "kind": "received", "data": {},
+                 "at": AT},
+                {"complaint_id": 2, "actor_user_id": None, "kind": "received", "data": {},
+                 "at": AT},
+                {"complaint_id": 2, "actor_user_id": "ULEAD", "kind": "assigned", "data": {},
+                 "at": AT},
+            ],
+        )  # fmt: skip
+        conn.execute(
+            t["case_note"]
+            .insert()
+            .values(
+                complaint_id=1,
+                source_ts="1.1",
+                author_user_id="UINV1",
+                from_supplier=False,
+                text="n",
+                created_at=AT,
+                history=[],
+            )
+        )
+        conn.execute(
+            t["outbox_message"]
+            .insert()
+            .values(
+                kind="receipt",
+                subject_id=1,
+                recipient_user_id="USUPPLIER",
+                data={},
+                status="sent",
+                attempts=1,
+                next_attempt_at=AT,
+                lookup_failures=0,
+                created_at=AT,
+            )
+        )
+        conn.execute(
+            t["shadow_applicant"]
+            .insert()
+            .values(
+                id=1,
+                user_id="UCIVIL",
+                active_user_id="UCIVIL",
+                manager_user_id="UMANAGER",
+                **SIGNUP,
+            )
+        )
+        conn.execute(
+            t["shadow_event"]
+            .insert()
+            .values(at=AT, actor_user_id="UMANAGER", kind="approved", applicant_id=1, data={})
+        )
+        conn.execute(
+            t["nudge"]
+            .insert()
+            .values(user_id="UINV1", subject="case:1", day=date(2026, 11, 3), created_at=AT)
+        )
+
+
+def _downgrade(engine, revision: str) -> None:
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def _columns(engine) -> dict[str, list[tuple]]:
+    with engine.connect() as conn:
+        return {
+            "cases": conn.execute(
+                sa.text(
+                    "SELECT id, reference, reporter_user_id, assignee_user_id, anonymous"
+                    " FROM complaint ORDER BY id"
+                )
+            ).all(),
+            "events": conn.execute(
+                sa.text("SELECT complaint_id, actor_user_id, kind FROM complaint_event ORDER BY id")
+            ).all(),
+            "applicants": conn.execute(
+                sa.text("SELECT user_id, active_user_id, manager_user_id FROM shadow_applicant")
+            ).all(),
+            "outbox": conn.execute(sa.text("SELECT recipient_user_id FROM outbox_message")).all(),
+        }
+
+
+def test_0012_makes_one_person_per_user_and_keeps_the_data(backend, tmp_path):
+    name, _ = backend
+    if name == "sqlite":
+        url, pg_name = f"sqlite:///{tmp_path / 'm.db'}", None
+    else:
+        pg_name, url = databases.create_pg_database()
+    engine = make_engine(url)
+    try:
+        before = ScriptDirectory.from_config(alembic_config()).get_revision(REVISION)
+        upgrade(engine, before.down_revision)
+        _populate(engine)
+        data_before = _columns(engine)
+
+        upgrade(engine, REVISION)
+        assert current_revision(engine) == REVISION
+        assert _columns(engine) == data_before
+        with engine.connect() as conn:
+            accounts = conn.execute(
+                sa.text(
+                    "SELECT a.platform, a.workspace, a.user_id, a.person_id FROM platform_account a"
+                    " JOIN person p ON p.id = a.person_id ORDER BY a.user_id"
+                )
+            ).all()
+        assert [(p, w, u) for p, w, u, _ in accounts] == [
+            ("slack", "", uid)
+            for uid in ("UANON", "UCIVIL", "UINV1", "ULEAD", "UMANAGER", "USUPPLIER")
+        ]
+        assert len({person for *_, person in accounts}) == 6  # one person each
+
+        _downgrade(engine, before.down_revision)
+        assert not {"person", "platform_account"} & table_names(engine)
+        assert _columns(engine) == data_before
+        upgrade(engine)  # and on to the head from there
+    finally:
+        engine.dispose()
+        if pg_name:
+            databases.drop_pg_database(pg_name)
