@@ -15,7 +15,14 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_SQLITE_PATH = "msbot.db"
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# Who holds a role may be named by any of their accounts or their email: a Slack user id, a
+# Teams user id (an Entra object id, a GUID, or a Bot Framework "29:" id) or an email address.
+_PERSON_NAMES = (
+    re.compile(r"^[UW][A-Z0-9]{2,}$"),
+    re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$"),
+    re.compile(r"^29:[A-Za-z0-9_\-]{8,250}$"),
+    re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"),
+)
 # Slack signing secrets are 32 hexadecimal characters (the app's Basic Information page).
 _SIGNING_SECRET = re.compile(r"^[0-9a-fA-F]{32}$")
 # The values .env.example ships with: a deployment still using one was never configured, and
@@ -114,12 +121,25 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int, prob
     return value
 
 
+def person_name_key(value: str) -> str:
+    """How a configured name is compared with a person's accounts and email: emails and
+    GUIDs ignore case, Slack and "29:" ids do not."""
+    value = value.strip()
+    if "@" in value or _PERSON_NAMES[1].match(value):
+        return value.lower()
+    return value
+
+
 def _user_ids(env: Mapping[str, str], name: str, problems: list[str]) -> frozenset[str]:
+    """A role's holders: Slack user ids, Teams user ids or emails, comma-separated."""
     ids = frozenset(u.strip() for u in env.get(name, "").split(",") if u.strip())
-    bad = sorted(u for u in ids if not _USER_ID.match(u))
+    bad = sorted(u for u in ids if not any(p.match(u) for p in _PERSON_NAMES))
     if bad:
-        problems.append(f"{name} has entries that are not user ids: {bad}.")
-    return ids
+        problems.append(
+            f"{name} has entries that are not user ids (Slack U…, Teams GUID or 29:…) "
+            f"or emails: {bad}."
+        )
+    return frozenset(person_name_key(u) for u in ids)
 
 
 DEFAULT_DEPARTMENTS = (
@@ -243,12 +263,7 @@ def load_settings(
     slack_bodies = env.get("LOG_SLACK_BODIES", "").strip().lower()
     if slack_bodies not in ("", "true", "false"):
         problems.append(f"LOG_SLACK_BODIES={slack_bodies!r} must be true or false.")
-    coordinators = frozenset(
-        u.strip() for u in env.get("SHADOW_COORDINATOR_IDS", "").split(",") if u.strip()
-    )
-    bad = sorted(u for u in coordinators if not _USER_ID.match(u))
-    if bad:
-        problems.append(f"SHADOW_COORDINATOR_IDS has entries that are not user ids: {bad}.")
+    coordinators = _user_ids(env, "SHADOW_COORDINATOR_IDS", problems)
     investigators = _user_ids(env, "INVESTIGATOR_IDS", problems)
     leads = _user_ids(env, "LEAD_IDS", problems)
     group = env.get("INVESTIGATOR_GROUP_ID", "").strip() or None

@@ -1,7 +1,9 @@
 """Who may do what to a case: the one place every front end asks.
 
 Roles come from configuration (and optionally a Slack user group, fetched by the adapter);
-"reporter" is not a configured role but derived per case: the person who raised it.
+"reporter" is not a configured role but derived per case: the person who raised it. A setting
+names a role's holders by any of their platform user ids or their email; a person holds the
+role if any of their accounts, or their email, is named.
 Leads can do everything investigators can, plus reassign, reopen and reveal.
 """
 
@@ -15,7 +17,9 @@ from typing import Any
 import structlog
 
 from bot.complaints import lifecycle
+from bot.config import person_name_key
 from bot.errors import NotPermitted
+from bot.people import SLACK, PersonRef
 from models import Complaint
 
 log = structlog.get_logger("msbot.permissions")
@@ -55,8 +59,12 @@ REFUSALS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Actor:
+    """Who is acting, and their roles. ``person_id`` is the person (bot.people); ``user_id``
+    is the value the person columns hold until they refer to ``person.id``."""
+
     user_id: str
     roles: frozenset[str] = frozenset()
+    person_id: int | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -150,12 +158,25 @@ class RoleDirectory:
         the leads. What a front end offers when a case is to be given to someone."""
         return self.investigators | self.leads | self.group()
 
-    def actor(self, user_id: str) -> Actor:
+    def _roles(self, names: frozenset[str], slack_id: str | None) -> frozenset[str]:
         roles = set()
-        if user_id in self.leads:
+        if names & self.leads:
             roles.add(LEAD)
-        if user_id in self.investigators or user_id in self.group():
+        if names & self.investigators or (slack_id and slack_id in self.group()):
             roles.add(INVESTIGATOR)
-        if user_id in self.coordinators:
+        if names & self.coordinators:
             roles.add(COORDINATOR)
-        return Actor(user_id, frozenset(roles))
+        return frozenset(roles)
+
+    def actor(self, user_id: str) -> Actor:
+        """The actor for a Slack user id (callers that have not resolved the person)."""
+        return Actor(user_id, self._roles(frozenset({user_id}), user_id))
+
+    def actor_for(self, person: PersonRef) -> Actor:
+        """The actor for a person: a role is theirs if any account or their email is named
+        in its setting; the Slack user group counts their Slack account."""
+        names = {person_name_key(user_id) for _, user_id in person.accounts}
+        if person.email:
+            names.add(person_name_key(person.email))
+        slack_id = person.account(SLACK)
+        return Actor(slack_id or str(person.id), self._roles(frozenset(names), slack_id), person.id)
