@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.people import SLACK, PersonRef
 from bot.text import shorten
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -37,11 +38,21 @@ def safe(text: str | None, limit: int) -> str:
     return out
 
 
-def mention(user_id: str | None) -> str:
-    """A mention for an id we validated ourselves; anything else is shown as plain text."""
-    if user_id and _USER_ID.match(user_id):
-        return f"<@{user_id}>"
-    return escape(user_id or "someone")
+def mention(person: PersonRef | str | None) -> str:
+    """How a renderer shows a person: a mention of their Slack account, else their name,
+    escaped (someone who uses only Teams cannot be mentioned in Slack).
+
+    A plain string is a Slack user id from code that has no ``PersonRef`` yet: mentioned if it
+    is one we validated ourselves, else shown as text.
+    """
+    if isinstance(person, PersonRef):
+        slack_id = person.account(SLACK)
+        if slack_id and _USER_ID.match(slack_id):
+            return f"<@{slack_id}>"
+        return escape(person.name or "someone")
+    if person and _USER_ID.match(person):
+        return f"<@{person}>"
+    return escape(person or "someone")
 
 
 def plain(text: str, limit: int) -> dict:
