@@ -16,8 +16,17 @@ from sqlmodel import Session, select
 
 from handlers.cli import build_parser
 from handlers.local import demo
+from handlers.local.people import EXTRAS, PEOPLE
 from handlers.local.server import Local
-from models import Complaint, ComplaintEvent, ShadowApplicant, ShadowHost, ShadowPlacement
+from models import (
+    Complaint,
+    ComplaintEvent,
+    Person,
+    PlatformAccount,
+    ShadowApplicant,
+    ShadowHost,
+    ShadowPlacement,
+)
 from tests.processes import msbot_env
 
 
@@ -67,6 +76,13 @@ def test_demo_seeds_through_the_core_once_and_msbot_posts_it(tmp_path):
         assert "pending_approval" in _statuses(local.engine, ShadowApplicant)
         assert _statuses(local.engine, ShadowHost) == ["open", "open"]
         assert "offered" in _statuses(local.engine, ShadowPlacement)
+        # Everyone in the workspace is a person with their name and Slack account.
+        with Session(local.engine) as s:
+            accounts = {a.user_id: a for a in s.exec(select(PlatformAccount)).all()}
+            names = {p.id: p.display_name for p in s.exec(select(Person)).all()}
+        for someone in (*PEOPLE, *EXTRAS):
+            account = accounts[someone.id]
+            assert (account.workspace, names[account.person_id]) == ("T1", someone.name)
         # Anonymous reporters are not named in the triage channel.
         cards = [c.args for c in fake.of("chat.postMessage") if _triage(c)]
         assert all("UANON" not in str(card) for card in cards)

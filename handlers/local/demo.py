@@ -14,11 +14,14 @@ import structlog
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot import people
 from bot.complaints import intake, related
 from bot.config import Settings
+from bot.db import transaction
 from bot.shadowing import hosts, placements, rounds, signup
 from handlers.local import demo_cases
-from handlers.local.people import PEOPLE
+from handlers.local.interactions import TEAM
+from handlers.local.people import EXTRAS, PEOPLE
 from models import Complaint, ShadowApplicant, ShadowHost, ShadowPlacement
 from models.base import utcnow
 
@@ -164,9 +167,17 @@ def seed(engine: Engine, settings: Settings, today: date) -> bool:
     """Seed once; False (and nothing done) when the database already has data."""
     if _already_seeded(engine):
         return False
+    seed_people(engine)
     seed_cases(engine, settings, today)
     seed_shadowing(engine, settings, today)
     return True
+
+
+def seed_people(engine: Engine) -> None:
+    """The workspace's people, with their names, as their first request would make them."""
+    with transaction(engine) as s:
+        for person in (*PEOPLE, *EXTRAS):
+            people.person_for(s, people.SLACK, TEAM, person.id, person.name)
 
 
 def seed_cases(engine: Engine, settings: Settings, today: date) -> list[Complaint]:
