@@ -526,7 +526,7 @@ def after_acks(db_url, stub_queues, triage, saved, started, acked, meter) -> dic
             most = conn.execute(
                 select(func.count())
                 .where(OutboxMessage.kind == RECEIVED_DM)
-                .group_by(OutboxMessage.recipient_user_id)
+                .group_by(OutboxMessage.recipient_person_id)
                 .order_by(func.count().desc())
                 .limit(1)
             ).scalar()

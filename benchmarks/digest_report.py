@@ -45,11 +45,11 @@ EVENTS_PER_CASE = 10
 # Cases numbered first..last, received spread over the five years to today.
 LOAD_CASES = """
 INSERT INTO complaint (
-  reference, year, seq, status, kind, anonymous, reporter_user_id, authority_name,
+  reference, year, seq, status, kind, anonymous, reporter_id, authority_name,
   authority_kind, procurement_title, stage, category, procurement_date, what_happened,
   outcome_wanted, organisation_name, organisation_type, received_on, due_date,
   supplier_wait_days, outcome, money_released_pence, resolved_on, closed_on, publishable,
-  summary_uses_supplier_words, assignee_user_id, authority_reply_due, follow_up_due,
+  summary_uses_supplier_words, assignee_id, authority_reply_due, follow_up_due,
   follow_up_result, created_at)
 SELECT 'B-' || g, 2020, g,
   CASE WHEN r < CAST(:today AS date) - 120
@@ -84,7 +84,7 @@ FROM (SELECT g, CAST(:today AS date) - ((g * 7919) % 1826) AS r
 """
 
 LOAD_EVENTS = """
-INSERT INTO complaint_event (complaint_id, at, actor_user_id, kind, data)
+INSERT INTO complaint_event (complaint_id, at, actor_id, kind, data)
 SELECT c.id, now() - (e || ' hours')::interval, 'UINV1',
        (ARRAY['transition','note','assigned','deadline'])[1 + e % 4],
        '{"action": "start", "from": "triaged", "to": "investigating"}'::json

@@ -84,7 +84,7 @@ def populate(engine, n_applicants: int, n_hosts: int, today: date, now: datetime
         applicants.append(
             {
                 "user_id": user,
-                "active_user_id": user,
+                "active_person_id": user,
                 "submission_key": f"bench-a-{i}",
                 "status": "queued",
                 "department": rng.choice(departments),
@@ -98,7 +98,7 @@ def populate(engine, n_applicants: int, n_hosts: int, today: date, now: datetime
                 "available_to": end,
                 "length": length,
                 "length_days": catalog.LENGTH_DAYS[length],
-                "manager_user_id": f"M{i:07d}",
+                "manager_id": f"M{i:07d}",
                 "queued_at": now - timedelta(minutes=rng.randint(1, 60 * 24 * 90)),
                 "created_at": now,
                 "updated_at": now,

@@ -137,7 +137,7 @@ def enqueue(
     msg = OutboxMessage(
         kind=kind,
         subject_id=subject_id,
-        recipient_user_id=user_id,
+        recipient_person_id=user_id,
         recipient_channel_id=channel_id,
         data=data or {},
     )
@@ -167,7 +167,7 @@ def enqueue_new(session: Session, messages: list[NewMessage]) -> tuple[int, ...]
             {
                 "kind": m.kind,
                 "subject_id": m.subject_id,
-                "recipient_user_id": m.user_id,
+                "recipient_person_id": m.user_id,
                 "recipient_channel_id": m.channel_id,
                 "data": m.data or {},
             }
@@ -191,7 +191,7 @@ def backoff(attempts: int, base: float = RETRY_BASE_SECONDS) -> timedelta:
 
 def _destination(model):
     """Where a row goes: its channel, or its user's DM (user and channel ids never collide)."""
-    return func.coalesce(model.recipient_channel_id, model.recipient_user_id)
+    return func.coalesce(model.recipient_channel_id, model.recipient_person_id)
 
 
 # Kinds posted into a thread of their subject (a case's card thread): they are kept in order
@@ -516,7 +516,7 @@ class _Drain:
             self.record(msg_id, "pending", error=error, in_doubt=doubt)
             return False
         # Privacy: a DM's channel is never logged next to what the message is about.
-        where = {"dm": True} if msg.recipient_user_id else {"channel": result.channel_id}
+        where = {"dm": True} if msg.recipient_person_id else {"channel": result.channel_id}
         bound.info("outbox.sent", ts=result.ts, **where)
         self.record(msg_id, "sent", result=result)
         return True
@@ -744,8 +744,8 @@ def dead_messages(engine: Engine, limit: int = 200) -> list[DeadMessage]:
         ).all()
         out = []
         for row in found:
-            recipient = row.recipient_channel_id or row.recipient_user_id
-            if row.recipient_user_id and row.kind.startswith("complaint."):
+            recipient = row.recipient_channel_id or row.recipient_person_id
+            if row.recipient_person_id and row.kind.startswith("complaint."):
                 case = s.get(Complaint, row.subject_id) if row.subject_id else None
                 if case is None or case.anonymous:
                     recipient = None

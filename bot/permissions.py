@@ -89,8 +89,8 @@ def may(actor: Actor, action: str, case: Complaint | None = None) -> bool:
     if role == REPORTER:
         own = (
             case is not None
-            and bool(case.reporter_user_id)
-            and (case.reporter_user_id == actor.user_id)
+            and bool(case.reporter_id)
+            and (case.reporter_id == actor.user_id)
         )
         return own or (action == "view_case" and actor.is_staff)
     if role == INVESTIGATOR:

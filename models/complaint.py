@@ -22,7 +22,7 @@ class Complaint(SQLModel, table=True):
     status: str = Field(max_length=30, index=True)
     # The Slack view id of the submitted modal: a repeated delivery finds the same case.
     submission_key: str | None = Field(default=None, max_length=100, unique=True)
-    reporter_user_id: str | None = Field(default=None, max_length=30, index=True)
+    reporter_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     anonymous: bool = False
     authority_name: str = Field(max_length=200)
     authority_kind: str = Field(max_length=30)
@@ -42,7 +42,7 @@ class Complaint(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # --- Investigation (issue 8) ---
     kind: str = Field(default="complaint", max_length=20)  # "complaint" | "spot_check"
-    assignee_user_id: str | None = Field(default=None, max_length=30, index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     # The triage card; its thread is the case's room.
     card_channel_id: str | None = Field(default=None, max_length=30)
     card_ts: str | None = Field(default=None, max_length=30)
@@ -82,7 +82,7 @@ class ComplaintEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
     at: datetime = Field(default_factory=utcnow)
-    actor_user_id: str | None = Field(default=None, max_length=30)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
     kind: str = Field(max_length=40)
     data: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
 
@@ -106,7 +106,7 @@ class CaseNote(SQLModel, table=True):
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
     # The Slack message ts (or a generated key): a retried delivery finds the same note.
     source_ts: str = Field(max_length=60, unique=True)
-    author_user_id: str | None = Field(default=None, max_length=30)  # None: the supplier
+    author_id: int | None = Field(default=None, foreign_key="person.id")  # None: the supplier
     from_supplier: bool = False
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
@@ -128,7 +128,7 @@ class CaseLink(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     low_id: int = Field(foreign_key="complaint.id", index=True)
     high_id: int = Field(foreign_key="complaint.id", index=True)
-    created_by: str | None = Field(default=None, max_length=30)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow)
     automatic: bool = False
 

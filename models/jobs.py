@@ -35,10 +35,10 @@ class Nudge(SQLModel, table=True):
     """A reminder already given: nobody is nudged twice about the same thing on one day."""
 
     __tablename__ = "nudge"
-    __table_args__ = (UniqueConstraint("user_id", "subject", "day", name="uq_nudge_once"),)
+    __table_args__ = (UniqueConstraint("person_id", "subject", "day", name="uq_nudge_once"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: str = Field(max_length=30)
+    person_id: int = Field(foreign_key="person.id")
     subject: str = Field(max_length=120)
     day: date
     created_at: datetime = Field(default_factory=utcnow)

@@ -22,7 +22,7 @@ class OutboxMessage(SQLModel, table=True):
     # Indexed: a case's messages are looked up by it (where its card went, whether it is
     # posted yet) on every change, and a table of thousands must not be scanned each time.
     subject_id: int | None = Field(default=None, index=True)
-    recipient_user_id: str | None = Field(default=None, max_length=30)
+    recipient_person_id: int | None = Field(default=None, foreign_key="person.id")
     recipient_channel_id: str | None = Field(default=None, max_length=30)
     data: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     status: str = Field(default="pending", max_length=10, index=True)

@@ -16,10 +16,10 @@ class ShadowApplicant(SQLModel, table=True):
     __tablename__ = "shadow_applicant"
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: str = Field(max_length=30, index=True)
-    # Equal to user_id while the sign-up is active, else NULL: the unique constraint allows one
-    # active sign-up per person on both SQLite and PostgreSQL.
-    active_user_id: str | None = Field(default=None, max_length=30, unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    # Equal to person_id while the sign-up is active, else NULL: the unique constraint allows
+    # one active sign-up per person on both SQLite and PostgreSQL.
+    active_person_id: int | None = Field(default=None, foreign_key="person.id", unique=True)
     submission_key: str | None = Field(default=None, max_length=100, unique=True)
     status: str = Field(max_length=20, index=True)
     department: str = Field(max_length=200)
@@ -33,7 +33,7 @@ class ShadowApplicant(SQLModel, table=True):
     available_to: date
     length: str = Field(max_length=20)
     length_days: int
-    manager_user_id: str = Field(max_length=30)
+    manager_id: int = Field(foreign_key="person.id")
     queued_at: datetime | None = Field(default=None, index=True)
     withdrawn_reason: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
@@ -46,7 +46,7 @@ class ShadowHost(SQLModel, table=True):
     __tablename__ = "shadow_host"
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: str = Field(max_length=30, index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
     submission_key: str | None = Field(default=None, max_length=100, unique=True)
     status: str = Field(default="open", max_length=20)
     organisation: str = Field(max_length=200, index=True)
@@ -80,8 +80,8 @@ class ShadowConflict(SQLModel, table=True):
     reason: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(default="active", max_length=20, index=True)
     safeguards: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    recorded_by: str | None = Field(default=None, max_length=30)
-    cleared_by: str | None = Field(default=None, max_length=30)
+    recorded_by_id: int | None = Field(default=None, foreign_key="person.id")
+    cleared_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow)
     cleared_at: datetime | None = None
     # The coordinator's form (its view id): a second delivery records nothing more.
@@ -94,7 +94,7 @@ class ShadowRound(SQLModel, table=True):
     __tablename__ = "shadow_round"
 
     id: int | None = Field(default=None, primary_key=True)
-    started_by: str | None = Field(default=None, max_length=30)
+    started_by_id: int | None = Field(default=None, foreign_key="person.id")
     status: str = Field(default="dry_run", max_length=20)
     summary: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
@@ -119,7 +119,7 @@ class ShadowPlacement(SQLModel, table=True):
     expires_at: datetime
     start_date: date | None = None
     end_date: date | None = None
-    ended_by: str | None = Field(default=None, max_length=30)
+    ended_by_id: int | None = Field(default=None, foreign_key="person.id")
     end_reason: str | None = Field(default=None, max_length=500)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -131,7 +131,7 @@ class ShadowFeedback(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     placement_id: int = Field(foreign_key="shadow_placement.id", index=True)
     side: str = Field(max_length=20)  # applicant | host
-    user_id: str = Field(max_length=30)
+    person_id: int = Field(foreign_key="person.id")
     worthwhile: int
     learned: str = Field(sa_column=Column(Text, nullable=False))
     would_recommend: bool
@@ -145,7 +145,7 @@ class ShadowEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow)
-    actor_user_id: str | None = Field(default=None, max_length=30)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
     kind: str = Field(max_length=40)
     applicant_id: int | None = Field(default=None, index=True)
     host_id: int | None = Field(default=None, index=True)

@@ -24,7 +24,7 @@ def add_case(engine: Engine, **values) -> int:
         "status": "received",
         "kind": "complaint",
         "anonymous": False,
-        "reporter_user_id": "UREPORTER",
+        "reporter_id": "UREPORTER",
         "authority_name": "Anytown Council",
         "authority_kind": "central",
         "procurement_title": "Cleaning services",

@@ -41,7 +41,7 @@ def week_of_cases(engine):
         engine,
         received_on=date(2025, 11, 28),
         status="investigating",
-        assignee_user_id="UINV1",
+        assignee_id="UINV1",
         due_date=date(2026, 1, 28),
     )
     # overdue, open
@@ -49,7 +49,7 @@ def week_of_cases(engine):
         engine,
         received_on=date(2025, 8, 1),
         status="investigating",
-        assignee_user_id="UINV1",
+        assignee_id="UINV1",
         due_date=date(2025, 10, 1),
     )
     # awaiting the authority, reply overdue
@@ -57,7 +57,7 @@ def week_of_cases(engine):
         engine,
         received_on=date(2025, 10, 1),
         status="awaiting_authority",
-        assignee_user_id="UINV2",
+        assignee_id="UINV2",
         due_date=date(2026, 1, 5),
         authority_reply_due=date(2025, 12, 1),
     )
@@ -170,7 +170,7 @@ def test_investigators_get_one_reminder_a_day_only_when_they_have_cases(engine, 
         engine,
         received_on=date(2025, 12, 1),
         status="investigating",
-        assignee_user_id="UINV3",
+        assignee_id="UINV3",
         due_date=date(2026, 2, 2),
     )
     settings = settings_for(engine, stub.url)
@@ -178,7 +178,7 @@ def test_investigators_get_one_reminder_a_day_only_when_they_have_cases(engine, 
     assert runner.run_now(engine, settings, job, NOW) == "done"
     assert runner.run_now(engine, settings, job, NOW + timedelta(hours=2)) == "done"
     dms = [m for m in rows(session, OutboxMessage) if m.kind == "jobs.investigator_cases"]
-    assert [m.recipient_user_id for m in dms] == ["UINV1"]
+    assert [m.recipient_person_id for m in dms] == ["UINV1"]
     assert [ref for ref, _ in dms[0].data["overdue"]] and dms[0].data["due_soon"] == []
     # the next day they are reminded again
     runner.run_now(engine, settings, job, NOW + timedelta(days=1))
@@ -197,7 +197,7 @@ def test_authority_reply_reminder_once_a_day(engine, session, stub):
     runner.run_now(engine, settings, job, NOW)
     runner.run_now(engine, settings, job, NOW + timedelta(minutes=5))
     sent = [m for m in rows(session, OutboxMessage) if m.kind == "jobs.case_reminder"]
-    assert [(m.recipient_user_id, m.data["what"]) for m in sent] == [("UINV2", "authority_reply")]
+    assert [(m.recipient_person_id, m.data["what"]) for m in sent] == [("UINV2", "authority_reply")]
 
 
 def test_follow_ups_that_came_due_move_through_the_state_machine(engine, session):
@@ -208,7 +208,7 @@ def test_follow_ups_that_came_due_move_through_the_state_machine(engine, session
         resolved_on=date(2025, 10, 1),
         outcome="live_change",
         follow_up_due=TODAY,
-        assignee_user_id="UINV1",
+        assignee_id="UINV1",
     )
     later = add_case(
         engine, status="resolved", resolved_on=date(2025, 10, 1), follow_up_due=date(2026, 3, 1)
@@ -221,9 +221,9 @@ def test_follow_ups_that_came_due_move_through_the_state_machine(engine, session
         assert moved.status == "follow_up" and s.get(Complaint, later).status == "resolved"
         [event] = s.exec(select(ComplaintEvent).where(ComplaintEvent.complaint_id == case_id)).all()
     assert event.kind == "transition" and event.data["action"] == "follow_up"
-    assert event.actor_user_id is None  # the system, not a person
+    assert event.actor_id is None  # the system, not a person
     reminded = [m for m in rows(session, OutboxMessage) if m.kind == "jobs.case_reminder"]
-    assert [(m.recipient_user_id, m.data["what"]) for m in reminded] == [("UINV1", "follow_up")]
+    assert [(m.recipient_person_id, m.data["what"]) for m in reminded] == [("UINV1", "follow_up")]
 
 
 def test_cli_prints_the_digest_and_queues_it_once_per_run(tmp_path):

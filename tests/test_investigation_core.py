@@ -67,7 +67,7 @@ def new_case(engine, reporter: str = REPORTER, today: date = TODAY, **overrides)
     case = intake.submit(
         engine,
         form(**overrides),
-        reporter_user_id=reporter,
+        reporter_id=reporter,
         submission_key=None,
         today=today,
         policy=POLICY,
@@ -144,7 +144,7 @@ def test_a_move_writes_audit_event_notices_and_card_refresh(engine, session):
     before = len(rows(session, OutboxMessage))
     move(engine, case.id, "triage", INVESTIGATOR)
     event = rows(session, ComplaintEvent)[-1]
-    assert event.kind == "transition" and event.actor_user_id == INVESTIGATOR.user_id
+    assert event.kind == "transition" and event.actor_id == INVESTIGATOR.user_id
     assert event.data == {"action": "triage", "from": "received", "to": "triaged"}
     queued = rows(session, OutboxMessage)[before:]
     assert sorted(m.kind for m in queued) == [
@@ -154,7 +154,7 @@ def test_a_move_writes_audit_event_notices_and_card_refresh(engine, session):
     ]
     by_kind = {m.kind: m for m in queued}
     assert by_kind["complaint.card.refresh"].recipient_channel_id == TRIAGE
-    assert by_kind["complaint.supplier.update"].recipient_user_id == REPORTER
+    assert by_kind["complaint.supplier.update"].recipient_person_id == REPORTER
     assert by_kind["complaint.thread.post"].data == {
         "event": "transition",
         "action": "triage",
@@ -344,7 +344,7 @@ def test_any_sequence_leaves_a_reachable_state_rebuilt_by_replaying_the_audit(en
 
 # --- permissions -----------------------------------------------------------------------------
 
-CASE = Complaint(reference="MS-2026-0001", status="received", reporter_user_id=REPORTER)
+CASE = Complaint(reference="MS-2026-0001", status="received", reporter_id=REPORTER)
 INVESTIGATOR_ACTIONS = {
     "assign_self",
     "assign",
@@ -382,7 +382,7 @@ def test_permission_matrix(actor, allowed):
 
 
 def test_spot_checks_have_no_reporter_to_withdraw():
-    spot = Complaint(reference="MS-2026-0002", status="received", reporter_user_id=None)
+    spot = Complaint(reference="MS-2026-0002", status="received", reporter_id=None)
     assert not may(Actor("", frozenset()), "withdraw", spot)
     assert not may(LEAD, "withdraw", spot)
 

@@ -50,7 +50,7 @@ class Transport:
     def deliver(self, msg, rendered):
         self.sent.append(msg)
         self._ts += 1
-        channel = msg.recipient_channel_id or f"D{msg.recipient_user_id}"
+        channel = msg.recipient_channel_id or f"D{msg.recipient_person_id}"
         return outbox.Sent(channel, f"{self._ts}.000100")
 
 
@@ -186,7 +186,7 @@ def test_relay_reply_lands_in_the_right_case_of_a_supplier_with_several(engine, 
     dm, thread = relays[second.id].dm_channel_id, relays[second.id].ts
     for _ in range(2):  # Slack retries the event
         note = investigation.supplier_reply(engine, dm, thread, "5.1", REPORTER, "1 Sept", NOW)
-    assert note.complaint_id == second.id and note.from_supplier and note.author_user_id is None
+    assert note.complaint_id == second.id and note.from_supplier and note.author_id is None
     assert investigation.supplier_reply(engine, dm, thread, "5.2", "USOMEONE", "hi", NOW) is None
     assert investigation.supplier_reply(engine, dm, "0.0", "5.3", REPORTER, "hi", NOW) is None
     assert len(rows(session, CaseNote)) == 1
@@ -222,7 +222,7 @@ def test_anonymous_supplier_is_never_tied_to_the_case_outside_their_dm(engine, s
         do(engine, ref, "close")
         deliver_all(engine)
     for msg in rows(session, OutboxMessage):
-        if msg.recipient_user_id == REPORTER:
+        if msg.recipient_person_id == REPORTER:
             assert msg.kind in (
                 "complaint.received.dm",
                 "complaint.supplier.update",
@@ -231,21 +231,21 @@ def test_anonymous_supplier_is_never_tied_to_the_case_outside_their_dm(engine, s
             continue
         assert REPORTER not in json.dumps(msg.data), msg
     revealed = [e for e in rows(session, ComplaintEvent) if e.kind == "revealed"]
-    assert len(revealed) == 1 and revealed[0].data == {} and revealed[0].actor_user_id == "ULEAD1"
+    assert len(revealed) == 1 and revealed[0].data == {} and revealed[0].actor_id == "ULEAD1"
     second = new_case(engine, anonymous=True, authority_name="Elsewhere")
     investigation.withdraw(engine, second.reference, REPORTER, "Sorted", NOW)
     for msg in rows(session, OutboxMessage):
         if msg.recipient_channel_id:
             assert REPORTER not in json.dumps(msg.data), msg
     for e in rows(session, ComplaintEvent):  # "received" too: the case row alone knows
-        assert e.actor_user_id != REPORTER and REPORTER not in json.dumps(e.data)
+        assert e.actor_id != REPORTER and REPORTER not in json.dumps(e.data)
     for line in logs:
         assert not (
             REPORTER in json.dumps(line, default=str) and ref in json.dumps(line, default=str)
         )
     with Session(engine) as s:
         entries = investigation.timeline(s, ref, INVESTIGATOR)
-    assert all(e.actor_user_id != REPORTER for e in entries)
+    assert all(e.actor_id != REPORTER for e in entries)
     assert any(e.kind == "supplier_note" and e.text == "Attached" for e in entries)
 
 
@@ -353,7 +353,7 @@ def test_related_cases_are_grouped_at_intake_and_linked_by_hand(engine, session)
     kinds = [
         (x.complaint_id, x.kind)
         for x in rows(session, ComplaintEvent)
-        if x.kind in ("linked", "unlinked") and x.actor_user_id
+        if x.kind in ("linked", "unlinked") and x.actor_id
     ]
     assert sorted(kinds) == [
         (a.id, "linked"),
@@ -383,7 +383,7 @@ def test_spot_check_runs_the_same_workflow_without_a_supplier(engine, session):
         engine, form(), INVESTIGATOR, TODAY, POLICY, submission_key="V1"
     )
     assert not again.created and again.complaint.id == spot.id
-    assert (spot.kind, spot.reporter_user_id, spot.organisation_name) == ("spot_check", None, "")
+    assert (spot.kind, spot.reporter_id, spot.organisation_name) == ("spot_check", None, "")
     for action in ("triage", "start", "contact_authority", "authority_replied", "resolve"):
         do(engine, spot.reference, action)
     view = do(engine, spot.reference, "close")
@@ -404,7 +404,7 @@ def test_follow_ups_come_due_and_close_with_a_result(engine, session):
     view = do(engine, ref, "close", follow_up_result="no", follow_up_note="Still 5 days")
     assert (view.status, view.follow_up_result) == ("closed", "no")
     event = next(e for e in rows(session, ComplaintEvent) if e.data.get("action") == "follow_up")
-    assert event.actor_user_id is None
+    assert event.actor_id is None
 
 
 # --- faults ----------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def test_a_placement_past_its_end_date_asks_both_sides_for_feedback_once(engine,
     runner.run_now(engine, settings, job, after)
     runner.run_now(engine, settings, job, after + timedelta(days=1))
     asked = outbox(engine, notices.FEEDBACK_REQUEST)
-    assert sorted((m.recipient_user_id, m.data["side"]) for m in asked) == [
+    assert sorted((m.recipient_person_id, m.data["side"]) for m in asked) == [
         ("U1", "applicant"),
         ("UH1", "host"),
     ]
@@ -70,7 +70,7 @@ def test_scheduled_rounds_follow_the_setting(engine, session, stub):
     runner.run_now(engine, dry, job, NOW + timedelta(seconds=1))
     [rnd] = rows(session, ShadowRound)
     assert rnd.status == "dry_run"
-    assert [(m.recipient_user_id, m.subject_id) for m in outbox(engine, "jobs.round_summary")] == [
+    assert [(m.recipient_person_id, m.subject_id) for m in outbox(engine, "jobs.round_summary")] == [
         ("UCOORD1", rnd.id)
     ]
     # the coordinator gets the dry run's figures, with the button to commit it

@@ -173,7 +173,7 @@ def _queued_applicant_and_open_host(local) -> None:
             available_from=start,
             available_to=end,
             length="week",
-            manager_user_id="UMANAGER",
+            manager_id="UMANAGER",
         ),
         user_id="UCIVIL",
         submission_key="s1",
@@ -181,7 +181,7 @@ def _queued_applicant_and_open_host(local) -> None:
         departments=departments,
     )
     signup.decide(
-        local.engine, applicant.id, manager_user_id="UMANAGER", approve=True, now=utcnow()
+        local.engine, applicant.id, manager_id="UMANAGER", approve=True, now=utcnow()
     )
 
 
@@ -296,7 +296,7 @@ def _file_a_complaint(local) -> str:
             organisation_name="Patel Care Ltd",
             organisation_type="sme",
         ),
-        reporter_user_id="USUPPLIER",
+        reporter_id="USUPPLIER",
         submission_key="browser-case",
         today=today,
         policy=intake.IntakePolicy(
@@ -354,13 +354,13 @@ def test_investigator_assigns_from_the_card_and_replies_in_its_thread(page, loca
             return s.exec(select(CaseNote)).first()
 
     stored = _eventually(note, "the case note")
-    assert (stored.author_user_id, stored.text) == (
+    assert (stored.author_id, stored.text) == (
         "UINVEST1",
         "Called the council; they will send the scores.",
     )
     with Session(local.engine) as s:
         case = s.exec(select(Complaint).where(Complaint.reference == reference)).one()
-        assert (case.assignee_user_id, stored.complaint_id) == ("UINVEST1", case.id)
+        assert (case.assignee_id, stored.complaint_id) == ("UINVEST1", case.id)
     assert not local.workspace.problems
 
 

@@ -138,9 +138,9 @@ def test_demo_has_a_case_in_every_state_moved_there_by_the_core(tmp_path):
         if state != "received":
             assert all((c.id, state) in events for c in held), state
     # An assigned case waiting to be started, and the unassigned one "Assign to me" is for.
-    assert by_state["triaged"][0].assignee_user_id == "UINVEST1"
+    assert by_state["triaged"][0].assignee_id == "UINVEST1"
     assert by_state["triaged"][0].id in assigned
-    assert by_state["received"][0].assignee_user_id is None
+    assert by_state["received"][0].assignee_id is None
     resolved = by_state["resolved"][0]
     assert resolved.outcome and resolved.follow_up_due  # its follow-up is still ahead
     assert by_state["follow_up"][0].follow_up_due
@@ -148,8 +148,8 @@ def test_demo_has_a_case_in_every_state_moved_there_by_the_core(tmp_path):
     assert by_state["out_of_scope"][0].status_reason and by_state["referred"][0].status_reason
     # The spot check: no supplier, investigated like any case.
     (spot,) = [c for c in cases if c.kind == "spot_check"]
-    assert spot.reporter_user_id is None
-    assert (spot.status, spot.assignee_user_id) == ("investigating", "UINVEST2")
+    assert spot.reporter_id is None
+    assert (spot.status, spot.assignee_id) == ("investigating", "UINVEST2")
 
 
 def test_msbot_local_needs_no_settings_prints_its_url_and_stops_cleanly(tmp_path):

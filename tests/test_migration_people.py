@@ -4,14 +4,14 @@ On a populated database, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from alembic import command
 from alembic.script import ScriptDirectory
 
 from bot.db import make_engine, table_names
-from bot.migrate import alembic_config, current_revision, upgrade
+from bot.migrate import alembic_config, current_revision, downgrade, upgrade
 from tests import databases
 
 REVISION = "0012_people"
@@ -80,8 +80,10 @@ def _populate(engine) -> None:
                  "at": AT},
                 {"complaint_id": 2, "actor_user_id": None, "kind": "received", "data": {},
                  "at": AT},
-                {"complaint_id": 2, "actor_user_id": "ULEAD", "kind": "assigned", "data": {},
-                 "at": AT},
+                {"complaint_id": 2, "actor_user_id": "ULEAD", "kind": "assigned",
+                 "data": {"from": None, "to": "UINV1"}, "at": AT},
+                {"complaint_id": 2, "actor_user_id": "UINV1", "kind": "transition",
+                 "data": {"from": "triaged", "to": "investigating"}, "at": AT},
             ],
         )  # fmt: skip
         conn.execute(
@@ -135,30 +137,62 @@ def _populate(engine) -> None:
         )
 
 
-def _downgrade(engine, revision: str) -> None:
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
+def _person(ids: dict[int, str], slack_id: str) -> int:
+    return next(person for person, uid in ids.items() if uid == slack_id)
 
 
-def _columns(engine) -> dict[str, list[tuple]]:
+BEFORE = {
+    "cases": "SELECT id, reference, reporter_user_id, assignee_user_id, anonymous"
+    " FROM complaint ORDER BY id",
+    "events": "SELECT complaint_id, actor_user_id, kind, data FROM complaint_event ORDER BY id",
+    "notes": "SELECT complaint_id, author_user_id FROM case_note",
+    "applicants": "SELECT id, user_id, active_user_id, manager_user_id FROM shadow_applicant",
+    "shadow_events": "SELECT applicant_id, actor_user_id FROM shadow_event",
+    "nudges": "SELECT user_id, subject FROM nudge",
+    "outbox": "SELECT kind, recipient_user_id, data FROM outbox_message ORDER BY id",
+}
+# The same facts read through the people the columns now refer to.
+AFTER = {
+    "cases": "SELECT c.id, c.reference, r.user_id, a.user_id, c.anonymous FROM complaint c"
+    " LEFT JOIN platform_account r ON r.person_id = c.reporter_id"
+    " LEFT JOIN platform_account a ON a.person_id = c.assignee_id ORDER BY c.id",
+    "events": "SELECT e.complaint_id, a.user_id, e.kind, e.data FROM complaint_event e"
+    " LEFT JOIN platform_account a ON a.person_id = e.actor_id ORDER BY e.id",
+    "notes": "SELECT n.complaint_id, a.user_id FROM case_note n"
+    " LEFT JOIN platform_account a ON a.person_id = n.author_id",
+    "applicants": "SELECT s.id, p.user_id, act.user_id, m.user_id FROM shadow_applicant s"
+    " JOIN platform_account p ON p.person_id = s.person_id"
+    " LEFT JOIN platform_account act ON act.person_id = s.active_person_id"
+    " JOIN platform_account m ON m.person_id = s.manager_id",
+    "shadow_events": "SELECT e.applicant_id, a.user_id FROM shadow_event e"
+    " LEFT JOIN platform_account a ON a.person_id = e.actor_id",
+    "nudges": "SELECT a.user_id, n.subject FROM nudge n"
+    " JOIN platform_account a ON a.person_id = n.person_id",
+    "outbox": "SELECT o.kind, a.user_id, o.data FROM outbox_message o"
+    " LEFT JOIN platform_account a ON a.person_id = o.recipient_person_id ORDER BY o.id",
+}
+
+
+def _read(engine, queries: dict[str, str]) -> dict[str, list[tuple]]:
     with engine.connect() as conn:
-        return {
-            "cases": conn.execute(
-                sa.text(
-                    "SELECT id, reference, reporter_user_id, assignee_user_id, anonymous"
-                    " FROM complaint ORDER BY id"
-                )
-            ).all(),
-            "events": conn.execute(
-                sa.text("SELECT complaint_id, actor_user_id, kind FROM complaint_event ORDER BY id")
-            ).all(),
-            "applicants": conn.execute(
-                sa.text("SELECT user_id, active_user_id, manager_user_id FROM shadow_applicant")
-            ).all(),
-            "outbox": conn.execute(sa.text("SELECT recipient_user_id FROM outbox_message")).all(),
-        }
+        found = {}
+        for name, query in queries.items():
+            found[name] = [
+                tuple(json.loads(v) if isinstance(v, str) and v.startswith("{") else v for v in r)
+                for r in conn.execute(sa.text(query)).all()
+            ]
+        return found
+
+
+def _slack_ids_in_json(found: dict, ids: dict[int, str]) -> dict:
+    """The JSON of the upgraded rows with person ids written back as Slack ids."""
+
+    def back(value):
+        if isinstance(value, dict):
+            return {k: ids.get(v, v) if isinstance(v, int) else v for k, v in value.items()}
+        return value
+
+    return {name: [tuple(back(v) for v in r) for r in rows] for name, rows in found.items()}
 
 
 def test_0012_makes_one_person_per_user_and_keeps_the_data(backend, tmp_path):
@@ -172,11 +206,10 @@ def test_0012_makes_one_person_per_user_and_keeps_the_data(backend, tmp_path):
         before = ScriptDirectory.from_config(alembic_config()).get_revision(REVISION)
         upgrade(engine, before.down_revision)
         _populate(engine)
-        data_before = _columns(engine)
+        data_before = _read(engine, BEFORE)
 
         upgrade(engine, REVISION)
         assert current_revision(engine) == REVISION
-        assert _columns(engine) == data_before
         with engine.connect() as conn:
             accounts = conn.execute(
                 sa.text(
@@ -189,10 +222,17 @@ def test_0012_makes_one_person_per_user_and_keeps_the_data(backend, tmp_path):
             for uid in ("UANON", "UCIVIL", "UINV1", "ULEAD", "UMANAGER", "USUPPLIER")
         ]
         assert len({person for *_, person in accounts}) == 6  # one person each
+        # Same cases, reporters, assignees, authors, applicants, managers, recipients; the
+        # people in audit data (an assignment's from/to, a thread line's actor) are ids too.
+        ids = {person: uid for *_, uid, person in accounts}
+        after = _read(engine, AFTER)
+        assert _slack_ids_in_json(after, ids) == data_before
+        assert after["events"][2][3] == {"from": None, "to": _person(ids, "UINV1")}
+        assert after["events"][3][3] == {"from": "triaged", "to": "investigating"}
 
-        _downgrade(engine, before.down_revision)
+        downgrade(engine, before.down_revision)
         assert not {"person", "platform_account"} & table_names(engine)
-        assert _columns(engine) == data_before
+        assert _read(engine, BEFORE) == data_before
         upgrade(engine)  # and on to the head from there
     finally:
         engine.dispose()

@@ -120,7 +120,7 @@ def test_dead_messages_are_listed_without_tying_an_anonymous_filer_to_their_case
         intake.submit(
             engine,
             complaint_form(anonymous=anonymous),
-            reporter_user_id=user,
+            reporter_id=user,
             submission_key=f"V{user}",
             today=date(2026, 11, 20),
             policy=policy,
@@ -155,7 +155,7 @@ def test_a_worker_killed_mid_batch_repeats_nothing(engine, stub, session, tmp_pa
         intake.submit(
             engine,
             complaint_form(authority_name=f"Authority {n}"),
-            reporter_user_id=f"U{n:03d}",
+            reporter_id=f"U{n:03d}",
             submission_key=f"VKILL{n}",
             today=date(2026, 11, 20),
             policy=intake.IntakePolicy(triage_channel_id=f"CTRIAGE{n}"),

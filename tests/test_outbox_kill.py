@@ -78,7 +78,7 @@ def test_a_burst_killed_mid_way_resends_nothing_and_resumes_at_once(
         intake.submit(
             engine,
             complaint_form(authority_name=f"Authority {n}"),
-            reporter_user_id=f"UK{n:03d}",
+            reporter_id=f"UK{n:03d}",
             submission_key=f"VKILL9{n}",
             today=date(2026, 11, 20),
             policy=intake.IntakePolicy(triage_channel_id=TRIAGE),

@@ -128,7 +128,7 @@ def test_a_found_triage_card_is_remembered_so_its_updates_and_thread_follow(engi
     intake.submit(
         engine,
         complaint_form(),
-        reporter_user_id="UFILER1",
+        reporter_id="UFILER1",
         submission_key="VCARD1",
         today=date(2026, 11, 20),
         policy=intake.IntakePolicy(triage_channel_id="CTRIAGE1"),

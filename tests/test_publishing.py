@@ -40,7 +40,7 @@ SUMMARY = "A council paid a small charity's overdue invoice."
 def worked_case(slack, session, stub):
     case = file_case(slack, session, anonymous=False, payment=True)
     ev.button(slack, case_card.ASSIGN_SELF, case.reference, user=INV1, channel=TRIAGE)
-    wait_row(session, lambda s: case_row(s, case.reference).assignee_user_id == INV1, "assigned")
+    wait_row(session, lambda s: case_row(s, case.reference).assignee_id == INV1, "assigned")
     for target in ("triaged", "investigating"):
         mention(slack, case, INV1, f"status {target}")
         wait_row(session, lambda s, t=target, r=case.reference: case_row(s, r).status == t, target)

@@ -41,7 +41,7 @@ def stored_only(engine, n: int, **overrides) -> Complaint:
     return intake.submit(
         engine,
         form(**overrides),
-        reporter_user_id=f"U{n:04d}",
+        reporter_id=f"U{n:04d}",
         submission_key=f"VPEND{n}",
         today=TODAY,
         policy=POLICY,

@@ -24,7 +24,7 @@ from tests.reports_fixture import add_case
 
 PLANTED = {
     "organisation_name": "PLANTED-ORG-Acme Widgets",
-    "reporter_user_id": "UPLANTED9",
+    "reporter_id": "UPLANTED9",
     "what_happened": "PLANTED-WHAT the buyer said",
     "outcome_wanted": "PLANTED-WANTED my money",
     "procurement_title": "PLANTED-TITLE Widget frame",
@@ -116,7 +116,7 @@ def hand_data_set(engine, **extra):
         outcome="partial_change",
         **extra,
     )  # F: after end
-    spot = {**extra, "reporter_user_id": None}
+    spot = {**extra, "reporter_id": None}
     add_case(
         engine,
         kind="spot_check",

@@ -47,7 +47,7 @@ def test_a_coordinator_records_a_conflict(engine, session):
     h = host(engine, "UH1")
     c = _record(engine, applicant_id=a.id, host_id=h.id)
     [stored] = rows(session, ShadowConflict)
-    assert (stored.id, stored.source, stored.status, stored.recorded_by) == (
+    assert (stored.id, stored.source, stored.status, stored.recorded_by_id) == (
         c.id,
         "coordinator",
         "active",
@@ -100,7 +100,7 @@ def test_clearing_a_conflict_needs_a_coordinator_and_safeguards(engine, session)
             now=NOW,
         )
     cleared = clear()
-    assert (cleared.status, cleared.cleared_by, cleared.cleared_at) == ("cleared", COORDINATOR, NOW)
+    assert (cleared.status, cleared.cleared_by_id, cleared.cleared_at) == ("cleared", COORDINATOR, NOW)
     with pytest.raises(InvalidTransition, match="already been cleared"):
         clear()
     assert event_kinds(engine, applicant_id=a.id)[-2:] == ["conflict_recorded", "conflict_cleared"]
@@ -145,7 +145,7 @@ def _complaint(engine, n: int, authority: str, organisation: str, *, anonymous=F
     )
     policy = intake.IntakePolicy(triage_channel_id=TRIAGE)
     return intake.submit(
-        engine, form, reporter_user_id=f"UC{n}", submission_key=f"VC{n}", today=TODAY, policy=policy
+        engine, form, reporter_id=f"UC{n}", submission_key=f"VC{n}", today=TODAY, policy=policy
     ).complaint
 
 
@@ -243,7 +243,7 @@ def test_a_department_wide_conflict_ends_the_open_offers_it_covers(engine, sessi
     assert by_applicant[home.id].status == "withdrawn" and by_applicant[home.id].end_reason is None
     assert by_applicant[dwp.id].status == "offered"
     notes = outbox(engine)[before:]
-    assert sorted((m.recipient_user_id, m.data["event"]) for m in notes) == [
+    assert sorted((m.recipient_person_id, m.data["event"]) for m in notes) == [
         ("U1", "withdrawn"),
         ("UH1", "withdrawn"),
     ]

@@ -36,7 +36,7 @@ def _offer(engine, *, capacity: int = 1) -> tuple[ShadowPlacement, ShadowApplica
 
 def _updates(engine) -> list[tuple[str, int, dict]]:
     return [
-        (m.recipient_user_id, m.subject_id, m.data) for m in outbox(engine, notices.OFFER_UPDATE)
+        (m.recipient_person_id, m.subject_id, m.data) for m in outbox(engine, notices.OFFER_UPDATE)
     ]
 
 
@@ -109,7 +109,7 @@ def test_a_decline_frees_the_place_and_keeps_the_applicants_queue_position(engin
     p, _ = _offer(engine)
     later = applicant(engine, "U2", queued_at=NOW + timedelta(hours=1))
     declined = placements.respond(engine, p.id, user_id="UH1", accept=False, now=NOW)
-    assert (declined.status, declined.ended_by) == ("declined", "UH1")
+    assert (declined.status, declined.ended_by_id) == ("declined", "UH1")
     back = rows(session, ShadowApplicant)[0]
     assert (back.status, back.queued_at) == ("queued", NOW)
     with reading(engine) as s:
@@ -204,9 +204,9 @@ def test_completing_a_placement_asks_both_sides_for_feedback(engine, session):
     done = placements.complete(engine, p.id, user_id="U1", today=TODAY + timedelta(days=14))
     assert done.status == "completed"
     person = rows(session, ShadowApplicant)[0]
-    assert (person.status, person.active_user_id) == ("completed", None)
+    assert (person.status, person.active_person_id) == ("completed", None)
     requests = outbox(engine, notices.FEEDBACK_REQUEST)
-    assert [(m.recipient_user_id, m.subject_id, m.data) for m in requests] == [
+    assert [(m.recipient_person_id, m.subject_id, m.data) for m in requests] == [
         ("U1", p.id, {"side": "applicant"}),
         ("UH1", p.id, {"side": "host"}),
     ]
@@ -266,9 +266,9 @@ def test_a_host_withdrawing_sends_the_applicant_back_to_the_queue(engine, sessio
     done = placements.withdraw_placement(
         engine, p.id, user_id="UH1", reason="Office closed", now=NOW
     )
-    assert (done.status, done.ended_by, done.end_reason) == ("withdrawn", "UH1", "Office closed")
+    assert (done.status, done.ended_by_id, done.end_reason) == ("withdrawn", "UH1", "Office closed")
     person = rows(session, ShadowApplicant)[0]
-    assert (person.status, person.queued_at, person.active_user_id) == ("queued", NOW, "U1")
+    assert (person.status, person.queued_at, person.active_person_id) == ("queued", NOW, "U1")
     assert _updates(engine)[-1] == ("U1", p.id, {"event": "withdrawn", "side": "applicant"})
     with pytest.raises(InvalidTransition, match="already ended"):
         placements.withdraw_placement(engine, p.id, user_id="UH1", reason="", now=NOW)
@@ -280,7 +280,7 @@ def test_an_applicant_withdrawing_ends_their_sign_up(engine, session):
     p = _scheduled(engine)
     placements.withdraw_placement(engine, p.id, user_id="U1", reason="Promoted", now=NOW)
     person = rows(session, ShadowApplicant)[0]
-    assert (person.status, person.active_user_id, person.withdrawn_reason) == (
+    assert (person.status, person.active_person_id, person.withdrawn_reason) == (
         "withdrawn",
         None,
         "Promoted",

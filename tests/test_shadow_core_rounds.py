@@ -108,7 +108,7 @@ def test_a_dry_run_stores_figures_but_makes_no_offer(engine, session):
     with pytest.raises(NotPermitted):
         _dry_run(engine, by_user_id="U1")
     rnd = _dry_run(engine)
-    assert rnd.status == "dry_run" and rnd.started_by == COORDINATOR
+    assert rnd.status == "dry_run" and rnd.started_by_id == COORDINATOR
     assert rnd.summary == {
         "queued": 2,
         "matched": 1,
@@ -141,7 +141,7 @@ def test_commit_writes_offers_with_notices_for_both_sides(engine, session):
     assert all(p.offered_at == NOW for p in placements)
     assert {a.status for a in rows(session, ShadowApplicant)} == {"offered"}
     offers = outbox(engine, notices.OFFER)
-    assert sorted((m.subject_id, m.recipient_user_id, m.data["side"]) for m in offers) == sorted(
+    assert sorted((m.subject_id, m.recipient_person_id, m.data["side"]) for m in offers) == sorted(
         [
             (placements[0].id, "U1", "applicant"),
             (placements[0].id, "UH1", "host"),
@@ -198,7 +198,7 @@ def test_commit_replans_from_the_current_state(engine, session):
     signup.withdraw(engine, user_id="U1", reason="", now=NOW)
     _commit(engine, rnd.id)
     assert [p.applicant_id for p in rows(session, ShadowPlacement)] == [a2.id]
-    assert {m.recipient_user_id for m in outbox(engine, notices.OFFER)} == {"U2", "UH1"}
+    assert {m.recipient_person_id for m in outbox(engine, notices.OFFER)} == {"U2", "UH1"}
     assert {a.id: a.status for a in rows(session, ShadowApplicant)} == {
         a1.id: "withdrawn",
         a2.id: "offered",
@@ -234,7 +234,7 @@ def _complaint(engine, authority: str, organisation: str) -> intake.Submission:
     return intake.submit(
         engine,
         form,
-        reporter_user_id="UCOMPLAINER",
+        reporter_id="UCOMPLAINER",
         submission_key="VCOMPLAINT",
         today=TODAY,
         policy=intake.IntakePolicy(triage_channel_id=TRIAGE),

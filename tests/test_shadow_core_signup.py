@@ -64,9 +64,9 @@ def test_an_empty_form_names_every_missing_field():
         "available_from",
         "available_to",
         "length",
-        "manager_user_id",
+        "manager_id",
     }
-    assert errors["manager_user_id"] == "Choose your line manager."
+    assert errors["manager_id"] == "Choose your line manager."
 
 
 @pytest.mark.parametrize(
@@ -101,8 +101,8 @@ def test_an_empty_form_names_every_missing_field():
             "needs at least 91",
         ),
         ({"available_to": TODAY + timedelta(days=800)}, "available_to", "next 2 years"),
-        ({"manager_user_id": None}, "manager_user_id", "Choose your line manager"),
-        ({"manager_user_id": "U1"}, "manager_user_id", "must be someone else"),
+        ({"manager_id": None}, "manager_id", "Choose your line manager"),
+        ({"manager_id": "U1"}, "manager_id", "must be someone else"),
         ({"conflict_organisations": "x" * 201}, "conflict_organisations", "one organisation"),
     ],
 )
@@ -130,7 +130,7 @@ def test_sign_up_stores_the_request_conflicts_event_and_approval_request(engine,
         departments=DEPARTMENTS,
     )
     [stored] = rows(session, ShadowApplicant)
-    assert (stored.id, stored.status, stored.active_user_id) == (a.id, "pending_approval", "U1")
+    assert (stored.id, stored.status, stored.active_person_id) == (a.id, "pending_approval", "U1")
     assert stored.interests == ["housing", "homelessness"] and stored.length_days == 7
     assert stored.queued_at is None
     conflicts = rows(session, ShadowConflict)
@@ -138,10 +138,10 @@ def test_sign_up_stores_the_request_conflicts_event_and_approval_request(engine,
         ("applicant", a.id, "Crisis"),
         ("applicant", a.id, "Shelter Together"),
     ]
-    assert all(c.status == "active" and c.recorded_by == "U1" for c in conflicts)
+    assert all(c.status == "active" and c.recorded_by_id == "U1" for c in conflicts)
     assert event_kinds(engine, applicant_id=a.id) == ["signed_up"]
     [msg] = outbox(engine)
-    assert (msg.kind, msg.recipient_user_id, msg.subject_id, msg.data) == (
+    assert (msg.kind, msg.recipient_person_id, msg.subject_id, msg.data) == (
         notices.APPROVAL_REQUEST,
         "UMGR1",
         a.id,
@@ -172,7 +172,7 @@ def test_a_second_active_sign_up_is_refused_until_the_first_ends(engine, session
         applicant(engine, "U1")
     assert "already have an active sign-up" in err.value.errors["department"]
     assert len(rows(session, ShadowApplicant)) == 1
-    signup.decide(engine, first.id, manager_user_id="MU1", approve=False, now=NOW)
+    signup.decide(engine, first.id, manager_id="MU1", approve=False, now=NOW)
     second = applicant(engine, "U1", approve=False)
     assert second.id != first.id
     with reading(engine) as s:
@@ -208,12 +208,12 @@ def test_racing_sign_ups_by_one_person_store_one(engine, session):
 
 def test_approval_queues_the_applicant_and_tells_them(engine, session):
     a = applicant(engine, "U1", approve=False)
-    decided = signup.decide(engine, a.id, manager_user_id="MU1", approve=True, now=NOW)
+    decided = signup.decide(engine, a.id, manager_id="MU1", approve=True, now=NOW)
     assert decided.status == "queued" and decided.queued_at == NOW
     [stored] = rows(session, ShadowApplicant)
-    assert stored.status == "queued" and stored.queued_at == NOW and stored.active_user_id == "U1"
+    assert stored.status == "queued" and stored.queued_at == NOW and stored.active_person_id == "U1"
     result = outbox(engine, notices.APPROVAL_RESULT)
-    assert [(m.recipient_user_id, m.subject_id, m.data) for m in result] == [
+    assert [(m.recipient_person_id, m.subject_id, m.data) for m in result] == [
         ("U1", a.id, {"approved": True})
     ]
     assert event_kinds(engine, applicant_id=a.id) == ["signed_up", "approved"]
@@ -221,10 +221,10 @@ def test_approval_queues_the_applicant_and_tells_them(engine, session):
 
 def test_a_repeated_approval_creates_nothing_twice(engine):
     a = applicant(engine, "U1", approve=False)
-    signup.decide(engine, a.id, manager_user_id="MU1", approve=True, now=NOW)
+    signup.decide(engine, a.id, manager_id="MU1", approve=True, now=NOW)
     for approve in (True, False):
         with pytest.raises(InvalidTransition, match="already been approved"):
-            signup.decide(engine, a.id, manager_user_id="MU1", approve=approve, now=NOW)
+            signup.decide(engine, a.id, manager_id="MU1", approve=approve, now=NOW)
     assert len(outbox(engine, notices.APPROVAL_RESULT)) == 1
     assert event_kinds(engine, applicant_id=a.id) == ["signed_up", "approved"]
 
@@ -234,7 +234,7 @@ def test_concurrent_clicks_decide_once(engine):
 
     def click(_):
         try:
-            return signup.decide(engine, a.id, manager_user_id="MU1", approve=True, now=NOW)
+            return signup.decide(engine, a.id, manager_id="MU1", approve=True, now=NOW)
         except InvalidTransition as exc:
             return exc
 
@@ -246,26 +246,26 @@ def test_concurrent_clicks_decide_once(engine):
 
 def test_declining_frees_the_person_to_sign_up_again(engine, session):
     a = applicant(engine, "U1", approve=False)
-    signup.decide(engine, a.id, manager_user_id="MU1", approve=False, now=NOW)
+    signup.decide(engine, a.id, manager_id="MU1", approve=False, now=NOW)
     [stored] = rows(session, ShadowApplicant)
-    assert (stored.status, stored.active_user_id, stored.queued_at) == ("declined", None, None)
+    assert (stored.status, stored.active_person_id, stored.queued_at) == ("declined", None, None)
     [msg] = outbox(engine, notices.APPROVAL_RESULT)
     assert msg.data == {"approved": False}
     with pytest.raises(InvalidTransition, match="already been declined"):
-        signup.decide(engine, a.id, manager_user_id="MU1", approve=True, now=NOW)
+        signup.decide(engine, a.id, manager_id="MU1", approve=True, now=NOW)
 
 
 def test_only_the_named_manager_decides(engine):
     a = applicant(engine, "U1", approve=False)
     with pytest.raises(NotPermitted):
-        signup.decide(engine, a.id, manager_user_id="USOMEONE", approve=True, now=NOW)
+        signup.decide(engine, a.id, manager_id="USOMEONE", approve=True, now=NOW)
     with pytest.raises(NotPermitted):
-        signup.decide(engine, a.id, manager_user_id="U1", approve=True, now=NOW)
+        signup.decide(engine, a.id, manager_id="U1", approve=True, now=NOW)
     with pytest.raises(NotFound):
-        signup.decide(engine, a.id + 99, manager_user_id="MU1", approve=True, now=NOW)
+        signup.decide(engine, a.id + 99, manager_id="MU1", approve=True, now=NOW)
     signup.withdraw(engine, user_id="U1", reason="", now=NOW)
     with pytest.raises(InvalidTransition, match="withdrawn"):
-        signup.decide(engine, a.id, manager_user_id="MU1", approve=True, now=NOW)
+        signup.decide(engine, a.id, manager_id="MU1", approve=True, now=NOW)
 
 
 # --- queue position and withdrawal ----------------------------------------------------------
@@ -286,7 +286,7 @@ def test_withdrawing_a_sign_up(engine, session):
         signup.withdraw(engine, user_id="U1", reason="", now=NOW)
     a = applicant(engine, "U1")
     done = signup.withdraw(engine, user_id="U1", reason="  New job  ", now=NOW)
-    assert (done.status, done.active_user_id, done.withdrawn_reason) == (
+    assert (done.status, done.active_person_id, done.withdrawn_reason) == (
         "withdrawn",
         None,
         "New job",
@@ -306,11 +306,11 @@ def test_withdrawing_with_an_open_offer_frees_the_place_and_tells_the_host(engin
         assert hosts.places_taken(s, h.id) == 1
     signup.withdraw(engine, user_id="U1", reason="Changed teams", now=NOW)
     [p] = rows(session, ShadowPlacement)
-    assert (p.status, p.ended_by, p.end_reason) == ("withdrawn", "U1", "Changed teams")
+    assert (p.status, p.ended_by_id, p.end_reason) == ("withdrawn", "U1", "Changed teams")
     with reading(engine) as s:
         assert hosts.places_taken(s, h.id) == 0
     [update] = outbox(engine, notices.OFFER_UPDATE)
-    assert (update.recipient_user_id, update.subject_id, update.data) == (
+    assert (update.recipient_person_id, update.subject_id, update.data) == (
         "UH1",
         p.id,
         {"event": "withdrawn", "side": "host"},

@@ -31,7 +31,7 @@ BASE_SIGNUP = signup.SignupForm(
     available_from=TODAY + timedelta(days=7),
     available_to=TODAY + timedelta(days=120),
     length="week",
-    manager_user_id="UMGR1",
+    manager_id="UMGR1",
 )
 
 BASE_HOST = hosts.HostForm(
@@ -61,7 +61,7 @@ _keys = iter(range(1, 10**9))
 
 def applicant(engine, user_id: str, *, approve: bool = True, queued_at=NOW, today=TODAY, **form):
     """A sign-up (by default approved, so queued at ``queued_at``)."""
-    form.setdefault("manager_user_id", f"M{user_id}")
+    form.setdefault("manager_id", f"M{user_id}")
     a = signup.sign_up(
         engine,
         signup_form(**form),
@@ -72,7 +72,7 @@ def applicant(engine, user_id: str, *, approve: bool = True, queued_at=NOW, toda
     )
     if approve:
         a = signup.decide(
-            engine, a.id, manager_user_id=a.manager_user_id, approve=True, now=queued_at
+            engine, a.id, manager_id=a.manager_id, approve=True, now=queued_at
         )
     return a
 

@@ -76,7 +76,7 @@ def test_recording_a_conflict_ends_the_open_offer_with_a_neutral_notice(slack, s
     [conflict] = rows(session, ShadowConflict)
     assert f"Conflict {conflict.id} is recorded" in done and "open offer was withdrawn" in done
     assert (conflict.applicant_id, conflict.host_id) == (placement.applicant_id, offered_by.id)
-    assert conflict.source == "coordinator" and conflict.recorded_by == COORD
+    assert conflict.source == "coordinator" and conflict.recorded_by_id == COORD
 
     ended = fresh(session, ShadowPlacement, placement.id)
     assert ended.status == "withdrawn" and ended.end_reason is None

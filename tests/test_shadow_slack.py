@@ -99,7 +99,7 @@ def signup_values(**overrides) -> dict:
             "available_from": forms.day("2026-12-01"),
             "available_to": forms.day("2027-01-31"),
             "length": forms.choice("week"),
-            "manager_user_id": person(MANAGER),
+            "manager_id": person(MANAGER),
             "conflict_organisations": forms.text(""),
         },
         overrides,
@@ -312,7 +312,7 @@ def test_signup_modal_lists_configured_departments(slack, stub):
     by_id = {b.get("block_id"): b for b in view["blocks"]}
     department = by_id["department"]["element"]
     assert [o["value"] for o in department["options"]] == list(DEPARTMENTS)
-    assert by_id["manager_user_id"]["element"]["type"] == "users_select"
+    assert by_id["manager_id"]["element"]["type"] == "users_select"
     assert by_id["interests"]["element"]["type"] == "multi_static_select"
     assert by_id["conflict_organisations"].get("optional") is True
     assert len(view["title"]["text"]) <= 24
@@ -352,8 +352,8 @@ def test_signup_is_stored_and_the_manager_asked_to_approve(slack, stub, session)
             "available_from",
             "past",
         ),
-        ({"manager_user_id": None}, "manager_user_id", "line manager"),
-        ({"manager_user_id": person(APPLICANT)}, "manager_user_id", "someone else"),
+        ({"manager_id": None}, "manager_id", "line manager"),
+        ({"manager_id": person(APPLICANT)}, "manager_id", "someone else"),
     ],
 )
 def test_bad_signups_are_explained_next_to_the_field(slack, stub, session, overrides, field, words):

@@ -73,7 +73,7 @@ def _submit(engine, i: int, key: str, **overrides):
         return intake.submit(
             engine,
             _form(i, **overrides),
-            reporter_user_id=f"U{i:04d}",
+            reporter_id=f"U{i:04d}",
             submission_key=key,
             today=TODAY,
             policy=POLICY,
@@ -98,7 +98,7 @@ def test_a_submission_is_stored_in_a_bounded_number_of_statements(engine, sessio
     assert events[2].data == {"status": "received", "anonymous": True}
     queued = rows(session, OutboxMessage)
     assert [
-        (m.kind, m.subject_id, m.recipient_user_id, m.recipient_channel_id) for m in queued
+        (m.kind, m.subject_id, m.recipient_person_id, m.recipient_channel_id) for m in queued
     ] == [
         pair
         for n, c in enumerate(cases)

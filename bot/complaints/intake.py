@@ -163,7 +163,7 @@ def submit(
     engine: Engine,
     form: ComplaintForm,
     *,
-    reporter_user_id: str,
+    reporter_id: str,
     submission_key: str | None,
     today: date,
     policy: IntakePolicy,
@@ -181,7 +181,7 @@ def submit(
     case = Complaint(
         status="received",
         submission_key=submission_key,
-        reporter_user_id=reporter_user_id,
+        reporter_id=reporter_id,
         received_on=today,
         due_date=due_date(today, months),
         year=today.year,
@@ -213,7 +213,7 @@ def submit(
                 {
                     "complaint_id": case.id,
                     # The filer of an anonymous case is known only from the case row.
-                    "actor_user_id": None if case.anonymous else reporter_user_id,
+                    "actor_id": None if case.anonymous else reporter_id,
                     "kind": "received",
                     "data": {"status": "received", "anonymous": case.anonymous},
                 },
@@ -221,7 +221,7 @@ def submit(
             ids = outbox.enqueue_new(
                 s,
                 [
-                    outbox.NewMessage(RECEIVED_DM, subject_id=case.id, user_id=reporter_user_id),
+                    outbox.NewMessage(RECEIVED_DM, subject_id=case.id, user_id=reporter_id),
                     outbox.NewMessage(
                         TRIAGE_CARD, subject_id=case.id, channel_id=policy.triage_channel_id
                     ),
@@ -242,7 +242,7 @@ def submit(
         structlog.contextvars.unbind_contextvars("user")
         log.info("complaint.received", case_ref=case.reference, anonymous=True)
     else:
-        log.info("complaint.received", case_ref=case.reference, user=reporter_user_id)
+        log.info("complaint.received", case_ref=case.reference, user=reporter_id)
     return Submission(case, created=True, notification_ids=ids)
 
 
@@ -268,7 +268,7 @@ def _by_submission_key(session: Session, key: str) -> Complaint | None:
 def cases_for_reporter(session: Session, user_id: str) -> list[Complaint]:
     query = (
         select(Complaint)
-        .where(Complaint.reporter_user_id == user_id)
+        .where(Complaint.reporter_id == user_id)
         .order_by(Complaint.created_at.desc(), Complaint.id.desc())
     )
     return list(session.exec(query))
@@ -285,6 +285,6 @@ def case_for_reporter(session: Session, user_id: str, reference: str) -> Complai
     if not REFERENCE_PATTERN.match(ref):
         raise NotFound(f"{ref} is not a case reference: references look like MS-2026-0007.")
     case = session.exec(select(Complaint).where(Complaint.reference == ref)).first()
-    if case is None or case.reporter_user_id != user_id:
+    if case is None or case.reporter_id != user_id:
         raise NotFound(f"No case {ref} was found among your complaints.")
     return case

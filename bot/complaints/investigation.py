@@ -183,7 +183,7 @@ def assign(
         case = by_reference(s, reference)
         if case.status not in lifecycle.OPEN_STATUSES:
             raise InvalidTransition(f"{case.reference} is closed: reopen it before assigning.")
-        holder = case.assignee_user_id
+        holder = case.assignee_id
         if only_if_unassigned or holder is None or holder == assignee:
             action = "assign_self" if assignee == actor.user_id else "assign"
         else:
@@ -192,26 +192,26 @@ def assign(
         if holder == assignee:
             return _view(s, case, actor, now)  # already theirs: a repeat, not a change
         condition = (
-            Complaint.assignee_user_id.is_(None)
+            Complaint.assignee_id.is_(None)
             if action != "reassign"
-            else Complaint.assignee_user_id == holder
+            else Complaint.assignee_id == holder
         )
         won = s.execute(
             update(Complaint)
             .where(Complaint.id == case.id, condition)
-            .values(assignee_user_id=assignee)
+            .values(assignee_id=assignee)
             .execution_options(synchronize_session=False)
         ).rowcount
         s.refresh(case)
         if not won:
-            if case.assignee_user_id == assignee:
+            if case.assignee_id == assignee:
                 return _view(s, case, actor, now)
-            raise AlreadyAssigned(case.assignee_user_id or "", case.reference)
+            raise AlreadyAssigned(case.assignee_id or "", case.reference)
         s.add(
             ComplaintEvent(
                 complaint_id=case.id,
                 at=now,
-                actor_user_id=actor.user_id,
+                actor_id=actor.user_id,
                 kind="assigned",
                 data={"from": holder, "to": assignee},
             )
@@ -243,7 +243,7 @@ def unlink(engine: Engine, ref_a: str, ref_b: str, actor: permissions.Actor, now
 class TimelineEntry:
     at: datetime
     kind: str  # an event kind, or "note" / "supplier_note"
-    actor_user_id: str | None  # None: the system, or the supplier (never named)
+    actor_id: str | None  # None: the system, or the supplier (never named)
     data: dict
     text: str | None = None  # a note's current text
     edited: bool = False
@@ -254,13 +254,13 @@ def timeline(session: Session, reference: str, actor: permissions.Actor) -> list
     """The audit trail and the notes, oldest first; investigators and leads only."""
     case = by_reference(session, reference)
     permissions.require(actor, "timeline", case)
-    hidden = case.reporter_user_id if case.anonymous else None
+    hidden = case.reporter_id if case.anonymous else None
 
     def who(user_id: str | None) -> str | None:
         return None if user_id is not None and user_id == hidden else user_id
 
     entries = [
-        TimelineEntry(e.at, e.kind, who(e.actor_user_id), dict(e.data))
+        TimelineEntry(e.at, e.kind, who(e.actor_id), dict(e.data))
         for e in session.exec(
             select(ComplaintEvent)
             .where(ComplaintEvent.complaint_id == case.id)
@@ -271,7 +271,7 @@ def timeline(session: Session, reference: str, actor: permissions.Actor) -> list
         TimelineEntry(
             n.created_at,
             "supplier_note" if n.from_supplier else "note",
-            None if n.from_supplier else who(n.author_user_id),
+            None if n.from_supplier else who(n.author_id),
             {"history": list(n.history)},
             text=n.text,
             edited=n.edited_at is not None,

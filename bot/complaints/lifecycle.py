@@ -227,7 +227,7 @@ def apply(
     by = _recorded_actor(case, actor)
     data = {"action": action, "from": previous, "to": move.target, **_audit(recorded)}
     session.add(
-        ComplaintEvent(complaint_id=case.id, at=now, actor_user_id=by, kind="transition", data=data)
+        ComplaintEvent(complaint_id=case.id, at=now, actor_id=by, kind="transition", data=data)
     )
     tell, post = SIDE_EFFECTS[action]
     if tell:
@@ -253,7 +253,7 @@ def _recorded_actor(case: Complaint, actor: permissions.Actor) -> str | None:
     anonymous supplier acting on their own case (withdrawing it), so they stay unnamed."""
     if permissions.SYSTEM in actor.roles:
         return None
-    if case.anonymous and actor.user_id == case.reporter_user_id:
+    if case.anonymous and actor.user_id == case.reporter_id:
         return None
     return actor.user_id
 

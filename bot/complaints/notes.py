@@ -74,7 +74,7 @@ def record_note(
     table = CaseNote.__table__
     values = {
         "source_ts": key,
-        "author_user_id": author,
+        "author_id": author,
         "from_supplier": False,
         "text": clean(text, multiline=True)[:MAX_NOTE],
         "created_at": now,

@@ -89,23 +89,23 @@ def thread_post(
 
 def tell_supplier(session: Session, case: Complaint, event: str) -> None:
     """A plain-language DM about a change; spot checks have no supplier to tell."""
-    if case.reporter_user_id:
+    if case.reporter_id:
         outbox.enqueue(
             session,
             SUPPLIER_UPDATE,
             subject_id=case.id,
-            user_id=case.reporter_user_id,
+            user_id=case.reporter_id,
             data=_checked(SUPPLIER_UPDATE, {"event": event}),
         )
 
 
 def relay(session: Session, case: Complaint, text: str) -> OutboxMessage:
-    if not case.reporter_user_id:
+    if not case.reporter_id:
         raise ValueError("a spot check has no supplier to relay to")
     return outbox.enqueue(
         session,
         SUPPLIER_RELAY,
         subject_id=case.id,
-        user_id=case.reporter_user_id,
+        user_id=case.reporter_id,
         data=_checked(SUPPLIER_RELAY, {"text": text}),
     )

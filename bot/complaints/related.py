@@ -244,7 +244,7 @@ def add_link(
     if a.id == b.id or _same_group(a, b) or is_linked(session, a.id, b.id):
         return False
     low, high = pair(a.id, b.id)
-    link = CaseLink(low_id=low, high_id=high, created_by=by, automatic=automatic)
+    link = CaseLink(low_id=low, high_id=high, created_by_id=by, automatic=automatic)
     if now:
         link.created_at = now
     session.add(link)
@@ -279,7 +279,7 @@ def _both(session, a, b, kind: str, by, now, **extra) -> None:
     for this, other in ((a, b), (b, a)):
         event = ComplaintEvent(
             complaint_id=this.id,
-            actor_user_id=by,
+            actor_id=by,
             kind=kind,
             data={"other": other.reference, **extra},
         )

@@ -46,7 +46,7 @@ def tell_supplier(
     with transaction(engine) as s:
         case = locked(s, reference)
         permissions.require(actor, "tell_supplier", case)
-        if not case.reporter_user_id:
+        if not case.reporter_id:
             raise InvalidTransition(f"{case.reference} is a spot check: there is no supplier.")
         if case.status not in lifecycle.OPEN_STATUSES:
             raise InvalidTransition(
@@ -57,7 +57,7 @@ def tell_supplier(
             ComplaintEvent(
                 complaint_id=case.id,
                 at=now,
-                actor_user_id=actor.user_id,
+                actor_id=actor.user_id,
                 kind="relayed_to_supplier",
                 data={"text": body},
             )
@@ -117,7 +117,7 @@ def supplier_reply(
     body = clean(text, multiline=True)[: notes.MAX_NOTE]
     with transaction(engine) as s:
         case = case_for_relay_thread(s, dm_channel_id, thread_ts)
-        if case is None or case.reporter_user_id != user_id or not body:
+        if case is None or case.reporter_id != user_id or not body:
             return None
         s.refresh(case, with_for_update=True)
         table = CaseNote.__table__
@@ -127,7 +127,7 @@ def supplier_reply(
             .values(
                 complaint_id=case.id,
                 source_ts=key,
-                author_user_id=None,
+                author_id=None,
                 from_supplier=True,
                 text=body,
                 created_at=now,
@@ -158,14 +158,14 @@ def reveal(engine: Engine, reference: str, actor: permissions.Actor, now: dateti
     with transaction(engine) as s:
         case = by_reference(s, reference)
         permissions.require(actor, "reveal", case)
-        if not case.reporter_user_id:
+        if not case.reporter_id:
             raise InvalidTransition(f"{case.reference} is a spot check: nobody raised it.")
         s.add(
             ComplaintEvent(
-                complaint_id=case.id, at=now, actor_user_id=actor.user_id, kind="revealed", data={}
+                complaint_id=case.id, at=now, actor_id=actor.user_id, kind="revealed", data={}
             )
         )
         notices.thread_post(s, case, "revealed", actor=actor.user_id)
-        who = case.reporter_user_id
+        who = case.reporter_id
     log.info("complaint.revealed", case_ref=case.reference, by=actor.user_id)
     return who

@@ -54,7 +54,7 @@ def open_spot_check(
             kind=SPOT_CHECK,
             status="received",
             submission_key=submission_key,
-            reporter_user_id=None,
+            reporter_id=None,
             received_on=today,
             due_date=due_date(today, months),
             year=today.year,
@@ -67,7 +67,7 @@ def open_spot_check(
         s.add(
             ComplaintEvent(
                 complaint_id=case.id,
-                actor_user_id=actor.user_id,
+                actor_id=actor.user_id,
                 kind="received",
                 data={"status": "received", "kind": SPOT_CHECK},
             )

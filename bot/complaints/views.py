@@ -108,7 +108,7 @@ def _raised_by(case: Complaint) -> tuple[str, str | None]:
     if case.anonymous:
         return "Anonymous supplier", None
     org = catalog.label(catalog.ORGANISATION_TYPES, case.organisation_type)
-    return f"{case.organisation_name} ({org})", case.reporter_user_id
+    return f"{case.organisation_name} ({org})", case.reporter_id
 
 
 def build(
@@ -141,7 +141,7 @@ def build(
         anonymous=case.anonymous,
         raised_by_label=label,
         raised_by_user_id=raised_by,
-        assignee=case.assignee_user_id,
+        assignee=case.assignee_id,
         received_on=case.received_on,
         due=case.due_date,
         effective_due=effective,
@@ -155,9 +155,9 @@ def build(
         related_more=rel.more,
         group_size=rel.group_size,
         allowed=tuple(lifecycle.allowed_actions(case, actor)) if actor else (),
-        can_assign_self=can("assign_self") and case.assignee_user_id is None,
-        can_assign=can("assign") and case.assignee_user_id is None,
-        can_reassign=can("reassign") and case.assignee_user_id is not None,
+        can_assign_self=can("assign_self") and case.assignee_id is None,
+        can_assign=can("assign") and case.assignee_id is None,
+        can_reassign=can("reassign") and case.assignee_id is not None,
         outcome=case.outcome,
         outcome_label=catalog.label(catalog.OUTCOMES, case.outcome) if case.outcome else None,
         money_released_pence=case.money_released_pence,
@@ -230,8 +230,8 @@ def home_view(session: Session, actor: permissions.Actor, today: date) -> HomeVi
             cases = _open_cases(
                 session,
                 or_(
-                    Complaint.assignee_user_id == actor.user_id,
-                    Complaint.assignee_user_id.is_(None),
+                    Complaint.assignee_id == actor.user_id,
+                    Complaint.assignee_id.is_(None),
                 ),
             )
         views = build_many(session, cases, actor, today)
@@ -253,7 +253,7 @@ def home_view(session: Session, actor: permissions.Actor, today: date) -> HomeVi
             )
     own = session.exec(
         select(Complaint)
-        .where(Complaint.reporter_user_id == actor.user_id)
+        .where(Complaint.reporter_id == actor.user_id)
         .order_by(Complaint.id.desc())
     ).all()
     home.own_complaints.extend(
@@ -283,7 +283,7 @@ def team_counts(session: Session, today: date) -> dict[str, int]:
         counts[case.status] += 1
         counts["overdue"] += deadlines.service_overdue(case, today)
         counts["authority_overdue"] += deadlines.authority_overdue(case, today)
-        counts["unassigned"] += case.assignee_user_id is None and case.status in _QUEUE
+        counts["unassigned"] += case.assignee_id is None and case.status in _QUEUE
         counts["follow_ups_due"] += case.status == "follow_up" or (
             case.status == "resolved" and bool(case.follow_up_due) and case.follow_up_due <= today
         )

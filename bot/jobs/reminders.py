@@ -32,9 +32,9 @@ def investigator_reminders(ctx: JobContext, s: Session | None) -> str:
     today = ctx.today
     due = effective_due()
     rows = s.execute(
-        select(c.assignee_user_id, c.reference, c.received_on, due.label("due"))
+        select(c.assignee_id, c.reference, c.received_on, due.label("due"))
         .where(
-            c.assignee_user_id.is_not(None),
+            c.assignee_id.is_not(None),
             # the clock is paused while the supplier answers, and stops at resolution
             c.status.in_(sorted(terms.CLOCK_RUNNING)),
             due <= today + DUE_SOON_WINDOW,
@@ -89,14 +89,14 @@ def case_reminders(ctx: JobContext, s: Session | None) -> str:
     today = ctx.today
     soon = today + timedelta(days=REMIND_DAYS_BEFORE)
     replies = s.execute(
-        select(c.id, c.reference, c.assignee_user_id, c.authority_reply_due).where(
+        select(c.id, c.reference, c.assignee_id, c.authority_reply_due).where(
             c.status == "awaiting_authority",
             c.authority_replied_on.is_(None),
             c.authority_reply_due <= soon,
         )
     ).all()
     follow_ups = s.execute(
-        select(c.id, c.reference, c.assignee_user_id, c.follow_up_due).where(
+        select(c.id, c.reference, c.assignee_id, c.follow_up_due).where(
             and_(c.status.in_(terms.AWAITING_FOLLOW_UP), c.follow_up_result.is_(None)),
             c.follow_up_due <= soon,
         )

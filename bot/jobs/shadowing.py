@@ -67,7 +67,7 @@ def placement_feedback(ctx: JobContext, s: Session | None) -> str:
     s.execute(
         update(A)
         .where(A.id.in_(applicant_ids), A.status == "placed")
-        .values(status="completed", active_user_id=None, updated_at=ctx.now)
+        .values(status="completed", active_person_id=None, updated_at=ctx.now)
         .execution_options(synchronize_session=False)
     )
     applicant_users = dict(s.execute(select(A.id, A.user_id).where(A.id.in_(applicant_ids))).all())
@@ -83,7 +83,7 @@ def placement_feedback(ctx: JobContext, s: Session | None) -> str:
         [
             {
                 "at": ctx.now,
-                "actor_user_id": None,
+                "actor_id": None,
                 "kind": "completed",
                 "applicant_id": row.applicant_id,
                 "host_id": row.host_id,

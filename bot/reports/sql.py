@@ -39,7 +39,7 @@ complaint = table(
     column("follow_up_result", String),
     column("resolved_on", Date),
     column("closed_on", Date),
-    column("assignee_user_id", String),
+    column("assignee_id", String),
 )
 c = complaint.c
 

@@ -82,7 +82,7 @@ MAX_TEXT = 1500  # longest free text (learning goals, activities, reasons)
 MAX_NAME = 200  # organisation, role and department names (the columns' length)
 HORIZON_YEARS = 2  # how far ahead availability may be given
 
-# An applicant in one of these holds their one active sign-up (active_user_id is set).
+# An applicant in one of these holds their one active sign-up (active_person_id is set).
 ACTIVE_STATUSES: tuple[str, ...] = ("pending_approval", "queued", "offered", "placed")
 
 # Placements that hold one of the host's places, and those the host has agreed to.

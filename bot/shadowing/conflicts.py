@@ -111,7 +111,7 @@ def record(
             organisation=organisation,
             source="coordinator",
             reason=text,
-            recorded_by=by_user_id,
+            recorded_by_id=by_user_id,
             created_at=now,
             submission_key=submission_key,
         )
@@ -188,7 +188,7 @@ def clear_conflict(
         )
         conflict.status = "cleared"
         conflict.safeguards = text
-        conflict.cleared_by = by_user_id
+        conflict.cleared_by_id = by_user_id
         conflict.cleared_at = now
         events.record(
             s,

@@ -31,7 +31,7 @@ def record(
     it, so the trail agrees with the times they store."""
     event = ShadowEvent(
         at=at or utcnow(),
-        actor_user_id=actor,
+        actor_id=actor,
         kind=kind,
         applicant_id=applicant_id,
         host_id=host_id,

@@ -112,7 +112,7 @@ def offer_places(
                     department=department,
                     source="host",
                     reason=DECLARED_BY_HOST,
-                    recorded_by=user_id,
+                    recorded_by_id=user_id,
                 )
             )
         events.record(

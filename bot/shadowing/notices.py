@@ -73,7 +73,7 @@ def queue_many(session: Session, notices: list[tuple[str, str, int, dict]]) -> N
         {
             "kind": kind,
             "subject_id": subject_id,
-            "recipient_user_id": user_id,
+            "recipient_person_id": user_id,
             "recipient_channel_id": None,
             "data": _checked(kind, data),
             "status": "pending",

@@ -157,7 +157,7 @@ def _answer(
     other = notices.other_side(side)
     if not accept:
         _move("placement", p, "declined", now)
-        p.ended_by = user_id
+        p.ended_by_id = user_id
         _move("sign-up", a, "queued", now)  # queued_at is kept: same place in the queue
         _notify(s, notices.OFFER_UPDATE, p, a, h, (other,), event="declined")
     elif p.applicant_response == p.host_response == "accepted":
@@ -218,7 +218,7 @@ def expire_offers(engine: Engine, *, now: datetime) -> int:
             [
                 {
                     "at": now,
-                    "actor_user_id": None,
+                    "actor_id": None,
                     "kind": "offer_expired",
                     "applicant_id": row.applicant_id,
                     "host_id": row.host_id,
@@ -322,7 +322,7 @@ def complete(engine: Engine, placement_id: int, *, user_id: str, today: date) ->
             f"Only a scheduled placement can be completed; this one is {status_label(p.status)}.",
         )
         _move("sign-up", a, "completed", now)
-        a.active_user_id = None  # the sign-up is over; they may sign up again
+        a.active_person_id = None  # the sign-up is over; they may sign up again
         _record(s, "completed", p, actor=user_id, at=now)
         _notify(s, notices.OFFER_UPDATE, p, a, h, (notices.other_side(side),), event="completed")
         _notify(s, notices.FEEDBACK_REQUEST, p, a, h, ("applicant", "host"))
@@ -348,12 +348,12 @@ def withdraw_placement(
             now,
             f"This has already ended: it was {status_label(p.status)}.",
         )
-        p.ended_by, p.end_reason = user_id, text
+        p.ended_by_id, p.end_reason = user_id, text
         if side == "host":
             _move("sign-up", a, "queued", now)
         else:
             _move("sign-up", a, "withdrawn", now)
-            a.active_user_id = None
+            a.active_person_id = None
             a.withdrawn_reason = text
         _record(
             s, "placement_withdrawn", p, actor=user_id, at=now, side=side, applicant_status=a.status
@@ -377,7 +377,7 @@ def end_open_placements(
     ).all()
     for p in open_ones:
         _move("placement", p, "withdrawn", now)
-        p.ended_by, p.end_reason = actor, reason
+        p.ended_by_id, p.end_reason = actor, reason
         h = s.get(ShadowHost, p.host_id)
         _record(
             s,
@@ -413,7 +413,7 @@ def end_offers_between(
             if p.status != "offered":
                 continue
             _move("placement", p, "withdrawn", now)
-            p.ended_by = actor
+            p.ended_by_id = actor
             _move("sign-up", a, "queued", now)  # queued_at kept: same place in the queue
             _record(s, "placement_withdrawn", p, actor=actor, at=now, side="coordinator")
             _notify(s, notices.OFFER_UPDATE, p, a, h, ("applicant", "host"), event="withdrawn")

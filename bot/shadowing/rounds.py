@@ -199,7 +199,7 @@ def _require_coordinator(by_user_id: str | None, coordinators: frozenset[str]) -
 
 def _new_round(s: Session, loaded: _Loaded, by_user_id: str | None, now: datetime) -> ShadowRound:
     summary = loaded.plan.summary()
-    rnd = ShadowRound(started_by=by_user_id, status="dry_run", summary=summary, created_at=now)
+    rnd = ShadowRound(started_by_id=by_user_id, status="dry_run", summary=summary, created_at=now)
     s.add(rnd)
     s.flush()
     events.record(
@@ -294,7 +294,7 @@ def _write_offers(
         [
             {
                 "at": now,
-                "actor_user_id": by_user_id,
+                "actor_id": by_user_id,
                 "kind": "offered",
                 "applicant_id": w.applicant_id,
                 "host_id": w.host_id,

@@ -48,7 +48,7 @@ class SignupForm:
     available_from: date | None = None
     available_to: date | None = None
     length: str | None = None
-    manager_user_id: str | None = None
+    manager_id: str | None = None
     # Free text, one organisation per line, that the applicant declares a conflict with.
     conflict_organisations: str = ""
 
@@ -148,12 +148,12 @@ def validate_signup(
     f.window(today, min_days=min_days, what=f"the length you chose ({chosen})")
     f.values["length_days"] = min_days
 
-    manager = clean(form.manager_user_id)
+    manager = clean(form.manager_id)
     if not manager:
-        f.errors["manager_user_id"] = "Choose your line manager."
+        f.errors["manager_id"] = "Choose your line manager."
     elif manager == user_id:
-        f.errors["manager_user_id"] = "Your line manager must be someone else."
-    f.values["manager_user_id"] = manager
+        f.errors["manager_id"] = "Your line manager must be someone else."
+    f.values["manager_id"] = manager
 
     f.values["conflict_organisations"] = _organisations(form.conflict_organisations, f.errors)
     return f.done()
@@ -204,7 +204,7 @@ def sign_up(
             raise _already(current)
         applicant = ShadowApplicant(
             user_id=user_id,
-            active_user_id=user_id,
+            active_person_id=user_id,
             submission_key=submission_key,
             status="pending_approval",
             **values,
@@ -218,7 +218,7 @@ def sign_up(
                     organisation=organisation,
                     source="applicant",
                     reason="Declared by the applicant when signing up.",
-                    recorded_by=user_id,
+                    recorded_by_id=user_id,
                 )
             )
         events.record(
@@ -230,14 +230,14 @@ def sign_up(
             declared_conflicts=len(organisations),
         )
         notices.queue(
-            s, notices.APPROVAL_REQUEST, user_id=applicant.manager_user_id, subject_id=applicant.id
+            s, notices.APPROVAL_REQUEST, user_id=applicant.manager_id, subject_id=applicant.id
         )
         return applicant
 
     try:
         stored = create_once(engine, ShadowApplicant, submission_key, create)
     except IntegrityError:
-        # A second sign-up raced this one: the unique active_user_id column let only one in.
+        # A second sign-up raced this one: the unique active_person_id column let only one in.
         with transaction(engine) as s:
             current = active_signup(s, user_id)
         if current is not None:
@@ -255,7 +255,7 @@ def _already(current: ShadowApplicant) -> ValidationFailed:
 
 def active_signup(session: Session, user_id: str) -> ShadowApplicant | None:
     """The user's one sign-up that is still in progress, if any."""
-    query = select(ShadowApplicant).where(ShadowApplicant.active_user_id == user_id)
+    query = select(ShadowApplicant).where(ShadowApplicant.active_person_id == user_id)
     return session.exec(query).first()
 
 
@@ -282,7 +282,7 @@ def _decided(applicant: ShadowApplicant) -> str:
 
 
 def decide(
-    engine: Engine, applicant_id: int, *, manager_user_id: str, approve: bool, now: datetime
+    engine: Engine, applicant_id: int, *, manager_id: str, approve: bool, now: datetime
 ) -> ShadowApplicant:
     """The named line manager approves (the applicant joins the queue) or declines."""
     with transaction(engine) as s:
@@ -291,7 +291,7 @@ def decide(
         applicant = s.get(ShadowApplicant, applicant_id, with_for_update=True)
         if applicant is None:
             raise NotFound("That sign-up was not found.")
-        if manager_user_id != applicant.manager_user_id:
+        if manager_id != applicant.manager_id:
             raise NotPermitted("Only the line manager named on this sign-up can decide on it.")
         if applicant.status != "pending_approval":
             raise InvalidTransition(_decided(applicant))
@@ -302,11 +302,11 @@ def decide(
         if approve:
             applicant.queued_at = now
         else:
-            applicant.active_user_id = None  # free to sign up again
+            applicant.active_person_id = None  # free to sign up again
         events.record(
             s,
             "approved" if approve else "declined_by_manager",
-            actor=manager_user_id,
+            actor=manager_id,
             applicant_id=applicant.id,
             at=now,
             status=target,
@@ -349,7 +349,7 @@ def withdraw(engine: Engine, *, user_id: str, reason: str, now: datetime) -> Sha
     with transaction(engine) as s:
         applicant = s.exec(
             select(ShadowApplicant)
-            .where(ShadowApplicant.active_user_id == user_id)
+            .where(ShadowApplicant.active_person_id == user_id)
             .with_for_update()
         ).first()
         if applicant is None:
@@ -357,7 +357,7 @@ def withdraw(engine: Engine, *, user_id: str, reason: str, now: datetime) -> Sha
         previous = applicant.status
         check_transition("sign-up", previous, "withdrawn")
         applicant.status = "withdrawn"
-        applicant.active_user_id = None
+        applicant.active_person_id = None
         applicant.withdrawn_reason = text
         applicant.updated_at = now
         events.record(

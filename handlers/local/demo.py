@@ -207,7 +207,7 @@ def seed_cases(engine: Engine, settings: Settings, today: date) -> list[Complain
         result = intake.submit(
             engine,
             form,
-            reporter_user_id=user,
+            reporter_id=user,
             submission_key=f"demo-case-{n}",
             today=today,
             policy=policy,
@@ -255,7 +255,7 @@ def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
                 available_from=start,
                 available_to=end,
                 length="week",
-                manager_user_id=manager,
+                manager_id=manager,
             ),
             user_id=user,
             submission_key=f"demo-signup-{n}",
@@ -264,7 +264,7 @@ def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
         )
         if approve is not None:
             signup.decide(
-                engine, applicant.id, manager_user_id=manager, approve=approve, now=utcnow()
+                engine, applicant.id, manager_id=manager, approve=approve, now=utcnow()
             )
     # One round already run, with one side of the first offer accepted: offers in flight.
     coordinator = ROLE["coordinator"]

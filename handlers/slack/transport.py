@@ -90,7 +90,7 @@ class SlackTransport:
         try:
             channel = rendered.channel_id or msg.recipient_channel_id
             if channel is None:
-                channel = self._dm_channel(msg.recipient_user_id)
+                channel = self._dm_channel(msg.recipient_person_id)
             if rendered.metadata is None:
                 # Every post is tagged with its row, so a row in doubt can be found on Slack.
                 rendered = replace(rendered, metadata=tag(msg.id))
@@ -120,7 +120,7 @@ class SlackTransport:
         try:
             channel = rendered.channel_id or msg.recipient_channel_id
             if channel is None:  # a DM: its channel, as deliver() posts to it
-                channel = self._dm_channel(msg.recipient_user_id)
+                channel = self._dm_channel(msg.recipient_person_id)
         except SlackApiError as exc:
             raise LookupFailed(str(exc.response.get("error")), transient=True) from exc
         return find_tagged(

@@ -111,9 +111,9 @@ def controls(case: Complaint, people=()) -> list[dict]:
         return []
     ref = case.reference
     elements = []
-    if case.assignee_user_id is None:
+    if case.assignee_id is None:
         elements.append(_button("Assign to me", ASSIGN_SELF, ref, "primary"))
-    if menu := assign_menu(people, case.assignee_user_id):
+    if menu := assign_menu(people, case.assignee_id):
         elements.append(menu)
     for action, label in SIMPLE_BUTTONS.get(case.status, ()):
         elements.append(_button(label, DO, f"{ref}|{action}"))
@@ -141,7 +141,7 @@ def card(session: Session, case: Complaint, today=None, people=()) -> tuple[str,
     authority = safe(case.authority_name, 200)
     pairs = [
         ("Status", escape(status) + flag),
-        ("Assignee", mention(case.assignee_user_id) if case.assignee_user_id else "Unassigned"),
+        ("Assignee", mention(case.assignee_id) if case.assignee_id else "Unassigned"),
         ("Category", category),
         ("Authority", authority),
         ("Response due", _day(due)),

@@ -53,7 +53,7 @@ EVENT_LINES = {
 
 def _entry_line(entry) -> str:
     """One timeline entry; the anonymous supplier is "the supplier", never named."""
-    who = mention(entry.actor_user_id) if entry.actor_user_id else ""
+    who = mention(entry.actor_id) if entry.actor_id else ""
     data = entry.data or {}
     if entry.kind in ("note", "supplier_note"):
         author = who or "The supplier"

@@ -80,7 +80,7 @@ def register(app: App, services: Services) -> None:
                 result = intake.submit(
                     services.engine,
                     form.read_form(view),
-                    reporter_user_id=user,
+                    reporter_id=user,
                     submission_key=view.get("id"),
                     today=services.today(),
                     policy=intake.IntakePolicy(

@@ -56,7 +56,7 @@ def raised_by(case: Complaint) -> str:
     org_type = escape(catalog.label(catalog.ORGANISATION_TYPES, case.organisation_type))
     if case.anonymous:
         return f"Anonymous ({org_type})"
-    return f"{mention(case.reporter_user_id)}, {safe(case.organisation_name, 200)} ({org_type})"
+    return f"{mention(case.reporter_id)}, {safe(case.organisation_name, 200)} ({org_type})"
 
 
 def _about_case(render):

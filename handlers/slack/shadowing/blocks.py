@@ -168,7 +168,7 @@ def placement_renderer(render):
         p = parties(session, msg.subject_id)
         data = msg.data or {}
         # Older rows without a side: the recipient tells us which side they are on.
-        side = data.get("side") or side_of(p, msg.recipient_user_id or "")
+        side = data.get("side") or side_of(p, msg.recipient_person_id or "")
         text, blocks = render(session, p, data, side)
         if data.get("update_ts"):
             # A refresh of a message sent earlier (in the row's channel), not a new post.

@@ -37,7 +37,7 @@ SIGNUP_FIELDS = (
     "available_from",
     "available_to",
     "length",
-    "manager_user_id",
+    "manager_id",
     "conflict_organisations",
 )
 HOST_FIELDS = (
@@ -150,7 +150,7 @@ def signup_modal(departments) -> dict:
         _date("available_to", "Available until"),
         _select("length", "Length of placement", catalog.LENGTHS, "Choose a length"),
         _input(
-            "manager_user_id",
+            "manager_id",
             "Your line manager",
             {"type": "users_select", "placeholder": plain("Choose a person", 150)},
             hint="They will get a message asking them to approve.",
@@ -250,10 +250,10 @@ def done_view(title: str, text: str) -> dict:
     }
 
 
-def signup_done(manager_user_id: str) -> dict:
+def signup_done(manager_id: str) -> dict:
     return done_view(
         "Sign-up received",
-        f"Thank you. We have asked {mention(manager_user_id)} to approve your sign-up; you will "
+        f"Thank you. We have asked {mention(manager_id)} to approve your sign-up; you will "
         "get a message when they have. Check progress any time with `/shadow status`.",
     )
 
@@ -282,7 +282,7 @@ def read_signup(view: dict) -> SignupForm:
     """Tolerant of missing or odd values: anything unreadable becomes empty and the core then
     reports it next to its field, rather than the request crashing."""
     values = state.values(view)
-    user = state.element(values, "manager_user_id").get("selected_user")
+    user = state.element(values, "manager_id").get("selected_user")
     return SignupForm(
         department=state.choice(values, "department") or "",
         grade=state.choice(values, "grade") or "",
@@ -294,7 +294,7 @@ def read_signup(view: dict) -> SignupForm:
         available_from=state.day(values, "available_from"),
         available_to=state.day(values, "available_to"),
         length=state.choice(values, "length") or "",
-        manager_user_id=user if isinstance(user, str) else "",
+        manager_id=user if isinstance(user, str) else "",
         conflict_organisations=state.text(values, "conflict_organisations"),
     )
 

@@ -155,7 +155,7 @@ def _decide(approve: bool) -> Work:
         core.decide(
             services.engine,
             applicant_id,
-            manager_user_id=user,
+            manager_id=user,
             approve=approve,
             now=services.now(),
         )
@@ -185,5 +185,5 @@ def register(app: App, services: Services) -> None:
         if problem:
             refused(ack, forms.SIGNUP_FIELDS, problem)
             return
-        ack(response_action="update", view=forms.signup_done(applicant.manager_user_id))
+        ack(response_action="update", view=forms.signup_done(applicant.manager_id))
         services.send_queued()

@@ -62,7 +62,7 @@ def status_blocks(session: Session, user_id: str) -> tuple[str, list[dict]]:
         if current.status == "offered":
             lines.append("Reply to the offer in your direct messages.")
         if current.status == "pending_approval":
-            lines.append(f"We asked {mention(current.manager_user_id)} to approve it.")
+            lines.append(f"We asked {mention(current.manager_id)} to approve it.")
         position = signup.queue_position(session, current) if current.status == "queued" else None
         if position:
             lines.append(f"You are number {position} in the queue.")
