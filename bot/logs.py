@@ -55,6 +55,13 @@ IDENTITY_KEYS = frozenset(
     {
         "user",
         "user_id",
+        "person",
+        "person_id",
+        "actor",
+        "actor_id",
+        "assignee_id",
+        "author_id",
+        "manager_id",
         "by",
         "reporter",
         "reporter_id",

@@ -36,7 +36,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import Integer, String, any_, bindparam, case, func, insert, or_, update
+from sqlalchemy import (
+    Integer,
+    String,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    or_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -128,16 +140,16 @@ def enqueue(
     kind: str,
     *,
     subject_id: int | None = None,
-    user_id: str | None = None,
+    person_id: int | None = None,
     channel_id: str | None = None,
     data: dict | None = None,
 ) -> OutboxMessage:
-    if not (user_id or channel_id):
-        raise ValueError("an outbox message needs a user or a channel")
+    if not (person_id or channel_id):
+        raise ValueError("an outbox message needs a person or a channel")
     msg = OutboxMessage(
         kind=kind,
         subject_id=subject_id,
-        recipient_person_id=user_id,
+        recipient_person_id=person_id,
         recipient_channel_id=channel_id,
         data=data or {},
     )
@@ -151,7 +163,7 @@ class NewMessage:
 
     kind: str
     subject_id: int | None = None
-    user_id: str | None = None
+    person_id: int | None = None
     channel_id: str | None = None
     data: dict | None = None
 
@@ -161,13 +173,13 @@ def enqueue_new(session: Session, messages: list[NewMessage]) -> tuple[int, ...]
     order. For hot paths that need no ORM objects back."""
     rows = []
     for m in messages:
-        if not (m.user_id or m.channel_id):
-            raise ValueError("an outbox message needs a user or a channel")
+        if not (m.person_id or m.channel_id):
+            raise ValueError("an outbox message needs a person or a channel")
         rows.append(
             {
                 "kind": m.kind,
                 "subject_id": m.subject_id,
-                "recipient_person_id": m.user_id,
+                "recipient_person_id": m.person_id,
                 "recipient_channel_id": m.channel_id,
                 "data": m.data or {},
             }
@@ -190,8 +202,10 @@ def backoff(attempts: int, base: float = RETRY_BASE_SECONDS) -> timedelta:
 
 
 def _destination(model):
-    """Where a row goes: its channel, or its user's DM (user and channel ids never collide)."""
-    return func.coalesce(model.recipient_channel_id, model.recipient_person_id)
+    """Where a row goes: its channel, or its person's DM ("person:<id>", which no channel id
+    can be)."""
+    person = literal("person:") + cast(model.recipient_person_id, String)
+    return func.coalesce(model.recipient_channel_id, person)
 
 
 # Kinds posted into a thread of their subject (a case's card thread): they are kept in order
@@ -744,7 +758,9 @@ def dead_messages(engine: Engine, limit: int = 200) -> list[DeadMessage]:
         ).all()
         out = []
         for row in found:
-            recipient = row.recipient_channel_id or row.recipient_person_id
+            recipient = row.recipient_channel_id or (
+                f"person:{row.recipient_person_id}" if row.recipient_person_id else None
+            )
             if row.recipient_person_id and row.kind.startswith("complaint."):
                 case = s.get(Complaint, row.subject_id) if row.subject_id else None
                 if case is None or case.anonymous:

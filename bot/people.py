@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -162,3 +162,18 @@ def person_ids_for_accounts(
         PlatformAccount.platform == platform, PlatformAccount.user_id.in_(wanted)
     )
     return {uid: pid for uid, pid in session.exec(query).all()}
+
+
+def named(session: Session, names: Iterable[str]) -> frozenset[int]:
+    """The people some account or email of whom is in ``names`` (a role setting's entries,
+    compared as bot.config.person_name_key keeps them)."""
+    wanted = {n for n in names if n}
+    if not wanted:
+        return frozenset()
+    by_account = select(PlatformAccount.person_id).where(PlatformAccount.user_id.in_(wanted))
+    emails = sorted(n for n in wanted if "@" in n)
+    found = set(session.exec(by_account).all())
+    if emails:
+        by_email = select(Person.id).where(func.lower(Person.email).in_(emails))
+        found.update(session.exec(by_email).all())
+    return frozenset(found)

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from sqlmodel import Session
 
+from bot import people
 from bot.complaints import lifecycle
 from bot.config import person_name_key
 from bot.errors import NotPermitted
@@ -59,19 +61,17 @@ REFUSALS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting, and their roles. ``person_id`` is the person (bot.people); ``user_id``
-    is the value the person columns hold until they refer to ``person.id``."""
+    """Who is acting (a person's id, bot.people; None for the system) and their roles."""
 
-    user_id: str
+    person_id: int | None
     roles: frozenset[str] = frozenset()
-    person_id: int | None = None
 
     @property
     def is_staff(self) -> bool:
         return bool(self.roles & {INVESTIGATOR, LEAD})
 
 
-SYSTEM_ACTOR = Actor("system", frozenset({SYSTEM}))
+SYSTEM_ACTOR = Actor(None, frozenset({SYSTEM}))
 
 
 def role_needed(action: str) -> str | None:
@@ -87,11 +87,7 @@ def may(actor: Actor, action: str, case: Complaint | None = None) -> bool:
     if SYSTEM in actor.roles:
         return action in SYSTEM_ACTIONS
     if role == REPORTER:
-        own = (
-            case is not None
-            and bool(case.reporter_id)
-            and (case.reporter_id == actor.user_id)
-        )
+        own = case is not None and bool(case.reporter_id) and (case.reporter_id == actor.person_id)
         return own or (action == "view_case" and actor.is_staff)
     if role == INVESTIGATOR:
         return actor.is_staff
@@ -168,15 +164,16 @@ class RoleDirectory:
             roles.add(COORDINATOR)
         return frozenset(roles)
 
-    def actor(self, user_id: str) -> Actor:
-        """The actor for a Slack user id (callers that have not resolved the person)."""
-        return Actor(user_id, self._roles(frozenset({user_id}), user_id))
-
     def actor_for(self, person: PersonRef) -> Actor:
         """The actor for a person: a role is theirs if any account or their email is named
         in its setting; the Slack user group counts their Slack account."""
         names = {person_name_key(user_id) for _, user_id in person.accounts}
         if person.email:
             names.add(person_name_key(person.email))
-        slack_id = person.account(SLACK)
-        return Actor(slack_id or str(person.id), self._roles(frozenset(names), slack_id), person.id)
+        return Actor(person.id, self._roles(frozenset(names), person.account(SLACK)))
+
+    def holders(self, session: Session, role: str) -> frozenset[int]:
+        """The people known to hold a configured role (investigators by the Slack group
+        excepted): everyone some account or email of whom its setting names."""
+        names = {LEAD: self.leads, INVESTIGATOR: self.investigators, COORDINATOR: self.coordinators}
+        return people.named(session, names[role])

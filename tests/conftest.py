@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import date
+from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -15,7 +16,7 @@ from bot.config import load_settings
 from handlers.slack.app import build_app, build_services
 from handlers.slack.server import SlackWsgiApp
 from models import OutboxMessage
-from tests import databases
+from tests import databases, people_ids
 from tests.slack_client import FakeSlack
 from tests.slack_stub import SlackStub
 
@@ -23,6 +24,8 @@ from tests.slack_stub import SlackStub
 SIGNING_SECRET = "8f14e45fceea167a5a36dedd4bea2543"
 TRIAGE = "CTRIAGE1"
 TODAY = date(2026, 11, 20)
+
+people_ids.register_names_in(Path(__file__).parent)
 
 # The browser stories' fixtures (chromium, local, page), shared by their modules.
 pytest_plugins = ["tests.browser_fixtures"]
@@ -74,6 +77,7 @@ def engine(backend, _engines):
         _engines[url] = databases.migrated_engine(url)
     eng = _engines[url]
     databases.wipe(eng)
+    people_ids.use(eng)
     return eng
 
 

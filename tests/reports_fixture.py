@@ -9,6 +9,7 @@ from itertools import count
 from sqlalchemy.engine import Engine
 
 from models import Complaint
+from tests.people_ids import pid
 
 _seq = count(1)
 
@@ -24,7 +25,7 @@ def add_case(engine: Engine, **values) -> int:
         "status": "received",
         "kind": "complaint",
         "anonymous": False,
-        "reporter_id": "UREPORTER",
+        "reporter_id": pid("UREPORTER"),
         "authority_name": "Anytown Council",
         "authority_kind": "central",
         "procurement_title": "Cleaning services",

@@ -16,6 +16,7 @@ from bot.reports.annual import build_report, service_year
 from bot.reports.charts import alt_text
 from bot.shadowing import conflicts
 from models import Complaint
+from tests.people_ids import pid
 from tests.test_investigation_core import DETAILS, LEAD, OWNER, actor_for, new_case
 from tests.test_shadow_core_conflicts import _complaint
 from tests.test_shadow_core_support import DWP, applicant, host, reading
@@ -136,8 +137,8 @@ def test_a_reopened_case_is_no_longer_concluded(engine):
 
 
 def test_a_referred_complaint_no_longer_bans_the_pair(engine):
-    dwp = applicant(engine, "U2", department=DWP)
-    shelter = host(engine, "UH1", organisation="Shelter Together")
+    dwp = applicant(engine, pid("U2"), department=DWP)
+    shelter = host(engine, pid("UH1"), organisation="Shelter Together")
     complaint = _complaint(engine, 1, DWP, "Shelter Together")
     for status in lifecycle.STATUSES:
         with transaction(engine) as s:

@@ -18,16 +18,17 @@ from bot.errors import InvalidTransition, NotPermitted, ValidationFailed
 from bot.permissions import Actor, RoleDirectory, may, require
 from models import Complaint, ComplaintEvent, OutboxMessage
 from tests.conftest import TODAY, TRIAGE, rows
+from tests.people_ids import pid
 
 POLICY = intake.IntakePolicy(triage_channel_id=TRIAGE)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
-REPORTER = "UREPORTER"
-INVESTIGATOR = Actor("UINV1", frozenset({"investigator"}))
-INVESTIGATOR_2 = Actor("UINV2", frozenset({"investigator"}))
-LEAD = Actor("ULEAD1", frozenset({"lead"}))
+REPORTER = pid("UREPORTER")
+INVESTIGATOR = Actor(pid("UINV1"), frozenset({"investigator"}))
+INVESTIGATOR_2 = Actor(pid("UINV2"), frozenset({"investigator"}))
+LEAD = Actor(pid("ULEAD1"), frozenset({"lead"}))
 OWNER = Actor(REPORTER, frozenset())
-STRANGER = Actor("USTRANGER", frozenset())
+STRANGER = Actor(pid("USTRANGER"), frozenset())
 
 # Details each move needs to succeed (forms the adapter collects).
 DETAILS: dict[str, dict] = {
@@ -144,7 +145,7 @@ def test_a_move_writes_audit_event_notices_and_card_refresh(engine, session):
     before = len(rows(session, OutboxMessage))
     move(engine, case.id, "triage", INVESTIGATOR)
     event = rows(session, ComplaintEvent)[-1]
-    assert event.kind == "transition" and event.actor_id == INVESTIGATOR.user_id
+    assert event.kind == "transition" and event.actor_id == INVESTIGATOR.person_id
     assert event.data == {"action": "triage", "from": "received", "to": "triaged"}
     queued = rows(session, OutboxMessage)[before:]
     assert sorted(m.kind for m in queued) == [
@@ -160,7 +161,7 @@ def test_a_move_writes_audit_event_notices_and_card_refresh(engine, session):
         "action": "triage",
         "from": "received",
         "to": "triaged",
-        "actor": INVESTIGATOR.user_id,
+        "actor": INVESTIGATOR.person_id,
     }
 
 
@@ -365,10 +366,13 @@ EVERY_ACTION = INVESTIGATOR_ACTIONS | LEAD_ONLY | {"withdraw"}
     [
         (INVESTIGATOR, INVESTIGATOR_ACTIONS),
         (LEAD, INVESTIGATOR_ACTIONS | LEAD_ONLY),
-        (Actor("UBOTH", frozenset({"lead", "investigator"})), INVESTIGATOR_ACTIONS | LEAD_ONLY),
+        (
+            Actor(pid("UBOTH"), frozenset({"lead", "investigator"})),
+            INVESTIGATOR_ACTIONS | LEAD_ONLY,
+        ),
         (OWNER, {"withdraw", "view_case"}),
         (STRANGER, set()),
-        (Actor("UCOORD", frozenset({"coordinator"})), set()),
+        (Actor(pid("UCOORD"), frozenset({"coordinator"})), set()),
     ],
     ids=["investigator", "lead", "both", "reporter", "stranger", "coordinator"],
 )
@@ -397,11 +401,11 @@ class Clock:
 
 def test_role_directory_caches_the_group_and_falls_back_when_it_fails():
     class Ids:
-        investigator_user_ids = frozenset({"UINV1"})
-        lead_user_ids = frozenset({"ULEAD1"})
+        investigator_user_ids = frozenset({pid("UINV1")})
+        lead_user_ids = frozenset({pid("ULEAD1")})
 
     calls: list[int] = []
-    members = {"UGROUP1"}
+    members = {pid("UGROUP1")}
     failing = False
 
     def group() -> frozenset[str]:
@@ -412,23 +416,23 @@ def test_role_directory_caches_the_group_and_falls_back_when_it_fails():
 
     clock = Clock()
     directory = RoleDirectory(Ids(), group, cache_seconds=300, retry_seconds=30, clock=clock)
-    assert directory.actor("UGROUP1").roles == {"investigator"}
-    assert directory.actor("ULEAD1").roles == {"lead"}
-    assert directory.actor("UNOBODY").roles == frozenset()
+    assert directory.actor(pid("UGROUP1")).roles == {"investigator"}
+    assert directory.actor(pid("ULEAD1")).roles == {"lead"}
+    assert directory.actor(pid("UNOBODY")).roles == frozenset()
     assert len(calls) == 1  # cached
-    members.add("UGROUP2")
+    members.add(pid("UGROUP2"))
     clock.now = 299
-    assert directory.actor("UGROUP2").roles == frozenset()
+    assert directory.actor(pid("UGROUP2")).roles == frozenset()
     clock.now = 301
-    assert directory.actor("UGROUP2").roles == {"investigator"}
+    assert directory.actor(pid("UGROUP2")).roles == {"investigator"}
     failing = True
     clock.now = 700
-    assert directory.actor("UGROUP2").roles == frozenset()  # configured ids only
-    assert directory.actor("UINV1").roles == {"investigator"}
+    assert directory.actor(pid("UGROUP2")).roles == frozenset()  # configured ids only
+    assert directory.actor(pid("UINV1")).roles == {"investigator"}
     assert len(calls) == 3  # one failed attempt, then no retry within 30 s
     failing = False
     clock.now = 731
-    assert directory.actor("UGROUP2").roles == {"investigator"}
+    assert directory.actor(pid("UGROUP2")).roles == {"investigator"}
 
 
 def test_settings_read_and_validate_investigation_ids():
@@ -441,11 +445,13 @@ def test_settings_read_and_validate_investigation_ids():
         {
             **base,
             "INVESTIGATOR_IDS": "U1AA, U2BB",
-            "LEAD_IDS": "U3CC",
+            "LEAD_IDS": pid("U3CC"),
             "INVESTIGATOR_GROUP_ID": "S0GROUP",
         }
     )
-    assert s.investigator_user_ids == {"U1AA", "U2BB"} and s.lead_user_ids == {"U3CC"}
+    assert s.investigator_user_ids == {pid("U1AA"), pid("U2BB")} and s.lead_user_ids == {
+        pid("U3CC")
+    }
     assert s.investigator_group_id == "S0GROUP"
     with pytest.raises(ConfigError) as bad:
         load_settings(

@@ -23,6 +23,7 @@ from bot.permissions import Actor
 from models import CaseLink, CaseNote, Complaint, ComplaintEvent, OutboxMessage, SupplierRelay
 from tests import databases
 from tests.conftest import TODAY, TRIAGE, rows
+from tests.people_ids import pid
 from tests.test_investigation_core import (
     DETAILS,
     INVESTIGATOR,
@@ -85,7 +86,7 @@ def test_two_concurrent_assign_to_me_on_postgresql_have_one_winner(pg_url):
     engine = make_engine(pg_url)
     try:
         refs = [new_case(engine, procurement_title=f"Lot {n}").reference for n in range(8)]
-        contenders = [Actor(f"UINV{n}", frozenset({"investigator"})) for n in range(4)]
+        contenders = [Actor(pid(f"UINV{n}"), frozenset({"investigator"})) for n in range(4)]
         for ref in refs:
             barrier = threading.Barrier(len(contenders))
             results: dict[str, object] = {}
@@ -94,11 +95,11 @@ def test_two_concurrent_assign_to_me_on_postgresql_have_one_winner(pg_url):
                 barrier.wait()
                 try:
                     view = investigation.assign(
-                        engine, ref, actor.user_id, actor, NOW, only_if_unassigned=True
+                        engine, ref, actor.person_id, actor, NOW, only_if_unassigned=True
                     )
-                    results[actor.user_id] = view.assignee
+                    results[actor.person_id] = view.assignee
                 except AlreadyAssigned as lost:
-                    results[actor.user_id] = lost
+                    results[actor.person_id] = lost
 
             threads = [threading.Thread(target=press, args=(a,)) for a in contenders]
             for t in threads:
@@ -121,20 +122,27 @@ def test_two_concurrent_assign_to_me_on_postgresql_have_one_winner(pg_url):
 
 def test_reassign_is_for_leads_and_a_repeat_is_not_a_change(engine, session):
     ref = new_case(engine).reference
-    view = investigation.assign(engine, ref, "UINV1", INVESTIGATOR, NOW, only_if_unassigned=True)
-    assert view.assignee == "UINV1" and view.can_reassign is False
-    investigation.assign(engine, ref, "UINV1", INVESTIGATOR, NOW, only_if_unassigned=True)
+    view = investigation.assign(
+        engine, ref, pid("UINV1"), INVESTIGATOR, NOW, only_if_unassigned=True
+    )
+    assert view.assignee == pid("UINV1") and view.can_reassign is False
+    investigation.assign(engine, ref, pid("UINV1"), INVESTIGATOR, NOW, only_if_unassigned=True)
     with pytest.raises(AlreadyAssigned) as lost:
-        investigation.assign(engine, ref, "UINV2", INVESTIGATOR_2, NOW, only_if_unassigned=True)
-    assert lost.value.holder_user_id == "UINV1"
+        investigation.assign(
+            engine, ref, pid("UINV2"), INVESTIGATOR_2, NOW, only_if_unassigned=True
+        )
+    assert lost.value.holder_user_id == pid("UINV1")
     with pytest.raises(NotPermitted, match="Only leads can reassign"):
-        investigation.assign(engine, ref, "UINV2", INVESTIGATOR, NOW, only_if_unassigned=False)
+        investigation.assign(engine, ref, pid("UINV2"), INVESTIGATOR, NOW, only_if_unassigned=False)
     with pytest.raises(Exception, match="not an investigator"):
-        investigation.assign(engine, ref, Actor("UOUT"), LEAD, NOW, only_if_unassigned=False)
+        investigation.assign(engine, ref, Actor(pid("UOUT")), LEAD, NOW, only_if_unassigned=False)
     view = investigation.assign(engine, ref, INVESTIGATOR_2, LEAD, NOW, only_if_unassigned=False)
-    assert view.assignee == "UINV2"
+    assert view.assignee == pid("UINV2")
     events = [e.data for e in rows(session, ComplaintEvent) if e.kind == "assigned"]
-    assert events == [{"from": None, "to": "UINV1"}, {"from": "UINV1", "to": "UINV2"}]
+    assert events == [
+        {"from": None, "to": pid("UINV1")},
+        {"from": pid("UINV1"), "to": pid("UINV2")},
+    ]
 
 
 # --- thread notes ----------------------------------------------------------------------------
@@ -147,14 +155,20 @@ def test_thread_replies_become_notes_once_with_edits_and_deletes(engine, session
     assert channel == TRIAGE and card_ts
     later = NOW + timedelta(minutes=5)
     for _ in range(2):  # a retried delivery
-        investigation.record_note(engine, channel, card_ts, "1.1", "UINV1", "Called them", NOW)
-    assert investigation.record_note(engine, channel, "999.9", "1.2", "UINV1", "x", NOW) is None
-    assert investigation.record_note(engine, "COTHER", card_ts, "1.3", "UINV1", "x", NOW) is None
+        investigation.record_note(engine, channel, card_ts, "1.1", pid("UINV1"), "Called them", NOW)
+    assert (
+        investigation.record_note(engine, channel, "999.9", "1.2", pid("UINV1"), "x", NOW) is None
+    )
+    assert (
+        investigation.record_note(engine, "COTHER", card_ts, "1.3", pid("UINV1"), "x", NOW) is None
+    )
     for _ in range(2):
         investigation.edit_note(
-            engine, channel, card_ts, "1.1", "UINV1", "Called them twice", later
+            engine, channel, card_ts, "1.1", pid("UINV1"), "Called them twice", later
         )
-    investigation.edit_note(engine, channel, card_ts, "1.4", "UINV1", "Edited first seen", later)
+    investigation.edit_note(
+        engine, channel, card_ts, "1.4", pid("UINV1"), "Edited first seen", later
+    )
     for _ in range(2):
         investigation.delete_note(engine, channel, card_ts, "1.4", None, None, later)
     notes = rows(session, CaseNote)
@@ -187,7 +201,9 @@ def test_relay_reply_lands_in_the_right_case_of_a_supplier_with_several(engine, 
     for _ in range(2):  # Slack retries the event
         note = investigation.supplier_reply(engine, dm, thread, "5.1", REPORTER, "1 Sept", NOW)
     assert note.complaint_id == second.id and note.from_supplier and note.author_id is None
-    assert investigation.supplier_reply(engine, dm, thread, "5.2", "USOMEONE", "hi", NOW) is None
+    assert (
+        investigation.supplier_reply(engine, dm, thread, "5.2", pid("USOMEONE"), "hi", NOW) is None
+    )
     assert investigation.supplier_reply(engine, dm, "0.0", "5.3", REPORTER, "hi", NOW) is None
     assert len(rows(session, CaseNote)) == 1
     stored = {c.id: c for c in rows(session, Complaint)}
@@ -207,7 +223,7 @@ def test_anonymous_supplier_is_never_tied_to_the_case_outside_their_dm(engine, s
     ref = case.reference
     with capture_logs() as logs:
         to_investigating(engine, ref)
-        investigation.assign(engine, ref, "UINV1", INVESTIGATOR, NOW, only_if_unassigned=True)
+        investigation.assign(engine, ref, pid("UINV1"), INVESTIGATOR, NOW, only_if_unassigned=True)
         do(engine, ref, "ask_supplier")
         investigation.tell_supplier(engine, ref, INVESTIGATOR, "Can you send the tender?", NOW)
         deliver_all(engine)
@@ -231,7 +247,7 @@ def test_anonymous_supplier_is_never_tied_to_the_case_outside_their_dm(engine, s
             continue
         assert REPORTER not in json.dumps(msg.data), msg
     revealed = [e for e in rows(session, ComplaintEvent) if e.kind == "revealed"]
-    assert len(revealed) == 1 and revealed[0].data == {} and revealed[0].actor_id == "ULEAD1"
+    assert len(revealed) == 1 and revealed[0].data == {} and revealed[0].actor_id == pid("ULEAD1")
     second = new_case(engine, anonymous=True, authority_name="Elsewhere")
     investigation.withdraw(engine, second.reference, REPORTER, "Sorted", NOW)
     for msg in rows(session, OutboxMessage):
@@ -264,7 +280,7 @@ def test_no_relay_or_reveal_for_a_spot_check_and_timeline_is_staff_only(engine):
 
 def test_withdraw_only_own_case_and_others_look_missing(engine, session):
     mine = new_case(engine)
-    theirs = new_case(engine, reporter="UOTHER")
+    theirs = new_case(engine, reporter=pid("UOTHER"))
     with Session(engine) as s, pytest.raises(NotFound) as expected:
         intake.case_for_reporter(s, REPORTER, theirs.reference)
     with pytest.raises(NotFound) as refused:
@@ -500,11 +516,11 @@ def test_database_outage_while_storing_a_note_is_store_unavailable(engine, sessi
     event.listen(faulty, "before_cursor_execute", die)
     try:
         with pytest.raises(StoreUnavailable):
-            investigation.record_note(faulty, channel, card_ts, "1.1", "UINV1", "x", NOW)
+            investigation.record_note(faulty, channel, card_ts, "1.1", pid("UINV1"), "x", NOW)
     finally:
         event.remove(faulty, "before_cursor_execute", die)
         if faulty is not engine:
             faulty.dispose()
     assert rows(session, CaseNote) == []
-    stored = investigation.record_note(engine, channel, card_ts, "1.1", "UINV1", "x", NOW)
+    stored = investigation.record_note(engine, channel, card_ts, "1.1", pid("UINV1"), "x", NOW)
     assert stored.complaint_id == case.id and rows(session, CaseNote)[0].id == stored.id

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.complaints import investigation, views
 from bot.permissions import Actor
+from tests.people_ids import pid
 from tests.test_investigation_core import INVESTIGATOR, LEAD, NOW, OWNER, REPORTER, new_case
 from tests.test_investigation_core_service import do, to_investigating
 
@@ -34,7 +35,7 @@ def counted(engine):
 
 def test_card_view_shows_state_deadlines_related_and_the_viewers_actions(engine):
     first = new_case(engine, anonymous=True)
-    second = new_case(engine, reporter="UOTHER")  # same procurement: linked
+    second = new_case(engine, reporter=pid("UOTHER"))  # same procurement: linked
     to_investigating(engine, first.reference)
     do(engine, first.reference, "contact_authority")
     with Session(engine) as s:
@@ -44,8 +45,8 @@ def test_card_view_shows_state_deadlines_related_and_the_viewers_actions(engine)
         other = views.case_view(s, second.id, INVESTIGATOR, today=NOW.date())
     assert (inv.status, inv.status_label) == ("awaiting_authority", "Waiting for the authority")
     assert inv.related == (second.reference,) and other.related == (first.reference,)
-    assert inv.raised_by_label == "Anonymous supplier" and inv.raised_by_user_id is None
-    assert other.raised_by_user_id == "UOTHER"
+    assert inv.raised_by_label == "Anonymous supplier" and inv.raised_by_id is None
+    assert other.raised_by_id == pid("UOTHER")
     assert inv.overdue and inv.authority_overdue and inv.any_overdue
     assert not other.overdue and not other.due_soon
     assert inv.authority_reply_due == NOW.date() + timedelta(days=30)
@@ -69,9 +70,11 @@ def test_home_views_per_role(engine):
     followed = new_case(engine, procurement_title="Delta", authority_name="D")
     for case in (mine, overdue):
         investigation.assign(
-            engine, case.reference, "UINV1", INVESTIGATOR, NOW, only_if_unassigned=True
+            engine, case.reference, pid("UINV1"), INVESTIGATOR, NOW, only_if_unassigned=True
         )
-    investigation.assign(engine, followed.reference, "UINV2", LEAD, NOW, only_if_unassigned=True)
+    investigation.assign(
+        engine, followed.reference, pid("UINV2"), LEAD, NOW, only_if_unassigned=True
+    )
     to_investigating(engine, followed.reference)
     do(engine, followed.reference, "resolve", follow_up_due=date(2026, 12, 1))
     today = date(2026, 12, 2)
@@ -118,7 +121,7 @@ def test_home_and_card_cost_the_same_queries_for_many_cases(engine):
         case = new_case(engine, authority_name=f"Authority {n % 5}")
         if n % 2:
             investigation.assign(
-                engine, case.reference, "UINV1", INVESTIGATOR, NOW, only_if_unassigned=True
+                engine, case.reference, pid("UINV1"), INVESTIGATOR, NOW, only_if_unassigned=True
             )
     many = measure()
     assert few == many

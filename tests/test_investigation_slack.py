@@ -431,9 +431,7 @@ def test_the_user_group_makes_investigators_and_a_failure_falls_back(engine, stu
         ev.button(
             running.slack, case_card.ASSIGN_SELF, case.reference, user="UGRP1", channel=TRIAGE
         )
-        wait_row(
-            session, lambda s: case_row(s).assignee_id == "UGRP1", "group member assigned"
-        )
+        wait_row(session, lambda s: case_row(s).assignee_id == "UGRP1", "group member assigned")
         assert stub.of("usergroups.users.list")[0].args["usergroup"] == "SINV1"
     finally:
         running.close()

@@ -70,9 +70,9 @@ def test_scheduled_rounds_follow_the_setting(engine, session, stub):
     runner.run_now(engine, dry, job, NOW + timedelta(seconds=1))
     [rnd] = rows(session, ShadowRound)
     assert rnd.status == "dry_run"
-    assert [(m.recipient_person_id, m.subject_id) for m in outbox(engine, "jobs.round_summary")] == [
-        ("UCOORD1", rnd.id)
-    ]
+    assert [
+        (m.recipient_person_id, m.subject_id) for m in outbox(engine, "jobs.round_summary")
+    ] == [("UCOORD1", rnd.id)]
     # the coordinator gets the dry run's figures, with the button to commit it
     settings = _settings(engine, stub.url, SHADOW_COORDINATOR_IDS="UCOORD1")
     drain(engine, build_services(settings, engine).transport)

@@ -180,9 +180,7 @@ def _queued_applicant_and_open_host(local) -> None:
         today=today,
         departments=departments,
     )
-    signup.decide(
-        local.engine, applicant.id, manager_id="UMANAGER", approve=True, now=utcnow()
-    )
+    signup.decide(local.engine, applicant.id, manager_id="UMANAGER", approve=True, now=utcnow())
 
 
 def test_coordinator_runs_a_round_and_both_sides_accept(page, local):

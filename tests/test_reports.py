@@ -20,11 +20,12 @@ from bot.reports.digest import build_digest
 from bot.reports.digest_text import digest_text
 from bot.reports.render import FORMATS, render
 from models import CaseNote, Complaint, ComplaintEvent
+from tests.people_ids import pid
 from tests.reports_fixture import add_case
 
 PLANTED = {
     "organisation_name": "PLANTED-ORG-Acme Widgets",
-    "reporter_id": "UPLANTED9",
+    "reporter_id": pid("UPLANTED9"),
     "what_happened": "PLANTED-WHAT the buyer said",
     "outcome_wanted": "PLANTED-WANTED my money",
     "procurement_title": "PLANTED-TITLE Widget frame",

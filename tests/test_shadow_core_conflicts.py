@@ -15,6 +15,7 @@ from bot.errors import InvalidTransition, NotFound, NotPermitted, ValidationFail
 from bot.shadowing import conflicts
 from models import Complaint, ShadowConflict, ShadowEvent, ShadowPlacement
 from tests.conftest import TRIAGE, rows
+from tests.people_ids import pid
 from tests.test_shadow_core_support import (
     COORDINATOR,
     COORDINATORS,
@@ -43,8 +44,8 @@ def test_normalise():
 
 
 def test_a_coordinator_records_a_conflict(engine, session):
-    a = applicant(engine, "U1")
-    h = host(engine, "UH1")
+    a = applicant(engine, pid("U1"))
+    h = host(engine, pid("UH1"))
     c = _record(engine, applicant_id=a.id, host_id=h.id)
     [stored] = rows(session, ShadowConflict)
     assert (stored.id, stored.source, stored.status, stored.recorded_by_id) == (
@@ -61,10 +62,10 @@ def test_a_coordinator_records_a_conflict(engine, session):
 
 
 def test_recording_a_conflict_is_refused(engine):
-    a = applicant(engine, "U1")
-    h = host(engine, "UH1")
+    a = applicant(engine, pid("U1"))
+    h = host(engine, pid("UH1"))
     with pytest.raises(NotPermitted):
-        _record(engine, by_user_id="U1", applicant_id=a.id, host_id=h.id)
+        _record(engine, by_user_id=pid("U1"), applicant_id=a.id, host_id=h.id)
     with pytest.raises(ValidationFailed) as err:
         _record(engine, applicant_id=a.id, department=HOME_OFFICE, reason=" ")
     assert set(err.value.errors) == {"applicant_id", "host_id", "reason"}
@@ -75,8 +76,8 @@ def test_recording_a_conflict_is_refused(engine):
 
 
 def test_clearing_a_conflict_needs_a_coordinator_and_safeguards(engine, session):
-    a = applicant(engine, "U1")
-    h = host(engine, "UH1")
+    a = applicant(engine, pid("U1"))
+    h = host(engine, pid("UH1"))
     c = _record(engine, applicant_id=a.id, host_id=h.id)
 
     def clear(**kwargs):
@@ -86,7 +87,7 @@ def test_clearing_a_conflict_needs_a_coordinator_and_safeguards(engine, session)
         return conflicts.clear_conflict(engine, c.id, now=NOW, **kwargs)
 
     with pytest.raises(NotPermitted):
-        clear(by_user_id="UH1")
+        clear(by_user_id=pid("UH1"))
     with pytest.raises(ValidationFailed) as err:
         clear(safeguards="   ")
     assert "safeguards" in err.value.errors
@@ -100,7 +101,11 @@ def test_clearing_a_conflict_needs_a_coordinator_and_safeguards(engine, session)
             now=NOW,
         )
     cleared = clear()
-    assert (cleared.status, cleared.cleared_by_id, cleared.cleared_at) == ("cleared", COORDINATOR, NOW)
+    assert (cleared.status, cleared.cleared_by_id, cleared.cleared_at) == (
+        "cleared",
+        COORDINATOR,
+        NOW,
+    )
     with pytest.raises(InvalidTransition, match="already been cleared"):
         clear()
     assert event_kinds(engine, applicant_id=a.id)[-2:] == ["conflict_recorded", "conflict_cleared"]
@@ -111,12 +116,12 @@ def test_clearing_a_conflict_needs_a_coordinator_and_safeguards(engine, session)
 
 
 def test_every_kind_of_declared_conflict_bans_its_pairs(engine):
-    ho = applicant(engine, "U1", conflict_organisations="the  CRISIS  charity")
-    ho2 = applicant(engine, "U2")
-    dwp = applicant(engine, "U3", department=DWP)
-    crisis = host(engine, "UH1", organisation="Crisis Charity")
-    lobby = host(engine, "UH2", organisation="Lobby Ltd", conflict_departments=(DWP,))
-    plain = host(engine, "UH3", organisation="Plain Org")
+    ho = applicant(engine, pid("U1"), conflict_organisations="the  CRISIS  charity")
+    ho2 = applicant(engine, pid("U2"))
+    dwp = applicant(engine, pid("U3"), department=DWP)
+    crisis = host(engine, pid("UH1"), organisation="Crisis Charity")
+    lobby = host(engine, pid("UH2"), organisation="Lobby Ltd", conflict_departments=(DWP,))
+    plain = host(engine, pid("UH3"), organisation="Plain Org")
     _record(engine, applicant_id=ho2.id, host_id=plain.id, reason="Pair reason")
     _record(engine, department="the home office", organisation="PLAIN org", reason="Dept reason")
     with reading(engine) as s:
@@ -145,15 +150,15 @@ def _complaint(engine, n: int, authority: str, organisation: str, *, anonymous=F
     )
     policy = intake.IntakePolicy(triage_channel_id=TRIAGE)
     return intake.submit(
-        engine, form, reporter_id=f"UC{n}", submission_key=f"VC{n}", today=TODAY, policy=policy
+        engine, form, reporter_id=pid(f"UC{n}"), submission_key=f"VC{n}", today=TODAY, policy=policy
     ).complaint
 
 
 def test_an_open_complaint_bans_its_host_and_department_automatically(engine):
-    ho = applicant(engine, "U1")
-    dwp = applicant(engine, "U2", department=DWP)
-    shelter = host(engine, "UH1", organisation="Shelter Together")
-    other = host(engine, "UH2", organisation="Other Org")
+    ho = applicant(engine, pid("U1"))
+    dwp = applicant(engine, pid("U2"), department=DWP)
+    shelter = host(engine, pid("UH1"), organisation="Shelter Together")
+    other = host(engine, pid("UH2"), organisation="Other Org")
     named = _complaint(engine, 1, "The  home office", "SHELTER together")
     _complaint(engine, 2, DWP, "Other Org", anonymous=True)
     _complaint(engine, 3, DWP, "Shelter Together")
@@ -168,9 +173,9 @@ def test_an_open_complaint_bans_its_host_and_department_automatically(engine):
 
 
 def test_a_pair_whose_offer_fell_through_is_not_offered_again(engine, session):
-    a = applicant(engine, "U1")
-    b = applicant(engine, "U2")
-    h = host(engine, "UH1")
+    a = applicant(engine, pid("U1"))
+    b = applicant(engine, pid("U2"))
+    h = host(engine, pid("UH1"))
     with reading(engine) as s:
         for person, status in ((a, "declined"), (b, "expired")):
             s.add(
@@ -196,8 +201,8 @@ def test_banned_pairs_scales_with_conflicts_not_with_pairs(engine):
     departments = [f"Department {i}" for i in range(8)]
     apps = [SimpleNamespace(id=i, department=departments[i % 8]) for i in range(10_000)]
     orgs = [SimpleNamespace(id=100_000 + j, organisation=f"Org {j % 900}") for j in range(1000)]
-    a = applicant(engine, "U1")
-    h = host(engine, "UH1")
+    a = applicant(engine, pid("U1"))
+    h = host(engine, pid("UH1"))
     _record(engine, department="Department 3", organisation="Org 7", reason="Dept-wide")
     _record(engine, applicant_id=a.id, organisation="Org 8", reason="Declared")
     _record(engine, department="Department 5", host_id=h.id, reason="Host-declared")
@@ -215,9 +220,9 @@ def test_a_department_wide_conflict_ends_the_open_offers_it_covers(engine, sessi
     from bot.shadowing import rounds
     from tests.test_shadow_core_support import assert_notices_are_clean, outbox
 
-    home = applicant(engine, "U1", department=HOME_OFFICE)
-    dwp = applicant(engine, "U2", department=DWP)
-    h = host(engine, "UH1", organisation="The Ambridge Trust")
+    home = applicant(engine, pid("U1"), department=HOME_OFFICE)
+    dwp = applicant(engine, pid("U2"), department=DWP)
+    h = host(engine, pid("UH1"), organisation="The Ambridge Trust")
     rounds.run_round(
         engine,
         commit=True,
@@ -244,8 +249,8 @@ def test_a_department_wide_conflict_ends_the_open_offers_it_covers(engine, sessi
     assert by_applicant[dwp.id].status == "offered"
     notes = outbox(engine)[before:]
     assert sorted((m.recipient_person_id, m.data["event"]) for m in notes) == [
-        ("U1", "withdrawn"),
-        ("UH1", "withdrawn"),
+        (pid("U1"), "withdrawn"),
+        (pid("UH1"), "withdrawn"),
     ]
     assert_notices_are_clean(engine, "Secret", "bidding")
     assert h.id in {p.host_id for p in rows(session, ShadowPlacement)}

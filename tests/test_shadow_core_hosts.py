@@ -11,6 +11,7 @@ from bot.errors import NotFound, NotPermitted, ValidationFailed
 from bot.shadowing import hosts
 from models import ShadowConflict, ShadowHost, ShadowPlacement
 from tests.conftest import rows
+from tests.people_ids import pid
 from tests.test_shadow_core_support import (
     COORDINATOR,
     COORDINATORS,
@@ -107,13 +108,18 @@ def test_offering_places_stores_the_host_its_conflicts_and_an_event(engine, sess
     h = hosts.offer_places(
         engine,
         host_form(conflict_departments=(HOME_OFFICE, DWP)),
-        user_id="UH1",
+        user_id=pid("UH1"),
         submission_key="VH-1",
         today=TODAY,
         departments=DEPARTMENTS,
     )
     [stored] = rows(session, ShadowHost)
-    assert (stored.id, stored.status, stored.capacity, stored.user_id) == (h.id, "open", 2, "UH1")
+    assert (stored.id, stored.status, stored.capacity, stored.person_id) == (
+        h.id,
+        "open",
+        2,
+        pid("UH1"),
+    )
     assert stored.areas == ["housing", "homelessness"]
     conflicts = rows(session, ShadowConflict)
     assert [(c.source, c.host_id, c.department) for c in conflicts] == [
@@ -124,7 +130,7 @@ def test_offering_places_stores_the_host_its_conflicts_and_an_event(engine, sess
     again = hosts.offer_places(
         engine,
         host_form(conflict_departments=(HOME_OFFICE, DWP)),
-        user_id="UH1",
+        user_id=pid("UH1"),
         submission_key="VH-1",
         today=TODAY,
         departments=DEPARTMENTS,
@@ -135,18 +141,18 @@ def test_offering_places_stores_the_host_its_conflicts_and_an_event(engine, sess
 
 
 def test_hosts_for_user(engine):
-    first = host(engine, "UH1")
-    second = host(engine, "UH1", organisation="Second Chance")
-    host(engine, "UH2")
+    first = host(engine, pid("UH1"))
+    second = host(engine, pid("UH1"), organisation="Second Chance")
+    host(engine, pid("UH2"))
     with reading(engine) as s:
-        assert [h.id for h in hosts.hosts_for_user(s, "UH1")] == [first.id, second.id]
-        assert hosts.hosts_for_user(s, "UNOBODY") == []
+        assert [h.id for h in hosts.hosts_for_user(s, pid("UH1"))] == [first.id, second.id]
+        assert hosts.hosts_for_user(s, pid("UNOBODY")) == []
 
 
 def _placements(engine, host_id: int, statuses: list[str]) -> None:
     """Placements in the given statuses, stored directly (how they got there is tested in
     the placements tests)."""
-    people = [applicant(engine, f"UP{host_id}_{n}") for n in range(len(statuses))]
+    people = [applicant(engine, pid(f"UP{host_id}_{n}")) for n in range(len(statuses))]
     with Session(engine) as s:
         for a, status in zip(people, statuses, strict=True):
             s.add(
@@ -162,7 +168,7 @@ def _placements(engine, host_id: int, statuses: list[str]) -> None:
 
 
 def test_places_taken_and_accepted(engine):
-    h = host(engine, "UH1", capacity=10)
+    h = host(engine, pid("UH1"), capacity=10)
     statuses = ["offered", "accepted", "scheduled", "completed", "declined", "expired", "withdrawn"]
     _placements(engine, h.id, statuses)
     with reading(engine) as s:
@@ -172,9 +178,9 @@ def test_places_taken_and_accepted(engine):
 
 
 def test_changing_capacity(engine, session):
-    h = host(engine, "UH1", capacity=5)
+    h = host(engine, pid("UH1"), capacity=5)
     changed = hosts.change_capacity(
-        engine, h.id, user_id="UH1", capacity=8, coordinators=frozenset()
+        engine, h.id, user_id=pid("UH1"), capacity=8, coordinators=frozenset()
     )
     assert changed.capacity == 8
     by_coordinator = hosts.change_capacity(
@@ -190,20 +196,26 @@ def test_changing_capacity(engine, session):
 
 
 def test_capacity_changes_that_are_refused(engine, session):
-    h = host(engine, "UH1", capacity=5)
+    h = host(engine, pid("UH1"), capacity=5)
     _placements(engine, h.id, ["accepted", "scheduled", "offered", "declined"])
     with pytest.raises(NotFound):
-        hosts.change_capacity(engine, h.id + 1, user_id="UH1", capacity=3, coordinators=frozenset())
+        hosts.change_capacity(
+            engine, h.id + 1, user_id=pid("UH1"), capacity=3, coordinators=frozenset()
+        )
     with pytest.raises(NotPermitted):
-        hosts.change_capacity(engine, h.id, user_id="UOTHER", capacity=3, coordinators=COORDINATORS)
+        hosts.change_capacity(
+            engine, h.id, user_id=pid("UOTHER"), capacity=3, coordinators=COORDINATORS
+        )
     for bad in (0, 21):
         with pytest.raises(ValidationFailed) as err:
             hosts.change_capacity(
-                engine, h.id, user_id="UH1", capacity=bad, coordinators=frozenset()
+                engine, h.id, user_id=pid("UH1"), capacity=bad, coordinators=frozenset()
             )
         assert "between 1 and 20" in err.value.errors["capacity"]
     with pytest.raises(ValidationFailed) as err:
-        hosts.change_capacity(engine, h.id, user_id="UH1", capacity=1, coordinators=frozenset())
+        hosts.change_capacity(
+            engine, h.id, user_id=pid("UH1"), capacity=1, coordinators=frozenset()
+        )
     assert err.value.errors["capacity"] == (
         "You have already accepted 2 visitors; places can't go below 2."
     )
@@ -212,7 +224,7 @@ def test_capacity_changes_that_are_refused(engine, session):
     # Down to the accepted number is fine: the open offer simply leaves no free place.
     assert (
         hosts.change_capacity(
-            engine, h.id, user_id="UH1", capacity=2, coordinators=frozenset()
+            engine, h.id, user_id=pid("UH1"), capacity=2, coordinators=frozenset()
         ).capacity
         == 2
     )

@@ -10,6 +10,7 @@ from bot.clock import today_uk
 from bot.db import make_engine
 from bot.shadowing import placements, report, rounds
 from models import ShadowPlacement, ShadowRound
+from tests.people_ids import pid
 from tests.test_config_and_cli import _msbot
 from tests.test_shadow_core_support import (
     DWP,
@@ -24,28 +25,28 @@ from tests.test_shadow_core_support import (
 def _known_dataset(engine) -> None:
     """U1 completed at Shelter Together after a 2-day wait, U2 offered after 4 days,
     U3 still queued, U4 awaiting approval; one piece of feedback from each side."""
-    applicant(engine, "U1", queued_at=NOW)
-    applicant(engine, "U2", queued_at=NOW, department=DWP, region="north_west")
-    applicant(engine, "U3", queued_at=NOW + timedelta(days=1), interests=("digital",))
-    applicant(engine, "U4", approve=False)
-    host(engine, "UH1", organisation="Shelter Together", capacity=1)
+    applicant(engine, pid("U1"), queued_at=NOW)
+    applicant(engine, pid("U2"), queued_at=NOW, department=DWP, region="north_west")
+    applicant(engine, pid("U3"), queued_at=NOW + timedelta(days=1), interests=("digital",))
+    applicant(engine, pid("U4"), approve=False)
+    host(engine, pid("UH1"), organisation="Shelter Together", capacity=1)
     rounds.run_round(engine, commit=True, now=NOW + timedelta(days=2), expiry_days=7)
-    host(engine, "UH2", organisation="North Hub", region="north_west", capacity=1)
+    host(engine, pid("UH2"), organisation="North Hub", region="north_west", capacity=1)
     rounds.run_round(engine, commit=True, now=NOW + timedelta(days=4), expiry_days=7)
     with reading(engine) as s:
-        [p] = placements.placements_for_user(s, "U1")
-    for user in ("U1", "UH1"):
+        [p] = placements.placements_for_user(s, pid("U1"))
+    for user in (pid("U1"), pid("UH1")):
         placements.respond(engine, p.id, user_id=user, accept=True, now=NOW + timedelta(days=2))
     placements.schedule(
         engine,
         p.id,
-        user_id="U1",
+        user_id=pid("U1"),
         start_date=TODAY + timedelta(days=10),
         end_date=TODAY + timedelta(days=14),
         today=TODAY + timedelta(days=3),
     )
-    placements.complete(engine, p.id, user_id="UH1", today=TODAY + timedelta(days=14))
-    for user, score, recommend in (("U1", 5, True), ("UH1", 3, False)):
+    placements.complete(engine, p.id, user_id=pid("UH1"), today=TODAY + timedelta(days=14))
+    for user, score, recommend in ((pid("U1"), 5, True), (pid("UH1"), 3, False)):
         placements.give_feedback(
             engine, p.id, user_id=user, worthwhile=score, learned="Lots", would_recommend=recommend
         )
@@ -98,9 +99,9 @@ def test_match_and_shadow_report_commands(tmp_path):
     engine = make_engine(url)
     today = today_uk()  # the commands use the real clock
     window = {"available_from": today + timedelta(days=7), "today": today}
-    applicant(engine, "U1", queued_at=NOW, **window)
-    applicant(engine, "U2", queued_at=NOW + timedelta(minutes=1), **window)
-    host(engine, "UH1", capacity=1, available_from=today + timedelta(days=1), today=today)
+    applicant(engine, pid("U1"), queued_at=NOW, **window)
+    applicant(engine, pid("U2"), queued_at=NOW + timedelta(minutes=1), **window)
+    host(engine, pid("UH1"), capacity=1, available_from=today + timedelta(days=1), today=today)
 
     dry = _msbot(["match"], env, tmp_path)
     assert dry.returncode == 0, dry.stderr

@@ -12,6 +12,7 @@ from bot.errors import InvalidTransition, NotFound, NotPermitted
 from bot.shadowing import notices, rounds, signup
 from models import ShadowApplicant, ShadowPlacement, ShadowRound
 from tests.conftest import TRIAGE, rows
+from tests.people_ids import pid
 from tests.test_shadow_core_support import (
     COORDINATOR,
     COORDINATORS,
@@ -45,12 +46,12 @@ def _dry_run(engine, by_user_id=COORDINATOR):
 
 
 def test_plan_matches_and_explains_every_unmatched_applicant(engine):
-    first = applicant(engine, "U1", queued_at=NOW)
-    second = applicant(engine, "U2", queued_at=NOW + timedelta(minutes=1))
-    nothing_fits = applicant(engine, "U3", interests=("digital",))
-    conflicted = applicant(engine, "U4", conflict_organisations="Shelter Together")
-    applicant(engine, "U5", approve=False)  # not approved yet: not in the queue
-    h = host(engine, "UH1", capacity=1)
+    first = applicant(engine, pid("U1"), queued_at=NOW)
+    second = applicant(engine, pid("U2"), queued_at=NOW + timedelta(minutes=1))
+    nothing_fits = applicant(engine, pid("U3"), interests=("digital",))
+    conflicted = applicant(engine, pid("U4"), conflict_organisations="Shelter Together")
+    applicant(engine, pid("U5"), approve=False)  # not approved yet: not in the queue
+    h = host(engine, pid("UH1"), capacity=1)
     plan = _plan(engine)
     # 2 shared interests (200) + same region (40) + full date overlap (30) + length fits (30)
     assert plan.matches == [(first.id, h.id, 300)]
@@ -63,9 +64,9 @@ def test_plan_matches_and_explains_every_unmatched_applicant(engine):
 
 
 def test_the_longest_waiting_applicant_wins_a_tie(engine):
-    later = applicant(engine, "U1", queued_at=NOW + timedelta(hours=1))
-    earlier = applicant(engine, "U2", queued_at=NOW)
-    h = host(engine, "UH1", capacity=1)
+    later = applicant(engine, pid("U1"), queued_at=NOW + timedelta(hours=1))
+    earlier = applicant(engine, pid("U2"), queued_at=NOW)
+    h = host(engine, pid("UH1"), capacity=1)
     assert [(a, hh) for a, hh, _ in _plan(engine).matches] == [(earlier.id, h.id)]
     assert _plan(engine).unmatched == {later.id: "capacity"}
 
@@ -74,26 +75,26 @@ def test_past_windows_are_cut_to_what_is_still_ahead(engine):
     long_ago = TODAY - timedelta(days=100)
     gone = host(
         engine,
-        "UH1",
+        pid("UH1"),
         today=long_ago,
         available_from=long_ago,
         available_to=TODAY - timedelta(days=1),
     )
     missed = applicant(
         engine,
-        "U1",
+        pid("U1"),
         today=long_ago,
         available_from=long_ago,
         available_to=TODAY - timedelta(days=2),
     )
     ongoing = applicant(
         engine,
-        "U2",
+        pid("U2"),
         today=long_ago,
         available_from=long_ago,
         available_to=TODAY + timedelta(days=30),
     )
-    h = host(engine, "UH2")
+    h = host(engine, pid("UH2"))
     plan = _plan(engine)
     assert gone.id not in {hh for _, hh, _ in plan.matches}
     assert [(a, hh) for a, hh, _ in plan.matches] == [(ongoing.id, h.id)]
@@ -102,11 +103,11 @@ def test_past_windows_are_cut_to_what_is_still_ahead(engine):
 
 
 def test_a_dry_run_stores_figures_but_makes_no_offer(engine, session):
-    applicant(engine, "U1")
-    applicant(engine, "U2", interests=("digital",))
-    host(engine, "UH1")
+    applicant(engine, pid("U1"))
+    applicant(engine, pid("U2"), interests=("digital",))
+    host(engine, pid("UH1"))
     with pytest.raises(NotPermitted):
-        _dry_run(engine, by_user_id="U1")
+        _dry_run(engine, by_user_id=pid("U1"))
     rnd = _dry_run(engine)
     assert rnd.status == "dry_run" and rnd.started_by_id == COORDINATOR
     assert rnd.summary == {
@@ -124,9 +125,9 @@ def test_a_dry_run_stores_figures_but_makes_no_offer(engine, session):
 
 
 def test_commit_writes_offers_with_notices_for_both_sides(engine, session):
-    a1 = applicant(engine, "U1")
-    a2 = applicant(engine, "U2", queued_at=NOW + timedelta(minutes=5))
-    h = host(engine, "UH1")
+    a1 = applicant(engine, pid("U1"))
+    a2 = applicant(engine, pid("U2"), queued_at=NOW + timedelta(minutes=5))
+    h = host(engine, pid("UH1"))
     rnd = _dry_run(engine)
     committed = _commit(engine, rnd.id)
     assert committed.status == "committed" and committed.committed_at == NOW
@@ -143,10 +144,10 @@ def test_commit_writes_offers_with_notices_for_both_sides(engine, session):
     offers = outbox(engine, notices.OFFER)
     assert sorted((m.subject_id, m.recipient_person_id, m.data["side"]) for m in offers) == sorted(
         [
-            (placements[0].id, "U1", "applicant"),
-            (placements[0].id, "UH1", "host"),
-            (placements[1].id, "U2", "applicant"),
-            (placements[1].id, "UH1", "host"),
+            (placements[0].id, pid("U1"), "applicant"),
+            (placements[0].id, pid("UH1"), "host"),
+            (placements[1].id, pid("U2"), "applicant"),
+            (placements[1].id, pid("UH1"), "host"),
         ]
     )
     assert event_kinds(engine, placement_id=placements[0].id) == ["offered"]
@@ -155,11 +156,11 @@ def test_commit_writes_offers_with_notices_for_both_sides(engine, session):
 
 
 def test_a_repeated_commit_creates_nothing_twice(engine, session):
-    applicant(engine, "U1")
-    host(engine, "UH1")
+    applicant(engine, pid("U1"))
+    host(engine, pid("UH1"))
     rnd = _dry_run(engine)
     _commit(engine, rnd.id)
-    applicant(engine, "U2")  # even with someone new to match
+    applicant(engine, pid("U2"))  # even with someone new to match
     with pytest.raises(InvalidTransition, match="already been committed"):
         _commit(engine, rnd.id)
     assert len(rows(session, ShadowPlacement)) == 1
@@ -167,13 +168,13 @@ def test_a_repeated_commit_creates_nothing_twice(engine, session):
     with pytest.raises(NotFound):
         _commit(engine, rnd.id + 1)
     with pytest.raises(NotPermitted):
-        _commit(engine, rnd.id, by_user_id="U1")
+        _commit(engine, rnd.id, by_user_id=pid("U1"))
 
 
 def test_concurrent_commits_of_one_round_write_its_offers_once(engine, session):
     for n in range(6):
-        applicant(engine, f"U{n}", queued_at=NOW + timedelta(seconds=n))
-    host(engine, "UH1", capacity=4)
+        applicant(engine, pid(f"U{n}"), queued_at=NOW + timedelta(seconds=n))
+    host(engine, pid("UH1"), capacity=4)
     rnd = _dry_run(engine)
 
     def click(_):
@@ -190,15 +191,15 @@ def test_concurrent_commits_of_one_round_write_its_offers_once(engine, session):
 
 
 def test_commit_replans_from_the_current_state(engine, session):
-    a1 = applicant(engine, "U1", queued_at=NOW)
-    a2 = applicant(engine, "U2", queued_at=NOW + timedelta(minutes=1))
-    host(engine, "UH1", capacity=1)
+    a1 = applicant(engine, pid("U1"), queued_at=NOW)
+    a2 = applicant(engine, pid("U2"), queued_at=NOW + timedelta(minutes=1))
+    host(engine, pid("UH1"), capacity=1)
     rnd = _dry_run(engine)
     assert rnd.summary["matched"] == 1
-    signup.withdraw(engine, user_id="U1", reason="", now=NOW)
+    signup.withdraw(engine, user_id=pid("U1"), reason="", now=NOW)
     _commit(engine, rnd.id)
     assert [p.applicant_id for p in rows(session, ShadowPlacement)] == [a2.id]
-    assert {m.recipient_person_id for m in outbox(engine, notices.OFFER)} == {"U2", "UH1"}
+    assert {m.recipient_person_id for m in outbox(engine, notices.OFFER)} == {pid("U2"), pid("UH1")}
     assert {a.id: a.status for a in rows(session, ShadowApplicant)} == {
         a1.id: "withdrawn",
         a2.id: "offered",
@@ -206,11 +207,11 @@ def test_commit_replans_from_the_current_state(engine, session):
 
 
 def test_only_free_places_are_offered(engine, session):
-    applicant(engine, "U1", queued_at=NOW)
-    h = host(engine, "UH1", capacity=2)
+    applicant(engine, pid("U1"), queued_at=NOW)
+    h = host(engine, pid("UH1"), capacity=2)
     rounds.run_round(engine, commit=True, now=NOW, expiry_days=7)
     for n in range(2, 5):
-        applicant(engine, f"U{n}", queued_at=NOW + timedelta(minutes=n))
+        applicant(engine, pid(f"U{n}"), queued_at=NOW + timedelta(minutes=n))
     plan = _plan(engine)
     assert (plan.hosts, plan.places, len(plan.matches)) == (1, 1, 1)
     rounds.run_round(engine, commit=True, now=NOW, expiry_days=7)
@@ -234,7 +235,7 @@ def _complaint(engine, authority: str, organisation: str) -> intake.Submission:
     return intake.submit(
         engine,
         form,
-        reporter_id="UCOMPLAINER",
+        reporter_id=pid("UCOMPLAINER"),
         submission_key="VCOMPLAINT",
         today=TODAY,
         policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
@@ -243,14 +244,16 @@ def _complaint(engine, authority: str, organisation: str) -> intake.Submission:
 
 def test_conflicts_are_never_matched_and_never_reach_a_notice(engine, session):
     declared_by_applicant = applicant(
-        engine, "U1", conflict_organisations="Shelter Together", queued_at=NOW
+        engine, pid("U1"), conflict_organisations="Shelter Together", queued_at=NOW
     )
-    lobbied_department = applicant(engine, "U2", department=DWP, queued_at=NOW)
-    complained_about = applicant(engine, "U3", department=EDUCATION, queued_at=NOW)
-    free = applicant(engine, "U4", queued_at=NOW)
-    shelter = host(engine, "UH1", organisation="Shelter Together", capacity=5)
-    lobby = host(engine, "UH2", organisation="Lobby Ltd", capacity=5, conflict_departments=(DWP,))
-    complainer = host(engine, "UH3", organisation="Complaining Charity", capacity=5)
+    lobbied_department = applicant(engine, pid("U2"), department=DWP, queued_at=NOW)
+    complained_about = applicant(engine, pid("U3"), department=EDUCATION, queued_at=NOW)
+    free = applicant(engine, pid("U4"), queued_at=NOW)
+    shelter = host(engine, pid("UH1"), organisation="Shelter Together", capacity=5)
+    lobby = host(
+        engine, pid("UH2"), organisation="Lobby Ltd", capacity=5, conflict_departments=(DWP,)
+    )
+    complainer = host(engine, pid("UH3"), organisation="Complaining Charity", capacity=5)
     case = _complaint(engine, "The Department for Education", "complaining  charity").complaint
     banned = {
         (declared_by_applicant.id, shelter.id),
@@ -273,8 +276,8 @@ def test_conflicts_are_never_matched_and_never_reach_a_notice(engine, session):
 
 
 def test_an_applicant_whose_only_hosts_are_conflicted_is_unmatched_for_conflict(engine, session):
-    a = applicant(engine, "U1", department=DWP)
-    host(engine, "UH1", organisation="Lobby Ltd", conflict_departments=(DWP,))
+    a = applicant(engine, pid("U1"), department=DWP)
+    host(engine, pid("UH1"), organisation="Lobby Ltd", conflict_departments=(DWP,))
     rnd = rounds.run_round(engine, commit=True, now=NOW, expiry_days=7)
     assert rnd.summary["unmatched"]["conflict"] == 1 and rnd.summary["offers"] == 0
     assert rows(session, ShadowPlacement) == []
@@ -283,7 +286,7 @@ def test_an_applicant_whose_only_hosts_are_conflicted_is_unmatched_for_conflict(
 
 def test_run_round_needs_a_coordinator_unless_run_from_the_command_line(engine):
     with pytest.raises(NotPermitted):
-        rounds.run_round(engine, commit=True, by_user_id="U1", now=NOW, expiry_days=7)
+        rounds.run_round(engine, commit=True, by_user_id=pid("U1"), now=NOW, expiry_days=7)
     rnd = rounds.run_round(
         engine,
         commit=True,
@@ -304,8 +307,8 @@ def test_old_dry_runs_are_pruned_by_the_hourly_job_and_committed_rounds_kept(eng
     from models.base import utcnow
     from tests.conftest import make_settings
 
-    applicant(engine, "U1")
-    host(engine, "U9")
+    applicant(engine, pid("U1"))
+    host(engine, pid("U9"))
     old = NOW - timedelta(days=31)
     stale = rounds.dry_run(engine, by_user_id=COORDINATOR, coordinators=COORDINATORS, now=old)
     kept = rounds.run_round(

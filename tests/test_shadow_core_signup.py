@@ -11,6 +11,7 @@ from bot.errors import InvalidTransition, NotFound, NotPermitted, ValidationFail
 from bot.shadowing import hosts, notices, rounds, signup
 from models import ShadowApplicant, ShadowConflict, ShadowPlacement
 from tests.conftest import rows
+from tests.people_ids import pid
 from tests.test_shadow_core_support import (
     DEPARTMENTS,
     NOW,
@@ -23,12 +24,14 @@ from tests.test_shadow_core_support import (
     signup_form,
 )
 
+U1 = pid("U1")  # the usual applicant
 
-def _validate(form, user_id="U1"):
+
+def _validate(form, user_id=U1):
     return signup.validate_signup(form, user_id=user_id, today=TODAY, departments=DEPARTMENTS)
 
 
-def _errors(form, user_id="U1") -> dict[str, str]:
+def _errors(form, user_id=U1) -> dict[str, str]:
     with pytest.raises(ValidationFailed) as err:
         _validate(form, user_id)
     return err.value.errors
@@ -102,7 +105,7 @@ def test_an_empty_form_names_every_missing_field():
         ),
         ({"available_to": TODAY + timedelta(days=800)}, "available_to", "next 2 years"),
         ({"manager_id": None}, "manager_id", "Choose your line manager"),
-        ({"manager_id": "U1"}, "manager_id", "must be someone else"),
+        ({"manager_id": pid("U1")}, "manager_id", "must be someone else"),
         ({"conflict_organisations": "x" * 201}, "conflict_organisations", "one organisation"),
     ],
 )
@@ -124,13 +127,17 @@ def test_sign_up_stores_the_request_conflicts_event_and_approval_request(engine,
     a = signup.sign_up(
         engine,
         signup_form(conflict_organisations="Crisis\nShelter Together"),
-        user_id="U1",
+        user_id=pid("U1"),
         submission_key="V1",
         today=TODAY,
         departments=DEPARTMENTS,
     )
     [stored] = rows(session, ShadowApplicant)
-    assert (stored.id, stored.status, stored.active_person_id) == (a.id, "pending_approval", "U1")
+    assert (stored.id, stored.status, stored.active_person_id) == (
+        a.id,
+        "pending_approval",
+        pid("U1"),
+    )
     assert stored.interests == ["housing", "homelessness"] and stored.length_days == 7
     assert stored.queued_at is None
     conflicts = rows(session, ShadowConflict)
@@ -138,12 +145,12 @@ def test_sign_up_stores_the_request_conflicts_event_and_approval_request(engine,
         ("applicant", a.id, "Crisis"),
         ("applicant", a.id, "Shelter Together"),
     ]
-    assert all(c.status == "active" and c.recorded_by_id == "U1" for c in conflicts)
+    assert all(c.status == "active" and c.recorded_by_id == pid("U1") for c in conflicts)
     assert event_kinds(engine, applicant_id=a.id) == ["signed_up"]
     [msg] = outbox(engine)
     assert (msg.kind, msg.recipient_person_id, msg.subject_id, msg.data) == (
         notices.APPROVAL_REQUEST,
-        "UMGR1",
+        pid("UMGR1"),
         a.id,
         {},
     )
@@ -154,7 +161,7 @@ def test_a_repeated_delivery_creates_nothing_twice(engine, session):
         return signup.sign_up(
             engine,
             signup_form(conflict_organisations="Crisis"),
-            user_id="U1",
+            user_id=pid("U1"),
             submission_key="VSAME",
             today=TODAY,
             departments=DEPARTMENTS,
@@ -167,17 +174,17 @@ def test_a_repeated_delivery_creates_nothing_twice(engine, session):
 
 
 def test_a_second_active_sign_up_is_refused_until_the_first_ends(engine, session):
-    first = applicant(engine, "U1", approve=False)
+    first = applicant(engine, pid("U1"), approve=False)
     with pytest.raises(ValidationFailed) as err:
-        applicant(engine, "U1")
+        applicant(engine, pid("U1"))
     assert "already have an active sign-up" in err.value.errors["department"]
     assert len(rows(session, ShadowApplicant)) == 1
-    signup.decide(engine, first.id, manager_id="MU1", approve=False, now=NOW)
-    second = applicant(engine, "U1", approve=False)
+    signup.decide(engine, first.id, manager_id=pid("MU1"), approve=False, now=NOW)
+    second = applicant(engine, pid("U1"), approve=False)
     assert second.id != first.id
     with reading(engine) as s:
-        assert signup.active_signup(s, "U1").id == second.id
-        assert signup.active_signup(s, "U2") is None
+        assert signup.active_signup(s, pid("U1")).id == second.id
+        assert signup.active_signup(s, pid("U2")) is None
 
 
 def test_racing_sign_ups_by_one_person_store_one(engine, session):
@@ -186,7 +193,7 @@ def test_racing_sign_ups_by_one_person_store_one(engine, session):
             return signup.sign_up(
                 engine,
                 signup_form(),
-                user_id="U1",
+                user_id=pid("U1"),
                 submission_key=f"VR{n}",
                 today=TODAY,
                 departments=DEPARTMENTS,
@@ -207,34 +214,38 @@ def test_racing_sign_ups_by_one_person_store_one(engine, session):
 
 
 def test_approval_queues_the_applicant_and_tells_them(engine, session):
-    a = applicant(engine, "U1", approve=False)
-    decided = signup.decide(engine, a.id, manager_id="MU1", approve=True, now=NOW)
+    a = applicant(engine, pid("U1"), approve=False)
+    decided = signup.decide(engine, a.id, manager_id=pid("MU1"), approve=True, now=NOW)
     assert decided.status == "queued" and decided.queued_at == NOW
     [stored] = rows(session, ShadowApplicant)
-    assert stored.status == "queued" and stored.queued_at == NOW and stored.active_person_id == "U1"
+    assert (
+        stored.status == "queued"
+        and stored.queued_at == NOW
+        and stored.active_person_id == pid("U1")
+    )
     result = outbox(engine, notices.APPROVAL_RESULT)
     assert [(m.recipient_person_id, m.subject_id, m.data) for m in result] == [
-        ("U1", a.id, {"approved": True})
+        (pid("U1"), a.id, {"approved": True})
     ]
     assert event_kinds(engine, applicant_id=a.id) == ["signed_up", "approved"]
 
 
 def test_a_repeated_approval_creates_nothing_twice(engine):
-    a = applicant(engine, "U1", approve=False)
-    signup.decide(engine, a.id, manager_id="MU1", approve=True, now=NOW)
+    a = applicant(engine, pid("U1"), approve=False)
+    signup.decide(engine, a.id, manager_id=pid("MU1"), approve=True, now=NOW)
     for approve in (True, False):
         with pytest.raises(InvalidTransition, match="already been approved"):
-            signup.decide(engine, a.id, manager_id="MU1", approve=approve, now=NOW)
+            signup.decide(engine, a.id, manager_id=pid("MU1"), approve=approve, now=NOW)
     assert len(outbox(engine, notices.APPROVAL_RESULT)) == 1
     assert event_kinds(engine, applicant_id=a.id) == ["signed_up", "approved"]
 
 
 def test_concurrent_clicks_decide_once(engine):
-    a = applicant(engine, "U1", approve=False)
+    a = applicant(engine, pid("U1"), approve=False)
 
     def click(_):
         try:
-            return signup.decide(engine, a.id, manager_id="MU1", approve=True, now=NOW)
+            return signup.decide(engine, a.id, manager_id=pid("MU1"), approve=True, now=NOW)
         except InvalidTransition as exc:
             return exc
 
@@ -245,37 +256,37 @@ def test_concurrent_clicks_decide_once(engine):
 
 
 def test_declining_frees_the_person_to_sign_up_again(engine, session):
-    a = applicant(engine, "U1", approve=False)
-    signup.decide(engine, a.id, manager_id="MU1", approve=False, now=NOW)
+    a = applicant(engine, pid("U1"), approve=False)
+    signup.decide(engine, a.id, manager_id=pid("MU1"), approve=False, now=NOW)
     [stored] = rows(session, ShadowApplicant)
     assert (stored.status, stored.active_person_id, stored.queued_at) == ("declined", None, None)
     [msg] = outbox(engine, notices.APPROVAL_RESULT)
     assert msg.data == {"approved": False}
     with pytest.raises(InvalidTransition, match="already been declined"):
-        signup.decide(engine, a.id, manager_id="MU1", approve=True, now=NOW)
+        signup.decide(engine, a.id, manager_id=pid("MU1"), approve=True, now=NOW)
 
 
 def test_only_the_named_manager_decides(engine):
-    a = applicant(engine, "U1", approve=False)
+    a = applicant(engine, pid("U1"), approve=False)
     with pytest.raises(NotPermitted):
-        signup.decide(engine, a.id, manager_id="USOMEONE", approve=True, now=NOW)
+        signup.decide(engine, a.id, manager_id=pid("USOMEONE"), approve=True, now=NOW)
     with pytest.raises(NotPermitted):
-        signup.decide(engine, a.id, manager_id="U1", approve=True, now=NOW)
+        signup.decide(engine, a.id, manager_id=pid("U1"), approve=True, now=NOW)
     with pytest.raises(NotFound):
-        signup.decide(engine, a.id + 99, manager_id="MU1", approve=True, now=NOW)
-    signup.withdraw(engine, user_id="U1", reason="", now=NOW)
+        signup.decide(engine, a.id + 99, manager_id=pid("MU1"), approve=True, now=NOW)
+    signup.withdraw(engine, user_id=pid("U1"), reason="", now=NOW)
     with pytest.raises(InvalidTransition, match="withdrawn"):
-        signup.decide(engine, a.id, manager_id="MU1", approve=True, now=NOW)
+        signup.decide(engine, a.id, manager_id=pid("MU1"), approve=True, now=NOW)
 
 
 # --- queue position and withdrawal ----------------------------------------------------------
 
 
 def test_queue_position_follows_queued_at_then_id(engine):
-    late = applicant(engine, "U1", queued_at=NOW + timedelta(hours=2))
-    early = applicant(engine, "U2", queued_at=NOW)
-    tie = applicant(engine, "U3", queued_at=NOW + timedelta(hours=2))
-    pending = applicant(engine, "U4", approve=False)
+    late = applicant(engine, pid("U1"), queued_at=NOW + timedelta(hours=2))
+    early = applicant(engine, pid("U2"), queued_at=NOW)
+    tie = applicant(engine, pid("U3"), queued_at=NOW + timedelta(hours=2))
+    pending = applicant(engine, pid("U4"), approve=False)
     with reading(engine) as s:
         positions = [signup.queue_position(s, a) for a in (early, late, tie, pending)]
     assert positions == [1, 2, 3, None]
@@ -283,35 +294,35 @@ def test_queue_position_follows_queued_at_then_id(engine):
 
 def test_withdrawing_a_sign_up(engine, session):
     with pytest.raises(NotFound):
-        signup.withdraw(engine, user_id="U1", reason="", now=NOW)
-    a = applicant(engine, "U1")
-    done = signup.withdraw(engine, user_id="U1", reason="  New job  ", now=NOW)
+        signup.withdraw(engine, user_id=pid("U1"), reason="", now=NOW)
+    a = applicant(engine, pid("U1"))
+    done = signup.withdraw(engine, user_id=pid("U1"), reason="  New job  ", now=NOW)
     assert (done.status, done.active_person_id, done.withdrawn_reason) == (
         "withdrawn",
         None,
         "New job",
     )
     assert event_kinds(engine, applicant_id=a.id)[-1] == "withdrawn"
-    applicant(engine, "U2")
+    applicant(engine, pid("U2"))
     with pytest.raises(ValidationFailed):
-        signup.withdraw(engine, user_id="U2", reason="x" * 501, now=NOW)
-    assert applicant(engine, "U1").status == "queued"  # free to sign up again
+        signup.withdraw(engine, user_id=pid("U2"), reason="x" * 501, now=NOW)
+    assert applicant(engine, pid("U1")).status == "queued"  # free to sign up again
 
 
 def test_withdrawing_with_an_open_offer_frees_the_place_and_tells_the_host(engine, session):
-    applicant(engine, "U1")
-    h = host(engine, "UH1", capacity=1)
+    applicant(engine, pid("U1"))
+    h = host(engine, pid("UH1"), capacity=1)
     rounds.run_round(engine, commit=True, now=NOW, expiry_days=7)
     with reading(engine) as s:
         assert hosts.places_taken(s, h.id) == 1
-    signup.withdraw(engine, user_id="U1", reason="Changed teams", now=NOW)
+    signup.withdraw(engine, user_id=pid("U1"), reason="Changed teams", now=NOW)
     [p] = rows(session, ShadowPlacement)
-    assert (p.status, p.ended_by_id, p.end_reason) == ("withdrawn", "U1", "Changed teams")
+    assert (p.status, p.ended_by_id, p.end_reason) == ("withdrawn", pid("U1"), "Changed teams")
     with reading(engine) as s:
         assert hosts.places_taken(s, h.id) == 0
     [update] = outbox(engine, notices.OFFER_UPDATE)
     assert (update.recipient_person_id, update.subject_id, update.data) == (
-        "UH1",
+        pid("UH1"),
         p.id,
         {"event": "withdrawn", "side": "host"},
     )

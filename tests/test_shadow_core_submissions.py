@@ -12,12 +12,15 @@ from bot.errors import ValidationFailed
 from bot.submissions import create_once, find_by_key
 from models import ShadowEvent, ShadowHost
 from tests.conftest import rows
+from tests.people_ids import pid
 from tests.test_shadow_core_support import TODAY
+
+HOST_PERSON = pid("U300")
 
 
 def _host(key: str, organisation: str = "Ambridge Mind") -> ShadowHost:
     return ShadowHost(
-        user_id="U300",
+        person_id=HOST_PERSON,
         submission_key=key,
         organisation=organisation,
         contact_name="Jo",

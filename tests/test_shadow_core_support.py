@@ -11,13 +11,14 @@ from sqlmodel import Session, select
 from bot.config import DEFAULT_DEPARTMENTS
 from bot.shadowing import hosts, notices, signup
 from models import OutboxMessage, ShadowEvent
+from tests.people_ids import pid, slack_id
 
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 DEPARTMENTS = DEFAULT_DEPARTMENTS
 HOME_OFFICE = "Home Office"
 DWP = "Department for Work and Pensions"
-COORDINATOR = "UCOORD1"
+COORDINATOR = pid("UCOORD1")
 COORDINATORS = frozenset({COORDINATOR})
 
 BASE_SIGNUP = signup.SignupForm(
@@ -31,7 +32,7 @@ BASE_SIGNUP = signup.SignupForm(
     available_from=TODAY + timedelta(days=7),
     available_to=TODAY + timedelta(days=120),
     length="week",
-    manager_id="UMGR1",
+    manager_id=pid("UMGR1"),
 )
 
 BASE_HOST = hosts.HostForm(
@@ -61,7 +62,7 @@ _keys = iter(range(1, 10**9))
 
 def applicant(engine, user_id: str, *, approve: bool = True, queued_at=NOW, today=TODAY, **form):
     """A sign-up (by default approved, so queued at ``queued_at``)."""
-    form.setdefault("manager_id", f"M{user_id}")
+    form.setdefault("manager_id", pid(f"M{slack_id(user_id)}"))
     a = signup.sign_up(
         engine,
         signup_form(**form),
@@ -71,9 +72,7 @@ def applicant(engine, user_id: str, *, approve: bool = True, queued_at=NOW, toda
         departments=DEPARTMENTS,
     )
     if approve:
-        a = signup.decide(
-            engine, a.id, manager_id=a.manager_id, approve=True, now=queued_at
-        )
+        a = signup.decide(engine, a.id, manager_id=a.manager_id, approve=True, now=queued_at)
     return a
 
 

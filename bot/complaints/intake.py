@@ -221,7 +221,7 @@ def submit(
             ids = outbox.enqueue_new(
                 s,
                 [
-                    outbox.NewMessage(RECEIVED_DM, subject_id=case.id, user_id=reporter_id),
+                    outbox.NewMessage(RECEIVED_DM, subject_id=case.id, person_id=reporter_id),
                     outbox.NewMessage(
                         TRIAGE_CARD, subject_id=case.id, channel_id=policy.triage_channel_id
                     ),

@@ -175,17 +175,17 @@ def assign(
             raise ValidationFailed(
                 {"assignee": "That person is not an investigator or lead."},
                 code=NOT_ON_TEAM,
-                people=(assignee.user_id,),
+                people=(assignee.person_id,),
                 cases=(reference,),
             )
-        assignee = assignee.user_id
+        assignee = assignee.person_id
     with transaction(engine) as s:
         case = by_reference(s, reference)
         if case.status not in lifecycle.OPEN_STATUSES:
             raise InvalidTransition(f"{case.reference} is closed: reopen it before assigning.")
         holder = case.assignee_id
         if only_if_unassigned or holder is None or holder == assignee:
-            action = "assign_self" if assignee == actor.user_id else "assign"
+            action = "assign_self" if assignee == actor.person_id else "assign"
         else:
             action = "reassign"
         permissions.require(actor, action, case)
@@ -211,12 +211,12 @@ def assign(
             ComplaintEvent(
                 complaint_id=case.id,
                 at=now,
-                actor_id=actor.user_id,
+                actor_id=actor.person_id,
                 kind="assigned",
                 data={"from": holder, "to": assignee},
             )
         )
-        notices.thread_post(s, case, "assigned", actor=actor.user_id, to=assignee)
+        notices.thread_post(s, case, "assigned", actor=actor.person_id, to=assignee)
         notices.refresh_card(s, case)
         return _view(s, case, actor, now)
 
@@ -228,7 +228,7 @@ def link(engine: Engine, ref_a: str, ref_b: str, actor: permissions.Actor, now: 
         permissions.require(actor, "link", a)
         if a.id == b.id:
             raise ValidationFailed({"reference": "A case cannot be linked to itself."})
-        return related.add_link(s, a, b, by=actor.user_id, now=now)
+        return related.add_link(s, a, b, by=actor.person_id, now=now)
 
 
 def unlink(engine: Engine, ref_a: str, ref_b: str, actor: permissions.Actor, now: datetime) -> bool:
@@ -236,7 +236,7 @@ def unlink(engine: Engine, ref_a: str, ref_b: str, actor: permissions.Actor, now
     with transaction(engine) as s:
         a, b = by_reference(s, ref_a), by_reference(s, ref_b)
         permissions.require(actor, "unlink", a)
-        return related.remove_link(s, a, b, by=actor.user_id, now=now)
+        return related.remove_link(s, a, b, by=actor.person_id, now=now)
 
 
 @dataclass(frozen=True)

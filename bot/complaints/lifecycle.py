@@ -253,9 +253,9 @@ def _recorded_actor(case: Complaint, actor: permissions.Actor) -> str | None:
     anonymous supplier acting on their own case (withdrawing it), so they stay unnamed."""
     if permissions.SYSTEM in actor.roles:
         return None
-    if case.anonymous and actor.user_id == case.reporter_id:
+    if case.anonymous and actor.person_id == case.reporter_id:
         return None
-    return actor.user_id
+    return actor.person_id
 
 
 def _audit(recorded: dict) -> dict:

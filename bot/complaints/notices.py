@@ -94,7 +94,7 @@ def tell_supplier(session: Session, case: Complaint, event: str) -> None:
             session,
             SUPPLIER_UPDATE,
             subject_id=case.id,
-            user_id=case.reporter_id,
+            person_id=case.reporter_id,
             data=_checked(SUPPLIER_UPDATE, {"event": event}),
         )
 
@@ -106,6 +106,6 @@ def relay(session: Session, case: Complaint, text: str) -> OutboxMessage:
         session,
         SUPPLIER_RELAY,
         subject_id=case.id,
-        user_id=case.reporter_id,
+        person_id=case.reporter_id,
         data=_checked(SUPPLIER_RELAY, {"text": text}),
     )

@@ -57,16 +57,16 @@ def tell_supplier(
             ComplaintEvent(
                 complaint_id=case.id,
                 at=now,
-                actor_id=actor.user_id,
+                actor_id=actor.person_id,
                 kind="relayed_to_supplier",
                 data={"text": body},
             )
         )
-        notices.thread_post(s, case, "relayed", actor=actor.user_id, text=body)
+        notices.thread_post(s, case, "relayed", actor=actor.person_id, text=body)
         if await_reply and case.status == "investigating":
             lifecycle.apply(s, case, "ask_supplier", actor, now)
         s.flush()
-    log.info("complaint.relayed_to_supplier", case_ref=case.reference, by=actor.user_id)
+    log.info("complaint.relayed_to_supplier", case_ref=case.reference, by=actor.person_id)
     return msg
 
 
@@ -162,10 +162,10 @@ def reveal(engine: Engine, reference: str, actor: permissions.Actor, now: dateti
             raise InvalidTransition(f"{case.reference} is a spot check: nobody raised it.")
         s.add(
             ComplaintEvent(
-                complaint_id=case.id, at=now, actor_id=actor.user_id, kind="revealed", data={}
+                complaint_id=case.id, at=now, actor_id=actor.person_id, kind="revealed", data={}
             )
         )
-        notices.thread_post(s, case, "revealed", actor=actor.user_id)
+        notices.thread_post(s, case, "revealed", actor=actor.person_id)
         who = case.reporter_id
-    log.info("complaint.revealed", case_ref=case.reference, by=actor.user_id)
+    log.info("complaint.revealed", case_ref=case.reference, by=actor.person_id)
     return who

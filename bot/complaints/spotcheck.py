@@ -67,7 +67,7 @@ def open_spot_check(
         s.add(
             ComplaintEvent(
                 complaint_id=case.id,
-                actor_id=actor.user_id,
+                actor_id=actor.person_id,
                 kind="received",
                 data={"status": "received", "kind": SPOT_CHECK},
             )
@@ -86,5 +86,5 @@ def open_spot_check(
     case = stored.row
     if not stored.created:
         return intake.Submission(case, created=False)
-    log.info("complaint.spot_check_opened", case_ref=case.reference, by=actor.user_id)
+    log.info("complaint.spot_check_opened", case_ref=case.reference, by=actor.person_id)
     return intake.Submission(case, created=True, notification_ids=tuple(ids))

@@ -37,8 +37,8 @@ class CaseView:
     category_label: str
     anonymous: bool
     raised_by_label: str
-    raised_by_user_id: str | None  # None for an anonymous case or a spot check
-    assignee: str | None
+    raised_by_id: int | None  # None for an anonymous case or a spot check
+    assignee: int | None  # a person id
     received_on: date
     due: date
     effective_due: date
@@ -102,7 +102,7 @@ class HomeView:
     own_complaints: list[MyComplaint] = field(default_factory=list)  # suppliers
 
 
-def _raised_by(case: Complaint) -> tuple[str, str | None]:
+def _raised_by(case: Complaint) -> tuple[str, int | None]:
     if case.kind == "spot_check":
         return "Spot check by the service", None
     if case.anonymous:
@@ -140,7 +140,7 @@ def build(
         category_label=catalog.label(catalog.CATEGORIES, case.category),
         anonymous=case.anonymous,
         raised_by_label=label,
-        raised_by_user_id=raised_by,
+        raised_by_id=raised_by,
         assignee=case.assignee_id,
         received_on=case.received_on,
         due=case.due_date,
@@ -230,12 +230,12 @@ def home_view(session: Session, actor: permissions.Actor, today: date) -> HomeVi
             cases = _open_cases(
                 session,
                 or_(
-                    Complaint.assignee_id == actor.user_id,
+                    Complaint.assignee_id == actor.person_id,
                     Complaint.assignee_id.is_(None),
                 ),
             )
         views = build_many(session, cases, actor, today)
-        home.my_cases.extend(by_due([v for v in views if v.assignee == actor.user_id]))
+        home.my_cases.extend(by_due([v for v in views if v.assignee == actor.person_id]))
         home.unassigned.extend(
             by_due([v for v in views if v.assignee is None and v.status in _QUEUE])
         )
@@ -253,7 +253,7 @@ def home_view(session: Session, actor: permissions.Actor, today: date) -> HomeVi
             )
     own = session.exec(
         select(Complaint)
-        .where(Complaint.reporter_id == actor.user_id)
+        .where(Complaint.reporter_id == actor.person_id)
         .order_by(Complaint.id.desc())
     ).all()
     home.own_complaints.extend(

@@ -21,8 +21,8 @@ def nudge_once(s: Session, user_id: str, subject: str, day: date) -> bool:
     table = Nudge.__table__
     stmt = (
         dialect_insert(s.get_bind(), table)
-        .values(user_id=user_id, subject=subject[:120], day=day, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=[table.c.user_id, table.c.subject, table.c.day])
+        .values(person_id=user_id, subject=subject[:120], day=day, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[table.c.person_id, table.c.subject, table.c.day])
         .returning(literal_column("1"))
     )
     return s.execute(stmt).first() is not None

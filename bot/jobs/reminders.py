@@ -51,7 +51,7 @@ def investigator_reminders(ctx: JobContext, s: Session | None) -> str:
     sent = 0
     for user, data in sorted(lists.items()):
         if (data["overdue"] or data["due_soon"]) and nudge_once(s, user, "my_cases", today):
-            outbox.enqueue(s, notices.INVESTIGATOR_CASES, user_id=user, data=data)
+            outbox.enqueue(s, notices.INVESTIGATOR_CASES, person_id=user, data=data)
             sent += 1
     return f"{sent} investigator(s) reminded"
 
@@ -64,7 +64,7 @@ def _remind(s: Session, what: str, rows, today: date) -> int:
             outbox.enqueue(
                 s,
                 notices.CASE_REMINDER,
-                user_id=user,
+                person_id=user,
                 subject_id=case_id,
                 data={"reference": ref, "due": due_text, "what": what},
             )

@@ -9,6 +9,7 @@ from bot import outbox
 from bot.db import transaction
 from bot.jobs import notices
 from bot.jobs.registry import JobContext, job
+from bot.permissions import COORDINATOR, RoleDirectory
 from bot.shadowing import events
 from bot.shadowing import notices as shadow_notices
 from bot.shadowing.rounds import run_round
@@ -27,7 +28,8 @@ def shadow_round(ctx: JobContext, _: Session | None) -> str:
     mode = ctx.settings.shadow_round_mode
     if mode == "off":
         return "SHADOW_ROUND_MODE is off"
-    coordinators = ctx.settings.coordinator_user_ids
+    with Session(ctx.engine) as s:
+        coordinators = RoleDirectory(ctx.settings).holders(s, COORDINATOR)
     rnd = run_round(
         ctx.engine,
         commit=mode == "commit",
@@ -42,7 +44,7 @@ def shadow_round(ctx: JobContext, _: Session | None) -> str:
             outbox.enqueue(
                 s,
                 notices.ROUND_SUMMARY,
-                user_id=user,
+                person_id=user,
                 subject_id=rnd.id,
                 data={"committed": mode == "commit"},
             )
@@ -70,10 +72,12 @@ def placement_feedback(ctx: JobContext, s: Session | None) -> str:
         .values(status="completed", active_person_id=None, updated_at=ctx.now)
         .execution_options(synchronize_session=False)
     )
-    applicant_users = dict(s.execute(select(A.id, A.user_id).where(A.id.in_(applicant_ids))).all())
+    applicant_users = dict(
+        s.execute(select(A.id, A.person_id).where(A.id.in_(applicant_ids))).all()
+    )
     host_users = dict(
         s.execute(
-            select(ShadowHost.id, ShadowHost.user_id).where(
+            select(ShadowHost.id, ShadowHost.person_id).where(
                 ShadowHost.id.in_({row.host_id for row in ended})
             )
         ).all()

@@ -102,7 +102,7 @@ def offer_places(
     conflict_departments = values.pop("conflict_departments")
 
     def create(s: Session) -> ShadowHost:
-        host = ShadowHost(user_id=user_id, submission_key=submission_key, status="open", **values)
+        host = ShadowHost(person_id=user_id, submission_key=submission_key, status="open", **values)
         s.add(host)
         s.flush()
         for department in conflict_departments:
@@ -134,7 +134,7 @@ def offer_places(
 def hosts_for_user(session: Session, user_id: str) -> list[ShadowHost]:
     query = (
         select(ShadowHost)
-        .where(ShadowHost.user_id == user_id)
+        .where(ShadowHost.person_id == user_id)
         .order_by(ShadowHost.created_at, ShadowHost.id)
     )
     return list(session.exec(query))
@@ -168,7 +168,7 @@ def change_capacity(
         host = s.get(ShadowHost, host_id, with_for_update=True)
         if host is None:
             raise NotFound("That host was not found.")
-        if user_id != host.user_id and user_id not in coordinators:
+        if user_id != host.person_id and user_id not in coordinators:
             raise NotPermitted(
                 "Only the person who offered these places, or a coordinator, can change them."
             )
@@ -212,7 +212,7 @@ def set_open(
         host = s.get(ShadowHost, host_id, with_for_update=True)
         if host is None:
             raise NotFound("That host was not found.")
-        if user_id != host.user_id and user_id not in coordinators:
+        if user_id != host.person_id and user_id not in coordinators:
             raise NotPermitted(
                 "Only the person who offered these places, or a coordinator, can change them."
             )

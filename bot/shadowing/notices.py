@@ -60,7 +60,9 @@ def _checked(kind: str, data: dict) -> dict:
 
 def queue(session: Session, kind: str, *, user_id: str, subject_id: int, **data) -> None:
     """Queue one notice to a user, in the caller's transaction."""
-    outbox.enqueue(session, kind, subject_id=subject_id, user_id=user_id, data=_checked(kind, data))
+    outbox.enqueue(
+        session, kind, subject_id=subject_id, person_id=user_id, data=_checked(kind, data)
+    )
 
 
 def queue_many(session: Session, notices: list[tuple[str, str, int, dict]]) -> None:
@@ -111,7 +113,7 @@ def refresh(
         session,
         kind,
         subject_id=subject_id,
-        user_id=user_id,
+        person_id=user_id,
         channel_id=message.channel_id,
         data=_checked(kind, {**data, "update_ts": message.ts}),
     )

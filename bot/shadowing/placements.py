@@ -62,7 +62,7 @@ def _sides(user_id: str, applicant: ShadowApplicant, host: ShadowHost, message: 
     """The sides ``user_id`` is on (someone may, oddly, be both); NotPermitted if neither."""
     sides = [
         side
-        for side, owner in (("applicant", applicant.user_id), ("host", host.user_id))
+        for side, owner in (("applicant", applicant.person_id), ("host", host.person_id))
         if owner == user_id
     ]
     if not sides:
@@ -99,8 +99,8 @@ def _notify(
         s,
         kind,
         placement_id=p.id,
-        applicant_user_id=a.user_id,
-        host_user_id=h.user_id,
+        applicant_user_id=a.person_id,
+        host_user_id=h.person_id,
         sides=sides,
         **data,
     )
@@ -206,11 +206,11 @@ def expire_offers(engine: Engine, *, now: datetime) -> int:
             .values(status="queued", updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        applicant_users = dict(s.execute(select(A.id, A.user_id).where(A.id.in_(requeue))).all())
+        applicant_users = dict(s.execute(select(A.id, A.person_id).where(A.id.in_(requeue))).all())
         host_ids = {row.host_id for row in expired}
         host_users = dict(
             s.execute(
-                select(ShadowHost.id, ShadowHost.user_id).where(ShadowHost.id.in_(host_ids))
+                select(ShadowHost.id, ShadowHost.person_id).where(ShadowHost.id.in_(host_ids))
             ).all()
         )
         events.record_many(
@@ -459,7 +459,7 @@ def give_feedback(
             feedback = ShadowFeedback(
                 placement_id=p.id,
                 side=open_sides[0],
-                user_id=user_id,
+                person_id=user_id,
                 worthwhile=worthwhile,
                 learned=text,
                 would_recommend=bool(would_recommend),
@@ -487,7 +487,7 @@ def placements_for_user(session: Session, user_id: str) -> list[ShadowPlacement]
         select(ShadowPlacement)
         .join(ShadowApplicant, ShadowApplicant.id == ShadowPlacement.applicant_id)
         .join(ShadowHost, ShadowHost.id == ShadowPlacement.host_id)
-        .where(or_(ShadowApplicant.user_id == user_id, ShadowHost.user_id == user_id))
+        .where(or_(ShadowApplicant.person_id == user_id, ShadowHost.person_id == user_id))
         .order_by(ShadowPlacement.offered_at.desc(), ShadowPlacement.id.desc())
     )
     return list(session.exec(query))

@@ -86,7 +86,7 @@ def _plan(session: Session, now: datetime) -> _Loaded:
     queue = session.execute(
         select(
             A.id,
-            A.user_id,
+            A.person_id,
             A.department,
             A.region,
             A.mode,
@@ -110,7 +110,7 @@ def _plan(session: Session, now: datetime) -> _Loaded:
     open_hosts = session.execute(
         select(
             H.id,
-            H.user_id,
+            H.person_id,
             H.organisation,
             H.areas,
             H.region,
@@ -181,8 +181,8 @@ def _plan(session: Session, now: datetime) -> _Loaded:
     )
     return _Loaded(
         plan,
-        applicant_users={r.id: r.user_id for r in queue},
-        host_users={r.id: r.user_id for r in open_hosts},
+        applicant_users={r.id: r.person_id for r in queue},
+        host_users={r.id: r.person_id for r in open_hosts},
     )
 
 

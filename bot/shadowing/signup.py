@@ -48,7 +48,7 @@ class SignupForm:
     available_from: date | None = None
     available_to: date | None = None
     length: str | None = None
-    manager_id: str | None = None
+    manager_id: int | None = None  # a person (the front end resolves who was chosen)
     # Free text, one organisation per line, that the applicant declares a conflict with.
     conflict_organisations: str = ""
 
@@ -148,7 +148,7 @@ def validate_signup(
     f.window(today, min_days=min_days, what=f"the length you chose ({chosen})")
     f.values["length_days"] = min_days
 
-    manager = clean(form.manager_id)
+    manager = form.manager_id
     if not manager:
         f.errors["manager_id"] = "Choose your line manager."
     elif manager == user_id:
@@ -203,7 +203,7 @@ def sign_up(
         if current := active_signup(s, user_id):
             raise _already(current)
         applicant = ShadowApplicant(
-            user_id=user_id,
+            person_id=user_id,
             active_person_id=user_id,
             submission_key=submission_key,
             status="pending_approval",
@@ -266,7 +266,7 @@ def signup_of(session: Session, user_id: str) -> ShadowApplicant | None:
         return current
     query = (
         select(ShadowApplicant)
-        .where(ShadowApplicant.user_id == user_id)
+        .where(ShadowApplicant.person_id == user_id)
         .order_by(ShadowApplicant.id.desc())
     )
     return session.exec(query).first()
@@ -314,7 +314,7 @@ def decide(
         notices.queue(
             s,
             notices.APPROVAL_RESULT,
-            user_id=applicant.user_id,
+            user_id=applicant.person_id,
             subject_id=applicant.id,
             approved=approve,
         )

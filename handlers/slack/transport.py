@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.outbox import PermanentDeliveryError, RateLimited, Sent
 from bot.outbox_doubt import LookupFailed
+from handlers.slack.people import slack_ids
 from handlers.slack.posted_lookup import find_tagged, tag
 from handlers.slack.posted_lookup import retry_after as _retry_after
 from models import OutboxMessage
@@ -58,6 +59,8 @@ class Rendered:
     file: RenderedFile | None = None
     # Slack message metadata ({"event_type": ..., "event_payload": {...}}).
     metadata: dict | None = None
+    # The Slack user a DM goes to: the recipient person's Slack account, found at render time.
+    dm_user_id: str | None = None
 
 
 # (session, outbox row) -> (fallback text, blocks) or Rendered; may raise NotReady or Skip
@@ -78,9 +81,17 @@ class SlackTransport:
         if renderer is None:
             raise PermanentDeliveryError(f"no renderer for {msg.kind}")
         out = renderer(session, msg)
-        return out if isinstance(out, Rendered) else Rendered(*out)
+        rendered = out if isinstance(out, Rendered) else Rendered(*out)
+        if msg.recipient_person_id and not (rendered.channel_id or msg.recipient_channel_id):
+            slack_id = slack_ids(session, [msg.recipient_person_id]).get(msg.recipient_person_id)
+            if slack_id is None:
+                raise PermanentDeliveryError("the person has no Slack account")
+            rendered = replace(rendered, dm_user_id=slack_id)
+        return rendered
 
-    def _dm_channel(self, user_id: str) -> str:
+    def _dm_channel(self, user_id: str | None) -> str:
+        if user_id is None:
+            raise PermanentDeliveryError("a DM rendered without its Slack user")
         if user_id not in self._dm_channels:
             opened = self.client.conversations_open(users=user_id)
             self._dm_channels[user_id] = opened["channel"]["id"]
@@ -90,7 +101,7 @@ class SlackTransport:
         try:
             channel = rendered.channel_id or msg.recipient_channel_id
             if channel is None:
-                channel = self._dm_channel(msg.recipient_person_id)
+                channel = self._dm_channel(rendered.dm_user_id)
             if rendered.metadata is None:
                 # Every post is tagged with its row, so a row in doubt can be found on Slack.
                 rendered = replace(rendered, metadata=tag(msg.id))
@@ -120,7 +131,7 @@ class SlackTransport:
         try:
             channel = rendered.channel_id or msg.recipient_channel_id
             if channel is None:  # a DM: its channel, as deliver() posts to it
-                channel = self._dm_channel(msg.recipient_person_id)
+                channel = self._dm_channel(rendered.dm_user_id)
         except SlackApiError as exc:
             raise LookupFailed(str(exc.response.get("error")), transient=True) from exc
         return find_tagged(
