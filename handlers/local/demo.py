@@ -263,9 +263,7 @@ def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
             departments=departments,
         )
         if approve is not None:
-            signup.decide(
-                engine, applicant.id, manager_id=manager, approve=approve, now=utcnow()
-            )
+            signup.decide(engine, applicant.id, manager_id=manager, approve=approve, now=utcnow())
     # One round already run, with one side of the first offer accepted: offers in flight.
     coordinator = ROLE["coordinator"]
     rnd = rounds.run_round(

@@ -120,9 +120,7 @@ def advance(engine: Engine, cases: list[Complaint], policy: intake.IntakePolicy)
 def _run(engine: Engine, case: Complaint, steps, now: datetime) -> None:
     for action, user, details in steps:
         if action == "withdraw":
-            investigation.withdraw(
-                engine, case.reference, case.reporter_id, details["reason"], now
-            )
+            investigation.withdraw(engine, case.reference, case.reporter_id, details["reason"], now)
         elif action == "assign":
             assignee = details.get("assignee", user)
             investigation.assign(

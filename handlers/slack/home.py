@@ -8,19 +8,23 @@ may be several of these; each part is drawn from the core's read models.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import structlog
 from slack_bolt import Ack, App
 from sqlmodel import Session
 
+from bot import people
 from bot.complaints import catalog, views
 from bot.db import transaction
 from bot.errors import StoreUnavailable
+from bot.people import PersonRef
 from bot.shadowing import catalog as shadow_catalog
 from bot.shadowing import hosts, placements, signup
 from handlers.slack.complaints import team
 from handlers.slack.services import Services
 from handlers.slack.shadowing.status import placement_words
-from handlers.slack.slack_text import context, escape, header, mention, safe, section
+from handlers.slack.slack_text import context, escape, header, mention_of, safe, section
 from models import ShadowApplicant
 
 log = structlog.get_logger("msbot.home")
@@ -33,35 +37,36 @@ def _day(d) -> str:
     return f"{d:%-d %b %Y}" if d else "-"
 
 
-def case_line(case) -> str:
+def case_line(case, named: Mapping[int, PersonRef]) -> str:
     flag = " :red_circle: overdue" if case.any_overdue else (" · due soon" if case.due_soon else "")
-    who = f" · {mention(case.assignee)}" if case.assignee else ""
+    who = f" · {mention_of(named, case.assignee)}" if case.assignee else ""
     return (
         f"• *{case.reference}* {safe(case.authority, 60)}: {escape(case.status_label)}"
         f" · due {_day(case.effective_due)}{flag}{who}"
     )
 
 
-def _list(title: str, cases, empty: str) -> list[dict]:
+def _list(title: str, cases, empty: str, named: Mapping[int, PersonRef]) -> list[dict]:
     cases = list(cases)
-    lines = [case_line(c) for c in cases[:LIST_MAX]]
+    lines = [case_line(c, named) for c in cases[:LIST_MAX]]
     if len(cases) > LIST_MAX:
         lines.append(f"…and {len(cases) - LIST_MAX} more.")
     return [section(f"*{title}*\n" + ("\n".join(lines) if lines else f"_{empty}_"))]
 
 
-def complaint_blocks(home) -> list[dict]:
+def complaint_blocks(home, named: Mapping[int, PersonRef]) -> list[dict]:
+    """``named``: the assignees of the cases shown (see ``assignees``)."""
     blocks: list[dict] = []
     if home.roles & {"investigator", "lead"}:
         blocks += [header("Your cases")]
-        blocks += _list("Open, by due date (overdue first)", home.my_cases, "No open cases.")
-        blocks += _list("Unassigned queue", home.unassigned, "Nothing waiting.")
+        blocks += _list("Open, by due date (overdue first)", home.my_cases, "No open cases.", named)
+        blocks += _list("Unassigned queue", home.unassigned, "Nothing waiting.", named)
     if "lead" in home.roles:
         blocks += [header("Team queue")]
         for status, cases in home.team_by_status.items():
-            blocks += _list(catalog.status_label(status), cases, "None.")
-        blocks += _list("Overdue", home.overdue, "Nothing overdue.")
-        blocks += _list("Follow-ups due", home.follow_ups_due, "None due.")
+            blocks += _list(catalog.status_label(status), cases, "None.", named)
+        blocks += _list("Overdue", home.overdue, "Nothing overdue.", named)
+        blocks += _list("Follow-ups due", home.follow_ups_due, "None due.", named)
     if home.own_complaints:
         blocks += [header("Your complaints")]
         lines = [
@@ -87,7 +92,7 @@ def shadowing_blocks(session: Session, user_id: str) -> list[dict]:
         lines.append(f"• Places at {safe(host.organisation, 80)}: {taken} of {host.capacity} taken")
     for p in placements.placements_for_user(session, user_id)[:LIST_MAX]:
         mine = session.get(ShadowApplicant, p.applicant_id)
-        side = "applicant" if mine is not None and mine.user_id == user_id else "host"
+        side = "applicant" if mine is not None and mine.person_id == user_id else "host"
         lines.append(
             f"• Placement #{p.id}: {escape(placement_words(p, side))}"
             + (f", from {_day(p.start_date)}" if p.start_date else "")
@@ -97,11 +102,20 @@ def shadowing_blocks(session: Session, user_id: str) -> list[dict]:
     return [header("Work-shadowing"), section("\n".join(lines))]
 
 
+def assignees(session: Session, home) -> dict[int, PersonRef]:
+    """The assignees of every case on the home screen, looked up at once."""
+    shown = [*home.my_cases, *home.unassigned, *home.overdue, *home.follow_ups_due]
+    for cases in home.team_by_status.values():
+        shown += cases
+    return people.refs(session, [c.assignee for c in shown])
+
+
 def home_view(services: Services, user_id: str) -> dict:
     actor = team.actor(services, user_id)
     with transaction(services.engine) as s:
-        blocks = complaint_blocks(views.home_view(s, actor, services.today()))
-        blocks += shadowing_blocks(s, user_id)
+        home = views.home_view(s, actor, services.today())
+        blocks = complaint_blocks(home, assignees(s, home))
+        blocks += shadowing_blocks(s, actor.person_id)
     if not blocks:
         blocks = [
             section(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from bot.people import SLACK, PersonRef
 from bot.text import shorten
@@ -53,6 +54,13 @@ def mention(person: PersonRef | str | None) -> str:
     if person and _USER_ID.match(person):
         return f"<@{person}>"
     return escape(person or "someone")
+
+
+def mention_of(people: Mapping[int, PersonRef], person: int | str | None) -> str:
+    """``mention`` of a person id, with the people looked up beforehand (in one batch)."""
+    if isinstance(person, int) and not isinstance(person, bool):
+        return mention(people.get(person))
+    return mention(person)
 
 
 def plain(text: str, limit: int) -> dict:

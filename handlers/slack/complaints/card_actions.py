@@ -43,17 +43,18 @@ def _split(value: str | None) -> tuple[str, str]:
 def assign(services: Services, body: dict, reference: str, assignee: str, only_if_unassigned):
     user, channel = _who(body)
     try:
+        me = team.actor(services, user)
         investigation.assign(
             services.engine,
             reference,
             # Someone else: as an Actor, so the core checks they are on the team.
-            assignee if assignee == user else team.actor(services, assignee),
-            team.actor(services, user),
+            me.person_id if assignee == user else team.actor(services, assignee),
+            me,
             services.now(),
             only_if_unassigned=only_if_unassigned,
         )
     except FAULTS as exc:
-        tell_privately(services, channel, user, explain(exc))
+        tell_privately(services, channel, user, explain(exc, services.engine))
         return
     services.send_queued()
 
@@ -65,7 +66,7 @@ def perform(services: Services, body: dict, reference: str, action: str) -> None
             services.engine, reference, action, team.actor(services, user), services.now()
         )
     except FAULTS as exc:
-        tell_privately(services, channel, user, explain(exc))
+        tell_privately(services, channel, user, explain(exc, services.engine))
         return
     services.send_queued()
 
@@ -89,7 +90,7 @@ def open_form(services: Services, body: dict, reference: str, form: str) -> None
             authority = f"{case.authority_name}, {kind}"
             category = catalog.label(catalog.CATEGORIES, case.category)
     except FAULTS as exc:
-        tell_privately(services, channel, user, explain(exc))
+        tell_privately(services, channel, user, explain(exc, services.engine))
         return
     if form == "resolve":
         view = forms.resolve_modal(

@@ -14,6 +14,8 @@ from bot.complaints import catalog, deadlines, lifecycle, related_view
 from bot.complaints.intake import TRIAGE_CARD
 from bot.complaints.notices import CARD_REFRESH
 from bot.outbox import NotReady, PermanentDeliveryError, Skip
+from bot.people import SLACK
+from bot.people import refs as people_refs
 from handlers.slack.complaints.messages import raised_by
 from handlers.slack.slack_text import (
     OPTION_TEXT_MAX,
@@ -105,15 +107,16 @@ def assign_menu(people, assignee: str | None) -> dict | None:
     }
 
 
-def controls(case: Complaint, people=()) -> list[dict]:
-    """The buttons that fit the case's current state."""
+def controls(case: Complaint, people=(), assignee_slack_id: str | None = None) -> list[dict]:
+    """The buttons that fit the case's current state (``assignee_slack_id``: the assignee's
+    Slack account, left out of "Assign to…")."""
     if case.status in lifecycle.CLOSED_STATUSES:
         return []
     ref = case.reference
     elements = []
     if case.assignee_id is None:
         elements.append(_button("Assign to me", ASSIGN_SELF, ref, "primary"))
-    if menu := assign_menu(people, case.assignee_id):
+    if menu := assign_menu(people, assignee_slack_id):
         elements.append(menu)
     for action, label in SIMPLE_BUTTONS.get(case.status, ()):
         elements.append(_button(label, DO, f"{ref}|{action}"))
@@ -139,13 +142,21 @@ def card(session: Session, case: Complaint, today=None, people=()) -> tuple[str,
         flag = " :large_orange_circle: Due soon"
     category = escape(catalog.label(catalog.CATEGORIES, case.category))
     authority = safe(case.authority_name, 200)
+    # An anonymous case's filer is not even looked up: the card never names them.
+    named = people_refs(session, [case.assignee_id, None if case.anonymous else case.reporter_id])
+    assignee = named.get(case.assignee_id) if case.assignee_id else None
     pairs = [
         ("Status", escape(status) + flag),
-        ("Assignee", mention(case.assignee_id) if case.assignee_id else "Unassigned"),
+        ("Assignee", mention(assignee) if case.assignee_id else "Unassigned"),
         ("Category", category),
         ("Authority", authority),
         ("Response due", _day(due)),
-        ("Raised by", "Spot check by the team" if case.kind == "spot_check" else raised_by(case)),
+        (
+            "Raised by",
+            "Spot check by the team"
+            if case.kind == "spot_check"
+            else raised_by(case, named.get(case.reporter_id)),
+        ),
         ("Procurement", safe(case.procurement_title, 300)),
     ]
     if case.authority_reply_due:
@@ -171,7 +182,7 @@ def card(session: Session, case: Complaint, today=None, people=()) -> tuple[str,
     ]
     if case.status_reason:
         blocks.append(section(f"*Reason*\n{safe(case.status_reason, SUMMARY_MAX)}"))
-    blocks += controls(case, people)
+    blocks += controls(case, people, assignee.account(SLACK) if assignee else None)
     blocks.append(
         context(f"Received {_day(case.received_on)} · {case.reference} · reply in this thread")
     )

@@ -4,20 +4,24 @@ form (the complaint form without the supplier's fields)."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 import structlog
 from slack_bolt import Ack, App
+from sqlmodel import Session
 
+from bot import people
 from bot.complaints import catalog, investigation
 from bot.complaints.deadlines import format_uk
 from bot.complaints.intake import IntakePolicy
 from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
+from bot.people import PersonRef
 from handlers.slack.complaints import form, team
 from handlers.slack.complaints.listeners import group_new_case, router
 from handlers.slack.complaints.replies import explain
 from handlers.slack.services import Services
-from handlers.slack.slack_text import MESSAGE_TEXT_MAX, escape, mention, plain, safe, section
+from handlers.slack.slack_text import MESSAGE_TEXT_MAX, escape, mention_of, plain, safe, section
 
 log = structlog.get_logger("msbot.complaints")
 
@@ -51,9 +55,9 @@ EVENT_LINES = {
 }
 
 
-def _entry_line(entry) -> str:
+def _entry_line(entry, people: Mapping[int, PersonRef]) -> str:
     """One timeline entry; the anonymous supplier is "the supplier", never named."""
-    who = mention(entry.actor_id) if entry.actor_id else ""
+    who = mention_of(people, entry.actor_id) if entry.actor_id else ""
     data = entry.data or {}
     if entry.kind in ("note", "supplier_note"):
         author = who or "The supplier"
@@ -65,7 +69,7 @@ def _entry_line(entry) -> str:
         moved = catalog.status_label(str(data.get("to")))
         return f"{who or 'The service'} moved it to *{escape(moved)}*"
     if entry.kind == "assigned":
-        return f"{who} assigned it to {mention(data.get('to'))}"
+        return f"{who} assigned it to {mention_of(people, data.get('to'))}"
     if entry.kind in ("linked", "unlinked"):
         other = escape(str(data.get("other") or data.get("reference") or ""))
         return f"{who or 'The service'} {entry.kind} {other}"
@@ -83,13 +87,20 @@ def _entry_line(entry) -> str:
     return f"{who or 'The service'}: {escape(entry.kind.replace('_', ' '))}"
 
 
-def timeline_text(reference: str, entries) -> str:
+def timeline_people(session: Session, entries) -> dict[int, PersonRef]:
+    """Everyone a timeline names (actors, assignees), looked up at once."""
+    ids = [e.actor_id for e in entries]
+    ids += [e.data.get("to") for e in entries if e.kind == "assigned" and e.data]
+    return people.refs(session, [i for i in ids if isinstance(i, int)])
+
+
+def timeline_text(reference: str, entries, people: Mapping[int, PersonRef]) -> str:
     entries = list(entries)
     lines = [f"*Timeline of {reference}*"]
     if len(entries) > TIMELINE_MAX:
         lines.append(f"_(the last {TIMELINE_MAX} of {len(entries)} entries)_")
     for entry in entries[-TIMELINE_MAX:]:
-        lines.append(f"• {format_uk(entry.at)}: {_entry_line(entry)}")
+        lines.append(f"• {format_uk(entry.at)}: {_entry_line(entry, people)}")
     if not entries:
         lines.append("Nothing recorded yet.")
     return "\n".join(lines)[:MESSAGE_TEXT_MAX]
@@ -100,8 +111,8 @@ def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None
     if not args:
         ack(text="Say which case: `/complaint withdraw MS-2026-0007 [reason]`.")
         return
-    user = body.get("user_id", "")
     try:
+        user = team.person(services, body.get("user_id", ""), body.get("team_id")).id
         case = investigation.withdraw(
             services.engine, args[0], user, " ".join(args[1:]), services.now()
         )
@@ -136,10 +147,11 @@ def _timeline(services: Services, ack: Ack, body: dict, args: list[str]) -> None
     try:
         with transaction(services.engine) as s:
             entries = investigation.timeline(s, args[0], actor)
+            named = timeline_people(s, entries)
     except FAULTS as exc:
         ack(text=explain(exc))
         return
-    ack(text=timeline_text(escape(args[0].upper()[:20]), entries))
+    ack(text=timeline_text(escape(args[0].upper()[:20]), entries, named))
 
 
 def register(app: App, services: Services) -> None:

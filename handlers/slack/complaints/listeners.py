@@ -11,6 +11,7 @@ from bot.errors import NotFound, StoreUnavailable, ValidationFailed
 from handlers.slack import middleware
 from handlers.slack.commands import CommandRouter
 from handlers.slack.complaints import form, messages
+from handlers.slack.complaints.team import sender
 from handlers.slack.services import Services
 from handlers.slack.slack_text import escape
 
@@ -47,8 +48,9 @@ def _new(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 @router.sub("status", "status [reference]", "list your complaints, or show one in detail")
 def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    user = body.get("user_id", "")
     try:
+        with deadline():
+            user = sender(services, body)
         with deadline(), transaction(services.engine) as s:
             if args:
                 case = intake.case_for_reporter(s, user, args[0])
@@ -80,7 +82,7 @@ def register(app: App, services: Services) -> None:
                 result = intake.submit(
                     services.engine,
                     form.read_form(view),
-                    reporter_id=user,
+                    reporter_id=sender(services, body),
                     submission_key=view.get("id"),
                     today=services.today(),
                     policy=intake.IntakePolicy(

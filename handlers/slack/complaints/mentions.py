@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import structlog
 from slack_bolt import Ack, App
 
-from bot import pending
+from bot import pending, people
 from bot.complaints import investigation, lifecycle
 from bot.complaints.cases import by_reference as case_by_reference
 from bot.db import CommitUncertain, transaction
@@ -232,11 +232,12 @@ def _follow_up(asked: Asked) -> None:
 
 @registry.command("timeline", "timeline", "show the case's history and notes (only to you)")
 def _timeline(asked: Asked) -> None:
-    from handlers.slack.complaints.casework import timeline_text
+    from handlers.slack.complaints.casework import timeline_people, timeline_text
 
     with transaction(asked.services.engine) as s:
         entries = investigation.timeline(s, asked.reference, asked.actor)
-    asked.tell(timeline_text(asked.reference, entries))
+        named = timeline_people(s, entries)
+    asked.tell(timeline_text(asked.reference, entries, named))
 
 
 def _other_reference(asked: Asked) -> str | None:
@@ -269,12 +270,14 @@ def _unlink(asked: Asked) -> None:
 
 @registry.command("reveal", "reveal", "leads: see privately who raised an anonymous case")
 def _reveal(asked: Asked) -> None:
-    user_id = investigation.reveal(
+    person_id = investigation.reveal(
         asked.services.engine, asked.reference, asked.actor, asked.services.now()
     )
     asked.services.send_queued()
+    with transaction(asked.services.engine) as s:
+        raised_by = people.ref(s, person_id)
     asked.tell(
-        f"{asked.reference} was raised by {mention(user_id)}. "
+        f"{asked.reference} was raised by {mention(raised_by)}. "
         "Only you can see this; the reveal is recorded."
     )
 
@@ -330,7 +333,7 @@ def handle(services: Services, event: dict) -> None:
     except (StoreUnavailable, pending.ClaimLost):
         raise  # not done: resumed later, or done by the runner that holds it
     except Exception as exc:  # a refusal (DomainError), or a fault: nothing was changed
-        tell(explain(exc))
+        tell(explain(exc, services.engine))
 
 
 @durable.runner("mention")

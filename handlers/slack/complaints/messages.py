@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.complaints import catalog
 from bot.complaints.intake import RECEIVED_DM
 from bot.outbox import PermanentDeliveryError
+from bot.people import PersonRef
 from handlers.slack.slack_text import (
     context,
     escape,
@@ -52,11 +53,13 @@ def received_dm(case: Complaint) -> tuple[str, list[dict]]:
     return text, blocks
 
 
-def raised_by(case: Complaint) -> str:
+def raised_by(case: Complaint, reporter: PersonRef | None) -> str:
+    """``reporter``: the person who raised it (looked up by the caller; never shown for an
+    anonymous case)."""
     org_type = escape(catalog.label(catalog.ORGANISATION_TYPES, case.organisation_type))
     if case.anonymous:
         return f"Anonymous ({org_type})"
-    return f"{mention(case.reporter_id)}, {safe(case.organisation_name, 200)} ({org_type})"
+    return f"{mention(reporter)}, {safe(case.organisation_name, 200)} ({org_type})"
 
 
 def _about_case(render):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import structlog
+from sqlalchemy.engine import Engine
 
+from bot import people
 from bot.complaints.investigation import ALREADY_ASSIGNED, NOT_ON_TEAM
+from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
 from handlers.slack.services import Services
 from handlers.slack.slack_text import escape, mention
@@ -26,20 +29,31 @@ NAMING = {
 }
 
 
-def explain(exc: Exception) -> str:
-    """Plain words for a refusal or a fault; the core's text is escaped, mentions are ours."""
+def explain(exc: Exception, engine: Engine | None = None) -> str:
+    """Plain words for a refusal or a fault; the core's text is escaped, mentions are ours.
+    A refusal naming a person shows them from ``engine`` (else as "Someone")."""
     if isinstance(exc, StoreUnavailable):
         return UNAVAILABLE
-    people = getattr(exc, "people", ())
+    named = getattr(exc, "people", ())
     wording = NAMING.get(getattr(exc, "code", ""))
-    if wording and people:
-        return wording.format(person=mention(people[0]))
+    if wording and named:
+        return wording.format(person=_person(engine, named[0]))
     if isinstance(exc, ValidationFailed):
         return escape(" ".join(str(m) for m in exc.errors.values()))
     if isinstance(exc, DomainError):
         return escape(str(exc))
     log.error("complaints.unexpected", error=repr(exc))
     return FAILED
+
+
+def _person(engine: Engine | None, person_id) -> str:
+    if engine is None or not isinstance(person_id, int):
+        return "Someone"
+    try:
+        with transaction(engine) as s:
+            return mention(people.ref(s, person_id)) if person_id else "Someone"
+    except StoreUnavailable:
+        return "Someone"
 
 
 def tell_privately(

@@ -14,10 +14,12 @@ from bot import outbox
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.jobs import notices
+from bot.permissions import LEAD
 from bot.reports import annual, charts
 from bot.reports.digest import build_digest, service_year_start
 from bot.reports.digest_text import digest_sections
 from bot.reports.render import FORMATS, headline, render
+from handlers.slack.complaints import team
 from handlers.slack.complaints.listeners import router
 from handlers.slack.services import Services
 from handlers.slack.shadowing.common import post_privately
@@ -37,7 +39,7 @@ REPORT_USAGE = (
 
 
 def _is_lead(services: Services, user_id: str) -> bool:
-    return user_id in services.settings.lead_user_ids
+    return LEAD in team.actor(services, user_id).roles
 
 
 def _reply_privately(services: Services, body: dict, text: str, blocks=None) -> None:
@@ -182,15 +184,15 @@ def _report(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 
 def _send_report(services: Services, body: dict, start: date, end: date, fmt: str) -> None:
-    user = body.get("user_id", "")
     try:
+        user = team.sender(services, body)
         with transaction(services.engine) as s:
             report = annual.build_report(s, start, end)
             # The file follows by DM through the outbox, rendered from the same figures.
             outbox.enqueue(
                 s,
                 notices.REPORT_FILE,
-                user_id=user,
+                person_id=user,
                 data={
                     "from": start.isoformat(),
                     "to": end.isoformat(),

@@ -3,10 +3,21 @@ ways, and audit lines in the case thread. Drawn at send time from the case as it
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from bot import people
 from bot.complaints import catalog, lifecycle
 from bot.complaints.notices import SUPPLIER_RELAY, SUPPLIER_UPDATE, THREAD_POST
 from bot.outbox import NotReady, PermanentDeliveryError, Skip
-from handlers.slack.slack_text import MESSAGE_TEXT_MAX, context, escape, mention, safe, section
+from bot.people import PersonRef
+from handlers.slack.slack_text import (
+    MESSAGE_TEXT_MAX,
+    context,
+    escape,
+    mention_of,
+    safe,
+    section,
+)
 from handlers.slack.transport import Rendered
 from models import Complaint
 
@@ -37,9 +48,9 @@ def _case(session, msg) -> Complaint:
     return case
 
 
-def _thread_line(case: Complaint, data: dict) -> str:
+def _thread_line(case: Complaint, data: dict, named: Mapping[int, PersonRef]) -> str:
     """The audit line for one thread event; user text escaped, never the supplier's name."""
-    by = mention(data["actor"]) if data.get("actor") else "The service"
+    by = mention_of(named, data["actor"]) if data.get("actor") else "The service"
     text = safe(str(data.get("text") or ""), RELAY_MAX)
     match data.get("event"):
         case "transition":
@@ -50,7 +61,8 @@ def _thread_line(case: Complaint, data: dict) -> str:
                 line += f"\n>{safe(case.status_reason, 1500)}"
             return line
         case "assigned":
-            return f"{by} assigned the case to {mention(data.get('to') or data.get('text'))}."
+            to = data.get("to") or data.get("text")
+            return f"{by} assigned the case to {mention_of(named, to)}."
         case "linked" | "unlinked" as event:
             return f"{by} {event} this case and {escape(str(data.get('reference') or ''))}."
         case "grouped":
@@ -82,7 +94,10 @@ def thread_post(session, msg) -> Rendered:
     case = _case(session, msg)
     if case.card_ts is None:
         raise NotReady("the case card is not posted yet")
-    line = _thread_line(case, msg.data)
+    data = msg.data or {}
+    ids = [data.get("actor")] + ([data.get("to")] if data.get("event") == "assigned" else [])
+    named = people.refs(session, [i for i in ids if isinstance(i, int)])
+    line = _thread_line(case, data, named)
     return Rendered(
         line[:MESSAGE_TEXT_MAX],
         [section(line)],

@@ -14,7 +14,12 @@ import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import people
+from bot.db import transaction
+from bot.errors import NotFound
+from bot.people import PersonRef
 from bot.permissions import Actor, RoleDirectory
+from handlers.slack.people import person_of
 from handlers.slack.services import Services
 
 log = structlog.get_logger("msbot.team")
@@ -128,5 +133,20 @@ class Assignable:
         return sorted(people, key=lambda p: (p[1].casefold(), p[0]))
 
 
-def actor(services: Services, user_id: str) -> Actor:
-    return directory(services).actor(user_id)
+def actor(services: Services, user_id: str, team_id: str | None = None) -> Actor:
+    """The actor for a Slack user: the person that account is (made on first sight), with
+    the roles the settings give any of their accounts or their email."""
+    return directory(services).actor_for(person(services, user_id, team_id))
+
+
+def sender(services: Services, body: dict) -> int:
+    """The person who sent this request (a slash command, an interaction or an event)."""
+    found = person_of(services.engine, body)
+    if found is None:
+        raise NotFound("Who sent this was not said.")
+    return found.id
+
+
+def person(services: Services, user_id: str, team_id: str | None = None) -> PersonRef:
+    with transaction(services.engine) as s:
+        return people.person_for(s, people.SLACK, team_id, user_id)

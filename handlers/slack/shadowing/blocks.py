@@ -15,8 +15,10 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Session
 
+from bot import people
 from bot.clock import UK
 from bot.outbox import PermanentDeliveryError
+from bot.people import PersonRef
 from bot.shadowing import catalog
 from handlers.slack.slack_text import SECTION_TEXT_MAX, escape, plain, safe, section
 from handlers.slack.transport import Rendered
@@ -92,6 +94,9 @@ class Parties:
     placement: ShadowPlacement
     applicant: ShadowApplicant
     host: ShadowHost
+    # The civil servant and the host's contact, as people (looked up with the rows).
+    applicant_person: PersonRef | None = None
+    host_person: PersonRef | None = None
 
     @property
     def organisation(self) -> str:
@@ -111,7 +116,10 @@ def find_parties(session: Session, placement_id: int | None) -> Parties | None:
     host = session.get(ShadowHost, placement.host_id)
     if applicant is None or host is None:
         return None
-    return Parties(placement, applicant, host)
+    named = people.refs(session, [applicant.person_id, host.person_id])
+    return Parties(
+        placement, applicant, host, named.get(applicant.person_id), named.get(host.person_id)
+    )
 
 
 def parties(session: Session, placement_id: int | None) -> Parties:
@@ -121,9 +129,9 @@ def parties(session: Session, placement_id: int | None) -> Parties:
     return found
 
 
-def side_of(p: Parties, user_id: str) -> str:
-    """Which side of a placement a user is on (the applicant, if somehow both)."""
-    return "applicant" if p.applicant.user_id == user_id else "host"
+def side_of(p: Parties, person_id: int | None) -> str:
+    """Which side of a placement a person is on (the applicant, if somehow both)."""
+    return "applicant" if p.applicant.person_id == person_id else "host"
 
 
 def other(side: str) -> str:
@@ -168,7 +176,7 @@ def placement_renderer(render):
         p = parties(session, msg.subject_id)
         data = msg.data or {}
         # Older rows without a side: the recipient tells us which side they are on.
-        side = data.get("side") or side_of(p, msg.recipient_person_id or "")
+        side = data.get("side") or side_of(p, msg.recipient_person_id)
         text, blocks = render(session, p, data, side)
         if data.get("update_ts"):
             # A refresh of a message sent earlier (in the row's channel), not a new post.

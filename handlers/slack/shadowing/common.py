@@ -16,8 +16,11 @@ import structlog
 from slack_bolt import Ack, Respond
 from slack_sdk.errors import SlackApiError
 
+from bot.db import transaction
 from bot.errors import InvalidTransition, NotFound, NotPermitted, StoreUnavailable, ValidationFailed
+from bot.permissions import COORDINATOR
 from handlers.slack.commands import CommandRouter, record_id
+from handlers.slack.complaints import team
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
 from handlers.slack.slack_text import escape
@@ -76,7 +79,24 @@ def no_such(what: str, word: str, listed_by: str) -> str:
 
 
 def is_coordinator(services: Services, user: str) -> bool:
-    return user in services.settings.coordinator_user_ids
+    """Whether this Slack user is a person the coordinator setting names."""
+    return COORDINATOR in team.actor(services, user).roles
+
+
+def me(services: Services, body: dict) -> int:
+    """The person who sent this request: what the core is told (the Slack id stays here)."""
+    return team.sender(services, body)
+
+
+def person_for_slack(services: Services, slack_user_id: str) -> int:
+    """The person a Slack user id names (one picked in a form, say)."""
+    return team.person(services, slack_user_id).id
+
+
+def coordinators(services: Services) -> frozenset[int]:
+    """The people the coordinator setting names, for the core's own check."""
+    with transaction(services.engine) as s:
+        return team.directory(services).holders(s, COORDINATOR)
 
 
 def only_coordinators(ack: Ack, what: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 from sqlmodel import Session, select
 
+from bot import people
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.shadowing import catalog, conflicts, signup
@@ -21,10 +22,13 @@ from handlers.slack.shadowing.blocks import NAME, chunked_sections, uk_day
 from handlers.slack.shadowing.common import (
     UNAVAILABLE,
     attempt,
+    coordinators,
     explain,
     is_coordinator,
+    me,
     no_such,
     only_coordinators,
+    person_for_slack,
     post_privately,
     refused,
     router,
@@ -49,7 +53,8 @@ def conflicts_blocks(session: Session, conflicts: list[ShadowConflict]) -> tuple
         who = "anyone"
         if c.applicant_id:
             a = session.get(ShadowApplicant, c.applicant_id)
-            who = f"applicant {c.applicant_id} ({mention(a.user_id) if a else 'gone'})"
+            shown = mention(people.ref(session, a.person_id)) if a else "gone"
+            who = f"applicant {c.applicant_id} ({shown})"
         elif c.department:
             who = f"anyone from {safe(c.department, NAME)}"
         where = "any host"
@@ -158,10 +163,11 @@ def _read(view: dict) -> tuple[str | None, int | None, str]:
     )
 
 
-def _recorded_text(r: conflicts.Recorded, applicant: ShadowApplicant) -> str:
+def _recorded_text(r: conflicts.Recorded, chosen: str) -> str:
+    """``chosen``: the Slack user picked as the civil servant."""
     c = r.conflict
     text = (
-        f"Conflict {c.id} is recorded: applicant {c.applicant_id} ({mention(applicant.user_id)}) "
+        f"Conflict {c.id} is recorded: applicant {c.applicant_id} ({mention(chosen)}) "
         f"and host {c.host_id} will not be matched."
     )
     if r.ended_placement_ids:
@@ -198,8 +204,8 @@ def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         lambda: conflicts.clear_conflict(
             services.engine,
             conflict_id,
-            by_user_id=user,
-            coordinators=services.settings.coordinator_user_ids,
+            by_user_id=me(services, body),
+            coordinators=coordinators(services),
             safeguards=" ".join(args[1:]),
             now=services.now(),
         )
@@ -227,8 +233,9 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors=missing)
             return
         try:
+            chosen = person_for_slack(services, person)
             with transaction(services.engine) as s:
-                applicant = signup.signup_of(s, person)
+                applicant = signup.signup_of(s, chosen)
         except StoreUnavailable as exc:
             refused(ack, CONFLICT_FIELDS, exc)
             return
@@ -239,8 +246,8 @@ def register(app: App, services: Services) -> None:
         recorded, problem = attempt(
             lambda: conflicts.record(
                 services.engine,
-                by_user_id=user,
-                coordinators=services.settings.coordinator_user_ids,
+                by_user_id=me(services, body),
+                coordinators=coordinators(services),
                 applicant_id=applicant.id,
                 host_id=host_id,
                 reason=reason,
@@ -253,6 +260,6 @@ def register(app: App, services: Services) -> None:
             # The applicant was just found, so a record that is missing is the host.
             refused(ack, ("host_id", "applicant_id", "reason"), problem)
             return
-        done = forms.done_view("Conflict recorded", _recorded_text(recorded, applicant))
+        done = forms.done_view("Conflict recorded", _recorded_text(recorded, person))
         ack(response_action="update", view=done)
         services.send_queued()

@@ -8,7 +8,15 @@ from bot.shadowing import hosts as core
 from handlers.slack.commands import record_id, whole_number
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
-from handlers.slack.shadowing.common import attempt, explain, no_such, refused, router, submitter
+from handlers.slack.shadowing.common import (
+    attempt,
+    coordinators,
+    explain,
+    me,
+    no_such,
+    refused,
+    router,
+)
 from handlers.slack.slack_text import safe
 
 
@@ -40,9 +48,9 @@ def _places(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         lambda: core.change_capacity(
             services.engine,
             host_id,
-            user_id=body.get("user_id", ""),
+            user_id=me(services, body),
             capacity=capacity,
-            coordinators=services.settings.coordinator_user_ids,
+            coordinators=coordinators(services),
         )
     )
     if problem:
@@ -71,9 +79,9 @@ def _open_or_close(open_: bool):
             lambda: core.set_open(
                 services.engine,
                 host_id,
-                user_id=body.get("user_id", ""),
+                user_id=me(services, body),
                 open_=open_,
-                coordinators=services.settings.coordinator_user_ids,
+                coordinators=coordinators(services),
                 now=services.now(),
             )
         )
@@ -100,12 +108,11 @@ router.sub("reopen", "reopen <host>", "take new offers again")(_open_or_close(Tr
 def register(app: App, services: Services) -> None:
     @app.view(forms.HOST_CALLBACK)
     def host_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = submitter(body)
         host, problem = attempt(
             lambda: core.offer_places(
                 services.engine,
                 forms.read_host(view),
-                user_id=user,
+                user_id=me(services, body),
                 submission_key=view.get("id"),
                 today=services.today(),
                 departments=services.settings.departments,

@@ -21,7 +21,7 @@ from handlers.slack.shadowing.blocks import (
     side_of,
     uk_day,
 )
-from handlers.slack.shadowing.common import Work, on_click
+from handlers.slack.shadowing.common import Work, on_click, person_for_slack
 from handlers.slack.slack_text import context, fields_section, safe, section
 
 OFFER_ACCEPT = "shadow_offer_accept"
@@ -88,12 +88,13 @@ RENDERERS = {
 
 def _respond_to_offer(accept: bool) -> Work:
     def work(services: Services, placement_id: int, user: str):
+        person = person_for_slack(services, user)
         placements.respond(
-            services.engine, placement_id, user_id=user, accept=accept, now=services.now()
+            services.engine, placement_id, user_id=person, accept=accept, now=services.now()
         )
         with transaction(services.engine) as s:
             p = parties(s, placement_id)
-            return offer(p, side_of(p, user))
+            return offer(p, side_of(p, person))
 
     return work
 

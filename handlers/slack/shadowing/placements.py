@@ -33,11 +33,12 @@ from handlers.slack.shadowing.common import (
     clicked_value,
     clicker,
     explain,
+    me,
     no_such,
     on_click,
+    person_for_slack,
     refused,
     router,
-    submitter,
     tell_clicker,
 )
 from handlers.slack.slack_text import context, escape, fields_section, mention, safe, section
@@ -58,12 +59,12 @@ def _contacts(p: Parties, side: str) -> dict:
         if h.contact_email:
             contact += f"\n{safe(h.contact_email, NAME)}"
         return fields_section(
-            [("Host", p.organisation), ("Contact", contact), ("On Slack", mention(h.user_id))]
+            [("Host", p.organisation), ("Contact", contact), ("On Slack", mention(p.host_person))]
         )
     a = p.applicant
     return fields_section(
         [
-            ("Civil servant", mention(a.user_id)),
+            ("Civil servant", mention(p.applicant_person)),
             ("Department", safe(a.department, NAME)),
             ("Role", safe(a.role, NAME)),
         ]
@@ -166,7 +167,7 @@ def feedback_request(session: Session, p: Parties, side: str) -> tuple[str, list
 def cannot_open(session: Session, p: Parties | None, user_id: str, *, feedback: bool) -> str | None:
     """Why the feedback (or dates) form would be refused on submission, said before it is
     opened; the core checks again when it is submitted."""
-    if p is None or user_id not in (p.applicant.user_id, p.host.user_id):
+    if p is None or user_id not in (p.applicant.person_id, p.host.person_id):
         return "This placement isn't one of yours."
     placement = p.placement
     if feedback:
@@ -215,7 +216,7 @@ def _end(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         lambda: placements.withdraw_placement(
             services.engine,
             placement_id,
-            user_id=body.get("user_id", ""),
+            user_id=me(services, body),
             reason=" ".join(args[1:]),
             now=services.now(),
         )
@@ -228,10 +229,11 @@ def _end(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 
 def _complete(services: Services, placement_id: int, user: str):
-    placements.complete(services.engine, placement_id, user_id=user, today=services.today())
+    person = person_for_slack(services, user)
+    placements.complete(services.engine, placement_id, user_id=person, today=services.today())
     with transaction(services.engine) as s:
         p = parties(s, placement_id)
-        return offer_update(p, "completed", side_of(p, user))
+        return offer_update(p, "completed", side_of(p, person))
 
 
 def open_placement_modal(services: Services, body: dict, view_for: Callable, feedback: bool):
@@ -241,7 +243,7 @@ def open_placement_modal(services: Services, body: dict, view_for: Callable, fee
     try:
         with transaction(services.engine) as s:
             p = find_parties(s, placement_id)
-            problem = cannot_open(s, p, user, feedback=feedback)
+            problem = cannot_open(s, p, person_for_slack(services, user), feedback=feedback)
     except StoreUnavailable:
         problem = UNAVAILABLE
     if problem:
@@ -273,7 +275,6 @@ def register(app: App, services: Services) -> None:
 
     @app.view(forms.SCHEDULE_CALLBACK)
     def schedule_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = submitter(body)
         start, end = forms.read_schedule(view)
         chosen = dict(zip(forms.SCHEDULE_FIELDS, (start, end), strict=True))
         missing = {f: "Choose a date." for f, d in chosen.items() if d is None}
@@ -284,7 +285,7 @@ def register(app: App, services: Services) -> None:
             lambda: placements.schedule(
                 services.engine,
                 forms.placement_id(view),
-                user_id=user,
+                user_id=me(services, body),
                 start_date=start,
                 end_date=end,
                 today=services.today(),
@@ -300,7 +301,6 @@ def register(app: App, services: Services) -> None:
 
     @app.view(forms.FEEDBACK_CALLBACK)
     def feedback_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = submitter(body)
         worthwhile, learned, recommend = forms.read_feedback(view)
         missing = {}
         if worthwhile is None:
@@ -314,7 +314,7 @@ def register(app: App, services: Services) -> None:
             lambda: placements.give_feedback(
                 services.engine,
                 forms.placement_id(view),
-                user_id=user,
+                user_id=me(services, body),
                 worthwhile=worthwhile,
                 learned=learned,
                 would_recommend=recommend,

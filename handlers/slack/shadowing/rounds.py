@@ -11,10 +11,12 @@ from handlers.slack.services import Services
 from handlers.slack.shadowing.blocks import actions, button
 from handlers.slack.shadowing.common import (
     attempt,
+    coordinators,
     explain,
     is_coordinator,
     on_click,
     only_coordinators,
+    person_for_slack,
     post_privately,
     router,
 )
@@ -106,8 +108,8 @@ def _dry_run(services: Services, channel: str | None, user: str) -> None:
     matched, problem = attempt(
         lambda: rounds.dry_run(
             services.engine,
-            by_user_id=user,
-            coordinators=services.settings.coordinator_user_ids,
+            by_user_id=person_for_slack(services, user),
+            coordinators=coordinators(services),
             now=services.now(),
         )
     )
@@ -122,8 +124,8 @@ def _commit_round(services: Services, round_id: int, user: str):
     committed = rounds.commit(
         services.engine,
         round_id,
-        by_user_id=user,
-        coordinators=services.settings.coordinator_user_ids,
+        by_user_id=person_for_slack(services, user),
+        coordinators=coordinators(services),
         now=services.now(),
         expiry_days=services.settings.offer_expiry_days,
     )

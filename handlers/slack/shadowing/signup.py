@@ -3,11 +3,15 @@ manager's approval (the request with its buttons, and the result sent to the app
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from slack_bolt import Ack, App
 from sqlmodel import Session
 
+from bot import people
 from bot.db import transaction
 from bot.errors import StoreUnavailable
+from bot.people import PersonRef
 from bot.shadowing import notices
 from bot.shadowing import signup as core
 from handlers.slack.services import Services
@@ -24,10 +28,11 @@ from handlers.slack.shadowing.common import (
     Work,
     attempt,
     explain,
+    me,
     on_click,
+    person_for_slack,
     refused,
     router,
-    submitter,
 )
 from handlers.slack.slack_text import context, fields_section, mention, safe, section
 from models import ShadowApplicant
@@ -39,11 +44,12 @@ DECLINE = "shadow_decline"
 # --- messages -------------------------------------------------------------------------------
 
 
-def approval_request(a: ShadowApplicant) -> tuple[str, list[dict]]:
-    text = f"{mention(a.user_id)} asks for your approval to join work-shadowing."
+def approval_request(a: ShadowApplicant, who: PersonRef | None) -> tuple[str, list[dict]]:
+    """``who``: the applicant, as a person."""
+    text = f"{mention(who)} asks for your approval to join work-shadowing."
     blocks = [
         section(
-            f"{mention(a.user_id)} would like to join the work-shadowing scheme and needs your "
+            f"{mention(who)} would like to join the work-shadowing scheme and needs your "
             "approval as their line manager."
         ),
         fields_section(applicant_fields(a)),
@@ -93,7 +99,9 @@ def approval_result(session: Session, a: ShadowApplicant, approved: bool) -> tup
 
 
 RENDERERS = {
-    notices.APPROVAL_REQUEST: applicant_renderer(lambda s, a, d: approval_request(a)),
+    notices.APPROVAL_REQUEST: applicant_renderer(
+        lambda s, a, d: approval_request(a, people.ref(s, a.person_id))
+    ),
     notices.APPROVAL_RESULT: applicant_renderer(
         lambda s, a, d: approval_result(s, a, bool(d.get("approved")))
     ),
@@ -105,11 +113,11 @@ RENDERERS = {
 
 @router.sub("signup", "signup", "sign up to shadow a voluntary-sector organisation")
 def _signup(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    user = body.get("user_id", "")
     try:
+        person = me(services, body)
         with transaction(services.engine) as s:
-            current = core.active_signup(s, user)
-            answer = status.status_blocks(s, user) if current else None
+            current = core.active_signup(s, person)
+            answer = status.status_blocks(s, person) if current else None
     except StoreUnavailable:
         ack(text=UNAVAILABLE)
         return
@@ -135,7 +143,7 @@ def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None
     _, problem = attempt(
         lambda: core.withdraw(
             services.engine,
-            user_id=body.get("user_id", ""),
+            user_id=me(services, body),
             reason=" ".join(args),
             now=services.now(),
         )
@@ -155,12 +163,13 @@ def _decide(approve: bool) -> Work:
         core.decide(
             services.engine,
             applicant_id,
-            manager_id=user,
+            manager_id=person_for_slack(services, user),
             approve=approve,
             now=services.now(),
         )
         with transaction(services.engine) as s:
-            return approval_request(s.get(ShadowApplicant, applicant_id))
+            applicant = s.get(ShadowApplicant, applicant_id)
+            return approval_request(applicant, people.ref(s, applicant.person_id))
 
     return work
 
@@ -171,12 +180,15 @@ def register(app: App, services: Services) -> None:
 
     @app.view(forms.SIGNUP_CALLBACK)
     def signup_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = submitter(body)
-        applicant, problem = attempt(
+        submitted = forms.read_signup(view)
+        manager = submitted.manager_id  # the Slack user chosen in the form
+        _, problem = attempt(
             lambda: core.sign_up(
                 services.engine,
-                forms.read_signup(view),
-                user_id=user,
+                replace(submitted, manager_id=person_for_slack(services, manager) or None)
+                if manager
+                else submitted,
+                user_id=me(services, body),
                 submission_key=view.get("id"),
                 today=services.today(),
                 departments=services.settings.departments,
@@ -185,5 +197,5 @@ def register(app: App, services: Services) -> None:
         if problem:
             refused(ack, forms.SIGNUP_FIELDS, problem)
             return
-        ack(response_action="update", view=forms.signup_done(applicant.manager_id))
+        ack(response_action="update", view=forms.signup_done(manager))
         services.send_queued()

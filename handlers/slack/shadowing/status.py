@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 from sqlmodel import Session
 
+from bot import people
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.shadowing import catalog, hosts, placements, signup
@@ -24,6 +25,7 @@ from handlers.slack.shadowing.blocks import (
 from handlers.slack.shadowing.common import (
     UNAVAILABLE,
     is_coordinator,
+    me,
     only_coordinators,
     post_privately,
     router,
@@ -62,7 +64,8 @@ def status_blocks(session: Session, user_id: str) -> tuple[str, list[dict]]:
         if current.status == "offered":
             lines.append("Reply to the offer in your direct messages.")
         if current.status == "pending_approval":
-            lines.append(f"We asked {mention(current.manager_id)} to approve it.")
+            manager = people.ref(session, current.manager_id)
+            lines.append(f"We asked {mention(manager)} to approve it.")
         position = signup.queue_position(session, current) if current.status == "queued" else None
         if position:
             lines.append(f"You are number {position} in the queue.")
@@ -160,8 +163,9 @@ def report_blocks(report: Report) -> tuple[str, list[dict]]:
 @router.sub("status", "status", "your sign-up, the places you offer, your offers and placements")
 def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     try:
+        person = me(services, body)
         with transaction(services.engine) as s:
-            text, blocks = status_blocks(s, body.get("user_id", ""))
+            text, blocks = status_blocks(s, person)
     except StoreUnavailable:
         ack(text=UNAVAILABLE)
         return
