@@ -173,14 +173,18 @@ def seed(engine: Engine, settings: Settings, today: date) -> bool:
     return True
 
 
-def seed_people(engine: Engine) -> None:
-    """The workspace's people, with their names, as their first request would make them."""
+def seed_people(engine: Engine) -> dict[str, int]:
+    """The workspace's people, with their names, as their first request would make them;
+    returns each one's person id by Slack id."""
     with transaction(engine) as s:
-        for person in (*PEOPLE, *EXTRAS):
-            people.person_for(s, people.SLACK, TEAM, person.id, person.name)
+        return {
+            person.id: people.person_for(s, people.SLACK, TEAM, person.id, person.name).id
+            for person in (*PEOPLE, *EXTRAS)
+        }
 
 
 def seed_cases(engine: Engine, settings: Settings, today: date) -> list[Complaint]:
+    ids = seed_people(engine)  # already made: this only looks them up
     policy = intake.IntakePolicy(
         triage_channel_id=settings.triage_channel_id,
         sla_central_months=settings.sla_central_months,
@@ -207,7 +211,7 @@ def seed_cases(engine: Engine, settings: Settings, today: date) -> list[Complain
         result = intake.submit(
             engine,
             form,
-            reporter_id=user,
+            reporter_id=ids[user],
             submission_key=f"demo-case-{n}",
             today=today,
             policy=policy,
@@ -220,6 +224,7 @@ def seed_cases(engine: Engine, settings: Settings, today: date) -> list[Complain
 
 
 def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
+    ids = seed_people(engine)
     departments = settings.departments
     start, end = today + timedelta(days=14), today + timedelta(days=120)
     for n, (user, org, areas, region, capacity) in enumerate(HOSTS):
@@ -236,7 +241,7 @@ def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
                 available_to=end,
                 activities="Front-line visits, team meetings and a project of your own.",
             ),
-            user_id=user,
+            user_id=ids[user],
             submission_key=f"demo-host-{n}",
             today=today,
             departments=departments,
@@ -255,17 +260,19 @@ def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
                 available_from=start,
                 available_to=end,
                 length="week",
-                manager_id=manager,
+                manager_id=ids[manager],
             ),
-            user_id=user,
+            user_id=ids[user],
             submission_key=f"demo-signup-{n}",
             today=today,
             departments=departments,
         )
         if approve is not None:
-            signup.decide(engine, applicant.id, manager_id=manager, approve=approve, now=utcnow())
+            signup.decide(
+                engine, applicant.id, manager_id=ids[manager], approve=approve, now=utcnow()
+            )
     # One round already run, with one side of the first offer accepted: offers in flight.
-    coordinator = ROLE["coordinator"]
+    coordinator = ids[ROLE["coordinator"]]
     rnd = rounds.run_round(
         engine,
         commit=True,
@@ -284,6 +291,6 @@ def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
     log.info("local.demo_seeded", cases=len(CASES), signups=len(SIGNUPS), hosts=len(HOSTS))
 
 
-def _host_user(engine: Engine, host_id: int) -> str:
+def _host_user(engine: Engine, host_id: int) -> int:
     with Session(engine) as s:
-        return s.get(ShadowHost, host_id).user_id
+        return s.get(ShadowHost, host_id).person_id

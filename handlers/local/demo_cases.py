@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from bot import people
 from bot.complaints import intake, investigation
 from bot.complaints.lifecycle import uk_today
 from bot.permissions import INVESTIGATOR, LEAD, SYSTEM_ACTOR, Actor
@@ -25,12 +27,22 @@ from models.base import utcnow
 log = structlog.get_logger("msbot.local")
 
 LEAD_ID, INV1, INV2 = "ULEAD", "UINVEST1", "UINVEST2"
-ACTORS = {
-    LEAD_ID: Actor(LEAD_ID, frozenset({LEAD})),
-    INV1: Actor(INV1, frozenset({INVESTIGATOR})),
-    INV2: Actor(INV2, frozenset({INVESTIGATOR})),
-    "system": SYSTEM_ACTOR,  # the daily follow-ups job makes the "follow_up" move
+ROLES = {
+    LEAD_ID: frozenset({LEAD}),
+    INV1: frozenset({INVESTIGATOR}),
+    INV2: frozenset({INVESTIGATOR}),
 }
+
+
+def _actors(engine: Engine) -> dict[str, Actor]:
+    """The team as the core knows them: the people their Slack accounts are."""
+    with Session(engine) as s:
+        ids = people.person_ids_for_accounts(s, people.SLACK, ROLES)
+    found = {user: Actor(ids[user], roles) for user, roles in ROLES.items()}
+    found["system"] = SYSTEM_ACTOR  # the daily follow-ups job makes the "follow_up" move
+    return found
+
+
 RESOLVED = {
     "outcome": "recommendation_accepted",
     "agreed_actions": "The authority will give written feedback with every award.",
@@ -109,7 +121,7 @@ def advance(engine: Engine, cases: list[Complaint], policy: intake.IntakePolicy)
     spot = investigation.open_spot_check(
         engine,
         form,
-        ACTORS[INV2],
+        _actors(engine)[INV2],
         uk_today(now),
         policy,
         submission_key="demo-spot-check",
@@ -118,16 +130,17 @@ def advance(engine: Engine, cases: list[Complaint], policy: intake.IntakePolicy)
 
 
 def _run(engine: Engine, case: Complaint, steps, now: datetime) -> None:
+    actors = _actors(engine)
     for action, user, details in steps:
         if action == "withdraw":
             investigation.withdraw(engine, case.reference, case.reporter_id, details["reason"], now)
         elif action == "assign":
-            assignee = details.get("assignee", user)
+            assignee = actors[details.get("assignee", user)].person_id
             investigation.assign(
-                engine, case.reference, assignee, ACTORS[user], now, only_if_unassigned=True
+                engine, case.reference, assignee, actors[user], now, only_if_unassigned=True
             )
         else:
             details = dict(details)
             if days := details.pop("follow_up_in_days", None):
                 details["follow_up_due"] = uk_today(now) + timedelta(days=days)
-            investigation.perform(engine, case.reference, action, ACTORS[user], now, **details)
+            investigation.perform(engine, case.reference, action, actors[user], now, **details)
