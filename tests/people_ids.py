@@ -72,10 +72,17 @@ def pid(slack_id: str) -> int:
     return _ids[slack_id]
 
 
-def slack_id(person_id: int | None) -> str | None:
-    """The Slack id of a person the core stored (to assert what a test named with ``pid``)."""
+def in_database(engine: Engine, slack_id: str) -> int:
+    """The person a Slack id is in a database of its own (``msbot local``'s, say)."""
+    with transaction(engine) as s:
+        return people.person_for(s, people.SLACK, None, slack_id).id
+
+
+def slack_id(person_id: int | None, engine: Engine | None = None) -> str | None:
+    """The Slack id of a person the core stored (to assert what a test named with ``pid``);
+    ``engine``: a database other than the test's own."""
     if person_id is None:
         return None
-    with transaction(_current["engine"]) as s:
+    with transaction(engine or _current["engine"]) as s:
         ref = people.ref(s, person_id)
     return ref.account(people.SLACK) if ref else None

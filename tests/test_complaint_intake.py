@@ -7,6 +7,7 @@ import json
 from models import Complaint, ComplaintEvent, OutboxMessage
 from tests import forms
 from tests.conftest import TRIAGE, rows
+from tests.people_ids import slack_id
 
 
 def submit(slack, **overrides):
@@ -39,7 +40,9 @@ def test_submission_stores_case_confirms_dms_and_posts_card(slack, stub, session
 
     [case] = rows(session, Complaint)
     assert case.reference == "MS-2026-0001" and case.status == "received"
-    assert case.reporter_id == "U100" and case.authority_name == "Borsetshire County Council"
+    assert (
+        slack_id(case.reporter_id) == "U100" and case.authority_name == "Borsetshire County Council"
+    )
     # Wider public sector: 3 months from 20 Nov 2026 is 20 Feb 2027, a Saturday -> Monday.
     assert str(case.due_date) == "2027-02-22"
     [event] = rows(session, ComplaintEvent)

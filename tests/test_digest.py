@@ -15,6 +15,7 @@ from bot.reports.digest_text import digest_text
 from handlers.slack.app import build_services
 from models import Complaint, ComplaintEvent, OutboxMessage
 from tests.conftest import make_settings, rows
+from tests.people_ids import pid, slack_id
 from tests.reports_fixture import add_case
 
 LEADS = "CLEADS01"
@@ -41,7 +42,7 @@ def week_of_cases(engine):
         engine,
         received_on=date(2025, 11, 28),
         status="investigating",
-        assignee_id="UINV1",
+        assignee_id=pid("UINV1"),
         due_date=date(2026, 1, 28),
     )
     # overdue, open
@@ -49,7 +50,7 @@ def week_of_cases(engine):
         engine,
         received_on=date(2025, 8, 1),
         status="investigating",
-        assignee_id="UINV1",
+        assignee_id=pid("UINV1"),
         due_date=date(2025, 10, 1),
     )
     # awaiting the authority, reply overdue
@@ -57,7 +58,7 @@ def week_of_cases(engine):
         engine,
         received_on=date(2025, 10, 1),
         status="awaiting_authority",
-        assignee_id="UINV2",
+        assignee_id=pid("UINV2"),
         due_date=date(2026, 1, 5),
         authority_reply_due=date(2025, 12, 1),
     )
@@ -170,7 +171,7 @@ def test_investigators_get_one_reminder_a_day_only_when_they_have_cases(engine, 
         engine,
         received_on=date(2025, 12, 1),
         status="investigating",
-        assignee_id="UINV3",
+        assignee_id=pid("UINV3"),
         due_date=date(2026, 2, 2),
     )
     settings = settings_for(engine, stub.url)
@@ -178,7 +179,7 @@ def test_investigators_get_one_reminder_a_day_only_when_they_have_cases(engine, 
     assert runner.run_now(engine, settings, job, NOW) == "done"
     assert runner.run_now(engine, settings, job, NOW + timedelta(hours=2)) == "done"
     dms = [m for m in rows(session, OutboxMessage) if m.kind == "jobs.investigator_cases"]
-    assert [m.recipient_person_id for m in dms] == ["UINV1"]
+    assert [slack_id(m.recipient_person_id) for m in dms] == ["UINV1"]
     assert [ref for ref, _ in dms[0].data["overdue"]] and dms[0].data["due_soon"] == []
     # the next day they are reminded again
     runner.run_now(engine, settings, job, NOW + timedelta(days=1))
@@ -197,7 +198,9 @@ def test_authority_reply_reminder_once_a_day(engine, session, stub):
     runner.run_now(engine, settings, job, NOW)
     runner.run_now(engine, settings, job, NOW + timedelta(minutes=5))
     sent = [m for m in rows(session, OutboxMessage) if m.kind == "jobs.case_reminder"]
-    assert [(m.recipient_person_id, m.data["what"]) for m in sent] == [("UINV2", "authority_reply")]
+    assert [(slack_id(m.recipient_person_id), m.data["what"]) for m in sent] == [
+        ("UINV2", "authority_reply")
+    ]
 
 
 def test_follow_ups_that_came_due_move_through_the_state_machine(engine, session):
@@ -208,7 +211,7 @@ def test_follow_ups_that_came_due_move_through_the_state_machine(engine, session
         resolved_on=date(2025, 10, 1),
         outcome="live_change",
         follow_up_due=TODAY,
-        assignee_id="UINV1",
+        assignee_id=pid("UINV1"),
     )
     later = add_case(
         engine, status="resolved", resolved_on=date(2025, 10, 1), follow_up_due=date(2026, 3, 1)
@@ -221,9 +224,11 @@ def test_follow_ups_that_came_due_move_through_the_state_machine(engine, session
         assert moved.status == "follow_up" and s.get(Complaint, later).status == "resolved"
         [event] = s.exec(select(ComplaintEvent).where(ComplaintEvent.complaint_id == case_id)).all()
     assert event.kind == "transition" and event.data["action"] == "follow_up"
-    assert event.actor_id is None  # the system, not a person
+    assert slack_id(event.actor_id) is None  # the system, not a person
     reminded = [m for m in rows(session, OutboxMessage) if m.kind == "jobs.case_reminder"]
-    assert [(m.recipient_person_id, m.data["what"]) for m in reminded] == [("UINV1", "follow_up")]
+    assert [(slack_id(m.recipient_person_id), m.data["what"]) for m in reminded] == [
+        ("UINV1", "follow_up")
+    ]
 
 
 def test_cli_prints_the_digest_and_queues_it_once_per_run(tmp_path):

@@ -25,6 +25,7 @@ from models import Complaint, ComplaintEvent, OutboxMessage, ShadowConflict, Sha
 from tests import forms
 from tests import investigation_slack as ev
 from tests.conftest import TRIAGE, rows, start_app
+from tests.people_ids import slack_id
 from tests.test_investigation_slack import (
     INV1,
     INV2,
@@ -191,7 +192,7 @@ def test_a_refusal_naming_a_person_shows_them_as_a_mention_not_escaped_markup(sl
     assert f"<@{OUTSIDER}> is not an investigator or lead" in said
     assert "&lt;@" not in said
     ev.button(slack, case_card.ASSIGN_SELF, case.reference, user=INV2, channel=TRIAGE)
-    wait_row(session, lambda s: case_row(s).assignee_id == INV2, "assigned to INV2")
+    wait_row(session, lambda s: slack_id(case_row(s).assignee_id) == INV2, "assigned to INV2")
     ev.button(slack, case_card.ASSIGN_SELF, case.reference, user=INV1, channel=TRIAGE)
     said = wait_ephemeral(stub, INV1, "already has this case")
     assert f"<@{INV2}> already has this case" in said and "&lt;@" not in said
@@ -346,10 +347,10 @@ def test_assign_to_offers_the_team_by_name_and_refuses_a_forged_pick(slack, stub
 
     pick(slack, case, SUPPLIER, by=INV1)  # a forged value: nobody offered it
     wait_ephemeral(stub, INV1, f"<@{SUPPLIER}> is not an investigator or lead")
-    assert case_row(session).assignee_id is None
+    assert slack_id(case_row(session).assignee_id) is None
 
     pick(slack, case, INV2, by=INV1)
-    wait_row(session, lambda s: case_row(s).assignee_id == INV2, "assigned from the menu")
+    wait_row(session, lambda s: slack_id(case_row(s).assignee_id) == INV2, "assigned from the menu")
     # The card redrawn for its assignee no longer offers them.
     stub.wait_until(
         lambda calls: any(

@@ -263,9 +263,7 @@ def test_anonymous_supplier_is_never_tied_to_the_case_outside_their_dm(engine, s
     for e in rows(session, ComplaintEvent):  # "received" too: the case row alone knows
         assert e.actor_id != REPORTER and not _names_reporter(e.data)
     for line in logs:
-        assert not (
-            _names_reporter(line) and ref in json.dumps(line, default=str)
-        )
+        assert not (_names_reporter(line) and ref in json.dumps(line, default=str))
     with Session(engine) as s:
         entries = investigation.timeline(s, ref, INVESTIGATOR)
     assert all(e.actor_id != REPORTER for e in entries)

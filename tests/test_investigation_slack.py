@@ -17,6 +17,7 @@ from models import CaseNote, Complaint, OutboxMessage, SupplierRelay
 from tests import forms
 from tests import investigation_slack as ev
 from tests.conftest import TRIAGE, rows, start_app, wait_settled
+from tests.people_ids import slack_id
 
 SUPPLIER, INV1, INV2, LEAD, OUTSIDER = "USUP1", "UINV1", "UINV2", "ULEAD1", "UOUT1"
 TEAM = {"INVESTIGATOR_IDS": f"{INV1},{INV2}", "LEAD_IDS": LEAD}
@@ -150,7 +151,7 @@ def test_the_whole_anonymous_case_from_filing_to_closing(slack, stub, session):
 
     ev.button(slack, case_card.ASSIGN_SELF, case.reference, user=INV1, channel=TRIAGE)
     wait_card(stub, case, f"<@{INV1}>")
-    assert case_row(session).assignee_id == INV1
+    assert slack_id(case_row(session).assignee_id) == INV1
 
     for target in ("triaged", "investigating"):
         mention(slack, case, INV1, f"status {target}")
@@ -160,7 +161,7 @@ def test_the_whole_anonymous_case_from_filing_to_closing(slack, stub, session):
     note = ev.reply(TRIAGE, case.card_ts, INV1, "Rang the council's AP team.")
     assert ev.send_event(slack, note).status == 200
     [stored] = rows(session, CaseNote)
-    assert stored.text == "Rang the council's AP team." and stored.author_id == INV1
+    assert stored.text == "Rang the council's AP team." and slack_id(stored.author_id) == INV1
 
     mention(slack, case, INV1, "contacted-authority")
     wait_row(session, lambda s: case_row(s).status == "awaiting_authority", "awaiting authority")
@@ -264,10 +265,10 @@ def test_a_spot_check_has_no_supplier_and_the_same_workflow(slack, stub, session
     reply = slack.view_submission("complaint_spot_check", values, user=INV1)
     assert reply.json()["response_action"] == "update"
     case = wait_row(session, lambda s: (c := case_row(s)).card_ts and c, "spot-check card")
-    assert case.kind == "spot_check" and case.reporter_id is None
+    assert case.kind == "spot_check" and slack_id(case.reporter_id) is None
     ev.button(slack, case_card.ASSIGN_SELF, case.reference, user=INV1, channel=TRIAGE)
     for target in ("triaged", "investigating"):
-        wait_row(session, lambda s: case_row(s).assignee_id == INV1, "assigned")
+        wait_row(session, lambda s: slack_id(case_row(s).assignee_id) == INV1, "assigned")
         mention(slack, case, INV1, f"status {target}")
         wait_row(session, lambda s, t=target: case_row(s).status == t, target)
     view = press_form_button(slack, stub, case, INV1, "resolve")
@@ -308,7 +309,7 @@ def test_two_investigators_press_assign_to_me_at_once_one_wins(pg_url, stub):
         for t in threads:
             t.join()
         assert all(r.status == 200 for r in replies.values())
-        winner = wait_row(session, lambda s: case_row(s).assignee_id, "someone assigned")
+        winner = wait_row(session, lambda s: slack_id(case_row(s).assignee_id), "someone assigned")
         loser = INV2 if winner == INV1 else INV1
         told = wait_ephemeral(stub, loser, "already has")
         assert f"<@{winner}>" in told
@@ -397,7 +398,7 @@ def test_bad_mentions_get_a_private_answer_and_change_nothing(
     told = wait_ephemeral(stub, INV1, says)
     assert json.loads(told)["channel"] == TRIAGE
     after = case_row(session)
-    assert after.status == "received" and after.assignee_id is None
+    assert after.status == "received" and slack_id(after.assignee_id) is None
 
 
 def test_someone_off_the_team_is_refused_privately(slack, stub, session):
@@ -409,7 +410,7 @@ def test_someone_off_the_team_is_refused_privately(slack, stub, session):
     stub.wait_until(lambda calls: len(ephemerals_to(stub, OUTSIDER)) >= 2, what="2nd refusal")
     assert all("Only investigators and leads" in e for e in ephemerals_to(stub, OUTSIDER))
     after = case_row(session)
-    assert after.status == "received" and after.assignee_id is None
+    assert after.status == "received" and slack_id(after.assignee_id) is None
     reply = slack.command("/complaint", f"timeline {case.reference}", user=OUTSIDER)
     assert "Only investigators and leads" in reply.json()["text"]
     assert stub.of("chat.update") == []
@@ -431,7 +432,9 @@ def test_the_user_group_makes_investigators_and_a_failure_falls_back(engine, stu
         ev.button(
             running.slack, case_card.ASSIGN_SELF, case.reference, user="UGRP1", channel=TRIAGE
         )
-        wait_row(session, lambda s: case_row(s).assignee_id == "UGRP1", "group member assigned")
+        wait_row(
+            session, lambda s: slack_id(case_row(s).assignee_id) == "UGRP1", "group member assigned"
+        )
         assert stub.of("usergroups.users.list")[0].args["usergroup"] == "SINV1"
     finally:
         running.close()
@@ -442,7 +445,7 @@ def test_the_user_group_makes_investigators_and_a_failure_falls_back(engine, stu
         case = file_case(running.slack, session)
         ref = case.reference
         ev.button(running.slack, case_card.ASSIGN_SELF, ref, user=INV2, channel=TRIAGE)
-        wait_row(session, lambda s: case_row(s, ref).assignee_id == INV2, "configured id")
+        wait_row(session, lambda s: slack_id(case_row(s, ref).assignee_id) == INV2, "configured id")
     finally:
         running.close()
 

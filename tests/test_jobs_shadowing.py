@@ -11,6 +11,7 @@ from bot.shadowing import notices, placements, rounds
 from handlers.slack.app import build_services
 from models import ShadowPlacement, ShadowRound
 from tests.conftest import make_settings, rows
+from tests.people_ids import slack_id
 from tests.test_shadow_core_support import NOW, TODAY, applicant, host, outbox, reading
 
 
@@ -47,7 +48,7 @@ def test_a_placement_past_its_end_date_asks_both_sides_for_feedback_once(engine,
     runner.run_now(engine, settings, job, after)
     runner.run_now(engine, settings, job, after + timedelta(days=1))
     asked = outbox(engine, notices.FEEDBACK_REQUEST)
-    assert sorted((m.recipient_person_id, m.data["side"]) for m in asked) == [
+    assert sorted((slack_id(m.recipient_person_id), m.data["side"]) for m in asked) == [
         ("U1", "applicant"),
         ("UH1", "host"),
     ]
@@ -71,7 +72,8 @@ def test_scheduled_rounds_follow_the_setting(engine, session, stub):
     [rnd] = rows(session, ShadowRound)
     assert rnd.status == "dry_run"
     assert [
-        (m.recipient_person_id, m.subject_id) for m in outbox(engine, "jobs.round_summary")
+        (slack_id(m.recipient_person_id), m.subject_id)
+        for m in outbox(engine, "jobs.round_summary")
     ] == [("UCOORD1", rnd.id)]
     # the coordinator gets the dry run's figures, with the button to commit it
     settings = _settings(engine, stub.url, SHADOW_COORDINATOR_IDS="UCOORD1")

@@ -25,6 +25,7 @@ from models import CaseNote, Complaint
 from models.base import utcnow
 from tests import browser
 from tests.browser import be, dm_bubble, open_dm, send
+from tests.people_ids import in_database, slack_id
 
 TIMEOUT = 10_000
 # A 2x2 red PNG (what a digest chart upload looks like to the workspace).
@@ -173,14 +174,20 @@ def _queued_applicant_and_open_host(local) -> None:
             available_from=start,
             available_to=end,
             length="week",
-            manager_id="UMANAGER",
+            manager_id=in_database(local.engine, "UMANAGER"),
         ),
-        user_id="UCIVIL",
+        user_id=in_database(local.engine, "UCIVIL"),
         submission_key="s1",
         today=today,
         departments=departments,
     )
-    signup.decide(local.engine, applicant.id, manager_id="UMANAGER", approve=True, now=utcnow())
+    signup.decide(
+        local.engine,
+        applicant.id,
+        manager_id=in_database(local.engine, "UMANAGER"),
+        approve=True,
+        now=utcnow(),
+    )
 
 
 def test_coordinator_runs_a_round_and_both_sides_accept(page, local):
@@ -294,7 +301,7 @@ def _file_a_complaint(local) -> str:
             organisation_name="Patel Care Ltd",
             organisation_type="sme",
         ),
-        reporter_id="USUPPLIER",
+        reporter_id=in_database(local.engine, "USUPPLIER"),
         submission_key="browser-case",
         today=today,
         policy=intake.IntakePolicy(
@@ -352,13 +359,16 @@ def test_investigator_assigns_from_the_card_and_replies_in_its_thread(page, loca
             return s.exec(select(CaseNote)).first()
 
     stored = _eventually(note, "the case note")
-    assert (stored.author_id, stored.text) == (
+    assert (slack_id(stored.author_id, local.engine), stored.text) == (
         "UINVEST1",
         "Called the council; they will send the scores.",
     )
     with Session(local.engine) as s:
         case = s.exec(select(Complaint).where(Complaint.reference == reference)).one()
-        assert (case.assignee_id, stored.complaint_id) == ("UINVEST1", case.id)
+        assert (slack_id(case.assignee_id, local.engine), stored.complaint_id) == (
+            "UINVEST1",
+            case.id,
+        )
     assert not local.workspace.problems
 
 

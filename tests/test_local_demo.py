@@ -127,6 +127,7 @@ def test_demo_has_a_case_in_every_state_moved_there_by_the_core(tmp_path):
             assigned = {
                 e.complaint_id for e in s.exec(select(ComplaintEvent)) if e.kind == "assigned"
             }
+            slack_ids = {a.person_id: a.user_id for a in s.exec(select(PlatformAccount))}
     finally:
         local.close()
     by_state = {}
@@ -138,7 +139,7 @@ def test_demo_has_a_case_in_every_state_moved_there_by_the_core(tmp_path):
         if state != "received":
             assert all((c.id, state) in events for c in held), state
     # An assigned case waiting to be started, and the unassigned one "Assign to me" is for.
-    assert by_state["triaged"][0].assignee_id == "UINVEST1"
+    assert slack_ids[by_state["triaged"][0].assignee_id] == "UINVEST1"
     assert by_state["triaged"][0].id in assigned
     assert by_state["received"][0].assignee_id is None
     resolved = by_state["resolved"][0]
@@ -149,7 +150,7 @@ def test_demo_has_a_case_in_every_state_moved_there_by_the_core(tmp_path):
     # The spot check: no supplier, investigated like any case.
     (spot,) = [c for c in cases if c.kind == "spot_check"]
     assert spot.reporter_id is None
-    assert (spot.status, spot.assignee_id) == ("investigating", "UINVEST2")
+    assert (spot.status, slack_ids[spot.assignee_id]) == ("investigating", "UINVEST2")
 
 
 def test_msbot_local_needs_no_settings_prints_its_url_and_stops_cleanly(tmp_path):

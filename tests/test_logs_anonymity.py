@@ -29,6 +29,7 @@ from tests import forms
 from tests import investigation_slack as ev
 from tests.conftest import SIGNING_SECRET, TODAY, TRIAGE, RunningApp, make_settings, rows
 from tests.logging_capture import configured
+from tests.people_ids import slack_id
 from tests.test_investigation_slack import (
     INV1,
     LEAD,
@@ -146,7 +147,7 @@ def run_every_path(slack, stub, session, engine, services) -> object:
 
     # Investigation: assignment, moves, a note.
     ev.button(slack, case_card.ASSIGN_SELF, ref, user=INV1, channel=TRIAGE)
-    wait_row(session, lambda s: case_row(s).assignee_id == INV1, "assigned")
+    wait_row(session, lambda s: slack_id(case_row(s).assignee_id) == INV1, "assigned")
     for target in ("triaged", "investigating"):
         mention(slack, case, INV1, f"status {target}")
         wait_row(session, lambda s, t=target: case_row(s).status == t, target)
@@ -208,7 +209,9 @@ def test_an_anonymous_case_is_never_logged_with_its_filer(engine, stub, session,
     records = parsed(log_path)
     relays = rows(session, SupplierRelay)
     dm_channels = {r.dm_channel_id for r in relays} | {
-        m.sent_channel_id for m in rows(session, OutboxMessage) if m.recipient_person_id == SUPPLIER
+        m.sent_channel_id
+        for m in rows(session, OutboxMessage)
+        if slack_id(m.recipient_person_id) == SUPPLIER
     }
     assert dm_channels == {f"D{SUPPLIER}"}
     case_tokens = [case.reference, case.card_ts, *(r.ts for r in relays)]
@@ -238,10 +241,10 @@ def test_an_anonymous_case_is_never_logged_with_its_filer(engine, stub, session,
     # The audit trail agrees: the filer is the actor of none of the case's events.
     events_of_case = [e for e in rows(session, ComplaintEvent) if e.complaint_id == case.id]
     assert {e.kind for e in events_of_case} >= {"received", "supplier_replied", "revealed"}
-    assert SUPPLIER not in {e.actor_id for e in events_of_case}
+    assert SUPPLIER not in {slack_id(e.actor_id) for e in events_of_case}
     assert SUPPLIER not in json.dumps([e.data for e in events_of_case])
     named_received = [e for e in rows(session, ComplaintEvent) if e.complaint_id != case.id]
-    assert [(e.kind, e.actor_id) for e in named_received] == [("received", SUPPLIER)]
+    assert [(e.kind, slack_id(e.actor_id)) for e in named_received] == [("received", SUPPLIER)]
 
 
 def test_slack_body_loggers_stay_at_info_unless_opted_in(tmp_path):

@@ -19,6 +19,7 @@ from models import OutboxMessage
 from models.base import utcnow
 from tests.conftest import SIGNING_SECRET, make_settings, rows
 from tests.forms import complaint_form
+from tests.people_ids import pid
 from tests.processes import msbot_env
 
 NOTE = "test.note"
@@ -120,7 +121,7 @@ def test_dead_messages_are_listed_without_tying_an_anonymous_filer_to_their_case
         intake.submit(
             engine,
             complaint_form(anonymous=anonymous),
-            reporter_id=user,
+            reporter_id=pid(user),
             submission_key=f"V{user}",
             today=date(2026, 11, 20),
             policy=policy,
@@ -155,7 +156,7 @@ def test_a_worker_killed_mid_batch_repeats_nothing(engine, stub, session, tmp_pa
         intake.submit(
             engine,
             complaint_form(authority_name=f"Authority {n}"),
-            reporter_id=f"U{n:03d}",
+            reporter_id=pid(f"U{n:03d}"),
             submission_key=f"VKILL{n}",
             today=date(2026, 11, 20),
             policy=intake.IntakePolicy(triage_channel_id=f"CTRIAGE{n}"),

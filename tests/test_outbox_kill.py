@@ -19,6 +19,7 @@ from handlers.local.fake_slack import Call, SlackStub
 from models import Complaint, OutboxMessage
 from tests.conftest import SIGNING_SECRET, rows
 from tests.forms import complaint_form
+from tests.people_ids import pid
 from tests.processes import msbot_env
 
 TRIAGE = "CTRIAGEKILL"
@@ -78,7 +79,7 @@ def test_a_burst_killed_mid_way_resends_nothing_and_resumes_at_once(
         intake.submit(
             engine,
             complaint_form(authority_name=f"Authority {n}"),
-            reporter_id=f"UK{n:03d}",
+            reporter_id=pid(f"UK{n:03d}"),
             submission_key=f"VKILL9{n}",
             today=date(2026, 11, 20),
             policy=intake.IntakePolicy(triage_channel_id=TRIAGE),

@@ -25,6 +25,7 @@ from models import Complaint, OutboxMessage
 from models.base import utcnow
 from tests.conftest import make_settings, rows
 from tests.forms import complaint_form
+from tests.people_ids import pid
 
 NOTE, THREAD_NOTE = "test.note", "test.thread_note"
 LATER = timedelta(seconds=outbox.CLAIM_SECONDS + 5)  # once a live claim has lapsed
@@ -128,7 +129,7 @@ def test_a_found_triage_card_is_remembered_so_its_updates_and_thread_follow(engi
     intake.submit(
         engine,
         complaint_form(),
-        reporter_id="UFILER1",
+        reporter_id=pid("UFILER1"),
         submission_key="VCARD1",
         today=date(2026, 11, 20),
         policy=intake.IntakePolicy(triage_channel_id="CTRIAGE1"),

@@ -13,6 +13,7 @@ from bot.reports.render import render
 from handlers.slack.complaints import case_card, investigation_forms
 from tests import investigation_slack as ev
 from tests.conftest import TRIAGE, start_app
+from tests.people_ids import slack_id
 from tests.test_investigation_slack import (
     INV1,
     TEAM,
@@ -40,7 +41,9 @@ SUMMARY = "A council paid a small charity's overdue invoice."
 def worked_case(slack, session, stub):
     case = file_case(slack, session, anonymous=False, payment=True)
     ev.button(slack, case_card.ASSIGN_SELF, case.reference, user=INV1, channel=TRIAGE)
-    wait_row(session, lambda s: case_row(s, case.reference).assignee_id == INV1, "assigned")
+    wait_row(
+        session, lambda s: slack_id(case_row(s, case.reference).assignee_id) == INV1, "assigned"
+    )
     for target in ("triaged", "investigating"):
         mention(slack, case, INV1, f"status {target}")
         wait_row(session, lambda s, t=target, r=case.reference: case_row(s, r).status == t, target)

@@ -28,6 +28,7 @@ from models import CaseLink, Complaint, ComplaintEvent, JobRun, OutboxMessage, P
 from models.base import utcnow
 from tests import databases, forms
 from tests.conftest import TODAY, make_settings, rows
+from tests.people_ids import pid
 from tests.test_investigation_core import INVESTIGATOR, LEAD, NOW, POLICY, form, new_case
 
 THREAD, REFRESH = notices.THREAD_POST, notices.CARD_REFRESH
@@ -41,7 +42,7 @@ def stored_only(engine, n: int, **overrides) -> Complaint:
     return intake.submit(
         engine,
         form(**overrides),
-        reporter_id=f"U{n:04d}",
+        reporter_id=pid(f"U{n:04d}"),
         submission_key=f"VPEND{n}",
         today=TODAY,
         policy=POLICY,

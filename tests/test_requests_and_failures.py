@@ -16,6 +16,7 @@ from models import Complaint, OutboxMessage, ProcessedDelivery
 from models.base import utcnow
 from tests import forms
 from tests.conftest import make_settings, rows, start_app, wait_settled
+from tests.people_ids import slack_id
 
 
 def test_wrong_signature_is_refused_and_stores_nothing(slack, session, stub):
@@ -105,7 +106,7 @@ def test_failed_post_is_retried_later_not_lost(slack, stub, session, engine, app
     stub.wait_for("chat.postMessage", 4)  # three failed DM attempts, then the triage card
     dm, card = wait_settled(session, 2)
     assert (dm.status, card.status) == ("pending", "sent")
-    assert dm.recipient_person_id == "U100" and dm.attempts == 1
+    assert slack_id(dm.recipient_person_id) == "U100" and dm.attempts == 1
     assert "internal_error" in dm.last_error
     assert dm.next_attempt_at > utcnow()  # backed off, not hammering Slack
     # The worker's next run after the back-off delivers it.

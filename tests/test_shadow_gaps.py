@@ -12,6 +12,7 @@ from sqlmodel import Session
 from models import ShadowApplicant, ShadowConflict, ShadowHost, ShadowPlacement
 from tests import forms
 from tests.conftest import rows
+from tests.people_ids import slack_id
 from tests.test_shadow_input import HUGE
 from tests.test_shadow_slack import (  # noqa: F401 (fixtures)
     APPLICANT,
@@ -76,7 +77,7 @@ def test_recording_a_conflict_ends_the_open_offer_with_a_neutral_notice(slack, s
     [conflict] = rows(session, ShadowConflict)
     assert f"Conflict {conflict.id} is recorded" in done and "open offer was withdrawn" in done
     assert (conflict.applicant_id, conflict.host_id) == (placement.applicant_id, offered_by.id)
-    assert conflict.source == "coordinator" and conflict.recorded_by_id == COORD
+    assert conflict.source == "coordinator" and slack_id(conflict.recorded_by_id) == COORD
 
     ended = fresh(session, ShadowPlacement, placement.id)
     assert ended.status == "withdrawn" and ended.end_reason is None

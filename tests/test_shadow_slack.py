@@ -26,6 +26,7 @@ from models import (
 )
 from tests import forms
 from tests.conftest import rows, start_app
+from tests.people_ids import slack_id
 from tests.slack_stub import RESPONSE_URL
 
 COORD = "UCOORD"
@@ -253,7 +254,7 @@ def click(slack, stub, action_id: str, value, *, user: str, channel: str, **kw):
 
 def approved_applicant(slack, stub, session, user=APPLICANT, **overrides) -> ShadowApplicant:
     assert sign_up(slack, user, **overrides).json()["response_action"] == "update"
-    applicant = next(a for a in rows(session, ShadowApplicant) if a.user_id == user)
+    applicant = next(a for a in rows(session, ShadowApplicant) if slack_id(a.person_id) == user)
     dm(stub, MANAGER, f"<@{user}>")
     outcome = click(
         slack, stub, "shadow_approve", applicant.id, user=MANAGER, channel=f"D{MANAGER}"
@@ -264,7 +265,7 @@ def approved_applicant(slack, stub, session, user=APPLICANT, **overrides) -> Sha
 
 def host(slack, session, user=HOST, **overrides) -> ShadowHost:
     assert offer_places(slack, user, **overrides).json()["response_action"] == "update"
-    return [h for h in rows(session, ShadowHost) if h.user_id == user][-1]
+    return [h for h in rows(session, ShadowHost) if slack_id(h.person_id) == user][-1]
 
 
 def dry_run(slack, stub) -> dict:
@@ -326,7 +327,7 @@ def test_signup_is_stored_and_the_manager_asked_to_approve(slack, stub, session)
     assert "<@U200>" in json.dumps(body["view"])
 
     [applicant] = rows(session, ShadowApplicant)
-    assert applicant.status == "pending_approval" and applicant.user_id == APPLICANT
+    assert applicant.status == "pending_approval" and slack_id(applicant.person_id) == APPLICANT
     assert applicant.department == "Home Office" and applicant.interests == ["health", "housing"]
 
     request = dm(stub, MANAGER, "<@U100>")
@@ -662,7 +663,7 @@ def test_places_cannot_drop_below_places_accepted(slack, stub, session):
     commit_round(slack, stub, dry_run(slack, stub))
     for placement in rows(session, ShadowPlacement):
         applicant = fresh(session, ShadowApplicant, placement.applicant_id)
-        user = applicant.user_id
+        user = slack_id(applicant.person_id)
         click(slack, stub, "shadow_offer_accept", placement.id, user=user, channel=f"D{user}")
         click(slack, stub, "shadow_offer_accept", placement.id, user=HOST, channel="DU300")
     assert {p.status for p in rows(session, ShadowPlacement)} == {"accepted"}

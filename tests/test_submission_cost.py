@@ -18,6 +18,7 @@ from models import Complaint, ComplaintEvent, OutboxMessage
 from models.base import utcnow
 from tests import forms
 from tests.conftest import TRIAGE, rows
+from tests.people_ids import pid, slack_id
 
 TODAY = date(2026, 11, 20)
 POLICY = intake.IntakePolicy(triage_channel_id=TRIAGE)
@@ -73,7 +74,7 @@ def _submit(engine, i: int, key: str, **overrides):
         return intake.submit(
             engine,
             _form(i, **overrides),
-            reporter_id=f"U{i:04d}",
+            reporter_id=pid(f"U{i:04d}"),
             submission_key=key,
             today=TODAY,
             policy=POLICY,
@@ -98,7 +99,8 @@ def test_a_submission_is_stored_in_a_bounded_number_of_statements(engine, sessio
     assert events[2].data == {"status": "received", "anonymous": True}
     queued = rows(session, OutboxMessage)
     assert [
-        (m.kind, m.subject_id, m.recipient_person_id, m.recipient_channel_id) for m in queued
+        (m.kind, m.subject_id, slack_id(m.recipient_person_id), m.recipient_channel_id)
+        for m in queued
     ] == [
         pair
         for n, c in enumerate(cases)
