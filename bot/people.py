@@ -69,13 +69,14 @@ def ref(session: Session, person_id: int | None) -> PersonRef | None:
 
 def _find(session: Session, platform: str, workspace: str, user_id: str):
     """The account for this user, preferring one in this workspace over one whose workspace
-    was never learnt (accounts made from old data, before the workspace was known)."""
+    was never learnt (accounts made from old data, before the workspace was known). A caller
+    that does not know the workspace gets the user's account in any (the oldest)."""
     query = select(PlatformAccount).where(
-        PlatformAccount.platform == platform,
-        PlatformAccount.user_id == user_id,
-        PlatformAccount.workspace.in_({workspace, UNKNOWN_WORKSPACE}),
+        PlatformAccount.platform == platform, PlatformAccount.user_id == user_id
     )
-    found = session.exec(query).all()
+    if workspace != UNKNOWN_WORKSPACE:
+        query = query.where(PlatformAccount.workspace.in_({workspace, UNKNOWN_WORKSPACE}))
+    found = session.exec(query.order_by(PlatformAccount.id)).all()
     return next((a for a in found if a.workspace == workspace), found[0] if found else None)
 
 

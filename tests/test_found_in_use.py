@@ -25,7 +25,7 @@ from models import Complaint, ComplaintEvent, OutboxMessage, ShadowConflict, Sha
 from tests import forms
 from tests import investigation_slack as ev
 from tests.conftest import TRIAGE, rows, start_app
-from tests.people_ids import slack_id
+from tests.people_ids import pid, slack_id
 from tests.test_investigation_slack import (
     INV1,
     INV2,
@@ -204,7 +204,7 @@ def test_a_refusal_naming_a_person_shows_them_as_a_mention_not_escaped_markup(sl
 def test_a_refused_close_leaves_no_follow_up_recorded(slack, engine, session):
     case = file_case(slack, session)
     now = datetime.now(UTC)
-    staff = permissions.Actor(INV1, frozenset({permissions.INVESTIGATOR}))
+    staff = permissions.Actor(pid(INV1), frozenset({permissions.INVESTIGATOR}))
     for action in ("triage", "start"):
         investigation.perform(engine, case.reference, action, staff, now)
     investigation.perform(
@@ -256,11 +256,11 @@ def test_an_offer_says_whose_answer_it_waits_for_and_confirmed_means_one_thing(s
 
     p, _ = _offer(engine)  # U1 offered a place at UH1's host
     assert "offered, waiting for both sides to reply" in status_text(slack, "U1")
-    placements.respond(engine, p.id, user_id="U1", accept=True, now=NOW)
+    placements.respond(engine, p.id, user_id=pid("U1"), accept=True, now=NOW)
     assert "you accepted, waiting for the host to reply" in status_text(slack, "U1")
     assert "the civil servant accepted, waiting for your reply" in status_text(slack, "UH1")
     assert "the civil servant accepted, waiting for your reply" in home_text(slack, stub, "UH1")
-    placements.respond(engine, p.id, user_id="UH1", accept=True, now=NOW)
+    placements.respond(engine, p.id, user_id=pid("UH1"), accept=True, now=NOW)
     for user in ("U1", "UH1"):
         assert "confirmed" in status_text(slack, user)
         home = home_text(slack, stub, user)
@@ -365,7 +365,7 @@ def test_assign_to_offers_the_team_by_name_and_refuses_a_forged_pick(slack, stub
 
 def investigating(slack, engine, session):
     case = file_case(slack, session)
-    staff = permissions.Actor(INV1, frozenset({permissions.INVESTIGATOR}))
+    staff = permissions.Actor(pid(INV1), frozenset({permissions.INVESTIGATOR}))
     for action in ("triage", "start"):
         investigation.perform(engine, case.reference, action, staff, datetime.now(UTC))
     return case

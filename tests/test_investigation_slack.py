@@ -17,7 +17,7 @@ from models import CaseNote, Complaint, OutboxMessage, SupplierRelay
 from tests import forms
 from tests import investigation_slack as ev
 from tests.conftest import TRIAGE, rows, start_app, wait_settled
-from tests.people_ids import slack_id
+from tests.people_ids import pid, slack_id
 
 SUPPLIER, INV1, INV2, LEAD, OUTSIDER = "USUP1", "UINV1", "UINV2", "ULEAD1", "UOUT1"
 TEAM = {"INVESTIGATOR_IDS": f"{INV1},{INV2}", "LEAD_IDS": LEAD}
@@ -562,7 +562,7 @@ def test_app_home_shows_a_host_their_places(slack, stub, session):
     with Session(session.get_bind()) as s:
         s.add(
             ShadowHost(
-                user_id="UHOST1", organisation="Ambridge Food Bank", contact_name="Jill",
+                person_id=pid("UHOST1"), organisation="Ambridge Food Bank", contact_name="Jill",
                 areas=["food"], region="midlands", mode="in_person", capacity=3,
                 available_from=date(2027, 1, 1), available_to=date(2027, 6, 30),
                 activities="Sorting donations <!here>",

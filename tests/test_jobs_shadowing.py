@@ -11,7 +11,7 @@ from bot.shadowing import notices, placements, rounds
 from handlers.slack.app import build_services
 from models import ShadowPlacement, ShadowRound
 from tests.conftest import make_settings, rows
-from tests.people_ids import slack_id
+from tests.people_ids import pid
 from tests.test_shadow_core_support import NOW, TODAY, applicant, host, outbox, reading
 
 
@@ -20,17 +20,17 @@ def _settings(engine, api_url="http://127.0.0.1:9/api/", **env):
 
 
 def _scheduled(engine) -> ShadowPlacement:
-    applicant(engine, "U1", queued_at=NOW)
-    host(engine, "UH1")
+    applicant(engine, pid("U1"), queued_at=NOW)
+    host(engine, pid("UH1"))
     rounds.run_round(engine, commit=True, now=NOW, expiry_days=7)
     with reading(engine) as s:
-        [p] = placements.placements_for_user(s, "U1")
-    placements.respond(engine, p.id, user_id="U1", accept=True, now=NOW)
-    placements.respond(engine, p.id, user_id="UH1", accept=True, now=NOW)
+        [p] = placements.placements_for_user(s, pid("U1"))
+    placements.respond(engine, p.id, user_id=pid("U1"), accept=True, now=NOW)
+    placements.respond(engine, p.id, user_id=pid("UH1"), accept=True, now=NOW)
     return placements.schedule(
         engine,
         p.id,
-        user_id="UH1",
+        user_id=pid("UH1"),
         start_date=TODAY + timedelta(days=10),
         end_date=TODAY + timedelta(days=14),
         today=TODAY,
@@ -48,21 +48,21 @@ def test_a_placement_past_its_end_date_asks_both_sides_for_feedback_once(engine,
     runner.run_now(engine, settings, job, after)
     runner.run_now(engine, settings, job, after + timedelta(days=1))
     asked = outbox(engine, notices.FEEDBACK_REQUEST)
-    assert sorted((slack_id(m.recipient_person_id), m.data["side"]) for m in asked) == [
-        ("U1", "applicant"),
-        ("UH1", "host"),
+    assert sorted((m.recipient_person_id, m.data["side"]) for m in asked) == [
+        (pid("U1"), "applicant"),
+        (pid("UH1"), "host"),
     ]
     [done] = rows(session, ShadowPlacement)
     assert done.id == p.id and done.status == "completed"
     # feedback is now open to them
     placements.give_feedback(
-        engine, p.id, user_id="U1", worthwhile=5, learned="lots", would_recommend=True
+        engine, p.id, user_id=pid("U1"), worthwhile=5, learned="lots", would_recommend=True
     )
 
 
 def test_scheduled_rounds_follow_the_setting(engine, session, stub):
-    applicant(engine, "U1", queued_at=NOW)
-    host(engine, "UH1")
+    applicant(engine, pid("U1"), queued_at=NOW)
+    host(engine, pid("UH1"))
     job = registry.get("shadow_round")
     off = _settings(engine)
     runner.run_now(engine, off, job, NOW)
@@ -72,9 +72,8 @@ def test_scheduled_rounds_follow_the_setting(engine, session, stub):
     [rnd] = rows(session, ShadowRound)
     assert rnd.status == "dry_run"
     assert [
-        (slack_id(m.recipient_person_id), m.subject_id)
-        for m in outbox(engine, "jobs.round_summary")
-    ] == [("UCOORD1", rnd.id)]
+        (m.recipient_person_id, m.subject_id) for m in outbox(engine, "jobs.round_summary")
+    ] == [(pid("UCOORD1"), rnd.id)]
     # the coordinator gets the dry run's figures, with the button to commit it
     settings = _settings(engine, stub.url, SHADOW_COORDINATOR_IDS="UCOORD1")
     drain(engine, build_services(settings, engine).transport)

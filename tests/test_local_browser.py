@@ -156,7 +156,7 @@ def _queued_applicant_and_open_host(local) -> None:
             available_to=end,
             activities="Visits",
         ),
-        user_id="UHOST",
+        user_id=in_database(local.engine, "UHOST"),
         submission_key="h1",
         today=today,
         departments=departments,

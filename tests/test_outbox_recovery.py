@@ -90,7 +90,7 @@ def test_posted_rows_whose_sender_died_are_found_on_slack_not_posted_again(engin
     parent_ts = _row(engine, parent).sent_ts
     in_doubt = [
         _queue(engine, channel_id="CTRIAGE1"),
-        _queue(engine, user_id="USUPPLIER1"),
+        _queue(engine, person_id=pid("USUPPLIER1")),
         _queue(engine, THREAD_NOTE, channel_id="CCASES", data={"thread": parent_ts}),
     ]
     for msg_id in in_doubt:

@@ -11,6 +11,7 @@ from bot import outbox
 from bot.db import transaction
 from bot.jobs import notices
 from tests.conftest import start_app
+from tests.people_ids import pid
 from tests.reports_fixture import add_case
 from tests.test_reports import PLANTED, hand_data_set
 
@@ -68,7 +69,7 @@ def test_report_file_renders_every_format_through_the_outbox(engine, stub, app):
             outbox.enqueue(
                 s,
                 notices.REPORT_FILE,
-                user_id=LEAD,
+                person_id=pid(LEAD),
                 data={"from": "2025-04-06", "to": "2026-04-05", "format": fmt, "threshold": 3},
             )
     # The app's own outbox worker drains too: between them all four go out, once each.

@@ -23,7 +23,7 @@ from bot.complaints import investigation
 from bot.db import CommitUncertain
 from bot.errors import DomainError, StoreUnavailable
 from handlers.slack import middleware
-from handlers.slack.complaints import mentions
+from handlers.slack.complaints import mentions, team
 from handlers.slack.complaints.replies import tell_privately
 from handlers.slack.services import Services
 
@@ -53,6 +53,13 @@ def _bot_user_id(body: dict) -> str | None:
     return None
 
 
+def _person(services: Services, body: dict, user) -> int | None:
+    """The person a message's Slack author is (None when Slack names nobody)."""
+    if not isinstance(user, str) or not user:
+        return None
+    return team.person(services, user, body.get("team_id")).id
+
+
 def handle(services: Services, body: dict, event: dict) -> None:
     subtype = event.get("subtype")
     channel = event.get("channel") or ""
@@ -64,13 +71,15 @@ def handle(services: Services, body: dict, event: dict) -> None:
         if not thread_ts or thread_ts == ts:
             return  # not a reply in a thread
         if event.get("channel_type") == "im":
+            author = _person(services, body, event.get("user"))
             investigation.supplier_reply(
-                services.engine, channel, thread_ts, ts, event.get("user"), event.get("text"), now
+                services.engine, channel, thread_ts, ts, author, event.get("text"), now
             )
             services.send_queued()  # the reply is posted in the case thread
         elif not _is_mention_command(event.get("text"), _bot_user_id(body)):
+            author = _person(services, body, event.get("user"))
             investigation.record_note(
-                services.engine, channel, thread_ts, ts, event.get("user"), event.get("text"), now
+                services.engine, channel, thread_ts, ts, author, event.get("text"), now
             )
     elif subtype == "message_changed":
         message = event.get("message") or {}
@@ -83,7 +92,7 @@ def handle(services: Services, body: dict, event: dict) -> None:
             channel,
             message["thread_ts"],
             message.get("ts"),
-            message.get("user"),
+            _person(services, body, message.get("user")),
             message.get("text"),
             now,
         )
@@ -98,7 +107,7 @@ def handle(services: Services, body: dict, event: dict) -> None:
             channel,
             previous["thread_ts"],
             event.get("deleted_ts") or previous.get("ts"),
-            previous.get("user"),
+            _person(services, body, previous.get("user")),
             None,
             now,
         )
