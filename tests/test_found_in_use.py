@@ -116,8 +116,8 @@ def test_a_spot_check_submitted_twice_or_at_once_is_stored_once(slack, session):
 
 
 def test_a_conflict_form_submitted_twice_or_at_once_is_recorded_once(slack, engine, session):
-    signed_up(engine, "U1", queued_at=NOW)
-    offered = host(engine, "UH1")
+    signed_up(engine, pid("U1"), queued_at=NOW)
+    offered = host(engine, pid("UH1"))
     values = {
         "applicant_id": {"value": {"type": "users_select", "selected_user": "U1"}},
         "host_id": forms.choice(str(offered.id)),
