@@ -58,7 +58,7 @@ SELECT 'B-' || g, 2020, g,
        ELSE (ARRAY['received','triaged','investigating','awaiting_authority',
        'awaiting_supplier','resolved'])[1 + g % 6] END,
   CASE WHEN g % 20 = 0 THEN 'spot_check' ELSE 'complaint' END,
-  g % 3 = 0, 'U' || (g % 5000), 'Authority ' || (g % 700),
+  g % 3 = 0, 1 + g % 5000, 'Authority ' || (g % 700),
   CASE WHEN g % 3 = 0 THEN 'central' ELSE 'wider' END,
   'Contract ' || g, 'tender',
   (ARRAY['late_payment','evaluation','transparency','timescales','award_decision',
@@ -73,7 +73,7 @@ SELECT 'B-' || g, 2020, g,
   CASE WHEN g % 11 = 0 THEN 1000 + (g % 500) * 100 END,
   CASE WHEN r < CAST(:today AS date) - 120 AND g % 7 < 4 THEN r + 20 + g % 80 END,
   CASE WHEN r < CAST(:today AS date) - 120 AND g % 7 >= 4 THEN r + 10 + g % 40 END,
-  g % 13 = 0, false, 'UINV' || (g % 12),
+  g % 13 = 0, false, 5001 + g % 12,
   CASE WHEN g % 6 = 3 THEN r + 30 END,
   CASE WHEN g % 7 = 3 THEN r + 150 END,
   CASE WHEN g % 7 = 3 AND r < CAST(:today AS date) - 180
@@ -85,7 +85,7 @@ FROM (SELECT g, CAST(:today AS date) - ((g * 7919) % 1826) AS r
 
 LOAD_EVENTS = """
 INSERT INTO complaint_event (complaint_id, at, actor_id, kind, data)
-SELECT c.id, now() - (e || ' hours')::interval, 'UINV1',
+SELECT c.id, now() - (e || ' hours')::interval, 5001,
        (ARRAY['transition','note','assigned','deadline'])[1 + e % 4],
        '{"action": "start", "from": "triaged", "to": "investigating"}'::json
 FROM complaint c, generate_series(1, CAST(:per_case AS int)) AS e
@@ -93,9 +93,18 @@ WHERE c.seq BETWEEN :first AND :last
 """
 
 
+# The people the cases name: suppliers 1..5000, investigators 5001..5012.
+LOAD_PEOPLE = """
+INSERT INTO person (id, created_at)
+SELECT g, now() FROM generate_series(1, 5012) AS g
+ON CONFLICT (id) DO NOTHING
+"""
+
+
 def load(engine, first: int, last: int) -> float:
     started = time.perf_counter()
     with engine.begin() as conn:
+        conn.execute(text(LOAD_PEOPLE))
         conn.execute(text(LOAD_CASES), {"first": first, "last": last, "today": TODAY})
         conn.execute(text(LOAD_EVENTS), {"first": first, "last": last, "per_case": EVENTS_PER_CASE})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -41,6 +41,7 @@ from bot.shadowing.conflicts import banned_pairs  # noqa: E402
 from models import (  # noqa: E402
     Complaint,
     OutboxMessage,
+    Person,
     ShadowApplicant,
     ShadowConflict,
     ShadowEvent,
@@ -80,11 +81,11 @@ def populate(engine, n_applicants: int, n_hosts: int, today: date, now: datetime
         length = rng.choices(LENGTHS, LENGTH_WEIGHTS)[0]
         start = today + timedelta(days=rng.randint(1, 60))
         end = start + timedelta(days=catalog.LENGTH_DAYS[length] + rng.randint(0, 180))
-        user = f"U{i:07d}"
+        person = 1 + i  # applicants are people 1..n, their managers n+1..2n, hosts after
         applicants.append(
             {
-                "user_id": user,
-                "active_person_id": user,
+                "person_id": person,
+                "active_person_id": person,
                 "submission_key": f"bench-a-{i}",
                 "status": "queued",
                 "department": rng.choice(departments),
@@ -98,7 +99,7 @@ def populate(engine, n_applicants: int, n_hosts: int, today: date, now: datetime
                 "available_to": end,
                 "length": length,
                 "length_days": catalog.LENGTH_DAYS[length],
-                "manager_id": f"M{i:07d}",
+                "manager_id": n_applicants + 1 + i,
                 "queued_at": now - timedelta(minutes=rng.randint(1, 60 * 24 * 90)),
                 "created_at": now,
                 "updated_at": now,
@@ -109,7 +110,7 @@ def populate(engine, n_applicants: int, n_hosts: int, today: date, now: datetime
         start = today + timedelta(days=rng.randint(0, 30))
         hosts.append(
             {
-                "user_id": f"H{j:07d}",
+                "person_id": 2 * n_applicants + 1 + j,
                 "submission_key": f"bench-h-{j}",
                 "status": "open",
                 "organisation": organisations[j],
@@ -127,6 +128,8 @@ def populate(engine, n_applicants: int, n_hosts: int, today: date, now: datetime
             }
         )
     with Session(engine) as s:
+        people = [{"id": k, "created_at": now} for k in range(1, 2 * n_applicants + n_hosts + 1)]
+        s.execute(insert(Person), people)
         s.execute(insert(ShadowApplicant), applicants)
         s.execute(insert(ShadowHost), hosts)
         app_ids = s.execute(select(ShadowApplicant.id)).scalars().all()

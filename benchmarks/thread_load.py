@@ -65,7 +65,7 @@ def seed_cases(db_url: str, count: int) -> list[str]:
                     year=2026,
                     seq=i + 1,
                     status="investigating",
-                    reporter_id=f"U{i:05d}",
+                    reporter_id=None,  # no supplier needed to load threads
                     authority_name="Borsetshire County Council",
                     authority_kind="wider",
                     procurement_title=f"Procurement {i}",

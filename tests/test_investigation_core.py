@@ -15,6 +15,7 @@ from bot.complaints import catalog, intake, lifecycle, related
 from bot.config import ConfigError, load_settings
 from bot.db import transaction
 from bot.errors import InvalidTransition, NotPermitted, ValidationFailed
+from bot.people import PersonRef
 from bot.permissions import Actor, RoleDirectory, may, require
 from models import Complaint, ComplaintEvent, OutboxMessage
 from tests.conftest import TODAY, TRIAGE, rows
@@ -399,13 +400,17 @@ class Clock:
         return self.now
 
 
+def _on_slack(user_id: str) -> PersonRef:
+    return PersonRef(1, None, (("slack", user_id),))
+
+
 def test_role_directory_caches_the_group_and_falls_back_when_it_fails():
     class Ids:
-        investigator_user_ids = frozenset({pid("UINV1")})
-        lead_user_ids = frozenset({pid("ULEAD1")})
+        investigator_user_ids = frozenset({"UINV1"})
+        lead_user_ids = frozenset({"ULEAD1"})
 
     calls: list[int] = []
-    members = {pid("UGROUP1")}
+    members = {"UGROUP1"}
     failing = False
 
     def group() -> frozenset[str]:
@@ -416,23 +421,23 @@ def test_role_directory_caches_the_group_and_falls_back_when_it_fails():
 
     clock = Clock()
     directory = RoleDirectory(Ids(), group, cache_seconds=300, retry_seconds=30, clock=clock)
-    assert directory.actor(pid("UGROUP1")).roles == {"investigator"}
-    assert directory.actor(pid("ULEAD1")).roles == {"lead"}
-    assert directory.actor(pid("UNOBODY")).roles == frozenset()
+    assert directory.actor_for(_on_slack("UGROUP1")).roles == {"investigator"}
+    assert directory.actor_for(_on_slack("ULEAD1")).roles == {"lead"}
+    assert directory.actor_for(_on_slack("UNOBODY")).roles == frozenset()
     assert len(calls) == 1  # cached
-    members.add(pid("UGROUP2"))
+    members.add("UGROUP2")
     clock.now = 299
-    assert directory.actor(pid("UGROUP2")).roles == frozenset()
+    assert directory.actor_for(_on_slack("UGROUP2")).roles == frozenset()
     clock.now = 301
-    assert directory.actor(pid("UGROUP2")).roles == {"investigator"}
+    assert directory.actor_for(_on_slack("UGROUP2")).roles == {"investigator"}
     failing = True
     clock.now = 700
-    assert directory.actor(pid("UGROUP2")).roles == frozenset()  # configured ids only
-    assert directory.actor(pid("UINV1")).roles == {"investigator"}
+    assert directory.actor_for(_on_slack("UGROUP2")).roles == frozenset()  # configured ids only
+    assert directory.actor_for(_on_slack("UINV1")).roles == {"investigator"}
     assert len(calls) == 3  # one failed attempt, then no retry within 30 s
     failing = False
     clock.now = 731
-    assert directory.actor(pid("UGROUP2")).roles == {"investigator"}
+    assert directory.actor_for(_on_slack("UGROUP2")).roles == {"investigator"}
 
 
 def test_settings_read_and_validate_investigation_ids():
@@ -445,13 +450,11 @@ def test_settings_read_and_validate_investigation_ids():
         {
             **base,
             "INVESTIGATOR_IDS": "U1AA, U2BB",
-            "LEAD_IDS": pid("U3CC"),
+            "LEAD_IDS": "U3CC",
             "INVESTIGATOR_GROUP_ID": "S0GROUP",
         }
     )
-    assert s.investigator_user_ids == {pid("U1AA"), pid("U2BB")} and s.lead_user_ids == {
-        pid("U3CC")
-    }
+    assert s.investigator_user_ids == {"U1AA", "U2BB"} and s.lead_user_ids == {"U3CC"}
     assert s.investigator_group_id == "S0GROUP"
     with pytest.raises(ConfigError) as bad:
         load_settings(
