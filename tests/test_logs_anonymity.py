@@ -29,7 +29,7 @@ from tests import forms
 from tests import investigation_slack as ev
 from tests.conftest import SIGNING_SECRET, TODAY, TRIAGE, RunningApp, make_settings, rows
 from tests.logging_capture import configured
-from tests.people_ids import slack_id
+from tests.people_ids import pid, slack_id
 from tests.test_investigation_slack import (
     INV1,
     LEAD,
@@ -215,7 +215,8 @@ def test_an_anonymous_case_is_never_logged_with_its_filer(engine, stub, session,
     }
     assert dm_channels == {f"D{SUPPLIER}"}
     case_tokens = [case.reference, case.card_ts, *(r.ts for r in relays)]
-    filer_tokens = [SUPPLIER, *dm_channels, ORGANISATION]
+    # The filer by their Slack id, their DM, their organisation, and the person they are.
+    filer_tokens = [SUPPLIER, *dm_channels, ORGANISATION, str(pid(SUPPLIER))]
 
     assert leaks(records, case_tokens, case.id, filer_tokens) == []
     # Not vacuous: the filer is in the logs, with their named case.

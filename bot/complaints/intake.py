@@ -242,7 +242,7 @@ def submit(
         structlog.contextvars.unbind_contextvars("user")
         log.info("complaint.received", case_ref=case.reference, anonymous=True)
     else:
-        log.info("complaint.received", case_ref=case.reference, user=reporter_id)
+        log.info("complaint.received", case_ref=case.reference, person=reporter_id)
     return Submission(case, created=True, notification_ids=ids)
 
 

@@ -127,7 +127,7 @@ def offer_places(
 
     stored = create_once(engine, ShadowHost, submission_key, create)
     if stored.created:
-        log.info("shadow.host_registered", host_id=stored.row.id, user=user_id)
+        log.info("shadow.host_registered", host_id=stored.row.id, person=user_id)
     return stored.row
 
 

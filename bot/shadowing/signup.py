@@ -244,7 +244,7 @@ def sign_up(
             raise _already(current) from None
         raise
     if stored.created:
-        log.info("shadow.signed_up", applicant_id=stored.row.id, user=user_id)
+        log.info("shadow.signed_up", applicant_id=stored.row.id, person=user_id)
     return stored.row
 
 
