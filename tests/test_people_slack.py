@@ -4,6 +4,7 @@ request; renderers show a person as a mention of their Slack account or as their
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from bot import people
 from bot.db import transaction
@@ -11,7 +12,6 @@ from bot.people import PersonRef
 from handlers.slack.people import person_of, slack_ids, slack_user
 from handlers.slack.slack_text import mention
 from models import PlatformAccount
-from tests.conftest import rows
 
 COMMAND = {"command": "/complaint", "user_id": "U1", "team_id": "T1", "user_name": "ivy"}
 ACTION = {
@@ -46,7 +46,7 @@ def test_the_sender_is_resolved_once_per_request(engine, session):
     # The next request by the same user is the same person, whatever kind of request it is.
     assert person_of(engine, COMMAND, {}).id == first.id
     assert person_of(engine, EVENT, {}).id == first.id
-    [account] = rows(session, PlatformAccount)
+    [account] = session.exec(select(PlatformAccount).where(PlatformAccount.user_id == "U1")).all()
     assert (account.workspace, account.user_id) == ("T1", "U1")
 
 

@@ -15,6 +15,7 @@ from bot.migrate import current_revision, head_revision, upgrade
 from models import CaseLink, Complaint, ProcurementGroup
 from tests import databases
 from tests.conftest import TODAY, TRIAGE, _require_postgres, rows
+from tests.people_ids import in_database
 from tests.test_investigation_core import form
 
 
@@ -111,7 +112,7 @@ def test_0006_turns_automatic_links_into_groups_on_a_populated_database(empty_ur
         joining = intake.submit(
             engine,
             form(authority_name="Borsetshire Council", procurement_reference="BC-1"),
-            reporter_user_id="UNEW",
+            reporter_id=in_database(engine, "UNEW"),
             submission_key="VNEW1",
             today=TODAY,
             policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
@@ -119,7 +120,7 @@ def test_0006_turns_automatic_links_into_groups_on_a_populated_database(empty_ur
         starting = intake.submit(
             engine,
             form(authority_name="Ambridge Council", procurement_reference="AC-2"),
-            reporter_user_id="UNEW",
+            reporter_id=in_database(engine, "UNEW"),
             submission_key="VNEW2",
             today=TODAY,
             policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
@@ -147,11 +148,6 @@ def test_0006_turns_automatic_links_into_groups_on_a_populated_database(empty_ur
 
 
 def upgrade_down(engine) -> None:
-    from alembic import command
+    from bot.migrate import downgrade
 
-    from bot.migrate import alembic_config
-
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0005")
+    downgrade(engine, "0005")
