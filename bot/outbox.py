@@ -53,6 +53,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot import people
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.logs import unit_of_work
@@ -757,16 +758,23 @@ def dead_messages(engine: Engine, limit: int = 200) -> list[DeadMessage]:
             .limit(limit)
         ).all()
         out = []
+        named = people.refs(s, [row.recipient_person_id for row in found])
         for row in found:
-            recipient = row.recipient_channel_id or (
-                f"person:{row.recipient_person_id}" if row.recipient_person_id else None
-            )
+            recipient = row.recipient_channel_id or _who(named.get(row.recipient_person_id))
             if row.recipient_person_id and row.kind.startswith("complaint."):
                 case = s.get(Complaint, row.subject_id) if row.subject_id else None
                 if case is None or case.anonymous:
                     recipient = None
             out.append(DeadMessage(row.id, row.kind, row.subject_id, recipient, row.last_error))
     return out
+
+
+def _who(person: people.PersonRef | None) -> str | None:
+    """A person as an operator reads them: their name and their accounts' user ids."""
+    if person is None:
+        return None
+    accounts = ", ".join(user_id for _, user_id in person.accounts)
+    return f"{person.name or f'person {person.id}'} ({accounts})"
 
 
 class OutboxWorker:

@@ -77,7 +77,6 @@ def engine(backend, _engines):
         _engines[url] = databases.migrated_engine(url)
     eng = _engines[url]
     databases.wipe(eng)
-    people_ids.use(eng)
     return eng
 
 

@@ -55,3 +55,7 @@ def wipe(engine: Engine) -> None:
         else:
             for name in reversed(tables):
                 conn.execute(text(f"DELETE FROM {name}"))
+    # The people tests name (tests.people_ids) are made again in the empty database.
+    from tests import people_ids
+
+    people_ids.use(engine)

@@ -67,7 +67,7 @@ def test_each_new_case_adds_the_same_rows_and_thread_lines_however_large_its_gro
     cases: list[Complaint] = []
     for i in range(n):
         before = len(rows(session, OutboxMessage))
-        case = new_case(engine, reporter=f"U{i:03d}", anonymous=i % 2 == 1)
+        case = new_case(engine, reporter=pid(f"U{i:03d}"), anonymous=i % 2 == 1)
         added = rows(session, OutboxMessage)[before:]
         if not cases:  # the first case starts the group: nothing more than its receipt
             assert sorted(m.kind for m in added) == sorted(ON_RECEIPT)
@@ -201,7 +201,7 @@ def related_field(session, case: Complaint) -> str | None:
 
 
 def test_cards_and_views_show_the_groups_size_and_a_few_references(engine, session):
-    cases = [new_case(engine, reporter=f"U{i}") for i in range(6)]
+    cases = [new_case(engine, reporter=pid(f"U{i}")) for i in range(6)]
     refs = [c.reference for c in cases]
     other = new_case(engine, authority_name="Another Council")
     assert investigation.link(engine, refs[4], other.reference, INVESTIGATOR, NOW)
@@ -226,7 +226,7 @@ def test_cards_and_views_show_the_groups_size_and_a_few_references(engine, sessi
 
 def test_a_big_group_still_costs_views_a_handful_of_rows(engine, session):
     for i in range(40):
-        new_case(engine, reporter=f"U{i}")
+        new_case(engine, reporter=pid(f"U{i}"))
     with Session(engine) as s:
         home = views.home_view(s, LEAD, TODAY)
     listed = home.team_by_status["received"]
@@ -236,7 +236,7 @@ def test_a_big_group_still_costs_views_a_handful_of_rows(engine, session):
 
 
 def test_link_and_unlink_by_hand_still_work_beside_groups(engine, session):
-    a, b, c = (new_case(engine, reporter=f"U{i}") for i in range(3))
+    a, b, c = (new_case(engine, reporter=pid(f"U{i}")) for i in range(3))
     elsewhere = new_case(engine, authority_name="Another Council")
     assert investigation.link(engine, elsewhere.reference, b.reference, INVESTIGATOR, NOW)
     assert not investigation.link(engine, b.reference, c.reference, INVESTIGATOR, NOW)  # grouped
@@ -284,20 +284,26 @@ def test_an_anonymous_case_in_a_group_never_exposes_its_filer(engine, session, s
     structlog.configure(processors=[structlog.contextvars.merge_contextvars, keep])
     try:
         # Anonymous as a member of a group, and as the first case of another.
-        named = new_case(engine, reporter="UNAMED1")
+        named = new_case(engine, reporter=pid("UNAMED1"))
         hidden = new_case(
-            engine, reporter="UHIDDEN1", anonymous=True, organisation_name="Secret Supplier Ltd"
+            engine,
+            reporter=pid("UHIDDEN1"),
+            anonymous=True,
+            organisation_name="Secret Supplier Ltd",
         )
         first_hidden = new_case(
             engine,
-            reporter="UHIDDEN2",
+            reporter=pid("UHIDDEN2"),
             anonymous=True,
             organisation_name="Quiet Trust",
             procurement_reference="OTHER-9",
             procurement_title="Road maintenance",
         )
         joiner = new_case(
-            engine, reporter="UNAMED2", procurement_reference="OTHER-9", procurement_title="Roads"
+            engine,
+            reporter=pid("UNAMED2"),
+            procurement_reference="OTHER-9",
+            procurement_title="Roads",
         )
         deliver_everything(engine, stub)
     finally:

@@ -159,7 +159,8 @@ def test_a_claim_finds_a_due_row_behind_more_heads_than_it_first_reads(engine, s
     later = outbox.HEADS_PER_CLAIM + 3
     with transaction(engine) as s:
         ids = outbox.enqueue_new(
-            s, [outbox.NewMessage("test.note", user_id=f"U{i:04d}") for i in range(later + 2)]
+            s,
+            [outbox.NewMessage("test.note", person_id=pid(f"U{i:04d}")) for i in range(later + 2)],
         )
         s.execute(
             update(OutboxMessage)

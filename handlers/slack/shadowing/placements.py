@@ -241,9 +241,10 @@ def open_placement_modal(services: Services, body: dict, view_for: Callable, fee
     user = clicker(body)
     placement_id = clicked_value(body)
     try:
+        person = person_for_slack(services, user)
         with transaction(services.engine) as s:
             p = find_parties(s, placement_id)
-            problem = cannot_open(s, p, person_for_slack(services, user), feedback=feedback)
+            problem = cannot_open(s, p, person, feedback=feedback)
     except StoreUnavailable:
         problem = UNAVAILABLE
     if problem:
