@@ -191,6 +191,8 @@ def test_the_complaint_story_in_plain_text(engine):
         case = s.exec(select(Complaint).where(Complaint.reference == "MS-2026-0002")).one()
         assert (case.status, case.anonymous, case.assignee_user_id) == ("closed", True, IVY.value)
         assert (case.follow_up_result, case.outcome) == ("yes", "recommendation_accepted")
+        # The outbox's after-sent hook kept where the text transport put the card (gap 4).
+        assert (case.card_channel_id, case.card_ts) == ("triage", card_of(fe, case.reference).id)
         events = s.exec(
             select(ComplaintEvent)
             .where(ComplaintEvent.complaint_id == case.id)
