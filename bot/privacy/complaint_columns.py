@@ -23,10 +23,28 @@ KEPT_FOR_CASE = "The case is the service's record of what it did; kept as long a
 SUPPLIERS_TEXT = (
     "The supplier's account, read by investigators and checked against the public summary."
 )
+COPIED_TO_GROUP = (
+    "Copied (normalised) from the group's first case: what a supplier typed there is stored "
+    "twice, on the case and on its group."
+)
 RESOLVE_TEXT_NOTE = (
     "Stored twice: also in the `transition` event's data (complaint_event.data); an export "
     "reads both and an erasure redacts both."
 )
+
+
+def typed_about_procurement(why: str, note: str = "") -> Entry:
+    """A field the supplier types that names the authority or the procurement, not a person."""
+    return personal(
+        Kind.WRITTEN_BY_PERSON,
+        SUPPLIER,
+        why,
+        CASE,
+        erase="Typed by the supplier, but it names a public body or its procurement, not a "
+        "person; related cases are grouped by it and published results name the authority.",
+        note=note,
+    )
+
 
 COMPLAINT: dict[str, Entry] = {
     "id": ROW_ID,
@@ -45,10 +63,16 @@ COMPLAINT: dict[str, Entry] = {
         "line names the filer: this one column ties the person to the case.",
     ),
     "anonymous": not_personal("Whether the filer asked to stay anonymous."),
-    "authority_name": not_personal("The public body complained about."),
+    "authority_name": typed_about_procurement(
+        "The public body complained about: the card, related cases, published results."
+    ),
     "authority_kind": not_personal("A choice from a list."),
-    "procurement_title": not_personal("Names a public procurement, not a person."),
-    "procurement_reference": not_personal("The authority's reference for the procurement."),
+    "procurement_title": typed_about_procurement(
+        "Which procurement: the card, and related cases are found by it."
+    ),
+    "procurement_reference": typed_about_procurement(
+        "The authority's reference for the procurement: related cases are found by it."
+    ),
     "stage": not_personal("A choice from a list."),
     "category": not_personal("A choice from a list."),
     "procurement_date": not_personal("When the procurement happened."),
@@ -235,9 +259,15 @@ CASE_LINK: dict[str, Entry] = {
 
 PROCUREMENT_GROUP: dict[str, Entry] = {
     "id": ROW_ID,
-    "authority_key": not_personal("The authority's name, normalised: a public body."),
-    "reference_key": not_personal("The procurement's reference, normalised."),
-    "title": not_personal("The procurement's title, copied from the group's first case."),
+    "authority_key": typed_about_procurement(
+        "New cases are compared with the group by it.", COPIED_TO_GROUP
+    ),
+    "reference_key": typed_about_procurement(
+        "New cases are compared with the group by it.", COPIED_TO_GROUP
+    ),
+    "title": typed_about_procurement(
+        "New cases are compared with the group by it.", COPIED_TO_GROUP
+    ),
     "root_id": CASE_ID,
     "created_at": CREATED,
 }

@@ -17,7 +17,6 @@ from bot.privacy.terms import (
 )
 
 ANYONE = Whose.ANY_PERSON
-DELIVERY_ONLY = "Only to deliver the message; the message's subject is exported where it lives."
 
 OUTBOX_MESSAGE: dict[str, Entry] = {
     "id": ROW_ID,
@@ -86,8 +85,6 @@ PENDING_COMMAND: dict[str, Entry] = {
         ANYONE,
         "The command as received, so it runs after the acknowledgement even across a crash.",
         PENDING,
-        export="Deleted two days after the command ran (bot.pending.KEPT); what the command "
-        "did is exported where it was stored.",
         erase="Deleted two days after the command ran; an erasure may wait for the pruning.",
         note="JSON: {event: {user, channel, thread_ts, ts, text}}: who mentioned the bot, "
         "where, and the words they typed.",
@@ -121,7 +118,6 @@ NUDGE_TABLE: dict[str, Entry] = {
         Whose.INVESTIGATOR,
         "Who was reminded: nobody is nudged twice a day about one thing.",
         NUDGE,
-        export=DELIVERY_ONLY,
         erase="Deleted after 92 days by the pruning job; an erasure may wait for it.",
     ),
     "subject": not_personal("What about: my_cases, or a reminder kind and a case id."),
