@@ -45,7 +45,11 @@ def test_each_finding_of_the_walk_through_is_a_place_export_reads_and_erasure_re
     for finding in register.FINDINGS:
         for place in finding.places:
             entry = register.entry(place)
-            assert entry is not None, f"{place} ({finding.what}) is not in the register"
+            assert entry is not None, (
+                f"{place} is no longer in the register, but FINDINGS in bot/privacy/register.py "
+                f"still names it for: {finding.what} Point the finding at the column (or "
+                "table) that now holds that data, or drop the place if it is no longer stored."
+            )
             assert entry.personal and entry.export, place
             assert entry.erase or entry.erase_note, f"{place}: erasure, or the reason why not"
             assert entry.note, f"{place} needs a note on what the walk-through found"
