@@ -18,6 +18,7 @@ from bot.logs import configure_logging
 from bot.migrate import pending_message, upgrade
 from bot.shadowing import rounds
 from bot.shadowing.report import build_report, format_report
+from handlers.teams.package import register_package_command
 from models.base import utcnow
 
 log = structlog.get_logger("msbot")
@@ -287,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="date_to", type=_iso_date, help="last day (YYYY-MM-DD)")
     report.add_argument("--format", choices=("md", "csv", "json", "html"), default="md")
     report.add_argument("--output", help="write to this file instead of printing")
+    register_package_command(subs, COMMANDS)
     return parser
 
 
