@@ -78,7 +78,7 @@ def test_the_manifest_carries_the_bot_commands_extension_and_rsc_permission():
         tuple(c["scopes"]): [cmd["title"] for cmd in c["commands"]] for c in bot["commandLists"]
     }
     assert {"help", "home", "complaint", "shadow"} <= set(by_scope[("personal",)])
-    assert {"help", "assign", "status", "timeline"} <= set(by_scope[("team",)])
+    assert {"help", "assign", "status", "tell-supplier", "reveal"} <= set(by_scope[("team",)])
     (extension,) = manifest["composeExtensions"]
     (action,) = extension["commands"]
     assert extension["botId"] == BOT_ID

@@ -7,6 +7,7 @@ makes every build byte-for-byte the same, so a package can be compared with the 
 
 from __future__ import annotations
 
+import functools
 import struct
 import zlib
 
@@ -83,6 +84,7 @@ def _blend(under: tuple[int, int, int], over: tuple[int, int, int], amount: floa
     return tuple(round(u + (o - u) * amount) for u, o in zip(under, over, strict=True))
 
 
+@functools.cache  # the same bytes every time; drawing takes a moment
 def color_icon() -> bytes:
     """192x192: a white bubble with three dots on the accent colour, edge to edge (Teams
     rounds the corners itself)."""
@@ -99,6 +101,7 @@ def color_icon() -> bytes:
     return png_bytes(COLOR_SIZE, COLOR_SIZE, rows)
 
 
+@functools.cache
 def outline_icon() -> bytes:
     """32x32: the bubble's outline in white; everything else fully transparent."""
 

@@ -9,6 +9,7 @@ test tenant or the Agents Playground, so nobody ships "example.org" to a real or
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -51,10 +52,12 @@ TEAM_COMMANDS = (
     ("help", "The commands for a case's thread"),
     ("status", "Move the case to a state, e.g. status triaged"),
     ("assign", "Give the case to someone on the team"),
+    ("tell-supplier", "Send the supplier a message (they never see the notes)"),
+    ("ask-supplier", "Ask the supplier a question and wait for the answer"),
     ("resolve", "Record the outcome (opens a form)"),
+    ("out-of-scope", "Close the case as out of scope (opens a form)"),
+    ("follow-up", "Record whether the agreed change happened (opens a form)"),
     ("timeline", "The case's history and notes (only to you)"),
-    ("link", "Link a related case: link MS-2026-0012"),
-    ("unlink", "Remove a link to another case"),
     ("reveal", "Leads: see privately who raised an anonymous case"),
 )
 
@@ -242,7 +245,6 @@ def build_manifest(settings: PackageSettings) -> dict:
                 ],
             }
         ],
-        "permissions": ["identity", "messageTeamMembers"],
         "validDomains": list(settings.valid_domains),
         # Resource-specific consent needs the app's Entra id here as well as the permission.
         "webApplicationInfo": {"id": settings.bot_id, "resource": f"api://botid-{settings.bot_id}"},
@@ -256,8 +258,6 @@ def build_manifest(settings: PackageSettings) -> dict:
 
 def package_bytes(settings: PackageSettings) -> bytes:
     """The zip as bytes: manifest.json and the icons at the top level, as Teams requires."""
-    import io
-
     buffer = io.BytesIO()
     files = {
         MANIFEST_FILE: json.dumps(build_manifest(settings), indent=2).encode() + b"\n",
