@@ -155,6 +155,12 @@ def test_every_wrong_setting_is_reported_at_once():
     assert "MAJOR.MINOR.PATCH" in text
 
 
+def test_no_valid_domain_is_refused():
+    with pytest.raises(ConfigError) as refused:
+        _settings(TEAMS_VALID_DOMAINS=" , ")
+    assert any("at least the bot's public host" in p for p in refused.value.problems)
+
+
 def test_placeholders_build_a_valid_package_for_the_playground():
     settings = package.load_package_settings({}, allow_placeholders=True)
     assert settings.bot_id == package.NIL_GUID

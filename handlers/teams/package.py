@@ -149,6 +149,8 @@ def load_package_settings(
     for domain in domains:
         if "/" in domain or ":" in domain or " " in domain:
             problems.append(f"TEAMS_VALID_DOMAINS holds host names only, not {domain!r}")
+    if not domains:
+        problems.append("TEAMS_VALID_DOMAINS must name at least the bot's public host")
     if len(domains) > 16:
         problems.append("TEAMS_VALID_DOMAINS may list at most 16 host names")
 
