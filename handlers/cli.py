@@ -277,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="database for this mode (default: msbot-local.db here, migrated automatically)",
     )
 
+    register_package_command(subs, COMMANDS)
     subs.add_parser("jobs", help="list scheduled jobs: schedule, next run, last run and result")
     run_job = subs.add_parser("run-job", help="run one scheduled job now")
     run_job.add_argument("name")
@@ -288,7 +289,6 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="date_to", type=_iso_date, help="last day (YYYY-MM-DD)")
     report.add_argument("--format", choices=("md", "csv", "json", "html"), default="md")
     report.add_argument("--output", help="write to this file instead of printing")
-    register_package_command(subs, COMMANDS)
     return parser
 
 
