@@ -309,9 +309,10 @@ def cmd_teams_package(args) -> int:
     return 0
 
 
-def register_package_command(subs, commands: dict) -> None:
-    """Add `teams-package` to the launcher's subparsers and command table."""
-    parser = subs.add_parser("teams-package", help="write the Teams app package (a zip to upload)")
+PACKAGE_HELP = "write the Teams app package (a zip to upload)"
+
+
+def add_package_options(parser) -> None:
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"where to write it ({DEFAULT_OUT})")
     parser.add_argument("--bot-id", help="the bot's Microsoft app id (default: TEAMS_APP_ID)")
     parser.add_argument(
@@ -322,4 +323,10 @@ def register_package_command(subs, commands: dict) -> None:
         action="store_true",
         help="allow example publisher details and a nil bot id (test tenant or playground only)",
     )
+
+
+def register_package_command(subs, commands: dict) -> None:
+    """Add `teams-package` to the launcher's subparsers and command table. (A launcher built
+    from command records takes PACKAGE_HELP, cmd_teams_package and add_package_options.)"""
+    add_package_options(subs.add_parser("teams-package", help=PACKAGE_HELP))
     commands["teams-package"] = cmd_teams_package
