@@ -13,7 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers.teams import card_text, cards
-from handlers.teams.card_forms import ERROR_SUFFIX, FormField, dialog_form
+from handlers.teams.card_forms import (
+    ERROR_SUFFIX,
+    FormField,
+    continue_dialog,
+    dialog_form,
+    dialog_message,
+)
 from handlers.teams.card_text import safe_text
 
 # Text with the pieces an attacker (or an unlucky paste) would use, mixed with anything at all.
@@ -263,3 +269,13 @@ def test_no_form_outgrows_the_limit_or_loses_a_field(values, errors):
         if block["type"] == "TextBlock":
             assert link_or_mention_problems(block["text"]) == []
     json.dumps(card)  # serialisable as sent
+
+
+def test_dialog_answers_wrap_the_form_as_teams_expects():
+    card = dialog_form(FIELDS, verb="v", submission_token="t")
+    answer = continue_dialog(card, "Raise a complaint")
+    assert answer["task"]["type"] == "continue"
+    value = answer["task"]["value"]
+    assert value["title"] == "Raise a complaint"
+    assert value["card"] == {"contentType": cards.ADAPTIVE_CARD, "content": card}
+    assert dialog_message("Thank you\x00") == {"task": {"type": "message", "value": "Thank you"}}

@@ -17,6 +17,7 @@ from handlers.teams.card_text import ERROR_LIMIT, LABEL_LIMIT, plain_text
 from handlers.teams.cards import (
     TOKEN_KEY,
     adaptive_card,
+    attachment,
     shorten_texts,
     submit_action,
     text_block,
@@ -138,3 +139,24 @@ def dialog_form(
     # are shortened instead, which only happens far beyond the fields' own maximum lengths.
     shorten_texts(card, inputs=True)
     return card
+
+
+def continue_dialog(card: dict, title: object, *, width: str = "medium", height: str = "large"):
+    """The invoke answer that opens the dialog, or shows it again with the errors (to a task
+    fetch or submit, and to a message extension's fetchTask or submitAction alike)."""
+    return {
+        "task": {
+            "type": "continue",
+            "value": {
+                "title": plain_text(title, 64),
+                "width": width,
+                "height": height,
+                "card": attachment(card),
+            },
+        }
+    }
+
+
+def dialog_message(text: object) -> dict:
+    """The invoke answer that closes a dialog with a short plain message (e.g. the receipt)."""
+    return {"task": {"type": "message", "value": plain_text(text, 500)}}
