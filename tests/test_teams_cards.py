@@ -4,6 +4,7 @@ builders carry what the handlers need (verbs, submission tokens, per-field error
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import unicodedata
@@ -11,6 +12,7 @@ import unicodedata
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from handlers.teams import card_text, cards
 from handlers.teams.card_forms import (
@@ -34,6 +36,18 @@ hostile_text = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=6)),
 )
 
 _UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
+# A CommonMark renderer as permissive as a card client could be: raw HTML on, web addresses
+# and bare domains turned into links (linkify), strikethrough and tables on.
+RENDERER = MarkdownIt("commonmark", {"html": True, "linkify": True}).enable(
+    ["linkify", "strikethrough", "table"]
+)
+
+
+def as_typed(shown: str) -> str:
+    """Undo the invisible or look-alike characters safe_text adds."""
+    for added, original in ((card_text.WORD_JOINER, ""), ("\u2024", "."), ("\u00a0", " ")):
+        shown = shown.replace(added, original)
+    return shown
 
 
 def unescaped(text: str) -> str:
@@ -60,7 +74,7 @@ def link_or_mention_problems(text: str) -> list[str]:
     if active & set("[]*_~`#|"):
         problems.append(f"unescaped Markdown {sorted(active & set('[]*_~`#|'))}")
     for line in text.split("\n"):
-        stripped = line.lstrip(" ")
+        stripped = line.lstrip(" \u00a0")
         if re.match(r"[-+>=]|\d+[.)](\s|$)", stripped):
             problems.append(f"line starts a list, quote or heading: {line!r}")
     shown = unescaped(text)
@@ -107,8 +121,7 @@ def test_known_attacks_show_as_typed_text(typed):
     shown = safe_text(typed)
     assert link_or_mention_problems(shown) == []
     # The words survive: what a reader sees matches what was typed, invisible marks aside.
-    visible = unescaped(shown).replace(card_text.WORD_JOINER, "").replace("\u2024", ".")
-    assert visible == card_text.clean(typed)
+    assert as_typed(unescaped(shown)) == card_text.clean(typed)
 
 
 def test_the_detector_finds_what_it_looks_for():
@@ -117,12 +130,31 @@ def test_the_detector_finds_what_it_looks_for():
         assert link_or_mention_problems(raw), raw
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hostile_text)
 def test_no_text_yields_a_link_mention_heading_or_control_character(typed):
     assert link_or_mention_problems(safe_text(typed)) == []
 
 
+def _squeezed(text: str) -> str:
+    return " ".join(text.split())
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hostile_text)
+def test_a_markdown_renderer_shows_the_words_as_typed_and_nothing_else(typed):
+    """Rendered by markdown-it with linkify: only paragraphs and line breaks come out (no link,
+    heading, list, emphasis, code or HTML), and the words are the ones typed."""
+    rendered = RENDERER.render(safe_text(typed))
+    tags = set(re.findall(r"</?([a-zA-Z0-9]+)", rendered))
+    assert tags <= {"p", "br"}, rendered
+    words = html.unescape(re.sub(r"<[^>]*>", " ", rendered))
+    # Compared modulo the look-alikes, which the person may also have typed themselves.
+    expected = as_typed(card_text.clean(typed)).replace("\ufffd", "")
+    assert _squeezed(as_typed(words).replace("\ufffd", "")) == _squeezed(expected)
+
+
+@settings(deadline=None)
 @given(hostile_text, st.integers(min_value=1, max_value=60))
 def test_truncation_respects_the_limit(typed, limit):
     shortened = card_text.truncate(card_text.clean(typed), limit)

@@ -33,10 +33,12 @@ BUTTON_TITLE_LIMIT = 40
 LABEL_LIMIT = 200
 ERROR_LIMIT = 300
 
-_ALWAYS_ESCAPED = re.compile(r"([\\`*_~\[\]#|])")
+# "&" too: an entity such as "&lt;" would otherwise show as the character it names.
+_ALWAYS_ESCAPED = re.compile(r"([\\`*_~\[\]#|&])")
 # At the start of a line (after spaces): lists, quotes, setext heading underlines, numbered lists.
-_LINE_START = re.compile(r"^([ \t]*)([-+>=])", re.MULTILINE)
-_NUMBERED = re.compile(r"^([ \t]*\d+)([.)])(?=[ \t]|$)", re.MULTILINE)
+_LINE_START = re.compile(r"^([ \t\u00a0]*)([-+>=])", re.MULTILINE)
+_NUMBERED = re.compile(r"^([ \t\u00a0]*\d+)([.)])(?=[ \t]|$)", re.MULTILINE)
+_INDENT = re.compile(r"^ +", re.MULTILINE)
 _MAILTO = re.compile(r"(mailto)(:)", re.IGNORECASE)
 
 
@@ -92,6 +94,9 @@ def plain_text(text: object, limit: int) -> str:
 
 
 def escape_markdown(text: str) -> str:
+    # Leading spaces become no-break spaces: four ordinary ones would start a code block, in
+    # which escapes show as backslashes.
+    text = _INDENT.sub(lambda indent: "\u00a0" * len(indent.group()), text)
     text = _ALWAYS_ESCAPED.sub(r"\\\1", text)
     text = _LINE_START.sub(r"\1\\\2", text)
     return _NUMBERED.sub(r"\1\\\2", text)
