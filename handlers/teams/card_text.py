@@ -6,7 +6,8 @@ someone does so by the literal text ``<at>Name</at>``. So a supplier's complaint
 become a link, a heading or a fake mention. ``safe_text`` shows the same words with none of that:
 
 - control characters (and invisible direction overrides that reorder what a reader sees) go;
-- Markdown's active characters are escaped with a backslash, so they show as typed;
+- Markdown's active characters (and ``&``, which starts an entity) are escaped with a
+  backslash, and leading spaces become no-break spaces (no code blocks), so they show as typed;
 - every ``<`` is followed by an invisible word joiner, so no ``<at>`` or ``<https:…>`` forms;
 - every ``//`` gets a word joiner between the slashes, and a dot between two letters, digits,
   symbols or emoji becomes a one-dot leader (U+2024, which looks the same), so no web address,
