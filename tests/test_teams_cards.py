@@ -185,8 +185,10 @@ def test_no_card_outgrows_the_limit(texts, facts):
         for text in [block.get("text", "")] + [f["value"] for f in block.get("facts", [])]:
             assert link_or_mention_problems(text) == []
 
+    before = json.dumps(body)
     pages = cards.split_to_fit([cards.heading("Digest")], body[1:])
     assert all(cards.card_bytes(page) <= cards.CARD_BUDGET_BYTES for page in pages)
+    assert json.dumps(body) == before  # the caller's elements are not cut in place
 
 
 def test_a_card_that_fits_is_left_alone_and_one_that_does_not_says_so():

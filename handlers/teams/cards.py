@@ -247,7 +247,8 @@ def split_to_fit(
     for number, page in enumerate(pages, start=1):
         last = number == total
         body = [*header, *page] + ([] if last else [_continued(number, total)])
-        card = adaptive_card(body, actions if last else ())
+        # A copy: shortening works in place, and the header is shared by every page.
+        card = copy.deepcopy(adaptive_card(body, actions if last else ()))
         shorten_texts(card, budget)
         cards.append(card)
     return cards
