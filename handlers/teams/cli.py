@@ -1,0 +1,57 @@
+"""The Teams front end's contribution to the `msbot` command: `serve-teams`.
+
+Kept apart from handlers/cli.py so the launcher only has to call ``register``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from bot.config import ConfigError
+
+
+def cmd_serve_teams(args) -> int:
+    from bot.config import load_settings
+    from bot.db import make_engine
+    from bot.logs import configure_logging
+    from bot.migrate import pending_message
+    from handlers.teams.server import serve
+    from handlers.teams.settings import load_teams_settings
+
+    problems: list[str] = []
+    core = teams = None
+    try:
+        core = load_settings(require_slack=False)
+    except ConfigError as exc:
+        problems += exc.problems
+    try:
+        teams = load_teams_settings("serve")
+    except ConfigError as exc:
+        problems += exc.problems
+    if core is None or teams is None:
+        print("msbot serve-teams cannot start; fix these settings:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    configure_logging(core.log_format, core.log_level, slack_bodies=False)
+    try:
+        problem = pending_message(make_engine(core.database_url))
+    except Exception as exc:
+        problem = f"The database cannot be reached: {exc}"
+    if problem:
+        print(f"msbot serve-teams cannot start: {problem}", file=sys.stderr)
+        return 3
+    serve(teams, host=args.host)
+    return 0
+
+
+def register(subs, commands: dict) -> None:
+    """Add the Teams commands to the launcher's subparsers and its command table."""
+    serve_teams = subs.add_parser(
+        "serve-teams",
+        help="run the Microsoft Teams bot (POST /api/messages on TEAMS_PORT, JWT always checked)",
+    )
+    serve_teams.add_argument(
+        "--host", default="0.0.0.0", help="address to listen on (default all interfaces)"
+    )
+    commands["serve-teams"] = cmd_serve_teams
