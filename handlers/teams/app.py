@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ from fastapi.responses import JSONResponse
 from microsoft_teams.api.auth.cloud_environment import CloudEnvironment
 from microsoft_teams.apps import App
 from microsoft_teams.apps.http import FastAPIAdapter
+from sqlalchemy.engine import Engine
+
+from bot.db import is_reachable
 
 from handlers.teams import welcome
 from handlers.teams.connector import ConnectorError, TeamsConnector
@@ -68,12 +72,14 @@ class TeamsFrontEnd:
         self,
         settings: TeamsSettings,
         *,
+        engine: Engine | None = None,
         connector: TeamsConnector | None = None,
         cloud: CloudEnvironment | None = None,
         token: Callable[[], str | None] | None = None,
         workers: int = 8,
     ):
         self.settings = settings
+        self.engine = engine
         self.fastapi = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
         self.fastapi.add_api_route("/healthz", self._healthz, methods=["GET"])
         self.sdk = App(
@@ -106,7 +112,12 @@ class TeamsFrontEnd:
         self._executor.shutdown(wait=True)
 
     async def _healthz(self) -> JSONResponse:
-        return JSONResponse({"ok": True})
+        """As the Slack server's: 503 when the database (the core's, shared) is unreachable."""
+        if self.engine is None:
+            return JSONResponse({"ok": True})
+        loop = asyncio.get_running_loop()
+        ok = await loop.run_in_executor(self._executor, is_reachable, self.engine)
+        return JSONResponse({"database": "ok" if ok else "down"}, status_code=200 if ok else 503)
 
     # The SDK's handlers: hand over to a thread and return, whatever happens there.
     async def _on_message(self, ctx) -> None:
@@ -121,8 +132,11 @@ class TeamsFrontEnd:
 
     async def _off_loop(self, incoming: Incoming) -> None:
         loop = asyncio.get_running_loop()
+        # The thread runs in a copy of this request's context, so its log lines keep the
+        # request id the edge bound.
+        context = contextvars.copy_context()
         try:
-            await loop.run_in_executor(self._executor, self.answer, incoming)
+            await loop.run_in_executor(self._executor, context.run, self.answer, incoming)
         except Exception:
             # Teams does not redeliver a message on a 5xx, so a 500 would help nobody; the log
             # carries the error (never the text, which may be a supplier's).

@@ -34,14 +34,15 @@ def cmd_serve_teams(args) -> int:
             print(f"  - {problem}", file=sys.stderr)
         return 2
     configure_logging(core.log_format, core.log_level, slack_bodies=False)
+    engine = make_engine(core.database_url)
     try:
-        problem = pending_message(make_engine(core.database_url))
+        problem = pending_message(engine)
     except Exception as exc:
         problem = f"The database cannot be reached: {exc}"
     if problem:
         print(f"msbot serve-teams cannot start: {problem}", file=sys.stderr)
         return 3
-    serve(teams, host=args.host)
+    serve(teams, engine, host=args.host)
     return 0
 
 

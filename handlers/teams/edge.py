@@ -13,14 +13,18 @@ The token itself is then verified by the SDK (signature, issuer, audience, servi
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+import structlog
 from microsoft_teams.api import ActivityTypeAdapter
 from pydantic import ValidationError
 
 from handlers.teams.settings import TeamsSettings
+
+log = structlog.get_logger("msbot.teams.http")
 
 ASGIApp = Callable[[dict, Callable, Callable], Awaitable[None]]
 
@@ -164,9 +168,13 @@ class TeamsEdge:
         if scope["type"] != "http" or scope.get("path") != MESSAGES_PATH:
             await self.app(scope, receive, send)
             return
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=uuid.uuid4().hex[:16])
         try:
             body = await self._checked_body(scope, receive)
         except Refused as refused:
+            # One line, nothing from the body: anyone can send these.
+            log.info("http.refused", status=refused.status, reason=refused.reason)
             await _refuse(send, refused.status, refused.reason)
             return
         replayed = False

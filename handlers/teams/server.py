@@ -3,9 +3,12 @@ background server on a free loopback port for tests and ``msbot local --teams``.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import threading
 
 import uvicorn
+from sqlalchemy.engine import Engine
 
 from handlers.teams.app import TeamsFrontEnd
 from handlers.teams.settings import TeamsSettings
@@ -19,9 +22,25 @@ def _config(front: TeamsFrontEnd, host: str, port: int) -> uvicorn.Config:
     )
 
 
-def serve(settings: TeamsSettings, host: str = "0.0.0.0") -> None:
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGTERM after its graceful shutdown, so the process would die of the
+    signal; a stop that finished the requests in flight should exit 0, as `msbot serve` does."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        stops = (signal.SIGINT, signal.SIGTERM)
+        previous = {signum: signal.signal(signum, self.handle_exit) for signum in stops}
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+
+def serve(settings: TeamsSettings, engine: Engine, host: str = "0.0.0.0") -> None:
     """Blocks until SIGTERM/SIGINT (uvicorn finishes the requests in flight first)."""
-    uvicorn.Server(_config(TeamsFrontEnd(settings), host, settings.port)).run()
+    front = TeamsFrontEnd(settings, engine=engine)
+    _Server(_config(front, host, settings.port)).run()
 
 
 class BackgroundTeams:
