@@ -24,7 +24,6 @@ from microsoft_teams.apps.http import FastAPIAdapter
 from sqlalchemy.engine import Engine
 
 from bot.db import is_reachable
-
 from handlers.teams import welcome
 from handlers.teams.connector import ConnectorError, TeamsConnector
 from handlers.teams.edge import MESSAGES_PATH, TeamsEdge
