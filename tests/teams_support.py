@@ -64,12 +64,21 @@ class TokenIssuer:
             ]
         }
         payload = json.dumps(jwks).encode()
+        # Tests hold the key server (``hold.clear()``) to see who waits on it.
+        self.hold = threading.Event()
+        self.hold.set()
+        self.fetching = threading.Event()
+        self.fetches = 0
+        issuer = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
                 pass
 
             def do_GET(self):
+                issuer.fetches += 1
+                issuer.fetching.set()
+                issuer.hold.wait(timeout=30)
                 status = 200 if self.path == "/v1/.well-known/keys" else 404
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -100,5 +109,6 @@ class TokenIssuer:
         )
 
     def close(self) -> None:
+        self.hold.set()
         self._server.shutdown()
         self._server.server_close()

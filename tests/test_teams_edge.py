@@ -4,6 +4,7 @@ Connector, the edge's refusals, and Bot Framework JWT validation against keys se
 from __future__ import annotations
 
 import json
+import threading
 
 import httpx
 import pytest
@@ -201,6 +202,8 @@ def test_forged_or_stale_tokens_are_refused(served, issuer):
         issuer.token(SERVICE_URL, aud="another-bot"),
         issuer.token(SERVICE_URL, iss="https://evil.example"),
         issuer.token(SERVICE_URL, exp=1_000_000, iat=999_000, nbf=999_000),  # long expired
+        # Entra-issued (the SDK's Agent 365 path), which msbot is not registered for.
+        issuer.token(SERVICE_URL, iss=f"https://login.microsoftonline.com/{APP_ID}/v2.0"),
         issuer.token("https://elsewhere.example/"),  # issued for another service URL
         "not-a-jwt",
     ]
@@ -213,3 +216,25 @@ def test_serve_mode_calls_back_only_over_https(served, issuer):
     plain = "http://smba.trafficmanager.net/uk/"
     answer = post_with(served, issuer.token(plain), activity(plain))
     assert answer.status_code == 400
+
+
+def test_fetching_the_keys_does_not_stall_other_requests(served, issuer):
+    """Validating needs Microsoft's key set, fetched over the network (at the first request,
+    and again when it expires or an unknown key id appears); that wait happens on the edge's
+    own threads, never on the event loop every request shares."""
+    issuer.hold.clear()
+    outcome: list[int] = []
+
+    def first_activity():
+        outcome.append(post_with(served, issuer.token(SERVICE_URL)).status_code)
+
+    waiting = threading.Thread(target=first_activity)
+    waiting.start()
+    assert issuer.fetching.wait(timeout=10), "nobody fetched the keys"
+    try:
+        assert httpx.get(f"{served.url}/healthz", timeout=5).status_code == 200
+        assert post_with(served, None).status_code == 401
+    finally:
+        issuer.hold.set()
+        waiting.join(timeout=30)
+    assert outcome == [200]

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 
 from bot.db import is_reachable
 from handlers.teams import welcome
+from handlers.teams.auth import TokenCheck
 from handlers.teams.connector import ConnectorError, TeamsConnector
 from handlers.teams.edge import MESSAGES_PATH, TeamsEdge
 from handlers.teams.settings import TeamsSettings
@@ -98,7 +99,10 @@ class TeamsFrontEnd:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="teams")
         self.sdk.on_message(self._on_message)
         self.sdk.on_conversation_update(self._on_conversation_update)
-        self.asgi = TeamsEdge(self.fastapi, settings)
+        self.tokens = None
+        if not settings.allow_unauthenticated:
+            self.tokens = TokenCheck(settings.app_id, cloud=cloud)
+        self.asgi = TeamsEdge(self.fastapi, settings, self.tokens)
         self._original_lifespan = self.fastapi.router.lifespan_context
         self.fastapi.router.lifespan_context = self._lifespan
 
@@ -109,6 +113,8 @@ class TeamsFrontEnd:
         async with self._original_lifespan(app):
             yield
         self._executor.shutdown(wait=True)
+        if self.tokens is not None:
+            self.tokens.close()
 
     async def _healthz(self) -> JSONResponse:
         """As the Slack server's: 503 when the database (the core's, shared) is unreachable."""

@@ -2,12 +2,14 @@
 
 The SDK's FastAPI route calls ``request.json()`` unguarded and indexes into the body before it
 validates it, so a malformed or oddly shaped body comes back as a 500 and any size is read.
-Here, in order: a request without a bearer token is refused (401) without reading its body when
-authentication is on; the body is bounded (413) and must be JSON (415/400); the activity must be
-one the SDK and our handlers can read (400): a known type, the ids our handlers use as strings of
-sane length, a service URL we are willing to call back (HTTPS in ``serve``, loopback in
-``local``), and it must pass the SDK's own activity models, so the SDK never raises on it.
-The token itself is then verified by the SDK (signature, issuer, audience, service URL claim).
+Here, in order: when authentication is on, a request without a valid Bot Framework token is
+refused (401) before its body is read (handlers/teams/auth.py says why msbot checks it itself);
+the body is bounded (413) and must be JSON (415/400); the activity must be one the SDK and our
+handlers can read (400): a known type, the ids our handlers use as strings of sane length, a
+service URL we are willing to call back (HTTPS in ``serve``, loopback in ``local``), and it
+must pass the SDK's own activity models, so the SDK never raises on it. Last, the token's
+service URL claim must name the activity's service URL (401). The SDK then checks the token
+again, as it always does.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import structlog
 from microsoft_teams.api import ActivityTypeAdapter
 from pydantic import ValidationError
 
+from handlers.teams.auth import TokenCheck, matches_service_url
 from handlers.teams.settings import TeamsSettings
 
 log = structlog.get_logger("msbot.teams.http")
@@ -160,9 +163,12 @@ async def _refuse(send: Callable, status: int, reason: str) -> None:
 class TeamsEdge:
     """ASGI middleware in front of the SDK's FastAPI app."""
 
-    def __init__(self, app: ASGIApp, settings: TeamsSettings):
+    def __init__(self, app: ASGIApp, settings: TeamsSettings, tokens: TokenCheck | None):
+        if tokens is None and not settings.allow_unauthenticated:
+            raise ValueError("a Teams edge that validates tokens needs a TokenCheck")
         self.app = app
         self.settings = settings
+        self.tokens = None if settings.allow_unauthenticated else tokens
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http" or scope.get("path") != MESSAGES_PATH:
@@ -192,9 +198,14 @@ class TeamsEdge:
     async def _checked_body(self, scope: dict, receive: Callable) -> bytes:
         if scope.get("method") != "POST":
             raise Refused(405, "POST only")
-        bearer = _header(scope, b"authorization").startswith("Bearer ")
-        if not self.settings.allow_unauthenticated and not bearer:
-            raise Refused(401, "Unauthorized")
+        claims = None
+        if self.tokens is not None:
+            authorization = _header(scope, b"authorization")
+            if not authorization.startswith("Bearer "):
+                raise Refused(401, "Unauthorized")
+            claims = await self.tokens.claims(authorization.removeprefix("Bearer "))
+            if claims is None:
+                raise Refused(401, "Unauthorized")
         declared = _header(scope, b"content-length")
         if declared.isdigit() and int(declared) > self.settings.max_body_bytes:
             raise Refused(413, "body too large")
@@ -206,4 +217,6 @@ class TeamsEdge:
         except (ValueError, RecursionError):
             raise Refused(400, "body is not JSON") from None
         check_activity(parsed, self.settings)
+        if claims is not None and not matches_service_url(claims, parsed["serviceUrl"]):
+            raise Refused(401, "Unauthorized")
         return raw
