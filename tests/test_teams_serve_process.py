@@ -10,6 +10,8 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 from tests.processes import msbot_env
 from tests.teams_support import APP_ID
 
@@ -49,9 +51,15 @@ def test_serve_teams_refuses_an_unmigrated_database(tmp_path):
     assert refused.returncode == 3 and "msbot migrate" in refused.stderr
 
 
-def test_serve_teams_answers_healthz_and_refuses_unauthenticated_activities(tmp_path):
-    db = f"sqlite:///{tmp_path}/msbot.db"
-    assert _msbot(["migrate"], {"DATABASE_URL": db}, tmp_path).returncode == 0
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_serve_teams_answers_healthz_and_refuses_unauthenticated_activities(
+    tmp_path, database, request
+):
+    if database == "sqlite":
+        db = f"sqlite:///{tmp_path}/msbot.db"
+        assert _msbot(["migrate"], {"DATABASE_URL": db}, tmp_path).returncode == 0
+    else:
+        db = request.getfixturevalue("pg_url")  # migrated already
     port = _free_port()
     env = {
         "DATABASE_URL": db,

@@ -51,6 +51,8 @@ class Conversation:
 
 
 class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) would drop connections of a burst of concurrent sends.
+    request_queue_size = 512
     daemon_threads = True
     allow_reuse_address = True
 
