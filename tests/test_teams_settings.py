@@ -3,11 +3,15 @@ accept unauthenticated requests, and the SDK's own switch is refused everywhere 
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from bot.config import ConfigError
 from handlers.cli import main
 from handlers.teams.settings import SDK_UNAUTHENTICATED_SWITCH, load_teams_settings
+from tests.processes import msbot_env
 from tests.teams_support import APP_ID
 
 TENANT = "11111111-2222-4333-8444-555555555555"
@@ -70,3 +74,19 @@ def test_serve_teams_command_refuses_to_start_with_the_switch(monkeypatch, capsy
     err = capsys.readouterr().err
     assert "msbot serve-teams cannot start" in err
     assert f"{SDK_UNAUTHENTICATED_SWITCH} is refused" in err
+
+
+def test_importing_the_sdk_reads_no_dotenv_from_the_working_directory(tmp_path):
+    """The SDK would load a .env (here or in any parent) into the environment on import."""
+    (tmp_path / ".env").write_text("TENANT_ID=from-a-stray-dotenv\n")
+    probe = "import os, handlers.teams.app; print(os.environ.get('TENANT_ID'))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env=msbot_env({}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "None"

@@ -19,8 +19,6 @@ import structlog
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from microsoft_teams.api.auth.cloud_environment import CloudEnvironment
-from microsoft_teams.apps import App
-from microsoft_teams.apps.http import FastAPIAdapter
 from sqlalchemy.engine import Engine
 
 from bot.db import is_reachable
@@ -28,6 +26,7 @@ from handlers.teams import welcome
 from handlers.teams.auth import TokenCheck
 from handlers.teams.connector import ConnectorError, TeamsConnector
 from handlers.teams.edge import MESSAGES_PATH, TeamsEdge
+from handlers.teams.sdk import App, FastAPIAdapter
 from handlers.teams.settings import TeamsSettings
 
 log = structlog.get_logger("msbot.teams")

@@ -22,7 +22,8 @@ from typing import Any
 import jwt
 import structlog
 from microsoft_teams.api.auth.cloud_environment import CloudEnvironment
-from microsoft_teams.apps.auth import TokenValidator
+
+from handlers.teams.sdk import TokenValidator
 
 log = structlog.get_logger("msbot.teams.auth")
 
