@@ -6,12 +6,16 @@ and the fake's rate limit reads it, so nothing here waits on the wall clock.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import threading
+from types import SimpleNamespace
 
 import httpx
 import pytest
 
 from handlers.local.fake_connector import MAX_MESSAGE_BYTES, FakeConnector
+from handlers.teams.app import AppToken
 from handlers.teams.connector import ConnectorError, StillThrottled, TeamsConnector
 from tests.teams_support import BOT, PERSONAL, USER
 
@@ -189,3 +193,29 @@ def test_an_unreachable_connector_is_transient(clock):
     with pytest.raises(StillThrottled) as gave_up:
         client(clock, attempts=2, base_delay=1.0).post("http://127.0.0.1:9", CHANNEL, message())
     assert gave_up.value.status == 0
+
+
+def test_the_outbound_token_comes_from_the_sdk_on_its_event_loop():
+    """Sender threads are not on the event loop; AppToken fetches the SDK's token there."""
+    loop = asyncio.new_event_loop()
+    runner = threading.Thread(target=loop.run_forever, daemon=True)
+    runner.start()
+    asked_on: list[asyncio.AbstractEventLoop] = []
+
+    async def get_app_token():
+        asked_on.append(asyncio.get_running_loop())
+        return "raw-app-token"
+
+    provider = SimpleNamespace(get_app_token=get_app_token)
+    sdk = SimpleNamespace(credentials=object(), token_provider=provider)
+    token = AppToken(sdk)
+    try:
+        assert token() is None  # before the server started: no loop to ask on
+        token.loop = loop
+        assert token() == "raw-app-token"
+        assert asked_on == [loop]
+        assert AppToken(SimpleNamespace(credentials=None, token_provider=provider))() is None
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        runner.join(timeout=5)
+        loop.close()

@@ -142,7 +142,7 @@ class TeamsFrontEnd:
         try:
             await loop.run_in_executor(self._executor, context.run, self.answer, incoming)
         except Exception:
-            # Teams does not redeliver a message on a 5xx, so a 500 would help nobody; the log
+            # A 500 gives Teams nothing to act on and the person no answer either way; the log
             # carries the error (never the text, which may be a supplier's).
             log.exception("teams.handler_failed", kind=incoming.kind)
 
