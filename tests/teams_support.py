@@ -88,7 +88,9 @@ class TokenIssuer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         self.cloud = replace(
             PUBLIC, openid_metadata_url=f"{self.url}/v1/.well-known/openidconfiguration"
         )

@@ -95,7 +95,9 @@ class FakeConnector:
         self._server = _Server(("127.0.0.1", port), self._handler_class())
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     # What a test (or the local workspace) sets up.
