@@ -6,30 +6,21 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from handlers.local import teams_local
 from handlers.teams import welcome
-from handlers.teams.app import TeamsFrontEnd
-from handlers.teams.connector import TeamsConnector
-from handlers.teams.server import BackgroundTeams
-from handlers.teams.settings import local_settings
 from tests import browser
-from tests.teams_playground import Playground, listening_addresses, require_playground
+from tests.teams_playground import listening_addresses, require_playground
 
 SEEN = 15_000
 
 
 @pytest.fixture
-def bot():
-    # The playground sends no token: the mode of `msbot local --teams`.
-    running = BackgroundTeams(TeamsFrontEnd(local_settings(0), connector=TeamsConnector()))
-    yield running
-    running.close()
-
-
-@pytest.fixture
-def playground(bot, tmp_path):
+def playground():
+    """What `msbot local --teams` starts: the front end (no token: the playground sends none)
+    and the playground pointed at it."""
     require_playground()
-    running = Playground(bot.messages_url, tmp_path)
-    yield running
+    running = teams_local.start(port=0)
+    yield running.playground
     running.close()
 
 

@@ -46,8 +46,35 @@ def cmd_serve_teams(args) -> int:
     return 0
 
 
+def cmd_local_teams(args) -> int:
+    from handlers.local import teams_local
+
+    if getattr(args, "demo", False):
+        print("--demo with --teams comes with the neutral core; starting without demo data.")
+    port = args.port if args.port != LOCAL_SLACK_PORT else teams_local.DEFAULT_PORT
+    return teams_local.run(port)
+
+
+# `msbot local`'s own default port: with --teams and no --port, the Teams front end takes the
+# Bot Framework's usual 3978 instead.
+LOCAL_SLACK_PORT = 8765
+
+
+def _local_with_teams(plain):
+    """`msbot local` as before, or the Teams front end with --teams."""
+    if getattr(plain, "handles_teams", False):
+        return plain
+
+    def local(args) -> int:
+        return cmd_local_teams(args) if getattr(args, "teams", False) else plain(args)
+
+    local.handles_teams = True
+    return local
+
+
 def register(subs, commands: dict) -> None:
-    """Add the Teams commands to the launcher's subparsers and its command table."""
+    """Add the Teams commands to the launcher's subparsers and its command table: `serve-teams`,
+    and `--teams` on `msbot local` when the launcher has that command."""
     serve_teams = subs.add_parser(
         "serve-teams",
         help="run the Microsoft Teams bot (POST /api/messages on TEAMS_PORT, JWT always checked)",
@@ -56,3 +83,11 @@ def register(subs, commands: dict) -> None:
         "--host", default="0.0.0.0", help="address to listen on (default all interfaces)"
     )
     commands["serve-teams"] = cmd_serve_teams
+    local = subs.choices.get("local")
+    if local is not None and "local" in commands:
+        local.add_argument(
+            "--teams",
+            action="store_true",
+            help="the Microsoft Teams front end instead (port 3978), with the Teams emulator",
+        )
+        commands["local"] = _local_with_teams(commands["local"])
