@@ -44,6 +44,15 @@ class Whose(Enum):
     ANY_PERSON = "any person"  # whoever wrote or was sent it
 
 
+class Link(Enum):
+    """How a column that holds a person's id ties that person to its row (subject access and
+    erasure find a person's rows through these columns alone)."""
+
+    OWNER = "The row is the person's own record: it and every row under it are theirs."
+    ADDRESSEE = "The row was sent to the person: all of it is theirs to see."
+    ACTOR = "The person acted on the row: theirs are the id and the texts they wrote in it."
+
+
 @dataclass(frozen=True)
 class Retention:
     """A named rule for how long data is kept. ``enforced_by``: what deletes or redacts it
@@ -142,6 +151,18 @@ class Entry:
     erase_note: str = ""
     staff_kept: bool = False
     note: str = ""
+    # Subject access and erasure (bot.privacy.records): ``link`` marks a column holding a
+    # person's id; ``parent`` a column holding the id of the row that owns this one (the row
+    # belongs to whoever owns that one), ``parent_when`` = (column, prefix) when only some
+    # rows point there; ``author`` the link column naming who wrote this text;
+    # ``json_keys`` the keys of a JSON column that hold text (empty: every string in it);
+    # ``erase_if`` a flag column that must be set for an erasure to reach this text.
+    link: Link | None = None
+    parent: str = ""
+    parent_when: tuple[str, str] | None = None
+    author: str = ""
+    json_keys: tuple[str, ...] = ()
+    erase_if: str = ""
 
     @property
     def personal(self) -> bool:
@@ -165,8 +186,10 @@ class Entry:
         return found
 
 
-def not_personal(why: str, note: str = "") -> Entry:
-    return Entry(Kind.NOT_PERSONAL, why, note=note)
+def not_personal(
+    why: str, note: str = "", *, parent: str = "", parent_when: tuple[str, str] | None = None
+) -> Entry:
+    return Entry(Kind.NOT_PERSONAL, why, note=note, parent=parent, parent_when=parent_when)
 
 
 def personal(
@@ -179,6 +202,10 @@ def personal(
     erase: bool | str = True,
     staff_kept: bool = False,
     note: str = "",
+    link: Link | None = None,
+    author: str = "",
+    json_keys: tuple[str, ...] = (),
+    erase_if: str = "",
 ) -> Entry:
     """A personal column. ``export`` / ``erase``: True, or the reason the duty does not apply."""
     return Entry(
@@ -192,6 +219,10 @@ def personal(
         erase_note="" if erase is True else str(erase),
         staff_kept=staff_kept,
         note=note,
+        link=link,
+        author=author,
+        json_keys=json_keys,
+        erase_if=erase_if,
     )
 
 
