@@ -67,6 +67,7 @@ CASE = Retention(
     "case: 6 years after closed",
     "A complaint may be challenged, reopened or cited for six years after it closes (the "
     "limitation period for a claim); its people, texts and trail are kept for that long.",
+    "jobs `privacy_retention` (bot.privacy.retention, PRIVACY_CASE_YEARS)",
 )
 AUDIT = Retention(
     "audit: as long as what it records",
@@ -77,15 +78,18 @@ SIGN_UP = Retention(
     "sign-up: 1 year after it ends",
     "A civil servant's sign-up is kept a year after it was declined, withdrawn or completed, "
     "so a repeat sign-up and a coordinator's questions can be answered.",
+    "jobs `privacy_retention` (bot.privacy.retention, PRIVACY_SHADOWING_DAYS)",
 )
 PLACEMENT = Retention(
     "shadowing: 1 year after placement ends",
     "A placement, its offer and its feedback are kept a year after its end date (or after "
     "the offer lapsed, was declined or withdrawn) for the shadowing report and any complaint.",
+    "jobs `privacy_retention` (bot.privacy.retention, PRIVACY_SHADOWING_DAYS)",
 )
 HOST_OFFER = Retention(
     "host offer: 1 year after closed and its last placement ends",
     "A host's offer of places is kept while it is open, then as long as its placements.",
+    "jobs `privacy_retention` (bot.privacy.retention, PRIVACY_SHADOWING_DAYS)",
 )
 CONFLICT = Retention(
     "conflict: as long as the sign-up or host offer",
@@ -101,7 +105,8 @@ ROUND = Retention(
 OUTBOX = Retention(
     "outbox: 30 days after sent or given up",
     "A message is kept until it is delivered, then only for tracing a delivery problem; today "
-    "sent rows are never deleted, and keep relayed texts and recipients.",
+    "the daily retention job redacts a done row's recipient and relayed text.",
+    "jobs `privacy_retention` (bot.privacy.retention, PRIVACY_OUTBOX_DAYS)",
 )
 NUDGE = Retention(
     "nudges: 92 days",
