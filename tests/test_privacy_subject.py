@@ -18,14 +18,18 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 import models
-from bot.complaints import notes
+from bot.complaints import notes, relay
+from bot.jobs import registry, runner
 from bot.privacy import erase, export, records
 from bot.privacy.cli import cmd_privacy
 from bot.privacy.register import REGISTER
 from bot.privacy.retention import apply_retention
 from bot.reports.annual import build_report
 from bot.reports.digest import build_digest
-from bot.shadowing import signup
+from bot.shadowing import hosts, placements, signup
+from bot.shadowing.report import build_report as build_shadow_report
+from bot.shadowing.report import format_report
+from tests.conftest import make_settings
 from tests.textfe import test_shadowing_story as shadow_story
 from tests.textfe.test_complaint_story import IVY, LEO, NOW, ZED, front_end
 
@@ -34,7 +38,7 @@ FILED = (
     "complaint authority_kind=wider stage=tender category=timescales "
     "procurement_date=2026-10-01 organisation_type=vcse anonymous=yes "
     'authority_name="Felpersham Trust" procurement_title="Community transport" '
-    f'what_happened="{TOKEN} what happened" outcome_wanted="{TOKEN} outcome wanted" '
+    f'what_happened="{TOKEN} what happened" outcome_wanted="{TOKEN} <script>x</script>" '
     f'organisation_name="{TOKEN} Wheels CIC"'
 )
 WITHDRAWN = f'do MS-2026-0001 withdraw status_reason="{TOKEN} changed my mind"'
@@ -57,8 +61,15 @@ def _file_and_discuss(engine):
     assert fe.say("ivy", f'ask MS-2026-0001 "{TOKEN} which lot?"').startswith("Sent")
     question = fe.conversations.room(ZED.value)[-1]
     assert fe.say("zed", f'reply {question.id} "{TOKEN} lot two"') == "Passed to the team."
+    relay.reveal(engine, "MS-2026-0001", fe.roles.actor(LEO.value), NOW)
     fe.deliver()
     return fe
+
+
+def _exported(held: dict, place: str, token: str) -> bool:
+    table, _, column = place.partition(".")
+    rows = held["tables"].get(table, [])
+    return any(token in str(item["row"].get(column)).lower() for item in rows)
 
 
 def _text_hits(engine, token: str) -> set[str]:
@@ -99,14 +110,18 @@ def test_export_holds_every_planted_token_and_erasure_leaves_none(engine, tmp_pa
     fe.deliver()
     places = _text_hits(engine, TOKEN)
     held = export.build(engine, subject, NOW)
-    dumped = str(held).lower()
-    assert dumped.count(TOKEN) >= len(places)
-    for table_name in {p.partition(".")[0] for p in places}:
-        assert table_name in held["tables"], table_name
-    # Other people's ids are redacted unless the register keeps staff; the lead is absent.
-    assert LEO.value not in dumped
+    assert [p for p in places if not _exported(held, p, TOKEN)] == []
+    # The lead's reveal is in the supplier's export and in the lead's own (issue 17 item 5).
+    kinds = [item["row"]["kind"] for item in held["tables"]["complaint_event"]]
+    assert "revealed" in kinds
+    leads = export.build(engine, records.Subject(frozenset({LEO.value}), staff=True), NOW)
+    assert [i["row"]["kind"] for i in leads["tables"]["complaint_event"]] == ["revealed"]
+    # The investigator's export holds what she wrote, not what the supplier wrote.
+    ivys = export.build(engine, records.Subject(frozenset({IVY.value}), staff=True), NOW)
+    assert "edited note" in str(ivys) and f"{TOKEN} first note" in str(ivys)
+    assert "what happened" not in str(ivys) and export.WITHHELD in str(ivys)
     page = export.render_html(held)
-    assert "<script" not in page and TOKEN in page
+    assert "<script" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
 
     before = _figures(engine, date(2027, 3, 1))
     done = erase.erase(engine, subject, NOW)
@@ -150,7 +165,7 @@ def test_retention_redacts_what_is_due_once(engine):
     assert _figures(engine, date(2027, 3, 1)) == before
 
 
-def test_a_civil_servant_is_refused_while_placed_then_erased(engine, tmp_path):
+def test_a_civil_servant_is_refused_while_placed_then_erased_by_the_command(engine, tmp_path):
     shadow_story.run_story(engine)
     cai = shadow_story.CAI.value
     goals = "frontline homelessness"
@@ -171,3 +186,127 @@ def test_a_civil_servant_is_refused_while_placed_then_erased(engine, tmp_path):
     assert cmd_privacy(args, engine=engine, settings=settings, now=NOW) == 0
     for token in (goals, TOKEN, cai):
         assert all(_kept_with_reason(p) for p in _text_hits(engine, token)), token
+
+
+CAI_TOKEN, HAL_TOKEN = "tokcai", "tokhal"
+SIGNUP = (
+    'signup department="Home Office" grade=HEO region=london mode=either '
+    "interests=housing,homelessness length=week available_from=2026-11-27 "
+    "available_to=2027-03-20 manager_user_id=@mia "
+    f'role="{CAI_TOKEN} adviser" learning_goals="{CAI_TOKEN} goals" '
+    f'conflict_organisations="{CAI_TOKEN} Partner Org"'
+)
+HOST = (
+    'host organisation="Shelter Together" areas=housing,homelessness region=london '
+    "mode=in_person capacity=2 available_from=2026-11-21 available_to=2027-06-01 "
+    f'contact_name="{HAL_TOKEN} Host" contact_email=hal@example.org '
+    f'activities="{HAL_TOKEN} outreach"'
+)
+
+
+def _placed_and_completed(engine):
+    """Cai signs up, Mia approves, Hal offers, Cora matches, both accept; then the placement
+    is scheduled, completed and both sides give feedback."""
+    fe = shadow_story.front_end(engine)
+    assert fe.say("cai", SIGNUP).startswith("Thank you")
+    fe.say("mia", "approve 1")
+    assert fe.say("hal", HOST).startswith("Thank you")
+    fe.say("cora", "round")
+    assert fe.say("cora", "commit 1") == "Round 1 committed: 1 offers sent."
+    fe.say("cai", "accept 1")
+    fe.say("hal", "accept 1")
+    today = fe.today
+    cai, hal = shadow_story.CAI.value, shadow_story.HAL.value
+    placements.schedule(
+        engine,
+        1,
+        user_id=hal,
+        start_date=today + timedelta(days=10),
+        end_date=today + timedelta(days=14),
+        today=today,
+    )
+    with pytest.raises(erase.ErasureRefused, match="placement 1 is under way"):
+        erase.erase(engine, records.Subject(frozenset({cai})), NOW)
+    placements.complete(engine, 1, user_id=hal, today=today + timedelta(days=15))
+    for who, token in ((cai, CAI_TOKEN), (hal, HAL_TOKEN)):
+        placements.give_feedback(
+            engine, 1, user_id=who, worthwhile=4, learned=f"{token} learned", would_recommend=True
+        )
+    fe.deliver()
+    return fe
+
+
+def _shadow_figures(engine):
+    with Session(engine) as s:
+        return format_report(build_shadow_report(s, now=NOW + timedelta(days=400)))
+
+
+def test_shadowing_people_are_exported_and_erased(engine):
+    _placed_and_completed(engine)
+    cai, hal = shadow_story.CAI.value, shadow_story.HAL.value
+    with engine.connect() as conn:
+        by_email = records.find_subject(conn, "HAL@example.org")
+    assert hal in by_email.identifiers
+
+    for subject, token in ((records.Subject(frozenset({cai})), CAI_TOKEN), (by_email, HAL_TOKEN)):
+        places = _text_hits(engine, token)
+        assert places, token
+        held = export.build(engine, subject, NOW)
+        assert [p for p in places if not _exported(held, p, token)] == []
+
+    # The manager's export lists the sign-up she approved, not the civil servant's data.
+    mias = export.build(engine, records.Subject(frozenset({shadow_story.MIA.value})), NOW)
+    approved = mias["tables"]["shadow_applicant"][0]["row"]
+    assert approved["user_id"] == export.SOMEONE_ELSE
+    assert approved["learning_goals"] == export.WITHHELD
+
+    before = _shadow_figures(engine)
+    assert erase.erase(engine, records.Subject(frozenset({cai})), NOW).counts
+    assert all(_kept_with_reason(p) for p in _text_hits(engine, CAI_TOKEN))
+    assert all(_kept_with_reason(p) for p in _text_hits(engine, cai))
+    with pytest.raises(erase.ErasureRefused, match="host offer 1 is open"):
+        erase.erase(engine, by_email, NOW)
+    hosts.set_open(engine, 1, user_id=hal, open_=False, coordinators=frozenset(), now=NOW)
+    assert erase.erase(engine, by_email, NOW).counts
+    for token in (HAL_TOKEN, hal, "hal@example.org"):
+        assert all(_kept_with_reason(p) for p in _text_hits(engine, token)), token
+    assert _shadow_figures(engine) == before
+
+
+def test_shadowing_retention_waits_a_year_after_the_placement(engine):
+    _placed_and_completed(engine)
+    hal = shadow_story.HAL.value
+    hosts.set_open(engine, 1, user_id=hal, open_=False, coordinators=frozenset(), now=NOW)
+    periods = {"case_years": 6, "shadowing_days": 365, "outbox_days": 10_000}
+    before = _shadow_figures(engine)
+
+    def run(now):
+        with engine.begin() as conn:
+            return apply_retention(conn, now, **periods)
+
+    # Rows are stamped with the wall clock as well as the story's dates: go past both.
+    later = max(datetime.now(UTC), NOW + timedelta(days=30))
+    assert run(later + timedelta(days=300)) == {}
+    done = run(later + timedelta(days=366))
+    assert {"shadow_applicant", "shadow_host", "shadow_feedback"} <= set(done)
+    for token in (CAI_TOKEN, HAL_TOKEN):
+        assert all(_kept_with_reason(p) for p in _text_hits(engine, token)), token
+    assert run(later + timedelta(days=366)) == {}
+    assert _shadow_figures(engine) == before
+
+
+def test_the_retention_job_runs_each_slot_once(engine):
+    fe = _file_and_discuss(engine)
+    fe.say("zed", WITHDRAWN)
+    fe.deliver()
+    settings = make_settings(engine.url.render_as_string(hide_password=False), "http://x/")
+    job = registry.get("privacy_retention")
+    now = datetime.now(UTC) + timedelta(days=6 * 366)
+    assert runner.fire(engine, settings, job, now) == "done"
+    assert runner.fire(engine, settings, job, now + timedelta(minutes=1)) == "taken"
+    with engine.connect() as conn:
+        [result] = conn.execute(
+            select(models.JobRun.result).where(models.JobRun.job == "privacy_retention")
+        ).scalars()
+    assert result.startswith("redacted: ") and "complaint 1" in result
+    assert all(_kept_with_reason(p) for p in _text_hits(engine, TOKEN))

@@ -78,7 +78,10 @@ def _reached(item: Held, column: str, entry: Entry, subject: Subject | None) -> 
         return False
     if item.scope != ACTOR:
         return True
-    return subject is not None and bool(entry.author) and item.row.get(entry.author) in subject
+    if subject is None or not entry.author or item.row.get(entry.author) not in subject:
+        return False
+    # What staff wrote in a record is part of it while it is kept (their id stays too).
+    return not (subject.staff and REGISTER[item.table][entry.author].staff_kept)
 
 
 def changes(item: Held, subject: Subject | None) -> dict:

@@ -48,7 +48,7 @@ def build(engine: Engine, subject: Subject, now: datetime) -> dict:
         row = {c: shown(item, c, subject) for c in REGISTER[item.table] if c in item.row}
         tables.setdefault(item.table, []).append({"held_as": item.scope, "row": row})
     return {
-        "person": sorted(subject.identifiers),
+        "person": sorted(map(str, subject.identifiers)),
         "generated_at": now.isoformat(),
         "rows": sum(len(v) for v in tables.values()),
         "tables": tables,

@@ -29,15 +29,15 @@ class Subject:
     """The person a request is about, as the set of values that identify them in the tables.
 
     Today those are Slack user ids (and a host's contact email finds the host's id). When
-    people land (issue 15), ``find_subject`` returns the person id and their accounts' ids:
-    only that function changes.
+    people land (issue 15), ``find_subject`` returns the person id (the value the link
+    columns then hold) and their accounts: only that function changes.
     """
 
-    identifiers: frozenset[str]
+    identifiers: frozenset
     staff: bool = False  # an investigator, lead or coordinator: their ids in staff columns stay
 
     def __contains__(self, value: object) -> bool:
-        return isinstance(value, str) and value in self.identifiers
+        return not isinstance(value, dict | list) and value in self.identifiers
 
 
 def find_subject(conn: Connection, person: str, staff_ids: Iterable[str] = ()) -> Subject:
@@ -107,7 +107,7 @@ def held(conn: Connection, subject: Subject) -> list[Held]:
         return grew
 
     owned: list[Held] = []
-    ids = sorted(subject.identifiers)
+    ids = sorted(subject.identifiers, key=str)
     for name in REGISTER:
         for column, link in link_columns(name).items():
             t = table(name)
