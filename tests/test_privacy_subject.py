@@ -310,3 +310,32 @@ def test_the_retention_job_runs_each_slot_once(engine):
         ).scalars()
     assert result.startswith("redacted: ") and "complaint 1" in result
     assert all(_kept_with_reason(p) for p in _text_hits(engine, TOKEN))
+
+
+def test_the_registers_links_name_real_tables_and_columns():
+    """What export and erasure follow (parent, author, erase_if) must exist, or a rename by
+    the people or conversations work would silently drop a person's rows."""
+    for name, columns in REGISTER.items():
+        model = models.metadata.tables[name]
+        for column, entry in columns.items():
+            where = f"{name}.{column}"
+            if entry.parent:
+                assert entry.parent in REGISTER and "id" in REGISTER[entry.parent], where
+            if entry.parent_when:
+                assert entry.parent_when[0] in model.c, where
+            if entry.author:
+                assert columns[entry.author].link is not None, where
+            if entry.erase_if:
+                assert entry.erase_if in model.c, where
+            if entry.link is not None:
+                assert entry.personal, where
+    owners = {n for n, cols in REGISTER.items() if any(e.link for e in cols.values())}
+    assert {"complaint", "shadow_applicant", "shadow_host", "outbox_message"} <= owners
+
+
+def test_msbot_has_the_privacy_command():
+    from handlers.cli import COMMANDS, build_parser
+
+    args = build_parser().parse_args(["privacy", "erase", "--person", "someone@example.org"])
+    assert (args.command, args.action, args.person) == ("privacy", "erase", "someone@example.org")
+    assert COMMANDS["privacy"] is cmd_privacy
