@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 import models
 from bot.complaints import notes, relay
+from bot.db import transaction
 from bot.jobs import registry, runner
 from bot.privacy import erase, export, records
 from bot.privacy.cli import cmd_privacy
@@ -137,6 +138,12 @@ def test_export_holds_every_planted_token_and_erasure_leaves_none(engine, tmp_pa
     assert audit.startswith("erased: ") and ZED.value not in audit and TOKEN not in audit
     # Erasing again finds nothing more to change.
     assert erase.erase(engine, subject, NOW).counts == {}
+    # The posted card is redrawn, through the outbox, from what is left of the case.
+    with engine.connect() as conn:
+        out = models.OutboxMessage.__table__
+        queued = select(out.c.status).where(out.c.kind == "complaint.card.refresh")
+        assert "pending" in conn.execute(queued).scalars().all()
+    assert fe.deliver() >= 1
 
 
 def test_retention_redacts_what_is_due_once(engine):
@@ -147,8 +154,8 @@ def test_retention_redacts_what_is_due_once(engine):
     before = _figures(engine, date(2027, 3, 1))
 
     def run(now):
-        with engine.begin() as conn:
-            return apply_retention(conn, now, **periods)
+        with transaction(engine) as session:
+            return apply_retention(session, now, **periods)
 
     # The outbox stamps sent_at with the wall clock; the case's dates follow the story's NOW.
     sent = datetime.now(UTC)
@@ -281,8 +288,8 @@ def test_shadowing_retention_waits_a_year_after_the_placement(engine):
     before = _shadow_figures(engine)
 
     def run(now):
-        with engine.begin() as conn:
-            return apply_retention(conn, now, **periods)
+        with transaction(engine) as session:
+            return apply_retention(session, now, **periods)
 
     # Rows are stamped with the wall clock as well as the story's dates: go past both.
     later = max(datetime.now(UTC), NOW + timedelta(days=30))

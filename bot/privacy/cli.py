@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.config import load_settings
+from bot.config import ConfigError, load_settings
 from bot.db import make_engine
 from bot.privacy import erase, export, records
 
@@ -25,7 +25,13 @@ def add_privacy_command(subs) -> tuple[str, object]:
 
 
 def cmd_privacy(args, *, engine=None, settings=None, now: datetime | None = None) -> int:
-    settings = settings or load_settings(require_slack=False)
+    try:
+        settings = settings or load_settings(require_slack=False)
+    except ConfigError as exc:
+        print("msbot cannot start; fix these settings (see .env.example):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
     engine = engine or make_engine(settings.database_url)
     now = now or datetime.now(UTC)
     staff = settings.investigator_user_ids | settings.lead_user_ids | settings.coordinator_user_ids

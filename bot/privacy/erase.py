@@ -13,14 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from bot.complaints import notices
+from bot.db import transaction
 from bot.privacy import records
 from bot.privacy.keeping import reasons_to_keep
 from bot.privacy.records import ACTOR, Held, Subject
 from bot.privacy.register import REGISTER
 from bot.privacy.terms import Entry
-from models import JobRun
+from models import Complaint, JobRun
 
 ERASED = "[erased]"
 # The audit row's job name: `msbot jobs` history, kept by pruning (bot.jobs.housekeeping).
@@ -84,8 +87,16 @@ def _reached(item: Held, column: str, entry: Entry, subject: Subject | None) -> 
     return not (subject.staff and REGISTER[item.table][entry.author].staff_kept)
 
 
+# Rows still waiting to be delivered are left for the sender: among them the card redraws an
+# erasure queues, whose channel must stay (a team channel, not a person's).
+IN_FLIGHT = {"outbox_message": ("status", "pending")}
+
+
 def changes(item: Held, subject: Subject | None) -> dict:
     """The new values of the columns of ``item`` that an erasure changes."""
+    flag = IN_FLIGHT.get(item.table)
+    if flag and item.row.get(flag[0]) == flag[1]:
+        return {}
     out = {}
     for column, entry in REGISTER[item.table].items():
         if _reached(item, column, entry, subject):
@@ -96,15 +107,19 @@ def changes(item: Held, subject: Subject | None) -> dict:
     return out
 
 
-def apply(conn: Connection, items: list[Held], subject: Subject | None) -> dict[str, int]:
-    """Write the erasure of ``items``; rows changed per table (a second run changes none)."""
+def apply(session: Session, items: list[Held], subject: Subject | None) -> dict[str, int]:
+    """Write the erasure of ``items``; rows changed per table (a second run changes none).
+    A case's posted card is redrawn from what is left of it, through the outbox."""
     counts: Counter[str] = Counter()
     for item in items:
         new = changes(item, subject)
         if new:
             t = records.table(item.table)
-            conn.execute(update(t).where(t.c.id == item.row["id"]).values(**new))
+            session.execute(update(t).where(t.c.id == item.row["id"]).values(**new))
             counts[item.table] += 1
+            if item.table == "complaint":
+                case = session.get(Complaint, item.row["id"], populate_existing=True)
+                notices.refresh_card(session, case)
     return dict(counts)
 
 
@@ -113,19 +128,19 @@ def erase(engine: Engine, subject: Subject, now: datetime) -> Erasure:
 
     Audited as a job_run row holding the count per table, never who was erased or what.
     """
-    with engine.begin() as conn:
-        items = records.held(conn, subject)
+    with transaction(engine) as session:
+        items = records.held(session, subject)
         reasons = reasons_to_keep(items)
         if reasons:
             raise ErasureRefused(reasons)
-        counts = apply(conn, items, subject)
+        counts = apply(session, items, subject)
         erasure = Erasure(counts)
         runs = JobRun.__table__
-        latest = conn.execute(select(func.max(runs.c.slot)).where(runs.c.job == AUDIT_JOB))
+        latest = session.execute(select(func.max(runs.c.slot)).where(runs.c.job == AUDIT_JOB))
         latest = latest.scalar()
         # (job, slot) is unique: two erasures in one instant get distinct slots.
         slot = now if latest is None or latest < now else latest + timedelta(microseconds=1)
-        conn.execute(
+        session.execute(
             runs.insert().values(
                 job=AUDIT_JOB,
                 slot=slot,

@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
+from sqlmodel import Session
 
 import models
 from bot.privacy.register import REGISTER
 from bot.privacy.terms import Entry, Link
 
+# Rows are read with Core statements through either a connection or a session.
+Db = Connection | Session
 # Scopes, strongest first: an owner sees and loses the whole row, an actor only their part.
 OWNER, ADDRESSEE, ACTOR = "owner", "addressee", "actor"
 _STRENGTH = {OWNER: 0, ADDRESSEE: 1, ACTOR: 2}
@@ -40,7 +43,7 @@ class Subject:
         return not isinstance(value, dict | list) and value in self.identifiers
 
 
-def find_subject(conn: Connection, person: str, staff_ids: Iterable[str] = ()) -> Subject:
+def find_subject(conn: Db, person: str, staff_ids: Iterable[str] = ()) -> Subject:
     """The subject for ``person``: a user id, or an email address a host gave."""
     person = person.strip()
     identifiers = {person}
@@ -89,7 +92,7 @@ def _scope(link: Link) -> str:
     return {Link.OWNER: OWNER, Link.ADDRESSEE: ADDRESSEE, Link.ACTOR: ACTOR}[link]
 
 
-def held(conn: Connection, subject: Subject) -> list[Held]:
+def held(conn: Db, subject: Subject) -> list[Held]:
     """Every row held about ``subject``, each once, in table order."""
     found: dict[tuple[str, object], Held] = {}
 
@@ -118,7 +121,7 @@ def held(conn: Connection, subject: Subject) -> list[Held]:
     return sorted(found.values(), key=lambda h: (list(REGISTER).index(h.table), str(h.key[1])))
 
 
-def under(conn: Connection, roots: list[Held], add) -> list[Held]:
+def under(conn: Db, roots: list[Held], add) -> list[Held]:
     """Rows that belong to owned rows (a case's notes, a sign-up's placements, ...)."""
     queue, reached = list(roots), []
     while queue:
@@ -137,7 +140,7 @@ def under(conn: Connection, roots: list[Held], add) -> list[Held]:
     return reached
 
 
-def record(conn: Connection, name: str, row_id: int) -> list[Held]:
+def record(conn: Db, name: str, row_id: int) -> list[Held]:
     """A row and everything under it, as owned rows (retention redacts a whole record)."""
     found: dict[tuple[str, object], Held] = {}
 

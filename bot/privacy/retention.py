@@ -11,14 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, func, not_, or_, select
-from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from bot.clock import UK
 from bot.complaints.lifecycle import CLOSED_STATUSES
 from bot.jobs.registry import JobContext, job
 from bot.privacy import erase, records
-from bot.privacy.records import Held
+from bot.privacy.records import Db, Held
 from bot.shadowing.catalog import ACTIVE_STATUSES, OPEN_PLACEMENT_STATUSES
 
 OUTBOX_DONE = ("sent", "dead")
@@ -31,7 +30,7 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _due_cases(conn: Connection, today: date, years: int) -> list[int]:
+def _due_cases(conn: Db, today: date, years: int) -> list[int]:
     t = records.table("complaint")
     cutoff = years_before(today, years)
     query = select(t.c.id).where(t.c.status.in_(CLOSED_STATUSES), t.c.closed_on <= cutoff)
@@ -45,7 +44,7 @@ def _placements_done(owner_column, cutoff: date):
     return not_(exists().where(p.c[owner_column.name] == owner_column.table.c.id, live))
 
 
-def _due_shadowing(conn: Connection, now: datetime, days: int) -> list[tuple[str, int]]:
+def _due_shadowing(conn: Db, now: datetime, days: int) -> list[tuple[str, int]]:
     cutoff = now - timedelta(days=days)
     a, h = records.table("shadow_applicant"), records.table("shadow_host")
     applicants = select(a.c.id).where(
@@ -63,7 +62,7 @@ def _due_shadowing(conn: Connection, now: datetime, days: int) -> list[tuple[str
     ]
 
 
-def _due_outbox(conn: Connection, now: datetime, days: int) -> list[Held]:
+def _due_outbox(conn: Db, now: datetime, days: int) -> list[Held]:
     t = records.table("outbox_message")
     done_at = func.coalesce(t.c.sent_at, t.c.created_at)
     query = select(t).where(
@@ -75,7 +74,7 @@ def _due_outbox(conn: Connection, now: datetime, days: int) -> list[Held]:
 
 
 def apply_retention(
-    conn: Connection, now: datetime, *, case_years: int, shadowing_days: int, outbox_days: int
+    conn: Session, now: datetime, *, case_years: int, shadowing_days: int, outbox_days: int
 ) -> dict[str, int]:
     """Redact every record whose period is over; rows changed per table (none when repeated)."""
     items: list[Held] = []
@@ -90,9 +89,8 @@ def apply_retention(
 @job("privacy_retention", "40 2 * * *", "redact personal data whose retention period is over")
 def privacy_retention(ctx: JobContext, session: Session | None) -> str:
     # Runs in the claim's transaction: the redaction commits with the slot's claim, once.
-    conn = session.connection()
     counts = apply_retention(
-        conn,
+        session,
         ctx.now,
         case_years=ctx.settings.privacy_case_years,
         shadowing_days=ctx.settings.privacy_shadowing_days,
