@@ -16,7 +16,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.db import make_engine
 from bot.logs import configure_logging
 from bot.migrate import pending_message, upgrade
-from bot.privacy.cli import add_privacy_command
+from bot.privacy.cli import register as register_privacy
 from bot.shadowing import rounds
 from bot.shadowing.report import build_report, format_report
 from models.base import utcnow
@@ -288,8 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="date_to", type=_iso_date, help="last day (YYYY-MM-DD)")
     report.add_argument("--format", choices=("md", "csv", "json", "html"), default="md")
     report.add_argument("--output", help="write to this file instead of printing")
-    name, handler = add_privacy_command(subs)
-    COMMANDS[name] = handler
+    register_privacy(subs, COMMANDS)
+    register_teams(subs, COMMANDS)
     return parser
 
 
@@ -305,6 +305,12 @@ COMMANDS = {
     "digest": cmd_digest,
     "report": cmd_report,
 }
+
+
+def register_teams(subs, commands: dict) -> None:
+    from handlers.teams.cli import register
+
+    register(subs, commands)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,8 @@
 """`msbot privacy export|erase --person ID|EMAIL`: the core's data-protection commands.
 
-``add_privacy_command(subs)`` adds the parser and returns the handler, so whichever module
-owns the command line (handlers/cli.py today, bot/cli.py after the bootstrap work)
-registers it with one call.
+``register(subs, commands)`` adds the parser and its handler, so whichever module owns the
+command line (handlers/cli.py today, bot/cli.py after the bootstrap work) registers it with
+one call, as handlers/teams/cli.py does for the Teams commands.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from bot.db import make_engine
 from bot.privacy import erase, export, records
 
 
-def add_privacy_command(subs) -> tuple[str, object]:
+def register(subs, commands: dict) -> None:
     parser = subs.add_parser("privacy", help="subject access and erasure for one person")
     parser.add_argument("action", choices=("export", "erase"))
     parser.add_argument("--person", required=True, help="a user id, or an email address")
     parser.add_argument("--out", default=".", help="folder for the export (default: here)")
-    return "privacy", cmd_privacy
+    commands["privacy"] = cmd_privacy
 
 
 def cmd_privacy(args, *, engine=None, settings=None, now: datetime | None = None) -> int:
