@@ -16,6 +16,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.db import make_engine
 from bot.logs import configure_logging
 from bot.migrate import pending_message, upgrade
+from bot.privacy.cli import register as register_privacy
 from bot.shadowing import rounds
 from bot.shadowing.report import build_report, format_report
 from handlers.teams.package import register_package_command
@@ -289,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="date_to", type=_iso_date, help="last day (YYYY-MM-DD)")
     report.add_argument("--format", choices=("md", "csv", "json", "html"), default="md")
     report.add_argument("--output", help="write to this file instead of printing")
+    register_privacy(subs, COMMANDS)
     register_teams(subs, COMMANDS)
     return parser
 
