@@ -22,6 +22,7 @@ from models import Person, PlatformAccount
 
 FIRST_ID = 1_000_000
 _ids: dict[str, int] = {}
+_platform: dict[str, str] = {}  # names of accounts on platforms other than Slack
 _current: dict[str, Engine] = {}
 _made: set[str] = set()  # names made in the current database
 
@@ -32,7 +33,8 @@ def _make(engine: Engine, names: list[str]) -> None:
             s.add(Person(id=_ids[name], display_name=name))
         s.flush()
         for name in names:
-            s.add(PlatformAccount(person_id=_ids[name], platform="slack", user_id=name))
+            platform = _platform.get(name, "slack")
+            s.add(PlatformAccount(person_id=_ids[name], platform=platform, user_id=name))
     _made.update(names)
 
 
@@ -53,17 +55,19 @@ def use(engine: Engine) -> None:
         _make(engine, sorted(_ids))
 
 
-def pid(slack_id: str) -> int:
-    fresh = slack_id not in _ids
-    if fresh:
+def pid(slack_id: str, platform: str = "slack") -> int:
+    """The person whose account on ``platform`` (Slack unless said) is ``slack_id``."""
+    if slack_id not in _ids:
         _ids[slack_id] = FIRST_ID + len(_ids)
+    if platform != "slack":
+        _platform[slack_id] = platform
     engine = _current.get("engine")
     if engine is None or slack_id in _made:
         return _ids[slack_id]
     with Session(engine) as s:
         found = s.exec(
             select(PlatformAccount.person_id).where(
-                PlatformAccount.platform == "slack", PlatformAccount.user_id == slack_id
+                PlatformAccount.platform == platform, PlatformAccount.user_id == slack_id
             )
         ).first()
     if found is not None:

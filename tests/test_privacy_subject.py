@@ -60,9 +60,9 @@ def _file_and_discuss(engine):
     doomed = fe.conversations.thread(card.id)[-1]
     notes.delete_note(engine, "triage", card.id, doomed.id, IVY.value, None, NOW)
     assert fe.say("ivy", f'ask MS-2026-0001 "{TOKEN} which lot?"').startswith("Sent")
-    question = fe.conversations.room(ZED.value)[-1]
+    question = fe.conversations.room(str(ZED.value))[-1]
     assert fe.say("zed", f'reply {question.id} "{TOKEN} lot two"') == "Passed to the team."
-    relay.reveal(engine, "MS-2026-0001", fe.roles.actor(LEO.value), NOW)
+    relay.reveal(engine, "MS-2026-0001", fe.actor_of(LEO.value), NOW)
     fe.deliver()
     return fe
 
@@ -199,7 +199,7 @@ CAI_TOKEN, HAL_TOKEN = "tokcai", "tokhal"
 SIGNUP = (
     'signup department="Home Office" grade=HEO region=london mode=either '
     "interests=housing,homelessness length=week available_from=2026-11-27 "
-    "available_to=2027-03-20 manager_user_id=@mia "
+    "available_to=2027-03-20 manager_id=@mia "
     f'role="{CAI_TOKEN} adviser" learning_goals="{CAI_TOKEN} goals" '
     f'conflict_organisations="{CAI_TOKEN} Partner Org"'
 )

@@ -55,7 +55,7 @@ COMPLAINT: dict[str, Entry] = {
     "seq": not_personal("Number part of the reference."),
     "status": STATUS,
     "submission_key": FORM_KEY,
-    "reporter_user_id": personal(
+    "reporter_id": personal(
         Kind.PSEUDONYMOUS_ID,
         SUPPLIER,
         "Who filed the case: their DMs, `/complaint status`, their own withdrawal, and for an "
@@ -104,7 +104,7 @@ COMPLAINT: dict[str, Entry] = {
     "due_date": not_personal("The service target."),
     "created_at": CREATED,
     "kind": not_personal("complaint or spot_check."),
-    "assignee_user_id": personal(
+    "assignee_id": personal(
         Kind.PSEUDONYMOUS_ID,
         INVESTIGATOR,
         "Who is working the case: App Home, reminders, the card.",
@@ -172,7 +172,7 @@ COMPLAINT_EVENT: dict[str, Entry] = {
     "id": ROW_ID,
     "complaint_id": CASE_ID,
     "at": not_personal("When it happened."),
-    "actor_user_id": personal(
+    "actor_id": personal(
         Kind.PSEUDONYMOUS_ID,
         (INVESTIGATOR, LEAD, SUPPLIER),
         "Who made the change: the case's timeline and accountability.",
@@ -183,7 +183,7 @@ COMPLAINT_EVENT: dict[str, Entry] = {
         staff_kept=True,
         note="A `revealed` event is a lead's reveal of an anonymous filer (the identity itself "
         "is not stored): it belongs in that lead's export and in the supplier's (issue 17 "
-        "item 5), found through the case's reporter_user_id.",
+        "item 5), found through the case's reporter_id.",
         link=Link.ACTOR,
     ),
     "kind": not_personal("Which change (received, transition, assigned, relayed, ...)."),
@@ -199,8 +199,8 @@ COMPLAINT_EVENT: dict[str, Entry] = {
         "(a copy of the outbox row's). `assigned`: {from, to}, investigators' user ids. "
         "`linked`/`unlinked`/`grouped`: case references. `received`: {anonymous}. "
         "`supplier_replied`: {note_id} only, never the supplier. Staff ids in it follow "
-        "actor_user_id's rule.",
-        author="actor_user_id",
+        "actor_id's rule.",
+        author="actor_id",
         json_keys=("text", "status_reason", "agreed_actions", "public_summary", "follow_up_note"),
     ),
 }
@@ -217,7 +217,7 @@ CASE_NOTE: dict[str, Entry] = {
         "(bot.complaints.notes.source_key): an erasure replaces it with a key that is still "
         "unique.",
     ),
-    "author_user_id": personal(
+    "author_id": personal(
         Kind.PSEUDONYMOUS_ID,
         (INVESTIGATOR, LEAD),
         "Who wrote the note in the case thread (empty: the supplier).",
@@ -236,7 +236,7 @@ CASE_NOTE: dict[str, Entry] = {
         "bot.complaints.notes.delete_note): an export reads it and an erasure redacts it "
         "like any other. A supplier's reply is also in the outbox row that posted it to the "
         "thread (outbox_message.data).",
-        author="author_user_id",
+        author="author_id",
     ),
     "created_at": CREATED,
     "edited_at": not_personal("When it was last edited."),
@@ -248,7 +248,7 @@ CASE_NOTE: dict[str, Entry] = {
         CASE,
         note="JSON list of {text, until}: every earlier text of an edited note is kept; an "
         "export reads each one and an erasure redacts each one.",
-        author="author_user_id",
+        author="author_id",
         json_keys=("text",),
     ),
 }
@@ -257,7 +257,7 @@ CASE_LINK: dict[str, Entry] = {
     "id": ROW_ID,
     "low_id": OTHER_CASE,
     "high_id": OTHER_CASE,
-    "created_by": personal(
+    "created_by_id": personal(
         Kind.PSEUDONYMOUS_ID,
         INVESTIGATOR,
         "Who linked the cases by hand (empty: linked automatically).",

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import UniqueConstraint, func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -60,10 +60,17 @@ def redact_json(value, keys: tuple[str, ...]):
 
 
 def _erased_value(name: str, column: str, entry: Entry, value, row_id):
-    col = records.table(name).c[column]
+    t = records.table(name)
+    col = t.c[column]
     if isinstance(value, dict | list):
         return redact_json(value, entry.json_keys)
-    if col.unique:
+    if any(fk.column.table.name == "person" for fk in col.foreign_keys):
+        # A reference to a person: cleared where it may be empty; otherwise it stays, and
+        # the person row it names is anonymised (person and platform_account entries).
+        return None if col.nullable else value
+    if col.unique or any(
+        column in c.columns for c in t.constraints if isinstance(c, UniqueConstraint)
+    ):
         return f"erased-{row_id}"  # still unique, names nobody
     return None if col.nullable else ERASED
 

@@ -7,6 +7,7 @@ from bot.privacy.terms import (
     NUDGE,
     OUTBOX,
     PENDING,
+    PERSON,
     ROW_ID,
     STATUS,
     Entry,
@@ -27,7 +28,7 @@ OUTBOX_MESSAGE: dict[str, Entry] = {
         parent="complaint",
         parent_when=("kind", "complaint."),
     ),
-    "recipient_user_id": personal(
+    "recipient_person_id": personal(
         Kind.PSEUDONYMOUS_ID,
         ANYONE,
         "Whom to DM: a supplier, investigator, lead, civil servant, manager, host or coordinator.",
@@ -120,7 +121,7 @@ JOB_RUN: dict[str, Entry] = {
 
 NUDGE_TABLE: dict[str, Entry] = {
     "id": ROW_ID,
-    "user_id": personal(
+    "person_id": personal(
         Kind.PSEUDONYMOUS_ID,
         Whose.INVESTIGATOR,
         "Who was reminded: nobody is nudged twice a day about one thing.",
@@ -133,7 +134,55 @@ NUDGE_TABLE: dict[str, Entry] = {
     "created_at": CREATED,
 }
 
+PERSON_TABLE: dict[str, Entry] = {
+    "id": personal(
+        Kind.PSEUDONYMOUS_ID,
+        ANYONE,
+        "The person every other table refers to (bot.people).",
+        PERSON,
+        erase="Kept: once the name, email and accounts are erased the id names nobody, and "
+        "the rows that refer to it stay whole.",
+        link=Link.OWNER,
+    ),
+    "display_name": personal(
+        Kind.IDENTITY, ANYONE, "How the person is shown where they cannot be mentioned.", PERSON
+    ),
+    "email": personal(
+        Kind.CONTACT,
+        ANYONE,
+        "Optional: role settings may name a person by email, and Teams gives one.",
+        PERSON,
+    ),
+    "created_at": CREATED,
+}
+
+PLATFORM_ACCOUNT: dict[str, Entry] = {
+    "id": ROW_ID,
+    "person_id": personal(
+        Kind.PSEUDONYMOUS_ID,
+        ANYONE,
+        "Whose account it is.",
+        PERSON,
+        erase="Kept: the account's user id and name are erased instead.",
+        link=Link.OWNER,
+    ),
+    "platform": not_personal("slack, teams, ..."),
+    "workspace": not_personal("The Slack team or Teams tenant the account belongs to."),
+    "user_id": personal(
+        Kind.PSEUDONYMOUS_ID,
+        ANYONE,
+        "How the platform names the person: to find them when they write, and to message them.",
+        PERSON,
+    ),
+    "display_name": personal(
+        Kind.IDENTITY, ANYONE, "The name the platform last gave for the account.", PERSON
+    ),
+    "created_at": CREATED,
+}
+
 TABLES: dict[str, dict[str, Entry]] = {
+    "person": PERSON_TABLE,
+    "platform_account": PLATFORM_ACCOUNT,
     "outbox_message": OUTBOX_MESSAGE,
     "processed_delivery": PROCESSED_DELIVERY,
     "pending_command": PENDING_COMMAND,

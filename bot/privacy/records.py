@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 import models
+from bot.config import person_name_key
 from bot.privacy.register import REGISTER
 from bot.privacy.terms import Entry, Link
 
@@ -31,9 +32,7 @@ _STRENGTH = {OWNER: 0, ADDRESSEE: 1, ACTOR: 2}
 class Subject:
     """The person a request is about, as the set of values that identify them in the tables.
 
-    Today those are Slack user ids (and a host's contact email finds the host's id). When
-    people land (issue 15), ``find_subject`` returns the person id (the value the link
-    columns then hold) and their accounts: only that function changes.
+    Those are person ids (bot.people): the value every link column holds.
     """
 
     identifiers: frozenset
@@ -44,16 +43,26 @@ class Subject:
 
 
 def find_subject(conn: Db, person: str, staff_ids: Iterable[str] = ()) -> Subject:
-    """The subject for ``person``: a user id, or an email address a host gave."""
+    """The subject for ``person``: any platform's user id of theirs, or their email (a
+    person's own, or the contact email a host gave). ``staff_ids``: the role settings' names
+    (user ids or emails); the subject is staff if any account or email of theirs is named."""
     person = person.strip()
-    identifiers = {person}
+    account, someone = models.PlatformAccount.__table__, models.Person.__table__
+    ids = set(
+        conn.execute(select(account.c.person_id).where(account.c.user_id == person)).scalars()
+    )
     if "@" in person:
         host = models.ShadowHost.__table__
-        found = conn.execute(
-            select(host.c.user_id).where(host.c.contact_email.ilike(person))
-        ).scalars()
-        identifiers |= set(found)
-    return Subject(frozenset(identifiers), staff=bool(identifiers & set(staff_ids)))
+        by_email = select(someone.c.id).where(func.lower(someone.c.email) == person.lower())
+        ids |= set(conn.execute(by_email).scalars())
+        by_host = select(host.c.person_id).where(host.c.contact_email.ilike(person))
+        ids |= set(conn.execute(by_host).scalars())
+    names = {person_name_key(person)}
+    if ids:
+        theirs = select(account.c.user_id).where(account.c.person_id.in_(ids))
+        names |= {person_name_key(n) for n in conn.execute(theirs).scalars()}
+    staff = {person_name_key(n) for n in staff_ids}
+    return Subject(frozenset(ids), staff=bool(names & staff))
 
 
 @dataclass

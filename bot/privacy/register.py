@@ -31,6 +31,7 @@ MODULE_FOR_MODELS = {
     "models.shadowing": shadowing_columns,
     "models.messaging": platform_columns,
     "models.jobs": platform_columns,
+    "models.people": platform_columns,
 }
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "privacy-register.md"
 REGENERATE = "python -m bot.privacy.register"
@@ -68,7 +69,7 @@ FINDINGS: tuple[Finding, ...] = (
         "Sent outbox rows are never deleted and keep relayed texts and their recipients.",
         (
             "outbox_message.data",
-            "outbox_message.recipient_user_id",
+            "outbox_message.recipient_person_id",
             "outbox_message.sent_channel_id",
         ),
     ),

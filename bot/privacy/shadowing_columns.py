@@ -32,14 +32,14 @@ FOR_MATCHING = "What matching compares; the coordinator sees it."
 
 SHADOW_APPLICANT: dict[str, Entry] = {
     "id": ROW_ID,
-    "user_id": personal(
+    "person_id": personal(
         Kind.PSEUDONYMOUS_ID,
         APPLICANT,
         "Whose sign-up it is: their offers, DMs and `/shadow status`.",
         SIGN_UP,
         link=Link.OWNER,
     ),
-    "active_user_id": personal(
+    "active_person_id": personal(
         Kind.PSEUDONYMOUS_ID,
         APPLICANT,
         "A copy of user_id while the sign-up is active: one active sign-up per person.",
@@ -84,7 +84,7 @@ SHADOW_APPLICANT: dict[str, Entry] = {
     "available_to": not_personal("End of the applicant's window."),
     "length": not_personal("A choice from a list."),
     "length_days": not_personal("The length in days."),
-    "manager_user_id": personal(
+    "manager_id": personal(
         Kind.PSEUDONYMOUS_ID,
         MANAGER,
         "Who approves the sign-up: the approval request goes to them.",
@@ -105,7 +105,7 @@ SHADOW_APPLICANT: dict[str, Entry] = {
 
 SHADOW_HOST: dict[str, Entry] = {
     "id": ROW_ID,
-    "user_id": personal(
+    "person_id": personal(
         Kind.PSEUDONYMOUS_ID,
         HOST,
         "Who offered the places: their offers, DMs and host commands.",
@@ -184,7 +184,7 @@ SHADOW_CONFLICT: dict[str, Entry] = {
         "Why the conflict exists, written by a coordinator (or a fixed sentence for a "
         "declaration); coordinators only.",
         CONFLICT,
-        author="recorded_by",
+        author="recorded_by_id",
     ),
     "status": STATUS,
     "safeguards": personal(
@@ -192,9 +192,9 @@ SHADOW_CONFLICT: dict[str, Entry] = {
         (APPLICANT, HOST, COORDINATOR),
         "The safeguards agreed when a coordinator cleared the conflict.",
         CONFLICT,
-        author="cleared_by",
+        author="cleared_by_id",
     ),
-    "recorded_by": personal(
+    "recorded_by_id": personal(
         Kind.PSEUDONYMOUS_ID,
         (APPLICANT, HOST, COORDINATOR),
         "Who declared or recorded the conflict.",
@@ -204,7 +204,7 @@ SHADOW_CONFLICT: dict[str, Entry] = {
         staff_kept=True,
         link=Link.ACTOR,
     ),
-    "cleared_by": personal(
+    "cleared_by_id": personal(
         Kind.PSEUDONYMOUS_ID,
         COORDINATOR,
         "The coordinator who cleared the conflict.",
@@ -220,7 +220,7 @@ SHADOW_CONFLICT: dict[str, Entry] = {
 
 SHADOW_ROUND: dict[str, Entry] = {
     "id": ROW_ID,
-    "started_by": personal(
+    "started_by_id": personal(
         Kind.PSEUDONYMOUS_ID,
         COORDINATOR,
         "The coordinator who ran the round (empty: the scheduler or the command line).",
@@ -254,7 +254,7 @@ SHADOW_PLACEMENT: dict[str, Entry] = {
     "expires_at": not_personal("When the offer lapses."),
     "start_date": not_personal("The placement's first day."),
     "end_date": not_personal("The placement's last day; retention counts from it."),
-    "ended_by": personal(
+    "ended_by_id": personal(
         Kind.PSEUDONYMOUS_ID,
         (APPLICANT, HOST, COORDINATOR),
         "Who declined, withdrew or ended the placement.",
@@ -269,7 +269,7 @@ SHADOW_PLACEMENT: dict[str, Entry] = {
         (APPLICANT, HOST),
         "Why the placement ended early, in the words of whoever ended it.",
         PLACEMENT,
-        author="ended_by",
+        author="ended_by_id",
     ),
     "updated_at": UPDATED,
 }
@@ -278,7 +278,7 @@ SHADOW_FEEDBACK: dict[str, Entry] = {
     "id": ROW_ID,
     "placement_id": not_personal("The placement the feedback is about.", parent="shadow_placement"),
     "side": not_personal("applicant or host."),
-    "user_id": personal(
+    "person_id": personal(
         Kind.PSEUDONYMOUS_ID,
         (APPLICANT, HOST),
         "Who gave the feedback: one per side.",
@@ -302,7 +302,7 @@ SHADOW_FEEDBACK: dict[str, Entry] = {
 SHADOW_EVENT: dict[str, Entry] = {
     "id": ROW_ID,
     "at": not_personal("When it happened."),
-    "actor_user_id": personal(
+    "actor_id": personal(
         Kind.PSEUDONYMOUS_ID,
         (APPLICANT, MANAGER, HOST, COORDINATOR),
         "Who made the change: timelines and accountability.",

@@ -23,7 +23,8 @@ class Kind(Enum):
         "interest, safeguards, their circumstances and choices."
     )
     PSEUDONYMOUS_ID = (
-        "An id that identifies a person only with a look-up (a platform user id, today Slack's)."
+        "An id that identifies a person only with a look-up (a person id, or a platform's "
+        "user id such as Slack's or Teams')."
     )
 
     @property
@@ -120,7 +121,14 @@ PENDING = Retention(
     "jobs `pruning` (bot.pending.KEPT)",
 )
 
+PERSON = Retention(
+    "people: while any kept row refers to them",
+    "A person's name, email and platform accounts are how every other table names them; an "
+    "erasure clears them (the id then names nobody) rather than breaking the references.",
+)
+
 RULES: tuple[Retention, ...] = (
+    PERSON,
     CASE,
     AUDIT,
     SIGN_UP,

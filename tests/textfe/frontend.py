@@ -21,7 +21,9 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from bot import people
 from bot.complaints import catalog, intake, investigation, related
 from bot.complaints.investigation import ALREADY_ASSIGNED, NOT_ON_TEAM
 from bot.config import DEFAULT_DEPARTMENTS
@@ -39,7 +41,7 @@ TRIAGE_ROOM = "triage"
 class Person:
     handle: str  # what people type: @ana
     name: str  # what people read
-    value: str  # what the core is given for this person
+    value: int  # what the core is given for this person: their person id (bot.people)
 
 
 @dataclass(frozen=True)
@@ -79,12 +81,13 @@ class TextFrontEnd:
         self._by_value = {p.value: p for p in people}
         value = self._person_value
         self.coordinators = frozenset(value(h) for h in coordinators)
-        # The core's role directory, fed from this front end's own configuration.
+        # The core's role directory, fed from this front end's own configuration: the role
+        # settings name people by their text accounts, as Slack's name them by Slack ids.
         self.roles = RoleDirectory(
             SimpleNamespace(
-                investigator_user_ids=frozenset(value(h) for h in investigators),
-                lead_user_ids=frozenset(value(h) for h in leads),
-                coordinator_user_ids=self.coordinators,
+                investigator_user_ids=self._accounts(investigators),
+                lead_user_ids=self._accounts(leads),
+                coordinator_user_ids=self._accounts(coordinators),
             )
         )
         # Who is in the triage room: the platform's membership, as a Slack channel's is.
@@ -100,11 +103,22 @@ class TextFrontEnd:
 
     # --- people ---------------------------------------------------------------------------
 
-    def _person_value(self, handle: str) -> str:
+    def _person_value(self, handle: str) -> int:
         return self.people[handle.removeprefix("@")].value
 
-    def name_of(self, value: str | None) -> str:
-        person = self._by_value.get(value or "")
+    def _accounts(self, handles: tuple[str, ...]) -> frozenset[str]:
+        """The user ids of these people's accounts, as a role setting names them."""
+        with Session(self.engine) as s:
+            found = people.refs(s, [self._person_value(h) for h in handles])
+        return frozenset(user_id for ref in found.values() for _, user_id in ref.accounts)
+
+    def actor_of(self, value: int) -> Actor:
+        """The person with their roles: what the core is handed for whoever acts."""
+        with Session(self.engine) as s:
+            return self.roles.actor_for(people.ref(s, value))
+
+    def name_of(self, value: int | None) -> str:
+        person = self._by_value.get(value)
         return person.name if person else "someone"
 
     # --- one line in, one answer out ------------------------------------------------------
@@ -123,7 +137,7 @@ class TextFrontEnd:
         args = [w for w in words if "=" not in w]
         options = dict(w.split("=", 1) for w in words if "=" in w)
         # The actor is resolved once per request, here, and handed to the core.
-        return Request(person, self.roles.actor(person.value), args, options), COMMANDS[name]
+        return Request(person, self.actor_of(person.value), args, options), COMMANDS[name]
 
     def deliver(self) -> int:
         """What the scheduler queued (follow-ups due...), delivered as after a command."""
@@ -132,7 +146,7 @@ class TextFrontEnd:
     # --- what each person sees ------------------------------------------------------------
 
     def direct_messages(self, handle: str) -> list[str]:
-        return [line.text for line in self.conversations.room(self._person_value(handle))]
+        return [line.text for line in self.conversations.room(str(self._person_value(handle)))]
 
     def room(self, name: str = TRIAGE_ROOM) -> list[str]:
         return [line.text for line in self.conversations.room(name)]
@@ -184,7 +198,7 @@ def file_complaint(fe: TextFrontEnd, r: Request) -> str:
     result = intake.submit(
         fe.engine,
         fe.form(intake.ComplaintForm, r.options),
-        reporter_user_id=r.person.value,
+        reporter_id=r.person.value,
         submission_key=None,  # a typed line has no delivery id to repeat
         today=fe.today,
         policy=intake.IntakePolicy(triage_channel_id=TRIAGE_ROOM),
@@ -199,9 +213,9 @@ def file_complaint(fe: TextFrontEnd, r: Request) -> str:
 def assign(fe: TextFrontEnd, r: Request) -> str:
     reference, whom = r.args[0], r.args[1:]
     if whom in ([], ["me"]):
-        assignee: str | Actor = r.person.value
+        assignee: int | Actor = r.person.value
     else:
-        assignee = fe.roles.actor(fe._person_value(whom[-1]))  # the core checks the team
+        assignee = fe.actor_of(fe._person_value(whom[-1]))  # the core checks the team
     view = investigation.assign(
         fe.engine, reference, assignee, r.actor, fe.now, only_if_unassigned=not whom[:-1]
     )
@@ -255,7 +269,7 @@ def reply(fe: TextFrontEnd, r: Request) -> str:
     answer to the team. Only a conversation the person is in can be replied to."""
     target = fe.conversations.lines.get(r.args[0])
     text = " ".join(r.args[1:])
-    own_dm = target is not None and target.room == r.person.value
+    own_dm = target is not None and target.room == str(r.person.value)
     member = target is not None and r.person.value in fe.rooms.get(target.room, ())
     if not (own_dm or member):
         return "There is no such message in your conversations."
@@ -277,7 +291,7 @@ def timeline(fe: TextFrontEnd, r: Request) -> str:
         entries = investigation.timeline(s, r.args[0], r.actor)
     lines = []
     for e in entries:
-        who = fe.name_of(e.actor_user_id) if e.actor_user_id else None
+        who = fe.name_of(e.actor_id) if e.actor_id else None
         if e.kind in ("note", "supplier_note"):
             lines.append(f"{who or 'The supplier'}: {e.text}")
         elif e.kind == "transition":
@@ -300,13 +314,13 @@ def sign_up(fe: TextFrontEnd, r: Request) -> str:
         today=fe.today,
         departments=DEFAULT_DEPARTMENTS,
     )
-    manager = fe.name_of(applicant.manager_user_id)
+    manager = fe.name_of(applicant.manager_id)
     return f"Thank you: sign-up {applicant.id} is waiting for {manager}'s approval."
 
 
 def _decide(fe: TextFrontEnd, r: Request, *, approve: bool) -> str:
     a = signup.decide(
-        fe.engine, int(r.args[0]), manager_user_id=r.person.value, approve=approve, now=fe.now
+        fe.engine, int(r.args[0]), manager_id=r.person.value, approve=approve, now=fe.now
     )
     return f"Sign-up {a.id} is now {a.status.replace('_', ' ')}."
 

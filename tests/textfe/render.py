@@ -49,8 +49,8 @@ def renderers(name_of: NameOf, today: Callable[[], date]) -> dict[str, Renderer]
 
     def raised_by(v: views.CaseView) -> str:
         # The view names the filer only when they may be named (never for an anonymous case).
-        if v.raised_by_user_id:
-            return f"{name_of(v.raised_by_user_id)}, {v.raised_by_label}"
+        if v.raised_by_id:
+            return f"{name_of(v.raised_by_id)}, {v.raised_by_label}"
         return v.raised_by_label
 
     def card_text(v: views.CaseView) -> str:
@@ -137,7 +137,7 @@ def renderers(name_of: NameOf, today: Callable[[], date]) -> dict[str, Renderer]
     def approval_request(session, msg) -> Rendered:
         a = applicant(session, msg)
         return Rendered(
-            f"{name_of(a.user_id)} ({a.role}, {a.department}) asks for your approval to join "
+            f"{name_of(a.person_id)} ({a.role}, {a.department}) asks for your approval to join "
             f"work-shadowing. They want to learn: {a.learning_goals}\n"
             f"Answer with: approve {a.id}   or: refuse {a.id}"
         )

@@ -43,13 +43,14 @@ from sqlmodel import Session, select
 
 from bot.complaints import investigation
 from models import CaseNote, Complaint, ComplaintEvent, OutboxMessage, SupplierRelay
+from tests.people_ids import pid
 from tests.textfe.frontend import Person, TextFrontEnd
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-ANA = Person("ana", "Ana Archer", "text-ana")  # files under her organisation's name
-ZED = Person("zed", "Zed Zimmer", "text-zed")  # files anonymously
-IVY = Person("ivy", "Ivy Investigator", "text-ivy")
-LEO = Person("leo", "Leo Lead", "text-leo")
+ANA = Person("ana", "Ana Archer", pid("text-ana", "text"))  # files under her organisation's name
+ZED = Person("zed", "Zed Zimmer", pid("text-zed", "text"))  # files anonymously
+IVY = Person("ivy", "Ivy Investigator", pid("text-ivy", "text"))
+LEO = Person("leo", "Leo Lead", pid("text-leo", "text"))
 
 COMPLAINT = (
     "complaint authority_kind=wider stage=tender category=timescales "
@@ -128,7 +129,7 @@ def run_story(engine) -> TextFrontEnd:
     # The question reaches the anonymous supplier; nobody learns who they are.
     asked = fe.say("ivy", 'ask MS-2026-0002 "Which lot did you bid for?"')
     assert asked == "Sent to the supplier of MS-2026-0002."
-    question = fe.conversations.room(ZED.value)[-1]
+    question = fe.conversations.room(str(ZED.value))[-1]
     assert question.text.startswith(
         "A message from the team about your complaint MS-2026-0002: Which lot did you bid for?"
     )
@@ -176,7 +177,7 @@ def test_the_complaint_story_in_plain_text(engine):
         [*fe.room("triage"), *fe.direct_messages("ivy"), *fe.direct_messages("leo")]
     )
     timeline = fe.say("leo", "timeline MS-2026-0002")
-    for secret in (ZED.name, ZED.value, "Zed Wheels"):
+    for secret in (ZED.name, str(ZED.value), "Zed Wheels"):
         assert secret not in team_sees and secret not in timeline
     assert "The supplier: Lot 2, rural routes." in timeline
     assert "Ivy Investigator: Rang the trust: they will check the lots." in timeline
@@ -189,7 +190,7 @@ def test_the_complaint_story_in_plain_text(engine):
 
     with Session(engine) as s:
         case = s.exec(select(Complaint).where(Complaint.reference == "MS-2026-0002")).one()
-        assert (case.status, case.anonymous, case.assignee_user_id) == ("closed", True, IVY.value)
+        assert (case.status, case.anonymous, case.assignee_id) == ("closed", True, IVY.value)
         assert (case.follow_up_result, case.outcome) == ("yes", "recommendation_accepted")
         # The outbox's after-sent hook kept where the text transport put the card (gap 4).
         assert (case.card_channel_id, case.card_ts) == ("triage", card_of(fe, case.reference).id)
@@ -211,17 +212,20 @@ def test_the_complaint_story_in_plain_text(engine):
             "transition",  # follow_up
             "transition",  # close
         ]
-        assert ZED.value not in {e.actor_user_id for e in events}
+        assert ZED.value not in {e.actor_id for e in events}
         notes = s.exec(select(CaseNote).where(CaseNote.complaint_id == case.id)).all()
-        assert [(n.author_user_id, n.from_supplier, n.text) for n in notes] == [
+        assert [(n.author_id, n.from_supplier, n.text) for n in notes] == [
             (IVY.value, False, "Rang the trust: they will check the lots."),
             (None, True, "Lot 2, rural routes."),
         ]
         relay = s.exec(select(SupplierRelay).where(SupplierRelay.complaint_id == case.id)).one()
-        assert relay.dm_channel_id == ZED.value  # the text front end's conversation with Zed
+        assert relay.dm_channel_id == str(ZED.value)  # the text front end's conversation with Zed
         # Every queued message was delivered, and none addressed to the room carries Zed.
         rows = s.exec(select(OutboxMessage)).all()
         assert {r.status for r in rows} == {"sent"}
         to_room = [r for r in rows if r.recipient_channel_id == "triage"]
-        assert all(ZED.value not in str(r.data) for r in to_room)
-        assert {r.recipient_user_id for r in rows if r.recipient_user_id} == {ANA.value, ZED.value}
+        assert all(str(ZED.value) not in str(r.data) for r in to_room)
+        assert {r.recipient_person_id for r in rows if r.recipient_person_id} == {
+            ANA.value,
+            ZED.value,
+        }

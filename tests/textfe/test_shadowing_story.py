@@ -25,19 +25,20 @@ from datetime import UTC, datetime
 from sqlmodel import Session, select
 
 from models import OutboxMessage, ShadowApplicant, ShadowEvent, ShadowPlacement, ShadowRound
+from tests.people_ids import pid
 from tests.textfe.frontend import Person, TextFrontEnd
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-CAI = Person("cai", "Cai Civil", "text-cai")  # the civil servant
-MIA = Person("mia", "Mia Manager", "text-mia")  # Cai's line manager
-HAL = Person("hal", "Hal Host", "text-hal")  # offers places at a charity
-CORA = Person("cora", "Cora Coordinator", "text-cora")
+CAI = Person("cai", "Cai Civil", pid("text-cai", "text"))  # the civil servant
+MIA = Person("mia", "Mia Manager", pid("text-mia", "text"))  # Cai's line manager
+HAL = Person("hal", "Hal Host", pid("text-hal", "text"))  # offers places at a charity
+CORA = Person("cora", "Cora Coordinator", pid("text-cora", "text"))
 
 SIGNUP = (
     'signup department="Home Office" grade=HEO role="Policy adviser" region=london '
     "mode=either interests=housing,homelessness length=week "
     'learning_goals="How frontline homelessness services work." '
-    "available_from=2026-11-27 available_to=2027-03-20 manager_user_id=@mia"
+    "available_from=2026-11-27 available_to=2027-03-20 manager_id=@mia"
 )
 HOST = (
     'host organisation="Shelter Together" contact_name="Hal Host" '
@@ -106,7 +107,7 @@ def test_the_shadowing_story_in_plain_text(engine):
 
     with Session(engine) as s:
         applicant = s.exec(select(ShadowApplicant)).one()
-        assert (applicant.user_id, applicant.manager_user_id) == (CAI.value, MIA.value)
+        assert (applicant.person_id, applicant.manager_id) == (CAI.value, MIA.value)
         assert applicant.status == "placed"
         placement = s.exec(select(ShadowPlacement)).one()
         assert (placement.status, placement.applicant_response, placement.host_response) == (
@@ -114,12 +115,10 @@ def test_the_shadowing_story_in_plain_text(engine):
             "accepted",
             "accepted",
         )
-        assert s.exec(select(ShadowRound.status, ShadowRound.started_by)).all() == [
+        assert s.exec(select(ShadowRound.status, ShadowRound.started_by_id)).all() == [
             ("committed", CORA.value)
         ]
-        events = s.exec(
-            select(ShadowEvent.kind, ShadowEvent.actor_user_id).order_by(ShadowEvent.id)
-        )
+        events = s.exec(select(ShadowEvent.kind, ShadowEvent.actor_id).order_by(ShadowEvent.id))
         assert list(events) == [
             ("signed_up", CAI.value),
             ("approved", MIA.value),
@@ -132,7 +131,7 @@ def test_the_shadowing_story_in_plain_text(engine):
             ("placement_confirmed", HAL.value),
         ]
         rows = s.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-        assert [(r.kind, r.recipient_user_id, r.status) for r in rows] == [
+        assert [(r.kind, r.recipient_person_id, r.status) for r in rows] == [
             ("shadow.approval_request", MIA.value, "sent"),
             ("shadow.approval_result", CAI.value, "sent"),
             ("shadow.offer", CAI.value, "sent"),

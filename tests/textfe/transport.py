@@ -77,7 +77,8 @@ class TextTransport:
         return renderer(session, msg)
 
     def deliver(self, msg: OutboxMessage, rendered: Rendered) -> outbox.Sent:
-        room = rendered.room or msg.recipient_channel_id or msg.recipient_user_id
+        # A person's direct messages: the room named by their person id.
+        room = rendered.room or msg.recipient_channel_id or str(msg.recipient_person_id)
         if rendered.replaces:
             self.conversations.lines[rendered.replaces].text = rendered.text
             return outbox.Sent(room, rendered.replaces)
