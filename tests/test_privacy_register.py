@@ -70,21 +70,21 @@ def test_a_column_the_register_does_not_know_is_named_with_what_to_add():
         "complaint",
         metadata,
         *(Column(c.name, c.type) for c in renamed),
-        Column("reporter_id", Integer),
+        Column("reporter_ref", Integer),
     )
-    Table("platform_account", metadata, Column("id", Integer), Column("user_id", String(200)))
+    Table("chat_member", metadata, Column("id", Integer), Column("user_id", String(200)))
     assert register.unclassified(metadata) == [
-        "complaint.reporter_id",
-        "platform_account.id",
-        "platform_account.user_id",
+        "complaint.reporter_ref",
+        "chat_member.id",
+        "chat_member.user_id",
     ]
     advice = register.advice_for_unclassified(metadata)
     assert "table complaint: in bot/privacy/complaint_columns.py, add to COMPLAINT:" in advice
-    assert '"reporter_id": personal(Kind.<kind>' in advice
-    assert '"reporter_id": not_personal(' in advice
+    assert '"reporter_ref": personal(Kind.<kind>' in advice
+    assert '"reporter_ref": not_personal(' in advice
     assert "the register still has card_ts in COMPLAINT" in advice
-    assert "new table platform_account" in advice and "PLATFORM_ACCOUNT" in advice
-    assert "platform_account.user_id (VARCHAR(200))" in advice
+    assert "new table chat_member" in advice and "CHAT_MEMBER" in advice
+    assert "chat_member.user_id (VARCHAR(200))" in advice
     assert "Kind.PSEUDONYMOUS_ID" in advice and "Whose.SUPPLIER" in advice and "CASE" in advice
     assert register.REGENERATE in advice
 

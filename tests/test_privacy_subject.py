@@ -129,13 +129,15 @@ def test_export_holds_every_planted_token_and_erasure_leaves_none(engine, tmp_pa
     assert done.counts["complaint"] == 1 and done.counts["case_note"] >= 3
     left = _text_hits(engine, TOKEN)
     assert all(_kept_with_reason(p) for p in left), left
-    assert ZED.value not in str(export.build(engine, subject, NOW)["tables"])
+    # Nothing names Zed any more: the person's account and name are erased with the rest.
+    assert "text-zed" not in str(export.build(engine, subject, NOW)["tables"])
+    assert all(_kept_with_reason(p) for p in _text_hits(engine, "text-zed"))
     assert _figures(engine, date(2027, 3, 1)) == before
     with engine.connect() as conn:
         audit = conn.execute(
             select(models.JobRun.result).where(models.JobRun.job == erase.AUDIT_JOB)
         ).scalar_one()
-    assert audit.startswith("erased: ") and ZED.value not in audit and TOKEN not in audit
+    assert audit.startswith("erased: ") and "text-zed" not in audit and TOKEN not in audit
     # Erasing again finds nothing more to change.
     assert erase.erase(engine, subject, NOW).counts == {}
     # The posted card is redrawn, through the outbox, from what is left of the case.
@@ -177,11 +179,12 @@ def test_a_civil_servant_is_refused_while_placed_then_erased_by_the_command(engi
     cai = shadow_story.CAI.value
     goals = "frontline homelessness"
     out = tmp_path / "export"
-    args = SimpleNamespace(action="export", person=cai, out=str(out))
+    # The command names people as their accounts do ("text-cai"), like role settings.
+    args = SimpleNamespace(action="export", person="text-cai", out=str(out))
     settings = SimpleNamespace(
         investigator_user_ids=frozenset(),
         lead_user_ids=frozenset(),
-        coordinator_user_ids=frozenset({shadow_story.CORA.value}),
+        coordinator_user_ids=frozenset({"text-cora"}),
     )
     assert cmd_privacy(args, engine=engine, settings=settings, now=NOW) == 0
     assert goals in Path(out / "subject-access.json").read_text().lower()
@@ -191,7 +194,7 @@ def test_a_civil_servant_is_refused_while_placed_then_erased_by_the_command(engi
     assert cmd_privacy(args, engine=engine, settings=settings, now=NOW) == 4
     signup.withdraw(engine, user_id=cai, reason=f"{TOKEN} moving on", now=NOW)
     assert cmd_privacy(args, engine=engine, settings=settings, now=NOW) == 0
-    for token in (goals, TOKEN, cai):
+    for token in (goals, TOKEN, "text-cai"):
         assert all(_kept_with_reason(p) for p in _text_hits(engine, token)), token
 
 
@@ -264,18 +267,18 @@ def test_shadowing_people_are_exported_and_erased(engine):
     # The manager's export lists the sign-up she approved, not the civil servant's data.
     mias = export.build(engine, records.Subject(frozenset({shadow_story.MIA.value})), NOW)
     approved = mias["tables"]["shadow_applicant"][0]["row"]
-    assert approved["user_id"] == export.SOMEONE_ELSE
+    assert approved["person_id"] == export.SOMEONE_ELSE
     assert approved["learning_goals"] == export.WITHHELD
 
     before = _shadow_figures(engine)
     assert erase.erase(engine, records.Subject(frozenset({cai})), NOW).counts
     assert all(_kept_with_reason(p) for p in _text_hits(engine, CAI_TOKEN))
-    assert all(_kept_with_reason(p) for p in _text_hits(engine, cai))
+    assert all(_kept_with_reason(p) for p in _text_hits(engine, "text-cai"))
     with pytest.raises(erase.ErasureRefused, match="host offer 1 is open"):
         erase.erase(engine, by_email, NOW)
     hosts.set_open(engine, 1, user_id=hal, open_=False, coordinators=frozenset(), now=NOW)
     assert erase.erase(engine, by_email, NOW).counts
-    for token in (HAL_TOKEN, hal, "hal@example.org"):
+    for token in (HAL_TOKEN, "text-hal", "hal@example.org"):
         assert all(_kept_with_reason(p) for p in _text_hits(engine, token)), token
     assert _shadow_figures(engine) == before
 

@@ -31,10 +31,15 @@ from bot.db import transaction
 from bot.errors import DomainError, ValidationFailed
 from bot.permissions import Actor, RoleDirectory
 from bot.shadowing import hosts, placements, rounds, signup
+from models import Person as PersonRow
+from models import PlatformAccount
 from tests.textfe import render
 from tests.textfe.transport import Conversations, TextTransport, deliver_all
 
 TRIAGE_ROOM = "triage"
+
+
+PLATFORM = "text"
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,11 @@ class Person:
     handle: str  # what people type: @ana
     name: str  # what people read
     value: int  # what the core is given for this person: their person id (bot.people)
+
+    @property
+    def account(self) -> str:
+        """Their user id on this front end's platform ("text")."""
+        return f"text-{self.handle}"
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,7 @@ class TextFrontEnd:
         self.engine, self.now, self.offer_expiry_days = engine, now, offer_expiry_days
         self.people = {p.handle: p for p in people}
         self._by_value = {p.value: p for p in people}
+        self._register(people)
         value = self._person_value
         self.coordinators = frozenset(value(h) for h in coordinators)
         # The core's role directory, fed from this front end's own configuration: the role
@@ -102,6 +113,16 @@ class TextFrontEnd:
         return self.now.astimezone(UTC).date()
 
     # --- people ---------------------------------------------------------------------------
+
+    def _register(self, known: list[Person]) -> None:
+        """This front end's directory, in the people tables: each person with their text
+        account, under the id the stories name them by (made once per database)."""
+        with transaction(self.engine) as s:
+            for p in known:
+                if s.get(PersonRow, p.value) is None:
+                    s.add(PersonRow(id=p.value, display_name=p.name))
+                    s.flush()
+                    s.add(PlatformAccount(person_id=p.value, platform=PLATFORM, user_id=p.account))
 
     def _person_value(self, handle: str) -> int:
         return self.people[handle.removeprefix("@")].value

@@ -43,14 +43,13 @@ from sqlmodel import Session, select
 
 from bot.complaints import investigation
 from models import CaseNote, Complaint, ComplaintEvent, OutboxMessage, SupplierRelay
-from tests.people_ids import pid
 from tests.textfe.frontend import Person, TextFrontEnd
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-ANA = Person("ana", "Ana Archer", pid("text-ana", "text"))  # files under her organisation's name
-ZED = Person("zed", "Zed Zimmer", pid("text-zed", "text"))  # files anonymously
-IVY = Person("ivy", "Ivy Investigator", pid("text-ivy", "text"))
-LEO = Person("leo", "Leo Lead", pid("text-leo", "text"))
+ANA = Person("ana", "Ana Archer", 101)  # files under her organisation's name
+ZED = Person("zed", "Zed Zimmer", 102)  # files anonymously
+IVY = Person("ivy", "Ivy Investigator", 103)
+LEO = Person("leo", "Leo Lead", 104)
 
 COMPLAINT = (
     "complaint authority_kind=wider stage=tender category=timescales "

@@ -25,14 +25,13 @@ from datetime import UTC, datetime
 from sqlmodel import Session, select
 
 from models import OutboxMessage, ShadowApplicant, ShadowEvent, ShadowPlacement, ShadowRound
-from tests.people_ids import pid
 from tests.textfe.frontend import Person, TextFrontEnd
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-CAI = Person("cai", "Cai Civil", pid("text-cai", "text"))  # the civil servant
-MIA = Person("mia", "Mia Manager", pid("text-mia", "text"))  # Cai's line manager
-HAL = Person("hal", "Hal Host", pid("text-hal", "text"))  # offers places at a charity
-CORA = Person("cora", "Cora Coordinator", pid("text-cora", "text"))
+CAI = Person("cai", "Cai Civil", 111)  # the civil servant
+MIA = Person("mia", "Mia Manager", 112)  # Cai's line manager
+HAL = Person("hal", "Hal Host", 113)  # offers places at a charity
+CORA = Person("cora", "Cora Coordinator", 114)
 
 SIGNUP = (
     'signup department="Home Office" grade=HEO role="Policy adviser" region=london '
