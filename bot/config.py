@@ -125,6 +125,11 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int, prob
     return value
 
 
+def is_slack_user_id(value: str) -> bool:
+    """Whether a role setting's entry is a Slack user id (rather than a Teams id or email)."""
+    return bool(_PERSON_NAMES[0].match(value))
+
+
 def person_name_key(value: str) -> str:
     """How a configured name is compared with a person's accounts and email: emails and
     GUIDs ignore case, Slack and "29:" ids do not."""

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import people
+from bot.config import is_slack_user_id
 from bot.db import transaction
 from bot.errors import NotFound
 from bot.people import PersonRef
@@ -129,7 +130,10 @@ class Assignable:
         self.roles, self.names = roles, names
 
     def __call__(self) -> list[tuple[str, str]]:
-        people = [(user_id, self.names(user_id)) for user_id in self.roles.staff()]
+        # Slack can offer only Slack accounts; people named by a Teams id or an email are
+        # offered once their Slack account is known (still to do: look them up by person).
+        staff = [u for u in self.roles.staff() if is_slack_user_id(u)]
+        people = [(user_id, self.names(user_id)) for user_id in staff]
         return sorted(people, key=lambda p: (p[1].casefold(), p[0]))
 
 
