@@ -45,7 +45,7 @@ from sqlalchemy import (
     cast,
     func,
     insert,
-    literal,
+    literal_column,
     or_,
     update,
 )
@@ -205,7 +205,9 @@ def backoff(attempts: int, base: float = RETRY_BASE_SECONDS) -> timedelta:
 def _destination(model):
     """Where a row goes: its channel, or its person's DM ("person:<id>", which no channel id
     can be)."""
-    person = literal("person:") + cast(model.recipient_person_id, String)
+    # Written inline, not as a parameter: PostgreSQL must see the same expression where it
+    # is grouped by as where it is selected.
+    person = literal_column("'person:'") + cast(model.recipient_person_id, String)
     return func.coalesce(model.recipient_channel_id, person)
 
 
