@@ -82,6 +82,16 @@ def in_database(engine: Engine, slack_id: str) -> int:
         return people.person_for(s, people.SLACK, None, slack_id).id
 
 
+def ensure_in(engine: Engine, person_id: int | None) -> None:
+    """Make a person named with ``pid`` in a database of its own, if it is not there."""
+    names = [name for name, found in _ids.items() if found == person_id]
+    if names:
+        with Session(engine) as s:
+            present = s.get(Person, person_id) is not None
+        if not present:
+            _make(engine, names)
+
+
 def slack_id(person_id: int | None, engine: Engine | None = None) -> str | None:
     """The Slack id of a person the core stored (to assert what a test named with ``pid``);
     ``engine``: a database other than the test's own."""

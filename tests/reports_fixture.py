@@ -10,7 +10,7 @@ from sqlalchemy import MetaData, Table, inspect
 from sqlalchemy.engine import Engine
 
 from models import Complaint
-from tests.people_ids import pid
+from tests.people_ids import ensure_in, in_database
 
 _seq = count(1)
 
@@ -26,7 +26,7 @@ def add_case(engine: Engine, **values) -> int:
         "status": "received",
         "kind": "complaint",
         "anonymous": False,
-        "reporter_id": pid("UREPORTER"),
+        "reporter_id": None,  # filled below: the reporter in the database at hand
         "authority_name": "Anytown Council",
         "authority_kind": "central",
         "procurement_title": "Cleaning services",
@@ -49,6 +49,11 @@ def add_case(engine: Engine, **values) -> int:
     if "reporter_id" not in {c["name"] for c in inspect(engine).get_columns("complaint")}:
         # A migration test's database, before people (0012): the reporter is a Slack id.
         table = Table("complaint", MetaData(), autoload_with=engine)
-        row["reporter_user_id"] = "UREPORTER" if row.pop("reporter_id") else None
+        row["reporter_user_id"] = "UREPORTER" if values.get("reporter_id", 1) else None
+        row.pop("reporter_id")
+    elif "reporter_id" not in values:
+        row["reporter_id"] = in_database(engine, "UREPORTER")
+    else:
+        ensure_in(engine, values["reporter_id"])
     with engine.begin() as conn:
         return conn.execute(table.insert().values(**row).returning(table.c.id)).scalar_one()

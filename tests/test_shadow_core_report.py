@@ -10,6 +10,7 @@ from bot.clock import today_uk
 from bot.db import make_engine
 from bot.shadowing import placements, report, rounds
 from models import ShadowPlacement, ShadowRound
+from tests import people_ids
 from tests.people_ids import pid
 from tests.test_config_and_cli import _msbot
 from tests.test_shadow_core_support import (
@@ -97,6 +98,7 @@ def test_match_and_shadow_report_commands(tmp_path):
     env = {"DATABASE_URL": url, "LOG_FORMAT": "console", "SHADOW_OFFER_EXPIRY_DAYS": "5"}
     assert _msbot(["migrate"], env, tmp_path).returncode == 0
     engine = make_engine(url)
+    people_ids.use(engine)  # the people the test names, in this database of its own
     today = today_uk()  # the commands use the real clock
     window = {"available_from": today + timedelta(days=7), "today": today}
     applicant(engine, pid("U1"), queued_at=NOW, **window)
