@@ -22,7 +22,7 @@ from bot.db import make_engine, transaction
 from bot.errors import InvalidTransition, NotFound, NotPermitted, StoreUnavailable
 from bot.permissions import Actor
 from models import CaseLink, CaseNote, Complaint, ComplaintEvent, OutboxMessage, SupplierRelay
-from tests import databases
+from tests import databases, people_ids
 from tests.conftest import TODAY, TRIAGE, rows
 from tests.people_ids import pid
 from tests.test_investigation_core import (
@@ -85,6 +85,7 @@ def to_investigating(engine, ref: str) -> None:
 
 def test_two_concurrent_assign_to_me_on_postgresql_have_one_winner(pg_url):
     engine = make_engine(pg_url)
+    people_ids.use(engine)  # the people the test names, in this database of its own
     try:
         refs = [new_case(engine, procurement_title=f"Lot {n}").reference for n in range(8)]
         contenders = [Actor(pid(f"UINV{n}"), frozenset({"investigator"})) for n in range(4)]

@@ -309,7 +309,9 @@ def test_two_investigators_press_assign_to_me_at_once_one_wins(pg_url, stub):
         for t in threads:
             t.join()
         assert all(r.status == 200 for r in replies.values())
-        winner = wait_row(session, lambda s: slack_id(case_row(s).assignee_id), "someone assigned")
+        winner = wait_row(
+            session, lambda s: slack_id(case_row(s).assignee_id, engine), "someone assigned"
+        )
         loser = INV2 if winner == INV1 else INV1
         told = wait_ephemeral(stub, loser, "already has")
         assert f"<@{winner}>" in told

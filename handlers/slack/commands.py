@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.errors import StoreUnavailable
 from handlers.slack.slack_text import escape
+
+UNAVAILABLE = (
+    "Sorry, our database is unavailable right now, so nothing was changed. "
+    "Please try again in a few minutes."
+)
 
 # Record ids are PostgreSQL INTEGER columns: a number past this would fail in the database
 # (not just find nothing), so it is refused before any query.
@@ -64,7 +70,14 @@ class CommandRouter:
         if sub is None:
             ack(text=f"I don't know `{escape(word[:30])}`.\n\n{self.help_text()}")
             return
-        sub.run(services, ack, body, args)
+        try:
+            sub.run(services, ack, body, args)
+        except StoreUnavailable:
+            # Who is asking is looked up before anything else (their person and roles): if
+            # the database cannot answer that, nothing was done and the user is told so.
+            if getattr(ack, "response", None) is not None:
+                raise
+            ack(text=UNAVAILABLE)
 
     def help_text(self) -> str:
         lines = [self.intro, ""]

@@ -220,7 +220,12 @@ def register(app: App, services: Services) -> None:
     @app.view(CONFLICT_CALLBACK)
     def conflict_submitted(ack: Ack, body: dict, view: dict) -> None:
         user = submitter(body)
-        if not is_coordinator(services, user):
+        try:
+            coordinator = is_coordinator(services, user)
+        except StoreUnavailable as exc:
+            refused(ack, CONFLICT_FIELDS, exc)
+            return
+        if not coordinator:
             ack(response_action="errors", errors={"reason": "Only coordinators can do this."})
             return
         person, host_id, reason = _read(view)
