@@ -365,10 +365,7 @@ def test_investigator_assigns_from_the_card_and_replies_in_its_thread(page, loca
     )
     with Session(local.engine) as s:
         case = s.exec(select(Complaint).where(Complaint.reference == reference)).one()
-        assert (slack_id(case.assignee_id, local.engine), stored.complaint_id) == (
-            "UINVEST1",
-            case.id,
-        )
+    assert (slack_id(case.assignee_id, local.engine), stored.complaint_id) == ("UINVEST1", case.id)
     assert not local.workspace.problems
 
 

@@ -79,7 +79,10 @@ def names_filer(record: dict, filer_tokens: list) -> bool:
     """A text token anywhere in the line, or a person id as the value of one of its fields."""
     line = json.dumps(record)
     return any(
-        token in record.values() if isinstance(token, int) else token in line
+        # (a bool is not a person id, though True == 1)
+        any(type(v) is int and v == token for v in record.values())
+        if isinstance(token, int)
+        else token in line
         for token in filer_tokens
     )
 
