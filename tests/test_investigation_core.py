@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot.complaints import catalog, intake, lifecycle, related
+from bot.complaints.policy import ROLES, may, require
 from bot.config import ConfigError, load_settings
 from bot.db import transaction
 from bot.errors import InvalidTransition, NotPermitted, ValidationFailed
-from bot.permissions import Actor, RoleDirectory, may, require
+from bot.permissions import Actor, RoleDirectory
 from models import Complaint, ComplaintEvent, OutboxMessage
 from tests.conftest import TODAY, TRIAGE, rows
 
@@ -355,7 +356,7 @@ INVESTIGATOR_ACTIONS = {
     "timeline",
     "spotcheck",
     "view_case",
-} | {a for a, m in lifecycle.TRANSITIONS.items() if m.role == "investigator"}
+} | {a for a in lifecycle.TRANSITIONS if ROLES[a] == "investigator"}
 LEAD_ONLY = {"reassign", "reopen", "reveal"}
 EVERY_ACTION = INVESTIGATOR_ACTIONS | LEAD_ONLY | {"withdraw"}
 

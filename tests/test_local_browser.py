@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from bot.clock import today_uk
 from bot.complaints import intake
 from bot.jobs import registry
+from bot.permissions import Actor
 from bot.shadowing import hosts, signup
 from handlers.local.server import Local
 from models import CaseNote, Complaint
@@ -180,9 +181,7 @@ def _queued_applicant_and_open_host(local) -> None:
         today=today,
         departments=departments,
     )
-    signup.decide(
-        local.engine, applicant.id, manager_user_id="UMANAGER", approve=True, now=utcnow()
-    )
+    signup.decide(local.engine, applicant.id, actor=Actor("UMANAGER"), approve=True, now=utcnow())
 
 
 def test_coordinator_runs_a_round_and_both_sides_accept(page, local):

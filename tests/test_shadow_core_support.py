@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session, select
 
 from bot.config import DEFAULT_DEPARTMENTS
+from bot.permissions import Actor
 from bot.shadowing import hosts, notices, signup
 from models import OutboxMessage, ShadowEvent
 
@@ -19,6 +20,7 @@ HOME_OFFICE = "Home Office"
 DWP = "Department for Work and Pensions"
 COORDINATOR = "UCOORD1"
 COORDINATORS = frozenset({COORDINATOR})
+COORDINATOR_ACTOR = Actor(COORDINATOR, frozenset({"coordinator"}))
 
 BASE_SIGNUP = signup.SignupForm(
     department=HOME_OFFICE,
@@ -71,9 +73,7 @@ def applicant(engine, user_id: str, *, approve: bool = True, queued_at=NOW, toda
         departments=DEPARTMENTS,
     )
     if approve:
-        a = signup.decide(
-            engine, a.id, manager_user_id=a.manager_user_id, approve=True, now=queued_at
-        )
+        a = signup.decide(engine, a.id, actor=Actor(a.manager_user_id), approve=True, now=queued_at)
     return a
 
 

@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from bot import permissions
 from bot.clock import UK
-from bot.complaints import catalog, deadlines, notices
+from bot.complaints import catalog, deadlines, notices, policy
 from bot.errors import InvalidTransition, ValidationFailed
 from bot.text import clean
 from models import Complaint, ComplaintEvent
@@ -72,28 +72,26 @@ BEFORE_RESOLUTION = WORKING_STATUSES
 class Move(NamedTuple):
     sources: tuple[str, ...]
     target: str
-    role: str  # who may make the move: see bot.permissions
 
 
-# Role names as in bot.permissions (spelled here so the two modules can import each other).
-INV, LEAD, REP = "investigator", "lead", "reporter"
+# Who may make each move is the policy's to say (bot.complaints.policy.ROLES).
 
 # fmt: off
 TRANSITIONS: dict[str, Move] = {
-    # action             from                                          to                    who
-    "triage":            Move(("received",),                           "triaged",            INV),
-    "start":             Move(("triaged",),                            "investigating",      INV),
-    "contact_authority": Move(("investigating",),                      "awaiting_authority", INV),
-    "authority_replied": Move(("awaiting_authority",),                 "investigating",      INV),
-    "ask_supplier":      Move(("investigating",),                      "awaiting_supplier",  INV),
-    "supplier_replied":  Move(("awaiting_supplier",),                  "investigating",      INV),
-    "resolve":           Move(("investigating", "awaiting_authority"), "resolved",           INV),
-    "follow_up":         Move(("resolved",),                           "follow_up",          INV),
-    "close":             Move(("resolved", "follow_up"),               "closed",             INV),
-    "out_of_scope":      Move(("received", "triaged"),                 "out_of_scope",       INV),
-    "refer":             Move(BEFORE_RESOLUTION,                       "referred",           INV),
-    "withdraw":          Move(OPEN_STATUSES,                           "withdrawn",          REP),
-    "reopen":            Move(CLOSED_STATUSES,                         "investigating",      LEAD),
+    # action             from                                          to
+    "triage":            Move(("received",),                           "triaged"),
+    "start":             Move(("triaged",),                            "investigating"),
+    "contact_authority": Move(("investigating",),                      "awaiting_authority"),
+    "authority_replied": Move(("awaiting_authority",),                 "investigating"),
+    "ask_supplier":      Move(("investigating",),                      "awaiting_supplier"),
+    "supplier_replied":  Move(("awaiting_supplier",),                  "investigating"),
+    "resolve":           Move(("investigating", "awaiting_authority"), "resolved"),
+    "follow_up":         Move(("resolved",),                           "follow_up"),
+    "close":             Move(("resolved", "follow_up"),               "closed"),
+    "out_of_scope":      Move(("received", "triaged"),                 "out_of_scope"),
+    "refer":             Move(BEFORE_RESOLUTION,                       "referred"),
+    "withdraw":          Move(OPEN_STATUSES,                           "withdrawn"),
+    "reopen":            Move(CLOSED_STATUSES,                         "investigating"),
 }
 
 # Side effects of each move, besides the audit event and card refresh every move gets:
@@ -116,32 +114,6 @@ SIDE_EFFECTS: dict[str, tuple[bool, bool]] = {
 }
 # fmt: on
 
-ACTION_LABELS: dict[str, str] = {
-    "triage": "triage",
-    "start": "start investigating",
-    "contact_authority": "record that the authority was contacted",
-    "authority_replied": "record the authority's reply",
-    "ask_supplier": "wait for the supplier",
-    "supplier_replied": "record the supplier's answer",
-    "resolve": "resolve",
-    "follow_up": "start the follow-up",
-    "close": "close",
-    "out_of_scope": "mark out of scope",
-    "refer": "refer to the Procurement Compliance Service",
-    "withdraw": "withdraw",
-    "reopen": "reopen",
-    "assign_self": "assign cases",
-    "assign": "assign cases",
-    "reassign": "reassign a case",
-    "note": "add case notes",
-    "tell_supplier": "message the supplier",
-    "link": "link cases",
-    "unlink": "unlink cases",
-    "timeline": "see a case's timeline",
-    "reveal": "reveal who raised an anonymous complaint",
-    "spotcheck": "open a spot check",
-    "view_case": "see this case",
-}
 
 MAX_REASON = 1500
 MAX_SUMMARY = 3000
@@ -156,7 +128,7 @@ def moves_from(status: str) -> list[str]:
 
 def allowed_actions(case: Complaint, actor: permissions.Actor) -> list[str]:
     """The moves ``actor`` may make on ``case`` now, in table order."""
-    return [a for a in moves_from(case.status) if permissions.may(actor, a, case)]
+    return policy.allowed_moves(moves_from(case.status), case, actor)
 
 
 def action_for(case: Complaint, target: str) -> str:
@@ -193,7 +165,7 @@ def check_move(case: Complaint, action: str) -> Move:
         allowed = ", ".join(options) if options else "none"
         raise InvalidTransition(
             f"{case.reference} is {catalog.status_label(case.status)}, so you can't "
-            f"{ACTION_LABELS[action]} it. Moves allowed from here: {allowed}."
+            f"{catalog.ACTION_LABELS[action]} it. Moves allowed from here: {allowed}."
         )
     return move
 
@@ -210,7 +182,7 @@ def apply(
     the case, write the audit event, queue the notices. Raises NotPermitted,
     InvalidTransition or ValidationFailed before changing anything."""
     if action in TRANSITIONS:  # who before whether: a refusal should not reveal the state
-        permissions.require(actor, action, case)
+        policy.require(actor, action, case)
     move = check_move(case, action)
     today = uk_today(now)
     recorded = _record(case, action, today, details)  # validates before any change

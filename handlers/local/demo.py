@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from bot.complaints import intake, related
 from bot.config import Settings
+from bot.permissions import COORDINATOR, Actor
 from bot.shadowing import hosts, placements, rounds, signup
 from handlers.local import demo_cases
 from handlers.local.people import PEOPLE
@@ -252,16 +253,13 @@ def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
             departments=departments,
         )
         if approve is not None:
-            signup.decide(
-                engine, applicant.id, manager_user_id=manager, approve=approve, now=utcnow()
-            )
+            signup.decide(engine, applicant.id, actor=Actor(manager), approve=approve, now=utcnow())
     # One round already run, with one side of the first offer accepted: offers in flight.
     coordinator = ROLE["coordinator"]
     rnd = rounds.run_round(
         engine,
         commit=True,
-        by_user_id=coordinator,
-        coordinators=frozenset({coordinator}),
+        actor=Actor(coordinator, frozenset({COORDINATOR})),
         now=utcnow(),
         expiry_days=settings.offer_expiry_days,
     )
@@ -270,7 +268,11 @@ def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
     if offered:
         first = offered[0]
         placements.respond(
-            engine, first.id, user_id=_host_user(engine, first.host_id), accept=True, now=utcnow()
+            engine,
+            first.id,
+            actor=Actor(_host_user(engine, first.host_id)),
+            accept=True,
+            now=utcnow(),
         )
     log.info("local.demo_seeded", cases=len(CASES), signups=len(SIGNUPS), hosts=len(HOSTS))
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from bot.config import Settings
 from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.outbox import OutboxWorker
-from handlers.slack import middleware
+from handlers.slack import actors, middleware
 from handlers.slack.complaints import investigation_slack, reports, team
 from handlers.slack.complaints import listeners as complaint_listeners
 from handlers.slack.complaints import messages as complaint_messages
@@ -96,6 +96,8 @@ def build_app(services: Services) -> App:
     )
     app.use(middleware.bind_request_context)
     app.use(middleware.drop_repeated_deliveries(services.engine))
+    # After the repeats are dropped: a repeat needs no actor.
+    app.use(actors.resolve(services))
 
     @app.error
     def on_error(error, body):

@@ -3,6 +3,7 @@ so the commands and their help can never drift apart."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -36,6 +37,8 @@ class Subcommand:
     usage: str
     summary: str
     run: Callable
+    # Whether ``run`` takes the request's actor (resolved by handlers.slack.actors).
+    takes_actor: bool = False
 
 
 @dataclass
@@ -47,7 +50,8 @@ class CommandRouter:
 
     def sub(self, name: str, usage: str, summary: str):
         def register(fn: Callable) -> Callable:
-            self.subcommands[name] = Subcommand(name, usage, summary, fn)
+            takes_actor = "actor" in inspect.signature(fn).parameters
+            self.subcommands[name] = Subcommand(name, usage, summary, fn, takes_actor)
             return fn
 
         return register
@@ -58,13 +62,17 @@ class CommandRouter:
         word = words[0].lower() if words else self.default
         return self.subcommands.get(word), word, words[1:]
 
-    def dispatch(self, services, ack, body: dict) -> None:
-        """Run the subcommand typed; an unknown one is answered with the help text."""
+    def dispatch(self, services, ack, body: dict, context=None) -> None:
+        """Run the subcommand typed, with the request's actor if it takes one (from Bolt's
+        ``context``); an unknown one is answered with the help text."""
         sub, word, args = self.split(body.get("text"))
         if sub is None:
             ack(text=f"I don't know `{escape(word[:30])}`.\n\n{self.help_text()}")
             return
-        sub.run(services, ack, body, args)
+        if sub.takes_actor:
+            sub.run(services, ack, body, args, actor=(context or {}).get("actor"))
+        else:
+            sub.run(services, ack, body, args)
 
     def help_text(self) -> str:
         lines = [self.intro, ""]

@@ -17,7 +17,7 @@ from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.shadowing import catalog as shadow_catalog
 from bot.shadowing import hosts, placements, signup
-from handlers.slack.complaints import team
+from handlers.slack import actors
 from handlers.slack.services import Services
 from handlers.slack.shadowing.status import placement_words
 from handlers.slack.slack_text import context, escape, header, mention, safe, section
@@ -98,7 +98,7 @@ def shadowing_blocks(session: Session, user_id: str) -> list[dict]:
 
 
 def home_view(services: Services, user_id: str) -> dict:
-    actor = team.actor(services, user_id)
+    actor = actors.actor_for(services, user_id)
     with transaction(services.engine) as s:
         blocks = complaint_blocks(views.home_view(s, actor, services.today()))
         blocks += shadowing_blocks(s, user_id)

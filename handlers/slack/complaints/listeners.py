@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import structlog
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.complaints import intake, related
 from bot.db import CommitUncertain, deadline, transaction
@@ -68,8 +68,8 @@ def _help(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 def register(app: App, services: Services) -> None:
     @app.command("/complaint")
-    def complaint_command(ack: Ack, body: dict) -> None:
-        router.dispatch(services, ack, body)
+    def complaint_command(ack: Ack, body: dict, context: BoltContext) -> None:
+        router.dispatch(services, ack, body, context)
 
     @app.view(form.CALLBACK_ID)
     def complaint_submitted(ack: Ack, body: dict, view: dict) -> None:

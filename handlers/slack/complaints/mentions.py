@@ -19,9 +19,10 @@ from bot.complaints.cases import by_reference as case_by_reference
 from bot.db import CommitUncertain, transaction
 from bot.errors import StoreUnavailable
 from bot.permissions import Actor
-from handlers.slack import durable, middleware
-from handlers.slack.complaints import case_card, team
-from handlers.slack.complaints.replies import UNAVAILABLE, explain, tell_privately
+from handlers.slack import actors, durable, middleware
+from handlers.slack.complaints import case_card
+from handlers.slack.complaints.replies import tell_privately
+from handlers.slack.errors import UNAVAILABLE, explain
 from handlers.slack.services import Services
 from handlers.slack.slack_text import escape, mention, safe
 
@@ -163,7 +164,7 @@ def _assign(asked: Asked) -> None:
     investigation.assign(
         asked.services.engine,
         asked.reference,
-        team.actor(asked.services, found.group(1)),
+        actors.actor_for(asked.services, found.group(1)),
         asked.actor,
         asked.services.now(),
         only_if_unassigned=False,
@@ -324,7 +325,7 @@ def handle(services: Services, event: dict) -> None:
             tell("This thread is not a case. Mention me in the thread of a case's card.")
             return
         asked = Asked(
-            services, user, team.actor(services, user), channel, thread_ts, reference, args
+            services, user, actors.actor_for(services, user), channel, thread_ts, reference, args
         )
         command.run(asked)
     except (StoreUnavailable, pending.ClaimLost):

@@ -11,9 +11,11 @@ from slack_bolt import Ack
 from sqlmodel import Session
 
 from bot import outbox
+from bot.complaints import policy
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.jobs import notices
+from bot.permissions import Actor
 from bot.reports import annual, charts
 from bot.reports.digest import build_digest, service_year_start
 from bot.reports.digest_text import digest_sections
@@ -36,8 +38,8 @@ REPORT_USAGE = (
 )
 
 
-def _is_lead(services: Services, user_id: str) -> bool:
-    return user_id in services.settings.lead_user_ids
+def _is_lead(actor: Actor) -> bool:
+    return policy.may(actor, "see_reports")
 
 
 def _reply_privately(services: Services, body: dict, text: str, blocks=None) -> None:
@@ -58,8 +60,8 @@ def digest_blocks(figures: dict, *, preview: bool = False) -> tuple[str, list[di
 
 
 @router.sub("digest", "digest", "leads: preview this week's team digest (only you see it)")
-def _digest(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    if not _is_lead(services, body.get("user_id", "")):
+def _digest(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
+    if not _is_lead(actor):
         ack(text=ONLY_LEADS.format(what="team digest"))
         return
     ack(text="Working out this week's digest…")
@@ -167,9 +169,8 @@ def parse_period(args: list[str], today: date) -> tuple[date, date, str]:
 
 
 @router.sub("report", "report [YEAR | FROM TO] [md|csv|json|html]", "leads: results report")
-def _report(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    user = body.get("user_id", "")
-    if not _is_lead(services, user):
+def _report(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
+    if not _is_lead(actor):
         ack(text=ONLY_LEADS.format(what="results report"))
         return
     try:

@@ -7,12 +7,13 @@ host by number and organisation.
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session, select
 
 from bot.db import transaction
-from bot.errors import StoreUnavailable
-from bot.shadowing import catalog, conflicts, signup
+from bot.errors import NotPermitted, StoreUnavailable
+from bot.permissions import Actor
+from bot.shadowing import catalog, conflicts, policy, signup
 from handlers.slack import view_state as state
 from handlers.slack.commands import record_id, whole_number
 from handlers.slack.services import Services
@@ -22,10 +23,9 @@ from handlers.slack.shadowing.common import (
     UNAVAILABLE,
     attempt,
     explain,
-    is_coordinator,
     no_such,
-    only_coordinators,
     post_privately,
+    refuse_unless_allowed,
     refused,
     router,
     submitter,
@@ -73,15 +73,12 @@ def conflicts_blocks(session: Session, conflicts: list[ShadowConflict]) -> tuple
 
 
 @router.sub("conflicts", "conflicts", "coordinators: list active conflicts of interest")
-def _conflicts(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    if not is_coordinator(services, body.get("user_id", "")):
-        only_coordinators(ack, "see conflicts of interest")
-        return
+def _conflicts(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     try:
         with transaction(services.engine) as s:
-            text, blocks = conflicts_blocks(s, list(conflicts.list_conflicts(s)))
-    except StoreUnavailable:
-        ack(text=UNAVAILABLE)
+            text, blocks = conflicts_blocks(s, list(conflicts.list_conflicts(s, actor)))
+    except (NotPermitted, StoreUnavailable) as exc:
+        ack(text=explain(exc))
         return
     ack(text=text, blocks=blocks)
 
@@ -91,10 +88,9 @@ def _conflicts(services: Services, ack: Ack, body: dict, args: list[str]) -> Non
     "conflict",
     "coordinators: record a conflict of interest between a civil servant and a host",
 )
-def _conflict(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    user = body.get("user_id", "")
-    if not is_coordinator(services, user):
-        only_coordinators(ack, "record conflicts of interest")
+def _conflict(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
+    user = actor.user_id
+    if refuse_unless_allowed(ack, actor, "record_conflict"):
         return
     # trigger_id lasts 3 seconds: acknowledge first, then list the hosts and open the form.
     ack()
@@ -177,10 +173,8 @@ def _recorded_text(r: conflicts.Recorded, applicant: ShadowApplicant) -> str:
     "clear <conflict> <safeguards>",
     "coordinators: clear a conflict once safeguards are agreed",
 )
-def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    user = body.get("user_id", "")
-    if not is_coordinator(services, user):
-        only_coordinators(ack, "clear conflicts of interest")
+def _clear(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
+    if refuse_unless_allowed(ack, actor, "clear_conflict"):
         return
     conflict_id = whole_number(args[0]) if args else None
     if conflict_id is None or len(args) < 2:
@@ -198,8 +192,7 @@ def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         lambda: conflicts.clear_conflict(
             services.engine,
             conflict_id,
-            by_user_id=user,
-            coordinators=services.settings.coordinator_user_ids,
+            actor=actor,
             safeguards=" ".join(args[1:]),
             now=services.now(),
         )
@@ -212,10 +205,15 @@ def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 def register(app: App, services: Services) -> None:
     @app.view(CONFLICT_CALLBACK)
-    def conflict_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = submitter(body)
-        if not is_coordinator(services, user):
-            ack(response_action="errors", errors={"reason": "Only coordinators can do this."})
+    def conflict_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        submitter(body)
+        actor = context["actor"]
+        if not policy.may(actor, "record_conflict"):
+            # Said before the form's own checks, next to the reason, as the core words it.
+            try:
+                policy.require(actor, "record_conflict")
+            except NotPermitted as exc:
+                ack(response_action="errors", errors={"reason": str(exc)})
             return
         person, host_id, reason = _read(view)
         missing = {}
@@ -239,8 +237,7 @@ def register(app: App, services: Services) -> None:
         recorded, problem = attempt(
             lambda: conflicts.record(
                 services.engine,
-                by_user_id=user,
-                coordinators=services.settings.coordinator_user_ids,
+                actor=actor,
                 applicant_id=applicant.id,
                 host_id=host_id,
                 reason=reason,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App
 
+from bot.permissions import Actor
 from bot.shadowing import hosts as core
 from handlers.slack.commands import record_id, whole_number
 from handlers.slack.services import Services
@@ -23,7 +24,7 @@ def _host(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 
 @router.sub("places", "places <host> <number>", "change how many places you offer")
-def _places(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+def _places(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     host_id = whole_number(args[0]) if args else None
     capacity = whole_number(args[1]) if len(args) > 1 else None
     if len(args) != 2 or host_id is None or capacity is None:
@@ -40,9 +41,8 @@ def _places(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         lambda: core.change_capacity(
             services.engine,
             host_id,
-            user_id=body.get("user_id", ""),
+            actor=actor,
             capacity=capacity,
-            coordinators=services.settings.coordinator_user_ids,
         )
     )
     if problem:
@@ -56,7 +56,7 @@ def _places(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 def _open_or_close(open_: bool):
     verb = "reopen" if open_ else "close"
 
-    def run(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+    def run(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
         if len(args) != 1 or whole_number(args[0]) is None:
             ack(
                 text=f"Say which host, for example `/shadow {verb} 12`. "
@@ -71,9 +71,8 @@ def _open_or_close(open_: bool):
             lambda: core.set_open(
                 services.engine,
                 host_id,
-                user_id=body.get("user_id", ""),
+                actor=actor,
                 open_=open_,
-                coordinators=services.settings.coordinator_user_ids,
                 now=services.now(),
             )
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.db import transaction
+from bot.permissions import Actor
 from bot.shadowing import notices, placements
 from handlers.slack.services import Services
 from handlers.slack.shadowing.blocks import (
@@ -87,13 +88,13 @@ RENDERERS = {
 
 
 def _respond_to_offer(accept: bool) -> Work:
-    def work(services: Services, placement_id: int, user: str):
+    def work(services: Services, placement_id: int, actor: Actor):
         placements.respond(
-            services.engine, placement_id, user_id=user, accept=accept, now=services.now()
+            services.engine, placement_id, actor=actor, accept=accept, now=services.now()
         )
         with transaction(services.engine) as s:
             p = parties(s, placement_id)
-            return offer(p, side_of(p, user))
+            return offer(p, side_of(p, actor.user_id))
 
     return work
 

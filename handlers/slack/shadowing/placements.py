@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session, select
 
 from bot.db import transaction
-from bot.errors import StoreUnavailable
-from bot.shadowing import notices, placements
+from bot.errors import NotPermitted, StoreUnavailable
+from bot.permissions import Actor
+from bot.shadowing import notices, placements, policy
 from bot.shadowing.catalog import status_label
 from handlers.slack.commands import record_id, whole_number
 from handlers.slack.services import Services
@@ -31,7 +32,6 @@ from handlers.slack.shadowing.common import (
     UNAVAILABLE,
     attempt,
     clicked_value,
-    clicker,
     explain,
     no_such,
     on_click,
@@ -40,7 +40,8 @@ from handlers.slack.shadowing.common import (
     submitter,
     tell_clicker,
 )
-from handlers.slack.slack_text import context, escape, fields_section, mention, safe, section
+from handlers.slack.slack_text import context as context_line
+from handlers.slack.slack_text import escape, fields_section, mention, safe, section
 from models import ShadowFeedback
 
 SCHEDULE_OPEN = "shadow_schedule_open"
@@ -116,7 +117,7 @@ def offer_update(p: Parties, event: str, side: str) -> tuple[str, list[dict]]:
         text = f"The {what} with {whom} was withdrawn."
         blocks = [section(text)]
         if side == "applicant" and p.applicant.status == "queued":
-            blocks.append(context("You keep your place in the queue for the next round."))
+            blocks.append(context_line("You keep your place in the queue for the next round."))
     elif event == "scheduled":
         text = (
             f"Dates are set for the placement with {whom}: "
@@ -135,7 +136,7 @@ def offer_update(p: Parties, event: str, side: str) -> tuple[str, list[dict]]:
         if buttons:
             blocks.append(buttons)
         elif placement.status == "completed":
-            blocks.append(context("This placement is completed."))
+            blocks.append(context_line("This placement is completed."))
     return text, blocks
 
 
@@ -152,7 +153,7 @@ def feedback_request(session: Session, p: Parties, side: str) -> tuple[str, list
     text = f"How did your placement with {with_whom(p, side)} go?"
     blocks = [section(f"{text} Three quick questions help us improve the scheme.")]
     if feedback_given(session, p.placement.id, side):
-        blocks.append(context("Thank you for your feedback."))
+        blocks.append(context_line("Thank you for your feedback."))
     else:
         blocks.append(
             actions(
@@ -163,11 +164,16 @@ def feedback_request(session: Session, p: Parties, side: str) -> tuple[str, list
     return text, blocks
 
 
-def cannot_open(session: Session, p: Parties | None, user_id: str, *, feedback: bool) -> str | None:
+def cannot_open(session: Session, p: Parties | None, actor: Actor, *, feedback: bool) -> str | None:
     """Why the feedback (or dates) form would be refused on submission, said before it is
     opened; the core checks again when it is submitted."""
-    if p is None or user_id not in (p.applicant.user_id, p.host.user_id):
-        return "This placement isn't one of yours."
+    if p is None:
+        return policy.NOT_YOUR_PLACEMENT_TEXT
+    try:
+        policy.sides_of(actor, p.applicant.user_id, p.host.user_id)
+    except NotPermitted as exc:
+        return str(exc)
+    user_id = actor.user_id
     placement = p.placement
     if feedback:
         if placement.status != "completed":
@@ -199,7 +205,7 @@ RENDERERS = {
 
 
 @router.sub("end", "end <placement> [reason]", "withdraw from one offer or placement")
-def _end(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+def _end(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     placement_id = whole_number(args[0]) if args else None
     if placement_id is None:
         ack(
@@ -215,7 +221,7 @@ def _end(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         lambda: placements.withdraw_placement(
             services.engine,
             placement_id,
-            user_id=body.get("user_id", ""),
+            actor=actor,
             reason=" ".join(args[1:]),
             now=services.now(),
         )
@@ -227,21 +233,22 @@ def _end(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     ack(text=f"Placement {placement_id} is withdrawn; the other side has been told.")
 
 
-def _complete(services: Services, placement_id: int, user: str):
-    placements.complete(services.engine, placement_id, user_id=user, today=services.today())
+def _complete(services: Services, placement_id: int, actor: Actor):
+    placements.complete(services.engine, placement_id, actor=actor, today=services.today())
     with transaction(services.engine) as s:
         p = parties(s, placement_id)
-        return offer_update(p, "completed", side_of(p, user))
+        return offer_update(p, "completed", side_of(p, actor.user_id))
 
 
-def open_placement_modal(services: Services, body: dict, view_for: Callable, feedback: bool):
+def open_placement_modal(
+    services: Services, body: dict, actor: Actor, view_for: Callable, feedback: bool
+):
     """Open the schedule or feedback modal for the placement on the clicked button."""
-    user = clicker(body)
     placement_id = clicked_value(body)
     try:
         with transaction(services.engine) as s:
             p = find_parties(s, placement_id)
-            problem = cannot_open(s, p, user, feedback=feedback)
+            problem = cannot_open(s, p, actor, feedback=feedback)
     except StoreUnavailable:
         problem = UNAVAILABLE
     if problem:
@@ -262,18 +269,22 @@ def register(app: App, services: Services) -> None:
     on_click(app, services, COMPLETE, _complete)
 
     @app.action(SCHEDULE_OPEN)
-    def schedule_clicked(ack: Ack, body: dict) -> None:
+    def schedule_clicked(ack: Ack, body: dict, context: BoltContext) -> None:
         ack()
-        services.after_ack(open_placement_modal, services, body, forms.schedule_modal, False)
+        services.after_ack(
+            open_placement_modal, services, body, context["actor"], forms.schedule_modal, False
+        )
 
     @app.action(FEEDBACK_OPEN)
-    def feedback_clicked(ack: Ack, body: dict) -> None:
+    def feedback_clicked(ack: Ack, body: dict, context: BoltContext) -> None:
         ack()
-        services.after_ack(open_placement_modal, services, body, forms.feedback_modal, True)
+        services.after_ack(
+            open_placement_modal, services, body, context["actor"], forms.feedback_modal, True
+        )
 
     @app.view(forms.SCHEDULE_CALLBACK)
-    def schedule_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = submitter(body)
+    def schedule_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        submitter(body)
         start, end = forms.read_schedule(view)
         chosen = dict(zip(forms.SCHEDULE_FIELDS, (start, end), strict=True))
         missing = {f: "Choose a date." for f, d in chosen.items() if d is None}
@@ -284,7 +295,7 @@ def register(app: App, services: Services) -> None:
             lambda: placements.schedule(
                 services.engine,
                 forms.placement_id(view),
-                user_id=user,
+                actor=context["actor"],
                 start_date=start,
                 end_date=end,
                 today=services.today(),
@@ -299,8 +310,8 @@ def register(app: App, services: Services) -> None:
         services.send_queued()
 
     @app.view(forms.FEEDBACK_CALLBACK)
-    def feedback_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = submitter(body)
+    def feedback_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        submitter(body)
         worthwhile, learned, recommend = forms.read_feedback(view)
         missing = {}
         if worthwhile is None:
@@ -314,7 +325,7 @@ def register(app: App, services: Services) -> None:
             lambda: placements.give_feedback(
                 services.engine,
                 forms.placement_id(view),
-                user_id=user,
+                actor=context["actor"],
                 worthwhile=worthwhile,
                 learned=learned,
                 would_recommend=recommend,

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from bot.db import transaction
 from bot.errors import StoreUnavailable
+from bot.permissions import Actor
 from bot.shadowing import notices
 from bot.shadowing import signup as core
 from handlers.slack.services import Services
@@ -151,11 +152,11 @@ def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None
 
 
 def _decide(approve: bool) -> Work:
-    def work(services: Services, applicant_id: int, user: str):
+    def work(services: Services, applicant_id: int, actor: Actor):
         core.decide(
             services.engine,
             applicant_id,
-            manager_user_id=user,
+            actor=actor,
             approve=approve,
             now=services.now(),
         )

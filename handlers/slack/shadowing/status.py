@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from bot.db import transaction
 from bot.errors import StoreUnavailable
+from bot.permissions import Actor
 from bot.shadowing import catalog, hosts, placements, signup
 from bot.shadowing import report as reporting
 from bot.shadowing.catalog import placement_state
@@ -23,9 +24,8 @@ from handlers.slack.shadowing.blocks import (
 )
 from handlers.slack.shadowing.common import (
     UNAVAILABLE,
-    is_coordinator,
-    only_coordinators,
     post_privately,
+    refuse_unless_allowed,
     router,
 )
 from handlers.slack.slack_text import (
@@ -169,12 +169,11 @@ def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 
 @router.sub("report", "report", "coordinators: figures for the scheme so far")
-def _report(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    if not is_coordinator(services, body.get("user_id", "")):
-        only_coordinators(ack, "see the report")
+def _report(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
+    if refuse_unless_allowed(ack, actor, "see_report"):
         return
     ack(text="Working on the report…")
-    services.in_background(_send_report, services, body.get("channel_id"), body.get("user_id", ""))
+    services.in_background(_send_report, services, body.get("channel_id"), actor.user_id)
 
 
 def _send_report(services: Services, channel: str | None, user: str) -> None:
