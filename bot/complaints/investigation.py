@@ -37,6 +37,7 @@ __all__ = [
     "edit_note",
     "form_case",
     "link",
+    "move_for",
     "move_to",
     "open_spot_check",
     "perform",
@@ -144,14 +145,13 @@ def record_follow_up(
 
 
 def withdraw(
-    engine: Engine, reference: str, user_id: str, reason: str, now: datetime
+    engine: Engine, reference: str, actor: permissions.Actor, reason: str, now: datetime
 ) -> views.CaseView:
     """The supplier withdraws their own case. Someone else's case is "not found", word for
     word as intake says it, so references cannot be probed."""
     with transaction(engine) as s:
-        case = intake.case_for_reporter(s, user_id, reference)
+        case = intake.case_for_reporter(s, actor.user_id, reference)
         s.refresh(case, with_for_update=True)
-        actor = permissions.Actor(user_id)
         lifecycle.apply(s, case, "withdraw", actor, now, reason=reason)
         result = _view(s, case, actor, now)
     log.info("complaint.transition", case_ref=result.reference, action="withdraw", to=result.status)
@@ -253,6 +253,25 @@ def form_case(engine: Engine, reference: str, form: str, actor: permissions.Acto
             authority=f"{case.authority_name}, {kind}",
             category=catalog.label(catalog.CATEGORIES, case.category),
         )
+
+
+@dataclass(frozen=True)
+class MoveAsked:
+    """The move that would take a case to the status asked for, and where the case is now."""
+
+    action: str
+    status: str
+    follow_up_due: date | None
+
+
+def move_for(engine: Engine, reference: str, status: str) -> MoveAsked:
+    """Which move goes from the case's status to ``status`` (see lifecycle.action_for);
+    InvalidTransition naming the moves allowed from here if none does. Changes nothing:
+    move_to makes the move and checks who may."""
+    with transaction(engine) as s:
+        case = by_reference(s, reference)
+        action = lifecycle.action_for(case, status.strip().lower().replace("-", "_"))
+        return MoveAsked(action, case.status, case.follow_up_due)
 
 
 def link(engine: Engine, ref_a: str, ref_b: str, actor: permissions.Actor, now: datetime) -> bool:

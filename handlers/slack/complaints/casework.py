@@ -97,14 +97,13 @@ def timeline_text(reference: str, entries) -> str:
 
 
 @router.sub("withdraw", "withdraw REF [reason]", "withdraw a complaint you raised")
-def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+def _withdraw(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     if not args:
         ack(text="Say which case: `/complaint withdraw MS-2026-0007 [reason]`.")
         return
-    user = body.get("user_id", "")
     try:
         case = investigation.withdraw(
-            services.engine, args[0], user, " ".join(args[1:]), services.now()
+            services.engine, args[0], actor, " ".join(args[1:]), services.now()
         )
     except FAULTS as exc:
         ack(text=explain(exc))

@@ -15,7 +15,6 @@ from slack_bolt import Ack, App
 
 from bot import pending
 from bot.complaints import investigation, lifecycle
-from bot.complaints.cases import by_reference as case_by_reference
 from bot.db import CommitUncertain, transaction
 from bot.errors import StoreUnavailable
 from bot.permissions import Actor
@@ -133,10 +132,9 @@ def _status(asked: Asked) -> None:
         states = ", ".join(f"`{s}`" for s in lifecycle.STATUSES)
         asked.tell(f"Give one of these states: {states}.")
         return
-    with transaction(asked.services.engine) as s:
-        case = case_by_reference(s, asked.reference)
-        current, follow_up_due = case.status, case.follow_up_due
-        lifecycle.action_for(case, target)  # refuse now, naming the moves, rather than in a form
+    # Refused now, naming the moves, rather than in a form.
+    asked_for = investigation.move_for(asked.services.engine, asked.reference, target)
+    current, follow_up_due = asked_for.status, asked_for.follow_up_due
     # Closing a resolved case that needs no follow-up takes no form.
     plain_close = target == "closed" and current == "resolved" and not follow_up_due
     if target in FORMS_FOR_STATUS and not plain_close:
