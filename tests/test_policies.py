@@ -157,7 +157,10 @@ def test_the_middleware_resolves_the_actor_and_the_case_once(monkeypatch):
     # A plain message in a thread (a note) is the busiest traffic and needs no roles.
     note = {"type": "event_callback", "event": {"type": "message", "user": "UINV"}}
     assert "actor" not in _through_middleware(object(), note)
-    assert made == ["UINV", "UINV"]
+    # A request that acts for someone but names nobody still gets an actor, with no roles.
+    home = {"type": "event_callback", "event": {"type": "app_home_opened"}}
+    assert _through_middleware(object(), home)["actor"].user_id == ""
+    assert made == ["UINV", "UINV", ""]
 
 
 def test_assign_to_me_makes_one_core_call_with_the_request_s_actor(monkeypatch):

@@ -35,21 +35,20 @@ def actor_for(services: Services, user_id: str) -> Actor:
 
 def requester(body: dict) -> str | None:
     """The Slack user a request comes from: a command's user_id, an action's or a form's
-    user, an event's user; None when it names nobody."""
+    user, an event's user ("" when a request that acts for someone names nobody, so its
+    listener still finds an actor, one with no roles); None for events that act for nobody."""
+    if body.get("type") == "event_callback":
+        event = body.get("event")
+        if not isinstance(event, dict) or event.get("type") not in EVENTS_WITH_AN_ACTOR:
+            return None
+        user = event.get("user")
+        return user if isinstance(user, str) else ""
     if isinstance(body.get("user_id"), str):
         return body["user_id"]
     user = body.get("user")
     if isinstance(user, dict) and isinstance(user.get("id"), str):
         return user["id"]
-    event = body.get("event")
-    if (
-        body.get("type") == "event_callback"
-        and isinstance(event, dict)
-        and event.get("type") in EVENTS_WITH_AN_ACTOR
-        and isinstance(event.get("user"), str)
-    ):
-        return event["user"]
-    return None
+    return ""
 
 
 def case_reference(body: dict) -> str | None:
@@ -84,7 +83,7 @@ def resolve(services: Services):
         body = req.body if isinstance(req.body, dict) else {}
         context: BoltContext = req.context
         user = requester(body)
-        if user:
+        if user is not None:
             context[ACTOR] = actor_for(services, user)
         if reference := case_reference(body):
             context[CASE_REFERENCE] = reference

@@ -9,15 +9,15 @@ may be several of these; each part is drawn from the core's read models.
 from __future__ import annotations
 
 import structlog
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
 from bot.complaints import catalog, views
 from bot.db import transaction
 from bot.errors import StoreUnavailable
+from bot.permissions import Actor
 from bot.shadowing import catalog as shadow_catalog
 from bot.shadowing import hosts, placements, signup
-from handlers.slack import actors
 from handlers.slack.services import Services
 from handlers.slack.shadowing.status import placement_words
 from handlers.slack.slack_text import context, escape, header, mention, safe, section
@@ -97,8 +97,8 @@ def shadowing_blocks(session: Session, user_id: str) -> list[dict]:
     return [header("Work-shadowing"), section("\n".join(lines))]
 
 
-def home_view(services: Services, user_id: str) -> dict:
-    actor = actors.actor_for(services, user_id)
+def home_view(services: Services, actor: Actor) -> dict:
+    user_id = actor.user_id
     with transaction(services.engine) as s:
         blocks = complaint_blocks(views.home_view(s, actor, services.today()))
         blocks += shadowing_blocks(s, user_id)
@@ -112,21 +112,21 @@ def home_view(services: Services, user_id: str) -> dict:
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
 
 
-def publish(services: Services, user_id: str) -> None:
+def publish(services: Services, actor: Actor) -> None:
     try:
-        view = home_view(services, user_id)
+        view = home_view(services, actor)
     except StoreUnavailable:
         view = {
             "type": "home",
             "blocks": [section("Your cases can't be shown right now; please look again soon.")],
         }
-    services.client.views_publish(user_id=user_id, view=view)
+    services.client.views_publish(user_id=actor.user_id, view=view)
 
 
 def register(app: App, services: Services) -> None:
     @app.event("app_home_opened")
-    def home_opened(ack: Ack, event: dict) -> None:
+    def home_opened(ack: Ack, event: dict, context: BoltContext) -> None:
         ack()
         if event.get("tab", "home") != "home":
             return  # the Messages tab: nothing to draw
-        services.after_ack(publish, services, event.get("user") or "")
+        services.after_ack(publish, services, context["actor"])
