@@ -107,7 +107,7 @@ def test_offering_places_stores_the_host_its_conflicts_and_an_event(engine, sess
     h = hosts.offer_places(
         engine,
         host_form(conflict_departments=(HOME_OFFICE, DWP)),
-        user_id="UH1",
+        actor=Actor("UH1"),
         submission_key="VH-1",
         today=TODAY,
         departments=DEPARTMENTS,
@@ -124,7 +124,7 @@ def test_offering_places_stores_the_host_its_conflicts_and_an_event(engine, sess
     again = hosts.offer_places(
         engine,
         host_form(conflict_departments=(HOME_OFFICE, DWP)),
-        user_id="UH1",
+        actor=Actor("UH1"),
         submission_key="VH-1",
         today=TODAY,
         departments=DEPARTMENTS,

@@ -195,7 +195,7 @@ def test_commit_replans_from_the_current_state(engine, session):
     host(engine, "UH1", capacity=1)
     rnd = _dry_run(engine)
     assert rnd.summary["matched"] == 1
-    signup.withdraw(engine, user_id="U1", reason="", now=NOW)
+    signup.withdraw(engine, actor=Actor("U1"), reason="", now=NOW)
     _commit(engine, rnd.id)
     assert [p.applicant_id for p in rows(session, ShadowPlacement)] == [a2.id]
     assert {m.recipient_user_id for m in outbox(engine, notices.OFFER)} == {"U2", "UH1"}

@@ -125,7 +125,7 @@ def test_sign_up_stores_the_request_conflicts_event_and_approval_request(engine,
     a = signup.sign_up(
         engine,
         signup_form(conflict_organisations="Crisis\nShelter Together"),
-        user_id="U1",
+        actor=Actor("U1"),
         submission_key="V1",
         today=TODAY,
         departments=DEPARTMENTS,
@@ -155,7 +155,7 @@ def test_a_repeated_delivery_creates_nothing_twice(engine, session):
         return signup.sign_up(
             engine,
             signup_form(conflict_organisations="Crisis"),
-            user_id="U1",
+            actor=Actor("U1"),
             submission_key="VSAME",
             today=TODAY,
             departments=DEPARTMENTS,
@@ -187,7 +187,7 @@ def test_racing_sign_ups_by_one_person_store_one(engine, session):
             return signup.sign_up(
                 engine,
                 signup_form(),
-                user_id="U1",
+                actor=Actor("U1"),
                 submission_key=f"VR{n}",
                 today=TODAY,
                 departments=DEPARTMENTS,
@@ -264,7 +264,7 @@ def test_only_the_named_manager_decides(engine):
         signup.decide(engine, a.id, actor=Actor("U1"), approve=True, now=NOW)
     with pytest.raises(NotFound):
         signup.decide(engine, a.id + 99, actor=Actor("MU1"), approve=True, now=NOW)
-    signup.withdraw(engine, user_id="U1", reason="", now=NOW)
+    signup.withdraw(engine, actor=Actor("U1"), reason="", now=NOW)
     with pytest.raises(InvalidTransition, match="withdrawn"):
         signup.decide(engine, a.id, actor=Actor("MU1"), approve=True, now=NOW)
 
@@ -284,9 +284,9 @@ def test_queue_position_follows_queued_at_then_id(engine):
 
 def test_withdrawing_a_sign_up(engine, session):
     with pytest.raises(NotFound):
-        signup.withdraw(engine, user_id="U1", reason="", now=NOW)
+        signup.withdraw(engine, actor=Actor("U1"), reason="", now=NOW)
     a = applicant(engine, "U1")
-    done = signup.withdraw(engine, user_id="U1", reason="  New job  ", now=NOW)
+    done = signup.withdraw(engine, actor=Actor("U1"), reason="  New job  ", now=NOW)
     assert (done.status, done.active_user_id, done.withdrawn_reason) == (
         "withdrawn",
         None,
@@ -295,7 +295,7 @@ def test_withdrawing_a_sign_up(engine, session):
     assert event_kinds(engine, applicant_id=a.id)[-1] == "withdrawn"
     applicant(engine, "U2")
     with pytest.raises(ValidationFailed):
-        signup.withdraw(engine, user_id="U2", reason="x" * 501, now=NOW)
+        signup.withdraw(engine, actor=Actor("U2"), reason="x" * 501, now=NOW)
     assert applicant(engine, "U1").status == "queued"  # free to sign up again
 
 
@@ -305,7 +305,7 @@ def test_withdrawing_with_an_open_offer_frees_the_place_and_tells_the_host(engin
     rounds.run_round(engine, commit=True, now=NOW, expiry_days=7)
     with reading(engine) as s:
         assert hosts.places_taken(s, h.id) == 1
-    signup.withdraw(engine, user_id="U1", reason="Changed teams", now=NOW)
+    signup.withdraw(engine, actor=Actor("U1"), reason="Changed teams", now=NOW)
     [p] = rows(session, ShadowPlacement)
     assert (p.status, p.ended_by, p.end_reason) == ("withdrawn", "U1", "Changed teams")
     with reading(engine) as s:

@@ -67,7 +67,7 @@ def applicant(engine, user_id: str, *, approve: bool = True, queued_at=NOW, toda
     a = signup.sign_up(
         engine,
         signup_form(**form),
-        user_id=user_id,
+        actor=Actor(user_id),
         submission_key=f"VA{next(_keys)}",
         today=today,
         departments=DEPARTMENTS,
@@ -81,7 +81,7 @@ def host(engine, user_id: str, *, today=TODAY, **form):
     return hosts.offer_places(
         engine,
         host_form(**form),
-        user_id=user_id,
+        actor=Actor(user_id),
         submission_key=f"VH{next(_keys)}",
         today=today,
         departments=DEPARTMENTS,

@@ -90,7 +90,7 @@ def offer_places(
     engine: Engine,
     form: HostForm,
     *,
-    user_id: str,
+    actor: Actor,
     submission_key: str | None,
     today: date,
     departments: tuple[str, ...],
@@ -99,6 +99,7 @@ def offer_places(
 
     A repeated delivery (same ``submission_key``) returns the offer stored the first time.
     """
+    user_id = actor.user_id
     values = validate_host(form, today=today, departments=departments)
     conflict_departments = values.pop("conflict_departments")
 

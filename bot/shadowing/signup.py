@@ -186,17 +186,18 @@ def sign_up(
     engine: Engine,
     form: SignupForm,
     *,
-    user_id: str,
+    actor: Actor,
     submission_key: str | None,
     today: date,
     departments: tuple[str, ...],
 ) -> ShadowApplicant:
-    """Store a validated sign-up, its declared conflicts, its audit event and the approval
-    request to the line manager, atomically.
+    """``actor`` signs up: store a validated sign-up, its declared conflicts, its audit event
+    and the approval request to the line manager, atomically. Anyone may sign up.
 
     A repeated delivery (same ``submission_key``) returns the sign-up stored the first time.
     A second active sign-up is refused.
     """
+    user_id = actor.user_id
     values = validate_signup(form, user_id=user_id, today=today, departments=departments)
     organisations = values.pop("conflict_organisations")
 
@@ -342,9 +343,10 @@ def queue_position(session: Session, applicant: ShadowApplicant) -> int | None:
     return ahead + 1
 
 
-def withdraw(engine: Engine, *, user_id: str, reason: str, now: datetime) -> ShadowApplicant:
+def withdraw(engine: Engine, *, actor: Actor, reason: str, now: datetime) -> ShadowApplicant:
     """The user withdraws their active sign-up; any offer or placement in progress ends and
     its host is told, which frees the place."""
+    user_id = actor.user_id
     text = clean_reason(reason)
     with transaction(engine) as s:
         applicant = s.exec(

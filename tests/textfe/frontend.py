@@ -295,7 +295,7 @@ def sign_up(fe: TextFrontEnd, r: Request) -> str:
     applicant = signup.sign_up(
         fe.engine,
         fe.form(signup.SignupForm, r.options),
-        user_id=r.person.value,
+        actor=r.actor,
         submission_key=None,
         today=fe.today,
         departments=DEFAULT_DEPARTMENTS,
@@ -318,7 +318,7 @@ def offer_places(fe: TextFrontEnd, r: Request) -> str:
     host = hosts.offer_places(
         fe.engine,
         fe.form(hosts.HostForm, r.options),
-        user_id=r.person.value,
+        actor=r.actor,
         submission_key=None,
         today=fe.today,
         departments=DEFAULT_DEPARTMENTS,

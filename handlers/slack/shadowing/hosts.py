@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.permissions import Actor
 from bot.shadowing import hosts as core
@@ -98,13 +98,13 @@ router.sub("reopen", "reopen <host>", "take new offers again")(_open_or_close(Tr
 
 def register(app: App, services: Services) -> None:
     @app.view(forms.HOST_CALLBACK)
-    def host_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = submitter(body)
+    def host_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        submitter(body)
         host, problem = attempt(
             lambda: core.offer_places(
                 services.engine,
                 forms.read_host(view),
-                user_id=user,
+                actor=context["actor"],
                 submission_key=view.get("id"),
                 today=services.today(),
                 departments=services.settings.departments,

@@ -3,7 +3,7 @@ manager's approval (the request with its buttons, and the result sent to the app
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
 from bot.db import transaction
@@ -132,11 +132,11 @@ def _signup(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 
 @router.sub("withdraw", "withdraw [reason]", "withdraw your sign-up (and any offer it has)")
-def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+def _withdraw(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     _, problem = attempt(
         lambda: core.withdraw(
             services.engine,
-            user_id=body.get("user_id", ""),
+            actor=actor,
             reason=" ".join(args),
             now=services.now(),
         )
@@ -171,13 +171,13 @@ def register(app: App, services: Services) -> None:
     on_click(app, services, DECLINE, _decide(False))
 
     @app.view(forms.SIGNUP_CALLBACK)
-    def signup_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = submitter(body)
+    def signup_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        submitter(body)
         applicant, problem = attempt(
             lambda: core.sign_up(
                 services.engine,
                 forms.read_signup(view),
-                user_id=user,
+                actor=context["actor"],
                 submission_key=view.get("id"),
                 today=services.today(),
                 departments=services.settings.departments,
