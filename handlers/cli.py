@@ -287,6 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="date_to", type=_iso_date, help="last day (YYYY-MM-DD)")
     report.add_argument("--format", choices=("md", "csv", "json", "html"), default="md")
     report.add_argument("--output", help="write to this file instead of printing")
+    register_teams(subs, COMMANDS)
     return parser
 
 
@@ -302,6 +303,12 @@ COMMANDS = {
     "digest": cmd_digest,
     "report": cmd_report,
 }
+
+
+def register_teams(subs, commands: dict) -> None:
+    from handlers.teams.cli import register
+
+    register(subs, commands)
 
 
 def main(argv: list[str] | None = None) -> int:
