@@ -4,6 +4,7 @@ that moved there from the Slack listeners (both databases), the per-request acto
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -177,3 +178,16 @@ def test_assign_to_me_makes_one_core_call_with_the_request_s_actor(monkeypatch):
     card_actions.assign(services, {}, "MS-2026-0004", actor, actor, True)
     assert calls == [("MS-2026-0004", actor, actor, True)]
     assert woken == [True]
+
+
+def test_no_slack_listener_reads_the_configured_roles():
+    """Who holds a role is the directory's to say and what a role may do the policies': a
+    listener that read the configured ids would be checking a role itself."""
+    root = Path(__file__).resolve().parent.parent / "handlers" / "slack"
+    readers = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        for name in ("coordinator_user_ids", "lead_user_ids", "investigator_user_ids")
+        if name in path.read_text(encoding="utf-8")
+    ]
+    assert readers == []
