@@ -68,7 +68,7 @@ def new_case(engine, reporter: str = REPORTER, today: date = TODAY, **overrides)
     case = intake.submit(
         engine,
         form(**overrides),
-        reporter_user_id=reporter,
+        actor=Actor(reporter),
         submission_key=None,
         today=today,
         policy=POLICY,

@@ -295,7 +295,7 @@ def _file_a_complaint(local) -> str:
             organisation_name="Patel Care Ltd",
             organisation_type="sme",
         ),
-        reporter_user_id="USUPPLIER",
+        actor=Actor("USUPPLIER"),
         submission_key="browser-case",
         today=today,
         policy=intake.IntakePolicy(

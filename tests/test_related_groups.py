@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from bot import outbox
 from bot.complaints import intake, investigation, notices, related, views
 from bot.jobs import registry, runner
+from bot.permissions import Actor
 from handlers.slack.app import make_client, renderers
 from handlers.slack.complaints import case_card
 from handlers.slack.transport import SlackTransport
@@ -41,7 +42,7 @@ def stored_only(engine, n: int, **overrides) -> Complaint:
     return intake.submit(
         engine,
         form(**overrides),
-        reporter_user_id=f"U{n:04d}",
+        actor=Actor(f"U{n:04d}"),
         submission_key=f"VPEND{n}",
         today=TODAY,
         policy=POLICY,

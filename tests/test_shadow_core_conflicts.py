@@ -145,7 +145,7 @@ def _complaint(engine, n: int, authority: str, organisation: str, *, anonymous=F
     )
     policy = intake.IntakePolicy(triage_channel_id=TRIAGE)
     return intake.submit(
-        engine, form, reporter_user_id=f"UC{n}", submission_key=f"VC{n}", today=TODAY, policy=policy
+        engine, form, actor=Actor(f"UC{n}"), submission_key=f"VC{n}", today=TODAY, policy=policy
     ).complaint
 
 

@@ -234,7 +234,7 @@ def _complaint(engine, authority: str, organisation: str) -> intake.Submission:
     return intake.submit(
         engine,
         form,
-        reporter_user_id="UCOMPLAINER",
+        actor=Actor("UCOMPLAINER"),
         submission_key="VCOMPLAINT",
         today=TODAY,
         policy=intake.IntakePolicy(triage_channel_id=TRIAGE),

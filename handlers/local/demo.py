@@ -197,7 +197,7 @@ def seed_cases(engine: Engine, settings: Settings, today: date) -> list[Complain
         result = intake.submit(
             engine,
             form,
-            reporter_user_id=user,
+            actor=Actor(user),
             submission_key=f"demo-case-{n}",
             today=today,
             policy=policy,

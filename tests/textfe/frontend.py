@@ -184,7 +184,7 @@ def file_complaint(fe: TextFrontEnd, r: Request) -> str:
     result = intake.submit(
         fe.engine,
         fe.form(intake.ComplaintForm, r.options),
-        reporter_user_id=r.person.value,
+        actor=Actor(r.person.value),
         submission_key=None,  # a typed line has no delivery id to repeat
         today=fe.today,
         policy=intake.IntakePolicy(triage_channel_id=TRIAGE_ROOM),

@@ -72,15 +72,15 @@ def register(app: App, services: Services) -> None:
         router.dispatch(services, ack, body, context)
 
     @app.view(form.CALLBACK_ID)
-    def complaint_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = (body.get("user") or {}).get("id", "")
-        structlog.contextvars.bind_contextvars(user=user)
+    def complaint_submitted(ack: Ack, view: dict, context: BoltContext) -> None:
+        actor = context["actor"]
+        structlog.contextvars.bind_contextvars(user=actor.user_id)
         try:
             with deadline():
                 result = intake.submit(
                     services.engine,
                     form.read_form(view),
-                    reporter_user_id=user,
+                    actor=actor,
                     submission_key=view.get("id"),
                     today=services.today(),
                     policy=intake.IntakePolicy(
