@@ -19,7 +19,7 @@ from bot.permissions import Actor, RoleDirectory, may, require
 from models import Complaint, ComplaintEvent, OutboxMessage
 from tests.conftest import TODAY, TRIAGE, rows
 
-POLICY = intake.IntakePolicy(triage_channel_id=TRIAGE)
+POLICY = intake.IntakePolicy()
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 REPORTER = "UREPORTER"

@@ -115,7 +115,7 @@ def test_rate_limited_after_client_retries_holds_the_row_and_its_channel(engine,
 def test_dead_messages_are_listed_without_tying_an_anonymous_filer_to_their_case(
     engine, stub, tmp_path, backend
 ):
-    policy = intake.IntakePolicy(triage_channel_id="CTRIAGE1")
+    policy = intake.IntakePolicy()
     for user, anonymous in (("UANON1", True), ("UNAMED1", False)):
         intake.submit(
             engine,
@@ -158,7 +158,7 @@ def test_a_worker_killed_mid_batch_repeats_nothing(engine, stub, session, tmp_pa
             reporter_user_id=f"U{n:03d}",
             submission_key=f"VKILL{n}",
             today=date(2026, 11, 20),
-            policy=intake.IntakePolicy(triage_channel_id=f"CTRIAGE{n}"),
+            policy=intake.IntakePolicy(),
         )
     ids = [m.id for m in rows(session, OutboxMessage)]
     stub.chaos(rate_429=0.3, retry_after=1, seed=11)

@@ -81,7 +81,7 @@ def test_a_burst_killed_mid_way_resends_nothing_and_resumes_at_once(
             reporter_user_id=f"UK{n:03d}",
             submission_key=f"VKILL9{n}",
             today=date(2026, 11, 20),
-            policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
+            policy=intake.IntakePolicy(),
         )
     ids = [m.id for m in rows(session, OutboxMessage)]
     first = _send(stub, backend, tmp_path)

@@ -131,7 +131,7 @@ def test_a_found_triage_card_is_remembered_so_its_updates_and_thread_follow(engi
         reporter_user_id="UFILER1",
         submission_key="VCARD1",
         today=date(2026, 11, 20),
-        policy=intake.IntakePolicy(triage_channel_id="CTRIAGE1"),
+        policy=intake.IntakePolicy(),
     )
     (card,) = [m for m in rows(session, OutboxMessage) if m.kind == intake.TRIAGE_CARD]
     _crash_while_sending(engine, stub, card.id)

@@ -114,7 +114,7 @@ def test_0006_turns_automatic_links_into_groups_on_a_populated_database(empty_ur
             reporter_user_id="UNEW",
             submission_key="VNEW1",
             today=TODAY,
-            policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
+            policy=intake.IntakePolicy(),
         ).complaint
         starting = intake.submit(
             engine,
@@ -122,7 +122,7 @@ def test_0006_turns_automatic_links_into_groups_on_a_populated_database(empty_ur
             reporter_user_id="UNEW",
             submission_key="VNEW2",
             today=TODAY,
-            policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
+            policy=intake.IntakePolicy(),
         ).complaint
         assert related.group_pending(engine) == 2
         with Session(engine) as s:

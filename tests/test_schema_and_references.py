@@ -13,7 +13,7 @@ from bot.migrate import current_revision, head_revision, pending_message
 from models import Complaint, metadata
 from tests.conftest import TODAY, TRIAGE, rows
 
-POLICY = intake.IntakePolicy(triage_channel_id=TRIAGE)
+POLICY = intake.IntakePolicy()
 
 
 def test_migrations_match_models(engine):

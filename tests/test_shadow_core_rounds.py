@@ -237,7 +237,7 @@ def _complaint(engine, authority: str, organisation: str) -> intake.Submission:
         reporter_user_id="UCOMPLAINER",
         submission_key="VCOMPLAINT",
         today=TODAY,
-        policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
+        policy=intake.IntakePolicy(),
     )
 
 

@@ -20,7 +20,7 @@ from tests import forms
 from tests.conftest import TRIAGE, rows
 
 TODAY = date(2026, 11, 20)
-POLICY = intake.IntakePolicy(triage_channel_id=TRIAGE)
+POLICY = intake.IntakePolicy()
 # A first delivery: (SET LOCAL statement_timeout | BEGIN IMMEDIATE), the repeat check, the
 # reference counter, the case, its audit event, both notifications (one INSERT on PostgreSQL,
 # two on SQLite), and the related-case lookup: 7 on PostgreSQL, 8 on SQLite. One spare each,

@@ -22,7 +22,7 @@ from handlers.slack.complaints import messages as complaint_messages
 from handlers.slack.services import Services
 from handlers.slack.shadowing import listeners as shadow_listeners
 from handlers.slack.shadowing import messages as shadow_messages
-from handlers.slack.transport import SlackTransport
+from handlers.slack.transport import SlackTransport, role_channels
 
 log = structlog.get_logger("msbot.app")
 
@@ -56,7 +56,7 @@ def build_services(settings: Settings, engine: Engine, **overrides) -> Services:
     client = make_client(settings)
     roles = team.make_directory(client, settings)
     assignable = team.Assignable(roles, team.DisplayNames(client))
-    transport = SlackTransport(client, renderers(assignable))
+    transport = SlackTransport(client, renderers(assignable), role_channels(settings))
     services = Services(
         settings=settings,
         engine=engine,

@@ -21,6 +21,7 @@ from bot.errors import StoreUnavailable
 from bot.permissions import Actor
 from handlers.slack import durable, middleware
 from handlers.slack.complaints import case_card, team
+from handlers.slack.complaints.anchors import case_of_thread
 from handlers.slack.complaints.replies import UNAVAILABLE, explain, tell_privately
 from handlers.slack.services import Services
 from handlers.slack.slack_text import escape, mention, safe
@@ -318,7 +319,7 @@ def handle(services: Services, event: dict) -> None:
 
     try:
         with transaction(services.engine) as s:
-            case = investigation.case_for_thread(s, channel, thread_ts)
+            case = investigation.case_for(s, case_of_thread(channel, thread_ts))
             reference = case.reference if case is not None else None
         if reference is None:
             tell("This thread is not a case. Mention me in the thread of a case's card.")
