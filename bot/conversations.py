@@ -7,9 +7,7 @@ back to what it is about with :func:`subject_of`, and the core is called with th
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Select
+from sqlalchemy import Select, exists, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -23,24 +21,34 @@ SUPPLIER_RELAY = "supplier_relay"  # a message relayed to the supplier; replies 
 
 
 def remember(
-    session: Session, sent: Sent, about: str, row: OutboxMessage, at: datetime | None = None
+    session: Session, sent: Sent, about: str, row: OutboxMessage, *, first_only: bool = False
 ) -> None:
-    """Record that ``row`` was posted as ``sent``, about ``row``'s subject. One statement; a
-    message already recorded (an update of a card returns the card's own id) is left as it
-    was, so the first card posted stays the case's card."""
+    """Record that ``row`` was posted as ``sent``, about ``row``'s subject, in one statement.
+    A message already recorded is left as it was. ``first_only``: record nothing if that
+    platform has a message about the subject already (a card update posts no new card, even
+    where the platform answers an update with a new id)."""
     table = PostedMessage.__table__
+    values = {
+        "platform": sent.platform,
+        "conversation_id": sent.conversation_id,
+        "message_id": sent.message_id,
+        "thread_id": sent.thread_id,
+        "about": about,
+        "subject_id": row.subject_id,
+        "outbox_message_id": row.id,
+        "created_at": row.sent_at or row.created_at,
+    }
+    rows = sa_select(*(literal(v, type_=table.c[k].type) for k, v in values.items()))
+    if first_only:
+        earlier = sa_select(table.c.id).where(
+            table.c.about == about,
+            table.c.subject_id == row.subject_id,
+            table.c.platform == sent.platform,
+        )
+        rows = rows.where(~exists(earlier))
     session.execute(
         dialect_insert(session.get_bind(), table)
-        .values(
-            platform=sent.platform,
-            conversation_id=sent.conversation_id,
-            message_id=sent.message_id,
-            thread_id=sent.thread_id,
-            about=about,
-            subject_id=row.subject_id,
-            outbox_message_id=row.id,
-            created_at=at or row.sent_at or row.created_at,
-        )
+        .from_select(list(values), rows)
         .on_conflict_do_nothing(
             index_elements=[table.c.platform, table.c.conversation_id, table.c.message_id]
         )

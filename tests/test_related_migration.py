@@ -14,7 +14,7 @@ from bot.db import make_engine
 from bot.migrate import current_revision, head_revision, upgrade
 from models import CaseLink, Complaint, ProcurementGroup
 from tests import databases
-from tests.conftest import TODAY, TRIAGE, _require_postgres, rows
+from tests.conftest import TODAY, _require_postgres, rows
 from tests.test_investigation_core import form
 
 

@@ -14,7 +14,7 @@ from bot.db import transaction
 from bot.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from bot.shadowing import conflicts
 from models import Complaint, ShadowConflict, ShadowEvent, ShadowPlacement
-from tests.conftest import TRIAGE, rows
+from tests.conftest import rows
 from tests.test_shadow_core_support import (
     COORDINATOR,
     COORDINATORS,

@@ -47,10 +47,10 @@ def case_for(session: Session, case: CaseKey) -> Complaint | None:
 @outbox.on_sent(intake.TRIAGE_CARD)
 @outbox.on_sent(notices.CARD_REFRESH)
 def remember_card(session: Session, row: OutboxMessage, sent: Sent) -> None:
-    """Store where the case's card went, the first time one is posted (a refresh updates the
-    same message, which is then recorded already)."""
+    """Store where the case's card went, the first time one is posted (a refresh updates that
+    same message)."""
     if row.subject_id:
-        conversations.remember(session, sent, conversations.CASE_CARD, row)
+        conversations.remember(session, sent, conversations.CASE_CARD, row, first_only=True)
 
 
 def record_note(
