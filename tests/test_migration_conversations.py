@@ -189,9 +189,7 @@ def test_0013_moves_anchors_and_addresses_then_back(old_engine, monkeypatch):
     assert not {"recipient_channel_id", "sent_channel_id", "sent_ts"} & columns["outbox_message"]
     assert "source_key" in columns["case_note"] and "source_ts" not in columns["case_note"]
     assert "supplier_relay" not in sa.inspect(engine).get_table_names()
-    moved = [
-        (k, u, r, as_dict(d)) for k, u, r, d in fetch(engine, OUTBOX.format(to="recipient_role"))
-    ]
+    moved = outbox_rows(engine, "recipient_role")
     assert moved == [
         ("complaint.triage_card", None, "triage", {}),
         ("complaint.thread.post", None, "triage", {"event": "linked"}),
@@ -239,10 +237,7 @@ def test_0013_moves_anchors_and_addresses_then_back(old_engine, monkeypatch):
         "SELECT complaint_id, outbox_message_id, dm_channel_id, ts FROM supplier_relay ORDER BY id",
     )
     assert relays == [(a, 100, "DUREPORTER", RELAY_1), (a, 101, "DUREPORTER", RELAY_2)]
-    back = [
-        (k, u, ch, as_dict(d))
-        for k, u, ch, d in fetch(engine, OUTBOX.format(to="recipient_channel_id"))
-    ]
+    back = outbox_rows(engine, "recipient_channel_id")
     assert back[:5] == [
         ("complaint.triage_card", None, "CTRIAGE1", {}),  # its card's channel
         ("complaint.thread.post", None, "CTRIAGE1", {"event": "linked"}),
