@@ -114,7 +114,8 @@ def main() -> None:
                 [
                     {
                         "kind": KIND,
-                        "recipient_channel_id": f"C{i % args.channels:04d}",
+                        # one person per destination (their DM channel: D + the id)
+                        "recipient_user_id": f"U{i % args.channels:04d}",
                         "data": {"text": f"message {i}"},
                         "status": "pending",
                         "attempts": 0,
