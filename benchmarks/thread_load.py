@@ -58,7 +58,7 @@ def seed_cases(db_url: str, count: int) -> list[str]:
     engine = make_engine(db_url)
     card_ts = [f"1700000000.{i:06d}" for i in range(count)]
     with Session(engine) as s:
-        for i, ts in enumerate(card_ts):
+        for i in range(count):
             s.add(
                 Complaint(
                     reference=f"MS-2026-{i + 1:04d}",
