@@ -71,14 +71,6 @@ def message_of(
     ).first()
 
 
-def is_posted(session: Session, about: str, subject_id: int) -> bool:
-    """Whether any front end has posted a message about that subject."""
-    found = select(PostedMessage.id).where(
-        PostedMessage.about == about, PostedMessage.subject_id == subject_id
-    )
-    return session.exec(found.limit(1)).first() is not None
-
-
 def subject_of(platform: str, conversation_id: str, message_id: str | None, about: str) -> Select:
     """The subject a message is about, as a one-column SELECT (not yet run): the core runs it
     inside its own statement, so a reply in a case thread is stored in one round trip. Yields

@@ -8,11 +8,12 @@ supplier side), and :func:`_checked` refuses anything else.
 
 from __future__ import annotations
 
+from sqlalchemy import exists, or_
 from sqlmodel import Session, select
 
 from bot import conversations, outbox
 from bot.complaints import intake
-from models import Complaint, OutboxMessage
+from models import Complaint, OutboxMessage, PostedMessage
 
 # To the triage role: re-render the case's card from current data and update the posted card
 # (skipped while none is posted: the card is drawn from current data when it is).
@@ -59,13 +60,21 @@ def _checked(kind: str, data: dict) -> dict:
 
 def has_card(session: Session, case: Complaint) -> bool:
     """Whether the case has a card, posted or queued: its updates and thread lines follow it
-    (a case with none, which only a test can make, gets neither)."""
-    if conversations.is_posted(session, conversations.CASE_CARD, case.id):
+    (a case with none, which only a test can make, gets neither). One query, remembered for
+    the rest of the transaction (a card once queued stays)."""
+    known = session.info.setdefault("cases_with_cards", set())
+    if case.id in known:
         return True
+    posted = select(PostedMessage.id).where(
+        PostedMessage.about == conversations.CASE_CARD, PostedMessage.subject_id == case.id
+    )
     queued = select(OutboxMessage.id).where(
         OutboxMessage.kind == intake.TRIAGE_CARD, OutboxMessage.subject_id == case.id
     )
-    return session.exec(queued.limit(1)).first() is not None
+    if session.exec(select(or_(exists(posted), exists(queued)))).one():
+        known.add(case.id)
+        return True
+    return False
 
 
 def refresh_card(session: Session, case: Complaint, *, has: bool | None = None) -> None:
