@@ -204,7 +204,7 @@ _ROWS_THAT_MATTER = (
     "complaint_event",
     "case_note",
     "case_link",
-    "supplier_relay",
+    "posted_message",
     "outbox_message",
     "pending_command",
     "shadow_applicant",
