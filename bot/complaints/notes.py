@@ -23,7 +23,7 @@ from models import CaseNote, Complaint, OutboxMessage
 
 log = structlog.get_logger("msbot.complaints.notes")
 
-MAX_NOTE = 40_000  # Slack's own message limit (Teams' is lower); longer cannot arrive
+MAX_NOTE = 40_000  # Slack's own message limit; longer cannot arrive from Slack
 
 
 # A case as the core's note and relay calls take it: its id, or a one-column SELECT of its id
