@@ -13,6 +13,7 @@ from bot.privacy.terms import (
     STATUS,
     Entry,
     Kind,
+    Link,
     Whose,
     not_personal,
     personal,
@@ -23,7 +24,11 @@ ANYONE = Whose.ANY_PERSON
 OUTBOX_MESSAGE: dict[str, Entry] = {
     "id": ROW_ID,
     "kind": not_personal("What to tell (complaint.supplier.relay, shadow.offer, ...)."),
-    "subject_id": not_personal("The case, sign-up, placement or round it is about."),
+    "subject_id": not_personal(
+        "The case, sign-up, placement or round it is about.",
+        parent="complaint",
+        parent_when=("kind", "complaint."),
+    ),
     "recipient_user_id": personal(
         Kind.PSEUDONYMOUS_ID,
         ANYONE,
@@ -31,6 +36,7 @@ OUTBOX_MESSAGE: dict[str, Entry] = {
         OUTBOX,
         note="Sent rows keep their recipient (they are never deleted today): an export lists "
         "the messages sent to the person, and an erasure reaches sent rows too.",
+        link=Link.ADDRESSEE,
     ),
     "recipient_role": not_personal(
         "Which team role's conversation to post to (triage, leads): a role, never a person."
@@ -49,6 +55,7 @@ OUTBOX_MESSAGE: dict[str, Entry] = {
         "bot.shadowing.notices, bot.jobs.notices). A shadowing message re-rendered in place "
         "carries the person's DM id and the message's (update_conversation, update_message: "
         "bot.shadowing.notices.refresh). Sent rows keep all of it.",
+        json_keys=("text",),
     ),
     "status": STATUS,
     "attempts": not_personal("Delivery attempts."),
@@ -68,20 +75,26 @@ POSTED_MESSAGE: dict[str, Entry] = {
     "conversation_id": personal(
         Kind.CONTACT,
         Whose.SUPPLIER,
-        "Where the message lives: a case's card in the team's triage channel (not personal), "
-        "or a message relayed to the supplier in their DM, whose thread's replies reach the "
-        "case.",
+        "Where the message lives: a message relayed to the supplier in their DM (a reply in "
+        "its thread finds the case), or a case's card in the team's triage channel.",
         CASE,
-        note="A relay's row ties the supplier's DM to the case, anonymous or not; kept as long "
-        "as the case, an erasure reaches it.",
+        note="A relay's row ties the supplier's DM to the case, anonymous or not: it belongs "
+        "to its case, so an export of the case lists it and an erasure or retention reaches "
+        "it. A card's row names the team's channel, no person, and is not reached (its card "
+        "is redrawn after an erasure).",
     ),
     "message_id": not_personal("The message's id in that conversation."),
     "thread_id": not_personal("The thread it was posted in, if any."),
     "about": not_personal("What it is: a case's card or a relayed message."),
-    "subject_id": not_personal("The case it is about."),
+    "subject_id": not_personal(
+        "The case it is about; a relayed message's row belongs to its case.",
+        parent="complaint",
+        parent_when=("about", "supplier_relay"),
+    ),
     "outbox_message_id": not_personal("The outbox row that posted it."),
     "created_at": CREATED,
 }
+
 
 PROCESSED_DELIVERY: dict[str, Entry] = {
     "key": not_personal("The platform's event or trigger id of a delivery already handled."),
@@ -131,6 +144,7 @@ NUDGE_TABLE: dict[str, Entry] = {
         "Who was reminded: nobody is nudged twice a day about one thing.",
         NUDGE,
         erase="Deleted after 92 days by the pruning job; an erasure may wait for it.",
+        link=Link.ACTOR,
     ),
     "subject": not_personal("What about: my_cases, or a reminder kind and a case id."),
     "day": not_personal("The day of the nudge."),
