@@ -32,6 +32,7 @@ from bot.shadowing.report import build_report as build_shadow_report
 from bot.shadowing.report import format_report
 from tests.conftest import make_settings
 from tests.textfe import test_shadowing_story as shadow_story
+from tests.textfe.frontend import case_of, note_key
 from tests.textfe.test_complaint_story import IVY, LEO, NOW, ZED, front_end
 
 TOKEN = "tokzed"
@@ -55,10 +56,10 @@ def _file_and_discuss(engine):
     card = next(line for line in fe.conversations.room("triage") if "MS-2026-0001" in line.text)
     assert fe.say("ivy", f'reply {card.id} "{TOKEN} first note"') == "Noted."
     first = fe.conversations.thread(card.id)[-1]
-    notes.edit_note(engine, "triage", card.id, first.id, IVY.value, "edited note", NOW)
+    notes.edit_note(engine, case_of(card), note_key(first), IVY.value, "edited note", NOW)
     fe.say("ivy", f'reply {card.id} "{TOKEN} note to delete"')
     doomed = fe.conversations.thread(card.id)[-1]
-    notes.delete_note(engine, "triage", card.id, doomed.id, IVY.value, None, NOW)
+    notes.delete_note(engine, note_key(doomed), NOW)
     assert fe.say("ivy", f'ask MS-2026-0001 "{TOKEN} which lot?"').startswith("Sent")
     question = fe.conversations.room(ZED.value)[-1]
     assert fe.say("zed", f'reply {question.id} "{TOKEN} lot two"') == "Passed to the team."

@@ -31,7 +31,7 @@ from bot.errors import DomainError, ValidationFailed
 from bot.permissions import Actor, RoleDirectory
 from bot.shadowing import hosts, placements, rounds, signup
 from tests.textfe import render
-from tests.textfe.transport import PLATFORM, Conversations, TextTransport, deliver_all
+from tests.textfe.transport import PLATFORM, Conversations, Line, TextTransport, deliver_all
 
 TRIAGE_ROOM = "triage"
 
@@ -252,6 +252,18 @@ COMMANDS["ask"] = lambda fe, r: _tell(fe, r, await_reply=True)
 COMMANDS["tell"] = lambda fe, r: _tell(fe, r, await_reply=False)
 
 
+def note_key(line: Line) -> str:
+    """The core's key for a message of this front end (unique across front ends)."""
+    return f"{PLATFORM}:{line.id}"
+
+
+def case_of(replied_to: Line, *, relayed: bool = False):
+    """The case a reply to ``replied_to`` belongs to: the card's case, or (``relayed``) the
+    case that relayed that message to the supplier; as the core's one-column query."""
+    about = conversations.SUPPLIER_RELAY if relayed else conversations.CASE_CARD
+    return conversations.subject_of(PLATFORM, replied_to.room, replied_to.id, about)
+
+
 @command("reply")
 def reply(fe: TextFrontEnd, r: Request) -> str:
     """A reply to a message: in the triage room a case note, in one's own direct messages an
@@ -265,9 +277,8 @@ def reply(fe: TextFrontEnd, r: Request) -> str:
     line = fe.conversations.post(target.room, text, author=r.person.value, thread=target.id)
     # The message replied to says which case this is about (bot.conversations); the core is
     # called with that case and this front end's key for the new message.
-    about = conversations.SUPPLIER_RELAY if own_dm else conversations.CASE_CARD
-    case = conversations.subject_of(PLATFORM, target.room, target.id, about)
-    key = f"{PLATFORM}:{line.id}"
+    case = case_of(target, relayed=own_dm)
+    key = note_key(line)
     if own_dm:
         found = investigation.supplier_reply(fe.engine, case, key, r.person.value, text, fe.now)
     else:
