@@ -1,4 +1,4 @@
-"""Migration 0013 on a populated database (both backends): cards and relayed DMs move off the
+"""Migration 0012 on a populated database (both backends): cards and relayed DMs move off the
 case into posted_message, the outbox's channels become roles, notes keep their keys; the app
 then finds cases from their threads; the downgrade puts everything back."""
 
@@ -164,7 +164,7 @@ def as_dict(value) -> dict:
     return json.loads(value) if isinstance(value, str) else dict(value)
 
 
-def test_0013_moves_anchors_and_addresses_then_back(old_engine, monkeypatch):
+def test_0012_moves_anchors_and_addresses_then_back(old_engine, monkeypatch):
     engine = old_engine
     a, b, c = populate(engine)
     upgrade(engine)

@@ -2,7 +2,7 @@
 posted_message; the outbox addresses a person or a team role; notes keep an opaque source key
 (issue 15 item 2)
 
-Revision ID: 0013
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-06
 
@@ -29,7 +29,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0013"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
