@@ -291,11 +291,7 @@ def due_follow_ups(engine: Engine, today: date, now: datetime | None = None) -> 
     with transaction(engine) as s:
         due = s.exec(
             select(Complaint)
-            .where(
-                Complaint.status == "resolved",
-                Complaint.follow_up_due.is_not(None),
-                Complaint.follow_up_due <= today,
-            )
+            .where(lifecycle.follow_up_date_reached_sql(today))
             .order_by(Complaint.follow_up_due, Complaint.id)
             .with_for_update()
         ).all()

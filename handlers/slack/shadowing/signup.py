@@ -8,10 +8,12 @@ from sqlmodel import Session
 
 from bot.db import transaction
 from bot.errors import StoreUnavailable
-from bot.shadowing import notices
+from bot.shadowing import notices, views
 from bot.shadowing import signup as core
 from handlers.slack.services import Services
-from handlers.slack.shadowing import forms, status
+
+# status's subcommands register before this module's, as the help text has always listed them.
+from handlers.slack.shadowing import forms, status  # noqa: F401
 from handlers.slack.shadowing.blocks import (
     LONG_TEXT,
     actions,
@@ -29,6 +31,7 @@ from handlers.slack.shadowing.common import (
     router,
     submitter,
 )
+from handlers.slack.shadowing.status_blocks import status_blocks
 from handlers.slack.slack_text import context, fields_section, mention, safe, section
 from models import ShadowApplicant
 
@@ -109,7 +112,7 @@ def _signup(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     try:
         with transaction(services.engine) as s:
             current = core.active_signup(s, user)
-            answer = status.status_blocks(s, user) if current else None
+            answer = status_blocks(views.my_shadowing(s, user)) if current else None
     except StoreUnavailable:
         ack(text=UNAVAILABLE)
         return
