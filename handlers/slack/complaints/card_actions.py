@@ -77,7 +77,8 @@ def open_form(services: Services, body: dict, reference: str, form: str) -> None
         actor = team.actor(services, user)
         with transaction(services.engine) as s:
             case = case_by_reference(s, reference)
-            if form == "follow_up" and case.status == "resolved" and case.follow_up_due:
+            early = lifecycle.closes_through_follow_up(case.status, case.follow_up_due)
+            if form == "follow_up" and early:
                 permissions.require(actor, "follow_up", case)  # recorded early
             else:
                 action = "close" if form == "follow_up" else form

@@ -136,8 +136,9 @@ def _status(asked: Asked) -> None:
         case = case_by_reference(s, asked.reference)
         current, follow_up_due = case.status, case.follow_up_due
         lifecycle.action_for(case, target)  # refuse now, naming the moves, rather than in a form
-    # Closing a resolved case that needs no follow-up takes no form.
-    plain_close = target == "closed" and current == "resolved" and not follow_up_due
+    # Closing takes no form where the state offers a plain close (resolved, no follow-up).
+    offered = lifecycle.offered_moves(current, follow_up_due)
+    plain_close = target == "closed" and lifecycle.Offer("close") in offered
     if target in FORMS_FOR_STATUS and not plain_close:
         why = f"That needs a few details for {asked.reference}."
         _form_button(asked, FORMS_FOR_STATUS[target], "Open the form", why)

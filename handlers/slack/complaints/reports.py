@@ -135,10 +135,11 @@ def render_round_summary(session: Session, msg: OutboxMessage):
     rnd = session.get(ShadowRound, msg.subject_id)
     if rnd is None:
         raise outbox.Skip()
-    from handlers.slack.shadowing.rounds import round_summary
+    from bot.shadowing.views import round_view
+    from handlers.slack.shadowing.round_blocks import round_summary
 
     if not msg.data.get("committed"):
-        return round_summary(rnd)
+        return round_summary(round_view(rnd))
     matched = int((rnd.summary or {}).get("matched") or 0)
     text = f"Scheduled matching round {rnd.id} made {matched} offer(s)."
     return text, [section(text)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.shadowing import catalog
 from bot.shadowing.report import Report
 from bot.shadowing.views import MyShadowing, PlacementLine
-from handlers.slack.shadowing.pieces import NAME, chunked_sections, day, uk_day
+from handlers.slack.shadowing.blocks import NAME, chunked_sections, day, uk_day
 from handlers.slack.slack_text import (
     context,
     escape,
