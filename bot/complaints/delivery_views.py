@@ -10,6 +10,7 @@ being posted, Skip for a message that has become pointless.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, select
 
@@ -27,14 +28,15 @@ def _case(session: Session, msg: OutboxMessage) -> Complaint:
     return case
 
 
-def case_view(session: Session, msg: OutboxMessage) -> views.CaseView:
-    """The case as the card and the reporter's first DM show it, as it is now."""
-    return views.build_many(session, [_case(session, msg)], None, today_uk())[0]
+def case_view(session: Session, msg: OutboxMessage, today: date | None = None) -> views.CaseView:
+    """The case as the card and the reporter's first DM show it, as it is now (``today``:
+    the UK date, for front ends that keep their own clock)."""
+    return views.build_many(session, [_case(session, msg)], None, today or today_uk())[0]
 
 
-def card_refresh(session: Session, msg: OutboxMessage) -> views.CaseView:
+def card_refresh(session: Session, msg: OutboxMessage, today: date | None = None) -> views.CaseView:
     """The case for a chat.update of its posted card; Skip or NotReady while there is none."""
-    view = case_view(session, msg)
+    view = case_view(session, msg, today)
     if view.card_ts is None:
         first = session.exec(
             select(OutboxMessage).where(
