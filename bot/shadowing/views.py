@@ -260,6 +260,11 @@ class PlacementView:
         return user in (self.applicant.user, self.host.user)
 
     @property
+    def confirmed(self) -> bool:
+        """Both sides accepted (it may since have been scheduled or completed)."""
+        return self.status in catalog.ACCEPTED_STATUSES
+
+    @property
     def both_accepted(self) -> bool:
         return self.applicant_response == self.host_response == "accepted"
 

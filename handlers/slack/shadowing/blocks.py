@@ -22,7 +22,6 @@ from handlers.slack.transport import Rendered
 
 LONG_TEXT = 1500
 NAME = 200
-CONFIRMED = ("accepted", "scheduled", "completed")
 
 
 def day(d: date | None) -> str:

@@ -7,7 +7,6 @@ from bot.shadowing import delivery_views, notices
 from bot.shadowing.views import PlacementView
 from handlers.slack.deliveries import drawn
 from handlers.slack.shadowing.blocks import (
-    CONFIRMED,
     LONG_TEXT,
     actions,
     applicant_fields,
@@ -26,7 +25,7 @@ OFFER_DECLINE = "shadow_offer_decline"
 
 def _offer_state(p: PlacementView, side: str) -> str:
     status = p.status
-    if status in CONFIRMED:
+    if p.confirmed:
         return "Both sides accepted: the placement is confirmed."
     if status == "expired":
         return f"This offer expired on {uk_day(p.expires_at)}."
