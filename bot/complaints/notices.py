@@ -68,10 +68,12 @@ def triage_channel(session: Session, case: Complaint) -> str | None:
     ).first()
 
 
-def refresh_card(session: Session, case: Complaint, *, channel: str | None = None) -> None:
-    """``channel``: the case's triage channel if the caller has looked it up already."""
+def refresh_card(session: Session, case: Complaint, *, channel: str | None = None):
+    """``channel``: the case's triage channel if the caller has looked it up already.
+    Returns the queued row (None when there is no triage channel)."""
     if channel := channel or triage_channel(session, case):
-        outbox.enqueue(session, CARD_REFRESH, subject_id=case.id, channel_id=channel)
+        return outbox.enqueue(session, CARD_REFRESH, subject_id=case.id, channel_id=channel)
+    return None
 
 
 def thread_post(

@@ -75,6 +75,9 @@ class CaseView:
     organisation_name: str | None = None  # None for an anonymous case or a spot check
     # The moves its controls offer in this state, to anyone (who may is checked on the click).
     offered: tuple[lifecycle.Offer, ...] = ()
+    # The card refresh (outbox row id) queued by the change that returned this view, if any:
+    # that refresh may be drawn from this view rather than read again.
+    card_refresh_id: int | None = None
 
     @property
     def is_open(self) -> bool:

@@ -3,15 +3,49 @@
 The transport hands each renderer the sending transaction's session and the queued row; the
 core's loader reads what the message shows into plain values (and raises the delivery
 outcomes: NotReady, Skip, PermanentDeliveryError), and the renderer draws only from those.
+
+A change that returns its read model (``investigation.assign`` returns the case view, naming
+the card refresh it queued) can hand that view over, so the refresh is drawn from it instead
+of being read again. That is safe because a destination's messages are sent one at a time in
+the order queued (bot.outbox): a later change's refresh, drawn later, always follows.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 
-def drawn(load: Callable, render: Callable) -> Callable:
+class Handoff:
+    """Read models handed over by the request that made them, by the outbox row they draw.
+    Bounded: a row another process sends (or one sent before the view arrived) simply leaves
+    its view unused until it is pushed out."""
+
+    def __init__(self, limit: int = 256):
+        self._views: OrderedDict[int, object] = OrderedDict()
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def give(self, row_id: int | None, view: object) -> None:
+        """``view`` draws row ``row_id``; a view of a card not posted yet (``card_ts`` None)
+        is not taken: only the core's loader can tell whether its refresh waits or is
+        skipped."""
+        if row_id is None or getattr(view, "card_ts", True) is None:
+            return
+        with self._lock:
+            self._views[row_id] = view
+            while len(self._views) > self._limit:
+                self._views.popitem(last=False)
+
+    def take(self, row_id: int | None):
+        with self._lock:
+            return self._views.pop(row_id, None) if row_id is not None else None
+
+
+def drawn(load: Callable, render: Callable, handoff: Handoff | None = None) -> Callable:
     def renderer(session, msg):
-        return render(load(session, msg))
+        view = handoff.take(msg.id) if handoff is not None else None
+        return render(view if view is not None else load(session, msg))
 
     return renderer

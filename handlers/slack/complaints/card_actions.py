@@ -43,7 +43,7 @@ def _split(value: str | None) -> tuple[str, str]:
 def assign(services: Services, body: dict, reference: str, assignee: str, only_if_unassigned):
     user, channel = _who(body)
     try:
-        investigation.assign(
+        view = investigation.assign(
             services.engine,
             reference,
             # Someone else: as an Actor, so the core checks they are on the team.
@@ -55,6 +55,8 @@ def assign(services: Services, body: dict, reference: str, assignee: str, only_i
     except FAULTS as exc:
         tell_privately(services, channel, user, explain(exc))
         return
+    # The card refresh it queued is drawn from the view the core returned, not read again.
+    services.handoff.give(view.card_refresh_id, view)
     services.send_queued()
 
 

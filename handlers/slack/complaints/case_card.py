@@ -13,7 +13,7 @@ from bot.complaints.intake import TRIAGE_CARD
 from bot.complaints.notices import CARD_REFRESH
 from bot.complaints.views import CaseView
 from handlers.slack.complaints.messages import raised_by
-from handlers.slack.deliveries import drawn
+from handlers.slack.deliveries import Handoff, drawn
 from handlers.slack.slack_text import (
     OPTION_TEXT_MAX,
     context,
@@ -172,9 +172,9 @@ def refreshed_card(case: CaseView, people=()) -> Rendered:
     return Rendered(text, blocks, update_ts=case.card_ts, channel_id=case.card_channel_id)
 
 
-def renderers(assignable=None) -> dict:
+def renderers(assignable=None, handoff: Handoff | None = None) -> dict:
     """The card's renderers; ``assignable()`` lists who "Assign to…" offers, asked each time a
-    card is drawn (it caches)."""
+    card is drawn (it caches). A refresh handed its view (``handoff``) is drawn from it."""
 
     def people():
         return assignable() if assignable is not None else []
@@ -182,7 +182,7 @@ def renderers(assignable=None) -> dict:
     return {
         TRIAGE_CARD: drawn(delivery_views.case_view, lambda case: card(case, people())),
         CARD_REFRESH: drawn(
-            delivery_views.card_refresh, lambda case: refreshed_card(case, people())
+            delivery_views.card_refresh, lambda case: refreshed_card(case, people()), handoff
         ),
     }
 

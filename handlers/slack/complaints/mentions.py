@@ -161,7 +161,7 @@ def _assign(asked: Asked) -> None:
     if not found:
         asked.tell("Say who: `@msbot assign @person`.")
         return
-    investigation.assign(
+    view = investigation.assign(
         asked.services.engine,
         asked.reference,
         team.actor(asked.services, found.group(1)),
@@ -169,6 +169,7 @@ def _assign(asked: Asked) -> None:
         asked.services.now(),
         only_if_unassigned=False,
     )
+    asked.services.handoff.give(view.card_refresh_id, view)
     asked.services.send_queued()
 
 
