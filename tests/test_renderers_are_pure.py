@@ -70,6 +70,7 @@ def test_renderer_modules_are_found():
     expected = {
         "complaints/case_card.py",
         "complaints/messages.py",
+        "complaints/report_blocks.py",
         "complaints/supplier_messages.py",
         "home_blocks.py",
         "shadowing/blocks.py",
