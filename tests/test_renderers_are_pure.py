@@ -2,9 +2,10 @@
 
 A *renderer module* is a module of the Slack adapter that draws messages, screens and App
 Home: every module under handlers/slack/ named ``*_blocks.py``, ``blocks.py``,
-``*messages.py`` or ``case_card.py``, and ``slack_text.py``. Listener code (parse, call the
-core, hand the result to a renderer) lives in the other modules; where both shared a module
-they were split (home.py / home_blocks.py, signup.py / signup_blocks.py, ...).
+``*messages.py``, ``case_card.py`` or ``*form*.py`` (modals), and ``slack_text.py``.
+Listener code (parse, call the core, hand the result to a renderer) lives in the other
+modules; where both shared a module they were split (home.py / home_blocks.py, signup.py /
+signup_blocks.py, ...).
 
 A renderer module never reads the database: it imports no ORM (sqlmodel, sqlalchemy, models,
 bot.db), takes no session or engine, and opens no transaction. The outbox's renderers are
@@ -26,7 +27,7 @@ DATA_ACCESS_NAMES = {"session", "engine", "s", "Session", "Engine", "transaction
 
 def renderer_modules() -> list[Path]:
     found = {SLACK / "slack_text.py"}
-    for pattern in ("*_blocks.py", "blocks.py", "*messages.py", "case_card.py"):
+    for pattern in ("*_blocks.py", "blocks.py", "*messages.py", "case_card.py", "*form*.py"):
         found.update(SLACK.rglob(pattern))
     return sorted(found)
 
@@ -69,12 +70,16 @@ def test_renderer_modules_are_found():
     names = {p.relative_to(SLACK).as_posix() for p in renderer_modules()}
     expected = {
         "complaints/case_card.py",
+        "complaints/form.py",
+        "complaints/investigation_forms.py",
+        "complaints/timeline_blocks.py",
         "complaints/messages.py",
         "complaints/report_blocks.py",
         "complaints/supplier_messages.py",
         "home_blocks.py",
         "shadowing/blocks.py",
         "shadowing/conflict_blocks.py",
+        "shadowing/forms.py",
         "shadowing/offer_blocks.py",
         "shadowing/placement_blocks.py",
         "shadowing/round_blocks.py",
