@@ -3,6 +3,11 @@
 Each function runs a fixed number of queries whatever the number of cases (related cases
 for a whole list come from one query, a few references and counts per case), so a busy Home
 tab costs what a quiet one does. An anonymous case never carries who raised it.
+
+Renderers are pure functions of these values: the rules they show (overdue and due soon,
+follow-up due, the moves a state offers, open or closed) come from deadlines.py and
+lifecycle.py through the view, never recomputed by a front end. What each outbox message is
+drawn from is delivery_views.py; people are opaque values the front end renders.
 """
 
 from __future__ import annotations
