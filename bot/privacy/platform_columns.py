@@ -11,6 +11,7 @@ from bot.privacy.terms import (
     STATUS,
     Entry,
     Kind,
+    Link,
     Whose,
     not_personal,
     personal,
@@ -21,7 +22,11 @@ ANYONE = Whose.ANY_PERSON
 OUTBOX_MESSAGE: dict[str, Entry] = {
     "id": ROW_ID,
     "kind": not_personal("What to tell (complaint.supplier.relay, shadow.offer, ...)."),
-    "subject_id": not_personal("The case, sign-up, placement or round it is about."),
+    "subject_id": not_personal(
+        "The case, sign-up, placement or round it is about.",
+        parent="complaint",
+        parent_when=("kind", "complaint."),
+    ),
     "recipient_user_id": personal(
         Kind.PSEUDONYMOUS_ID,
         ANYONE,
@@ -29,6 +34,7 @@ OUTBOX_MESSAGE: dict[str, Entry] = {
         OUTBOX,
         note="Sent rows keep their recipient (they are never deleted today): an export lists "
         "the messages sent to the person, and an erasure reaches sent rows too.",
+        link=Link.ADDRESSEE,
     ),
     "recipient_channel_id": personal(
         Kind.CONTACT,
@@ -50,6 +56,7 @@ OUTBOX_MESSAGE: dict[str, Entry] = {
         "the supplier's reply (`supplier_replied`, also the case note's text). Other kinds "
         "carry figures, references, sides and flags only (bot.complaints.notices, "
         "bot.shadowing.notices, bot.jobs.notices). Sent rows keep all of it.",
+        json_keys=("text",),
     ),
     "status": STATUS,
     "attempts": not_personal("Delivery attempts."),
@@ -119,6 +126,7 @@ NUDGE_TABLE: dict[str, Entry] = {
         "Who was reminded: nobody is nudged twice a day about one thing.",
         NUDGE,
         erase="Deleted after 92 days by the pruning job; an erasure may wait for it.",
+        link=Link.ACTOR,
     ),
     "subject": not_personal("What about: my_cases, or a reminder kind and a case id."),
     "day": not_personal("The day of the nudge."),
