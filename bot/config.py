@@ -63,6 +63,10 @@ class Settings:
     coordinator_user_ids: frozenset[str] = field(default_factory=frozenset)
     offer_expiry_days: int = 7
     dry_run_keep_days: int = 30
+    # Retention (bot/privacy/retention.py, docs/retention.md): when personal data is redacted.
+    privacy_case_years: int = 6
+    privacy_shadowing_days: int = 365
+    privacy_outbox_days: int = 30
     # Complaint investigation: who may work cases (ids, plus an optional Slack user group).
     investigator_user_ids: frozenset[str] = field(default_factory=frozenset)
     lead_user_ids: frozenset[str] = field(default_factory=frozenset)
@@ -288,6 +292,9 @@ def load_settings(
         coordinator_user_ids=coordinators,
         offer_expiry_days=_int(env, "SHADOW_OFFER_EXPIRY_DAYS", 7, 1, 90, problems),
         dry_run_keep_days=_int(env, "SHADOW_DRY_RUN_KEEP_DAYS", 30, 1, 3650, problems),
+        privacy_case_years=_int(env, "PRIVACY_CASE_YEARS", 6, 1, 50, problems),
+        privacy_shadowing_days=_int(env, "PRIVACY_SHADOWING_DAYS", 365, 30, 3650, problems),
+        privacy_outbox_days=_int(env, "PRIVACY_OUTBOX_DAYS", 30, 1, 3650, problems),
         investigator_user_ids=investigators,
         lead_user_ids=leads,
         investigator_group_id=group,

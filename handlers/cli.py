@@ -16,8 +16,10 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.db import make_engine
 from bot.logs import configure_logging
 from bot.migrate import pending_message, upgrade
+from bot.privacy.cli import register as register_privacy
 from bot.shadowing import rounds
 from bot.shadowing.report import build_report, format_report
+from handlers.teams.package import register_package_command
 from models.base import utcnow
 
 log = structlog.get_logger("msbot")
@@ -276,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="database for this mode (default: msbot-local.db here, migrated automatically)",
     )
 
+    register_package_command(subs, COMMANDS)
     subs.add_parser("jobs", help="list scheduled jobs: schedule, next run, last run and result")
     run_job = subs.add_parser("run-job", help="run one scheduled job now")
     run_job.add_argument("name")
@@ -287,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="date_to", type=_iso_date, help="last day (YYYY-MM-DD)")
     report.add_argument("--format", choices=("md", "csv", "json", "html"), default="md")
     report.add_argument("--output", help="write to this file instead of printing")
+    register_privacy(subs, COMMANDS)
     register_teams(subs, COMMANDS)
     return parser
 

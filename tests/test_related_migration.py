@@ -15,7 +15,7 @@ from bot.migrate import current_revision, head_revision, upgrade
 from bot.permissions import Actor
 from models import CaseLink, Complaint, ProcurementGroup
 from tests import databases
-from tests.conftest import TODAY, TRIAGE, _require_postgres, rows
+from tests.conftest import TODAY, _require_postgres, rows
 from tests.test_investigation_core import form
 
 
@@ -115,7 +115,7 @@ def test_0006_turns_automatic_links_into_groups_on_a_populated_database(empty_ur
             actor=Actor("UNEW"),
             submission_key="VNEW1",
             today=TODAY,
-            policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
+            policy=intake.IntakePolicy(),
         ).complaint
         starting = intake.submit(
             engine,
@@ -123,7 +123,7 @@ def test_0006_turns_automatic_links_into_groups_on_a_populated_database(empty_ur
             actor=Actor("UNEW"),
             submission_key="VNEW2",
             today=TODAY,
-            policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
+            policy=intake.IntakePolicy(),
         ).complaint
         assert related.group_pending(engine) == 2
         with Session(engine) as s:

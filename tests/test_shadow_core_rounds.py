@@ -12,7 +12,7 @@ from bot.errors import InvalidTransition, NotFound, NotPermitted
 from bot.permissions import Actor
 from bot.shadowing import notices, round_plan, rounds, signup
 from models import ShadowApplicant, ShadowPlacement, ShadowRound
-from tests.conftest import TRIAGE, rows
+from tests.conftest import rows
 from tests.test_shadow_core_support import (
     COORDINATOR,
     COORDINATOR_ACTOR,
@@ -237,7 +237,7 @@ def _complaint(engine, authority: str, organisation: str) -> intake.Submission:
         actor=Actor("UCOMPLAINER"),
         submission_key="VCOMPLAINT",
         today=TODAY,
-        policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
+        policy=intake.IntakePolicy(),
     )
 
 

@@ -8,6 +8,7 @@ so ``investigation`` is the one import a front end needs.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -20,7 +21,7 @@ from bot import permissions
 from bot.clock import UK
 from bot.complaints import catalog, intake, lifecycle, notices, policy, related, views
 from bot.complaints.cases import by_reference, locked
-from bot.complaints.notes import case_for_thread, delete_note, edit_note, record_note
+from bot.complaints.notes import case_for, delete_note, edit_note, record_note
 from bot.complaints.relay import reveal, supplier_reply, tell_supplier
 from bot.complaints.spotcheck import open_spot_check
 from bot.db import transaction
@@ -31,7 +32,7 @@ __all__ = [
     "AlreadyAssigned",
     "TimelineEntry",
     "assign",
-    "case_for_thread",
+    "case_for",
     "delete_note",
     "due_follow_ups",
     "edit_note",
@@ -73,9 +74,14 @@ class AlreadyAssigned(DomainError):
         self.holder_user_id = holder_user_id
 
 
-def _view(session: Session, case: Complaint, actor: permissions.Actor, now: datetime):
+def _view(session: Session, case: Complaint, actor: permissions.Actor, now: datetime, refresh=None):
+    """The case as ``actor`` sees it after the change; ``refresh``: the card refresh the change
+    queued, named on the view so a front end can draw that refresh from it."""
     session.flush()
-    return views.build_many(session, [case], actor, lifecycle.uk_today(now))[0]
+    view = views.build_many(session, [case], actor, lifecycle.uk_today(now))[0]
+    if refresh is not None:
+        view = dataclasses.replace(view, card_refresh_id=refresh.id)
+    return view
 
 
 def perform(
@@ -220,8 +226,8 @@ def assign(
             )
         )
         notices.thread_post(s, case, "assigned", actor=actor.user_id, to=assignee)
-        notices.refresh_card(s, case)
-        return _view(s, case, actor, now)
+        refresh = notices.refresh_card(s, case)
+        return _view(s, case, actor, now, refresh)
 
 
 @dataclass(frozen=True)
@@ -240,7 +246,8 @@ def form_case(engine: Engine, reference: str, form: str, actor: permissions.Acto
     checked again when it is submitted."""
     with transaction(engine) as s:
         case = by_reference(s, reference)
-        if form == "follow_up" and case.status == "resolved" and case.follow_up_due:
+        early = lifecycle.closes_through_follow_up(case.status, case.follow_up_due)
+        if form == "follow_up" and early:
             policy.require(actor, "follow_up", case)  # recorded early: moves through follow_up
         else:
             action = "close" if form == "follow_up" else form
@@ -344,11 +351,7 @@ def due_follow_ups(engine: Engine, today: date, now: datetime | None = None) -> 
     with transaction(engine) as s:
         due = s.exec(
             select(Complaint)
-            .where(
-                Complaint.status == "resolved",
-                Complaint.follow_up_due.is_not(None),
-                Complaint.follow_up_due <= today,
-            )
+            .where(lifecycle.follow_up_date_reached_sql(today))
             .order_by(Complaint.follow_up_due, Complaint.id)
             .with_for_update()
         ).all()

@@ -53,7 +53,7 @@ def assign(
 ) -> None:
     """One core call; the core checks the actor may and the assignee is on the team."""
     try:
-        investigation.assign(
+        view = investigation.assign(
             services.engine,
             reference,
             assignee,
@@ -64,6 +64,8 @@ def assign(
     except FAULTS as exc:
         refuse(services, body, actor, exc)
         return
+    # The card refresh it queued is drawn from the view the core returned, not read again.
+    services.handoff.give(view.card_refresh_id, view)
     services.send_queued()
 
 
