@@ -165,18 +165,27 @@ def test_the_middleware_resolves_the_actor_and_the_case_once(monkeypatch):
 
 
 def test_assign_to_me_makes_one_core_call_with_the_request_s_actor(monkeypatch):
-    calls, woken = [], []
+    calls, woken, handed = [], [], []
     actor = Actor("UINV", frozenset({INVESTIGATOR}))
+    view = SimpleNamespace(card_refresh_id=7)
 
     def assign(engine, reference, assignee, by, now, *, only_if_unassigned):
         calls.append((reference, assignee, by, only_if_unassigned))
+        return view
 
     monkeypatch.setattr(card_actions.investigation, "assign", assign)
     # Nothing else may be asked: the actor comes from the context, not a directory.
     monkeypatch.setattr(actors, "actor_for", lambda *a: pytest.fail("actor resolved twice"))
-    services = SimpleNamespace(engine=None, now=lambda: NOW, send_queued=lambda: woken.append(True))
+    services = SimpleNamespace(
+        engine=None,
+        now=lambda: NOW,
+        send_queued=lambda: woken.append(True),
+        handoff=SimpleNamespace(give=lambda row, v: handed.append((row, v))),
+    )
     card_actions.assign(services, {}, "MS-2026-0004", actor, actor, True)
     assert calls == [("MS-2026-0004", actor, actor, True)]
+    # The core's view goes to the card refresh it queued, which is drawn from it.
+    assert handed == [(7, view)]
     assert woken == [True]
 
 
