@@ -43,12 +43,12 @@ class Handoff:
 
 
 def drawn(load: Callable, render: Callable, handoff: Handoff | None = None) -> Callable:
-    """``load(session, msg)``; with a ``handoff``, ``load(session, msg, handed)`` where
-    ``handed`` is the view handed over for that row, if any."""
+    """``load(session, msg)``; with a ``handoff``, ``load(session, msg, handed=view)`` where
+    ``view`` is the one handed over for that row, if any."""
 
     def renderer(session, msg):
         if handoff is None:
             return render(load(session, msg))
-        return render(load(session, msg, handoff.take(msg.id)))
+        return render(load(session, msg, handed=handoff.take(msg.id)))
 
     return renderer

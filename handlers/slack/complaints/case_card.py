@@ -8,6 +8,8 @@ Its buttons fit the current state; their listeners live in card_actions.py.
 
 from __future__ import annotations
 
+from functools import partial
+
 from bot.complaints import delivery_views, related_view
 from bot.complaints.intake import TRIAGE_CARD
 from bot.complaints.notices import CARD_REFRESH
@@ -188,9 +190,7 @@ def renderers(assignable=None, handoff: Handoff | None = None) -> dict:
     return {
         TRIAGE_CARD: drawn(delivery_views.case_view, lambda case: card(case, people())),
         CARD_REFRESH: drawn(
-            lambda session, msg, handed=None: delivery_views.card_refresh(
-                session, msg, PLATFORM, handed=handed
-            ),
+            partial(delivery_views.card_refresh, platform=PLATFORM),
             lambda refresh: refreshed_card(refresh, people()),
             handoff,
         ),

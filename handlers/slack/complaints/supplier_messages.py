@@ -4,6 +4,8 @@ ways, and audit lines in the case thread. Drawn at send time from the core's rea
 
 from __future__ import annotations
 
+from functools import partial
+
 from bot.complaints import delivery_views
 from bot.complaints.delivery_views import SupplierRelay, SupplierUpdate, ThreadLine
 from bot.complaints.notices import SUPPLIER_RELAY, SUPPLIER_UPDATE, THREAD_POST
@@ -107,9 +109,7 @@ def supplier_relay(relay: SupplierRelay) -> tuple[str, list[dict]]:
 
 
 RENDERERS = {
-    THREAD_POST: drawn(
-        lambda session, msg: delivery_views.thread_line(session, msg, PLATFORM), thread_post
-    ),
+    THREAD_POST: drawn(partial(delivery_views.thread_line, platform=PLATFORM), thread_post),
     SUPPLIER_UPDATE: drawn(delivery_views.supplier_update, supplier_update),
     SUPPLIER_RELAY: drawn(delivery_views.supplier_relay, supplier_relay),
 }
