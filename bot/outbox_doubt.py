@@ -26,7 +26,7 @@ from sqlmodel import Session
 from models import OutboxMessage
 
 if TYPE_CHECKING:
-    from bot.outbox import Sent
+    from bot.outbox.delivery import Sent
 
 # A row in doubt is looked up from this long before its first claim (clocks differ a little).
 LOOKUP_MARGIN_SECONDS = 60
@@ -151,5 +151,5 @@ def look_up(transport: Any, msg: OutboxMessage, content: Any, now: datetime, log
     if found is None:
         log.info("outbox.in_doubt_not_found")
     else:
-        log.info("outbox.found_posted", ts=found.ts)
+        log.info("outbox.found_posted", ts=found.message_id)
     return found

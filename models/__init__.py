@@ -9,8 +9,8 @@ from models.complaint import (
     ComplaintEvent,
     ProcurementGroup,
     ReferenceCounter,
-    SupplierRelay,
 )
+from models.conversations import PostedMessage
 from models.jobs import JobRun, Nudge
 from models.messaging import OutboxMessage, PendingCommand, ProcessedDelivery
 from models.people import Person, PlatformAccount
@@ -37,6 +37,7 @@ __all__ = [
     "PendingCommand",
     "Person",
     "PlatformAccount",
+    "PostedMessage",
     "ProcessedDelivery",
     "ProcurementGroup",
     "ReferenceCounter",
@@ -47,6 +48,5 @@ __all__ = [
     "ShadowHost",
     "ShadowPlacement",
     "ShadowRound",
-    "SupplierRelay",
     "metadata",
 ]

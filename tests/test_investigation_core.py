@@ -11,17 +11,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
+from bot import outbox
 from bot.complaints import catalog, intake, lifecycle, related
+from bot.complaints.policy import ROLES, may, require
 from bot.config import ConfigError, load_settings
 from bot.db import transaction
 from bot.errors import InvalidTransition, NotPermitted, ValidationFailed
 from bot.people import PersonRef
-from bot.permissions import Actor, RoleDirectory, may, require
+from bot.permissions import Actor, RoleDirectory
 from models import Complaint, ComplaintEvent, OutboxMessage
-from tests.conftest import TODAY, TRIAGE, rows
+from tests.conftest import TODAY, rows
 from tests.people_ids import pid
 
-POLICY = intake.IntakePolicy(triage_channel_id=TRIAGE)
+POLICY = intake.IntakePolicy()
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 REPORTER = pid("UREPORTER")
@@ -69,7 +71,7 @@ def new_case(engine, reporter: str = REPORTER, today: date = TODAY, **overrides)
     case = intake.submit(
         engine,
         form(**overrides),
-        reporter_id=reporter,
+        actor=Actor(pid(reporter)),
         submission_key=None,
         today=today,
         policy=POLICY,
@@ -155,7 +157,7 @@ def test_a_move_writes_audit_event_notices_and_card_refresh(engine, session):
         "complaint.thread.post",
     ]
     by_kind = {m.kind: m for m in queued}
-    assert by_kind["complaint.card.refresh"].recipient_channel_id == TRIAGE
+    assert by_kind["complaint.card.refresh"].recipient_role == outbox.TRIAGE_ROLE
     assert by_kind["complaint.supplier.update"].recipient_person_id == REPORTER
     assert by_kind["complaint.thread.post"].data == {
         "event": "transition",
@@ -357,7 +359,7 @@ INVESTIGATOR_ACTIONS = {
     "timeline",
     "spotcheck",
     "view_case",
-} | {a for a, m in lifecycle.TRANSITIONS.items() if m.role == "investigator"}
+} | {a for a in lifecycle.TRANSITIONS if ROLES[a] == "investigator"}
 LEAD_ONLY = {"reassign", "reopen", "reveal"}
 EVERY_ACTION = INVESTIGATOR_ACTIONS | LEAD_ONLY | {"withdraw"}
 

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from bot.clock import today_uk
 from bot.complaints import intake
 from bot.jobs import registry
+from bot.permissions import Actor
 from bot.shadowing import hosts, signup
 from handlers.local.server import Local
 from models import CaseNote, Complaint
@@ -156,7 +157,7 @@ def _queued_applicant_and_open_host(local) -> None:
             available_to=end,
             activities="Visits",
         ),
-        user_id=in_database(local.engine, "UHOST"),
+        actor=Actor(in_database(local.engine, "UHOST")),
         submission_key="h1",
         today=today,
         departments=departments,
@@ -176,18 +177,13 @@ def _queued_applicant_and_open_host(local) -> None:
             length="week",
             manager_id=in_database(local.engine, "UMANAGER"),
         ),
-        user_id=in_database(local.engine, "UCIVIL"),
+        actor=Actor(in_database(local.engine, "UCIVIL")),
         submission_key="s1",
         today=today,
         departments=departments,
     )
-    signup.decide(
-        local.engine,
-        applicant.id,
-        manager_id=in_database(local.engine, "UMANAGER"),
-        approve=True,
-        now=utcnow(),
-    )
+    manager = Actor(in_database(local.engine, "UMANAGER"))
+    signup.decide(local.engine, applicant.id, actor=manager, approve=True, now=utcnow())
 
 
 def test_coordinator_runs_a_round_and_both_sides_accept(page, local):
@@ -301,11 +297,10 @@ def _file_a_complaint(local) -> str:
             organisation_name="Patel Care Ltd",
             organisation_type="sme",
         ),
-        reporter_id=in_database(local.engine, "USUPPLIER"),
+        actor=Actor(in_database(local.engine, "USUPPLIER")),
         submission_key="browser-case",
         today=today,
         policy=intake.IntakePolicy(
-            triage_channel_id=local.settings.triage_channel_id,
             sla_central_months=local.settings.sla_central_months,
             sla_wider_months=local.settings.sla_wider_months,
         ),

@@ -21,9 +21,10 @@ from sqlmodel import Session, select
 from bot import outbox
 from bot.complaints import intake, investigation, notices, related, views
 from bot.jobs import registry, runner
+from bot.permissions import Actor
 from handlers.slack.app import make_client, renderers
 from handlers.slack.complaints import case_card
-from handlers.slack.transport import SlackTransport
+from handlers.slack.transport import SlackTransport, role_channels
 from models import CaseLink, Complaint, ComplaintEvent, JobRun, OutboxMessage, ProcurementGroup
 from models.base import utcnow
 from tests import databases, forms
@@ -42,7 +43,7 @@ def stored_only(engine, n: int, **overrides) -> Complaint:
     return intake.submit(
         engine,
         form(**overrides),
-        reporter_id=pid(f"U{n:04d}"),
+        actor=Actor(pid(f"U{n:04d}")),
         submission_key=f"VPEND{n}",
         today=TODAY,
         policy=POLICY,
@@ -192,7 +193,7 @@ def test_concurrent_submissions_about_one_procurement_end_in_one_group(
 
 
 def related_field(session, case: Complaint) -> str | None:
-    _, blocks = case_card.card(session, case)
+    _, blocks = case_card.card(views.case_view(session, case.id))
     for block in blocks:
         for field in block.get("fields", []):
             if field["text"].startswith("*Related cases*\n"):
@@ -256,7 +257,8 @@ def test_link_and_unlink_by_hand_still_work_beside_groups(engine, session):
 
 def deliver_everything(engine, stub) -> None:
     url = engine.url.render_as_string(hide_password=False)
-    transport = SlackTransport(make_client(make_settings(url, stub.url)), renderers())
+    settings = make_settings(url, stub.url)
+    transport = SlackTransport(make_client(settings), renderers(), role_channels(settings))
     for hours in range(1, 30):  # messages waiting for their card are retried later
         outbox.drain(engine, transport, pace=0, now=utcnow() + timedelta(hours=hours))
         if all(m.status != "pending" for m in rows_of(engine)):

@@ -12,9 +12,10 @@ from sqlmodel import Session
 from bot.complaints import intake, related, related_view
 from bot.db import make_engine
 from bot.migrate import current_revision, head_revision, upgrade
+from bot.permissions import Actor
 from models import CaseLink, Complaint, ProcurementGroup
 from tests import databases
-from tests.conftest import TODAY, TRIAGE, _require_postgres, rows
+from tests.conftest import TODAY, _require_postgres, rows
 from tests.people_ids import in_database
 from tests.test_investigation_core import form
 
@@ -112,18 +113,18 @@ def test_0006_turns_automatic_links_into_groups_on_a_populated_database(empty_ur
         joining = intake.submit(
             engine,
             form(authority_name="Borsetshire Council", procurement_reference="BC-1"),
-            reporter_id=in_database(engine, "UNEW"),
+            actor=Actor(in_database(engine, "UNEW")),
             submission_key="VNEW1",
             today=TODAY,
-            policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
+            policy=intake.IntakePolicy(),
         ).complaint
         starting = intake.submit(
             engine,
             form(authority_name="Ambridge Council", procurement_reference="AC-2"),
-            reporter_id=in_database(engine, "UNEW"),
+            actor=Actor(in_database(engine, "UNEW")),
             submission_key="VNEW2",
             today=TODAY,
-            policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
+            policy=intake.IntakePolicy(),
         ).complaint
         assert related.group_pending(engine) == 2
         with Session(engine) as s:

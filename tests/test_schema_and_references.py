@@ -10,11 +10,12 @@ from alembic.runtime.migration import MigrationContext
 
 from bot.complaints import intake
 from bot.migrate import current_revision, head_revision, pending_message
+from bot.permissions import Actor
 from models import Complaint, metadata
-from tests.conftest import TODAY, TRIAGE, rows
+from tests.conftest import TODAY, rows
 from tests.people_ids import pid
 
-POLICY = intake.IntakePolicy(triage_channel_id=TRIAGE)
+POLICY = intake.IntakePolicy()
 
 
 def test_migrations_match_models(engine):
@@ -45,7 +46,7 @@ def test_concurrent_submissions_get_unique_sequential_references(engine, session
         return intake.submit(
             engine,
             _form(n),
-            reporter_id=pid(f"U{n}"),
+            actor=Actor(pid(f"U{n}")),
             submission_key=f"VC{n}",
             today=TODAY,
             policy=POLICY,
@@ -61,7 +62,7 @@ def test_references_restart_each_year(engine):
     first = intake.submit(
         engine,
         _form(1),
-        reporter_id=pid("U1"),
+        actor=Actor(pid("U1")),
         submission_key="VY1",
         today=date(2026, 12, 31),
         policy=POLICY,
@@ -69,7 +70,7 @@ def test_references_restart_each_year(engine):
     second = intake.submit(
         engine,
         _form(2),
-        reporter_id=pid("U1"),
+        actor=Actor(pid("U1")),
         submission_key="VY2",
         today=date(2027, 1, 1),
         policy=POLICY,
@@ -84,11 +85,11 @@ def test_validation_failure_uses_no_number(engine):
     bad = intake.ComplaintForm()
     try:
         intake.submit(
-            engine, bad, reporter_id=pid("U1"), submission_key="VB", today=TODAY, policy=POLICY
+            engine, bad, actor=Actor(pid("U1")), submission_key="VB", today=TODAY, policy=POLICY
         )
     except intake.ValidationFailed as exc:
         assert len(exc.errors) >= 8
     ok = intake.submit(
-        engine, _form(1), reporter_id=pid("U1"), submission_key="VG", today=TODAY, policy=POLICY
+        engine, _form(1), actor=Actor(pid("U1")), submission_key="VG", today=TODAY, policy=POLICY
     )
     assert ok.complaint.reference == "MS-2026-0001"

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
+from bot.permissions import Actor
 from bot.shadowing import hosts, notices, placements, rounds, signup
 from models import ShadowApplicant, ShadowFeedback, ShadowPlacement
 from tests.conftest import rows
@@ -45,8 +46,8 @@ def _updates(engine) -> list[tuple[str, int, dict]]:
 
 def _accepted(engine) -> ShadowPlacement:
     p, _ = _offer(engine)
-    placements.respond(engine, p.id, user_id=pid("U1"), accept=True, now=NOW)
-    return placements.respond(engine, p.id, user_id=pid("UH1"), accept=True, now=NOW)
+    placements.respond(engine, p.id, actor=Actor(pid("U1")), accept=True, now=NOW)
+    return placements.respond(engine, p.id, actor=Actor(pid("UH1")), accept=True, now=NOW)
 
 
 def _scheduled(engine) -> ShadowPlacement:
@@ -54,7 +55,7 @@ def _scheduled(engine) -> ShadowPlacement:
     return placements.schedule(
         engine,
         p.id,
-        user_id=pid("UH1"),
+        actor=Actor(pid("UH1")),
         start_date=TODAY + timedelta(days=10),
         end_date=TODAY + timedelta(days=14),
         today=TODAY,
@@ -66,14 +67,16 @@ def _scheduled(engine) -> ShadowPlacement:
 
 def test_both_sides_accepting_confirms_the_placement(engine, session):
     p, _ = _offer(engine)
-    half = placements.respond(engine, p.id, user_id=pid("U1"), accept=True, now=NOW)
+    half = placements.respond(engine, p.id, actor=Actor(pid("U1")), accept=True, now=NOW)
     assert (half.status, half.applicant_response, half.host_response) == (
         "offered",
         "accepted",
         None,
     )
     assert _updates(engine) == [(pid("UH1"), p.id, {"event": "accepted", "side": "host"})]
-    done = placements.respond(engine, p.id, user_id=pid("UH1"), accept=True, now=NOW + timedelta(1))
+    done = placements.respond(
+        engine, p.id, actor=Actor(pid("UH1")), accept=True, now=NOW + timedelta(1)
+    )
     assert (done.status, done.host_response) == ("accepted", "accepted")
     assert rows(session, ShadowApplicant)[0].status == "placed"
     assert _updates(engine)[1:] == [
@@ -93,15 +96,15 @@ def test_both_sides_accepting_confirms_the_placement(engine, session):
 def test_an_offer_can_only_be_answered_by_its_two_sides_once_before_it_expires(engine):
     p, _ = _offer(engine)
     with pytest.raises(NotPermitted, match="isn't addressed to you"):
-        placements.respond(engine, p.id, user_id=pid("USTRANGER"), accept=True, now=NOW)
+        placements.respond(engine, p.id, actor=Actor(pid("USTRANGER")), accept=True, now=NOW)
     with pytest.raises(NotFound):
-        placements.respond(engine, p.id + 1, user_id=pid("U1"), accept=True, now=NOW)
-    placements.respond(engine, p.id, user_id=pid("U1"), accept=True, now=NOW)
+        placements.respond(engine, p.id + 1, actor=Actor(pid("U1")), accept=True, now=NOW)
+    placements.respond(engine, p.id, actor=Actor(pid("U1")), accept=True, now=NOW)
     with pytest.raises(InvalidTransition, match="already accepted"):
-        placements.respond(engine, p.id, user_id=pid("U1"), accept=False, now=NOW)
+        placements.respond(engine, p.id, actor=Actor(pid("U1")), accept=False, now=NOW)
     late = EXPIRES + timedelta(seconds=1)
     with pytest.raises(InvalidTransition, match="expired on 27 November 2026 at 09:00"):
-        placements.respond(engine, p.id, user_id=pid("UH1"), accept=True, now=late)
+        placements.respond(engine, p.id, actor=Actor(pid("UH1")), accept=True, now=late)
     # The late answer is not recorded; it lapses the offer there and then (as the expiry job
     # would), so both sides are told it expired.
     assert [u[2]["event"] for u in _updates(engine)] == ["accepted", "expired", "expired"]
@@ -111,7 +114,7 @@ def test_an_offer_can_only_be_answered_by_its_two_sides_once_before_it_expires(e
 def test_a_decline_frees_the_place_and_keeps_the_applicants_queue_position(engine, session):
     p, _ = _offer(engine)
     later = applicant(engine, pid("U2"), queued_at=NOW + timedelta(hours=1))
-    declined = placements.respond(engine, p.id, user_id=pid("UH1"), accept=False, now=NOW)
+    declined = placements.respond(engine, p.id, actor=Actor(pid("UH1")), accept=False, now=NOW)
     assert (declined.status, declined.ended_by_id) == ("declined", pid("UH1"))
     back = rows(session, ShadowApplicant)[0]
     assert (back.status, back.queued_at) == ("queued", NOW)
@@ -120,7 +123,7 @@ def test_a_decline_frees_the_place_and_keeps_the_applicants_queue_position(engin
         assert hosts.places_taken(s, p.host_id) == 0
     assert _updates(engine) == [(pid("U1"), p.id, {"event": "declined", "side": "applicant"})]
     with pytest.raises(InvalidTransition, match="no longer open"):
-        placements.respond(engine, p.id, user_id=pid("U1"), accept=True, now=NOW)
+        placements.respond(engine, p.id, actor=Actor(pid("U1")), accept=True, now=NOW)
     # The freed place goes to the next in the queue, never back to the declined pair.
     rounds.run_round(engine, commit=True, now=NOW, expiry_days=7)
     newest = rows(session, ShadowPlacement)[-1]
@@ -148,7 +151,7 @@ def test_unanswered_offers_lapse_once_and_the_applicant_keeps_their_place(engine
     ]
     assert event_kinds(engine, placement_id=p.id) == ["offered", "offer_expired"]
     with pytest.raises(InvalidTransition, match="no longer open"):
-        placements.respond(engine, p.id, user_id=pid("U1"), accept=True, now=EXPIRES)
+        placements.respond(engine, p.id, actor=Actor(pid("U1")), accept=True, now=EXPIRES)
 
 
 def test_expiry_running_in_several_processes_lapses_each_offer_once(engine, session):
@@ -156,7 +159,7 @@ def test_expiry_running_in_several_processes_lapses_each_offer_once(engine, sess
         applicant(engine, pid(f"U{n}"), queued_at=NOW + timedelta(seconds=n))
     host(engine, pid("UH1"), capacity=8)
     rounds.run_round(engine, commit=True, now=NOW, expiry_days=7)
-    placements.respond(engine, 1, user_id=pid("U0"), accept=False, now=NOW)  # already over
+    placements.respond(engine, 1, actor=Actor(pid("U0")), accept=False, now=NOW)  # already over
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         counts = list(pool.map(lambda _: placements.expire_offers(engine, now=EXPIRES), range(4)))
@@ -174,10 +177,10 @@ def test_scheduling_an_accepted_placement(engine, session):
     start, end = TODAY + timedelta(days=10), TODAY + timedelta(days=14)
     with pytest.raises(InvalidTransition, match="Only an accepted placement"):
         placements.schedule(
-            engine, p.id, user_id=pid("UH1"), start_date=start, end_date=end, today=TODAY
+            engine, p.id, actor=Actor(pid("UH1")), start_date=start, end_date=end, today=TODAY
         )
-    placements.respond(engine, p.id, user_id=pid("U1"), accept=True, now=NOW)
-    placements.respond(engine, p.id, user_id=pid("UH1"), accept=True, now=NOW)
+    placements.respond(engine, p.id, actor=Actor(pid("U1")), accept=True, now=NOW)
+    placements.respond(engine, p.id, actor=Actor(pid("UH1")), accept=True, now=NOW)
     for bad_start, bad_end, field in (
         (start, start - timedelta(days=1), "end_date"),
         (TODAY - timedelta(days=1), end, "start_date"),
@@ -187,7 +190,7 @@ def test_scheduling_an_accepted_placement(engine, session):
             placements.schedule(
                 engine,
                 p.id,
-                user_id=pid("UH1"),
+                actor=Actor(pid("UH1")),
                 start_date=bad_start,
                 end_date=bad_end,
                 today=TODAY,
@@ -195,10 +198,10 @@ def test_scheduling_an_accepted_placement(engine, session):
         assert field in err.value.errors
     with pytest.raises(NotPermitted):
         placements.schedule(
-            engine, p.id, user_id=pid("USTRANGER"), start_date=start, end_date=end, today=TODAY
+            engine, p.id, actor=Actor(pid("USTRANGER")), start_date=start, end_date=end, today=TODAY
         )
     done = placements.schedule(
-        engine, p.id, user_id=pid("UH1"), start_date=start, end_date=end, today=TODAY
+        engine, p.id, actor=Actor(pid("UH1")), start_date=start, end_date=end, today=TODAY
     )
     assert (done.status, done.start_date, done.end_date) == ("scheduled", start, end)
     assert _updates(engine)[-1] == (pid("U1"), p.id, {"event": "scheduled", "side": "applicant"})
@@ -208,8 +211,10 @@ def test_scheduling_an_accepted_placement(engine, session):
 def test_completing_a_placement_asks_both_sides_for_feedback(engine, session):
     p = _scheduled(engine)
     with pytest.raises(InvalidTransition, match="once it has taken place"):
-        placements.complete(engine, p.id, user_id=pid("U1"), today=TODAY)
-    done = placements.complete(engine, p.id, user_id=pid("U1"), today=TODAY + timedelta(days=14))
+        placements.complete(engine, p.id, actor=Actor(pid("U1")), today=TODAY)
+    done = placements.complete(
+        engine, p.id, actor=Actor(pid("U1")), today=TODAY + timedelta(days=14)
+    )
     assert done.status == "completed"
     person = rows(session, ShadowApplicant)[0]
     assert (person.status, person.active_person_id) == ("completed", None)
@@ -220,7 +225,7 @@ def test_completing_a_placement_asks_both_sides_for_feedback(engine, session):
     ]
     assert _updates(engine)[-1] == (pid("UH1"), p.id, {"event": "completed", "side": "host"})
     with pytest.raises(InvalidTransition):
-        placements.complete(engine, p.id, user_id=pid("U1"), today=TODAY + timedelta(days=14))
+        placements.complete(engine, p.id, actor=Actor(pid("U1")), today=TODAY + timedelta(days=14))
     assert applicant(engine, pid("U1")).status == "queued"  # free to sign up again
 
 
@@ -231,7 +236,7 @@ def test_feedback_once_per_side_after_completion(engine, session):
         return placements.give_feedback(
             engine,
             p.id,
-            user_id=user_id,
+            actor=Actor(user_id),
             worthwhile=worthwhile,
             learned="How a small charity plans its week.",
             would_recommend=True,
@@ -239,14 +244,14 @@ def test_feedback_once_per_side_after_completion(engine, session):
 
     with pytest.raises(InvalidTransition, match="once the placement is complete"):
         give()
-    placements.complete(engine, p.id, user_id=pid("UH1"), today=TODAY + timedelta(days=14))
+    placements.complete(engine, p.id, actor=Actor(pid("UH1")), today=TODAY + timedelta(days=14))
     for bad in (0, 6):
         with pytest.raises(ValidationFailed) as err:
             give(worthwhile=bad)
         assert "1 to 5" in err.value.errors["worthwhile"]
     with pytest.raises(ValidationFailed) as err:
         placements.give_feedback(
-            engine, p.id, user_id=U1, worthwhile=4, learned="", would_recommend=None
+            engine, p.id, actor=Actor(pid("U1")), worthwhile=4, learned="", would_recommend=None
         )
     assert set(err.value.errors) == {"would_recommend"}
     with pytest.raises(NotPermitted):
@@ -270,9 +275,11 @@ def test_feedback_once_per_side_after_completion(engine, session):
 def test_a_host_withdrawing_sends_the_applicant_back_to_the_queue(engine, session):
     p = _accepted(engine)
     with pytest.raises(NotPermitted):
-        placements.withdraw_placement(engine, p.id, user_id=pid("USTRANGER"), reason="", now=NOW)
+        placements.withdraw_placement(
+            engine, p.id, actor=Actor(pid("USTRANGER")), reason="", now=NOW
+        )
     done = placements.withdraw_placement(
-        engine, p.id, user_id=pid("UH1"), reason="Office closed", now=NOW
+        engine, p.id, actor=Actor(pid("UH1")), reason="Office closed", now=NOW
     )
     assert (done.status, done.ended_by_id, done.end_reason) == (
         "withdrawn",
@@ -283,14 +290,14 @@ def test_a_host_withdrawing_sends_the_applicant_back_to_the_queue(engine, sessio
     assert (person.status, person.queued_at, person.active_person_id) == ("queued", NOW, pid("U1"))
     assert _updates(engine)[-1] == (pid("U1"), p.id, {"event": "withdrawn", "side": "applicant"})
     with pytest.raises(InvalidTransition, match="already ended"):
-        placements.withdraw_placement(engine, p.id, user_id=pid("UH1"), reason="", now=NOW)
+        placements.withdraw_placement(engine, p.id, actor=Actor(pid("UH1")), reason="", now=NOW)
     with reading(engine) as s:
         assert hosts.places_taken(s, p.host_id) == 0
 
 
 def test_an_applicant_withdrawing_ends_their_sign_up(engine, session):
     p = _scheduled(engine)
-    placements.withdraw_placement(engine, p.id, user_id=pid("U1"), reason="Promoted", now=NOW)
+    placements.withdraw_placement(engine, p.id, actor=Actor(pid("U1")), reason="Promoted", now=NOW)
     person = rows(session, ShadowApplicant)[0]
     assert (person.status, person.active_person_id, person.withdrawn_reason) == (
         "withdrawn",
@@ -303,7 +310,7 @@ def test_an_applicant_withdrawing_ends_their_sign_up(engine, session):
 
 def test_placements_for_user_lists_both_sides_newest_first(engine):
     first, _ = _offer(engine, capacity=3)
-    placements.respond(engine, first.id, user_id=pid("U1"), accept=False, now=NOW)
+    placements.respond(engine, first.id, actor=Actor(pid("U1")), accept=False, now=NOW)
     applicant(engine, pid("U2"))
     rounds.run_round(engine, commit=True, now=NOW + timedelta(days=1), expiry_days=7)
     with reading(engine) as s:

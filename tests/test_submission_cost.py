@@ -13,15 +13,16 @@ from sqlalchemy import event, update
 from bot import outbox
 from bot.complaints import intake
 from bot.db import deadline, transaction
+from bot.permissions import Actor
 from handlers.slack.complaints.form import read_form
 from models import Complaint, ComplaintEvent, OutboxMessage
 from models.base import utcnow
 from tests import forms
-from tests.conftest import TRIAGE, rows
+from tests.conftest import rows
 from tests.people_ids import pid, slack_id
 
 TODAY = date(2026, 11, 20)
-POLICY = intake.IntakePolicy(triage_channel_id=TRIAGE)
+POLICY = intake.IntakePolicy()
 # A first delivery: (SET LOCAL statement_timeout | BEGIN IMMEDIATE), the repeat check, the
 # reference counter, the case, its audit event, both notifications (one INSERT on PostgreSQL,
 # two on SQLite), and the related-case lookup: 7 on PostgreSQL, 8 on SQLite. One spare each,
@@ -74,7 +75,7 @@ def _submit(engine, i: int, key: str, **overrides):
         return intake.submit(
             engine,
             _form(i, **overrides),
-            reporter_id=pid(f"U{i:04d}"),
+            actor=Actor(pid(f"U{i:04d}")),
             submission_key=key,
             today=TODAY,
             policy=POLICY,
@@ -99,14 +100,13 @@ def test_a_submission_is_stored_in_a_bounded_number_of_statements(engine, sessio
     assert events[2].data == {"status": "received", "anonymous": True}
     queued = rows(session, OutboxMessage)
     assert [
-        (m.kind, m.subject_id, slack_id(m.recipient_person_id), m.recipient_channel_id)
-        for m in queued
+        (m.kind, m.subject_id, slack_id(m.recipient_person_id), m.recipient_role) for m in queued
     ] == [
         pair
         for n, c in enumerate(cases)
         for pair in (
             (intake.RECEIVED_DM, c.id, f"U{n:04d}", None),
-            (intake.TRIAGE_CARD, c.id, None, TRIAGE),
+            (intake.TRIAGE_CARD, c.id, None, outbox.TRIAGE_ROLE),
         )
     ]
     assert all(m.status == "pending" and m.data == {} for m in queued)
@@ -126,6 +126,8 @@ class _Noted:
     """A transport that renders nothing and posts instantly (counts only the outbox's own
     statements)."""
 
+    platform = "test"
+
     def __init__(self):
         self.posted: list[int] = []
 
@@ -134,13 +136,13 @@ class _Noted:
 
     def deliver(self, msg, rendered):
         self.posted.append(rendered)
-        return outbox.Sent(msg.recipient_channel_id or "D1", f"1700000000.{rendered:06d}")
+        return outbox.Sent("test", msg.recipient_role or "D1", f"1700000000.{rendered:06d}")
 
 
 def test_a_drain_waiting_on_a_paced_channel_does_not_poll_the_database(engine, session):
     with transaction(engine) as s:
         ids = outbox.enqueue_new(
-            s, [outbox.NewMessage("test.note", channel_id="CPACED1") for _ in range(4)]
+            s, [outbox.NewMessage("test.note", role=outbox.TRIAGE_ROLE) for _ in range(4)]
         )
     transport = _Noted()
     with counted(engine, only_this_thread=False) as statements:

@@ -22,6 +22,7 @@ from bot.complaints import catalog
 from bot.db import transaction
 from bot.errors import NotFound, ValidationFailed
 from bot.logs import touching_anonymous_case
+from bot.permissions import Actor
 from bot.references import format_reference, next_sequence
 from bot.sla import due_date
 from bot.text import clean
@@ -67,7 +68,6 @@ class ComplaintForm:
 
 @dataclass(frozen=True)
 class IntakePolicy:
-    triage_channel_id: str
     sla_central_months: int = 2
     sla_wider_months: int = 3
 
@@ -163,15 +163,17 @@ def submit(
     engine: Engine,
     form: ComplaintForm,
     *,
-    reporter_id: str,
+    actor: Actor,
     submission_key: str | None,
     today: date,
     policy: IntakePolicy,
 ) -> Submission:
-    """Validate and store a complaint with its audit event and notifications, atomically.
+    """``actor`` raises a complaint (anyone may, anonymously if they wish): validate and store
+    it with its audit event and notifications, atomically.
 
     A repeated delivery (same ``submission_key``) returns the case stored the first time.
     """
+    reporter_id = actor.person_id
     values = validate(form, today)
     months = (
         policy.sla_central_months
@@ -222,9 +224,7 @@ def submit(
                 s,
                 [
                     outbox.NewMessage(RECEIVED_DM, subject_id=case.id, person_id=reporter_id),
-                    outbox.NewMessage(
-                        TRIAGE_CARD, subject_id=case.id, channel_id=policy.triage_channel_id
-                    ),
+                    outbox.NewMessage(TRIAGE_CARD, subject_id=case.id, role=outbox.TRIAGE_ROLE),
                 ],
             )
             # Related cases are found after the commit, never under the counter's lock: the

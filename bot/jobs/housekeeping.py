@@ -12,7 +12,7 @@ from bot import deliveries, pending
 from bot.complaints.related import group_pending
 from bot.db import transaction
 from bot.jobs.registry import JobContext, job
-from bot.shadowing.placements import expire_offers
+from bot.shadowing.endings import expire_offers
 from bot.shadowing.rounds import prune_dry_runs
 from models import JobRun, Nudge
 

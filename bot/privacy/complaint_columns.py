@@ -114,8 +114,6 @@ COMPLAINT: dict[str, Entry] = {
         staff_kept=True,
         link=Link.ACTOR,
     ),
-    "card_channel_id": not_personal("The team's triage channel, not a person's."),
-    "card_ts": not_personal("The card message's id in the triage channel."),
     "authority_contacted_on": not_personal("A date of the investigation."),
     "authority_reply_due": not_personal("A date of the investigation."),
     "authority_replied_on": not_personal("A date of the investigation."),
@@ -208,14 +206,15 @@ COMPLAINT_EVENT: dict[str, Entry] = {
 CASE_NOTE: dict[str, Entry] = {
     "id": ROW_ID,
     "complaint_id": CASE_ID,
-    "source_ts": personal(
+    "source_key": personal(
         Kind.CONTACT,
         SUPPLIER,
-        "The message's key (channel/ts): a retried delivery finds the same note.",
+        "The front end's key for the message (on Slack channel/ts): a retried delivery "
+        "finds the same note.",
         CASE,
-        note="For a supplier's relayed reply the key embeds the supplier's DM channel id "
-        "(bot.complaints.notes.source_key): an erasure replaces it with a key that is still "
-        "unique.",
+        note="For a supplier's relayed reply the Slack key embeds the supplier's DM channel id "
+        "(handlers/slack/complaints/anchors.note_key): an erasure replaces it with a key that "
+        "is still unique.",
     ),
     "author_id": personal(
         Kind.PSEUDONYMOUS_ID,
@@ -291,21 +290,6 @@ REFERENCE_COUNTER: dict[str, Entry] = {
     "last_value": not_personal("Last number handed out."),
 }
 
-SUPPLIER_RELAY: dict[str, Entry] = {
-    "id": ROW_ID,
-    "complaint_id": CASE_ID,
-    "outbox_message_id": not_personal("The outbox row that sent the relay."),
-    "dm_channel_id": personal(
-        Kind.CONTACT,
-        SUPPLIER,
-        "The supplier's DM where the relay went: a reply in its thread finds the case.",
-        CASE,
-        note="Ties the supplier's DM to the case, anonymous or not.",
-    ),
-    "ts": not_personal("The relay message's id in that DM."),
-    "created_at": CREATED,
-}
-
 TABLES: dict[str, dict[str, Entry]] = {
     "complaint": COMPLAINT,
     "complaint_event": COMPLAINT_EVENT,
@@ -313,5 +297,4 @@ TABLES: dict[str, dict[str, Entry]] = {
     "case_link": CASE_LINK,
     "procurement_group": PROCUREMENT_GROUP,
     "reference_counter": REFERENCE_COUNTER,
-    "supplier_relay": SUPPLIER_RELAY,
 }

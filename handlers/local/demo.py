@@ -18,6 +18,7 @@ from bot import people
 from bot.complaints import intake, related
 from bot.config import Settings
 from bot.db import transaction
+from bot.permissions import COORDINATOR, Actor
 from bot.shadowing import hosts, placements, rounds, signup
 from handlers.local import demo_cases
 from handlers.local.interactions import TEAM
@@ -186,7 +187,6 @@ def seed_people(engine: Engine) -> dict[str, int]:
 def seed_cases(engine: Engine, settings: Settings, today: date) -> list[Complaint]:
     ids = seed_people(engine)  # already made: this only looks them up
     policy = intake.IntakePolicy(
-        triage_channel_id=settings.triage_channel_id,
         sla_central_months=settings.sla_central_months,
         sla_wider_months=settings.sla_wider_months,
     )
@@ -211,7 +211,7 @@ def seed_cases(engine: Engine, settings: Settings, today: date) -> list[Complain
         result = intake.submit(
             engine,
             form,
-            reporter_id=ids[user],
+            actor=Actor(ids[user]),
             submission_key=f"demo-case-{n}",
             today=today,
             policy=policy,
@@ -241,7 +241,7 @@ def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
                 available_to=end,
                 activities="Front-line visits, team meetings and a project of your own.",
             ),
-            user_id=ids[user],
+            actor=Actor(ids[user]),
             submission_key=f"demo-host-{n}",
             today=today,
             departments=departments,
@@ -262,22 +262,21 @@ def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
                 length="week",
                 manager_id=ids[manager],
             ),
-            user_id=ids[user],
+            actor=Actor(ids[user]),
             submission_key=f"demo-signup-{n}",
             today=today,
             departments=departments,
         )
         if approve is not None:
             signup.decide(
-                engine, applicant.id, manager_id=ids[manager], approve=approve, now=utcnow()
+                engine, applicant.id, actor=Actor(ids[manager]), approve=approve, now=utcnow()
             )
     # One round already run, with one side of the first offer accepted: offers in flight.
     coordinator = ids[ROLE["coordinator"]]
     rnd = rounds.run_round(
         engine,
         commit=True,
-        by_user_id=coordinator,
-        coordinators=frozenset({coordinator}),
+        actor=Actor(coordinator, frozenset({COORDINATOR})),
         now=utcnow(),
         expiry_days=settings.offer_expiry_days,
     )
@@ -286,7 +285,11 @@ def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
     if offered:
         first = offered[0]
         placements.respond(
-            engine, first.id, user_id=_host_user(engine, first.host_id), accept=True, now=utcnow()
+            engine,
+            first.id,
+            actor=Actor(_host_user(engine, first.host_id)),
+            accept=True,
+            now=utcnow(),
         )
     log.info("local.demo_seeded", cases=len(CASES), signups=len(SIGNUPS), hosts=len(HOSTS))
 

@@ -133,7 +133,9 @@ def _run(engine: Engine, case: Complaint, steps, now: datetime) -> None:
     actors = _actors(engine)
     for action, user, details in steps:
         if action == "withdraw":
-            investigation.withdraw(engine, case.reference, case.reporter_id, details["reason"], now)
+            investigation.withdraw(
+                engine, case.reference, Actor(case.reporter_id), details["reason"], now
+            )
         elif action == "assign":
             assignee = actors[details.get("assignee", user)].person_id
             investigation.assign(

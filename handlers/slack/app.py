@@ -15,14 +15,15 @@ from sqlalchemy.engine import Engine
 from bot.config import Settings
 from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.outbox import OutboxWorker
-from handlers.slack import middleware
+from handlers.slack import actors, middleware
 from handlers.slack.complaints import investigation_slack, reports, team
 from handlers.slack.complaints import listeners as complaint_listeners
 from handlers.slack.complaints import messages as complaint_messages
+from handlers.slack.deliveries import Handoff
 from handlers.slack.services import Services
 from handlers.slack.shadowing import listeners as shadow_listeners
 from handlers.slack.shadowing import messages as shadow_messages
-from handlers.slack.transport import SlackTransport
+from handlers.slack.transport import SlackTransport, role_channels
 
 log = structlog.get_logger("msbot.app")
 
@@ -40,13 +41,13 @@ def make_client(settings: Settings) -> WebClient:
     )
 
 
-def renderers(assignable=None) -> dict:
+def renderers(assignable=None, handoff: Handoff | None = None) -> dict:
     """Every outbox kind's renderer; ``assignable`` lists who the triage card offers to assign
-    the case to (none offered without it)."""
+    the case to (none offered without it); ``handoff`` holds views listeners hand over."""
     return {
         **complaint_messages.RENDERERS,
         # The live triage card replaces the first card.
-        **investigation_slack.renderers(assignable),
+        **investigation_slack.renderers(assignable, handoff),
         **shadow_messages.RENDERERS,
         **reports.RENDERERS,
     }
@@ -56,13 +57,15 @@ def build_services(settings: Settings, engine: Engine, **overrides) -> Services:
     client = make_client(settings)
     roles = team.make_directory(client, settings)
     assignable = team.Assignable(roles, team.DisplayNames(client))
-    transport = SlackTransport(client, renderers(assignable))
+    handoff = Handoff()
+    transport = SlackTransport(client, renderers(assignable, handoff), role_channels(settings))
     services = Services(
         settings=settings,
         engine=engine,
         client=client,
         transport=transport,
         outbox=OutboxWorker(engine, transport, interval=settings.outbox_interval_seconds),
+        handoff=handoff,
         **overrides,
     )
     services._role_directory = roles  # one directory (and group cache) for checks and cards
@@ -96,6 +99,8 @@ def build_app(services: Services) -> App:
     )
     app.use(middleware.bind_request_context)
     app.use(middleware.drop_repeated_deliveries(services.engine))
+    # After the repeats are dropped: a repeat needs no actor.
+    app.use(actors.resolve(services))
 
     @app.error
     def on_error(error, body):

@@ -3,6 +3,7 @@ so the commands and their help can never drift apart."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,6 +14,8 @@ UNAVAILABLE = (
     "Sorry, our database is unavailable right now, so nothing was changed. "
     "Please try again in a few minutes."
 )
+# Set on Bolt's context by the request middleware when the person asking could not be looked up.
+ACTOR_UNAVAILABLE = "actor_unavailable"
 
 # Record ids are PostgreSQL INTEGER columns: a number past this would fail in the database
 # (not just find nothing), so it is refused before any query.
@@ -42,6 +45,8 @@ class Subcommand:
     usage: str
     summary: str
     run: Callable
+    # Whether ``run`` takes the request's actor (resolved by handlers.slack.actors).
+    takes_actor: bool = False
 
 
 @dataclass
@@ -53,7 +58,8 @@ class CommandRouter:
 
     def sub(self, name: str, usage: str, summary: str):
         def register(fn: Callable) -> Callable:
-            self.subcommands[name] = Subcommand(name, usage, summary, fn)
+            takes_actor = "actor" in inspect.signature(fn).parameters
+            self.subcommands[name] = Subcommand(name, usage, summary, fn, takes_actor)
             return fn
 
         return register
@@ -64,17 +70,24 @@ class CommandRouter:
         word = words[0].lower() if words else self.default
         return self.subcommands.get(word), word, words[1:]
 
-    def dispatch(self, services, ack, body: dict) -> None:
-        """Run the subcommand typed; an unknown one is answered with the help text."""
+    def dispatch(self, services, ack, body: dict, context=None) -> None:
+        """Run the subcommand typed, with the request's actor if it takes one (from Bolt's
+        ``context``); an unknown one is answered with the help text."""
         sub, word, args = self.split(body.get("text"))
         if sub is None:
             ack(text=f"I don't know `{escape(word[:30])}`.\n\n{self.help_text()}")
             return
+        if (context or {}).get(ACTOR_UNAVAILABLE):
+            # Who is asking is looked up before anything else (their person and roles, by the
+            # request middleware): if the database could not answer that, nothing was done.
+            ack(text=UNAVAILABLE)
+            return
         try:
-            sub.run(services, ack, body, args)
+            if sub.takes_actor:
+                sub.run(services, ack, body, args, actor=(context or {}).get("actor"))
+            else:
+                sub.run(services, ack, body, args)
         except StoreUnavailable:
-            # Who is asking is looked up before anything else (their person and roles): if
-            # the database cannot answer that, nothing was done and the user is told so.
             if getattr(ack, "response", None) is not None:
                 raise
             ack(text=UNAVAILABLE)

@@ -3,144 +3,46 @@
 Investigators: their open cases by due date, overdue first, and the unassigned queue. Leads:
 the team's queue by state, overdue cases and follow-ups due. Suppliers: their own cases and
 status. Shadowing users: their sign-up, the places they offer and their placements. One person
-may be several of these; each part is drawn from the core's read models.
+may be several of these; each part is drawn from the core's read models (home_blocks.py
+draws them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import structlog
-from slack_bolt import Ack, App
-from sqlmodel import Session
+from slack_bolt import Ack, App, BoltContext
 
-from bot import people
-from bot.complaints import catalog, views
+from bot.complaints import views
 from bot.db import transaction
 from bot.errors import StoreUnavailable
-from bot.people import PersonRef
-from bot.shadowing import catalog as shadow_catalog
-from bot.shadowing import hosts, placements, signup
-from handlers.slack.complaints import team
+from bot.permissions import Actor
+from bot.shadowing import views as shadowing_views
+from handlers.slack.home_blocks import home_tab, unavailable_tab
 from handlers.slack.services import Services
-from handlers.slack.shadowing.status import placement_words
-from handlers.slack.slack_text import context, escape, header, mention_of, safe, section
-from models import ShadowApplicant
 
 log = structlog.get_logger("msbot.home")
 
-LIST_MAX = 15
-MAX_BLOCKS = 100  # a Home tab view holds at most 100 blocks
 
-
-def _day(d) -> str:
-    return f"{d:%-d %b %Y}" if d else "-"
-
-
-def case_line(case, named: Mapping[int, PersonRef]) -> str:
-    flag = " :red_circle: overdue" if case.any_overdue else (" · due soon" if case.due_soon else "")
-    who = f" · {mention_of(named, case.assignee)}" if case.assignee else ""
-    return (
-        f"• *{case.reference}* {safe(case.authority, 60)}: {escape(case.status_label)}"
-        f" · due {_day(case.effective_due)}{flag}{who}"
-    )
-
-
-def _list(title: str, cases, empty: str, named: Mapping[int, PersonRef]) -> list[dict]:
-    cases = list(cases)
-    lines = [case_line(c, named) for c in cases[:LIST_MAX]]
-    if len(cases) > LIST_MAX:
-        lines.append(f"…and {len(cases) - LIST_MAX} more.")
-    return [section(f"*{title}*\n" + ("\n".join(lines) if lines else f"_{empty}_"))]
-
-
-def complaint_blocks(home, named: Mapping[int, PersonRef]) -> list[dict]:
-    """``named``: the assignees of the cases shown (see ``assignees``)."""
-    blocks: list[dict] = []
-    if home.roles & {"investigator", "lead"}:
-        blocks += [header("Your cases")]
-        blocks += _list("Open, by due date (overdue first)", home.my_cases, "No open cases.", named)
-        blocks += _list("Unassigned queue", home.unassigned, "Nothing waiting.", named)
-    if "lead" in home.roles:
-        blocks += [header("Team queue")]
-        for status, cases in home.team_by_status.items():
-            blocks += _list(catalog.status_label(status), cases, "None.", named)
-        blocks += _list("Overdue", home.overdue, "Nothing overdue.", named)
-        blocks += _list("Follow-ups due", home.follow_ups_due, "None due.", named)
-    if home.own_complaints:
-        blocks += [header("Your complaints")]
-        lines = [
-            f"• *{c.reference}* {safe(c.authority, 60)}: {escape(c.status_label)}"
-            for c in home.own_complaints[:LIST_MAX]
-        ]
-        blocks.append(section("\n".join(lines)))
-        blocks.append(context("See one in detail with `/complaint status MS-YYYY-NNNN`."))
-    return blocks[: MAX_BLOCKS - 10]
-
-
-def shadowing_blocks(session: Session, user_id: str) -> list[dict]:
-    """The user's sign-up, the places they offer and their placements, if any."""
-    lines = []
-    applicant = signup.active_signup(session, user_id)
-    if applicant is not None:
-        lines.append(
-            f"• Your sign-up: {escape(shadow_catalog.status_label(applicant.status))}"
-            f" ({_day(applicant.available_from)} to {_day(applicant.available_to)})"
-        )
-    for host in hosts.hosts_for_user(session, user_id)[:LIST_MAX]:
-        taken = hosts.places_taken(session, host.id)
-        lines.append(f"• Places at {safe(host.organisation, 80)}: {taken} of {host.capacity} taken")
-    for p in placements.placements_for_user(session, user_id)[:LIST_MAX]:
-        mine = session.get(ShadowApplicant, p.applicant_id)
-        side = "applicant" if mine is not None and mine.person_id == user_id else "host"
-        lines.append(
-            f"• Placement #{p.id}: {escape(placement_words(p, side))}"
-            + (f", from {_day(p.start_date)}" if p.start_date else "")
-        )
-    if not lines:
-        return []
-    return [header("Work-shadowing"), section("\n".join(lines))]
-
-
-def assignees(session: Session, home) -> dict[int, PersonRef]:
-    """The assignees of every case on the home screen, looked up at once."""
-    shown = [*home.my_cases, *home.unassigned, *home.overdue, *home.follow_ups_due]
-    for cases in home.team_by_status.values():
-        shown += cases
-    return people.refs(session, [c.assignee for c in shown])
-
-
-def home_view(services: Services, user_id: str) -> dict:
-    actor = team.actor(services, user_id)
+def home_view(services: Services, actor: Actor) -> dict:
     with transaction(services.engine) as s:
         home = views.home_view(s, actor, services.today())
-        blocks = complaint_blocks(home, assignees(s, home))
-        blocks += shadowing_blocks(s, actor.person_id)
-    if not blocks:
-        blocks = [
-            section(
-                "*Welcome to msbot.*\nRaise a procurement concern with `/complaint` "
-                "(anonymously if you wish), or join work-shadowing with `/shadow signup`."
-            )
-        ]
-    return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
+        mine = shadowing_views.my_shadowing(s, actor.person_id)
+    return home_tab(home, mine)
 
 
-def publish(services: Services, user_id: str) -> None:
+def publish(services: Services, actor: Actor, user_id: str) -> None:
+    """Draw ``actor``'s Home and publish it to their Slack account ``user_id``."""
     try:
-        view = home_view(services, user_id)
+        view = home_view(services, actor)
     except StoreUnavailable:
-        view = {
-            "type": "home",
-            "blocks": [section("Your cases can't be shown right now; please look again soon.")],
-        }
+        view = unavailable_tab()
     services.client.views_publish(user_id=user_id, view=view)
 
 
 def register(app: App, services: Services) -> None:
     @app.event("app_home_opened")
-    def home_opened(ack: Ack, event: dict) -> None:
+    def home_opened(ack: Ack, event: dict, context: BoltContext) -> None:
         ack()
         if event.get("tab", "home") != "home":
             return  # the Messages tab: nothing to draw
-        services.after_ack(publish, services, event.get("user") or "")
+        services.after_ack(publish, services, context["actor"], event.get("user") or "")

@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import people
+from bot import conversations, outbox, people
 from bot.complaints import catalog, intake, investigation, related
 from bot.complaints.investigation import ALREADY_ASSIGNED, NOT_ON_TEAM
 from bot.config import DEFAULT_DEPARTMENTS
@@ -34,12 +34,9 @@ from bot.shadowing import hosts, placements, rounds, signup
 from models import Person as PersonRow
 from models import PlatformAccount
 from tests.textfe import render
-from tests.textfe.transport import Conversations, TextTransport, deliver_all
+from tests.textfe.transport import PLATFORM, Conversations, Line, TextTransport, deliver_all
 
 TRIAGE_ROOM = "triage"
-
-
-PLATFORM = "text"
 
 
 @dataclass(frozen=True)
@@ -105,7 +102,9 @@ class TextFrontEnd:
         self.rooms = {TRIAGE_ROOM: {value(h) for h in (*investigators, *leads)}}
         self.conversations = Conversations()
         self.transport = TextTransport(
-            self.conversations, render.renderers(self.name_of, lambda: self.today)
+            self.conversations,
+            render.renderers(self.name_of, lambda: self.today),
+            {outbox.TRIAGE_ROLE: TRIAGE_ROOM},
         )
 
     @property
@@ -219,10 +218,10 @@ def file_complaint(fe: TextFrontEnd, r: Request) -> str:
     result = intake.submit(
         fe.engine,
         fe.form(intake.ComplaintForm, r.options),
-        reporter_id=r.person.value,
+        actor=r.actor,
         submission_key=None,  # a typed line has no delivery id to repeat
         today=fe.today,
-        policy=intake.IntakePolicy(triage_channel_id=TRIAGE_ROOM),
+        policy=intake.IntakePolicy(),
     )
     case = result.complaint
     # Grouping runs after the commit, as the Slack adapter's after-ack work does (gap 5).
@@ -284,6 +283,18 @@ COMMANDS["ask"] = lambda fe, r: _tell(fe, r, await_reply=True)
 COMMANDS["tell"] = lambda fe, r: _tell(fe, r, await_reply=False)
 
 
+def note_key(line: Line) -> str:
+    """The core's key for a message of this front end (unique across front ends)."""
+    return f"{PLATFORM}:{line.id}"
+
+
+def case_of(replied_to: Line, *, relayed: bool = False):
+    """The case a reply to ``replied_to`` belongs to: the card's case, or (``relayed``) the
+    case that relayed that message to the supplier; as the core's one-column query."""
+    about = conversations.SUPPLIER_RELAY if relayed else conversations.CASE_CARD
+    return conversations.subject_of(PLATFORM, replied_to.room, replied_to.id, about)
+
+
 @command("reply")
 def reply(fe: TextFrontEnd, r: Request) -> str:
     """A reply to a message: in the triage room a case note, in one's own direct messages an
@@ -295,14 +306,14 @@ def reply(fe: TextFrontEnd, r: Request) -> str:
     if not (own_dm or member):
         return "There is no such message in your conversations."
     line = fe.conversations.post(target.room, text, author=r.person.value, thread=target.id)
+    # The message replied to says which case this is about (bot.conversations); the core is
+    # called with that case and this front end's key for the new message.
+    case = case_of(target, relayed=own_dm)
+    key = note_key(line)
     if own_dm:
-        found = investigation.supplier_reply(
-            fe.engine, target.room, target.id, line.id, r.person.value, text, fe.now
-        )
+        found = investigation.supplier_reply(fe.engine, case, key, r.person.value, text, fe.now)
     else:
-        found = investigation.record_note(
-            fe.engine, target.room, target.id, line.id, r.person.value, text, fe.now
-        )
+        found = investigation.record_note(fe.engine, case, key, r.person.value, text, fe.now)
     return "Passed to the team." if found and own_dm else ("Noted." if found else "")
 
 
@@ -330,7 +341,7 @@ def sign_up(fe: TextFrontEnd, r: Request) -> str:
     applicant = signup.sign_up(
         fe.engine,
         fe.form(signup.SignupForm, r.options),
-        user_id=r.person.value,
+        actor=r.actor,
         submission_key=None,
         today=fe.today,
         departments=DEFAULT_DEPARTMENTS,
@@ -340,9 +351,7 @@ def sign_up(fe: TextFrontEnd, r: Request) -> str:
 
 
 def _decide(fe: TextFrontEnd, r: Request, *, approve: bool) -> str:
-    a = signup.decide(
-        fe.engine, int(r.args[0]), manager_id=r.person.value, approve=approve, now=fe.now
-    )
+    a = signup.decide(fe.engine, int(r.args[0]), actor=r.actor, approve=approve, now=fe.now)
     return f"Sign-up {a.id} is now {a.status.replace('_', ' ')}."
 
 
@@ -355,7 +364,7 @@ def offer_places(fe: TextFrontEnd, r: Request) -> str:
     host = hosts.offer_places(
         fe.engine,
         fe.form(hosts.HostForm, r.options),
-        user_id=r.person.value,
+        actor=r.actor,
         submission_key=None,
         today=fe.today,
         departments=DEFAULT_DEPARTMENTS,
@@ -365,9 +374,7 @@ def offer_places(fe: TextFrontEnd, r: Request) -> str:
 
 @command("round")
 def dry_run(fe: TextFrontEnd, r: Request) -> str:
-    rnd = rounds.dry_run(
-        fe.engine, by_user_id=r.person.value, coordinators=fe.coordinators, now=fe.now
-    )
+    rnd = rounds.dry_run(fe.engine, actor=r.actor, now=fe.now)
     s = rnd.summary
     return (
         f"Round {rnd.id} (dry run): {s['queued']} queued, {s['matched']} would be matched. "
@@ -380,8 +387,7 @@ def commit(fe: TextFrontEnd, r: Request) -> str:
     rnd = rounds.commit(
         fe.engine,
         int(r.args[0]),
-        by_user_id=r.person.value,
-        coordinators=fe.coordinators,
+        actor=r.actor,
         now=fe.now,
         expiry_days=fe.offer_expiry_days,
     )
@@ -389,9 +395,7 @@ def commit(fe: TextFrontEnd, r: Request) -> str:
 
 
 def _respond(fe: TextFrontEnd, r: Request, *, accept: bool) -> str:
-    p = placements.respond(
-        fe.engine, int(r.args[0]), user_id=r.person.value, accept=accept, now=fe.now
-    )
+    p = placements.respond(fe.engine, int(r.args[0]), actor=r.actor, accept=accept, now=fe.now)
     return f"You {'accepted' if accept else 'declined'} offer {p.id}."
 
 

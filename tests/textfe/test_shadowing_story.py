@@ -8,11 +8,12 @@ round, and the offer is accepted. What each person sees is asserted, then the ro
 #    and applicants are checked by comparing user ids inside each function, and the Slack
 #    adapter checks again before calling (handlers/slack/shadowing/common.py is_coordinator).
 #    The text front end hands the core its own coordinator set. (policies)
-# 2. No shadowing read model: render.py reads ShadowApplicant / ShadowHost / ShadowPlacement
-#    rows, as handlers/slack/shadowing/blocks.py parties() and applicant_renderer do. (views)
-# 3. A Slack message anchor enters the core: placements.schedule(message=MessageRef(channel,
-#    ts)) queues notices.refresh with data "update_ts" to redraw the clicked message. Not in
-#    this story (no dates are set). (conversations)
+# 2. Closed (views): render.py draws from bot/shadowing/views.py's read models, loaded by
+#    bot.shadowing.delivery_views as the Slack adapter's renderers are.
+# 3. A front end's message reference enters the core, opaque: placements.schedule(
+#    message=MessageRef(conversation_id, message_id)) queues notices.refresh to the person
+#    with data "update_message"/"update_conversation", to redraw the clicked message. Not in
+#    this story (no dates are set).
 # 4. Settings: bot/config.py load_settings requires SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and
 #    TRIAGE_CHANNEL_ID and checks people against ^[UW]... and rooms against ^[CGD]..., so the
 #    text front end builds RoleDirectory from its own values and takes the departments from
@@ -71,7 +72,7 @@ def run_story(engine) -> TextFrontEnd:
 
     # Hal offers places; only a coordinator may run a round, and Cora does.
     assert fe.say("hal", HOST) == "Thank you: host 1 (Shelter Together) offers 2 places."
-    assert fe.say("cai", "round") == "Only shadowing coordinators can run matching rounds."
+    assert fe.say("cai", "round") == "Only work-shadowing coordinators can run matching rounds."
     assert fe.say("cora", "round") == (
         "Round 1 (dry run): 1 queued, 1 would be matched. Send the offers with: commit 1"
     )

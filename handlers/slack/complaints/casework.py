@@ -4,30 +4,29 @@ form (the complaint form without the supplier's fields)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 
 import structlog
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
 from bot import people
-from bot.complaints import catalog, investigation
-from bot.complaints.deadlines import format_uk
+from bot.complaints import investigation, policy
 from bot.complaints.intake import IntakePolicy
 from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
 from bot.people import PersonRef
-from handlers.slack.complaints import form, team
+from bot.permissions import Actor
+from handlers.slack.complaints import form
 from handlers.slack.complaints.listeners import group_new_case, router
-from handlers.slack.complaints.replies import explain
+from handlers.slack.complaints.timeline_blocks import timeline_text
+from handlers.slack.errors import explain
 from handlers.slack.services import Services
-from handlers.slack.slack_text import MESSAGE_TEXT_MAX, escape, mention_of, plain, safe, section
+from handlers.slack.slack_text import escape, plain, section
 
 log = structlog.get_logger("msbot.complaints")
 
 SPOT_CHECK = "complaint_spot_check"
 SUPPLIER_FIELDS = {"organisation_name", "organisation_type", "anonymous"}
-TIMELINE_MAX = 40
 FAULTS = (DomainError, StoreUnavailable)
 
 
@@ -47,74 +46,21 @@ def spot_check_modal() -> dict:
     }
 
 
-# Other audit events as sentences ("{who}" is a mention we built, or "The service").
-EVENT_LINES = {
-    "relayed_to_supplier": "{who} sent the supplier a message",
-    "supplier_replied": "The supplier replied",
-    "revealed": "{who} looked up who raised the complaint",
-}
-
-
-def _entry_line(entry, people: Mapping[int, PersonRef]) -> str:
-    """One timeline entry; the anonymous supplier is "the supplier", never named."""
-    who = mention_of(people, entry.actor_id) if entry.actor_id else ""
-    data = entry.data or {}
-    if entry.kind in ("note", "supplier_note"):
-        author = who or "The supplier"
-        if entry.deleted:
-            return f"{author}'s note (deleted)"
-        edited = " _(edited)_" if entry.edited else ""
-        return f"{author}: {safe(entry.text, 300)}{edited}"
-    if entry.kind == "transition":
-        moved = catalog.status_label(str(data.get("to")))
-        return f"{who or 'The service'} moved it to *{escape(moved)}*"
-    if entry.kind == "assigned":
-        return f"{who} assigned it to {mention_of(people, data.get('to'))}"
-    if entry.kind in ("linked", "unlinked"):
-        other = escape(str(data.get("other") or data.get("reference") or ""))
-        return f"{who or 'The service'} {entry.kind} {other}"
-    if entry.kind == "grouped":
-        first = escape(str(data.get("reference") or ""))
-        size = escape(str(data.get("size") or ""))
-        return f"The service grouped it with {first} ({size} cases about that procurement)"
-    if entry.kind == "received":
-        # A sentence with a subject; a complaint's filer is on the card when they may be named.
-        if data.get("kind") == "spot_check":
-            return f"Spot check opened by {who}" if who else "Spot check opened"
-        return "Complaint received"
-    if entry.kind in EVENT_LINES:
-        return EVENT_LINES[entry.kind].format(who=who or "The service")
-    return f"{who or 'The service'}: {escape(entry.kind.replace('_', ' '))}"
-
-
 def timeline_people(session: Session, entries) -> dict[int, PersonRef]:
-    """Everyone a timeline names (actors, assignees), looked up at once."""
+    """Everyone a timeline names (actors, assignees), looked up at once for the renderer."""
     ids = [e.actor_id for e in entries]
     ids += [e.data.get("to") for e in entries if e.kind == "assigned" and e.data]
     return people.refs(session, [i for i in ids if isinstance(i, int)])
 
 
-def timeline_text(reference: str, entries, people: Mapping[int, PersonRef]) -> str:
-    entries = list(entries)
-    lines = [f"*Timeline of {reference}*"]
-    if len(entries) > TIMELINE_MAX:
-        lines.append(f"_(the last {TIMELINE_MAX} of {len(entries)} entries)_")
-    for entry in entries[-TIMELINE_MAX:]:
-        lines.append(f"• {format_uk(entry.at)}: {_entry_line(entry, people)}")
-    if not entries:
-        lines.append("Nothing recorded yet.")
-    return "\n".join(lines)[:MESSAGE_TEXT_MAX]
-
-
 @router.sub("withdraw", "withdraw REF [reason]", "withdraw a complaint you raised")
-def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+def _withdraw(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     if not args:
         ack(text="Say which case: `/complaint withdraw MS-2026-0007 [reason]`.")
         return
     try:
-        user = team.person(services, body.get("user_id", ""), body.get("team_id")).id
         case = investigation.withdraw(
-            services.engine, args[0], user, " ".join(args[1:]), services.now()
+            services.engine, args[0], actor, " ".join(args[1:]), services.now()
         )
     except FAULTS as exc:
         ack(text=explain(exc))
@@ -125,12 +71,12 @@ def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None
 
 
 @router.sub("spotcheck", "spotcheck", "investigators: open a case the team starts itself")
-def _spotcheck(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    from bot import permissions
-
-    actor = team.actor(services, body.get("user_id", ""))
-    if not permissions.may(actor, "spotcheck", None):
-        ack(text="Only investigators and leads can open spot checks.")
+def _spotcheck(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
+    # Checked before the form opens (the core checks again on submission), in its words.
+    try:
+        policy.require(actor, "spotcheck")
+    except DomainError as exc:
+        ack(text=explain(exc))
         return
     ack()
     services.after_ack(
@@ -139,11 +85,10 @@ def _spotcheck(services: Services, ack: Ack, body: dict, args: list[str]) -> Non
 
 
 @router.sub("timeline", "timeline REF", "investigators: a case's history and notes")
-def _timeline(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+def _timeline(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     if not args:
         ack(text="Say which case: `/complaint timeline MS-2026-0007`.")
         return
-    actor = team.actor(services, body.get("user_id", ""))
     try:
         with transaction(services.engine) as s:
             entries = investigation.timeline(s, args[0], actor)
@@ -156,13 +101,11 @@ def _timeline(services: Services, ack: Ack, body: dict, args: list[str]) -> None
 
 def register(app: App, services: Services) -> None:
     @app.view(SPOT_CHECK)
-    def spot_check_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = (body.get("user") or {}).get("id", "")
+    def spot_check_submitted(ack: Ack, view: dict, context: BoltContext) -> None:
         submitted = dataclasses.replace(
             form.read_form(view), organisation_name="", organisation_type="other", anonymous=False
         )
         policy = IntakePolicy(
-            triage_channel_id=services.settings.triage_channel_id,
             sla_central_months=services.settings.sla_central_months,
             sla_wider_months=services.settings.sla_wider_months,
         )
@@ -170,7 +113,7 @@ def register(app: App, services: Services) -> None:
             result = investigation.open_spot_check(
                 services.engine,
                 submitted,
-                team.actor(services, user),
+                context["actor"],
                 services.today(),
                 policy,
                 # The modal's view id: a second delivery of the same submission stores nothing.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import structlog
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
-from bot.complaints import intake, related
+from bot.complaints import intake, related, views
 from bot.db import CommitUncertain, deadline, transaction
 from bot.errors import NotFound, StoreUnavailable, ValidationFailed
 from handlers.slack import middleware
@@ -53,10 +53,11 @@ def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
             user = sender(services, body)
         with deadline(), transaction(services.engine) as s:
             if args:
-                case = intake.case_for_reporter(s, user, args[0])
+                case = views.my_complaint(intake.case_for_reporter(s, user, args[0]))
                 ack(text=f"Complaint {case.reference}", blocks=messages.status_detail(case))
             else:
-                ack(text=messages.status_list(intake.cases_for_reporter(s, user)))
+                mine = [views.my_complaint(c) for c in intake.cases_for_reporter(s, user)]
+                ack(text=messages.status_list(mine))
     except NotFound as exc:
         ack(text=escape(str(exc)))
     except StoreUnavailable:
@@ -70,23 +71,22 @@ def _help(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 def register(app: App, services: Services) -> None:
     @app.command("/complaint")
-    def complaint_command(ack: Ack, body: dict) -> None:
-        router.dispatch(services, ack, body)
+    def complaint_command(ack: Ack, body: dict, context: BoltContext) -> None:
+        router.dispatch(services, ack, body, context)
 
     @app.view(form.CALLBACK_ID)
-    def complaint_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = (body.get("user") or {}).get("id", "")
-        structlog.contextvars.bind_contextvars(user=user)
+    def complaint_submitted(ack: Ack, view: dict, context: BoltContext) -> None:
+        actor = context["actor"]
+        structlog.contextvars.bind_contextvars(person=actor.person_id)
         try:
             with deadline():
                 result = intake.submit(
                     services.engine,
                     form.read_form(view),
-                    reporter_id=sender(services, body),
+                    actor=actor,
                     submission_key=view.get("id"),
                     today=services.today(),
                     policy=intake.IntakePolicy(
-                        triage_channel_id=services.settings.triage_channel_id,
                         sla_central_months=services.settings.sla_central_months,
                         sla_wider_months=services.settings.sla_wider_months,
                     ),

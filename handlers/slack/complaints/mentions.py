@@ -15,13 +15,14 @@ from slack_bolt import Ack, App
 
 from bot import pending, people
 from bot.complaints import investigation, lifecycle
-from bot.complaints.cases import by_reference as case_by_reference
 from bot.db import CommitUncertain, transaction
 from bot.errors import StoreUnavailable
 from bot.permissions import Actor
-from handlers.slack import durable, middleware
-from handlers.slack.complaints import case_card, team
-from handlers.slack.complaints.replies import UNAVAILABLE, explain, tell_privately
+from handlers.slack import actors, durable, middleware
+from handlers.slack.complaints import case_card
+from handlers.slack.complaints.anchors import case_of_thread
+from handlers.slack.complaints.replies import tell_privately
+from handlers.slack.errors import UNAVAILABLE, explain
 from handlers.slack.services import Services
 from handlers.slack.slack_text import escape, mention, safe
 
@@ -132,12 +133,12 @@ def _status(asked: Asked) -> None:
         states = ", ".join(f"`{s}`" for s in lifecycle.STATUSES)
         asked.tell(f"Give one of these states: {states}.")
         return
-    with transaction(asked.services.engine) as s:
-        case = case_by_reference(s, asked.reference)
-        current, follow_up_due = case.status, case.follow_up_due
-        lifecycle.action_for(case, target)  # refuse now, naming the moves, rather than in a form
-    # Closing a resolved case that needs no follow-up takes no form.
-    plain_close = target == "closed" and current == "resolved" and not follow_up_due
+    # Refused now, naming the moves, rather than in a form.
+    asked_for = investigation.move_for(asked.services.engine, asked.reference, target)
+    current, follow_up_due = asked_for.status, asked_for.follow_up_due
+    # Closing takes no form where the state offers a plain close (resolved, no follow-up).
+    offered = lifecycle.offered_moves(current, follow_up_due)
+    plain_close = target == "closed" and lifecycle.Offer("close") in offered
     if target in FORMS_FOR_STATUS and not plain_close:
         why = f"That needs a few details for {asked.reference}."
         _form_button(asked, FORMS_FOR_STATUS[target], "Open the form", why)
@@ -160,14 +161,15 @@ def _assign(asked: Asked) -> None:
     if not found:
         asked.tell("Say who: `@msbot assign @person`.")
         return
-    investigation.assign(
+    view = investigation.assign(
         asked.services.engine,
         asked.reference,
-        team.actor(asked.services, found.group(1)),
+        actors.actor_for(asked.services, found.group(1)),
         asked.actor,
         asked.services.now(),
         only_if_unassigned=False,
     )
+    asked.services.handoff.give(view.card_refresh_id, view)
     asked.services.send_queued()
 
 
@@ -321,13 +323,13 @@ def handle(services: Services, event: dict) -> None:
 
     try:
         with transaction(services.engine) as s:
-            case = investigation.case_for_thread(s, channel, thread_ts)
+            case = investigation.case_for(s, case_of_thread(channel, thread_ts))
             reference = case.reference if case is not None else None
         if reference is None:
             tell("This thread is not a case. Mention me in the thread of a case's card.")
             return
         asked = Asked(
-            services, user, team.actor(services, user), channel, thread_ts, reference, args
+            services, user, actors.actor_for(services, user), channel, thread_ts, reference, args
         )
         command.run(asked)
     except (StoreUnavailable, pending.ClaimLost):

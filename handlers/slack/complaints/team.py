@@ -19,7 +19,7 @@ from bot.config import is_slack_user_id
 from bot.db import transaction
 from bot.errors import NotFound
 from bot.people import PersonRef
-from bot.permissions import Actor, RoleDirectory
+from bot.permissions import RoleDirectory
 from handlers.slack.people import person_of
 from handlers.slack.services import Services
 
@@ -135,12 +135,6 @@ class Assignable:
         staff = [u for u in self.roles.staff() if is_slack_user_id(u)]
         people = [(user_id, self.names(user_id)) for user_id in staff]
         return sorted(people, key=lambda p: (p[1].casefold(), p[0]))
-
-
-def actor(services: Services, user_id: str, team_id: str | None = None) -> Actor:
-    """The actor for a Slack user: the person that account is (made on first sight), with
-    the roles the settings give any of their accounts or their email."""
-    return directory(services).actor_for(person(services, user_id, team_id))
 
 
 def sender(services: Services, body: dict) -> int:

@@ -1,5 +1,6 @@
 """Conflicts of interest, for coordinators only: `/shadow conflicts` (the one place their
-reasons are shown), `/shadow conflict` (a form to record one) and `/shadow clear`.
+reasons are shown), `/shadow conflict` (a form to record one) and `/shadow clear`;
+conflict_blocks.py draws the list.
 
 The form names the two sides the way the list shows them: the civil servant as a person, the
 host by number and organisation.
@@ -7,86 +8,47 @@ host by number and organisation.
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
-from sqlmodel import Session, select
+from slack_bolt import Ack, App, BoltContext
+from sqlmodel import select
 
-from bot import people
 from bot.db import transaction
-from bot.errors import StoreUnavailable
-from bot.shadowing import catalog, conflicts, signup
+from bot.errors import NotPermitted, StoreUnavailable
+from bot.permissions import Actor
+from bot.shadowing import catalog, conflicts, policy, signup, views
 from handlers.slack import view_state as state
 from handlers.slack.commands import record_id, whole_number
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
-from handlers.slack.shadowing.blocks import NAME, chunked_sections, uk_day
 from handlers.slack.shadowing.common import (
     UNAVAILABLE,
     attempt,
-    coordinators,
     explain,
-    is_coordinator,
-    me,
     no_such,
-    only_coordinators,
     person_for_slack,
     post_privately,
+    refuse_unless_allowed,
     refused,
     router,
     submitter,
 )
-from handlers.slack.slack_text import escape, mention, options, plain, safe, section
-from models import ShadowApplicant, ShadowConflict, ShadowHost
+from handlers.slack.shadowing.conflict_blocks import conflicts_blocks, recorded_text
+from handlers.slack.slack_text import options, plain, section
+from models import ShadowHost
 
-CONFLICTS_MAX = 40
 CONFLICT_CALLBACK = "shadow_conflict"
 CONFLICT_FIELDS = ("applicant_id", "host_id", "reason")
 # A static select holds at most 100 options: the newest hosts, open ones first.
 HOST_OPTIONS_MAX = 100
 
 
-def conflicts_blocks(session: Session, conflicts: list[ShadowConflict]) -> tuple[str, list[dict]]:
-    """For coordinators only: the one place where reasons for conflicts are shown."""
-    if not conflicts:
-        return "There are no active conflicts of interest. Record one with `/shadow conflict`.", []
-    lines = [f"*Active conflicts of interest* ({len(conflicts)})"]
-    for c in conflicts[:CONFLICTS_MAX]:
-        who = "anyone"
-        if c.applicant_id:
-            a = session.get(ShadowApplicant, c.applicant_id)
-            shown = mention(people.ref(session, a.person_id)) if a else "gone"
-            who = f"applicant {c.applicant_id} ({shown})"
-        elif c.department:
-            who = f"anyone from {safe(c.department, NAME)}"
-        where = "any host"
-        if c.host_id:
-            h = session.get(ShadowHost, c.host_id)
-            where = f"host {c.host_id} ({safe(h.organisation, 80) if h else 'gone'})"
-        elif c.organisation:
-            where = safe(c.organisation, NAME)
-        lines.append(
-            f"• *Conflict {c.id}*: {who} ↔ {where}, from {escape(c.source)}, "
-            f"recorded {uk_day(c.created_at)}\n    _{safe(c.reason, 500)}_"
-        )
-    if len(conflicts) > CONFLICTS_MAX:
-        lines.append(f"…and {len(conflicts) - CONFLICTS_MAX} more.")
-    lines.append(
-        "Clear one once safeguards are agreed: "
-        "`/shadow clear &lt;conflict&gt; &lt;safeguards&gt;`. "
-        "Record another with `/shadow conflict`."
-    )
-    return f"{len(conflicts)} active conflicts of interest", chunked_sections(lines)
-
-
 @router.sub("conflicts", "conflicts", "coordinators: list active conflicts of interest")
-def _conflicts(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    if not is_coordinator(services, body.get("user_id", "")):
-        only_coordinators(ack, "see conflicts of interest")
-        return
+def _conflicts(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     try:
         with transaction(services.engine) as s:
-            text, blocks = conflicts_blocks(s, list(conflicts.list_conflicts(s)))
-    except StoreUnavailable:
-        ack(text=UNAVAILABLE)
+            listed = views.conflict_lines(s, list(conflicts.list_conflicts(s, actor)))
+        text, blocks = conflicts_blocks(listed)
+    except (NotPermitted, StoreUnavailable) as exc:
+        ack(text=explain(exc))
         return
     ack(text=text, blocks=blocks)
 
@@ -96,10 +58,9 @@ def _conflicts(services: Services, ack: Ack, body: dict, args: list[str]) -> Non
     "conflict",
     "coordinators: record a conflict of interest between a civil servant and a host",
 )
-def _conflict(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+def _conflict(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     user = body.get("user_id", "")
-    if not is_coordinator(services, user):
-        only_coordinators(ack, "record conflicts of interest")
+    if refuse_unless_allowed(ack, actor, "record_conflict"):
         return
     # trigger_id lasts 3 seconds: acknowledge first, then list the hosts and open the form.
     ack()
@@ -163,30 +124,13 @@ def _read(view: dict) -> tuple[str | None, int | None, str]:
     )
 
 
-def _recorded_text(r: conflicts.Recorded, chosen: str) -> str:
-    """``chosen``: the Slack user picked as the civil servant."""
-    c = r.conflict
-    text = (
-        f"Conflict {c.id} is recorded: applicant {c.applicant_id} ({mention(chosen)}) "
-        f"and host {c.host_id} will not be matched."
-    )
-    if r.ended_placement_ids:
-        text += (
-            " Their open offer was withdrawn; both sides were told that it was withdrawn, "
-            "without the reason."
-        )
-    return text
-
-
 @router.sub(
     "clear",
     "clear <conflict> <safeguards>",
     "coordinators: clear a conflict once safeguards are agreed",
 )
-def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    user = body.get("user_id", "")
-    if not is_coordinator(services, user):
-        only_coordinators(ack, "clear conflicts of interest")
+def _clear(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
+    if refuse_unless_allowed(ack, actor, "clear_conflict"):
         return
     conflict_id = whole_number(args[0]) if args else None
     if conflict_id is None or len(args) < 2:
@@ -204,8 +148,7 @@ def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         lambda: conflicts.clear_conflict(
             services.engine,
             conflict_id,
-            by_user_id=me(services, body),
-            coordinators=coordinators(services),
+            actor=actor,
             safeguards=" ".join(args[1:]),
             now=services.now(),
         )
@@ -218,15 +161,15 @@ def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 def register(app: App, services: Services) -> None:
     @app.view(CONFLICT_CALLBACK)
-    def conflict_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = submitter(body)
-        try:
-            coordinator = is_coordinator(services, user)
-        except StoreUnavailable as exc:
-            refused(ack, CONFLICT_FIELDS, exc)
-            return
-        if not coordinator:
-            ack(response_action="errors", errors={"reason": "Only coordinators can do this."})
+    def conflict_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        submitter(body)
+        actor = context["actor"]
+        if not policy.may(actor, "record_conflict"):
+            # Said before the form's own checks, next to the reason, as the core words it.
+            try:
+                policy.require(actor, "record_conflict")
+            except NotPermitted as exc:
+                ack(response_action="errors", errors={"reason": str(exc)})
             return
         person, host_id, reason = _read(view)
         missing = {}
@@ -251,8 +194,7 @@ def register(app: App, services: Services) -> None:
         recorded, problem = attempt(
             lambda: conflicts.record(
                 services.engine,
-                by_user_id=me(services, body),
-                coordinators=coordinators(services),
+                actor=actor,
                 applicant_id=applicant.id,
                 host_id=host_id,
                 reason=reason,
@@ -265,6 +207,11 @@ def register(app: App, services: Services) -> None:
             # The applicant was just found, so a record that is missing is the host.
             refused(ack, ("host_id", "applicant_id", "reason"), problem)
             return
-        done = forms.done_view("Conflict recorded", _recorded_text(recorded, person))
+        c = recorded.conflict
+        # ``person``: the Slack user picked as the civil servant, mentioned as picked.
+        told = recorded_text(
+            c.id, c.applicant_id, c.host_id, person, bool(recorded.ended_placement_ids)
+        )
+        done = forms.done_view("Conflict recorded", told)
         ack(response_action="update", view=done)
         services.send_queued()

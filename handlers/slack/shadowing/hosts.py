@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
+from bot.permissions import Actor
 from bot.shadowing import hosts as core
 from handlers.slack.commands import record_id, whole_number
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
 from handlers.slack.shadowing.common import (
     attempt,
-    coordinators,
     explain,
-    me,
     no_such,
     refused,
     router,
+    submitter,
 )
 from handlers.slack.slack_text import safe
 
@@ -31,7 +31,7 @@ def _host(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 
 @router.sub("places", "places <host> <number>", "change how many places you offer")
-def _places(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+def _places(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     host_id = whole_number(args[0]) if args else None
     capacity = whole_number(args[1]) if len(args) > 1 else None
     if len(args) != 2 or host_id is None or capacity is None:
@@ -48,9 +48,8 @@ def _places(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         lambda: core.change_capacity(
             services.engine,
             host_id,
-            user_id=me(services, body),
+            actor=actor,
             capacity=capacity,
-            coordinators=coordinators(services),
         )
     )
     if problem:
@@ -64,7 +63,7 @@ def _places(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 def _open_or_close(open_: bool):
     verb = "reopen" if open_ else "close"
 
-    def run(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+    def run(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
         if len(args) != 1 or whole_number(args[0]) is None:
             ack(
                 text=f"Say which host, for example `/shadow {verb} 12`. "
@@ -79,9 +78,8 @@ def _open_or_close(open_: bool):
             lambda: core.set_open(
                 services.engine,
                 host_id,
-                user_id=me(services, body),
+                actor=actor,
                 open_=open_,
-                coordinators=coordinators(services),
                 now=services.now(),
             )
         )
@@ -107,12 +105,13 @@ router.sub("reopen", "reopen <host>", "take new offers again")(_open_or_close(Tr
 
 def register(app: App, services: Services) -> None:
     @app.view(forms.HOST_CALLBACK)
-    def host_submitted(ack: Ack, body: dict, view: dict) -> None:
+    def host_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        submitter(body)
         host, problem = attempt(
             lambda: core.offer_places(
                 services.engine,
                 forms.read_host(view),
-                user_id=me(services, body),
+                actor=context["actor"],
                 submission_key=view.get("id"),
                 today=services.today(),
                 departments=services.settings.departments,

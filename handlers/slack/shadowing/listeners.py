@@ -8,7 +8,7 @@ on the one router (in this order, which is the order of the help text).
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from handlers.slack.services import Services
 from handlers.slack.shadowing import conflicts, hosts, offers, placements, rounds, signup, status
@@ -24,8 +24,8 @@ def _help(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 def register(app: App, services: Services) -> None:
     @app.command("/shadow")
-    def shadow_command(ack: Ack, body: dict) -> None:
-        router.dispatch(services, ack, body)
+    def shadow_command(ack: Ack, body: dict, context: BoltContext) -> None:
+        router.dispatch(services, ack, body, context)
 
     for use in USES:
         use.register(app, services)

@@ -1,179 +1,63 @@
-"""Placements once both sides accept: the news each side gets, `/shadow end`, the dates and
-feedback forms, and "Mark completed"."""
+"""Placements once both sides accept: `/shadow end`, the dates and feedback forms, and "Mark
+completed" (placement_blocks.py draws the messages)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from slack_bolt import Ack, App
-from sqlmodel import Session, select
+from slack_bolt import Ack, App, BoltContext
 
 from bot.db import transaction
-from bot.errors import StoreUnavailable
-from bot.shadowing import notices, placements
+from bot.errors import NotPermitted, StoreUnavailable
+from bot.outbox import PermanentDeliveryError
+from bot.permissions import Actor
+from bot.shadowing import placements, policy, views
 from bot.shadowing.catalog import status_label
+from bot.shadowing.views import PlacementView
 from handlers.slack.commands import record_id, whole_number
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
-from handlers.slack.shadowing.blocks import (
-    NAME,
-    Parties,
-    actions,
-    button,
-    day,
-    find_parties,
-    parties,
-    placement_renderer,
-    side_of,
-    with_whom,
-)
+from handlers.slack.shadowing.blocks import day
 from handlers.slack.shadowing.common import (
     UNAVAILABLE,
     attempt,
     clicked_value,
-    clicker,
     explain,
-    me,
     no_such,
     on_click,
-    person_for_slack,
     refused,
     router,
+    submitter,
     tell_clicker,
 )
-from handlers.slack.slack_text import context, escape, fields_section, mention, safe, section
-from models import ShadowFeedback
+from handlers.slack.shadowing.placement_blocks import (
+    COMPLETE,
+    FEEDBACK_OPEN,
+    RENDERERS,
+    SCHEDULE_OPEN,
+    offer_update,
+)
+from handlers.slack.slack_text import escape
 
-SCHEDULE_OPEN = "shadow_schedule_open"
-COMPLETE = "shadow_complete"
-FEEDBACK_OPEN = "shadow_feedback_open"
-
-
-# --- messages -------------------------------------------------------------------------------
-
-
-def _contacts(p: Parties, side: str) -> dict:
-    if side == "applicant":
-        h = p.host
-        contact = safe(h.contact_name, NAME)
-        if h.contact_email:
-            contact += f"\n{safe(h.contact_email, NAME)}"
-        return fields_section(
-            [("Host", p.organisation), ("Contact", contact), ("On Slack", mention(p.host_person))]
-        )
-    a = p.applicant
-    return fields_section(
-        [
-            ("Civil servant", mention(p.applicant_person)),
-            ("Department", safe(a.department, NAME)),
-            ("Role", safe(a.role, NAME)),
-        ]
-    )
+__all__ = ["COMPLETE", "FEEDBACK_OPEN", "RENDERERS", "SCHEDULE_OPEN", "cannot_open", "register"]
 
 
-def _placement_buttons(p: Parties) -> dict | None:
-    """The confirmed placement's controls. Both stay on the confirmation: it is the message
-    people come back to once the dates are set (the core refuses completing before then)."""
-    status, pid = p.placement.status, p.placement.id
-    if status == "accepted":
-        return actions(
-            "shadow_placement",
-            button("Set dates", SCHEDULE_OPEN, pid, style="primary"),
-            button("Mark completed", COMPLETE, pid),
-        )
-    if status == "scheduled":
-        return actions("shadow_placement", button("Mark completed", COMPLETE, pid, style="primary"))
-    return None
-
-
-def offer_update(p: Parties, event: str, side: str) -> tuple[str, list[dict]]:
-    whom = with_whom(p, side)
-    placement = p.placement
-    if event == "accepted":
-        if side == "applicant":
-            text = f"{whom} accepted the offer of a placement with you."
-        else:
-            text = f"The civil servant from *{safe(p.applicant.department, NAME)}* accepted."
-        if placement.status == "offered" and p.response(side) is None:
-            text += " Reply using the buttons on the offer."
-        blocks = [section(text)]
-    elif event == "confirmed":
-        text = f"Both sides accepted: your placement with {whom} is confirmed."
-        blocks = [
-            section(f"{text} Get in touch to agree dates, then record them here."),
-            _contacts(p, side),
-        ]
-    elif event in ("declined", "expired"):
-        what = "was declined" if event == "declined" else "expired before both sides accepted"
-        text = f"The offer of a placement with {whom} {what}."
-        if side == "applicant":
-            after = "You keep your place in the queue for the next round."
-        else:
-            after = "The place is free again for the next round."
-        blocks = [section(f"{text} {after}")]
-    elif event == "withdrawn":
-        confirmed = placement.applicant_response == placement.host_response == "accepted"
-        what = "placement" if confirmed else "offer of a placement"
-        text = f"The {what} with {whom} was withdrawn."
-        blocks = [section(text)]
-        if side == "applicant" and p.applicant.status == "queued":
-            blocks.append(context("You keep your place in the queue for the next round."))
-    elif event == "scheduled":
-        text = (
-            f"Dates are set for the placement with {whom}: "
-            f"{day(placement.start_date)} to {day(placement.end_date)}."
-        )
-        blocks = [section(text)]
-    elif event == "completed":
-        text = f"The placement with {whom} is marked completed. Thank you for taking part."
-        blocks = [section(text)]
-    else:
-        state = status_label(placement.status)
-        text = f"Your placement with {whom} is now {escape(state)}."
-        blocks = [section(text)]
-    if event in ("confirmed", "scheduled"):
-        buttons = _placement_buttons(p)
-        if buttons:
-            blocks.append(buttons)
-        elif placement.status == "completed":
-            blocks.append(context("This placement is completed."))
-    return text, blocks
-
-
-def feedback_given(session: Session, placement_id: int, side: str) -> bool:
-    found = session.exec(
-        select(ShadowFeedback.id).where(
-            ShadowFeedback.placement_id == placement_id, ShadowFeedback.side == side
-        )
-    ).first()
-    return found is not None
-
-
-def feedback_request(session: Session, p: Parties, side: str) -> tuple[str, list[dict]]:
-    text = f"How did your placement with {with_whom(p, side)} go?"
-    blocks = [section(f"{text} Three quick questions help us improve the scheme.")]
-    if feedback_given(session, p.placement.id, side):
-        blocks.append(context("Thank you for your feedback."))
-    else:
-        blocks.append(
-            actions(
-                "shadow_feedback",
-                button("Give feedback", FEEDBACK_OPEN, p.placement.id, style="primary"),
-            )
-        )
-    return text, blocks
-
-
-def cannot_open(session: Session, p: Parties | None, user_id: str, *, feedback: bool) -> str | None:
+def cannot_open(p: PlacementView | None, actor: Actor, *, feedback: bool) -> str | None:
     """Why the feedback (or dates) form would be refused on submission, said before it is
-    opened; the core checks again when it is submitted."""
-    if p is None or user_id not in (p.applicant.person_id, p.host.person_id):
-        return "This placement isn't one of yours."
-    placement = p.placement
+    opened (the policy's refusal, if it is not theirs); the core checks again when it is
+    submitted."""
+    if p is None:
+        return policy.NOT_YOUR_PLACEMENT_TEXT
+    try:
+        policy.sides_of(actor, p.applicant.user.id, p.host.user.id)
+    except NotPermitted as exc:
+        return str(exc)
+    user_id = actor.person_id
+    placement = p
     if feedback:
         if placement.status != "completed":
             return "Feedback opens once the placement is complete."
-        if feedback_given(session, placement.id, side_of(p, user_id)):
+        if p.side_of(user_id) in p.feedback_from:
             return "You have already given feedback on this placement. Thank you!"
         return None
     if placement.status == "scheduled":
@@ -186,21 +70,11 @@ def cannot_open(session: Session, p: Parties | None, user_id: str, *, feedback: 
     return None
 
 
-RENDERERS = {
-    notices.OFFER_UPDATE: placement_renderer(
-        lambda s, p, d, side: offer_update(p, str(d.get("event") or ""), side)
-    ),
-    notices.FEEDBACK_REQUEST: placement_renderer(
-        lambda s, p, d, side: feedback_request(s, p, side)
-    ),
-}
-
-
 # --- /shadow end, buttons and forms ---------------------------------------------------------
 
 
 @router.sub("end", "end <placement> [reason]", "withdraw from one offer or placement")
-def _end(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+def _end(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     placement_id = whole_number(args[0]) if args else None
     if placement_id is None:
         ack(
@@ -216,7 +90,7 @@ def _end(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         lambda: placements.withdraw_placement(
             services.engine,
             placement_id,
-            user_id=me(services, body),
+            actor=actor,
             reason=" ".join(args[1:]),
             now=services.now(),
         )
@@ -228,23 +102,24 @@ def _end(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     ack(text=f"Placement {placement_id} is withdrawn; the other side has been told.")
 
 
-def _complete(services: Services, placement_id: int, user: str):
-    person = person_for_slack(services, user)
-    placements.complete(services.engine, placement_id, user_id=person, today=services.today())
+def _complete(services: Services, placement_id: int, actor: Actor):
+    placements.complete(services.engine, placement_id, actor=actor, today=services.today())
     with transaction(services.engine) as s:
-        p = parties(s, placement_id)
-        return offer_update(p, "completed", side_of(p, person))
+        p = views.placement_view(s, placement_id)
+    if p is None:
+        raise PermanentDeliveryError(f"placement {placement_id} no longer exists")
+    return offer_update(p, "completed", p.side_of(actor.person_id))
 
 
-def open_placement_modal(services: Services, body: dict, view_for: Callable, feedback: bool):
+def open_placement_modal(
+    services: Services, body: dict, actor: Actor, view_for: Callable, feedback: bool
+):
     """Open the schedule or feedback modal for the placement on the clicked button."""
-    user = clicker(body)
     placement_id = clicked_value(body)
     try:
-        person = person_for_slack(services, user)
         with transaction(services.engine) as s:
-            p = find_parties(s, placement_id)
-            problem = cannot_open(s, p, person, feedback=feedback)
+            p = views.placement_view(s, placement_id)
+        problem = cannot_open(p, actor, feedback=feedback)
     except StoreUnavailable:
         problem = UNAVAILABLE
     if problem:
@@ -265,17 +140,22 @@ def register(app: App, services: Services) -> None:
     on_click(app, services, COMPLETE, _complete)
 
     @app.action(SCHEDULE_OPEN)
-    def schedule_clicked(ack: Ack, body: dict) -> None:
+    def schedule_clicked(ack: Ack, body: dict, context: BoltContext) -> None:
         ack()
-        services.after_ack(open_placement_modal, services, body, forms.schedule_modal, False)
+        services.after_ack(
+            open_placement_modal, services, body, context["actor"], forms.schedule_modal, False
+        )
 
     @app.action(FEEDBACK_OPEN)
-    def feedback_clicked(ack: Ack, body: dict) -> None:
+    def feedback_clicked(ack: Ack, body: dict, context: BoltContext) -> None:
         ack()
-        services.after_ack(open_placement_modal, services, body, forms.feedback_modal, True)
+        services.after_ack(
+            open_placement_modal, services, body, context["actor"], forms.feedback_modal, True
+        )
 
     @app.view(forms.SCHEDULE_CALLBACK)
-    def schedule_submitted(ack: Ack, body: dict, view: dict) -> None:
+    def schedule_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        submitter(body)
         start, end = forms.read_schedule(view)
         chosen = dict(zip(forms.SCHEDULE_FIELDS, (start, end), strict=True))
         missing = {f: "Choose a date." for f, d in chosen.items() if d is None}
@@ -286,7 +166,7 @@ def register(app: App, services: Services) -> None:
             lambda: placements.schedule(
                 services.engine,
                 forms.placement_id(view),
-                user_id=me(services, body),
+                actor=context["actor"],
                 start_date=start,
                 end_date=end,
                 today=services.today(),
@@ -301,7 +181,8 @@ def register(app: App, services: Services) -> None:
         services.send_queued()
 
     @app.view(forms.FEEDBACK_CALLBACK)
-    def feedback_submitted(ack: Ack, body: dict, view: dict) -> None:
+    def feedback_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        submitter(body)
         worthwhile, learned, recommend = forms.read_feedback(view)
         missing = {}
         if worthwhile is None:
@@ -315,7 +196,7 @@ def register(app: App, services: Services) -> None:
             lambda: placements.give_feedback(
                 services.engine,
                 forms.placement_id(view),
-                user_id=me(services, body),
+                actor=context["actor"],
                 worthwhile=worthwhile,
                 learned=learned,
                 would_recommend=recommend,

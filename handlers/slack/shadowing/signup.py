@@ -1,112 +1,36 @@
 """Signing up to shadow: `/shadow signup` and its modal, `/shadow withdraw`, and the line
-manager's approval (the request with its buttons, and the result sent to the applicant)."""
+manager's Approve / Decline (signup_blocks.py draws the request and the result)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from slack_bolt import Ack, App
-from sqlmodel import Session
+from slack_bolt import Ack, App, BoltContext
 
-from bot import people
 from bot.db import transaction
 from bot.errors import StoreUnavailable
-from bot.people import PersonRef
-from bot.shadowing import notices
+from bot.permissions import Actor
 from bot.shadowing import signup as core
+from bot.shadowing import views
+from handlers.slack.complaints import team
 from handlers.slack.services import Services
-from handlers.slack.shadowing import forms, status
-from handlers.slack.shadowing.blocks import (
-    LONG_TEXT,
-    actions,
-    applicant_fields,
-    applicant_renderer,
-    button,
-)
+
+# status's subcommands register before this module's, as the help text has always listed them.
+from handlers.slack.shadowing import forms, status  # noqa: F401
 from handlers.slack.shadowing.common import (
     UNAVAILABLE,
     Work,
     attempt,
     explain,
-    me,
     on_click,
     person_for_slack,
     refused,
     router,
+    submitter,
 )
-from handlers.slack.slack_text import context, fields_section, mention, safe, section
-from models import ShadowApplicant
-
-APPROVE = "shadow_approve"
-DECLINE = "shadow_decline"
-
-
-# --- messages -------------------------------------------------------------------------------
-
-
-def approval_request(a: ShadowApplicant, who: PersonRef | None) -> tuple[str, list[dict]]:
-    """``who``: the applicant, as a person."""
-    text = f"{mention(who)} asks for your approval to join work-shadowing."
-    blocks = [
-        section(
-            f"{mention(who)} would like to join the work-shadowing scheme and needs your "
-            "approval as their line manager."
-        ),
-        fields_section(applicant_fields(a)),
-        section(f"*What they want to learn*\n{safe(a.learning_goals, LONG_TEXT)}"),
-    ]
-    if a.status == "pending_approval":
-        blocks.append(
-            actions(
-                "shadow_approval",
-                button("Approve", APPROVE, a.id, style="primary"),
-                button(
-                    "Decline",
-                    DECLINE,
-                    a.id,
-                    style="danger",
-                    confirm=("Decline sign-up?", "They will be told you did not approve.", "Yes"),
-                ),
-            )
-        )
-    elif a.status == "declined":
-        blocks.append(context("You did not approve this sign-up."))
-    elif a.status == "withdrawn":
-        blocks.append(context("This sign-up was withdrawn."))
-    else:
-        blocks.append(context("Approved: they are in the scheme."))
-    return text, blocks
-
-
-def approval_result(session: Session, a: ShadowApplicant, approved: bool) -> tuple[str, list[dict]]:
-    if not approved:
-        text = "Your line manager did not approve your work-shadowing sign-up."
-        return text, [
-            section(
-                f"{text} Talk to them about it, and sign up again with `/shadow signup` when "
-                "you are ready."
-            )
-        ]
-    text = "Your line manager approved your work-shadowing sign-up."
-    detail = "You are in the queue for the next matching round."
-    position = core.queue_position(session, a) if a.status == "queued" else None
-    if position:
-        detail = f"You are number {position} in the queue for the next matching round."
-    return text, [
-        section(f"{text} {detail}"),
-        context("We will message you when a round finds you a host. `/shadow status` any time."),
-    ]
-
-
-RENDERERS = {
-    notices.APPROVAL_REQUEST: applicant_renderer(
-        lambda s, a, d: approval_request(a, people.ref(s, a.person_id))
-    ),
-    notices.APPROVAL_RESULT: applicant_renderer(
-        lambda s, a, d: approval_result(s, a, bool(d.get("approved")))
-    ),
-}
-
+from handlers.slack.shadowing.signup_blocks import APPROVE, DECLINE, approval_request
+from handlers.slack.shadowing.status_blocks import status_blocks
+from handlers.slack.slack_text import section
 
 # --- /shadow signup, /shadow withdraw -------------------------------------------------------
 
@@ -114,10 +38,10 @@ RENDERERS = {
 @router.sub("signup", "signup", "sign up to shadow a voluntary-sector organisation")
 def _signup(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     try:
-        person = me(services, body)
+        person = team.sender(services, body)
         with transaction(services.engine) as s:
             current = core.active_signup(s, person)
-            answer = status.status_blocks(s, person) if current else None
+            answer = status_blocks(views.my_shadowing(s, person)) if current else None
     except StoreUnavailable:
         ack(text=UNAVAILABLE)
         return
@@ -139,11 +63,11 @@ def _signup(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 
 @router.sub("withdraw", "withdraw [reason]", "withdraw your sign-up (and any offer it has)")
-def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+def _withdraw(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     _, problem = attempt(
         lambda: core.withdraw(
             services.engine,
-            user_id=me(services, body),
+            actor=actor,
             reason=" ".join(args),
             now=services.now(),
         )
@@ -159,17 +83,16 @@ def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None
 
 
 def _decide(approve: bool) -> Work:
-    def work(services: Services, applicant_id: int, user: str):
+    def work(services: Services, applicant_id: int, actor: Actor):
         core.decide(
             services.engine,
             applicant_id,
-            manager_id=person_for_slack(services, user),
+            actor=actor,
             approve=approve,
             now=services.now(),
         )
         with transaction(services.engine) as s:
-            applicant = s.get(ShadowApplicant, applicant_id)
-            return approval_request(applicant, people.ref(s, applicant.person_id))
+            return approval_request(views.applicant(s, applicant_id))
 
     return work
 
@@ -179,7 +102,8 @@ def register(app: App, services: Services) -> None:
     on_click(app, services, DECLINE, _decide(False))
 
     @app.view(forms.SIGNUP_CALLBACK)
-    def signup_submitted(ack: Ack, body: dict, view: dict) -> None:
+    def signup_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        submitter(body)
         submitted = forms.read_signup(view)
         manager = submitted.manager_id  # the Slack user chosen in the form
         _, problem = attempt(
@@ -188,7 +112,7 @@ def register(app: App, services: Services) -> None:
                 replace(submitted, manager_id=person_for_slack(services, manager) or None)
                 if manager
                 else submitted,
-                user_id=me(services, body),
+                actor=context["actor"],
                 submission_key=view.get("id"),
                 today=services.today(),
                 departments=services.settings.departments,

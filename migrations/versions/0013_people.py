@@ -1,7 +1,7 @@
 """people: a person of our own for every user, with the platform accounts they use (issue 15)
 
-Revision ID: 0012_people
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06
 
 Creates ``person`` and ``platform_account`` and makes one person with a Slack account for every
@@ -23,12 +23,12 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0012_people"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Every column that names a person, as the schema stands at 0011.
+# Every column that names a person, as the schema stands at 0012.
 PERSON_COLUMNS = {
     "complaint": ("reporter_user_id", "assignee_user_id"),
     "complaint_event": ("actor_user_id",),
