@@ -9,14 +9,14 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy import text
 
 from bot import conversations
 from bot.complaints import investigation
 from bot.db import make_engine
-from bot.migrate import alembic_config, current_revision, head_revision, upgrade
+from bot.migrate import current_revision, downgrade, head_revision, upgrade
 from tests import databases
+from tests.people_ids import in_database
 from tests.reports_fixture import add_case
 
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
@@ -43,13 +43,6 @@ def old_engine(request, tmp_path):
     engine.dispose()
     if name:
         databases.drop_pg_database(name)
-
-
-def downgrade(engine, revision: str) -> None:
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
 
 
 def run(engine, sql: str, **params) -> None:
@@ -167,8 +160,8 @@ def as_dict(value) -> dict:
 def test_0012_moves_anchors_and_addresses_then_back(old_engine, monkeypatch):
     engine = old_engine
     a, b, c = populate(engine)
-    upgrade(engine)
-    assert current_revision(engine) == head_revision()
+    upgrade(engine, "0012")
+    assert current_revision(engine) == "0012"
 
     posted = fetch(
         engine,
@@ -216,15 +209,21 @@ def test_0012_moves_anchors_and_addresses_then_back(old_engine, monkeypatch):
         assert fetch(engine, "PRAGMA foreign_key_check") == []
         assert fetch(engine, "PRAGMA foreign_keys") == [(1,)]
 
-    # The app finds the cases from their threads: a retried old note is the same note, a new
-    # reply lands in its case, a supplier's answer in a relay thread reaches theirs.
+    # The app (at the head: the people migration, 0013, comes next) finds the cases from
+    # their threads: a retried old note is the same note, a new reply lands in its case, a
+    # supplier's answer in a relay thread reaches theirs.
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    investigator, reporter = in_database(engine, "UINV1"), in_database(engine, "UREPORTER")
     thread_a = conversations.subject_of("slack", "CTRIAGE1", CARD_A, conversations.CASE_CARD)
-    again = investigation.record_note(engine, thread_a, f"CTRIAGE1/{CARD_A}9", "UINV1", "x", NOW)
+    again = investigation.record_note(
+        engine, thread_a, f"CTRIAGE1/{CARD_A}9", investigator, "x", NOW
+    )
     assert (again.complaint_id, again.text) == (a, "Rang them")
-    new = investigation.record_note(engine, thread_a, "CTRIAGE1/1.5", "UINV1", "Later", NOW)
+    new = investigation.record_note(engine, thread_a, "CTRIAGE1/1.5", investigator, "Later", NOW)
     assert new.complaint_id == a
     relay = conversations.subject_of("slack", "DUREPORTER", RELAY_2, conversations.SUPPLIER_RELAY)
-    reply = investigation.supplier_reply(engine, relay, "DUREPORTER/1.6", "UREPORTER", "Hi", NOW)
+    reply = investigation.supplier_reply(engine, relay, "DUREPORTER/1.6", reporter, "Hi", NOW)
     assert reply.complaint_id == a and reply.from_supplier
 
     monkeypatch.setenv("LEADS_CHANNEL_ID", "CLEADS1")

@@ -1,5 +1,5 @@
-"""Migration 0012_people: every user id found in a person column gets one person with a Slack
-account; nothing else changes, and the downgrade gives back the schema of 0011 with the data.
+"""Migration 0013 (people): every user id found in a person column gets one person with a Slack
+account; nothing else changes, and the downgrade gives back the schema of 0012 with the data.
 On a populated database, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from bot.db import make_engine, table_names
 from bot.migrate import alembic_config, current_revision, downgrade, upgrade
 from tests import databases
 
-REVISION = "0012_people"
+REVISION = "0013"
 AT = datetime(2026, 11, 2, tzinfo=UTC)
 CASE = {
     "status": "assigned",
@@ -57,7 +57,7 @@ SIGNUP = {
 
 
 def _populate(engine) -> None:
-    """A little of everything, as the code before 0012 wrote it."""
+    """A little of everything, as the code before 0013 wrote it."""
     meta = sa.MetaData()
     meta.reflect(engine)
     t = meta.tables
@@ -91,7 +91,7 @@ def _populate(engine) -> None:
             .insert()
             .values(
                 complaint_id=1,
-                source_ts="1.1",
+                source_key="C1/1.1",
                 author_user_id="UINV1",
                 from_supplier=False,
                 text="n",
@@ -195,7 +195,7 @@ def _slack_ids_in_json(found: dict, ids: dict[int, str]) -> dict:
     return {name: [tuple(back(v) for v in r) for r in rows] for name, rows in found.items()}
 
 
-def test_0012_makes_one_person_per_user_and_keeps_the_data(backend, tmp_path):
+def test_0013_makes_one_person_per_user_and_keeps_the_data(backend, tmp_path):
     name, _ = backend
     if name == "sqlite":
         url, pg_name = f"sqlite:///{tmp_path / 'm.db'}", None
