@@ -6,8 +6,7 @@ values, word the result or the core's structured refusal (``explain``), then let
 deliver what the core queued (transport.py, rendered by render.py).
 
 People are written ``@handle`` in commands; ``Person.value`` is what the core receives for a
-person (today an opaque string, deliberately not Slack-shaped; the people change makes it a
-person id, in ``_person_value`` and ``name_of`` only).
+person: their person id (bot.people), each with an account of this front end's platform.
 """
 
 from __future__ import annotations

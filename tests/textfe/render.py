@@ -77,12 +77,13 @@ def renderers(name_of: NameOf, today: Callable[[], date]) -> dict[str, Renderer]
         )
 
     def thread_line(line: delivery_views.ThreadLine) -> str:
-        by = name_of(line.actor) if line.actor else "The service"
+        by = name_of(line.actor.id) if line.actor else "The service"
         match line.event:
             case "transition":
                 return f"{by} moved the case from {line.from_label} to {line.to_label}."
             case "assigned":
-                return f"{by} assigned the case to {name_of(line.assigned_to)}."
+                to = line.assigned_to.id if line.assigned_to else None
+                return f"{by} assigned the case to {name_of(to)}."
             case "relayed":
                 return f"{by} sent the supplier: {line.text}"
             case "supplier_replied":
