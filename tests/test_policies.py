@@ -20,6 +20,7 @@ from handlers.slack import actors
 from handlers.slack.complaints import card_actions
 from models import Complaint, ShadowConflict, ShadowRound
 from tests.conftest import rows
+from tests.people_ids import pid
 from tests.test_shadow_core_support import (
     COORDINATOR_ACTOR,
     NOW,
@@ -28,7 +29,7 @@ from tests.test_shadow_core_support import (
     reading,
 )
 
-STRANGER = Actor("USTRANGER")
+STRANGER = Actor(pid("USTRANGER"))
 
 # --- the rules --------------------------------------------------------------------------------
 
@@ -38,11 +39,11 @@ def test_every_move_of_the_lifecycle_has_its_role_in_the_policy():
 
 
 def test_a_complaint_refusal_carries_a_code_and_the_case_never_a_person():
-    case = Complaint(reference="MS-2026-0001", status="received", reporter_user_id="UREP")
+    case = Complaint(reference="MS-2026-0001", status="received", reporter_id=pid("UREP"))
     cases = [
         (STRANGER, "triage", complaint_policy.NOT_STAFF),
-        (Actor("UINV", frozenset({INVESTIGATOR})), "reopen", complaint_policy.LEADS_ONLY),
-        (Actor("ULEAD", frozenset({LEAD})), "withdraw", complaint_policy.REPORTER_ONLY),
+        (Actor(pid("UINV"), frozenset({INVESTIGATOR})), "reopen", complaint_policy.LEADS_ONLY),
+        (Actor(pid("ULEAD"), frozenset({LEAD})), "withdraw", complaint_policy.REPORTER_ONLY),
         (STRANGER, "no_such_thing", complaint_policy.NO_SUCH_ACTION),
     ]
     for actor, action, code in cases:
@@ -51,8 +52,8 @@ def test_a_complaint_refusal_carries_a_code_and_the_case_never_a_person():
         assert refused.value.code == code, action
         assert refused.value.people == ()
         assert "<@" not in str(refused.value)
-    assert complaint_policy.may(Actor("ULEAD", frozenset({LEAD})), "see_reports")
-    assert not complaint_policy.may(Actor("UINV", frozenset({INVESTIGATOR})), "see_reports")
+    assert complaint_policy.may(Actor(pid("ULEAD"), frozenset({LEAD})), "see_reports")
+    assert not complaint_policy.may(Actor(pid("UINV"), frozenset({INVESTIGATOR})), "see_reports")
 
 
 def test_shadowing_coordinator_actions_and_the_system():
@@ -73,12 +74,12 @@ def test_shadowing_coordinator_actions_and_the_system():
 
 
 def test_only_coordinators_read_conflict_reasons(engine):
-    a, h = applicant(engine, "U1"), host(engine, "UH1")
+    a, h = applicant(engine, pid("U1")), host(engine, pid("UH1"))
     conflicts.record_conflict(
         engine, actor=COORDINATOR_ACTOR, applicant_id=a.id, host_id=h.id, reason="Secret."
     )
     with reading(engine) as s:
-        for outsider in (STRANGER, Actor("U1"), Actor("UH1"), SYSTEM_ACTOR):
+        for outsider in (STRANGER, Actor(pid("U1")), Actor(pid("UH1")), SYSTEM_ACTOR):
             with pytest.raises(NotPermitted) as refused:
                 conflicts.list_conflicts(s, outsider)
             assert "Secret" not in str(refused.value)
@@ -87,37 +88,39 @@ def test_only_coordinators_read_conflict_reasons(engine):
 
 
 def test_coordinator_refusals_change_nothing(engine, session):
-    a, h = applicant(engine, "U1"), host(engine, "UH1")
+    a, h = applicant(engine, pid("U1")), host(engine, pid("UH1"))
     with pytest.raises(NotPermitted, match="record conflicts"):
-        conflicts.record(engine, actor=Actor("U1"), applicant_id=a.id, host_id=h.id, reason="x")
+        conflicts.record(
+            engine, actor=Actor(pid("U1")), applicant_id=a.id, host_id=h.id, reason="x"
+        )
     with pytest.raises(NotPermitted, match="run matching rounds"):
-        rounds.dry_run(engine, actor=Actor("UH1"), now=NOW)
+        rounds.dry_run(engine, actor=Actor(pid("UH1")), now=NOW)
     with pytest.raises(NotPermitted, match="run matching rounds"):
         rounds.run_round(engine, commit=True, actor=STRANGER, now=NOW, expiry_days=7)
     assert rows(session, ShadowConflict) == [] and rows(session, ShadowRound) == []
     # The coordinator role comes with the actor, not from a list passed alongside it.
-    rnd = rounds.dry_run(engine, actor=Actor("UNEW", frozenset({COORDINATOR})), now=NOW)
-    assert rnd.started_by == "UNEW"
+    rnd = rounds.dry_run(engine, actor=Actor(pid("UNEW"), frozenset({COORDINATOR})), now=NOW)
+    assert rnd.started_by_id == pid("UNEW")
 
 
 def test_places_are_changed_by_their_host_or_a_coordinator_only(engine):
-    h = host(engine, "UH1", capacity=2)
+    h = host(engine, pid("UH1"), capacity=2)
     with pytest.raises(NotPermitted) as refused:
         hosts.change_capacity(engine, h.id, actor=STRANGER, capacity=5)
     assert refused.value.code == shadow_policy.NOT_YOUR_PLACES
     with pytest.raises(NotPermitted):
         hosts.set_open(engine, h.id, actor=STRANGER, open_=False, now=NOW)
-    assert hosts.change_capacity(engine, h.id, actor=Actor("UH1"), capacity=3).capacity == 3
+    assert hosts.change_capacity(engine, h.id, actor=Actor(pid("UH1")), capacity=3).capacity == 3
     assert hosts.set_open(engine, h.id, actor=COORDINATOR_ACTOR, open_=False, now=NOW)
 
 
 def test_only_the_named_manager_decides_on_a_sign_up(engine):
-    a = applicant(engine, "U1", approve=False)
-    for outsider in (Actor("U1"), COORDINATOR_ACTOR):
+    a = applicant(engine, pid("U1"), approve=False)
+    for outsider in (Actor(pid("U1")), COORDINATOR_ACTOR):
         with pytest.raises(NotPermitted) as refused:
             signup.decide(engine, a.id, actor=outsider, approve=True, now=NOW)
         assert refused.value.code == shadow_policy.NOT_THE_MANAGER
-    decided = signup.decide(engine, a.id, actor=Actor(a.manager_user_id), approve=True, now=NOW)
+    decided = signup.decide(engine, a.id, actor=Actor(a.manager_id), approve=True, now=NOW)
     assert decided.status == "queued"
 
 
@@ -135,9 +138,9 @@ def _through_middleware(services, body: dict) -> BoltContext:
 def test_the_middleware_resolves_the_actor_and_the_case_once(monkeypatch):
     made = []
 
-    def actor_for(services, user_id):
+    def actor_for(services, user_id, team_id=None):
         made.append(user_id)
-        return Actor(user_id, frozenset({INVESTIGATOR}))
+        return Actor(pid(user_id) if user_id else None, frozenset({INVESTIGATOR}))
 
     monkeypatch.setattr(actors, "actor_for", actor_for)
     click = {
@@ -147,7 +150,7 @@ def test_the_middleware_resolves_the_actor_and_the_case_once(monkeypatch):
     }
     context = _through_middleware(object(), click)
     assert made == ["UINV"]
-    assert context["actor"] == Actor("UINV", frozenset({INVESTIGATOR}))
+    assert context["actor"] == Actor(pid("UINV"), frozenset({INVESTIGATOR}))
     assert context["case_reference"] == "MS-2026-0004"
     menu = {
         "type": "block_actions",
@@ -160,13 +163,13 @@ def test_the_middleware_resolves_the_actor_and_the_case_once(monkeypatch):
     assert "actor" not in _through_middleware(object(), note)
     # A request that acts for someone but names nobody still gets an actor, with no roles.
     home = {"type": "event_callback", "event": {"type": "app_home_opened"}}
-    assert _through_middleware(object(), home)["actor"].user_id == ""
+    assert _through_middleware(object(), home)["actor"].person_id is None
     assert made == ["UINV", "UINV", ""]
 
 
 def test_assign_to_me_makes_one_core_call_with_the_request_s_actor(monkeypatch):
     calls, woken, handed = [], [], []
-    actor = Actor("UINV", frozenset({INVESTIGATOR}))
+    actor = Actor(pid("UINV"), frozenset({INVESTIGATOR}))
     view = SimpleNamespace(card_refresh_id=7)
 
     def assign(engine, reference, assignee, by, now, *, only_if_unassigned):

@@ -16,11 +16,10 @@ import structlog
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 
 from bot.errors import StoreUnavailable
-from bot.people import PersonRef
 from bot.permissions import Actor
 from handlers.slack.commands import ACTOR_UNAVAILABLE
 from handlers.slack.complaints import team
-from handlers.slack.people import person_of
+from handlers.slack.people import slack_user
 from handlers.slack.services import Services
 
 log = structlog.get_logger("msbot.requests")
@@ -38,14 +37,7 @@ def actor_for(services: Services, user_id: str, team_id: str | None = None) -> A
     of their accounts or their email; a request that names nobody gets no person, no roles."""
     if not user_id:
         return Actor(None, frozenset())
-    return actor_of(services, team.person(services, user_id, team_id))
-
-
-def actor_of(services: Services, person: PersonRef | None) -> Actor:
-    """The Actor for a person already looked up (None: nobody, with no roles)."""
-    if person is None:
-        return Actor(None, frozenset())
-    return team.directory(services).actor_for(person)
+    return team.directory(services).actor_for(team.person(services, user_id, team_id))
 
 
 def requester(body: dict) -> str | None:
@@ -97,12 +89,13 @@ def resolve(services: Services):
     def middleware(req: BoltRequest, resp: BoltResponse, next):
         body = req.body if isinstance(req.body, dict) else {}
         context: BoltContext = req.context
-        if requester(body) is not None:
-            # The person is kept on the context too (handlers.slack.people), so a listener
-            # asking who sent the request does not look them up again.
+        user = requester(body)
+        if user is not None:
             try:
-                context[ACTOR] = actor_of(services, person_of(services.engine, body, context))
+                context[ACTOR] = actor_for(services, user, slack_user(body)[1])
             except StoreUnavailable:
+                # Who is asking could not be looked up: nothing is done for them (a command
+                # says so, handlers/slack/commands.py).
                 log.warning("requests.actor_unavailable")
                 context[ACTOR_UNAVAILABLE] = True
         if reference := case_reference(body):
