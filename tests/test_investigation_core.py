@@ -66,12 +66,12 @@ def form(**overrides) -> intake.ComplaintForm:
     return intake.ComplaintForm(**values)
 
 
-def new_case(engine, reporter: str = REPORTER, today: date = TODAY, **overrides) -> Complaint:
+def new_case(engine, reporter: int = REPORTER, today: date = TODAY, **overrides) -> Complaint:
     """A submitted case, grouped with related ones as the front end does after the commit."""
     case = intake.submit(
         engine,
         form(**overrides),
-        actor=Actor(pid(reporter)),
+        actor=Actor(reporter),
         submission_key=None,
         today=today,
         policy=POLICY,

@@ -16,6 +16,7 @@ from bot.complaints.notices import CARD_REFRESH
 from handlers.slack.complaints import case_card
 from handlers.slack.deliveries import Handoff
 from models import OutboxMessage
+from tests.people_ids import pid
 from tests.test_investigation_core import INVESTIGATOR, NOW, new_case
 from tests.test_investigation_core_service import Transport, deliver_all
 
@@ -32,7 +33,7 @@ def test_assign_names_the_card_refresh_it_queued(engine):
                 OutboxMessage.kind == CARD_REFRESH, OutboxMessage.status == "pending"
             )
         ).all()
-    assert view.card_refresh_id == refresh.id and view.assignee == "UINV1"
+    assert view.card_refresh_id == refresh.id and view.assignee == pid("UINV1")
     again = investigation.assign(
         engine, case.reference, "UINV1", INVESTIGATOR, NOW, only_if_unassigned=True
     )

@@ -94,9 +94,12 @@ def resolve(services: Services):
             try:
                 context[ACTOR] = actor_for(services, user, slack_user(body)[1])
             except StoreUnavailable:
-                # Who is asking could not be looked up: nothing is done for them (a command
-                # says so, handlers/slack/commands.py).
+                # Who is asking could not be looked up. They act as nobody, with no roles,
+                # so nothing can be done in their name: a command says the database is
+                # unavailable (handlers/slack/commands.py); a listener reaches the core,
+                # which finds the database down itself, or refuses a person it cannot see.
                 log.warning("requests.actor_unavailable")
+                context[ACTOR] = Actor(None, frozenset())
                 context[ACTOR_UNAVAILABLE] = True
         if reference := case_reference(body):
             context[CASE_REFERENCE] = reference
