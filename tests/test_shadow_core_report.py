@@ -54,7 +54,7 @@ def _known_dataset(engine) -> None:
         placements.give_feedback(
             engine,
             p.id,
-            actor=Actor(user),
+            actor=Actor(pid(user)),
             worthwhile=score,
             learned="Lots",
             would_recommend=recommend,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.permissions import Actor
 from bot.shadowing import conflicts, placements, rounds, views
+from tests.people_ids import pid
 from tests.test_investigation_core_views import counted
 from tests.test_shadow_core_support import (
     COORDINATOR_ACTOR,
@@ -19,12 +20,12 @@ from tests.test_shadow_core_support import (
 def _matched(engine, applicants: int):
     """Applicants U0..Un queued, each offered a place at UH1's one host."""
     for i in range(applicants):
-        applicant(engine, f"U{i}", queued_at=NOW)
-    host(engine, "UH1", capacity=applicants)
+        applicant(engine, pid(f"U{i}"), queued_at=NOW)
+    host(engine, pid("UH1"), capacity=applicants)
     rounds.run_round(engine, commit=True, now=NOW, expiry_days=7)
 
 
-def _status_queries(engine, user: str) -> tuple[views.MyShadowing, int]:
+def _status_queries(engine, user: int) -> tuple[views.MyShadowing, int]:
     with reading(engine) as s, counted(engine) as statements:
         mine = views.my_shadowing(s, user)
     return mine, len(statements)
@@ -32,12 +33,12 @@ def _status_queries(engine, user: str) -> tuple[views.MyShadowing, int]:
 
 def test_a_hosts_status_costs_the_same_for_one_placement_or_many(engine):
     _matched(engine, 1)
-    _, one = _status_queries(engine, "UH1")
-    host(engine, "UH1", capacity=4)  # a second host, and three more offers to it
+    _, one = _status_queries(engine, pid("UH1"))
+    host(engine, pid("UH1"), capacity=4)  # a second host, and three more offers to it
     for i in range(1, 4):
-        applicant(engine, f"U{i}", queued_at=NOW)
+        applicant(engine, pid(f"U{i}"), queued_at=NOW)
     rounds.run_round(engine, commit=True, now=NOW, expiry_days=7)
-    mine, many = _status_queries(engine, "UH1")
+    mine, many = _status_queries(engine, pid("UH1"))
     assert mine.signup is None
     assert [(h.capacity, h.taken, h.is_open) for h in mine.hosts] == [(1, 1, True), (4, 3, True)]
     assert len(mine.placements) == 4 and {p.side for p in mine.placements} == {"host"}
@@ -46,57 +47,58 @@ def test_a_hosts_status_costs_the_same_for_one_placement_or_many(engine):
 
 
 def test_an_applicants_status_names_their_queue_place_and_host(engine):
-    applicant(engine, "U0", queued_at=NOW)
-    applicant(engine, "U1", queued_at=NOW)
-    mine, _ = _status_queries(engine, "U1")
+    applicant(engine, pid("U0"), queued_at=NOW)
+    applicant(engine, pid("U1"), queued_at=NOW)
+    mine, _ = _status_queries(engine, pid("U1"))
     assert (mine.signup.status, mine.signup.queue_position) == ("queued", 2)
-    assert mine.signup.manager == "MU1" and not mine.hosts and not mine.placements
-    host(engine, "UH1", capacity=2, organisation="Shelter Now")
+    assert mine.signup.manager.account("slack") == "MU1" and not mine.hosts and not mine.placements
+    host(engine, pid("UH1"), capacity=2, organisation="Shelter Now")
     rounds.run_round(engine, commit=True, now=NOW, expiry_days=7)
-    mine, _ = _status_queries(engine, "U1")
+    mine, _ = _status_queries(engine, pid("U1"))
     [line] = mine.placements
     assert (line.side, line.organisation, line.applicant_department) == (
         "applicant",
         "Shelter Now",
         mine.signup.department,
     )
-    assert _status_queries(engine, "UNOBODY")[0].is_empty
+    assert _status_queries(engine, pid("UNOBODY"))[0].is_empty
 
 
 def test_a_placement_view_has_both_sides_and_who_gave_feedback(engine):
     _matched(engine, 1)
     with reading(engine) as s:
-        [p] = placements.placements_for_user(s, "U0")
-    placements.respond(engine, p.id, actor=Actor("U0"), accept=True, now=NOW)
-    placements.respond(engine, p.id, actor=Actor("UH1"), accept=True, now=NOW)
+        [p] = placements.placements_for_user(s, pid("U0"))
+    placements.respond(engine, p.id, actor=Actor(pid("U0")), accept=True, now=NOW)
+    placements.respond(engine, p.id, actor=Actor(pid("UH1")), accept=True, now=NOW)
     with reading(engine) as s, counted(engine) as statements:
         view = views.placement_view(s, p.id)
-    assert len(statements) == 2
+    assert len(statements) == 2 + 2  # and its people (bot.people.refs)
     assert view.confirmed and view.both_accepted and view.feedback_from == frozenset()
-    assert (view.side_of("U0"), view.side_of("UH1")) == ("applicant", "host")
-    assert view.is_party("U0") and not view.is_party("USOMEONE")
-    assert (view.applicant.user, view.host.user) == ("U0", "UH1")
+    assert (view.side_of(pid("U0")), view.side_of(pid("UH1"))) == ("applicant", "host")
+    assert view.is_party(pid("U0")) and not view.is_party(pid("USOMEONE"))
+    shown = (view.applicant.user.account("slack"), view.host.user.account("slack"))
+    assert shown == ("U0", "UH1")
     with reading(engine) as s:
         assert views.placement_view(s, p.id + 99) is None
 
 
-def test_the_conflict_list_loads_its_people_and_hosts_in_two_queries(engine):
-    people = [applicant(engine, f"U{i}", queued_at=NOW) for i in range(3)]
-    shelter = host(engine, "UH1", capacity=1, organisation="Shelter Now")
+def test_the_conflict_list_loads_its_people_and_hosts_in_four_queries(engine):
+    people = [applicant(engine, pid(f"U{i}"), queued_at=NOW) for i in range(3)]
+    shelter = host(engine, pid("UH1"), capacity=1, organisation="Shelter Now")
     for a in people:
         conflicts.record_conflict(
             engine,
             actor=COORDINATOR_ACTOR,
             applicant_id=a.id,
             host_id=shelter.id,
-            reason=f"{a.user_id} used to work there",
+            reason=f"{a.person_id} used to work there",
             now=NOW,
         )
     with reading(engine) as s:
         listed = conflicts.list_conflicts(s, COORDINATOR_ACTOR)
         with counted(engine) as statements:
             lines = views.conflict_lines(s, listed)
-    assert len(statements) == 2
-    assert [(c.applicant, c.organisation, c.host_gone) for c in lines] == [
-        (a.user_id, "Shelter Now", False) for a in people
+    assert len(statements) == 2 + 2  # and the people (bot.people.refs)
+    assert [(c.applicant.id, c.organisation, c.host_gone) for c in lines] == [
+        (a.person_id, "Shelter Now", False) for a in people
     ]
