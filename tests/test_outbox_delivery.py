@@ -41,7 +41,7 @@ def _queue(engine, channels: int, per_channel: int) -> list[int]:
     returns their ids in order."""
     with transaction(engine) as s:
         queued = [
-            outbox.enqueue(s, NOTE, user_id=f"U{c:03d}", data={"text": f"note {i} to {c}"})
+            outbox.enqueue(s, NOTE, person_id=pid(f"U{c:03d}"), data={"text": f"note {i} to {c}"})
             for i in range(per_channel)
             for c in range(channels)
         ]

@@ -191,7 +191,7 @@ def test_a_dead_process_of_this_host_frees_its_claims_at_once(engine, stub, sess
         }
         ids = {}
         for channel, holder in holders.items():
-            ids[channel] = _queue(engine, user_id=channel)
+            ids[channel] = _queue(engine, person_id=pid(channel))
             with transaction(engine) as s:
                 s.execute(
                     update(OutboxMessage)
@@ -331,7 +331,7 @@ def test_any_pattern_of_crashes_posts_each_message_exactly_once(
     """Property: whatever the senders die of, and when, each message is posted exactly once
     and recorded with its own post's ts (each crash restarted as a new process on this host)."""
     n = next(_examples)
-    ids = [_queue(engine, user_id=f"UP{n}X{i % channels}") for i in range(4)]
+    ids = [_queue(engine, person_id=pid(f"UP{n}X{i % channels}")) for i in range(4)]
     transport = Fated(_transport(engine, stub), fates)
     for _ in range(len(fates) + 4):
         try:
