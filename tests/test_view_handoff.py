@@ -25,7 +25,7 @@ def test_assign_names_the_card_refresh_it_queued(engine):
     case = new_case(engine)
     deliver_all(engine)  # the card is posted
     view = investigation.assign(
-        engine, case.reference, "UINV1", INVESTIGATOR, NOW, only_if_unassigned=True
+        engine, case.reference, pid("UINV1"), INVESTIGATOR, NOW, only_if_unassigned=True
     )
     with Session(engine) as s:
         [refresh] = s.exec(
@@ -35,7 +35,7 @@ def test_assign_names_the_card_refresh_it_queued(engine):
         ).all()
     assert view.card_refresh_id == refresh.id and view.assignee == pid("UINV1")
     again = investigation.assign(
-        engine, case.reference, "UINV1", INVESTIGATOR, NOW, only_if_unassigned=True
+        engine, case.reference, pid("UINV1"), INVESTIGATOR, NOW, only_if_unassigned=True
     )
     assert again.card_refresh_id is None  # nothing changed, nothing queued
 
@@ -70,7 +70,7 @@ def test_a_handed_over_view_draws_its_refresh_without_reading(engine):
     while outbox.drain(engine, _AsSlack(), now=datetime.now(UTC) + timedelta(days=1)):
         pass  # the card is posted, in Slack's records
     view = investigation.assign(
-        engine, case.reference, "UINV1", INVESTIGATOR, NOW, only_if_unassigned=True
+        engine, case.reference, pid("UINV1"), INVESTIGATOR, NOW, only_if_unassigned=True
     )
     handoff = Handoff()
     render = case_card.renderers(handoff=handoff)[CARD_REFRESH]
