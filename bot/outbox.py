@@ -104,23 +104,14 @@ class Transport(Protocol):
 
     # Optional: ``find_posted(msg, rendered, since) -> Sent | None`` says whether a row in
     # doubt is already out (posted since ``since``), or raises LookupFailed. A transport
-    # without it gets rows in doubt posted again.
+    # without it gets rows in doubt posted again. Optional: ``after_sent``, see AfterSent.
 
 
 # kind -> fn(session, row) run in the transaction that records a row as sent, so the core can
 # remember where a message went (a case's triage card, a relay DM's thread) atomically with it.
+# The composition root (bot.bootstrap.after_sent_hooks) gives a transport these as its
+# ``after_sent`` mapping; a transport without one records rows as sent and nothing more.
 AfterSent = Callable[[Session, OutboxMessage], None]
-_after_sent: dict[str, AfterSent] = {}
-
-
-def on_sent(kind: str) -> Callable[[AfterSent], AfterSent]:
-    """Register ``fn(session, row)`` to run when a row of ``kind`` is recorded as sent."""
-
-    def register(fn: AfterSent) -> AfterSent:
-        _after_sent[kind] = fn
-        return fn
-
-    return register
 
 
 def enqueue(
@@ -576,7 +567,8 @@ class _Drain:
                     )
                     .returning(OutboxMessage)
                 ).one_or_none()
-                if row is not None and out.result and (hook := _after_sent.get(row.kind)):
+                hooks = getattr(self.transport, "after_sent", None) or {}
+                if row is not None and out.result and (hook := hooks.get(row.kind)):
                     hook(s, row)
                 return
             row = s.get(OutboxMessage, msg_id)

@@ -14,7 +14,7 @@ from typing import Any
 
 import structlog
 
-from bot.complaints import lifecycle
+from bot.complaints import states
 from bot.errors import NotPermitted
 from models import Complaint
 
@@ -29,7 +29,7 @@ HOST = "host"
 SYSTEM = "system"  # the scheduler and automatic moves (follow-up due, supplier answered)
 
 # Actions that are not status moves, and the role each needs. Status moves take their role
-# from lifecycle.TRANSITIONS, so the state machine table says it once.
+# from states.TRANSITIONS, so the state machine table says it once.
 ACTION_ROLES: dict[str, str] = {
     "assign_self": INVESTIGATOR,
     "assign": INVESTIGATOR,
@@ -67,7 +67,7 @@ SYSTEM_ACTOR = Actor("system", frozenset({SYSTEM}))
 
 
 def role_needed(action: str) -> str | None:
-    if move := lifecycle.TRANSITIONS.get(action):
+    if move := states.TRANSITIONS.get(action):
         return move.role
     return ACTION_ROLES.get(action)
 
@@ -93,7 +93,7 @@ def may(actor: Actor, action: str, case: Complaint | None = None) -> bool:
 def require(actor: Actor, action: str, case: Complaint | None = None) -> None:
     if not may(actor, action, case):
         role = role_needed(action)
-        what = lifecycle.ACTION_LABELS.get(action, action.replace("_", " "))
+        what = states.ACTION_LABELS.get(action, action.replace("_", " "))
         raise NotPermitted(
             REFUSALS.get(role or "", "You can't {what}.").format(what=what)
             if role

@@ -11,7 +11,8 @@ import urllib.request
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError
+from handlers.slack.settings import load_slack_settings
 from tests.processes import msbot_env
 
 GOOD = {
@@ -22,20 +23,20 @@ GOOD = {
 
 
 def test_defaults():
-    s = load_settings(GOOD)
+    s = load_slack_settings(GOOD)
     assert s.database_url == "sqlite:///msbot.db" and s.port == 3000 and not s.socket_mode
     assert s.slack_api_url == "https://slack.com/api/"
     assert (s.sla_central_months, s.sla_wider_months) == (2, 3)
 
 
 def test_postgres_urls_use_psycopg3():
-    s = load_settings({**GOOD, "DATABASE_URL": "postgres://u@h/db"})
+    s = load_slack_settings({**GOOD, "DATABASE_URL": "postgres://u@h/db"})
     assert s.database_url == "postgresql+psycopg://u@h/db"
 
 
 def test_every_problem_is_named_at_once():
     with pytest.raises(ConfigError) as err:
-        load_settings(
+        load_slack_settings(
             {
                 "PORT": "http",
                 "LOG_FORMAT": "xml",
@@ -60,7 +61,7 @@ def test_every_problem_is_named_at_once():
 
 def _msbot(args, env, cwd):
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "handlers", *args],
         env=msbot_env(env),
         cwd=cwd,
         capture_output=True,
@@ -95,7 +96,7 @@ def test_serve_runs_the_production_server_answers_healthz_and_logs_json(tmp_path
     log_path = tmp_path / "serve.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve"],
+            [sys.executable, "-m", "handlers", "serve"],
             env=msbot_env(env),
             cwd=tmp_path,
             stdout=log,

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot.complaints import catalog, intake, lifecycle, related
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError
+from handlers.slack.settings import load_slack_settings
 from bot.db import transaction
 from bot.errors import InvalidTransition, NotPermitted, ValidationFailed
 from bot.permissions import Actor, RoleDirectory, may, require
@@ -437,7 +438,7 @@ def test_settings_read_and_validate_investigation_ids():
         "SLACK_SIGNING_SECRET": "8f14e45fceea167a5a36dedd4bea2543",
         "TRIAGE_CHANNEL_ID": "C0123",
     }
-    s = load_settings(
+    s = load_slack_settings(
         {
             **base,
             "INVESTIGATOR_IDS": "U1AA, U2BB",
@@ -448,7 +449,7 @@ def test_settings_read_and_validate_investigation_ids():
     assert s.investigator_user_ids == {"U1AA", "U2BB"} and s.lead_user_ids == {"U3CC"}
     assert s.investigator_group_id == "S0GROUP"
     with pytest.raises(ConfigError) as bad:
-        load_settings(
+        load_slack_settings(
             {**base, "INVESTIGATOR_IDS": "bob", "LEAD_IDS": "#x", "INVESTIGATOR_GROUP_ID": "C123"}
         )
     text = str(bad.value)

@@ -171,7 +171,7 @@ def test_a_worker_killed_mid_batch_repeats_nothing(engine, stub, session, tmp_pa
         "LOG_FORMAT": "console",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "outbox", "--send", "--senders", "1"],
+        [sys.executable, "-m", "handlers", "outbox", "--send", "--senders", "1"],
         env=msbot_env(env),
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,

@@ -20,7 +20,8 @@ from sqlmodel import Session, select
 
 from bot import outbox
 from bot.complaints import intake, investigation, notices, related, views
-from bot.jobs import registry, runner
+from bot.bootstrap import job_registry
+from bot.jobs import runner
 from handlers.slack.app import make_client, renderers
 from handlers.slack.complaints import case_card
 from handlers.slack.transport import SlackTransport
@@ -116,7 +117,7 @@ def test_a_case_a_crash_left_ungrouped_is_grouped_once_by_the_sweep(engine, sess
 
     # The scheduled sweep (a claimed job slot) groups all four, each once.
     settings = make_settings(engine.url.render_as_string(hide_password=False), "http://x/")
-    job = registry.get("case_grouping")
+    job = job_registry().get("case_grouping")
     slot = datetime(2026, 11, 20, 12, 5, tzinfo=UTC)
     assert runner.run_slot(engine, settings, job, slot, slot) == "done"
     [run] = [r for r in rows(session, JobRun) if r.job == "case_grouping"]

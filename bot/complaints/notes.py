@@ -13,7 +13,6 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import outbox
 from bot.complaints import intake, notices
 from bot.db import CommitUncertain, dialect_insert, outage_as_unavailable, transaction
 from bot.errors import StoreUnavailable
@@ -40,8 +39,6 @@ def case_for_thread(session: Session, channel_id: str, thread_ts: str | None) ->
     ).first()
 
 
-@outbox.on_sent(intake.TRIAGE_CARD)
-@outbox.on_sent(notices.CARD_REFRESH)
 def remember_card(session: Session, row: OutboxMessage) -> None:
     """Store where the case's card went, the first time one is posted (a refresh posts the
     card when there is none yet); later refreshes update that same message."""
@@ -165,3 +162,7 @@ def _by_key(session: Session, key: str, *, lock: bool = False) -> CaseNote | Non
     if lock:
         query = query.with_for_update()
     return session.exec(query).first()
+
+
+# Outbox kinds whose sending this module records (bot.bootstrap gives them to the transport).
+AFTER_SENT = {intake.TRIAGE_CARD: remember_card, notices.CARD_REFRESH: remember_card}

@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import outbox, permissions
+from bot import permissions
 from bot.complaints import lifecycle, notes, notices
 from bot.complaints.cases import by_reference, locked
 from bot.db import dialect_insert, transaction
@@ -70,7 +70,6 @@ def tell_supplier(
     return msg
 
 
-@outbox.on_sent(notices.SUPPLIER_RELAY)
 def remember_relay(session: Session, row: OutboxMessage) -> None:
     """The relay DM's (channel, ts) is the thread a reply must be in to reach this case."""
     if not (row.subject_id and row.sent_channel_id and row.sent_ts):
@@ -169,3 +168,7 @@ def reveal(engine: Engine, reference: str, actor: permissions.Actor, now: dateti
         who = case.reporter_user_id
     log.info("complaint.revealed", case_ref=case.reference, by=actor.user_id)
     return who
+
+
+# Outbox kinds whose sending this module records (bot.bootstrap gives them to the transport).
+AFTER_SENT = {notices.SUPPLIER_RELAY: remember_relay}

@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.complaints import intake, related
-from bot.config import Settings
 from bot.shadowing import hosts, placements, rounds, signup
 from handlers.local import demo_cases
 from handlers.local.people import PEOPLE
+from handlers.slack.settings import SlackSettings as Settings
 from models import Complaint, ShadowApplicant, ShadowHost, ShadowPlacement
 from models.base import utcnow
 

@@ -12,7 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy.engine import Engine
 
-from bot.config import Settings
+from bot import bootstrap
 from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.outbox import OutboxWorker
 from handlers.slack import middleware
@@ -20,6 +20,7 @@ from handlers.slack.complaints import investigation_slack, reports, team
 from handlers.slack.complaints import listeners as complaint_listeners
 from handlers.slack.complaints import messages as complaint_messages
 from handlers.slack.services import Services
+from handlers.slack.settings import SlackSettings
 from handlers.slack.shadowing import listeners as shadow_listeners
 from handlers.slack.shadowing import messages as shadow_messages
 from handlers.slack.transport import SlackTransport
@@ -27,7 +28,7 @@ from handlers.slack.transport import SlackTransport
 log = structlog.get_logger("msbot.app")
 
 
-def make_client(settings: Settings) -> WebClient:
+def make_client(settings: SlackSettings) -> WebClient:
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
@@ -52,16 +53,19 @@ def renderers(assignable=None) -> dict:
     }
 
 
-def build_services(settings: Settings, engine: Engine, **overrides) -> Services:
+def build_services(settings: SlackSettings, engine: Engine, **overrides) -> Services:
+    """The core (bot.bootstrap) with Slack's client, renderers and transport around it."""
+    core = bootstrap.build(settings, engine)
     client = make_client(settings)
     roles = team.make_directory(client, settings)
     assignable = team.Assignable(roles, team.DisplayNames(client))
-    transport = SlackTransport(client, renderers(assignable))
+    transport = SlackTransport(client, renderers(assignable), core.after_sent)
     services = Services(
         settings=settings,
         engine=engine,
         client=client,
         transport=transport,
+        jobs=core.jobs,
         outbox=OutboxWorker(engine, transport, interval=settings.outbox_interval_seconds),
         **overrides,
     )

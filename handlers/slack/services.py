@@ -13,9 +13,10 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.clock import today_uk
-from bot.config import Settings
 from bot.db import REQUEST_BUDGET_SECONDS, deadline, deadline_at, deadline_until
+from bot.jobs.registry import JobRegistry
 from bot.outbox import OutboxWorker
+from handlers.slack.settings import SlackSettings
 from handlers.slack.transport import SlackTransport
 from models.base import utcnow
 
@@ -24,11 +25,12 @@ log = structlog.get_logger("msbot.handlers")
 
 @dataclass
 class Services:
-    settings: Settings
+    settings: SlackSettings
     engine: Engine
     client: WebClient
     transport: SlackTransport
     outbox: OutboxWorker
+    jobs: JobRegistry  # the scheduled jobs (bot.bootstrap), for the local "run now"
     today: Callable[[], date] = field(default=today_uk)
     # Aware UTC "now" for the core's timestamps and offer expiry; replaceable so tests can
     # keep it consistent with their fixed today().

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.outbox import PermanentDeliveryError, RateLimited, Sent
+from bot.outbox import AfterSent, PermanentDeliveryError, RateLimited, Sent
 from bot.outbox_doubt import LookupFailed
 from handlers.slack.posted_lookup import find_tagged, tag
 from handlers.slack.posted_lookup import retry_after as _retry_after
@@ -66,9 +66,17 @@ Renderer = Callable[[Session, OutboxMessage], "tuple[str, list[dict]] | Rendered
 
 
 class SlackTransport:
-    def __init__(self, client: WebClient, renderers: dict[str, Renderer]):
+    def __init__(
+        self,
+        client: WebClient,
+        renderers: dict[str, Renderer],
+        after_sent: Mapping[str, AfterSent] | None = None,
+    ):
         self.client = client
         self.renderers = renderers
+        # The core's hooks per kind (bot.bootstrap.after_sent_hooks), run by the outbox in
+        # the transaction that records a row as sent.
+        self.after_sent = dict(after_sent or {})
         # user id -> DM channel id; conversations.open always returns the same channel for a
         # user, so asking once per process saves a Web API call on every later DM.
         self._dm_channels: dict[str, str] = {}
