@@ -93,12 +93,12 @@ def call(wsgi, body: str) -> tuple[str, bytes]:
 
 
 def run(args) -> None:
-    from handlers.slack.settings import load_slack_settings
     from bot.db import make_engine
     from bot.logs import configure_logging
     from bot.outbox import drain
     from handlers.slack.app import build_app, build_services
     from handlers.slack.server import SlackWsgiApp
+    from handlers.slack.settings import load_slack_settings
     from tests.slack_stub import SlackStub
 
     stub = SlackStub()

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session, select
 
 from bot import outbox
-from bot.clock import today_uk
 from bot.bootstrap import job_registry
+from bot.clock import today_uk
 from bot.jobs import runner
 from bot.reports.digest import build_digest
 from bot.reports.digest_text import digest_text

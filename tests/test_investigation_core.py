@@ -13,10 +13,10 @@ from sqlmodel import Session, select
 
 from bot.complaints import catalog, intake, lifecycle, related
 from bot.config import ConfigError
-from handlers.slack.settings import load_slack_settings
 from bot.db import transaction
 from bot.errors import InvalidTransition, NotPermitted, ValidationFailed
 from bot.permissions import Actor, RoleDirectory, may, require
+from handlers.slack.settings import load_slack_settings
 from models import Complaint, ComplaintEvent, OutboxMessage
 from tests.conftest import TODAY, TRIAGE, rows
 

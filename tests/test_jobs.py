@@ -144,7 +144,8 @@ def test_run_now_takes_a_slot_of_its_own(engine, session, posting_job):
     assert runner.run_now(engine, settings, posting_job, later) == "done"
     runs = [r for r in rows(session, JobRun) if r.job == "test_weekly"]
     assert [(r.manual, r.status) for r in runs] == [(False, "done"), (True, "done")]
-    status = {j.name: j for j in runner.status(engine, settings, later, jobs=[posting_job])}["test_weekly"]
+    statuses = runner.status(engine, settings, later, jobs=[posting_job])
+    status = {j.name: j for j in statuses}["test_weekly"]
     assert status.last_status == "done" and status.next_run.date().isoformat() == "2026-11-30"
 
 

@@ -16,9 +16,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
+from bot.bootstrap import job_registry
 from bot.clock import today_uk
 from bot.complaints import intake
-from bot.bootstrap import job_registry
 from bot.shadowing import hosts, signup
 from handlers.local.server import Local
 from models import CaseNote, Complaint

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot import outbox
-from bot.complaints import intake, investigation, notices, related, views
 from bot.bootstrap import job_registry
+from bot.complaints import intake, investigation, notices, related, views
 from bot.jobs import runner
 from handlers.slack.app import make_client, renderers
 from handlers.slack.complaints import case_card

@@ -35,7 +35,8 @@ def socket_slack(stub):
 
 @pytest.fixture
 def bot(engine, stub, socket_slack, tmp_path):
-    """`python -m handlers serve` with SLACK_APP_TOKEN set, on the test's migrated, empty database."""
+    """`msbot serve` (python -m handlers) with SLACK_APP_TOKEN set, on the test's migrated,
+    empty database."""
     env = msbot_env(
         {
             "SLACK_BOT_TOKEN": BOT_TOKEN,

@@ -16,7 +16,7 @@ from bot import bootstrap
 from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.outbox import OutboxWorker
 from handlers.slack import middleware
-from handlers.slack.complaints import investigation_slack, reports, team
+from handlers.slack.complaints import investigation_slack, mentions, reports, team
 from handlers.slack.complaints import listeners as complaint_listeners
 from handlers.slack.complaints import messages as complaint_messages
 from handlers.slack.services import Services
@@ -66,6 +66,8 @@ def build_services(settings: SlackSettings, engine: Engine, **overrides) -> Serv
         client=client,
         transport=transport,
         jobs=core.jobs,
+        # Commands acknowledged, recorded, then run (and resumed after a crash) by kind.
+        runners={"mention": mentions.run_recorded},
         outbox=OutboxWorker(engine, transport, interval=settings.outbox_interval_seconds),
         **overrides,
     )

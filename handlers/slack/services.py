@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,6 +31,8 @@ class Services:
     transport: SlackTransport
     outbox: OutboxWorker
     jobs: JobRegistry  # the scheduled jobs (bot.bootstrap), for the local "run now"
+    # kind of recorded command -> its runner (handlers/slack/durable.py), from the app factory
+    runners: Mapping[str, Callable] = field(default_factory=dict)
     today: Callable[[], date] = field(default=today_uk)
     # Aware UTC "now" for the core's timestamps and offer expiry; replaceable so tests can
     # keep it consistent with their fixed today().

@@ -333,7 +333,6 @@ def handle(services: Services, event: dict) -> None:
         tell(explain(exc))
 
 
-@durable.runner("mention")
 def run_recorded(services: Services, payload: dict, attempt: int) -> None:
     event = payload.get("event") or {}
     try:
