@@ -1,0 +1,227 @@
+"""The whole complaint story through the text front end and the core alone (both databases):
+a named and an anonymous supplier file, an investigator takes the anonymous case, notes it,
+asks the supplier a question that is answered without their identity, a lead resolves it,
+and the follow-up is recorded. What each person sees is asserted, then the rows stored."""
+
+# Gaps: where the core still takes Slack's shapes (none stops the story; each is worked round
+# in tests/textfe/ as noted, without the Slack adapter).
+# 1. Notes are addressed by message anchors, not by case: bot/complaints/notes.py
+#    record_note / edit_note / delete_note / case_for_thread take (channel_id, thread_ts,
+#    message_ts) and find the case by Complaint.card_channel_id / card_ts. There is no "note
+#    on case REF"; the text front end mimics Slack threads (`reply <card message> text`).
+#    MAX_NOTE is "Slack's own message limit". (Owner: conversations.)
+# 2. A note's author is never checked: record_note takes ``author: str``, not an Actor, and
+#    permissions.ACTION_ROLES["note"] is never asked. The only guard is who can reply in the
+#    triage channel: Slack channel membership, here frontend.TextFrontEnd.rooms. (policies)
+# 3. The supplier's answer is found by where the relay DM was posted: bot/complaints/relay.py
+#    supplier_reply(dm_channel_id, thread_ts, message_ts, user_id, ...) and SupplierRelay
+#    (dm_channel_id, ts), recorded by the on_sent hook remember_relay. It works with any
+#    transport that answers Sent(conversation, message id); the text front end's DM room is
+#    the person value. (conversations)
+# 4. The card's anchor is on the domain row: Complaint.card_channel_id / card_ts, set by
+#    notes.remember_card, exposed on views.CaseView; render.py reads them to thread lines
+#    and to rewrite the card. (conversations)
+# 5. Intake addresses the triage card to a channel id: intake.IntakePolicy.triage_channel_id
+#    and notices.triage_channel(); the text front end passes its room name. Grouping a new
+#    case is the front end's job after the commit (related.group_case, called by
+#    handlers/slack/complaints/listeners.py group_new_case and by frontend.file_complaint
+#    here; the case_grouping job catches a front end that forgets). (conversations)
+# 6. What the supplier is told about each status lives in the Slack adapter
+#    (handlers/slack/complaints/supplier_messages.py PLAIN_STATUS, messages.received_dm), and
+#    which moves the card offers is a table there too (case_card.py SIMPLE_BUTTONS,
+#    FORM_BUTTONS, controls()) rather than CaseView.allowed: each front end words and decides
+#    them again. render.py words its own shorter version. (views)
+# 7. Not Slack, seen here: intake.submit takes no ``now``, so the "received" event carries
+#    the wall clock while every later event carries the caller's ``now``; with an injected
+#    clock the timeline lists "received" out of order.
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from bot.complaints import investigation
+from models import CaseNote, Complaint, ComplaintEvent, OutboxMessage, SupplierRelay
+from tests.textfe.frontend import Person, TextFrontEnd
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+ANA = Person("ana", "Ana Archer", "text-ana")  # files under her organisation's name
+ZED = Person("zed", "Zed Zimmer", "text-zed")  # files anonymously
+IVY = Person("ivy", "Ivy Investigator", "text-ivy")
+LEO = Person("leo", "Leo Lead", "text-leo")
+
+COMPLAINT = (
+    "complaint authority_kind=wider stage=tender category=timescales "
+    "procurement_date=2026-10-01 organisation_type=vcse "
+    'what_happened="Five working days to answer a 90-page tender." '
+    'outcome_wanted="A longer response window for the next lot." '
+)
+NAMED = COMPLAINT + (
+    'authority_name="Borsetshire Council" procurement_title="Youth services framework" '
+    'organisation_name="Ambridge Youth Trust" anonymous=no'
+)
+ANONYMOUS = COMPLAINT + (
+    'authority_name="Felpersham Trust" procurement_title="Community transport" '
+    'organisation_name="Zed Wheels CIC" anonymous=yes'
+)
+RESOLVE = (
+    "do MS-2026-0002 resolve outcome=recommendation_accepted "
+    'agreed_actions="The trust will allow 30 days on every lot." '
+    'public_summary="The authority agreed to lengthen response windows." '
+    "follow_up_due=2027-01-15"
+)
+
+
+def front_end(engine) -> TextFrontEnd:
+    return TextFrontEnd(
+        engine, [ANA, ZED, IVY, LEO], investigators=("ivy",), leads=("leo",), now=NOW
+    )
+
+
+def card_of(fe: TextFrontEnd, reference: str):
+    return next(line for line in fe.conversations.room("triage") if reference in line.text)
+
+
+def run_story(engine) -> TextFrontEnd:
+    """The story, asserting what each person sees at each step; returns the front end."""
+    fe = front_end(engine)
+
+    # Two suppliers file; each gets a receipt, the team sees a card per case.
+    assert fe.say("ana", NAMED) == "Thank you. Your case reference is MS-2026-0001."
+    assert fe.say("zed", ANONYMOUS) == "Thank you. Your case reference is MS-2026-0002."
+    (receipt,) = fe.direct_messages("ana")
+    assert receipt.startswith("We have received your complaint MS-2026-0001 about Borsetshire")
+    assert "You did not ask for anonymity." in receipt
+    (receipt,) = fe.direct_messages("zed")
+    assert "MS-2026-0002 about Felpersham Trust" in receipt
+    assert "You asked to stay anonymous" in receipt
+    named, anonymous = fe.room("triage")
+    assert (
+        "Raised by: Ana Archer, Ambridge Youth Trust (Charity / voluntary sector (VCSE))" in named
+    )
+    assert "Raised by: Anonymous supplier" in anonymous
+    assert "Zed Wheels" not in anonymous
+
+    # The investigator takes the anonymous case and starts on it; the card follows.
+    assert (
+        fe.say("ivy", "assign MS-2026-0002 me") == "MS-2026-0002 is assigned to Ivy Investigator."
+    )
+    assert fe.say("leo", "assign MS-2026-0002 me") == (
+        "Ivy Investigator already has this case; nothing was changed."
+    )
+    assert fe.say("ivy", "do MS-2026-0002 triage") == "MS-2026-0002 is now Triaged: in scope."
+    assert fe.say("ivy", "do MS-2026-0002 start") == "MS-2026-0002 is now Investigating."
+    card = card_of(fe, "MS-2026-0002")
+    assert card.text.startswith("Complaint MS-2026-0002: Investigating")
+    assert "Assignee: Ivy Investigator" in card.text
+    assert fe.direct_messages("zed")[-1] == (
+        "Update on your complaint MS-2026-0002: it is now Investigating."
+    )
+
+    # A reply to the card is a case note; someone outside the room cannot add one.
+    assert fe.say("ivy", f'reply {card.id} "Rang the trust: they will check the lots."') == "Noted."
+    assert fe.say("ana", f"reply {card.id} sneaking in") == (
+        "There is no such message in your conversations."
+    )
+
+    # The question reaches the anonymous supplier; nobody learns who they are.
+    asked = fe.say("ivy", 'ask MS-2026-0002 "Which lot did you bid for?"')
+    assert asked == "Sent to the supplier of MS-2026-0002."
+    question = fe.conversations.room(ZED.value)[-1]
+    assert question.text.startswith(
+        "A message from the team about your complaint MS-2026-0002: Which lot did you bid for?"
+    )
+    assert fe.say("zed", f'reply {question.id} "Lot 2, rural routes."') == "Passed to the team."
+
+    thread = [line.text for line in fe.conversations.thread(card.id)]
+    assert thread == [
+        "Ivy Investigator assigned the case to Ivy Investigator.",
+        "Ivy Investigator moved the case from Received: awaiting triage to Triaged: in scope.",
+        "Ivy Investigator moved the case from Triaged: in scope to Investigating.",
+        "Rang the trust: they will check the lots.",  # Ivy's own reply, as typed
+        "Ivy Investigator sent the supplier: Which lot did you bid for?",
+        "Ivy Investigator moved the case from Investigating to Waiting for the supplier.",
+        "The supplier replied: Lot 2, rural routes.",
+        "The service moved the case from Waiting for the supplier to Investigating.",
+    ]
+
+    # A lead resolves it with a follow-up date; the supplier hears the outcome.
+    assert fe.say("leo", RESOLVE) == "MS-2026-0002 is now Resolved."
+    assert fe.direct_messages("zed")[-1] == (
+        "Update on your complaint MS-2026-0002: it is now Resolved.\n"
+        "Outcome: Recommendation accepted by the authority\n"
+        "Summary: The authority agreed to lengthen response windows."
+    )
+
+    # The follow-up comes due (the scheduler's daily job, a core call), then is recorded.
+    fe.now = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
+    assert investigation.due_follow_ups(engine, fe.today, fe.now) == ["MS-2026-0002"]
+    fe.deliver()
+    assert "Follow-up due: 15 Jan 2027" in card_of(fe, "MS-2026-0002").text
+    recorded = fe.say("ivy", 'follow-up MS-2026-0002 result=yes note="30 days on every lot now."')
+    assert recorded == "MS-2026-0002 is now Closed."
+    assert fe.direct_messages("zed")[-1] == (
+        "Update on your complaint MS-2026-0002: it is now Closed."
+    )
+    assert card_of(fe, "MS-2026-0002").text.startswith("Complaint MS-2026-0002: Closed")
+    return fe
+
+
+def test_the_complaint_story_in_plain_text(engine):
+    fe = run_story(engine)
+
+    # What the team can read of the anonymous case never says who raised it.
+    team_sees = "\n".join(
+        [*fe.room("triage"), *fe.direct_messages("ivy"), *fe.direct_messages("leo")]
+    )
+    timeline = fe.say("leo", "timeline MS-2026-0002")
+    for secret in (ZED.name, ZED.value, "Zed Wheels"):
+        assert secret not in team_sees and secret not in timeline
+    assert "The supplier: Lot 2, rural routes." in timeline
+    assert "Ivy Investigator: Rang the trust: they will check the lots." in timeline
+    assert (
+        fe.say("ana", "timeline MS-2026-0002")
+        == "Only investigators and leads can see a case's timeline."
+    )
+    # The named supplier's case was untouched by all this, and she heard nothing more.
+    assert len(fe.direct_messages("ana")) == 1
+
+    with Session(engine) as s:
+        case = s.exec(select(Complaint).where(Complaint.reference == "MS-2026-0002")).one()
+        assert (case.status, case.anonymous, case.assignee_user_id) == ("closed", True, IVY.value)
+        assert (case.follow_up_result, case.outcome) == ("yes", "recommendation_accepted")
+        # The outbox's after-sent hook kept where the text transport put the card (gap 4).
+        assert (case.card_channel_id, case.card_ts) == ("triage", card_of(fe, case.reference).id)
+        events = s.exec(
+            select(ComplaintEvent)
+            .where(ComplaintEvent.complaint_id == case.id)
+            .order_by(ComplaintEvent.id)
+        ).all()
+        assert [e.kind for e in events] == [
+            "received",
+            "assigned",
+            "transition",  # triage
+            "transition",  # start
+            "relayed_to_supplier",
+            "transition",  # ask_supplier
+            "supplier_replied",
+            "transition",  # supplier_replied
+            "transition",  # resolve
+            "transition",  # follow_up
+            "transition",  # close
+        ]
+        assert ZED.value not in {e.actor_user_id for e in events}
+        notes = s.exec(select(CaseNote).where(CaseNote.complaint_id == case.id)).all()
+        assert [(n.author_user_id, n.from_supplier, n.text) for n in notes] == [
+            (IVY.value, False, "Rang the trust: they will check the lots."),
+            (None, True, "Lot 2, rural routes."),
+        ]
+        relay = s.exec(select(SupplierRelay).where(SupplierRelay.complaint_id == case.id)).one()
+        assert relay.dm_channel_id == ZED.value  # the text front end's conversation with Zed
+        # Every queued message was delivered, and none addressed to the room carries Zed.
+        rows = s.exec(select(OutboxMessage)).all()
+        assert {r.status for r in rows} == {"sent"}
+        to_room = [r for r in rows if r.recipient_channel_id == "triage"]
+        assert all(ZED.value not in str(r.data) for r in to_room)
+        assert {r.recipient_user_id for r in rows if r.recipient_user_id} == {ANA.value, ZED.value}
