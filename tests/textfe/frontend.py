@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 from sqlalchemy.engine import Engine
 
+from bot import bootstrap
 from bot.complaints import catalog, intake, investigation, related
 from bot.complaints.investigation import ALREADY_ASSIGNED, NOT_ON_TEAM
 from bot.config import DEFAULT_DEPARTMENTS
@@ -90,8 +91,11 @@ class TextFrontEnd:
         # Who is in the triage room: the platform's membership, as a Slack channel's is.
         self.rooms = {TRIAGE_ROOM: {value(h) for h in (*investigators, *leads)}}
         self.conversations = Conversations()
+        # Its renderers, with the core's after-sent hooks from the composition root.
         self.transport = TextTransport(
-            self.conversations, render.renderers(self.name_of, lambda: self.today)
+            self.conversations,
+            render.renderers(self.name_of, lambda: self.today),
+            after_sent=bootstrap.after_sent_hooks(),
         )
 
     @property

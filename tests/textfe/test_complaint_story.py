@@ -15,7 +15,7 @@ and the follow-up is recorded. What each person sees is asserted, then the rows 
 #    triage channel: Slack channel membership, here frontend.TextFrontEnd.rooms. (policies)
 # 3. The supplier's answer is found by where the relay DM was posted: bot/complaints/relay.py
 #    supplier_reply(dm_channel_id, thread_ts, message_ts, user_id, ...) and SupplierRelay
-#    (dm_channel_id, ts), recorded by the on_sent hook remember_relay. It works with any
+#    (dm_channel_id, ts), recorded by the after-sent hook remember_relay. It works with any
 #    transport that answers Sent(conversation, message id); the text front end's DM room is
 #    the person value. (conversations)
 # 4. The card's anchor is on the domain row: Complaint.card_channel_id / card_ts, set by

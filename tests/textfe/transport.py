@@ -66,9 +66,17 @@ class Conversations:
 
 
 class TextTransport:
-    def __init__(self, conversations: Conversations, renderers: dict[str, Renderer]):
+    def __init__(
+        self,
+        conversations: Conversations,
+        renderers: dict[str, Renderer],
+        *,
+        after_sent: dict[str, outbox.AfterSent],
+    ):
         self.conversations = conversations
         self.renderers = renderers
+        # What the core records once a row is sent (bot.bootstrap.after_sent_hooks).
+        self.after_sent = after_sent
 
     def render(self, session: Session, msg: OutboxMessage) -> Rendered:
         renderer = self.renderers.get(msg.kind)
