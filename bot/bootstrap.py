@@ -1,8 +1,10 @@
 """The composition root of the core: settings, the database engine, the scheduled jobs and
-what the outbox does once a message of each kind is sent, built explicitly in one place.
+the outbox's kinds (what is recorded once a message of a kind is sent, which kinds keep order
+within a thread), built explicitly in one place.
 
-Nothing in the core registers itself when imported: each feature declares its jobs (``JOBS``)
-and its after-sent hooks (``AFTER_SENT``) beside its code, and this module collects them. A
+Nothing in the core registers itself when imported: each feature declares its jobs (``JOBS``),
+its after-sent hooks (``AFTER_SENT``) and its threaded kinds beside its code, and this module
+collects them. A
 front end builds on ``build()``: it adds its renderers, its transport and its listeners
 (handlers/slack/app.py for Slack).
 """
@@ -17,6 +19,7 @@ from sqlalchemy.engine import Engine
 from bot import config
 from bot.complaints import jobs as complaint_jobs
 from bot.complaints import notes, relay
+from bot.complaints import notices as complaint_notices
 from bot.config import Settings
 from bot.db import make_engine
 from bot.jobs import housekeeping
@@ -44,6 +47,11 @@ def after_sent_hooks() -> dict[str, AfterSent]:
     return hooks
 
 
+def threaded_kinds() -> frozenset[str]:
+    """Outbox kinds kept in order within their subject's thread, not their whole channel."""
+    return complaint_notices.THREADED
+
+
 def load_settings(env: Mapping[str, str] | None = None, dotenv_path: str | None = ".env"):
     """The core's settings, with JOB_<NAME>_CRON checked against the jobs that exist."""
     return config.load_settings(env, dotenv_path, job_names=job_registry().names())
@@ -57,6 +65,7 @@ class Core:
     engine: Engine
     jobs: JobRegistry
     after_sent: Mapping[str, AfterSent]
+    threaded_kinds: frozenset[str]
 
 
 def build(settings: Settings | None = None, engine: Engine | None = None) -> Core:
@@ -68,4 +77,5 @@ def build(settings: Settings | None = None, engine: Engine | None = None) -> Cor
         engine=engine if engine is not None else make_engine(settings.database_url),
         jobs=job_registry(),
         after_sent=after_sent_hooks(),
+        threaded_kinds=threaded_kinds(),
     )

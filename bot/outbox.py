@@ -187,28 +187,30 @@ def _destination(model):
 
 # Kinds posted into a thread of their subject (a case's card thread): they are kept in order
 # within that thread only, so one waiting for its thread to exist (NotReady) never holds back
-# the rest of the channel, such as the very card that would start the thread.
-_threaded_kinds: set[str] = set()
+# the rest of the channel, such as the very card that would start the thread. The composition
+# root (bot.bootstrap.threaded_kinds) gives a transport these as its ``threaded_kinds``; without
+# them every row keeps strict order within its destination, which is slower, never wrong.
+def threaded_kinds_of(transport: Any) -> frozenset[str]:
+    return frozenset(getattr(transport, "threaded_kinds", None) or ())
 
 
-def ordered_within_subject(kind: str) -> None:
-    """Declare that rows of ``kind`` go into a thread of their subject (see _head_ids)."""
-    _threaded_kinds.add(kind)
-
-
-def _order_key():
+def _order_key(threaded_kinds: frozenset[str]):
     """Rows sharing this key are sent strictly in id order: a destination, or a destination's
     thread for threaded kinds."""
-    if not _threaded_kinds:
+    if not threaded_kinds:
         return (_destination(OutboxMessage),)
     thread = case(
-        (OutboxMessage.kind.in_(sorted(_threaded_kinds)), OutboxMessage.subject_id), else_=None
+        (OutboxMessage.kind.in_(sorted(threaded_kinds)), OutboxMessage.subject_id), else_=None
     )
     return (_destination(OutboxMessage), thread)
 
 
 def _head_ids(
-    session: Session, *, skip: list[str] | None = None, limit: int | None = None
+    session: Session,
+    threaded_kinds: frozenset[str],
+    *,
+    skip: list[str] | None = None,
+    limit: int | None = None,
 ) -> list[int]:
     """The oldest pending row of each destination (or thread): the only ones that may be sent
     next. Leaving out destinations in ``skip``; the ``limit`` oldest, if given.
@@ -216,7 +218,7 @@ def _head_ids(
     Read as a list first, then used as one: combined into a single statement, planners were
     seen to re-run the grouping once per row on a freshly filled table (30 s for 10,000 rows).
     """
-    heads = _heads_statement(frozenset(_threaded_kinds))
+    heads = _heads_statement(threaded_kinds)
     if skip:
         heads = heads.where(~_among(session, _destination(OutboxMessage), skip, String))
     if limit is not None:
@@ -231,7 +233,7 @@ def _heads_statement(threaded_kinds: frozenset[str]):
     return (
         select(func.min(OutboxMessage.id))
         .where(OutboxMessage.status == "pending")
-        .group_by(*_order_key())
+        .group_by(*_order_key(threaded_kinds))
     )
 
 
@@ -299,6 +301,8 @@ class _Drain:
     stop: threading.Event | None = None
     # Claimers of this host seen dead when the drain started: their claims are free.
     dead_claimers: list[str] = field(default_factory=list)
+    # Kinds kept in order within their subject's thread only (see threaded_kinds_of).
+    threaded_kinds: frozenset[str] = frozenset()
     # id -> True when the row was claimed in doubt (its last sender's outcome is unknown)
     in_doubt: dict[int, bool] = field(default_factory=dict)
     # ids whose outcome is being stored: a heartbeat that finds the claim gone meanwhile has
@@ -338,14 +342,14 @@ class _Drain:
             # them is claimable, and a burst queues hundreds of heads (one per DM) that would
             # otherwise be read and sent back on every claim. All of them only if none is.
             for limit in (HEADS_PER_CLAIM, None):
-                heads = _head_ids(s, skip=list(last_sent), limit=limit)
+                heads = _head_ids(s, self.threaded_kinds, skip=list(last_sent), limit=limit)
                 found = self._claim_among(s, heads, now, token) if heads else None
                 if found is not None or len(heads) != limit:
                     break
             if found is not None:
                 claimed, doubt = found
             if claimed is None and or_wait:
-                wait = self._wait(s, _head_ids(s), last_sent, now)
+                wait = self._wait(s, _head_ids(s, self.threaded_kinds), last_sent, now)
         if claimed is None:
             with self.lock:
                 if self.claims_left is not None:
@@ -649,6 +653,7 @@ def drain(
         claims_left=limit,
         stop=stop,
         dead_claimers=_dead_claimers(engine),
+        threaded_kinds=threaded_kinds_of(transport),
     )
     beat = threading.Thread(target=_beat, args=(run,), name="outbox-heartbeat", daemon=True)
     beat.start()
@@ -679,7 +684,7 @@ def _beat(run: _Drain) -> None:
         run.heartbeat()
 
 
-def next_due(engine: Engine) -> datetime | None:
+def next_due(engine: Engine, threaded_kinds: frozenset[str] = frozenset()) -> datetime | None:
     """When the earliest head row comes due (for the worker's sleep): a claimed one when its
     claim lapses, so a dead sender's row is taken up as soon as it may be."""
     lapses = OutboxMessage.claimed_until
@@ -687,7 +692,8 @@ def next_due(engine: Engine) -> datetime | None:
         (lapses > OutboxMessage.next_attempt_at, lapses), else_=OutboxMessage.next_attempt_at
     )
     with transaction(engine) as s:
-        soonest = select(func.min(due)).where(_among(s, OutboxMessage.id, _head_ids(s), Integer))
+        heads = _head_ids(s, threaded_kinds)
+        soonest = select(func.min(due)).where(_among(s, OutboxMessage.id, heads, Integer))
         return s.execute(soonest).scalar()
 
 
@@ -780,7 +786,7 @@ class OutboxWorker:
 
     def _sleep_for(self) -> float:
         try:
-            due = next_due(self.engine)
+            due = next_due(self.engine, threaded_kinds_of(self.transport))
         except Exception:
             log.exception("outbox.next_due_failed")
             return self.interval

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import date, timedelta
 from itertools import pairwise
 
-from bot import outbox
+from bot import bootstrap, outbox
 from bot.complaints import intake
 from bot.db import transaction
 from handlers.slack.app import make_client, renderers
@@ -27,7 +27,12 @@ NOTE = "test.note"
 def _transport(engine, stub) -> SlackTransport:
     url = engine.url.render_as_string(hide_password=False)
     client = make_client(make_settings(url, stub.url))
-    return SlackTransport(client, {**renderers(), NOTE: lambda s, m: (m.data["text"], [])})
+    return SlackTransport(
+        client,
+        {**renderers(), NOTE: lambda s, m: (m.data["text"], [])},
+        bootstrap.after_sent_hooks(),
+        bootstrap.threaded_kinds(),
+    )
 
 
 def _queue(engine, channels: int, per_channel: int) -> list[int]:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
 
-from bot import outbox
+from bot import bootstrap, outbox
 from bot.complaints import intake
 from bot.db import transaction
 from bot.outbox_doubt import HOST_KEY, claimer
@@ -57,6 +57,8 @@ def _transport(engine, stub) -> SlackTransport:
             NOTE: lambda s, m: (m.data["text"], []),
             THREAD_NOTE: lambda s, m: Rendered(m.data["text"], [], thread_ts=m.data["thread"]),
         },
+        bootstrap.after_sent_hooks(),
+        bootstrap.threaded_kinds(),
     )
 
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from bot import outbox
+from bot import bootstrap, outbox
 from bot.bootstrap import job_registry
 from bot.complaints import intake, investigation, notices, related, views
 from bot.jobs import runner
@@ -256,7 +256,10 @@ def test_link_and_unlink_by_hand_still_work_beside_groups(engine, session):
 
 def deliver_everything(engine, stub) -> None:
     url = engine.url.render_as_string(hide_password=False)
-    transport = SlackTransport(make_client(make_settings(url, stub.url)), renderers())
+    client = make_client(make_settings(url, stub.url))
+    transport = SlackTransport(
+        client, renderers(), bootstrap.after_sent_hooks(), bootstrap.threaded_kinds()
+    )
     for hours in range(1, 30):  # messages waiting for their card are retried later
         outbox.drain(engine, transport, pace=0, now=utcnow() + timedelta(hours=hours))
         if all(m.status != "pending" for m in rows_of(engine)):

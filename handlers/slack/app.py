@@ -59,7 +59,7 @@ def build_services(settings: SlackSettings, engine: Engine, **overrides) -> Serv
     client = make_client(settings)
     roles = team.make_directory(client, settings)
     assignable = team.Assignable(roles, team.DisplayNames(client))
-    transport = SlackTransport(client, renderers(assignable), core.after_sent)
+    transport = SlackTransport(client, renderers(assignable), core.after_sent, core.threaded_kinds)
     services = Services(
         settings=settings,
         engine=engine,

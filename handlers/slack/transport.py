@@ -71,12 +71,15 @@ class SlackTransport:
         client: WebClient,
         renderers: dict[str, Renderer],
         after_sent: Mapping[str, AfterSent] | None = None,
+        threaded_kinds: frozenset[str] = frozenset(),
     ):
         self.client = client
         self.renderers = renderers
         # The core's hooks per kind (bot.bootstrap.after_sent_hooks), run by the outbox in
         # the transaction that records a row as sent.
         self.after_sent = dict(after_sent or {})
+        # Kinds kept in order within their subject's thread (bot.bootstrap.threaded_kinds).
+        self.threaded_kinds = threaded_kinds
         # user id -> DM channel id; conversations.open always returns the same channel for a
         # user, so asking once per process saves a Web API call on every later DM.
         self._dm_channels: dict[str, str] = {}

@@ -96,6 +96,7 @@ class TextFrontEnd:
             self.conversations,
             render.renderers(self.name_of, lambda: self.today),
             after_sent=bootstrap.after_sent_hooks(),
+            threaded_kinds=bootstrap.threaded_kinds(),
         )
 
     @property

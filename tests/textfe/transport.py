@@ -72,11 +72,13 @@ class TextTransport:
         renderers: dict[str, Renderer],
         *,
         after_sent: dict[str, outbox.AfterSent],
+        threaded_kinds: frozenset[str],
     ):
         self.conversations = conversations
         self.renderers = renderers
         # What the core records once a row is sent (bot.bootstrap.after_sent_hooks).
         self.after_sent = after_sent
+        self.threaded_kinds = threaded_kinds
 
     def render(self, session: Session, msg: OutboxMessage) -> Rendered:
         renderer = self.renderers.get(msg.kind)
