@@ -1,4 +1,7 @@
-"""Builds the Bolt app: Web API client, middleware and every listener."""
+"""The Slack app factory: builds the Web API client, the transport with every renderer, the
+Bolt app with its middleware, listeners and slash-command routers, on the core that
+bot.bootstrap builds. Every list the adapter works from is assembled here, explicitly:
+nothing is registered by importing a module."""
 
 from __future__ import annotations
 
@@ -16,11 +19,13 @@ from bot import bootstrap
 from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.outbox import OutboxWorker
 from handlers.slack import middleware
-from handlers.slack.complaints import investigation_slack, mentions, reports, team
+from handlers.slack.commands import CommandRouter
+from handlers.slack.complaints import casework, investigation_slack, mentions, reports, team, thread
 from handlers.slack.complaints import listeners as complaint_listeners
 from handlers.slack.complaints import messages as complaint_messages
 from handlers.slack.services import Services
 from handlers.slack.settings import SlackSettings
+from handlers.slack.shadowing import common as shadow_common
 from handlers.slack.shadowing import listeners as shadow_listeners
 from handlers.slack.shadowing import messages as shadow_messages
 from handlers.slack.transport import SlackTransport
@@ -101,13 +106,33 @@ def build_app(services: Services) -> App:
         process_before_response=True,
     )
     app.use(middleware.bind_request_context)
-    app.use(middleware.drop_repeated_deliveries(services.engine))
+    app.use(
+        middleware.drop_repeated_deliveries(
+            services.engine,
+            form_openers=complaint_listeners.FORM_OPENERS,
+            claimed_by_listener=mentions.CLAIMS_ITS_OWN_DELIVERY | thread.CLAIMS_ITS_OWN_DELIVERY,
+        )
+    )
 
     @app.error
     def on_error(error, body):
         log.error("listener.failed", error=repr(error), exc_info=error)
 
-    complaint_listeners.register(app, services)
+    complaint_listeners.register(app, services, complaint_router())
     investigation_slack.register(app, services)
-    shadow_listeners.register(app, services)
+    shadow_listeners.register(app, services, shadow_router())
     return app
+
+
+def complaint_router() -> CommandRouter:
+    """`/complaint`: filing and status, then casework, then the leads' reports."""
+    return CommandRouter(
+        "/complaint",
+        complaint_listeners.INTRO,
+        [*complaint_listeners.SUBCOMMANDS, *casework.SUBCOMMANDS, *reports.SUBCOMMANDS],
+        default="new",
+    )
+
+
+def shadow_router() -> CommandRouter:
+    return CommandRouter("/shadow", shadow_common.INTRO, shadow_listeners.SUBCOMMANDS)

@@ -1,10 +1,12 @@
-"""A small registry of slash-command subcommands that also writes the command's help text,
-so the commands and their help can never drift apart."""
+"""A slash command's subcommands, listed once, from which the router also writes the
+command's help text, so the commands and their help can never drift apart. Each use declares
+its subcommands (``SUBCOMMANDS``) beside its listeners; the app factory (handlers/slack/app.py)
+builds each command's router from those lists, in help order."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from handlers.slack.slack_text import escape
 
@@ -30,27 +32,29 @@ def record_id(word: object) -> int | None:
     return value if value is not None and 1 <= value <= MAX_ID else None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Subcommand:
     name: str
     usage: str
     summary: str
-    run: Callable
+    # run(services, ack, body, args); None for `help`, which the router answers itself.
+    run: Callable | None
 
 
-@dataclass
+# `help`, answered by the router with its help text; placed where it is to be listed.
+HELP = Subcommand("help", "help", "show this help", None)
+
+
 class CommandRouter:
-    command: str
-    intro: str
-    default: str = "help"
-    subcommands: dict[str, Subcommand] = field(default_factory=dict)
-
-    def sub(self, name: str, usage: str, summary: str):
-        def register(fn: Callable) -> Callable:
-            self.subcommands[name] = Subcommand(name, usage, summary, fn)
-            return fn
-
-        return register
+    def __init__(
+        self, command: str, intro: str, subcommands: Iterable[Subcommand], default: str = "help"
+    ):
+        self.command, self.intro, self.default = command, intro, default
+        self.subcommands: dict[str, Subcommand] = {}
+        for sub in subcommands:
+            if sub.name in self.subcommands:
+                raise ValueError(f"{command} {sub.name} is listed twice")
+            self.subcommands[sub.name] = sub
 
     def split(self, text: str | None) -> tuple[Subcommand | None, str, list[str]]:
         """(subcommand or None if unknown, the word typed, remaining arguments)."""
@@ -63,8 +67,10 @@ class CommandRouter:
         sub, word, args = self.split(body.get("text"))
         if sub is None:
             ack(text=f"I don't know `{escape(word[:30])}`.\n\n{self.help_text()}")
-            return
-        sub.run(services, ack, body, args)
+        elif sub.run is None:
+            ack(text=self.help_text())
+        else:
+            sub.run(services, ack, body, args)
 
     def help_text(self) -> str:
         lines = [self.intro, ""]

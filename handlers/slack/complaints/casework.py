@@ -13,8 +13,9 @@ from bot.complaints.deadlines import format_uk
 from bot.complaints.intake import IntakePolicy
 from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
+from handlers.slack.commands import Subcommand
 from handlers.slack.complaints import form, team
-from handlers.slack.complaints.listeners import group_new_case, router
+from handlers.slack.complaints.listeners import group_new_case
 from handlers.slack.complaints.replies import explain
 from handlers.slack.services import Services
 from handlers.slack.slack_text import MESSAGE_TEXT_MAX, escape, mention, plain, safe, section
@@ -95,7 +96,6 @@ def timeline_text(reference: str, entries) -> str:
     return "\n".join(lines)[:MESSAGE_TEXT_MAX]
 
 
-@router.sub("withdraw", "withdraw REF [reason]", "withdraw a complaint you raised")
 def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     if not args:
         ack(text="Say which case: `/complaint withdraw MS-2026-0007 [reason]`.")
@@ -113,7 +113,6 @@ def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None
     services.send_queued()
 
 
-@router.sub("spotcheck", "spotcheck", "investigators: open a case the team starts itself")
 def _spotcheck(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     from bot import permissions
 
@@ -127,7 +126,6 @@ def _spotcheck(services: Services, ack: Ack, body: dict, args: list[str]) -> Non
     )
 
 
-@router.sub("timeline", "timeline REF", "investigators: a case's history and notes")
 def _timeline(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     if not args:
         ack(text="Say which case: `/complaint timeline MS-2026-0007`.")
@@ -184,3 +182,13 @@ def _opened_view(reference: str) -> dict:
         "close": plain("Done", 24),
         "blocks": [section(f"Case *{reference}* is open; its card is in the triage channel.")],
     }
+
+
+# Its `/complaint` subcommands, in help order; the app factory builds the router from them.
+SUBCOMMANDS = (
+    Subcommand("withdraw", "withdraw REF [reason]", "withdraw a complaint you raised", _withdraw),
+    Subcommand(
+        "spotcheck", "spotcheck", "investigators: open a case the team starts itself", _spotcheck
+    ),
+    Subcommand("timeline", "timeline REF", "investigators: a case's history and notes", _timeline),
+)

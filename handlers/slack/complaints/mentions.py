@@ -1,5 +1,5 @@
-"""`@msbot <command>` in a case thread, from one registry so `@msbot help` lists exactly what
-exists. Answers are private (chat.postEphemeral in the thread); changes show on the card and in
+"""`@msbot <command>` in a case thread, from one list (COMMANDS) so `@msbot help` lists exactly
+what exists. Answers are private (chat.postEphemeral in the thread); changes show on the card and in
 the thread through the outbox. A mention carries no trigger_id, so a command that needs a form
 answers with a button that opens it.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import structlog
 from slack_bolt import Ack, App
@@ -23,7 +23,7 @@ from handlers.slack import durable, middleware
 from handlers.slack.complaints import case_card, team
 from handlers.slack.complaints.replies import UNAVAILABLE, explain, tell_privately
 from handlers.slack.services import Services
-from handlers.slack.slack_text import escape, mention, safe
+from handlers.slack.slack_text import mention, safe
 
 log = structlog.get_logger("msbot.complaints.mentions")
 
@@ -62,7 +62,7 @@ class Asked:
             log.warning("mention.reply_failed", error=str(exc)[:200])
 
 
-@dataclass
+@dataclass(frozen=True)
 class Command:
     name: str
     usage: str
@@ -70,25 +70,17 @@ class Command:
     run: Callable[[Asked], None]
 
 
-@dataclass
 class Registry:
-    commands: dict[str, Command] = field(default_factory=dict)
+    """The mention commands, in help order, from one list (COMMANDS, below)."""
 
-    def command(self, name: str, usage: str, summary: str):
-        def register(fn: Callable[[Asked], None]) -> Callable[[Asked], None]:
-            self.commands[name] = Command(name, usage, summary, fn)
-            return fn
-
-        return register
+    def __init__(self, commands: tuple[Command, ...]):
+        self.commands = {c.name: c for c in commands}
 
     def help_text(self) -> str:
         lines = ["*In a case's thread, mention me with one of:*"]
         lines += [f"• `@msbot {c.usage}`: {c.summary}" for c in self.commands.values()]
         lines.append("Any other reply in the thread is kept as an internal note.")
         return "\n".join(lines)
-
-
-registry = Registry()
 
 
 def _perform(asked: Asked, action: str, **details) -> None:
@@ -119,12 +111,10 @@ def _form_button(asked: Asked, form: str, label: str, why: str) -> None:
 FORMS_FOR_STATUS = {"resolved": "resolve", "out_of_scope": "out_of_scope", "closed": "follow_up"}
 
 
-@registry.command("help", "help", "list these commands")
 def _help(asked: Asked) -> None:
     asked.tell(registry.help_text())
 
 
-@registry.command("status", "status <state>", "move the case to a state, e.g. `status triaged`")
 def _status(asked: Asked) -> None:
     words = asked.args.split(maxsplit=1)
     target = words[0].lower().replace("-", "_") if words else ""
@@ -154,7 +144,6 @@ def _status(asked: Asked) -> None:
     asked.services.send_queued()
 
 
-@registry.command("assign", "assign @person", "give the case to someone on the team")
 def _assign(asked: Asked) -> None:
     found = _MENTION.search(asked.args)
     if not found:
@@ -171,12 +160,10 @@ def _assign(asked: Asked) -> None:
     asked.services.send_queued()
 
 
-@registry.command("contacted-authority", "contacted-authority", "we have written to the authority")
 def _contacted(asked: Asked) -> None:
     _perform(asked, "contact_authority")
 
 
-@registry.command("authority-replied", "authority-replied", "the authority has answered")
 def _replied(asked: Asked) -> None:
     _perform(asked, "authority_replied")
 
@@ -199,38 +186,30 @@ def _relay(asked: Asked, *, await_reply: bool) -> None:
     asked.tell("Sent to the supplier; their reply will appear in this thread.")
 
 
-@registry.command("tell-supplier", "tell-supplier <message>", "send the supplier a message")
 def _tell_supplier(asked: Asked) -> None:
     _relay(asked, await_reply=False)
 
 
-@registry.command(
-    "ask-supplier", "ask-supplier <question>", "ask the supplier and wait for their answer"
-)
 def _ask_supplier(asked: Asked) -> None:
     _relay(asked, await_reply=True)
 
 
-@registry.command("resolve", "resolve", "record the outcome (opens a form)")
 def _resolve(asked: Asked) -> None:
     _form_button(asked, "resolve", "Resolve", f"Record the outcome of {asked.reference}.")
 
 
-@registry.command("out-of-scope", "out-of-scope", "close the case as out of scope (opens a form)")
 def _out_of_scope(asked: Asked) -> None:
     _form_button(
         asked, "out_of_scope", "Out of scope", f"Say why {asked.reference} is out of scope."
     )
 
 
-@registry.command("follow-up", "follow-up", "record whether the agreed change happened, and close")
 def _follow_up(asked: Asked) -> None:
     _form_button(
         asked, "follow_up", "Record follow-up", f"Record the follow-up of {asked.reference}."
     )
 
 
-@registry.command("timeline", "timeline", "show the case's history and notes (only to you)")
 def _timeline(asked: Asked) -> None:
     from handlers.slack.complaints.casework import timeline_text
 
@@ -247,7 +226,6 @@ def _other_reference(asked: Asked) -> str | None:
     return ref
 
 
-@registry.command("link", "link MS-2026-0012", "link a related case")
 def _link(asked: Asked) -> None:
     if ref := _other_reference(asked):
         investigation.link(
@@ -257,7 +235,6 @@ def _link(asked: Asked) -> None:
         asked.tell(f"Linked {asked.reference} and {ref}.")
 
 
-@registry.command("unlink", "unlink MS-2026-0012", "remove a link to another case")
 def _unlink(asked: Asked) -> None:
     if ref := _other_reference(asked):
         investigation.unlink(
@@ -267,7 +244,6 @@ def _unlink(asked: Asked) -> None:
         asked.tell(f"Unlinked {asked.reference} and {ref}.")
 
 
-@registry.command("reveal", "reveal", "leads: see privately who raised an anonymous case")
 def _reveal(asked: Asked) -> None:
     user_id = investigation.reveal(
         asked.services.engine, asked.reference, asked.actor, asked.services.now()
@@ -351,14 +327,52 @@ def run_recorded(services: Services, payload: dict, attempt: int) -> None:
         raise
 
 
+# Every mention command, in the order `@msbot help` lists them.
+COMMANDS = (
+    Command("help", "help", "list these commands", _help),
+    Command("status", "status <state>", "move the case to a state, e.g. `status triaged`", _status),
+    Command("assign", "assign @person", "give the case to someone on the team", _assign),
+    Command(
+        "contacted-authority", "contacted-authority", "we have written to the authority", _contacted
+    ),
+    Command("authority-replied", "authority-replied", "the authority has answered", _replied),
+    Command(
+        "tell-supplier", "tell-supplier <message>", "send the supplier a message", _tell_supplier
+    ),
+    Command(
+        "ask-supplier",
+        "ask-supplier <question>",
+        "ask the supplier and wait for their answer",
+        _ask_supplier,
+    ),
+    Command("resolve", "resolve", "record the outcome (opens a form)", _resolve),
+    Command(
+        "out-of-scope",
+        "out-of-scope",
+        "close the case as out of scope (opens a form)",
+        _out_of_scope,
+    ),
+    Command(
+        "follow-up", "follow-up", "record whether the agreed change happened, and close", _follow_up
+    ),
+    Command("timeline", "timeline", "show the case's history and notes (only to you)", _timeline),
+    Command("link", "link MS-2026-0012", "link a related case", _link),
+    Command("unlink", "unlink MS-2026-0012", "remove a link to another case", _unlink),
+    Command("reveal", "reveal", "leads: see privately who raised an anonymous case", _reveal),
+)
+registry = Registry(COMMANDS)
+
+
 def _recorded_event(event: dict) -> dict:
     return {k: event.get(k) for k in ("user", "channel", "thread_ts", "ts", "text")}
 
 
-def register(app: App, services: Services) -> None:
-    # The command is recorded with its delivery key before the ack: that is its claim.
-    middleware.claims_its_own_delivery("app_mention")
+# The command is recorded with its delivery key before the ack: that is its claim
+# (handlers/slack/middleware.py drop_repeated_deliveries).
+CLAIMS_ITS_OWN_DELIVERY = frozenset({"app_mention"})
 
+
+def register(app: App, services: Services) -> None:
     @app.event("app_mention")
     def on_mention(ack: Ack, body: dict, event: dict) -> None:
         if _answered_without_the_database(services, event):
@@ -384,6 +398,3 @@ def register(app: App, services: Services) -> None:
         ack()
         if command_id is not None:  # None: a retry of a command already recorded
             services.after_ack(durable.run_after_ack, services, command_id)
-
-
-__all__ = ["escape", "register", "registry"]

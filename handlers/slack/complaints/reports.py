@@ -18,7 +18,7 @@ from bot.reports import annual, charts
 from bot.reports.digest import build_digest, service_year_start
 from bot.reports.digest_text import digest_sections
 from bot.reports.render import FORMATS, headline, render
-from handlers.slack.complaints.listeners import router
+from handlers.slack.commands import Subcommand
 from handlers.slack.services import Services
 from handlers.slack.shadowing.common import post_privately
 from handlers.slack.slack_text import context, escape, header, section
@@ -57,7 +57,6 @@ def digest_blocks(figures: dict, *, preview: bool = False) -> tuple[str, list[di
     return text, blocks
 
 
-@router.sub("digest", "digest", "leads: preview this week's team digest (only you see it)")
 def _digest(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     if not _is_lead(services, body.get("user_id", "")):
         ack(text=ONLY_LEADS.format(what="team digest"))
@@ -166,7 +165,6 @@ def parse_period(args: list[str], today: date) -> tuple[date, date, str]:
     raise ValueError(REPORT_USAGE)
 
 
-@router.sub("report", "report [YEAR | FROM TO] [md|csv|json|html]", "leads: results report")
 def _report(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     user = body.get("user_id", "")
     if not _is_lead(services, user):
@@ -236,3 +234,14 @@ RENDERERS = {
     notices.ROUND_SUMMARY: render_round_summary,
     notices.REPORT_FILE: render_report_file,
 }
+
+
+# Its `/complaint` subcommands, in help order; the app factory builds the router from them.
+SUBCOMMANDS = (
+    Subcommand(
+        "digest", "digest", "leads: preview this week's team digest (only you see it)", _digest
+    ),
+    Subcommand(
+        "report", "report [YEAR | FROM TO] [md|csv|json|html]", "leads: results report", _report
+    ),
+)

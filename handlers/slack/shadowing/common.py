@@ -17,18 +17,17 @@ from slack_bolt import Ack, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import InvalidTransition, NotFound, NotPermitted, StoreUnavailable, ValidationFailed
-from handlers.slack.commands import CommandRouter, record_id
+from handlers.slack.commands import record_id
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
 from handlers.slack.slack_text import escape
 
 log = structlog.get_logger("msbot.shadowing")
 
-router = CommandRouter(
-    "/shadow",
+# The top of `/shadow help`.
+INTRO = (
     "*Work-shadowing:* civil servants spend time with voluntary-sector organisations, "
-    "which offer places. Coordinators match people to places in rounds.",
-    default="help",
+    "which offer places. Coordinators match people to places in rounds."
 )
 
 UNAVAILABLE = (

@@ -14,7 +14,7 @@ from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.shadowing import catalog, conflicts, signup
 from handlers.slack import view_state as state
-from handlers.slack.commands import record_id, whole_number
+from handlers.slack.commands import Subcommand, record_id, whole_number
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
 from handlers.slack.shadowing.blocks import NAME, chunked_sections, uk_day
@@ -27,7 +27,6 @@ from handlers.slack.shadowing.common import (
     only_coordinators,
     post_privately,
     refused,
-    router,
     submitter,
 )
 from handlers.slack.slack_text import escape, mention, options, plain, safe, section
@@ -72,7 +71,6 @@ def conflicts_blocks(session: Session, conflicts: list[ShadowConflict]) -> tuple
     return f"{len(conflicts)} active conflicts of interest", chunked_sections(lines)
 
 
-@router.sub("conflicts", "conflicts", "coordinators: list active conflicts of interest")
 def _conflicts(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     if not is_coordinator(services, body.get("user_id", "")):
         only_coordinators(ack, "see conflicts of interest")
@@ -86,11 +84,6 @@ def _conflicts(services: Services, ack: Ack, body: dict, args: list[str]) -> Non
     ack(text=text, blocks=blocks)
 
 
-@router.sub(
-    "conflict",
-    "conflict",
-    "coordinators: record a conflict of interest between a civil servant and a host",
-)
 def _conflict(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     user = body.get("user_id", "")
     if not is_coordinator(services, user):
@@ -172,11 +165,6 @@ def _recorded_text(r: conflicts.Recorded, applicant: ShadowApplicant) -> str:
     return text
 
 
-@router.sub(
-    "clear",
-    "clear <conflict> <safeguards>",
-    "coordinators: clear a conflict once safeguards are agreed",
-)
 def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     user = body.get("user_id", "")
     if not is_coordinator(services, user):
@@ -256,3 +244,23 @@ def register(app: App, services: Services) -> None:
         done = forms.done_view("Conflict recorded", _recorded_text(recorded, applicant))
         ack(response_action="update", view=done)
         services.send_queued()
+
+
+# Its `/shadow` subcommands, in help order; the app factory builds the router from them.
+SUBCOMMANDS = (
+    Subcommand(
+        "conflicts", "conflicts", "coordinators: list active conflicts of interest", _conflicts
+    ),
+    Subcommand(
+        "conflict",
+        "conflict",
+        "coordinators: record a conflict of interest between a civil servant and a host",
+        _conflict,
+    ),
+    Subcommand(
+        "clear",
+        "clear <conflict> <safeguards>",
+        "coordinators: clear a conflict once safeguards are agreed",
+        _clear,
+    ),
+)

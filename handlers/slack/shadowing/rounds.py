@@ -7,6 +7,7 @@ from slack_bolt import Ack, App
 
 from bot.shadowing import rounds
 from bot.text import counted
+from handlers.slack.commands import Subcommand
 from handlers.slack.services import Services
 from handlers.slack.shadowing.blocks import actions, button
 from handlers.slack.shadowing.common import (
@@ -16,7 +17,6 @@ from handlers.slack.shadowing.common import (
     on_click,
     only_coordinators,
     post_privately,
-    router,
 )
 from handlers.slack.slack_text import context, escape, section
 from models import ShadowRound
@@ -93,7 +93,6 @@ def round_committed(r: ShadowRound, expiry_days: int) -> tuple[str, list[dict]]:
     return text, blocks
 
 
-@router.sub("round", "round", "coordinators: dry-run the next matching round, then commit it")
 def _round(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     if not is_coordinator(services, body.get("user_id", "")):
         only_coordinators(ack, "run matching rounds")
@@ -132,3 +131,11 @@ def _commit_round(services: Services, round_id: int, user: str):
 
 def register(app: App, services: Services) -> None:
     on_click(app, services, ROUND_COMMIT, _commit_round)
+
+
+# Its `/shadow` subcommands, in help order; the app factory builds the router from them.
+SUBCOMMANDS = (
+    Subcommand(
+        "round", "round", "coordinators: dry-run the next matching round, then commit it", _round
+    ),
+)

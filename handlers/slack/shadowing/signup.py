@@ -10,6 +10,7 @@ from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.shadowing import notices
 from bot.shadowing import signup as core
+from handlers.slack.commands import Subcommand
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms, status
 from handlers.slack.shadowing.blocks import (
@@ -26,7 +27,6 @@ from handlers.slack.shadowing.common import (
     explain,
     on_click,
     refused,
-    router,
     submitter,
 )
 from handlers.slack.slack_text import context, fields_section, mention, safe, section
@@ -103,7 +103,6 @@ RENDERERS = {
 # --- /shadow signup, /shadow withdraw -------------------------------------------------------
 
 
-@router.sub("signup", "signup", "sign up to shadow a voluntary-sector organisation")
 def _signup(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     user = body.get("user_id", "")
     try:
@@ -130,7 +129,6 @@ def _signup(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     )
 
 
-@router.sub("withdraw", "withdraw [reason]", "withdraw your sign-up (and any offer it has)")
 def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     _, problem = attempt(
         lambda: core.withdraw(
@@ -187,3 +185,12 @@ def register(app: App, services: Services) -> None:
             return
         ack(response_action="update", view=forms.signup_done(applicant.manager_user_id))
         services.send_queued()
+
+
+# Its `/shadow` subcommands, in help order; the app factory builds the router from them.
+SUBCOMMANDS = (
+    Subcommand("signup", "signup", "sign up to shadow a voluntary-sector organisation", _signup),
+    Subcommand(
+        "withdraw", "withdraw [reason]", "withdraw your sign-up (and any offer it has)", _withdraw
+    ),
+)

@@ -11,6 +11,7 @@ from bot.shadowing import catalog, hosts, placements, signup
 from bot.shadowing import report as reporting
 from bot.shadowing.catalog import placement_state
 from bot.shadowing.report import Report
+from handlers.slack.commands import Subcommand
 from handlers.slack.services import Services
 from handlers.slack.shadowing.blocks import (
     NAME,
@@ -26,7 +27,6 @@ from handlers.slack.shadowing.common import (
     is_coordinator,
     only_coordinators,
     post_privately,
-    router,
 )
 from handlers.slack.slack_text import (
     context,
@@ -157,7 +157,6 @@ def report_blocks(report: Report) -> tuple[str, list[dict]]:
     return "Work-shadowing report", blocks
 
 
-@router.sub("status", "status", "your sign-up, the places you offer, your offers and placements")
 def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     try:
         with transaction(services.engine) as s:
@@ -168,7 +167,6 @@ def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     ack(text=text, blocks=blocks)
 
 
-@router.sub("report", "report", "coordinators: figures for the scheme so far")
 def _report(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     if not is_coordinator(services, body.get("user_id", "")):
         only_coordinators(ack, "see the report")
@@ -189,3 +187,15 @@ def _send_report(services: Services, channel: str | None, user: str) -> None:
 
 def register(app: App, services: Services) -> None:
     """Nothing but the subcommands above, registered on import."""
+
+
+# Its `/shadow` subcommands, in help order; the app factory builds the router from them.
+SUBCOMMANDS = (
+    Subcommand(
+        "status",
+        "status",
+        "your sign-up, the places you offer, your offers and placements",
+        _status,
+    ),
+    Subcommand("report", "report", "coordinators: figures for the scheme so far", _report),
+)
