@@ -174,6 +174,45 @@ def test_no_module_is_over_400_lines():
     assert sorted(OVERSIZE_ALLOWED - over.keys()) == []
 
 
+# Module-level code that runs on import and is not building the module's own names: each is
+# a process or library setting, not a list of the app's. Anything else at module level that
+# calls out (``register(...)``, ``@registry.add(...)``) would fill a registry on import.
+IMPORT_EFFECTS_ALLOWED = {
+    ("bot/__main__.py", "sys.exit"),
+    ("handlers/__main__.py", "sys.exit"),
+    ("bot/reports/charts.py", "matplotlib.use"),  # a backend without a display
+    ("bot/logs.py", "os.register_at_fork"),  # a fresh log lock in a forked worker
+    # The anonymity guard on every Complaint loaded or stored, however the session was made
+    # (issue 17 may move it; it must hold even where no composition root ran).
+    ("bot/complaints/privacy.py", "event.listen"),
+}
+# Decorators that only shape the function or class they decorate.
+DECORATORS_ALLOWED = {"dataclass", "contextmanager", "functools.cache", "lru_cache", "compiles"}
+
+
+def _called(node: ast.expr) -> str:
+    return ast.unparse(node.func if isinstance(node, ast.Call) else node)
+
+
+def test_nothing_is_registered_as_a_side_effect_of_an_import():
+    """Jobs, outbox kinds, commands and listeners are listed and assembled by the composition
+    roots (bot/bootstrap.py, handlers/slack/app.py), never filled in by importing a module."""
+    found = []
+    for path in module_files().values():
+        where = str(path.relative_to(ROOT))
+        for node in ast.parse(path.read_text()).body:
+            call = node.value if isinstance(node, ast.Expr) else None
+            if isinstance(call, ast.Call) and (where, _called(call)) not in IMPORT_EFFECTS_ALLOWED:
+                found.append(f"{where}:{node.lineno} {_called(call)}(...)")
+            if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                found += [
+                    f"{where}:{node.lineno} @{_called(d)}"
+                    for d in node.decorator_list
+                    if _called(d) not in DECORATORS_ALLOWED
+                ]
+    assert found == []
+
+
 # Slack's markup: a mention (<@U…>), a special mention or date (<!here>, <!subteam^…>,
 # <!date^…>), a channel link (<#C…>) or a labelled link (<https://…|label>). HTML's <!doctype>
 # and <!-- … --> (the published report is HTML) are not Slack markup.
