@@ -64,13 +64,11 @@ def load_slack_settings(
     env: Mapping[str, str] | None = None,
     dotenv_path: str | None = ".env",
     *,
-    require_slack: bool = True,
     job_names: Collection[str] | None = None,
 ) -> SlackSettings:
     """Read the core's and Slack's settings from ``env`` (default: the process environment
-    plus ``.env``). ``require_slack=False`` lets the tokens be missing (a command that only
-    reads what Slack settings there are). ``job_names``: the jobs JOB_<NAME>_CRON may name;
-    by default the composition root's (bot.bootstrap)."""
+    plus ``.env``). ``job_names``: the jobs JOB_<NAME>_CRON may name; by default the
+    composition root's (bot.bootstrap)."""
     if job_names is None:
         job_names = job_registry().names()
     env = read_environment(env, dotenv_path)
@@ -79,7 +77,7 @@ def load_slack_settings(
 
     def required(name: str, hint: str) -> str:
         value = env.get(name, "").strip()
-        if not value and require_slack:
+        if not value:
             problems.append(f"{name} is missing: {hint}")
         return value
 
