@@ -349,14 +349,15 @@ class Mix:
         return urlencode({"payload": json.dumps(payload)})
 
 
-def load(port: int, bodies: list[str], clients: int):
-    """Send every body, signed, from ``clients`` threads in a closed loop. Returns per request
-    (latency s, HTTP status, response body) and the time each /complaint trigger_id was sent."""
+def closed_loop(port: int, count: int, clients: int, request_for) -> list[tuple[float, int, bytes]]:
+    """Send ``count`` signed requests from ``clients`` threads in a closed loop: each client
+    waits for its answer before sending the next. ``request_for(i)`` gives request ``i``'s body,
+    content type and extra headers, just before it is sent. Returns (latency s, HTTP status, 0
+    when no answer came, response body) per request, in the order they were answered."""
     verifier = SignatureVerifier(SECRET)
     results: list[tuple[float, int, bytes]] = []
-    sent_at: dict[str, float] = {}
     lock = threading.Lock()
-    counter = iter(range(len(bodies)))
+    counter = iter(range(count))
 
     def client():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -365,16 +366,15 @@ def load(port: int, bodies: list[str], clients: int):
                 i = next(counter, None)
             if i is None:
                 break
-            body = bodies[i]
+            body, content_type, extra = request_for(i)
             ts = str(int(time.time()))
             headers = {
-                "Content-Type": "application/x-www-form-urlencoded",
+                "Content-Type": content_type,
                 "X-Slack-Request-Timestamp": ts,
                 "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body),
+                **extra,
             }
             start = time.perf_counter()
-            if "trigger_id=trig-" in body:
-                sent_at[body.split("trigger_id=", 1)[1].split("&", 1)[0]] = time.monotonic()
             try:
                 conn.request("POST", "/slack/events", body=body, headers=headers)
                 resp = conn.getresponse()
@@ -393,7 +393,22 @@ def load(port: int, bodies: list[str], clients: int):
         t.start()
     for t in threads:
         t.join()
-    return results, sent_at
+    return results
+
+
+def load(port: int, bodies: list[str], clients: int):
+    """Send every form body, signed, from ``clients`` threads in a closed loop. Returns per
+    request (latency s, HTTP status, response body) and the time each /complaint trigger_id
+    was sent."""
+    sent_at: dict[str, float] = {}
+
+    def request_for(i: int):
+        body = bodies[i]
+        if "trigger_id=trig-" in body:
+            sent_at[body.split("trigger_id=", 1)[1].split("&", 1)[0]] = time.monotonic()
+        return body, "application/x-www-form-urlencoded", {}
+
+    return closed_loop(port, len(bodies), clients, request_for), sent_at
 
 
 def refused(results) -> tuple[int, int]:

@@ -96,8 +96,9 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from sqlalchemy import insert, update
+    from sqlalchemy import update
 
+    from benchmarks.outbox_drain import queue_notes
     from bot import outbox
     from handlers.local.fake_slack import SlackStub
     from models import OutboxMessage
@@ -108,20 +109,7 @@ def main() -> None:
     stub = SlackStub(observer=killer)
     try:
         engine = databases.migrated_engine(url)
-        with engine.begin() as conn:
-            conn.execute(
-                insert(OutboxMessage),
-                [
-                    {
-                        "kind": KIND,
-                        "recipient_channel_id": f"C{i % args.channels:04d}",
-                        "data": {"text": f"message {i}"},
-                        "status": "pending",
-                        "attempts": 0,
-                    }
-                    for i in range(args.messages)
-                ],
-            )
+        queue_notes(engine, args.messages, args.channels, kind=KIND)
         print(
             f"{args.messages} messages over {args.channels} channels; the sender (4 senders) "
             f"killed with SIGKILL after every {args.every} posts, {args.kills} times"

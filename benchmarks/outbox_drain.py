@@ -46,6 +46,24 @@ from tests.slack_stub import SlackStub  # noqa: E402
 KIND = "bench.note"
 
 
+def queue_notes(engine, messages: int, channels: int, kind: str = KIND) -> None:
+    """Queue ``messages`` plain channel messages round-robin over ``channels`` channels."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(OutboxMessage),
+            [
+                {
+                    "kind": kind,
+                    "recipient_channel_id": f"C{i % channels:04d}",
+                    "data": {"text": f"message {i}"},
+                    "status": "pending",
+                    "attempts": 0,
+                }
+                for i in range(messages)
+            ],
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
@@ -61,20 +79,7 @@ def main() -> None:
     try:
         databases.migrated_engine(url).dispose()
         engines = [make_engine(url) for _ in range(args.workers)]
-        with engines[0].begin() as conn:
-            conn.execute(
-                insert(OutboxMessage),
-                [
-                    {
-                        "kind": KIND,
-                        "recipient_channel_id": f"C{i % args.channels:04d}",
-                        "data": {"text": f"message {i}"},
-                        "status": "pending",
-                        "attempts": 0,
-                    }
-                    for i in range(args.messages)
-                ],
-            )
+        queue_notes(engines[0], args.messages, args.channels)
         stub.chaos(rate_429=args.rate_429, retry_after=1, seed=1)
         print(
             f"{args.messages} messages over {args.channels} channels, {args.workers} worker(s)"

@@ -13,14 +13,11 @@ checks that notes stored == distinct replies sent (none lost, none doubled) and 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import multiprocessing
-import os
 import random
 import signal
 import sys
-import threading
 import time
 import uuid
 from datetime import date
@@ -29,16 +26,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from slack_sdk.signature import SignatureVerifier  # noqa: E402
-
 from benchmarks.ack_latency import (  # noqa: E402
-    SECRET,
     THREADS,
     WORKERS,
     CpuMeter,
+    closed_loop,
     free_port,
     pct,
     run_stub,
+    server_env,
     start_server,
 )
 from tests import databases  # noqa: E402
@@ -128,54 +124,18 @@ def warm_up(count: int = 100) -> list:
 
 
 def load(port: int, bodies: list, senders: int):
-    """Closed loop: each sender waits for its answer before sending the next delivery."""
-    verifier = SignatureVerifier(SECRET)
-    latencies: list[float] = []
-    failures = 0
-    lock = threading.Lock()
-    counter = iter(range(len(bodies)))
+    """Closed loop: each sender waits for its answer before sending the next delivery.
+    Returns the latencies, how many were not answered 200, and the wall time."""
 
-    def sender():
-        nonlocal failures
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while True:
-            with lock:
-                i = next(counter, None)
-            if i is None:
-                break
-            body, retry = bodies[i]
-            ts = str(int(time.time()))
-            headers = {
-                "Content-Type": "application/json",
-                "X-Slack-Request-Timestamp": ts,
-                "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body),
-            }
-            if retry:
-                headers["X-Slack-Retry-Num"] = str(retry)
-                headers["X-Slack-Retry-Reason"] = "http_timeout"
-            start = time.perf_counter()
-            try:
-                conn.request("POST", "/slack/events", body=body, headers=headers)
-                resp = conn.getresponse()
-                resp.read()
-                ok = resp.status == 200
-            except (OSError, http.client.HTTPException):
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            elapsed = time.perf_counter() - start
-            with lock:
-                latencies.append(elapsed)
-                failures += not ok
-        conn.close()
+    def request_for(i: int):
+        body, retry = bodies[i]
+        retried = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        return body, "application/json", retried if retry else {}
 
-    threads = [threading.Thread(target=sender) for _ in range(senders)]
     started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies, failures, time.perf_counter() - started
+    results = closed_loop(port, len(bodies), senders, request_for)
+    failures = sum(status != 200 for _, status, _ in results)
+    return [elapsed for elapsed, _, _ in results], failures, time.perf_counter() - started
 
 
 def notes_stored(db_url: str) -> tuple[int, int]:
@@ -220,19 +180,7 @@ def main() -> int:
     try:
         for kind in ("bare", "msbot"):
             port = free_port()
-            env = {
-                **os.environ,
-                "SLACK_BOT_TOKEN": "xoxb-bench",
-                "SLACK_SIGNING_SECRET": SECRET,
-                "TRIAGE_CHANNEL_ID": TRIAGE,
-                "SLACK_API_URL": stub_url,
-                "DATABASE_URL": db_url,
-                "PORT": str(port),
-                "WEB_CONCURRENCY": WORKERS,
-                "WEB_THREADS": THREADS,
-                "LOG_LEVEL": "WARNING",
-            }
-            server = start_server(kind, port, env)
+            server = start_server(kind, port, server_env(db_url, stub_url, port, TRIAGE))
             meter = CpuMeter(server.pid, stub.pid)
             try:
                 load(port, warm_up(), args.senders)  # connections, imports, pools

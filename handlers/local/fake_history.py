@@ -119,14 +119,22 @@ def _page(items: list[dict], args: dict, default_limit: int) -> dict:
     }
 
 
-def history(calls: list, args: dict) -> dict:
+def _channel_read(calls: list, args: dict):
+    """Slack's error for the arguments (or None), the channel's messages and the
+    ``oldest``/``latest`` filter: what both read methods start from."""
     channel = args.get("channel")
     within = _window(args)
     if not channel:
-        return {"ok": False, "error": "channel_not_found"}
+        return {"ok": False, "error": "channel_not_found"}, [], None
     if within is None:
-        return {"ok": False, "error": "invalid_ts_oldest"}
-    messages = _messages(calls, channel)
+        return {"ok": False, "error": "invalid_ts_oldest"}, [], None
+    return None, _messages(calls, channel), within
+
+
+def history(calls: list, args: dict) -> dict:
+    error, messages, within = _channel_read(calls, args)
+    if error:
+        return error
     counts: dict[str, int] = {}
     for m in messages:
         if m.is_reply:
@@ -140,13 +148,10 @@ def history(calls: list, args: dict) -> dict:
 
 
 def replies(calls: list, args: dict) -> dict:
-    channel, ts = args.get("channel"), str(args.get("ts") or "")
-    within = _window(args)
-    if not channel:
-        return {"ok": False, "error": "channel_not_found"}
-    if within is None:
-        return {"ok": False, "error": "invalid_ts_oldest"}
-    messages = _messages(calls, channel)
+    ts = str(args.get("ts") or "")
+    error, messages, within = _channel_read(calls, args)
+    if error:
+        return error
     if not any(m.ts == ts for m in messages):
         return {"ok": False, "error": "thread_not_found"}
     thread = [m for m in messages if m.ts == ts or m.thread_ts == ts]

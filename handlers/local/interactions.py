@@ -51,6 +51,23 @@ class Interactions:
             )
         return {"status": reply.status, "body": reply.json(), "late": bool(problem)}
 
+    def _interaction(self, kind: str, user: str, **fields) -> dict:
+        """An interaction payload as Slack sends it: its kind, who, and the kind's own fields."""
+        return {
+            "type": kind,
+            "team": {"id": TEAM, "domain": "local"},
+            "user": {"id": user, "username": self.names.get(user, user), "team_id": TEAM},
+            "api_app_id": "A1",
+            "token": "local",
+            **fields,
+            "is_enterprise_install": False,
+        }
+
+    def _send_interaction(self, what: str, payload: dict) -> dict:
+        """Interactions arrive form-encoded, the JSON in one ``payload`` field."""
+        body = urlencode({"payload": json.dumps(payload)})
+        return self._send(what, body, "application/x-www-form-urlencoded", payload)
+
     def _outsider(self, user: str, channel: str) -> dict | None:
         """Slack's answer when someone acts in a channel they are not in: nothing reaches msbot
         (a private channel is not even visible to them)."""
@@ -153,17 +170,12 @@ class Interactions:
 
     def action(self, user: str, action: dict, where: dict) -> dict:
         """A click or pick in a message (``where`` names channel and ts) or a view."""
-        trigger = self.fake.issue_trigger(user)
-        payload = {
-            "type": "block_actions",
-            "team": {"id": TEAM, "domain": "local"},
-            "user": {"id": user, "username": self.names.get(user, user), "team_id": TEAM},
-            "api_app_id": "A1",
-            "token": "local",
-            "trigger_id": trigger,
-            "actions": [{**action, "action_ts": str(time.time())}],
-            "is_enterprise_install": False,
-        }
+        payload = self._interaction(
+            "block_actions",
+            user,
+            trigger_id=self.fake.issue_trigger(user),
+            actions=[{**action, "action_ts": str(time.time())}],
+        )
         if where.get("view_id"):
             entry = self._view_entry(user, where["view_id"])
             if entry is None:
@@ -193,10 +205,7 @@ class Interactions:
             payload["response_url"] = self._response_url_for(
                 user, channel, ts=ts, thread_ts=msg.get("thread_ts")
             )
-        body = urlencode({"payload": json.dumps(payload)})
-        return self._send(
-            action.get("action_id", "action"), body, "application/x-www-form-urlencoded", payload
-        )
+        return self._send_interaction(action.get("action_id", "action"), payload)
 
     def _view_entry(self, user: str, view_id: str) -> dict | None:
         for entry in self.modals.get(user, []):
@@ -209,14 +218,11 @@ class Interactions:
         entry = self._view_entry(user, view_id)
         if entry is None:
             return {"status": 404, "body": {"error": "that view is closed"}}
-        payload = {
-            "type": "view_submission",
-            "team": {"id": TEAM, "domain": "local"},
-            "user": {"id": user, "username": self.names.get(user, user), "team_id": TEAM},
-            "api_app_id": "A1",
-            "token": "local",
-            "trigger_id": self.fake.issue_trigger(user),
-            "view": {
+        payload = self._interaction(
+            "view_submission",
+            user,
+            trigger_id=self.fake.issue_trigger(user),
+            view={
                 **entry["view"],
                 "id": view_id,
                 "team_id": TEAM,
@@ -224,14 +230,9 @@ class Interactions:
                 "state": {"values": values},
                 "private_metadata": entry["view"].get("private_metadata", ""),
             },
-            "is_enterprise_install": False,
-        }
-        body = urlencode({"payload": json.dumps(payload)})
-        result = self._send(
-            entry["view"].get("callback_id") or "view_submission",
-            body,
-            "application/x-www-form-urlencoded",
-            payload,
+        )
+        result = self._send_interaction(
+            entry["view"].get("callback_id") or "view_submission", payload
         )
         with self._cond:
             self._after_submission(user, entry, result)
@@ -281,15 +282,10 @@ class Interactions:
             self._changed()
         if closing is None or not closing["view"].get("notify_on_close"):
             return {"status": 200}
-        payload = {
-            "type": "view_closed",
-            "team": {"id": TEAM, "domain": "local"},
-            "user": {"id": user, "username": self.names.get(user, user), "team_id": TEAM},
-            "api_app_id": "A1",
-            "token": "local",
-            "view": {**closing["view"], "id": view_id, "team_id": TEAM},
-            "is_cleared": False,
-            "is_enterprise_install": False,
-        }
-        body = urlencode({"payload": json.dumps(payload)})
-        return self._send("view_closed", body, "application/x-www-form-urlencoded", payload)
+        payload = self._interaction(
+            "view_closed",
+            user,
+            view={**closing["view"], "id": view_id, "team_id": TEAM},
+            is_cleared=False,
+        )
+        return self._send_interaction("view_closed", payload)

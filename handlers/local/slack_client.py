@@ -109,25 +109,16 @@ class FakeSlack:
         view_id: str | None = None,
         private_metadata: str = "",
     ) -> Reply:
-        payload = {
-            "type": "view_submission",
-            "team": {"id": self.team_id, "domain": "t"},
-            "user": {"id": user, "username": user, "team_id": self.team_id},
-            "api_app_id": "A1",
-            "token": "legacy",
-            "trigger_id": f"trig-{uuid.uuid4().hex}",
-            "view": {
-                "id": view_id or f"V{next(_ids):08d}",
-                "team_id": self.team_id,
-                "type": "modal",
-                "callback_id": callback_id,
-                "private_metadata": private_metadata,
-                "hash": "h",
-                "state": {"values": values},
-            },
-            "is_enterprise_install": False,
+        view = {
+            "id": view_id or f"V{next(_ids):08d}",
+            "team_id": self.team_id,
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "hash": "h",
+            "state": {"values": values},
         }
-        return self.post(urlencode({"payload": json.dumps(payload)}))
+        return self._interaction("view_submission", user, None, view=view)
 
     def block_action(
         self,
@@ -148,18 +139,15 @@ class FakeSlack:
         container = {"type": "message", "channel_id": channel, "message_ts": message_ts}
         if ephemeral:
             container["is_ephemeral"] = True
-        payload = {
-            "type": "block_actions",
-            "team": {"id": self.team_id, "domain": "t"},
-            "user": {"id": user, "username": user, "team_id": self.team_id},
-            "api_app_id": "A1",
-            "token": "legacy",
-            "trigger_id": trigger_id or f"trig-{uuid.uuid4().hex}",
-            "container": container,
-            "channel": {"id": channel},
-            "message": {"ts": message_ts, "text": "x"},
-            "response_url": response_url,
-            "actions": [
+        return self._interaction(
+            "block_actions",
+            user,
+            trigger_id,
+            container=container,
+            channel={"id": channel},
+            message={"ts": message_ts, "text": "x"},
+            response_url=response_url,
+            actions=[
                 {
                     "action_id": action_id,
                     "block_id": block_id,
@@ -168,6 +156,18 @@ class FakeSlack:
                     "action_ts": "1.2",
                 }
             ],
+        )
+
+    def _interaction(self, kind: str, user: str, trigger_id: str | None, **fields) -> Reply:
+        """Post an interaction as Slack does: form-encoded, the JSON in one ``payload`` field."""
+        payload = {
+            "type": kind,
+            "team": {"id": self.team_id, "domain": "t"},
+            "user": {"id": user, "username": user, "team_id": self.team_id},
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": trigger_id or f"trig-{uuid.uuid4().hex}",
+            **fields,
             "is_enterprise_install": False,
         }
         return self.post(urlencode({"payload": json.dumps(payload)}))

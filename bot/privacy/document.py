@@ -1,0 +1,143 @@
+"""The register as a Markdown page (docs/privacy-register.md): written by a function, never by
+hand, so the page and the register cannot disagree (a test compares them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.privacy.terms import RULES, Entry, Kind, Whose
+
+INTRO = """\
+Every column of every table msbot stores, classified for data protection (UK GDPR): what kind
+of data it holds, whose it is, why it is kept and for how long, and whether a subject-access
+export must include it and an erasure must reach it (or why not). Issue 17 builds export,
+erasure and retention on this register.
+
+How to read it:
+
+- A person's export includes every row one of their personal columns points at, with all of
+  that row's columns (a not-personal column is exported as part of the row), and the rows
+  that hang off it (a case's notes and events, a sign-up's placements).
+- *Staff stay* means: in someone else's export, staff named in that column (investigators,
+  leads, coordinators acting in their role) stay; anyone else named there is redacted. In
+  every other column anyone but the person asking is redacted.
+- An erasure removes or irreversibly anonymises the columns marked *yes* once no retention
+  reason applies; a *no* says why that column stays.
+- A retention rule with nothing under *Applied today by* is the register's rule, not yet
+  enforced (issue 17 item 4 is to apply it).
+"""
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def _table(header: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _duty(done: bool, why_not: str) -> str:
+    return "yes" if done else f"no: {why_not}"
+
+
+def _whose(entry: Entry) -> str:
+    names = ", ".join(w.value for w in entry.whose)
+    return f"{names} (staff stay)" if entry.staff_kept else names
+
+
+def _summary(register: dict[str, dict[str, Entry]]) -> list[str]:
+    entries = [e for columns in register.values() for e in columns.values()]
+    personal = [e for e in entries if e.personal]
+    by_kind = ", ".join(
+        f"{sum(e.kind is kind for e in personal)} {kind.label}"
+        for kind in Kind
+        if kind is not Kind.NOT_PERSONAL
+    )
+    return [
+        f"{len(register)} tables, {len(entries)} columns, {len(personal)} of them personal "
+        f"({by_kind}).",
+        "",
+    ]
+
+
+def _kinds() -> list[str]:
+    return [
+        "## Kinds of data",
+        "",
+        *_table(("Kind", "Meaning"), ((k.label, k.value) for k in Kind)),
+    ]
+
+
+def _people() -> list[str]:
+    return ["## Whose data", "", ", ".join(w.value for w in Whose) + ".", ""]
+
+
+def _rules() -> list[str]:
+    rows = ((r.name, r.why, r.enforced_by or "not yet") for r in RULES)
+    return ["## Retention rules", "", *_table(("Rule", "Why", "Applied today by"), rows), ""]
+
+
+def _findings(findings) -> list[str]:
+    lines = [
+        "## Found in the walk-through (issue 17)",
+        "",
+        "Places a person's data sat where one would not look. Each is in the tables below as a "
+        "place an export must read and an erasure must reach, with a note (or a reason why "
+        "not).",
+        "",
+    ]
+    for finding in findings:
+        places = ", ".join(f"`{p}`" for p in finding.places)
+        lines.append(f"- {finding.what} ({places})")
+    return [*lines, ""]
+
+
+def _table_section(name: str, columns: dict[str, Entry]) -> list[str]:
+    lines = [f"### `{name}`", ""]
+    personal = {c: e for c, e in columns.items() if e.personal}
+    if personal:
+        rows = (
+            (
+                f"`{column}`",
+                e.kind.label,
+                _whose(e),
+                e.why,
+                e.retention.name if e.retention else "",
+                _duty(e.export, e.export_note),
+                _duty(e.erase, e.erase_note),
+            )
+            for column, e in personal.items()
+        )
+        header = ("Column", "Kind", "Whose", "Why kept", "Retention", "Export", "Erasure")
+        lines += [*_table(header, rows), ""]
+    plain = [c for c, e in columns.items() if not e.personal]
+    if plain:
+        lines += ["Not personal: " + ", ".join(f"`{c}`" for c in plain) + ".", ""]
+    notes = [(c, e.note) for c, e in columns.items() if e.note]
+    for column, note in notes:
+        lines.append(f"- `{column}`: {_cell(note)}")
+    return [*lines, ""] if notes else lines
+
+
+def render_document(register: dict[str, dict[str, Entry]], findings, command: str) -> str:
+    lines = [
+        "# Register of personal data",
+        "",
+        f"Generated from `bot/privacy/register.py` by `{command}`: do not edit by hand (a "
+        "test fails when this page and the register differ).",
+        "",
+        INTRO,
+        *_summary(register),
+        *_kinds(),
+        "",
+        *_people(),
+        *_rules(),
+        *_findings(findings),
+        "## Tables",
+        "",
+    ]
+    for name in sorted(register):
+        lines += _table_section(name, register[name])
+    return "\n".join(lines).rstrip("\n") + "\n"
