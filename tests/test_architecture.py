@@ -17,7 +17,6 @@ OVERSIZE_ALLOWED = {
     "bot/outbox.py",
     "bot/shadowing/placements.py",
     "bot/shadowing/rounds.py",
-    "handlers/local/fake_slack.py",
 }
 
 
