@@ -47,14 +47,15 @@ KIND = "bench.note"
 
 
 def queue_notes(engine, messages: int, channels: int, kind: str = KIND) -> None:
-    """Queue ``messages`` plain channel messages round-robin over ``channels`` channels."""
+    """Queue ``messages`` plain messages round-robin over ``channels`` destinations: one
+    person each (a DM channel of their own, D + the id)."""
     with engine.begin() as conn:
         conn.execute(
             insert(OutboxMessage),
             [
                 {
                     "kind": kind,
-                    "recipient_channel_id": f"C{i % channels:04d}",
+                    "recipient_user_id": f"U{i % channels:04d}",
                     "data": {"text": f"message {i}"},
                     "status": "pending",
                     "attempts": 0,

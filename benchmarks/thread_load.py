@@ -49,12 +49,12 @@ def seed_cases(db_url: str, count: int) -> list[str]:
     from sqlmodel import Session
 
     from bot.db import make_engine
-    from models import Complaint
+    from models import Complaint, PostedMessage
 
     engine = make_engine(db_url)
     card_ts = [f"1700000000.{i:06d}" for i in range(count)]
     with Session(engine) as s:
-        for i, ts in enumerate(card_ts):
+        for i in range(count):
             s.add(
                 Complaint(
                     reference=f"MS-2026-{i + 1:04d}",
@@ -74,8 +74,17 @@ def seed_cases(db_url: str, count: int) -> list[str]:
                     organisation_type="vcse",
                     received_on=date(2026, 10, 1),
                     due_date=date(2027, 1, 4),
-                    card_channel_id=TRIAGE,
-                    card_ts=ts,
+                )
+            )
+        s.flush()
+        for case_id, ts in enumerate(card_ts, start=1):
+            s.add(
+                PostedMessage(
+                    platform="slack",
+                    conversation_id=TRIAGE,
+                    message_id=ts,
+                    about="case_card",
+                    subject_id=case_id,
                 )
             )
         s.commit()
@@ -149,7 +158,7 @@ def notes_stored(db_url: str) -> tuple[int, int]:
     try:
         with engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(CaseNote)).scalar_one()
-            unique = conn.execute(select(func.count(distinct(CaseNote.source_ts)))).scalar_one()
+            unique = conn.execute(select(func.count(distinct(CaseNote.source_key)))).scalar_one()
         return total, unique
     finally:
         engine.dispose()

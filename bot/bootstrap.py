@@ -25,6 +25,7 @@ from bot.db import make_engine
 from bot.jobs import housekeeping
 from bot.jobs.registry import JobRegistry
 from bot.outbox import AfterSent
+from bot.privacy import retention
 from bot.reports import jobs as report_jobs
 from bot.shadowing import jobs as shadowing_jobs
 
@@ -32,7 +33,13 @@ from bot.shadowing import jobs as shadowing_jobs
 def job_registry() -> JobRegistry:
     """Every scheduled job, from each feature's list."""
     return JobRegistry(
-        [*housekeeping.JOBS, *complaint_jobs.JOBS, *shadowing_jobs.JOBS, *report_jobs.JOBS]
+        [
+            *housekeeping.JOBS,
+            *complaint_jobs.JOBS,
+            *shadowing_jobs.JOBS,
+            *report_jobs.JOBS,
+            *retention.JOBS,
+        ]
     )
 
 

@@ -1,4 +1,5 @@
-"""The core's commands: migrate, outbox, match, shadow-report, jobs, run-job, digest, report.
+"""The core's commands: migrate, outbox, match, shadow-report, jobs, run-job, digest, report,
+privacy.
 
 They need the database and the core's settings only, never a front end's token, so
 `python -m bot` runs them with just DATABASE_URL. The `msbot` command (handlers/cli.py) adds
@@ -23,6 +24,7 @@ from bot.config import ConfigError, Settings
 from bot.jobs import runner
 from bot.logs import configure_logging
 from bot.migrate import upgrade
+from bot.privacy import cli as privacy_cli
 from bot.shadowing import rounds
 from models.base import utcnow
 
@@ -260,6 +262,7 @@ def core_commands(transport_for: TransportFor | None = None) -> list[Command]:
         Command("run-job", "run one scheduled job now", cmd_run_job, _run_job_options),
         Command("digest", "print this week's team digest", cmd_digest, _digest_options),
         Command("report", "results report for publication", cmd_report, _report_options),
+        Command("privacy", privacy_cli.HELP, privacy_cli.cmd_privacy, privacy_cli.add_options),
     ]
 
 

@@ -43,6 +43,10 @@ class Settings:
     coordinator_user_ids: frozenset[str] = field(default_factory=frozenset)
     offer_expiry_days: int = 7
     dry_run_keep_days: int = 30
+    # Retention (bot/privacy/retention.py, docs/retention.md): when personal data is redacted.
+    privacy_case_years: int = 6
+    privacy_shadowing_days: int = 365
+    privacy_outbox_days: int = 30
     # Complaint investigation: who may work cases.
     investigator_user_ids: frozenset[str] = field(default_factory=frozenset)
     lead_user_ids: frozenset[str] = field(default_factory=frozenset)
@@ -192,6 +196,9 @@ def read_core(
         coordinator_user_ids=_user_ids(env, "SHADOW_COORDINATOR_IDS", problems),
         offer_expiry_days=int_setting(env, "SHADOW_OFFER_EXPIRY_DAYS", 7, 1, 90, problems),
         dry_run_keep_days=int_setting(env, "SHADOW_DRY_RUN_KEEP_DAYS", 30, 1, 3650, problems),
+        privacy_case_years=int_setting(env, "PRIVACY_CASE_YEARS", 6, 1, 50, problems),
+        privacy_shadowing_days=int_setting(env, "PRIVACY_SHADOWING_DAYS", 365, 30, 3650, problems),
+        privacy_outbox_days=int_setting(env, "PRIVACY_OUTBOX_DAYS", 30, 1, 3650, problems),
         investigator_user_ids=_user_ids(env, "INVESTIGATOR_IDS", problems),
         lead_user_ids=_user_ids(env, "LEAD_IDS", problems),
         leads_channel_id=leads_channel,

@@ -18,12 +18,15 @@ import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from models import OutboxMessage
+
+if TYPE_CHECKING:
+    from bot.outbox.delivery import Sent
 
 # A row in doubt is looked up from this long before its first claim (clocks differ a little).
 LOOKUP_MARGIN_SECONDS = 60
@@ -125,9 +128,8 @@ class LookUpLater(Exception):
         self.retry_after = retry_after
 
 
-def look_up(transport: Any, msg: OutboxMessage, content: Any, now: datetime, log) -> Any:
-    """Did this row in doubt already go out? The transport's bot.outbox.Sent if so (not
-    imported: bot.outbox imports this module); None to post it. Raises
+def look_up(transport: Any, msg: OutboxMessage, content: Any, now: datetime, log) -> Sent | None:
+    """Did this row in doubt already go out? Its Sent if so; None to post it. Raises
     LookUpLater when it should be asked again later."""
     find = getattr(transport, "find_posted", None)
     if find is None:
@@ -149,5 +151,5 @@ def look_up(transport: Any, msg: OutboxMessage, content: Any, now: datetime, log
     if found is None:
         log.info("outbox.in_doubt_not_found")
     else:
-        log.info("outbox.found_posted", ts=found.ts)
+        log.info("outbox.found_posted", ts=found.message_id)
     return found

@@ -9,8 +9,8 @@ from models.complaint import (
     ComplaintEvent,
     ProcurementGroup,
     ReferenceCounter,
-    SupplierRelay,
 )
+from models.conversations import PostedMessage
 from models.jobs import JobRun, Nudge
 from models.messaging import OutboxMessage, PendingCommand, ProcessedDelivery
 from models.shadowing import (
@@ -34,6 +34,7 @@ __all__ = [
     "Nudge",
     "OutboxMessage",
     "PendingCommand",
+    "PostedMessage",
     "ProcessedDelivery",
     "ProcurementGroup",
     "ReferenceCounter",
@@ -44,6 +45,5 @@ __all__ = [
     "ShadowHost",
     "ShadowPlacement",
     "ShadowRound",
-    "SupplierRelay",
     "metadata",
 ]

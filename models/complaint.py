@@ -10,10 +10,7 @@ from models.base import JSONType, utcnow
 
 class Complaint(SQLModel, table=True):
     __tablename__ = "complaint"
-    __table_args__ = (
-        UniqueConstraint("year", "seq", name="uq_complaint_year_seq"),
-        UniqueConstraint("card_channel_id", "card_ts", name="uq_complaint_card"),
-    )
+    __table_args__ = (UniqueConstraint("year", "seq", name="uq_complaint_year_seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=20, unique=True)
@@ -43,9 +40,6 @@ class Complaint(SQLModel, table=True):
     # --- Investigation (issue 8) ---
     kind: str = Field(default="complaint", max_length=20)  # "complaint" | "spot_check"
     assignee_user_id: str | None = Field(default=None, max_length=30, index=True)
-    # The triage card; its thread is the case's room.
-    card_channel_id: str | None = Field(default=None, max_length=30)
-    card_ts: str | None = Field(default=None, max_length=30)
     authority_contacted_on: date | None = None
     authority_reply_due: date | None = None
     authority_replied_on: date | None = None
@@ -104,8 +98,9 @@ class CaseNote(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
-    # The Slack message ts (or a generated key): a retried delivery finds the same note.
-    source_ts: str = Field(max_length=60, unique=True)
+    # The front end's key for the message the note came from (opaque to the core, unique
+    # across platforms): a retried delivery finds the same note.
+    source_key: str = Field(max_length=400, unique=True)
     author_user_id: str | None = Field(default=None, max_length=30)  # None: the supplier
     from_supplier: bool = False
     text: str = Field(sa_column=Column(Text, nullable=False))
@@ -151,18 +146,4 @@ class ProcurementGroup(SQLModel, table=True):
     reference_key: str | None = Field(default=None, max_length=100)
     title: str = Field(max_length=200)
     root_id: int = Field(index=True)
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class SupplierRelay(SQLModel, table=True):
-    """A message relayed to the supplier by DM; their reply in its thread belongs to this case."""
-
-    __tablename__ = "supplier_relay"
-    __table_args__ = (UniqueConstraint("dm_channel_id", "ts", name="uq_supplier_relay_thread"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    complaint_id: int = Field(foreign_key="complaint.id", index=True)
-    outbox_message_id: int | None = None
-    dm_channel_id: str = Field(max_length=30)
-    ts: str = Field(max_length=30)
     created_at: datetime = Field(default_factory=utcnow)

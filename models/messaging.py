@@ -22,8 +22,9 @@ class OutboxMessage(SQLModel, table=True):
     # Indexed: a case's messages are looked up by it (where its card went, whether it is
     # posted yet) on every change, and a table of thousands must not be scanned each time.
     subject_id: int | None = Field(default=None, index=True)
+    # To a person (their direct messages) or to a team role (bot.outbox.ROLES): exactly one.
     recipient_user_id: str | None = Field(default=None, max_length=30)
-    recipient_channel_id: str | None = Field(default=None, max_length=30)
+    recipient_role: str | None = Field(default=None, max_length=30)
     data: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     status: str = Field(default="pending", max_length=10, index=True)
     attempts: int = 0
@@ -39,8 +40,6 @@ class OutboxMessage(SQLModel, table=True):
     # Look-ups that failed in a way a retry may fix (ratelimited, Slack unreachable).
     lookup_failures: int = 0
     last_error: str | None = Field(default=None, max_length=500)
-    sent_channel_id: str | None = Field(default=None, max_length=30)
-    sent_ts: str | None = Field(default=None, max_length=30)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
 

@@ -11,10 +11,11 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 from sqlmodel import Session, select
 
+from bot import conversations
 from handlers.slack.app import build_app, build_services
 from handlers.slack.server import SlackWsgiApp
 from handlers.slack.settings import load_slack_settings
-from models import OutboxMessage
+from models import OutboxMessage, PostedMessage
 from tests import databases
 from tests.slack_client import FakeSlack
 from tests.slack_stub import SlackStub
@@ -162,6 +163,36 @@ def rows(session: Session, model) -> list:
     would hold the write lock and stall the app under test)."""
     with Session(session.get_bind()) as fresh:
         return list(fresh.exec(select(model).order_by(*model.__table__.primary_key.columns)))
+
+
+class WithCard:
+    """A case row with the ts of its card on Slack (recorded in bot.conversations, no longer
+    on the case), for tests that post in its thread."""
+
+    def __init__(self, case, card_ts: str):
+        self._case, self.card_ts = case, card_ts
+
+    def __getattr__(self, name):
+        return getattr(self._case, name)
+
+
+def card_ts(session: Session, case_id: int) -> str | None:
+    """The ts of the case's card on Slack; None until it is posted."""
+    with Session(session.get_bind()) as fresh:
+        card = conversations.message_of(fresh, "slack", conversations.CASE_CARD, case_id)
+        return card.message_id if card else None
+
+
+def with_card(session: Session, case) -> WithCard | None:
+    """The case with its card's ts, once the card is posted (else None, to wait on)."""
+    ts = card_ts(session, case.id) if case is not None else None
+    return WithCard(case, ts) if ts else None
+
+
+def relays(session: Session) -> list:
+    """The relayed supplier DMs, as posted (channel: conversation_id, ts: message_id)."""
+    found = rows(session, PostedMessage)
+    return [p for p in found if p.about == conversations.SUPPLIER_RELAY]
 
 
 def wait_settled(session: Session, count: int, timeout: float = 10.0) -> list:

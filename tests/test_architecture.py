@@ -14,7 +14,6 @@ FORBIDDEN = ("slack_bolt", "slack_sdk", "handlers", "microsoft_teams", "botbuild
 MAX_LINES = 400
 # Modules over MAX_LINES today, being shrunk by others; emptied when that work lands.
 OVERSIZE_ALLOWED = {
-    "bot/outbox.py",
     "bot/shadowing/placements.py",
     "bot/shadowing/rounds.py",
 }
@@ -181,6 +180,7 @@ IMPORT_EFFECTS_ALLOWED = {
     ("handlers/__main__.py", "sys.exit"),
     ("bot/reports/charts.py", "matplotlib.use"),  # a backend without a display
     ("bot/logs.py", "os.register_at_fork"),  # a fresh log lock in a forked worker
+    ("handlers/teams/__init__.py", "warnings.filterwarnings"),  # the SDK's preview notice
     # The anonymity guard on every Complaint loaded or stored, however the session was made
     # (issue 17 may move it; it must hold even where no composition root ran).
     ("bot/complaints/privacy.py", "event.listen"),

@@ -88,8 +88,10 @@ def test_commands_acked_before_a_kill_each_run_once_after_the_restart(engine, st
         slack = FakeSlack(f"http://127.0.0.1:{port}", SIGNING_SECRET)
         filed = slack.view_submission("complaint_form", forms.complaint(), view_id="VKILL")
         assert filed.status == 200
-        card_ts = _wait_for(engine, "SELECT count(card_ts) FROM complaint", 1)
-        card_ts = _scalar(engine, "SELECT card_ts FROM complaint")
+        card_ts = _wait_for(
+            engine, "SELECT count(*) FROM posted_message WHERE about = 'case_card'", 1
+        )
+        card_ts = _scalar(engine, "SELECT message_id FROM posted_message WHERE about = 'case_card'")
         events = [
             ev.mention(TRIAGE, card_ts, INV, f"tell-supplier Update number {i}")
             for i in range(COMMANDS)

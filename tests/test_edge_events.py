@@ -14,6 +14,7 @@ from models import CaseNote, Complaint, ProcessedDelivery
 from tests import forms
 from tests import investigation_slack as ev
 from tests.conftest import TRIAGE, rows
+from tests.conftest import card_ts as conftest_card_ts
 from tests.test_edge_requests import no_tracebacks  # noqa: F401  (a fixture)
 from tests.test_investigation_slack import wait_row
 
@@ -26,10 +27,8 @@ def card_ts(slack, session) -> str:
     """The thread of a real case's card, so an accepted reply there would be stored."""
     reply = slack.view_submission("complaint_form", forms.complaint(), user="USUP1")
     assert reply.status == 200, reply.body
-    case = wait_row(
-        session, lambda s: next((c for c in rows(s, Complaint) if c.card_ts), None), "its card"
-    )
-    return case.card_ts
+    case = wait_row(session, lambda s: next(iter(rows(s, Complaint)), None), "its case")
+    return wait_row(session, lambda s: conftest_card_ts(s, case.id), "its card")
 
 
 def _changed(message) -> dict:

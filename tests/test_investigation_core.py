@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
+from bot import outbox
 from bot.complaints import catalog, intake, lifecycle, related
 from bot.config import ConfigError
 from bot.db import transaction
@@ -18,9 +19,9 @@ from bot.errors import InvalidTransition, NotPermitted, ValidationFailed
 from bot.permissions import Actor, RoleDirectory, may, require
 from handlers.slack.settings import load_slack_settings
 from models import Complaint, ComplaintEvent, OutboxMessage
-from tests.conftest import TODAY, TRIAGE, rows
+from tests.conftest import TODAY, rows
 
-POLICY = intake.IntakePolicy(triage_channel_id=TRIAGE)
+POLICY = intake.IntakePolicy()
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 REPORTER = "UREPORTER"
@@ -154,7 +155,7 @@ def test_a_move_writes_audit_event_notices_and_card_refresh(engine, session):
         "complaint.thread.post",
     ]
     by_kind = {m.kind: m for m in queued}
-    assert by_kind["complaint.card.refresh"].recipient_channel_id == TRIAGE
+    assert by_kind["complaint.card.refresh"].recipient_role == outbox.TRIAGE_ROLE
     assert by_kind["complaint.supplier.update"].recipient_user_id == REPORTER
     assert by_kind["complaint.thread.post"].data == {
         "event": "transition",

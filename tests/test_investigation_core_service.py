@@ -14,13 +14,13 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 from structlog.testing import capture_logs
 
-from bot import bootstrap, outbox
+from bot import bootstrap, conversations, outbox
 from bot.complaints import deadlines, intake, investigation, related_view
 from bot.complaints.investigation import AlreadyAssigned
 from bot.db import make_engine, transaction
 from bot.errors import InvalidTransition, NotFound, NotPermitted, StoreUnavailable
 from bot.permissions import Actor
-from models import CaseLink, CaseNote, Complaint, ComplaintEvent, OutboxMessage, SupplierRelay
+from models import CaseLink, CaseNote, Complaint, ComplaintEvent, OutboxMessage, PostedMessage
 from tests import databases
 from tests.conftest import TODAY, TRIAGE, rows
 from tests.test_investigation_core import (
@@ -35,10 +35,14 @@ from tests.test_investigation_core import (
     new_case,
 )
 
+PLATFORM = "test"
+
 
 class Transport:
-    """Stands in for Slack at the outbox boundary: every message 'posts', DMs into one DM
-    channel per user, with increasing timestamps; chat.update keeps the card's ts."""
+    """Stands in for a front end at the outbox boundary: every message 'posts', a role's to
+    TRIAGE, DMs into one DM channel per user, with increasing ids (a card update too)."""
+
+    platform = PLATFORM
 
     def __init__(self):
         self.sent: list[OutboxMessage] = []
@@ -53,8 +57,8 @@ class Transport:
     def deliver(self, msg, rendered):
         self.sent.append(msg)
         self._ts += 1
-        channel = msg.recipient_channel_id or f"D{msg.recipient_user_id}"
-        return outbox.Sent(channel, f"{self._ts}.000100")
+        channel = TRIAGE if msg.recipient_role else f"D{msg.recipient_user_id}"
+        return outbox.Sent(PLATFORM, channel, f"{self._ts}.000100")
 
 
 def deliver_all(engine) -> Transport:
@@ -66,8 +70,23 @@ def deliver_all(engine) -> Transport:
 
 def card_of(engine, case_id: int) -> tuple[str, str]:
     with Session(engine) as s:
-        case = s.get(Complaint, case_id)
-        return case.card_channel_id, case.card_ts
+        card = conversations.message_of(s, PLATFORM, conversations.CASE_CARD, case_id)
+        return card.conversation_id, card.message_id
+
+
+def thread(channel: str, ts: str):
+    """The case whose card starts this thread, as a front end asks for it."""
+    return conversations.subject_of(PLATFORM, channel, ts, conversations.CASE_CARD)
+
+
+def relay_thread(channel: str, ts: str):
+    return conversations.subject_of(PLATFORM, channel, ts, conversations.SUPPLIER_RELAY)
+
+
+def relays_of(session) -> dict[int, PostedMessage]:
+    """Each case's relayed DM (the last one), as recorded when posted."""
+    found = rows(session, PostedMessage)
+    return {p.subject_id: p for p in found if p.about == conversations.SUPPLIER_RELAY}
 
 
 def do(engine, ref: str, action: str, actor: Actor = INVESTIGATOR, **details):
@@ -149,17 +168,19 @@ def test_thread_replies_become_notes_once_with_edits_and_deletes(engine, session
     channel, card_ts = card_of(engine, case.id)
     assert channel == TRIAGE and card_ts
     later = NOW + timedelta(minutes=5)
+    case_thread = thread(channel, card_ts)
     for _ in range(2):  # a retried delivery
-        investigation.record_note(engine, channel, card_ts, "1.1", "UINV1", "Called them", NOW)
-    assert investigation.record_note(engine, channel, "999.9", "1.2", "UINV1", "x", NOW) is None
-    assert investigation.record_note(engine, "COTHER", card_ts, "1.3", "UINV1", "x", NOW) is None
+        investigation.record_note(engine, case_thread, "T/1.1", "UINV1", "Called them", NOW)
+    for elsewhere in (thread(channel, "999.9"), thread("COTHER", card_ts), 10_000):
+        assert investigation.record_note(engine, elsewhere, "T/1.2", "UINV1", "x", NOW) is None
     for _ in range(2):
-        investigation.edit_note(
-            engine, channel, card_ts, "1.1", "UINV1", "Called them twice", later
-        )
-    investigation.edit_note(engine, channel, card_ts, "1.4", "UINV1", "Edited first seen", later)
+        investigation.edit_note(engine, case_thread, "T/1.1", "UINV1", "Called them twice", later)
+    investigation.edit_note(engine, case_thread, "T/1.4", "UINV1", "Edited first seen", later)
+    assert (
+        investigation.edit_note(engine, thread("COTHER", card_ts), "T/1.5", "U", "x", NOW) is None
+    )
     for _ in range(2):
-        investigation.delete_note(engine, channel, card_ts, "1.4", None, None, later)
+        investigation.delete_note(engine, "T/1.4", later)
     notes = rows(session, CaseNote)
     assert [(n.text, n.complaint_id) for n in notes] == [
         ("Called them twice", case.id),
@@ -169,7 +190,8 @@ def test_thread_replies_become_notes_once_with_edits_and_deletes(engine, session
     assert notes[0].edited_at is not None and notes[0].deleted_at is None
     assert notes[1].deleted_at is not None
     with Session(engine) as s:
-        assert investigation.case_for_thread(s, channel, card_ts).id == case.id
+        assert investigation.case_for(s, case_thread).id == case.id
+        assert investigation.case_for(s, case.id).id == case.id
 
 
 # --- supplier relay and privacy ----------------------------------------------------------------
@@ -184,14 +206,15 @@ def test_relay_reply_lands_in_the_right_case_of_a_supplier_with_several(engine, 
     investigation.tell_supplier(engine, first.reference, INVESTIGATOR, "Which lot?", NOW)
     investigation.tell_supplier(engine, second.reference, INVESTIGATOR, "Invoice date?", NOW)
     deliver_all(engine)
-    relays = {r.complaint_id: r for r in rows(session, SupplierRelay)}
+    relays = relays_of(session)
     assert set(relays) == {first.id, second.id}
-    dm, thread = relays[second.id].dm_channel_id, relays[second.id].ts
+    relayed = relay_thread(relays[second.id].conversation_id, relays[second.id].message_id)
+    elsewhere = relay_thread(relays[second.id].conversation_id, "0.0")
     for _ in range(2):  # Slack retries the event
-        note = investigation.supplier_reply(engine, dm, thread, "5.1", REPORTER, "1 Sept", NOW)
+        note = investigation.supplier_reply(engine, relayed, "D/5.1", REPORTER, "1 Sept", NOW)
     assert note.complaint_id == second.id and note.from_supplier and note.author_user_id is None
-    assert investigation.supplier_reply(engine, dm, thread, "5.2", "USOMEONE", "hi", NOW) is None
-    assert investigation.supplier_reply(engine, dm, "0.0", "5.3", REPORTER, "hi", NOW) is None
+    assert investigation.supplier_reply(engine, relayed, "D/5.2", "USOMEONE", "hi", NOW) is None
+    assert investigation.supplier_reply(engine, elsewhere, "D/5.3", REPORTER, "hi", NOW) is None
     assert len(rows(session, CaseNote)) == 1
     stored = {c.id: c for c in rows(session, Complaint)}
     assert stored[second.id].status == "investigating"  # the answer ends the wait
@@ -214,10 +237,9 @@ def test_anonymous_supplier_is_never_tied_to_the_case_outside_their_dm(engine, s
         do(engine, ref, "ask_supplier")
         investigation.tell_supplier(engine, ref, INVESTIGATOR, "Can you send the tender?", NOW)
         deliver_all(engine)
-        relay = rows(session, SupplierRelay)[0]
-        investigation.supplier_reply(
-            engine, relay.dm_channel_id, relay.ts, "7.1", REPORTER, "Attached", NOW
-        )
+        relay = relays_of(session)[case.id]
+        relayed = relay_thread(relay.conversation_id, relay.message_id)
+        investigation.supplier_reply(engine, relayed, "D/7.1", REPORTER, "Attached", NOW)
         with pytest.raises(NotPermitted):
             investigation.reveal(engine, ref, INVESTIGATOR, NOW)
         assert investigation.reveal(engine, ref, LEAD, NOW) == REPORTER
@@ -238,7 +260,7 @@ def test_anonymous_supplier_is_never_tied_to_the_case_outside_their_dm(engine, s
     second = new_case(engine, anonymous=True, authority_name="Elsewhere")
     investigation.withdraw(engine, second.reference, REPORTER, "Sorted", NOW)
     for msg in rows(session, OutboxMessage):
-        if msg.recipient_channel_id:
+        if msg.recipient_role:
             assert REPORTER not in json.dumps(msg.data), msg
     for e in rows(session, ComplaintEvent):  # "received" too: the case row alone knows
         assert e.actor_user_id != REPORTER and REPORTER not in json.dumps(e.data)
@@ -463,8 +485,12 @@ def test_a_card_refresh_that_posts_the_first_card_is_remembered(engine, session)
         )
     outbox.drain(engine, Transport(), ids=[refresh.id])
     channel, ts = card_of(engine, case.id)
-    sent = next(m for m in rows(session, OutboxMessage) if m.id == refresh.id)
-    assert (channel, ts) == (TRIAGE, sent.sent_ts) and ts
+    (card,) = rows(session, PostedMessage)
+    assert (card.outbox_message_id, card.conversation_id, card.message_id) == (
+        refresh.id,
+        TRIAGE,
+        ts,
+    )
     deliver_all(engine)  # the original card message and later refreshes keep that card
     assert card_of(engine, case.id) == (channel, ts)
 
@@ -503,11 +529,11 @@ def test_database_outage_while_storing_a_note_is_store_unavailable(engine, sessi
     event.listen(faulty, "before_cursor_execute", die)
     try:
         with pytest.raises(StoreUnavailable):
-            investigation.record_note(faulty, channel, card_ts, "1.1", "UINV1", "x", NOW)
+            investigation.record_note(faulty, thread(channel, card_ts), "T/1.1", "UINV1", "x", NOW)
     finally:
         event.remove(faulty, "before_cursor_execute", die)
         if faulty is not engine:
             faulty.dispose()
     assert rows(session, CaseNote) == []
-    stored = investigation.record_note(engine, channel, card_ts, "1.1", "UINV1", "x", NOW)
+    stored = investigation.record_note(engine, thread(channel, card_ts), "T/1.1", "UINV1", "x", NOW)
     assert stored.complaint_id == case.id and rows(session, CaseNote)[0].id == stored.id

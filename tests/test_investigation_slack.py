@@ -13,10 +13,10 @@ from sqlmodel import Session
 from bot.db import make_engine
 from handlers.slack.complaints import case_card, investigation_forms
 from handlers.slack.complaints.mentions import registry
-from models import CaseNote, Complaint, OutboxMessage, SupplierRelay
+from models import CaseNote, Complaint, OutboxMessage
 from tests import forms
 from tests import investigation_slack as ev
-from tests.conftest import TRIAGE, rows, start_app, wait_settled
+from tests.conftest import TRIAGE, relays, rows, start_app, wait_settled, with_card
 
 SUPPLIER, INV1, INV2, LEAD, OUTSIDER = "USUP1", "UINV1", "UINV2", "ULEAD1", "UOUT1"
 TEAM = {"INVESTIGATOR_IDS": f"{INV1},{INV2}", "LEAD_IDS": LEAD}
@@ -69,9 +69,7 @@ def file_case(slack, session, *, anonymous=True, payment=False, user=SUPPLIER) -
     reply = slack.view_submission("complaint_form", forms.complaint(**extra), user=user)
     assert reply.json()["response_action"] == "update"
     ref = reply.json()["view"]["blocks"][0]["text"]["text"].split("*")[1]
-    return wait_row(
-        session, lambda s: (c := case_row(s, ref)).card_ts and c, f"card of {ref} posted"
-    )
+    return wait_row(session, lambda s: with_card(s, case_row(s, ref)), f"card of {ref} posted")
 
 
 def mention(slack, case, user, text, thread_ts=None):
@@ -171,13 +169,15 @@ def test_the_whole_anonymous_case_from_filing_to_closing(slack, stub, session):
     # The supplier is asked through the relay, and answers in the DM's thread.
     mention(slack, case, INV1, "ask-supplier Could you send us the invoice number?")
     wait_row(session, lambda s: case_row(s).status == "awaiting_supplier", "awaiting supplier")
-    relay = wait_row(session, lambda s: rows(s, SupplierRelay), "relay recorded")[0]
+    relay = wait_row(session, relays, "relay recorded")[0]
     dm = next(
         c
         for c in stub.of("chat.postMessage")
-        if c.args["channel"] == relay.dm_channel_id and "invoice number" in as_json(c.args)
+        if c.args["channel"] == relay.conversation_id and "invoice number" in as_json(c.args)
     )
-    answer = ev.dm_reply(relay.dm_channel_id, relay.ts, SUPPLIER, "It is INV-77 <!channel>")
+    answer = ev.dm_reply(
+        relay.conversation_id, relay.message_id, SUPPLIER, "It is INV-77 <!channel>"
+    )
     assert ev.send_event(slack, answer).status == 200
     posted = stub.wait_until(
         lambda calls: any(
@@ -263,7 +263,7 @@ def test_a_spot_check_has_no_supplier_and_the_same_workflow(slack, stub, session
     values = forms.complaint(organisation_name=None, organisation_type=None, anonymous=None)
     reply = slack.view_submission("complaint_spot_check", values, user=INV1)
     assert reply.json()["response_action"] == "update"
-    case = wait_row(session, lambda s: (c := case_row(s)).card_ts and c, "spot-check card")
+    case = wait_row(session, lambda s: with_card(s, case_row(s)), "spot-check card")
     assert case.kind == "spot_check" and case.reporter_user_id is None
     ev.button(slack, case_card.ASSIGN_SELF, case.reference, user=INV1, channel=TRIAGE)
     for target in ("triaged", "investigating"):

@@ -15,7 +15,7 @@ from sqlmodel import select
 from bot.bootstrap import job_registry
 from bot.jobs import registry, runner
 from bot.jobs.registry import Job, cron_trigger
-from bot.outbox import enqueue
+from bot.outbox import LEADS_ROLE, enqueue
 from models import JobRun, OutboxMessage
 from tests.conftest import make_settings, rows
 
@@ -27,7 +27,7 @@ def posting_job():
     """A weekly job whose effect is one outbox row, registered for the test only."""
 
     def post(ctx, s):
-        enqueue(s, "test.post", channel_id="CLEADS1", data={"slot": ctx.slot.isoformat()})
+        enqueue(s, "test.post", role=LEADS_ROLE, data={"slot": ctx.slot.isoformat()})
         return "posted"
 
     return Job("test_weekly", "0 8 * * 1", post, "test job")
@@ -38,7 +38,7 @@ def failing_job():
     calls = []
 
     def boom(ctx, s):
-        enqueue(s, "test.post", channel_id="CLEADS1")
+        enqueue(s, "test.post", role=LEADS_ROLE)
         calls.append(ctx.slot)
         if len(calls) == 1:
             raise RuntimeError("first attempt fails")
@@ -108,7 +108,7 @@ def test_after_downtime_only_the_newest_missed_slot_runs_even_within_grace(engin
     # all within grace. People get one up-to-date post (the 08:00 one), not four in a row;
     # the three older slots are recorded as skipped.
     def post(ctx, s):
-        enqueue(s, "test.post", channel_id="CLEADS1", data={"slot": ctx.slot.isoformat()})
+        enqueue(s, "test.post", role=LEADS_ROLE, data={"slot": ctx.slot.isoformat()})
         return "posted"
 
     job = Job("test_hourly", "0 * * * *", post, "test job")

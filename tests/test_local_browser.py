@@ -300,7 +300,6 @@ def _file_a_complaint(local) -> str:
         submission_key="browser-case",
         today=today,
         policy=intake.IntakePolicy(
-            triage_channel_id=local.settings.triage_channel_id,
             sla_central_months=local.settings.sla_central_months,
             sla_wider_months=local.settings.sla_wider_months,
         ),

@@ -25,10 +25,19 @@ from bot.outbox import OutboxWorker
 from handlers.slack.app import build_app, build_services
 from handlers.slack.complaints import case_card
 from handlers.slack.server import SlackWsgiApp
-from models import Complaint, ComplaintEvent, OutboxMessage, SupplierRelay
+from models import Complaint, ComplaintEvent, OutboxMessage
 from tests import forms
 from tests import investigation_slack as ev
-from tests.conftest import SIGNING_SECRET, TODAY, TRIAGE, RunningApp, make_settings, rows
+from tests.conftest import (
+    SIGNING_SECRET,
+    TODAY,
+    TRIAGE,
+    RunningApp,
+    make_settings,
+    relays,
+    rows,
+    with_card,
+)
 from tests.logging_capture import configured
 from tests.test_investigation_slack import (
     INV1,
@@ -116,7 +125,7 @@ def file(slack, session, values) -> object:
     reply = slack.view_submission("complaint_form", values, user=SUPPLIER)
     assert reply.json()["response_action"] == "update"
     ref = reply.json()["view"]["blocks"][0]["text"]["text"].split("*")[1]
-    return wait_row(session, lambda s: (c := case_row(s, ref)).card_ts and c, f"{ref} posted")
+    return wait_row(session, lambda s: with_card(s, case_row(s, ref)), f"{ref} posted")
 
 
 def run_every_path(slack, stub, session, engine, services) -> object:
@@ -157,10 +166,10 @@ def run_every_path(slack, stub, session, engine, services) -> object:
     mention(slack, case, INV1, "tell-supplier We have opened your case.")
     mention(slack, case, INV1, "ask-supplier Which lot did you bid for?")
     wait_row(session, lambda s: case_row(s).status == "awaiting_supplier", "awaiting supplier")
-    relays = wait_row(
-        session, lambda s: len(rows(s, SupplierRelay)) >= 2 and rows(s, SupplierRelay), "relays"
+    relayed = wait_row(session, lambda s: len(relays(s)) >= 2 and relays(s), "relays")
+    answer = ev.dm_reply(
+        relayed[-1].conversation_id, relayed[-1].message_id, SUPPLIER, "Lot 2, thanks"
     )
-    answer = ev.dm_reply(relays[-1].dm_channel_id, relays[-1].ts, SUPPLIER, "Lot 2, thanks")
     assert ev.send_event(slack, answer).status == 200
     wait_row(session, lambda s: case_row(s).status == "investigating", "supplier replied")
 
@@ -207,12 +216,14 @@ def test_an_anonymous_case_is_never_logged_with_its_filer(engine, stub, session,
         finally:
             running.close()
     records = parsed(log_path)
-    relays = rows(session, SupplierRelay)
-    dm_channels = {r.dm_channel_id for r in relays} | {
-        m.sent_channel_id for m in rows(session, OutboxMessage) if m.recipient_user_id == SUPPLIER
+    relayed = relays(session)
+    # Where the supplier's DMs went: the relays as recorded, and every DM opened for them.
+    opened = [c for c in stub.of("conversations.open") if c.args.get("users") == SUPPLIER]
+    dm_channels = {r.conversation_id for r in relayed} | {
+        c.response["channel"]["id"] for c in opened
     }
-    assert dm_channels == {f"D{SUPPLIER}"}
-    case_tokens = [case.reference, case.card_ts, *(r.ts for r in relays)]
+    assert opened and dm_channels == {f"D{SUPPLIER}"}
+    case_tokens = [case.reference, case.card_ts, *(r.message_id for r in relayed)]
     filer_tokens = [SUPPLIER, *dm_channels, ORGANISATION]
 
     assert leaks(records, case_tokens, case.id, filer_tokens) == []

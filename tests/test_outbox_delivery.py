@@ -14,7 +14,7 @@ from bot import bootstrap, outbox
 from bot.complaints import intake
 from bot.db import transaction
 from handlers.slack.app import make_client, renderers
-from handlers.slack.transport import SlackTransport
+from handlers.slack.transport import SlackTransport, role_channels
 from models import OutboxMessage
 from models.base import utcnow
 from tests.conftest import SIGNING_SECRET, make_settings, rows
@@ -26,20 +26,22 @@ NOTE = "test.note"
 
 def _transport(engine, stub) -> SlackTransport:
     url = engine.url.render_as_string(hide_password=False)
-    client = make_client(make_settings(url, stub.url))
+    settings = make_settings(url, stub.url)
     return SlackTransport(
-        client,
+        make_client(settings),
         {**renderers(), NOTE: lambda s, m: (m.data["text"], [])},
-        bootstrap.after_sent_hooks(),
-        bootstrap.threaded_kinds(),
+        role_channels(settings),
+        after_sent=bootstrap.after_sent_hooks(),
+        threaded_kinds=bootstrap.threaded_kinds(),
     )
 
 
 def _queue(engine, channels: int, per_channel: int) -> list[int]:
-    """Queue notes round-robin over ``channels`` channels; returns their ids in order."""
+    """Queue notes round-robin to ``channels`` people (each a DM channel of their own);
+    returns their ids in order."""
     with transaction(engine) as s:
         queued = [
-            outbox.enqueue(s, NOTE, channel_id=f"C{c:03d}", data={"text": f"note {i} to {c}"})
+            outbox.enqueue(s, NOTE, user_id=f"U{c:03d}", data={"text": f"note {i} to {c}"})
             for i in range(per_channel)
             for c in range(channels)
         ]
@@ -120,7 +122,7 @@ def test_rate_limited_after_client_retries_holds_the_row_and_its_channel(engine,
 def test_dead_messages_are_listed_without_tying_an_anonymous_filer_to_their_case(
     engine, stub, tmp_path, backend
 ):
-    policy = intake.IntakePolicy(triage_channel_id="CTRIAGE1")
+    policy = intake.IntakePolicy()
     for user, anonymous in (("UANON1", True), ("UNAMED1", False)):
         intake.submit(
             engine,
@@ -155,7 +157,7 @@ def test_a_worker_killed_mid_batch_repeats_nothing(engine, stub, session, tmp_pa
     """kill -9 a real `msbot outbox --send` process while it posts, then drain again: the one
     in flight is looked up on Slack before being posted again (tests/test_outbox_kill.py
     kills at the worst moment on purpose)."""
-    for n in range(8):  # a DM and a triage card each, 16 destinations
+    for n in range(8):  # a DM and a triage card each, 9 destinations
         # Different authorities, so no case is linked to another (no card refreshes).
         intake.submit(
             engine,
@@ -163,7 +165,7 @@ def test_a_worker_killed_mid_batch_repeats_nothing(engine, stub, session, tmp_pa
             reporter_user_id=f"U{n:03d}",
             submission_key=f"VKILL{n}",
             today=date(2026, 11, 20),
-            policy=intake.IntakePolicy(triage_channel_id=f"CTRIAGE{n}"),
+            policy=intake.IntakePolicy(),
         )
     ids = [m.id for m in rows(session, OutboxMessage)]
     stub.chaos(rate_429=0.3, retry_after=1, seed=11)

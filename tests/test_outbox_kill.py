@@ -13,10 +13,12 @@ from collections import Counter
 from datetime import date
 
 import pytest
+from sqlmodel import select
 
+from bot import conversations, outbox
 from bot.complaints import intake
 from handlers.local.fake_slack import Call, SlackStub
-from models import Complaint, OutboxMessage
+from models import OutboxMessage, PostedMessage
 from tests.conftest import SIGNING_SECRET, rows
 from tests.forms import complaint_form
 from tests.processes import msbot_env
@@ -81,7 +83,7 @@ def test_a_burst_killed_mid_way_resends_nothing_and_resumes_at_once(
             reporter_user_id=f"UK{n:03d}",
             submission_key=f"VKILL9{n}",
             today=date(2026, 11, 20),
-            policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
+            policy=intake.IntakePolicy(),
         )
     ids = [m.id for m in rows(session, OutboxMessage)]
     first = _send(stub, backend, tmp_path)
@@ -96,7 +98,7 @@ def test_a_burst_killed_mid_way_resends_nothing_and_resumes_at_once(
     session.expire_all()
     posted_before = Counter(_posted_ids(stub))
     # The situation: the killed card is on Slack, its row unrecorded and still claimed.
-    doubtful_card = [m for m in in_doubt if m.recipient_channel_id == TRIAGE]
+    doubtful_card = [m for m in in_doubt if m.recipient_role == outbox.TRIAGE_ROLE]
     assert len(doubtful_card) == 1 and posted_before[doubtful_card[0].id] == 1
 
     restarted_at = time.monotonic()
@@ -117,9 +119,11 @@ def test_a_burst_killed_mid_way_resends_nothing_and_resumes_at_once(
     assert {m.status for m in rows(session, OutboxMessage)} == {"sent"}
     card = session.get(OutboxMessage, doubtful_card[0].id)
     (card_post,) = [c for c in stub.posts(TRIAGE) if _outbox_id(c) == card.id]
-    assert card.sent_ts == card_post.response["ts"]
-    case = session.get(Complaint, card.subject_id)
-    assert case.card_ts == card_post.response["ts"]
+    (posted,) = session.exec(
+        select(PostedMessage).where(PostedMessage.subject_id == card.subject_id)
+    ).all()
+    assert (posted.outbox_message_id, posted.about) == (card.id, conversations.CASE_CARD)
+    assert (posted.conversation_id, posted.message_id) == (TRIAGE, card_post.response["ts"])
     # Resumed without waiting out the dead process's claim: the restart took it at once
     # (a claim it had to wait for would have left the drain with rows unsent, failing above).
     assert resumed - up < 5, resumed - up

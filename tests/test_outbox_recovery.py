@@ -14,14 +14,15 @@ import structlog
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
+from sqlmodel import select
 
-from bot import bootstrap, outbox
+from bot import bootstrap, conversations, outbox
 from bot.complaints import intake
 from bot.db import transaction
 from bot.outbox_doubt import HOST_KEY, claimer
 from handlers.slack.app import make_client, renderers
 from handlers.slack.transport import Rendered, SlackTransport
-from models import Complaint, OutboxMessage
+from models import Complaint, OutboxMessage, PostedMessage
 from models.base import utcnow
 from tests.conftest import make_settings, rows
 from tests.forms import complaint_form
@@ -39,6 +40,7 @@ class CrashAfterPosting:
 
     def __init__(self, inner: SlackTransport):
         self.inner = inner
+        self.after_sent, self.threaded_kinds = inner.after_sent, inner.threaded_kinds
 
     def render(self, session, msg):
         return self.inner.render(session, msg)
@@ -46,6 +48,29 @@ class CrashAfterPosting:
     def deliver(self, msg, rendered):
         self.inner.deliver(msg, rendered)
         raise Crash
+
+
+TRIAGE, CASES = {"role": outbox.TRIAGE_ROLE}, {"role": outbox.LEADS_ROLE}
+
+
+def _remember(session, row, sent) -> None:
+    """Where each test message went, recorded as the outbox records it as sent (the way the
+    core records a card or a relay): what the checks below compare with the post itself."""
+    session.add(
+        PostedMessage(
+            platform=sent.platform,
+            conversation_id=sent.conversation_id,
+            message_id=sent.message_id,
+            thread_id=sent.thread_id,
+            about="test",
+            subject_id=row.id,
+            outbox_message_id=row.id,
+        )
+    )
+
+
+# The test kinds' after-sent hooks, given to the transport beside the core's.
+TEST_HOOKS = {NOTE: _remember, THREAD_NOTE: _remember}
 
 
 def _transport(engine, stub) -> SlackTransport:
@@ -57,9 +82,18 @@ def _transport(engine, stub) -> SlackTransport:
             NOTE: lambda s, m: (m.data["text"], []),
             THREAD_NOTE: lambda s, m: Rendered(m.data["text"], [], thread_ts=m.data["thread"]),
         },
-        bootstrap.after_sent_hooks(),
-        bootstrap.threaded_kinds(),
+        {outbox.TRIAGE_ROLE: "CTRIAGE1", outbox.LEADS_ROLE: "CCASES"},
+        after_sent={**bootstrap.after_sent_hooks(), **TEST_HOOKS},
+        threaded_kinds=bootstrap.threaded_kinds(),
     )
+
+
+def _posted(engine, msg_id: int) -> tuple[str, str] | None:
+    """(ts, channel) of the message recorded for this row, None if none was."""
+    with transaction(engine) as s:
+        found = s.exec(select(PostedMessage).where(PostedMessage.outbox_message_id == msg_id))
+        posted = found.first()
+        return (posted.message_id, posted.conversation_id) if posted else None
 
 
 def _queue(engine, kind=NOTE, **to) -> int:
@@ -86,13 +120,13 @@ def _posts_of(stub, msg_id: int) -> list:
 def test_posted_rows_whose_sender_died_are_found_on_slack_not_posted_again(engine, stub, session):
     """A channel post, a DM (its channel opened with conversations.open) and a thread reply
     (only conversations.replies lists it), each posted and never recorded."""
-    parent = _queue(engine, channel_id="CCASES")
+    parent = _queue(engine, **CASES)
     assert outbox.drain(engine, _transport(engine, stub)) == 1
-    parent_ts = _row(engine, parent).sent_ts
+    parent_ts, _ = _posted(engine, parent)
     in_doubt = [
-        _queue(engine, channel_id="CTRIAGE1"),
+        _queue(engine, **TRIAGE),
         _queue(engine, user_id="USUPPLIER1"),
-        _queue(engine, THREAD_NOTE, channel_id="CCASES", data={"thread": parent_ts}),
+        _queue(engine, THREAD_NOTE, **CASES, data={"thread": parent_ts}),
     ]
     for msg_id in in_doubt:
         _crash_while_sending(engine, stub, msg_id)
@@ -106,7 +140,7 @@ def test_posted_rows_whose_sender_died_are_found_on_slack_not_posted_again(engin
         (post,) = _posts_of(stub, msg_id)  # still exactly one
         row = _row(engine, msg_id)
         assert row.status == "sent" and row.claimed_by is None
-        assert (row.sent_ts, row.sent_channel_id) == (post.response["ts"], post.values["channel"])
+        assert _posted(engine, msg_id) == (post.response["ts"], post.values["channel"])
     looked = stub.of("conversations.history") + stub.of("conversations.replies")
     assert {c.args["channel"] for c in looked} == {"CTRIAGE1", "DUSUPPLIER1", "CCASES"}
     assert all(c.args["include_all_metadata"] == "1" for c in looked)
@@ -114,7 +148,7 @@ def test_posted_rows_whose_sender_died_are_found_on_slack_not_posted_again(engin
 
 
 def test_a_row_claimed_but_never_posted_is_looked_up_then_posted_once(engine, stub, session):
-    msg_id = _queue(engine, channel_id="CTRIAGE1")
+    msg_id = _queue(engine, **TRIAGE)
     with transaction(engine) as s:  # claimed by a sender that died before posting
         s.execute(
             update(OutboxMessage)
@@ -133,14 +167,16 @@ def test_a_found_triage_card_is_remembered_so_its_updates_and_thread_follow(engi
         reporter_user_id="UFILER1",
         submission_key="VCARD1",
         today=date(2026, 11, 20),
-        policy=intake.IntakePolicy(triage_channel_id="CTRIAGE1"),
+        policy=intake.IntakePolicy(),
     )
     (card,) = [m for m in rows(session, OutboxMessage) if m.kind == intake.TRIAGE_CARD]
     _crash_while_sending(engine, stub, card.id)
     outbox.drain(engine, _transport(engine, stub), now=utcnow() + LATER)
     (post,) = _posts_of(stub, card.id)
     case = rows(session, Complaint)[0]
-    assert (case.card_channel_id, case.card_ts) == ("CTRIAGE1", post.response["ts"])
+    with transaction(engine) as s:
+        card = conversations.message_of(s, "slack", conversations.CASE_CARD, case.id)
+        assert (card.conversation_id, card.message_id) == ("CTRIAGE1", post.response["ts"])
 
 
 def test_a_dead_process_of_this_host_frees_its_claims_at_once(engine, stub, session):
@@ -150,15 +186,15 @@ def test_a_dead_process_of_this_host_frees_its_claims_at_once(engine, stub, sess
     gone.wait()
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        holders = {
-            "CDEAD": f"{HOST_KEY}/{gone.pid}/oldboot",
-            "CPIDREUSED": claimer().rsplit("/", 1)[0] + "/previousboot",  # our pid, not us
-            "CREMOTE": f"otherhost~abc/{gone.pid}/boot",
-            "CLIVE": f"{HOST_KEY}/{live.pid}/boot",
+        holders = {  # by each row's person, whose DM channel is "D" + their id
+            "UDEAD": f"{HOST_KEY}/{gone.pid}/oldboot",
+            "UPIDREUSED": claimer().rsplit("/", 1)[0] + "/previousboot",  # our pid, not us
+            "UREMOTE": f"otherhost~abc/{gone.pid}/boot",
+            "ULIVE": f"{HOST_KEY}/{live.pid}/boot",
         }
         ids = {}
         for channel, holder in holders.items():
-            ids[channel] = _queue(engine, channel_id=channel)
+            ids[channel] = _queue(engine, user_id=channel)
             with transaction(engine) as s:
                 s.execute(
                     update(OutboxMessage)
@@ -171,9 +207,11 @@ def test_a_dead_process_of_this_host_frees_its_claims_at_once(engine, stub, sess
                 )
         assert outbox.drain(engine, _transport(engine, stub)) == 2
         sent = {c.values["channel"] for c in stub.posts()}
-        assert sent == {"CDEAD", "CPIDREUSED"}
+        assert sent == {"DUDEAD", "DUPIDREUSED"}
         assert outbox.drain(engine, _transport(engine, stub), now=utcnow() + LATER) == 2
-        assert Counter(c.values["channel"] for c in stub.posts()) == Counter(list(holders))
+        assert Counter(c.values["channel"] for c in stub.posts()) == Counter(
+            "D" + user for user in holders
+        )
     finally:
         live.kill()
         live.wait()
@@ -182,7 +220,7 @@ def test_a_dead_process_of_this_host_frees_its_claims_at_once(engine, stub, sess
 def test_a_history_lookup_that_fails_for_good_posts_again_and_says_so(engine, stub, session):
     """missing_scope (an install without the history scopes): waiting cannot help, and holding
     the row would hold its channel for ever, so it is posted again, with an error logged."""
-    msg_id = _queue(engine, channel_id="CTRIAGE1")
+    msg_id = _queue(engine, **TRIAGE)
     _crash_while_sending(engine, stub, msg_id)
     stub.fail("conversations.history", error="missing_scope")
     with structlog.testing.capture_logs() as logs:
@@ -194,7 +232,7 @@ def test_a_history_lookup_that_fails_for_good_posts_again_and_says_so(engine, st
 
 
 def test_a_ratelimited_lookup_holds_the_row_then_finds_it(engine, stub, session):
-    msg_id = _queue(engine, channel_id="CTRIAGE1")
+    msg_id = _queue(engine, **TRIAGE)
     _crash_while_sending(engine, stub, msg_id)
     # The client retries a 429 twice itself; the third reaches the outbox.
     stub.fail(
@@ -213,17 +251,17 @@ def test_a_ratelimited_lookup_holds_the_row_then_finds_it(engine, stub, session)
     assert outbox.drain(engine, _transport(engine, stub), now=first + timedelta(seconds=2)) == 1
     held = _row(engine, msg_id)
     (post,) = _posts_of(stub, msg_id)
-    assert held.status == "sent" and held.sent_ts == post.response["ts"]
+    assert held.status == "sent" and _posted(engine, msg_id)[0] == post.response["ts"]
 
 
 def test_an_update_in_doubt_is_simply_made_again(engine, stub, session):
     """chat.update is idempotent: no look-up, the same update again."""
-    parent = _queue(engine, channel_id="CTRIAGE1")
+    parent = _queue(engine, **TRIAGE)
     outbox.drain(engine, _transport(engine, stub))
-    ts = _row(engine, parent).sent_ts
+    ts, _ = _posted(engine, parent)
     transport = _transport(engine, stub)
     transport.renderers["test.edit"] = lambda s, m: Rendered("edited", [], update_ts=ts)
-    edit = _queue(engine, "test.edit", channel_id="CTRIAGE1")
+    edit = _queue(engine, "test.edit", **TRIAGE)
     with transaction(engine) as s:
         s.execute(
             update(OutboxMessage)
@@ -237,7 +275,7 @@ def test_an_update_in_doubt_is_simply_made_again(engine, stub, session):
 
 def test_a_post_answered_500_is_in_doubt_and_looked_up_before_its_retry(engine, stub, session):
     """A 5xx (after the client's own retries) does not say the post did not happen."""
-    msg_id = _queue(engine, channel_id="CTRIAGE1")
+    msg_id = _queue(engine, **TRIAGE)
     stub.fail("chat.postMessage", times=3, status=500)
     assert outbox.drain(engine, _transport(engine, stub)) == 0
     held = _row(engine, msg_id)
@@ -254,6 +292,7 @@ class Fated:
 
     def __init__(self, inner: SlackTransport, fates):
         self.inner, self.fates = inner, iter(fates)
+        self.after_sent, self.threaded_kinds = inner.after_sent, inner.threaded_kinds
 
     def render(self, session, msg):
         return self.inner.render(session, msg)
@@ -296,7 +335,7 @@ def test_any_pattern_of_crashes_posts_each_message_exactly_once(
     """Property: whatever the senders die of, and when, each message is posted exactly once
     and recorded with its own post's ts (each crash restarted as a new process on this host)."""
     n = next(_examples)
-    ids = [_queue(engine, channel_id=f"CP{n}X{i % channels}") for i in range(4)]
+    ids = [_queue(engine, user_id=f"UP{n}X{i % channels}") for i in range(4)]
     transport = Fated(_transport(engine, stub), fates)
     for _ in range(len(fates) + 4):
         try:
@@ -313,4 +352,4 @@ def test_any_pattern_of_crashes_posts_each_message_exactly_once(
     for msg_id in ids:
         (post,) = _posts_of(stub, msg_id)
         row = _row(engine, msg_id)
-        assert row.status == "sent" and row.sent_ts == post.response["ts"]
+        assert row.status == "sent" and _posted(engine, msg_id)[0] == post.response["ts"]

@@ -65,7 +65,7 @@ def test_json_columns_say_what_person_data_can_sit_inside():
 
 def test_a_column_the_register_does_not_know_is_named_with_what_to_add():
     metadata = MetaData()
-    renamed = [c for c in SQLModel.metadata.tables["complaint"].columns if c.name != "card_ts"]
+    renamed = [c for c in SQLModel.metadata.tables["complaint"].columns if c.name != "due_date"]
     Table(
         "complaint",
         metadata,
@@ -82,7 +82,7 @@ def test_a_column_the_register_does_not_know_is_named_with_what_to_add():
     assert "table complaint: in bot/privacy/complaint_columns.py, add to COMPLAINT:" in advice
     assert '"reporter_id": personal(Kind.<kind>' in advice
     assert '"reporter_id": not_personal(' in advice
-    assert "the register still has card_ts in COMPLAINT" in advice
+    assert "the register still has due_date in COMPLAINT" in advice
     assert "new table platform_account" in advice and "PLATFORM_ACCOUNT" in advice
     assert "platform_account.user_id (VARCHAR(200))" in advice
     assert "Kind.PSEUDONYMOUS_ID" in advice and "Whose.SUPPLIER" in advice and "CASE" in advice
@@ -91,11 +91,11 @@ def test_a_column_the_register_does_not_know_is_named_with_what_to_add():
 
 def test_a_column_that_is_gone_is_named_with_what_to_remove():
     metadata = MetaData()
-    kept = [c for c in SQLModel.metadata.tables["complaint"].columns if c.name != "card_ts"]
+    kept = [c for c in SQLModel.metadata.tables["complaint"].columns if c.name != "due_date"]
     Table("complaint", metadata, *(Column(c.name, c.type) for c in kept))
     advice = register.advice_for_stale(metadata)
     expected = (
-        'complaint.card_ts: remove "card_ts" from COMPLAINT in bot/privacy/complaint_columns.py'
+        'complaint.due_date: remove "due_date" from COMPLAINT in bot/privacy/complaint_columns.py'
     )
     assert expected in advice
     assert (

@@ -24,7 +24,7 @@ from bot.complaints import intake, investigation, notices, related, views
 from bot.jobs import runner
 from handlers.slack.app import make_client, renderers
 from handlers.slack.complaints import case_card
-from handlers.slack.transport import SlackTransport
+from handlers.slack.transport import SlackTransport, role_channels
 from models import CaseLink, Complaint, ComplaintEvent, JobRun, OutboxMessage, ProcurementGroup
 from models.base import utcnow
 from tests import databases, forms
@@ -256,9 +256,13 @@ def test_link_and_unlink_by_hand_still_work_beside_groups(engine, session):
 
 def deliver_everything(engine, stub) -> None:
     url = engine.url.render_as_string(hide_password=False)
-    client = make_client(make_settings(url, stub.url))
+    settings = make_settings(url, stub.url)
     transport = SlackTransport(
-        client, renderers(), bootstrap.after_sent_hooks(), bootstrap.threaded_kinds()
+        make_client(settings),
+        renderers(),
+        role_channels(settings),
+        after_sent=bootstrap.after_sent_hooks(),
+        threaded_kinds=bootstrap.threaded_kinds(),
     )
     for hours in range(1, 30):  # messages waiting for their card are retried later
         outbox.drain(engine, transport, pace=0, now=utcnow() + timedelta(hours=hours))

@@ -14,7 +14,7 @@ from bot.db import make_engine
 from bot.migrate import current_revision, head_revision, upgrade
 from models import CaseLink, Complaint, ProcurementGroup
 from tests import databases
-from tests.conftest import TODAY, TRIAGE, _require_postgres, rows
+from tests.conftest import TODAY, _require_postgres, rows
 from tests.test_investigation_core import form
 
 
@@ -114,7 +114,7 @@ def test_0006_turns_automatic_links_into_groups_on_a_populated_database(empty_ur
             reporter_user_id="UNEW",
             submission_key="VNEW1",
             today=TODAY,
-            policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
+            policy=intake.IntakePolicy(),
         ).complaint
         starting = intake.submit(
             engine,
@@ -122,7 +122,7 @@ def test_0006_turns_automatic_links_into_groups_on_a_populated_database(empty_ur
             reporter_user_id="UNEW",
             submission_key="VNEW2",
             today=TODAY,
-            policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
+            policy=intake.IntakePolicy(),
         ).complaint
         assert related.group_pending(engine) == 2
         with Session(engine) as s:

@@ -218,7 +218,7 @@ def test_no_supplier_text_reaches_any_report_or_the_digest(engine):
             s.add(
                 CaseNote(
                     complaint_id=case_id,
-                    source_ts=f"n{i}",
+                    source_key=f"n{i}",
                     from_supplier=True,
                     text="PLANTED-NOTE from the supplier",
                     history=[{"text": "PLANTED-OLD"}],

@@ -11,9 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from bot.complaints import intake
 from bot.migrate import current_revision, head_revision, pending_message
 from models import Complaint, metadata
-from tests.conftest import TODAY, TRIAGE, rows
+from tests.conftest import TODAY, rows
 
-POLICY = intake.IntakePolicy(triage_channel_id=TRIAGE)
+POLICY = intake.IntakePolicy()
 
 
 def test_migrations_match_models(engine):

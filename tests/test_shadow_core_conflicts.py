@@ -14,7 +14,7 @@ from bot.db import transaction
 from bot.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from bot.shadowing import conflicts
 from models import Complaint, ShadowConflict, ShadowEvent, ShadowPlacement
-from tests.conftest import TRIAGE, rows
+from tests.conftest import rows
 from tests.test_shadow_core_support import (
     COORDINATOR,
     COORDINATORS,
@@ -143,7 +143,7 @@ def _complaint(engine, n: int, authority: str, organisation: str, *, anonymous=F
         organisation_type="vcse",
         anonymous=anonymous,
     )
-    policy = intake.IntakePolicy(triage_channel_id=TRIAGE)
+    policy = intake.IntakePolicy()
     return intake.submit(
         engine, form, reporter_user_id=f"UC{n}", submission_key=f"VC{n}", today=TODAY, policy=policy
     ).complaint

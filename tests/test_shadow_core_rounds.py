@@ -11,7 +11,7 @@ from bot.complaints import intake
 from bot.errors import InvalidTransition, NotFound, NotPermitted
 from bot.shadowing import notices, rounds, signup
 from models import ShadowApplicant, ShadowPlacement, ShadowRound
-from tests.conftest import TRIAGE, rows
+from tests.conftest import rows
 from tests.test_shadow_core_support import (
     COORDINATOR,
     COORDINATORS,
@@ -237,7 +237,7 @@ def _complaint(engine, authority: str, organisation: str) -> intake.Submission:
         reporter_user_id="UCOMPLAINER",
         submission_key="VCOMPLAINT",
         today=TODAY,
-        policy=intake.IntakePolicy(triage_channel_id=TRIAGE),
+        policy=intake.IntakePolicy(),
     )
 
 

@@ -17,10 +17,10 @@ from handlers.slack.complaints.form import read_form
 from models import Complaint, ComplaintEvent, OutboxMessage
 from models.base import utcnow
 from tests import forms
-from tests.conftest import TRIAGE, rows
+from tests.conftest import rows
 
 TODAY = date(2026, 11, 20)
-POLICY = intake.IntakePolicy(triage_channel_id=TRIAGE)
+POLICY = intake.IntakePolicy()
 # A first delivery: (SET LOCAL statement_timeout | BEGIN IMMEDIATE), the repeat check, the
 # reference counter, the case, its audit event, both notifications (one INSERT on PostgreSQL,
 # two on SQLite), and the related-case lookup: 7 on PostgreSQL, 8 on SQLite. One spare each,
@@ -97,14 +97,12 @@ def test_a_submission_is_stored_in_a_bounded_number_of_statements(engine, sessio
     assert [(e.complaint_id, e.kind) for e in events] == [(c.id, "received") for c in cases]
     assert events[2].data == {"status": "received", "anonymous": True}
     queued = rows(session, OutboxMessage)
-    assert [
-        (m.kind, m.subject_id, m.recipient_user_id, m.recipient_channel_id) for m in queued
-    ] == [
+    assert [(m.kind, m.subject_id, m.recipient_user_id, m.recipient_role) for m in queued] == [
         pair
         for n, c in enumerate(cases)
         for pair in (
             (intake.RECEIVED_DM, c.id, f"U{n:04d}", None),
-            (intake.TRIAGE_CARD, c.id, None, TRIAGE),
+            (intake.TRIAGE_CARD, c.id, None, outbox.TRIAGE_ROLE),
         )
     ]
     assert all(m.status == "pending" and m.data == {} for m in queued)
@@ -124,6 +122,8 @@ class _Noted:
     """A transport that renders nothing and posts instantly (counts only the outbox's own
     statements)."""
 
+    platform = "test"
+
     def __init__(self):
         self.posted: list[int] = []
 
@@ -132,13 +132,13 @@ class _Noted:
 
     def deliver(self, msg, rendered):
         self.posted.append(rendered)
-        return outbox.Sent(msg.recipient_channel_id or "D1", f"1700000000.{rendered:06d}")
+        return outbox.Sent("test", msg.recipient_role or "D1", f"1700000000.{rendered:06d}")
 
 
 def test_a_drain_waiting_on_a_paced_channel_does_not_poll_the_database(engine, session):
     with transaction(engine) as s:
         ids = outbox.enqueue_new(
-            s, [outbox.NewMessage("test.note", channel_id="CPACED1") for _ in range(4)]
+            s, [outbox.NewMessage("test.note", role=outbox.TRIAGE_ROLE) for _ in range(4)]
         )
     transport = _Noted()
     with counted(engine, only_this_thread=False) as statements:

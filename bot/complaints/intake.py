@@ -67,7 +67,6 @@ class ComplaintForm:
 
 @dataclass(frozen=True)
 class IntakePolicy:
-    triage_channel_id: str
     sla_central_months: int = 2
     sla_wider_months: int = 3
 
@@ -222,9 +221,7 @@ def submit(
                 s,
                 [
                     outbox.NewMessage(RECEIVED_DM, subject_id=case.id, user_id=reporter_user_id),
-                    outbox.NewMessage(
-                        TRIAGE_CARD, subject_id=case.id, channel_id=policy.triage_channel_id
-                    ),
+                    outbox.NewMessage(TRIAGE_CARD, subject_id=case.id, role=outbox.TRIAGE_ROLE),
                 ],
             )
             # Related cases are found after the commit, never under the counter's lock: the

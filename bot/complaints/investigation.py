@@ -20,7 +20,7 @@ from bot import permissions
 from bot.clock import UK
 from bot.complaints import intake, lifecycle, notices, related, views
 from bot.complaints.cases import by_reference, locked
-from bot.complaints.notes import case_for_thread, delete_note, edit_note, record_note
+from bot.complaints.notes import case_for, delete_note, edit_note, record_note
 from bot.complaints.relay import reveal, supplier_reply, tell_supplier
 from bot.complaints.spotcheck import open_spot_check
 from bot.db import transaction
@@ -31,7 +31,7 @@ __all__ = [
     "AlreadyAssigned",
     "TimelineEntry",
     "assign",
-    "case_for_thread",
+    "case_for",
     "delete_note",
     "due_follow_ups",
     "edit_note",

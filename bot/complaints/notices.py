@@ -8,22 +8,23 @@ supplier side), and :func:`_checked` refuses anything else.
 
 from __future__ import annotations
 
+from sqlalchemy import exists, or_
 from sqlmodel import Session, select
 
-from bot import outbox
+from bot import conversations, outbox
 from bot.complaints import intake
-from models import Complaint, OutboxMessage
+from models import Complaint, OutboxMessage, PostedMessage
 
-# Channel = the triage channel: re-render the card from current data; chat.update on card_ts
-# (or post the card if none yet).
+# To the triage role: re-render the case's card from current data and update the posted card
+# (skipped while none is posted: the card is drawn from current data when it is).
 CARD_REFRESH = "complaint.card.refresh"
 # Into the card's thread: an audit line or a relayed supplier reply.
 # data {"event": one of THREAD_EVENTS, "actor": staff user id or absent, ...}
 THREAD_POST = "complaint.thread.post"
 # DM to the reporter, plain language, never internal notes; data {"event": action name}.
 SUPPLIER_UPDATE = "complaint.supplier.update"
-# DM to the reporter relaying an investigator's message; data {"text": ...}. Its sent ts is
-# recorded in SupplierRelay so the reply in its thread finds the case.
+# DM to the reporter relaying an investigator's message; data {"text": ...}. Where it was
+# posted is recorded (bot.conversations) so the reply in its thread finds the case.
 SUPPLIER_RELAY = "complaint.supplier.relay"
 
 KINDS = frozenset({CARD_REFRESH, THREAD_POST, SUPPLIER_UPDATE, SUPPLIER_RELAY})
@@ -59,32 +60,45 @@ def _checked(kind: str, data: dict) -> dict:
     return data
 
 
-def triage_channel(session: Session, case: Complaint) -> str | None:
-    """Where the case's card lives: known once posted, else where the card was queued."""
-    if case.card_channel_id:
-        return case.card_channel_id
-    return session.exec(
-        select(OutboxMessage.recipient_channel_id)
-        .where(OutboxMessage.kind == intake.TRIAGE_CARD, OutboxMessage.subject_id == case.id)
-        .order_by(OutboxMessage.id)
-    ).first()
+def has_card(session: Session, case: Complaint) -> bool:
+    """Whether the case has a card, posted or queued: its updates and thread lines follow it
+    (a case with none, which only a test can make, gets neither). One query, remembered for
+    the rest of the transaction (a card once queued stays)."""
+    known = session.info.setdefault("cases_with_cards", set())
+    if case.id in known:
+        return True
+    posted = select(PostedMessage.id).where(
+        PostedMessage.about == conversations.CASE_CARD, PostedMessage.subject_id == case.id
+    )
+    queued = select(OutboxMessage.id).where(
+        OutboxMessage.kind == intake.TRIAGE_CARD, OutboxMessage.subject_id == case.id
+    )
+    if session.exec(select(or_(exists(posted), exists(queued)))).one():
+        known.add(case.id)
+        return True
+    return False
 
 
-def refresh_card(session: Session, case: Complaint, *, channel: str | None = None) -> None:
-    """``channel``: the case's triage channel if the caller has looked it up already."""
-    if channel := channel or triage_channel(session, case):
-        outbox.enqueue(session, CARD_REFRESH, subject_id=case.id, channel_id=channel)
+def refresh_card(session: Session, case: Complaint, *, has: bool | None = None) -> None:
+    """``has``: whether the case has a card, if the caller has looked it up already."""
+    if has is None:
+        has = has_card(session, case)
+    if has:
+        outbox.enqueue(session, CARD_REFRESH, subject_id=case.id, role=outbox.TRIAGE_ROLE)
 
 
 def thread_post(
-    session: Session, case: Complaint, event: str, *, channel: str | None = None, **data
+    session: Session, case: Complaint, event: str, *, has: bool | None = None, **data
 ) -> None:
-    if channel := channel or triage_channel(session, case):
+    """A line in the case's thread (the transport finds the thread through the card)."""
+    if has is None:
+        has = has_card(session, case)
+    if has:
         outbox.enqueue(
             session,
             THREAD_POST,
             subject_id=case.id,
-            channel_id=channel,
+            role=outbox.TRIAGE_ROLE,
             data=_checked(THREAD_POST, {"event": event, **data}),
         )
 

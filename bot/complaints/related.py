@@ -166,15 +166,13 @@ def _join_or_start(session: Session, case: Complaint, now: datetime) -> str:
             data={"reference": first, "group": group.id, "size": size},
         )
     )
-    channel = notices.triage_channel(session, case)
-    notices.thread_post(session, case, "grouped", channel=channel, reference=first, size=size)
-    notices.refresh_card(session, case, channel=channel)
+    has = notices.has_card(session, case)
+    notices.thread_post(session, case, "grouped", has=has, reference=first, size=size)
+    notices.refresh_card(session, case, has=has)
     if root is not None and root.id != case.id:
-        channel = notices.triage_channel(session, root)
-        notices.thread_post(
-            session, root, "joined", channel=channel, reference=case.reference, size=size
-        )
-        notices.refresh_card(session, root, channel=channel)
+        has = notices.has_card(session, root)
+        notices.thread_post(session, root, "joined", has=has, reference=case.reference, size=size)
+        notices.refresh_card(session, root, has=has)
     log.info("complaint.grouped", case_ref=case.reference, group=group.id, size=size)
     return JOINED
 

@@ -14,13 +14,14 @@ import structlog
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import permissions
+from bot import conversations, permissions
 from bot.complaints import lifecycle, notes, notices
 from bot.complaints.cases import by_reference, locked
 from bot.db import dialect_insert, transaction
 from bot.errors import InvalidTransition, ValidationFailed
+from bot.outbox import Sent
 from bot.text import clean
-from models import CaseNote, Complaint, ComplaintEvent, OutboxMessage, SupplierRelay
+from models import CaseNote, ComplaintEvent, OutboxMessage
 
 log = structlog.get_logger("msbot.complaints.relay")
 
@@ -70,52 +71,22 @@ def tell_supplier(
     return msg
 
 
-def remember_relay(session: Session, row: OutboxMessage) -> None:
-    """The relay DM's (channel, ts) is the thread a reply must be in to reach this case."""
-    if not (row.subject_id and row.sent_channel_id and row.sent_ts):
-        return
-    table = SupplierRelay.__table__
-    session.execute(
-        dialect_insert(session.get_bind(), table)
-        .values(
-            complaint_id=row.subject_id,
-            outbox_message_id=row.id,
-            dm_channel_id=row.sent_channel_id,
-            ts=row.sent_ts,
-            created_at=row.sent_at or row.created_at,
-        )
-        .on_conflict_do_nothing(index_elements=[table.c.dm_channel_id, table.c.ts])
-    )
-
-
-def case_for_relay_thread(
-    session: Session, dm_channel_id: str, thread_ts: str | None
-) -> Complaint | None:
-    if not thread_ts:
-        return None
-    return session.exec(
-        select(Complaint)
-        .join(SupplierRelay, SupplierRelay.complaint_id == Complaint.id)
-        .where(SupplierRelay.dm_channel_id == dm_channel_id, SupplierRelay.ts == thread_ts)
-    ).first()
+def remember_relay(session: Session, row: OutboxMessage, sent: Sent) -> None:
+    """The relay DM is the thread a reply must be in to reach this case."""
+    if row.subject_id:
+        conversations.remember(session, sent, conversations.SUPPLIER_RELAY, row)
 
 
 def supplier_reply(
-    engine: Engine,
-    dm_channel_id: str,
-    thread_ts: str | None,
-    message_ts: str,
-    user_id: str,
-    text: str,
-    now: datetime,
+    engine: Engine, case_key: notes.CaseKey, key: str, user_id: str, text: str, now: datetime
 ) -> CaseNote | None:
-    """Store the supplier's reply as a note of the case whose relay DM is that thread, and
-    post it in the case thread without naming them. None if the thread is not a relay of
-    this user's case. A case waiting for the supplier goes back to investigating."""
-    key = notes.source_key(dm_channel_id, message_ts)
+    """Store the supplier's reply (the front end's message ``key``) as a note of the case
+    whose relayed message it answers, and post it in the case thread without naming them.
+    None if that is not this user's case. A case waiting for the supplier goes back to
+    investigating."""
     body = clean(text, multiline=True)[: notes.MAX_NOTE]
     with transaction(engine) as s:
-        case = case_for_relay_thread(s, dm_channel_id, thread_ts)
+        case = notes.case_for(s, case_key)
         if case is None or case.reporter_user_id != user_id or not body:
             return None
         s.refresh(case, with_for_update=True)
@@ -125,17 +96,17 @@ def supplier_reply(
             dialect_insert(engine, table)
             .values(
                 complaint_id=case.id,
-                source_ts=key,
+                source_key=key,
                 author_user_id=None,
                 from_supplier=True,
                 text=body,
                 created_at=now,
                 history=[],
             )
-            .on_conflict_do_nothing(index_elements=[table.c.source_ts])
+            .on_conflict_do_nothing(index_elements=[table.c.source_key])
             .returning(table.c.id)
         ).first()
-        note = s.exec(select(CaseNote).where(CaseNote.source_ts == key)).one()
+        note = s.exec(select(CaseNote).where(CaseNote.source_key == key)).one()
         if not inserted:
             return note  # a retried delivery: stored and posted the first time
         # The supplier is never the actor of a case event: the event stays identity-free.

@@ -72,9 +72,7 @@ def open_spot_check(
                 data={"status": "received", "kind": SPOT_CHECK},
             )
         )
-        card = outbox.enqueue(
-            s, intake.TRIAGE_CARD, subject_id=case.id, channel_id=policy.triage_channel_id
-        )
+        card = outbox.enqueue(s, intake.TRIAGE_CARD, subject_id=case.id, role=outbox.TRIAGE_ROLE)
         # Grouped with related cases after the commit (related.group_case), like a complaint.
         s.flush()
         ids.append(card.id)

@@ -59,8 +59,6 @@ class CaseView:
     follow_up_due: date | None
     follow_up_result: str | None
     status_reason: str | None
-    card_channel_id: str | None
-    card_ts: str | None
     agreed_actions: str | None = None
     public_summary: str | None = None
     resolved_on: date | None = None
@@ -164,8 +162,6 @@ def build(
         follow_up_due=case.follow_up_due,
         follow_up_result=case.follow_up_result,
         status_reason=case.status_reason,
-        card_channel_id=case.card_channel_id,
-        card_ts=case.card_ts,
         agreed_actions=case.agreed_actions,
         public_summary=case.public_summary,
         resolved_on=case.resolved_on,

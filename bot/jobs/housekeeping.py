@@ -23,7 +23,9 @@ def pruning(ctx: JobContext, _: Session | None) -> str:
     keys = deliveries.prune(ctx.engine) + pending.prune(ctx.engine, ctx.now)
     cutoff = ctx.now - HISTORY_KEPT
     with transaction(ctx.engine) as s:
-        runs = s.execute(delete(JobRun).where(JobRun.slot < cutoff)).rowcount
+        # Erasure audit rows (bot.privacy.erase) are the record that an erasure happened: kept.
+        old_runs = delete(JobRun).where(JobRun.slot < cutoff, JobRun.job != "privacy_erase")
+        runs = s.execute(old_runs).rowcount
         nudges = s.execute(delete(Nudge).where(Nudge.day < cutoff.date())).rowcount
     dry_runs = prune_dry_runs(ctx.engine, now=ctx.now, keep_days=ctx.settings.dry_run_keep_days)
     return f"delivery keys {keys}, job runs {runs}, nudges {nudges}, dry runs {dry_runs}"

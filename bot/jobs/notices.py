@@ -4,9 +4,10 @@
 user id or words.
 """
 
-# To LEADS_CHANNEL_ID; data {"figures": bot.reports.digest.build_digest(...)}.
+# To the leads' role (on Slack LEADS_CHANNEL_ID);
+# data {"figures": bot.reports.digest.build_digest(...)}.
 DIGEST = "jobs.digest"
-# To LEADS_CHANNEL_ID, after the digest; data {"chart": {...}, "top_categories": {...}}.
+# To the leads' role, after the digest; data {"chart": {...}, "top_categories": {...}}.
 DIGEST_CHART = "jobs.digest_chart"
 # DM to an investigator; data {"overdue": [[ref, due]], "due_soon": [[ref, due]]}.
 INVESTIGATOR_CASES = "jobs.investigator_cases"

@@ -11,6 +11,7 @@ from bot.privacy.terms import (
     STATUS,
     Entry,
     Kind,
+    Link,
     Whose,
     not_personal,
     personal,
@@ -18,7 +19,8 @@ from bot.privacy.terms import (
 
 SUPPLIER, INVESTIGATOR, LEAD = Whose.SUPPLIER, Whose.INVESTIGATOR, Whose.LEAD
 STAFF = (INVESTIGATOR, LEAD)
-CASE_ID = not_personal("Which case the row belongs to.")
+CASE_ID = not_personal("Which case the row belongs to.", parent="complaint")
+OTHER_CASE = not_personal("A case of the link or group; its people are on that case.")
 KEPT_FOR_CASE = "The case is the service's record of what it did; kept as long as the case."
 SUPPLIERS_TEXT = (
     "The supplier's account, read by investigators and checked against the public summary."
@@ -61,6 +63,7 @@ COMPLAINT: dict[str, Entry] = {
         CASE,
         note="Empty for a spot check. For an anonymous case no other column, event or log "
         "line names the filer: this one column ties the person to the case.",
+        link=Link.OWNER,
     ),
     "anonymous": not_personal("Whether the filer asked to stay anonymous."),
     "authority_name": typed_about_procurement(
@@ -109,9 +112,8 @@ COMPLAINT: dict[str, Entry] = {
         erase="Not while the case is kept: who investigated is part of the record; an "
         "investigator who leaves is replaced by reassignment, not erased.",
         staff_kept=True,
+        link=Link.ACTOR,
     ),
-    "card_channel_id": not_personal("The team's triage channel, not a person's."),
-    "card_ts": not_personal("The card message's id in the triage channel."),
     "authority_contacted_on": not_personal("A date of the investigation."),
     "authority_reply_due": not_personal("A date of the investigation."),
     "authority_replied_on": not_personal("A date of the investigation."),
@@ -135,6 +137,7 @@ COMPLAINT: dict[str, Entry] = {
         "when written (the form refuses the supplier's own words unless "
         "`summary_uses_supplier_words` is ticked, and then the erasure must redact it).",
         note=RESOLVE_TEXT_NOTE,
+        erase_if="summary_uses_supplier_words",
     ),
     "summary_uses_supplier_words": not_personal(
         "The investigator ticked that the summary may repeat the supplier's words."
@@ -179,6 +182,7 @@ COMPLAINT_EVENT: dict[str, Entry] = {
         note="A `revealed` event is a lead's reveal of an anonymous filer (the identity itself "
         "is not stored): it belongs in that lead's export and in the supplier's (issue 17 "
         "item 5), found through the case's reporter_user_id.",
+        link=Link.ACTOR,
     ),
     "kind": not_personal("Which change (received, transition, assigned, relayed, ...)."),
     "data": personal(
@@ -194,20 +198,23 @@ COMPLAINT_EVENT: dict[str, Entry] = {
         "`linked`/`unlinked`/`grouped`: case references. `received`: {anonymous}. "
         "`supplier_replied`: {note_id} only, never the supplier. Staff ids in it follow "
         "actor_user_id's rule.",
+        author="actor_user_id",
+        json_keys=("text", "status_reason", "agreed_actions", "public_summary", "follow_up_note"),
     ),
 }
 
 CASE_NOTE: dict[str, Entry] = {
     "id": ROW_ID,
     "complaint_id": CASE_ID,
-    "source_ts": personal(
+    "source_key": personal(
         Kind.CONTACT,
         SUPPLIER,
-        "The message's key (channel/ts): a retried delivery finds the same note.",
+        "The front end's key for the message (on Slack channel/ts): a retried delivery "
+        "finds the same note.",
         CASE,
-        note="For a supplier's relayed reply the key embeds the supplier's DM channel id "
-        "(bot.complaints.notes.source_key): an erasure replaces it with a key that is still "
-        "unique.",
+        note="For a supplier's relayed reply the Slack key embeds the supplier's DM channel id "
+        "(handlers/slack/complaints/anchors.note_key): an erasure replaces it with a key that "
+        "is still unique.",
     ),
     "author_user_id": personal(
         Kind.PSEUDONYMOUS_ID,
@@ -216,6 +223,7 @@ CASE_NOTE: dict[str, Entry] = {
         CASE,
         erase="Not while the case is kept: who said what in the case is part of the record.",
         staff_kept=True,
+        link=Link.ACTOR,
     ),
     "from_supplier": not_personal("Whether the supplier wrote it (they are never named)."),
     "text": personal(
@@ -227,6 +235,7 @@ CASE_NOTE: dict[str, Entry] = {
         "bot.complaints.notes.delete_note): an export reads it and an erasure redacts it "
         "like any other. A supplier's reply is also in the outbox row that posted it to the "
         "thread (outbox_message.data).",
+        author="author_user_id",
     ),
     "created_at": CREATED,
     "edited_at": not_personal("When it was last edited."),
@@ -238,13 +247,15 @@ CASE_NOTE: dict[str, Entry] = {
         CASE,
         note="JSON list of {text, until}: every earlier text of an edited note is kept; an "
         "export reads each one and an erasure redacts each one.",
+        author="author_user_id",
+        json_keys=("text",),
     ),
 }
 
 CASE_LINK: dict[str, Entry] = {
     "id": ROW_ID,
-    "low_id": CASE_ID,
-    "high_id": CASE_ID,
+    "low_id": OTHER_CASE,
+    "high_id": OTHER_CASE,
     "created_by": personal(
         Kind.PSEUDONYMOUS_ID,
         INVESTIGATOR,
@@ -252,6 +263,7 @@ CASE_LINK: dict[str, Entry] = {
         CASE,
         erase=KEPT_FOR_CASE,
         staff_kept=True,
+        link=Link.ACTOR,
     ),
     "created_at": CREATED,
     "automatic": not_personal("Linked by the service rather than by hand."),
@@ -268,7 +280,7 @@ PROCUREMENT_GROUP: dict[str, Entry] = {
     "title": typed_about_procurement(
         "New cases are compared with the group by it.", COPIED_TO_GROUP
     ),
-    "root_id": CASE_ID,
+    "root_id": OTHER_CASE,
     "created_at": CREATED,
 }
 
@@ -278,21 +290,6 @@ REFERENCE_COUNTER: dict[str, Entry] = {
     "last_value": not_personal("Last number handed out."),
 }
 
-SUPPLIER_RELAY: dict[str, Entry] = {
-    "id": ROW_ID,
-    "complaint_id": CASE_ID,
-    "outbox_message_id": not_personal("The outbox row that sent the relay."),
-    "dm_channel_id": personal(
-        Kind.CONTACT,
-        SUPPLIER,
-        "The supplier's DM where the relay went: a reply in its thread finds the case.",
-        CASE,
-        note="Ties the supplier's DM to the case, anonymous or not.",
-    ),
-    "ts": not_personal("The relay message's id in that DM."),
-    "created_at": CREATED,
-}
-
 TABLES: dict[str, dict[str, Entry]] = {
     "complaint": COMPLAINT,
     "complaint_event": COMPLAINT_EVENT,
@@ -300,5 +297,4 @@ TABLES: dict[str, dict[str, Entry]] = {
     "case_link": CASE_LINK,
     "procurement_group": PROCUREMENT_GROUP,
     "reference_counter": REFERENCE_COUNTER,
-    "supplier_relay": SUPPLIER_RELAY,
 }

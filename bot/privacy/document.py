@@ -10,8 +10,9 @@ from bot.privacy.terms import RULES, Entry, Kind, Whose
 INTRO = """\
 Every column of every table msbot stores, classified for data protection (UK GDPR): what kind
 of data it holds, whose it is, why it is kept and for how long, and whether a subject-access
-export must include it and an erasure must reach it (or why not). Issue 17 builds export,
-erasure and retention on this register.
+export must include it and an erasure must reach it (or why not). `msbot privacy export`,
+`msbot privacy erase` and the `privacy_retention` job read this register and nothing else
+(bot/privacy/records.py, erase.py, retention.py; docs/retention.md).
 
 How to read it:
 
@@ -23,8 +24,12 @@ How to read it:
   every other column anyone but the person asking is redacted.
 - An erasure removes or irreversibly anonymises the columns marked *yes* once no retention
   reason applies; a *no* says why that column stays.
-- A retention rule with nothing under *Applied today by* is the register's rule, not yet
-  enforced (issue 17 item 4 is to apply it).
+- *Links*: a column marked *owner*, *addressee* or *actor* holds a person's id and is how
+  their rows are found: an owner's row and the rows that *belong to* it are wholly theirs;
+  an addressee's row (a message to them) too; an actor sees their id and the texts they
+  wrote (*written by*), and an erasure reaches only those.
+- A retention rule with nothing under *Applied today by* is enforced with the record it
+  belongs to.
 """
 
 
@@ -40,6 +45,13 @@ def _table(header: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> list[str
 
 def _duty(done: bool, why_not: str) -> str:
     return "yes" if done else f"no: {why_not}"
+
+
+def _kind(entry: Entry) -> str:
+    extra = [f"{entry.link.name.lower()} link"] if entry.link else []
+    extra += [f"written by `{entry.author}`"] if entry.author else []
+    extra += [f"only if `{entry.erase_if}`"] if entry.erase_if else []
+    return entry.kind.label + (f" ({'; '.join(extra)})" if extra else "")
 
 
 def _whose(entry: Entry) -> str:
@@ -101,7 +113,7 @@ def _table_section(name: str, columns: dict[str, Entry]) -> list[str]:
         rows = (
             (
                 f"`{column}`",
-                e.kind.label,
+                _kind(e),
                 _whose(e),
                 e.why,
                 e.retention.name if e.retention else "",
@@ -115,6 +127,12 @@ def _table_section(name: str, columns: dict[str, Entry]) -> list[str]:
     plain = [c for c, e in columns.items() if not e.personal]
     if plain:
         lines += ["Not personal: " + ", ".join(f"`{c}`" for c in plain) + ".", ""]
+    parents = [(c, e) for c, e in columns.items() if e.parent]
+    for column, e in parents:
+        when = (
+            f" (rows whose `{e.parent_when[0]}` starts {e.parent_when[1]})" if e.parent_when else ""
+        )
+        lines += [f"Belongs to the `{e.parent}` row named by `{column}`{when}.", ""]
     notes = [(c, e.note) for c, e in columns.items() if e.note]
     for column, note in notes:
         lines.append(f"- `{column}`: {_cell(note)}")

@@ -1,8 +1,10 @@
-"""The register's entries for the delivery and job tables (models/messaging.py, models/jobs.py)."""
+"""The register's entries for the delivery, conversation and job tables (models/messaging.py,
+models/conversations.py, models/jobs.py)."""
 
 from __future__ import annotations
 
 from bot.privacy.terms import (
+    CASE,
     CREATED,
     NUDGE,
     OUTBOX,
@@ -11,6 +13,7 @@ from bot.privacy.terms import (
     STATUS,
     Entry,
     Kind,
+    Link,
     Whose,
     not_personal,
     personal,
@@ -21,7 +24,11 @@ ANYONE = Whose.ANY_PERSON
 OUTBOX_MESSAGE: dict[str, Entry] = {
     "id": ROW_ID,
     "kind": not_personal("What to tell (complaint.supplier.relay, shadow.offer, ...)."),
-    "subject_id": not_personal("The case, sign-up, placement or round it is about."),
+    "subject_id": not_personal(
+        "The case, sign-up, placement or round it is about.",
+        parent="complaint",
+        parent_when=("kind", "complaint."),
+    ),
     "recipient_user_id": personal(
         Kind.PSEUDONYMOUS_ID,
         ANYONE,
@@ -29,14 +36,10 @@ OUTBOX_MESSAGE: dict[str, Entry] = {
         OUTBOX,
         note="Sent rows keep their recipient (they are never deleted today): an export lists "
         "the messages sent to the person, and an erasure reaches sent rows too.",
+        link=Link.ADDRESSEE,
     ),
-    "recipient_channel_id": personal(
-        Kind.CONTACT,
-        ANYONE,
-        "Where to post: a team channel, or a person's DM when a shadowing message is "
-        "re-rendered in place (bot.shadowing.notices.refresh).",
-        OUTBOX,
-        note="A team channel is not personal; only a DM's id is.",
+    "recipient_role": not_personal(
+        "Which team role's conversation to post to (triage, leads): a role, never a person."
     ),
     "data": personal(
         Kind.WRITTEN_BY_PERSON,
@@ -49,7 +52,10 @@ OUTBOX_MESSAGE: dict[str, Entry] = {
         "{event, actor, to, text, ...}: staff user ids, a relayed message (`relayed`) or "
         "the supplier's reply (`supplier_replied`, also the case note's text). Other kinds "
         "carry figures, references, sides and flags only (bot.complaints.notices, "
-        "bot.shadowing.notices, bot.jobs.notices). Sent rows keep all of it.",
+        "bot.shadowing.notices, bot.jobs.notices). A shadowing message re-rendered in place "
+        "carries the person's DM id and the message's (update_conversation, update_message: "
+        "bot.shadowing.notices.refresh). Sent rows keep all of it.",
+        json_keys=("text",),
     ),
     "status": STATUS,
     "attempts": not_personal("Delivery attempts."),
@@ -59,17 +65,36 @@ OUTBOX_MESSAGE: dict[str, Entry] = {
     "first_claimed_at": not_personal("When a sender first claimed it."),
     "lookup_failures": not_personal("Failed looks for a message in doubt."),
     "last_error": not_personal("The platform's error code or our exception's text."),
-    "sent_channel_id": personal(
-        Kind.CONTACT,
-        ANYONE,
-        "Where the message went: a DM's id for a message to a person.",
-        OUTBOX,
-        note="Sent rows keep the recipient's DM channel id: an erasure reaches it.",
-    ),
-    "sent_ts": not_personal("The posted message's id in that channel."),
     "created_at": CREATED,
     "sent_at": not_personal("When it was sent; retention counts from it."),
 }
+
+POSTED_MESSAGE: dict[str, Entry] = {
+    "id": ROW_ID,
+    "platform": not_personal("Which front end posted it (slack, teams, ...)."),
+    "conversation_id": personal(
+        Kind.CONTACT,
+        Whose.SUPPLIER,
+        "Where the message lives: a message relayed to the supplier in their DM (a reply in "
+        "its thread finds the case), or a case's card in the team's triage channel.",
+        CASE,
+        note="A relay's row ties the supplier's DM to the case, anonymous or not: it belongs "
+        "to its case, so an export of the case lists it and an erasure or retention reaches "
+        "it. A card's row names the team's channel, no person, and is not reached (its card "
+        "is redrawn after an erasure).",
+    ),
+    "message_id": not_personal("The message's id in that conversation."),
+    "thread_id": not_personal("The thread it was posted in, if any."),
+    "about": not_personal("What it is: a case's card or a relayed message."),
+    "subject_id": not_personal(
+        "The case it is about; a relayed message's row belongs to its case.",
+        parent="complaint",
+        parent_when=("about", "supplier_relay"),
+    ),
+    "outbox_message_id": not_personal("The outbox row that posted it."),
+    "created_at": CREATED,
+}
+
 
 PROCESSED_DELIVERY: dict[str, Entry] = {
     "key": not_personal("The platform's event or trigger id of a delivery already handled."),
@@ -119,6 +144,7 @@ NUDGE_TABLE: dict[str, Entry] = {
         "Who was reminded: nobody is nudged twice a day about one thing.",
         NUDGE,
         erase="Deleted after 92 days by the pruning job; an erasure may wait for it.",
+        link=Link.ACTOR,
     ),
     "subject": not_personal("What about: my_cases, or a reminder kind and a case id."),
     "day": not_personal("The day of the nudge."),
@@ -127,6 +153,7 @@ NUDGE_TABLE: dict[str, Entry] = {
 
 TABLES: dict[str, dict[str, Entry]] = {
     "outbox_message": OUTBOX_MESSAGE,
+    "posted_message": POSTED_MESSAGE,
     "processed_delivery": PROCESSED_DELIVERY,
     "pending_command": PENDING_COMMAND,
     "job_run": JOB_RUN,

@@ -30,6 +30,7 @@ MODULE_FOR_MODELS = {
     "models.complaint": complaint_columns,
     "models.shadowing": shadowing_columns,
     "models.messaging": platform_columns,
+    "models.conversations": platform_columns,
     "models.jobs": platform_columns,
 }
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "privacy-register.md"
@@ -69,12 +70,11 @@ FINDINGS: tuple[Finding, ...] = (
         (
             "outbox_message.data",
             "outbox_message.recipient_user_id",
-            "outbox_message.sent_channel_id",
         ),
     ),
     Finding(
         "A note's source key embeds the channel id: for a supplier's reply, their DM's.",
-        ("case_note.source_ts",),
+        ("case_note.source_key",),
     ),
 )
 

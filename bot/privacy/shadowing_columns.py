@@ -16,6 +16,7 @@ from bot.privacy.terms import (
     UPDATED,
     Entry,
     Kind,
+    Link,
     Whose,
     not_personal,
     personal,
@@ -36,6 +37,7 @@ SHADOW_APPLICANT: dict[str, Entry] = {
         APPLICANT,
         "Whose sign-up it is: their offers, DMs and `/shadow status`.",
         SIGN_UP,
+        link=Link.OWNER,
     ),
     "active_user_id": personal(
         Kind.PSEUDONYMOUS_ID,
@@ -43,6 +45,7 @@ SHADOW_APPLICANT: dict[str, Entry] = {
         "A copy of user_id while the sign-up is active: one active sign-up per person.",
         SIGN_UP,
         note="Stored twice with user_id while active; both are exported and erased.",
+        link=Link.OWNER,
     ),
     "submission_key": FORM_KEY,
     "status": STATUS,
@@ -87,6 +90,7 @@ SHADOW_APPLICANT: dict[str, Entry] = {
         "Who approves the sign-up: the approval request goes to them.",
         SIGN_UP,
         note="The manager's data too: a manager's export lists the sign-ups they approved.",
+        link=Link.ACTOR,
     ),
     "queued_at": not_personal("The applicant's place in the queue."),
     "withdrawn_reason": personal(
@@ -106,6 +110,7 @@ SHADOW_HOST: dict[str, Entry] = {
         HOST,
         "Who offered the places: their offers, DMs and host commands.",
         HOST_OFFER,
+        link=Link.OWNER,
     ),
     "submission_key": FORM_KEY,
     "status": STATUS,
@@ -150,8 +155,12 @@ SHADOW_HOST: dict[str, Entry] = {
 
 SHADOW_CONFLICT: dict[str, Entry] = {
     "id": ROW_ID,
-    "applicant_id": not_personal("The sign-up in conflict (empty: a whole department)."),
-    "host_id": not_personal("The host offer in conflict (empty: a whole organisation)."),
+    "applicant_id": not_personal(
+        "The sign-up in conflict (empty: a whole department).", parent="shadow_applicant"
+    ),
+    "host_id": not_personal(
+        "The host offer in conflict (empty: a whole organisation).", parent="shadow_host"
+    ),
     "department": personal(
         Kind.ABOUT_PERSON,
         (HOST, APPLICANT),
@@ -175,6 +184,7 @@ SHADOW_CONFLICT: dict[str, Entry] = {
         "Why the conflict exists, written by a coordinator (or a fixed sentence for a "
         "declaration); coordinators only.",
         CONFLICT,
+        author="recorded_by",
     ),
     "status": STATUS,
     "safeguards": personal(
@@ -182,6 +192,7 @@ SHADOW_CONFLICT: dict[str, Entry] = {
         (APPLICANT, HOST, COORDINATOR),
         "The safeguards agreed when a coordinator cleared the conflict.",
         CONFLICT,
+        author="cleared_by",
     ),
     "recorded_by": personal(
         Kind.PSEUDONYMOUS_ID,
@@ -191,6 +202,7 @@ SHADOW_CONFLICT: dict[str, Entry] = {
         erase="A coordinator: not while the conflict is kept (accountability). An applicant "
         "or host who declared it: yes.",
         staff_kept=True,
+        link=Link.ACTOR,
     ),
     "cleared_by": personal(
         Kind.PSEUDONYMOUS_ID,
@@ -199,6 +211,7 @@ SHADOW_CONFLICT: dict[str, Entry] = {
         CONFLICT,
         erase="Not while the conflict is kept: who agreed the safeguards is the record.",
         staff_kept=True,
+        link=Link.ACTOR,
     ),
     "created_at": CREATED,
     "cleared_at": not_personal("When it was cleared."),
@@ -214,6 +227,7 @@ SHADOW_ROUND: dict[str, Entry] = {
         ROUND,
         erase="Not while the round is kept: who made the offers is the record.",
         staff_kept=True,
+        link=Link.ACTOR,
     ),
     "status": STATUS,
     "summary": not_personal(
@@ -228,8 +242,10 @@ SHADOW_ROUND: dict[str, Entry] = {
 SHADOW_PLACEMENT: dict[str, Entry] = {
     "id": ROW_ID,
     "round_id": not_personal("The round that offered it."),
-    "applicant_id": not_personal("The sign-up placed; the person is on that row."),
-    "host_id": not_personal("The host offer; the person is on that row."),
+    "applicant_id": not_personal(
+        "The sign-up placed; the person is on that row.", parent="shadow_applicant"
+    ),
+    "host_id": not_personal("The host offer; the person is on that row.", parent="shadow_host"),
     "status": STATUS,
     "applicant_response": not_personal("accepted or declined: exported with the placement."),
     "host_response": not_personal("accepted or declined: exported with the placement."),
@@ -246,25 +262,28 @@ SHADOW_PLACEMENT: dict[str, Entry] = {
         erase="A coordinator: not while the placement is kept (accountability). The "
         "civil servant or host: yes.",
         staff_kept=True,
+        link=Link.ACTOR,
     ),
     "end_reason": personal(
         Kind.WRITTEN_BY_PERSON,
         (APPLICANT, HOST),
         "Why the placement ended early, in the words of whoever ended it.",
         PLACEMENT,
+        author="ended_by",
     ),
     "updated_at": UPDATED,
 }
 
 SHADOW_FEEDBACK: dict[str, Entry] = {
     "id": ROW_ID,
-    "placement_id": not_personal("The placement the feedback is about."),
+    "placement_id": not_personal("The placement the feedback is about.", parent="shadow_placement"),
     "side": not_personal("applicant or host."),
     "user_id": personal(
         Kind.PSEUDONYMOUS_ID,
         (APPLICANT, HOST),
         "Who gave the feedback: one per side.",
         PLACEMENT,
+        link=Link.OWNER,
     ),
     "worthwhile": not_personal(
         "A 1-5 rating; the shadowing report averages it, so an erasure leaves it."
@@ -290,11 +309,12 @@ SHADOW_EVENT: dict[str, Entry] = {
         AUDIT,
         erase="A coordinator: not while the event is kept (accountability). Anyone else: yes.",
         staff_kept=True,
+        link=Link.ACTOR,
     ),
     "kind": not_personal("Which change (signed_up, approved, offer_accepted, ...)."),
-    "applicant_id": not_personal("The sign-up concerned."),
-    "host_id": not_personal("The host offer concerned."),
-    "placement_id": not_personal("The placement concerned."),
+    "applicant_id": not_personal("The sign-up concerned.", parent="shadow_applicant"),
+    "host_id": not_personal("The host offer concerned.", parent="shadow_host"),
+    "placement_id": not_personal("The placement concerned.", parent="shadow_placement"),
     "data": not_personal(
         "The change's details.",
         note="JSON of ids, statuses, dates and counts only, never text: conflict reasons and "

@@ -44,6 +44,15 @@ class Whose(Enum):
     ANY_PERSON = "any person"  # whoever wrote or was sent it
 
 
+class Link(Enum):
+    """How a column that holds a person's id ties that person to its row (subject access and
+    erasure find a person's rows through these columns alone)."""
+
+    OWNER = "The row is the person's own record: it and every row under it are theirs."
+    ADDRESSEE = "The row was sent to the person: all of it is theirs to see."
+    ACTOR = "The person acted on the row: theirs are the id and the texts they wrote in it."
+
+
 @dataclass(frozen=True)
 class Retention:
     """A named rule for how long data is kept. ``enforced_by``: what deletes or redacts it
@@ -58,6 +67,7 @@ CASE = Retention(
     "case: 6 years after closed",
     "A complaint may be challenged, reopened or cited for six years after it closes (the "
     "limitation period for a claim); its people, texts and trail are kept for that long.",
+    "jobs `privacy_retention` (bot.privacy.retention, PRIVACY_CASE_YEARS)",
 )
 AUDIT = Retention(
     "audit: as long as what it records",
@@ -68,15 +78,18 @@ SIGN_UP = Retention(
     "sign-up: 1 year after it ends",
     "A civil servant's sign-up is kept a year after it was declined, withdrawn or completed, "
     "so a repeat sign-up and a coordinator's questions can be answered.",
+    "jobs `privacy_retention` (bot.privacy.retention, PRIVACY_SHADOWING_DAYS)",
 )
 PLACEMENT = Retention(
     "shadowing: 1 year after placement ends",
     "A placement, its offer and its feedback are kept a year after its end date (or after "
     "the offer lapsed, was declined or withdrawn) for the shadowing report and any complaint.",
+    "jobs `privacy_retention` (bot.privacy.retention, PRIVACY_SHADOWING_DAYS)",
 )
 HOST_OFFER = Retention(
     "host offer: 1 year after closed and its last placement ends",
     "A host's offer of places is kept while it is open, then as long as its placements.",
+    "jobs `privacy_retention` (bot.privacy.retention, PRIVACY_SHADOWING_DAYS)",
 )
 CONFLICT = Retention(
     "conflict: as long as the sign-up or host offer",
@@ -92,7 +105,8 @@ ROUND = Retention(
 OUTBOX = Retention(
     "outbox: 30 days after sent or given up",
     "A message is kept until it is delivered, then only for tracing a delivery problem; today "
-    "sent rows are never deleted, and keep relayed texts and recipients.",
+    "the daily retention job redacts a done row's recipient and relayed text.",
+    "jobs `privacy_retention` (bot.privacy.retention, PRIVACY_OUTBOX_DAYS)",
 )
 NUDGE = Retention(
     "nudges: 92 days",
@@ -142,6 +156,18 @@ class Entry:
     erase_note: str = ""
     staff_kept: bool = False
     note: str = ""
+    # Subject access and erasure (bot.privacy.records): ``link`` marks a column holding a
+    # person's id; ``parent`` a column holding the id of the row that owns this one (the row
+    # belongs to whoever owns that one), ``parent_when`` = (column, prefix) when only some
+    # rows point there; ``author`` the link column naming who wrote this text;
+    # ``json_keys`` the keys of a JSON column that hold text (empty: every string in it);
+    # ``erase_if`` a flag column that must be set for an erasure to reach this text.
+    link: Link | None = None
+    parent: str = ""
+    parent_when: tuple[str, str] | None = None
+    author: str = ""
+    json_keys: tuple[str, ...] = ()
+    erase_if: str = ""
 
     @property
     def personal(self) -> bool:
@@ -165,8 +191,10 @@ class Entry:
         return found
 
 
-def not_personal(why: str, note: str = "") -> Entry:
-    return Entry(Kind.NOT_PERSONAL, why, note=note)
+def not_personal(
+    why: str, note: str = "", *, parent: str = "", parent_when: tuple[str, str] | None = None
+) -> Entry:
+    return Entry(Kind.NOT_PERSONAL, why, note=note, parent=parent, parent_when=parent_when)
 
 
 def personal(
@@ -179,6 +207,10 @@ def personal(
     erase: bool | str = True,
     staff_kept: bool = False,
     note: str = "",
+    link: Link | None = None,
+    author: str = "",
+    json_keys: tuple[str, ...] = (),
+    erase_if: str = "",
 ) -> Entry:
     """A personal column. ``export`` / ``erase``: True, or the reason the duty does not apply."""
     return Entry(
@@ -192,6 +224,10 @@ def personal(
         erase_note="" if erase is True else str(erase),
         staff_kept=staff_kept,
         note=note,
+        link=link,
+        author=author,
+        json_keys=json_keys,
+        erase_if=erase_if,
     )
 
 

@@ -10,12 +10,13 @@ from bot.jobs.registry import Job, JobContext
 from bot.reports.digest import build_digest
 
 
-def queue_digest(s: Session, channel_id: str, figures: dict) -> None:
-    outbox.enqueue(s, notices.DIGEST, channel_id=channel_id, data={"figures": figures})
+def queue_digest(s: Session, figures: dict) -> None:
+    """To the leads (each front end posts to the conversation it configures for them)."""
+    outbox.enqueue(s, notices.DIGEST, role=outbox.LEADS_ROLE, data={"figures": figures})
     outbox.enqueue(
         s,
         notices.DIGEST_CHART,
-        channel_id=channel_id,
+        role=outbox.LEADS_ROLE,
         data={"chart": figures["chart"], "top_categories": figures["top_categories"]},
     )
 
@@ -25,7 +26,7 @@ def weekly_digest(ctx: JobContext, s: Session | None) -> str:
     if not channel:
         return "LEADS_CHANNEL_ID is not set; nothing posted"
     figures = build_digest(s, today=ctx.today, now=ctx.now, threshold=ctx.settings.report_min_count)
-    queue_digest(s, channel, figures)
+    queue_digest(s, figures)
     return f"digest queued to {channel}: {figures['new_cases']} new, {figures['overdue']} overdue"
 
 

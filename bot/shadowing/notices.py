@@ -33,16 +33,18 @@ OFFER_EVENTS = frozenset(
     {"accepted", "confirmed", "declined", "expired", "withdrawn", "scheduled", "completed"}
 )
 SIDES = frozenset({"applicant", "host"})
-# "update_ts": re-render the message with this ts (in the row's channel) instead of posting.
-ALLOWED_DATA = frozenset({"approved", "side", "event", "update_ts"})
+# "update_message" (in "update_conversation"): re-render that message sent earlier instead of
+# posting a new one (ids of the front end that sent it).
+ALLOWED_DATA = frozenset({"approved", "side", "event", "update_message", "update_conversation"})
 
 
 @dataclass(frozen=True)
 class MessageRef:
-    """A message already sent (its channel and ts), e.g. the one whose button opened a form."""
+    """A message already sent, in its front end's ids, e.g. the one whose button opened a
+    form."""
 
-    channel_id: str
-    ts: str
+    conversation_id: str
+    message_id: str
 
 
 def _checked(kind: str, data: dict) -> dict:
@@ -74,7 +76,7 @@ def queue_many(session: Session, notices: list[tuple[str, str, int, dict]]) -> N
             "kind": kind,
             "subject_id": subject_id,
             "recipient_user_id": user_id,
-            "recipient_channel_id": None,
+            "recipient_role": None,
             "data": _checked(kind, data),
             "status": "pending",
             "attempts": 0,
@@ -112,8 +114,14 @@ def refresh(
         kind,
         subject_id=subject_id,
         user_id=user_id,
-        channel_id=message.channel_id,
-        data=_checked(kind, {**data, "update_ts": message.ts}),
+        data=_checked(
+            kind,
+            {
+                **data,
+                "update_message": message.message_id,
+                "update_conversation": message.conversation_id,
+            },
+        ),
     )
 
 

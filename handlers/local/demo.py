@@ -171,7 +171,6 @@ def seed(engine: Engine, settings: Settings, today: date) -> bool:
 
 def seed_cases(engine: Engine, settings: Settings, today: date) -> list[Complaint]:
     policy = intake.IntakePolicy(
-        triage_channel_id=settings.triage_channel_id,
         sla_central_months=settings.sla_central_months,
         sla_wider_months=settings.sla_wider_months,
     )

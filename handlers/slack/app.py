@@ -28,7 +28,7 @@ from handlers.slack.settings import SlackSettings
 from handlers.slack.shadowing import common as shadow_common
 from handlers.slack.shadowing import listeners as shadow_listeners
 from handlers.slack.shadowing import messages as shadow_messages
-from handlers.slack.transport import SlackTransport
+from handlers.slack.transport import SlackTransport, role_channels
 
 log = structlog.get_logger("msbot.app")
 
@@ -64,7 +64,13 @@ def build_services(settings: SlackSettings, engine: Engine, **overrides) -> Serv
     client = make_client(settings)
     roles = team.make_directory(client, settings)
     assignable = team.Assignable(roles, team.DisplayNames(client))
-    transport = SlackTransport(client, renderers(assignable), core.after_sent, core.threaded_kinds)
+    transport = SlackTransport(
+        client,
+        renderers(assignable),
+        role_channels(settings),
+        after_sent=core.after_sent,
+        threaded_kinds=core.threaded_kinds,
+    )
     services = Services(
         settings=settings,
         engine=engine,

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.outbox import Sent
 from bot.outbox_doubt import LookupFailed
 
+PLATFORM = "slack"  # how the core's tables name this front end
 METADATA_EVENT_TYPE = "msbot_outbox"
 PAGE_SIZE = 200
 MAX_PAGES = 5
@@ -77,7 +78,7 @@ def find_tagged(
             raise LookupFailed(type(exc).__name__, transient=True) from exc
         for message in page.get("messages") or []:
             if is_tagged(message, outbox_id):
-                return Sent(channel_id=channel, ts=str(message.get("ts")))
+                return Sent(PLATFORM, channel, str(message.get("ts")), thread_ts)
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not page.get("has_more") or not cursor:
             return None

@@ -1,4 +1,8 @@
-"""Posts outbox messages through the Slack Web API."""
+"""Posts outbox messages through the Slack Web API.
+
+A row goes to a person (their DM, opened with conversations.open) or to a team role (the
+channel configured for it: ``roles``); a renderer may name another channel (the channel of the
+case card whose thread it posts in, or of the message it updates)."""
 
 from __future__ import annotations
 
@@ -10,9 +14,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.outbox import AfterSent, PermanentDeliveryError, RateLimited, Sent
+from bot.outbox import LEADS_ROLE, TRIAGE_ROLE, AfterSent, PermanentDeliveryError, RateLimited, Sent
 from bot.outbox_doubt import LookupFailed
-from handlers.slack.posted_lookup import find_tagged, tag
+from handlers.slack.posted_lookup import PLATFORM, find_tagged, tag
 from handlers.slack.posted_lookup import retry_after as _retry_after
 from models import OutboxMessage
 
@@ -65,16 +69,28 @@ class Rendered:
 Renderer = Callable[[Session, OutboxMessage], "tuple[str, list[dict]] | Rendered"]
 
 
+def role_channels(settings) -> dict[str, str]:
+    """Each team role's channel, as the settings name them (a role without one is unset)."""
+    channels = {TRIAGE_ROLE: settings.triage_channel_id, LEADS_ROLE: settings.leads_channel_id}
+    return {role: channel for role, channel in channels.items() if channel}
+
+
 class SlackTransport:
+    platform = PLATFORM
+
     def __init__(
         self,
         client: WebClient,
         renderers: dict[str, Renderer],
+        roles: dict[str, str] | None = None,
+        *,
         after_sent: Mapping[str, AfterSent] | None = None,
         threaded_kinds: frozenset[str] = frozenset(),
     ):
         self.client = client
         self.renderers = renderers
+        # team role -> its channel id (bot.outbox.ROLES)
+        self.roles = dict(roles or {})
         # The core's hooks per kind (bot.bootstrap.after_sent_hooks), run by the outbox in
         # the transaction that records a row as sent.
         self.after_sent = dict(after_sent or {})
@@ -97,11 +113,20 @@ class SlackTransport:
             self._dm_channels[user_id] = opened["channel"]["id"]
         return self._dm_channels[user_id]
 
+    def _channel(self, msg: OutboxMessage, rendered: Rendered) -> str:
+        """Where to post: the renderer's channel, the role's channel, or the person's DM."""
+        if rendered.channel_id:
+            return rendered.channel_id
+        if msg.recipient_role:
+            channel = self.roles.get(msg.recipient_role)
+            if not channel:
+                raise PermanentDeliveryError(f"no channel is set for the {msg.recipient_role} role")
+            return channel
+        return self._dm_channel(msg.recipient_user_id)
+
     def deliver(self, msg: OutboxMessage, rendered: Rendered) -> Sent:
         try:
-            channel = rendered.channel_id or msg.recipient_channel_id
-            if channel is None:
-                channel = self._dm_channel(msg.recipient_user_id)
+            channel = self._channel(msg, rendered)
             if rendered.metadata is None:
                 # Every post is tagged with its row, so a row in doubt can be found on Slack.
                 rendered = replace(rendered, metadata=tag(msg.id))
@@ -129,9 +154,9 @@ class SlackTransport:
         if rendered.metadata is not None:  # a renderer's own metadata replaces the tag
             raise LookupFailed("the message carries no outbox tag", transient=False)
         try:
-            channel = rendered.channel_id or msg.recipient_channel_id
-            if channel is None:  # a DM: its channel, as deliver() posts to it
-                channel = self._dm_channel(msg.recipient_user_id)
+            channel = self._channel(msg, rendered)  # a DM's channel, as deliver() posts to it
+        except PermanentDeliveryError as exc:
+            raise LookupFailed(str(exc), transient=False) from exc
         except SlackApiError as exc:
             raise LookupFailed(str(exc.response.get("error")), transient=True) from exc
         return find_tagged(
@@ -154,13 +179,13 @@ class SlackTransport:
                 thread_ts=r.thread_ts,
             )
             file = resp.get("file") or {}
-            return Sent(channel_id=channel, ts=str(file.get("id", "")))
+            return Sent(PLATFORM, channel, str(file.get("id", "")), r.thread_ts)
         extra = {"metadata": r.metadata} if r.metadata else {}
         if r.update_ts:
             resp = self.client.chat_update(
                 channel=channel, ts=r.update_ts, text=r.text, blocks=r.blocks, **extra
             )
-            return Sent(channel_id=resp["channel"], ts=resp["ts"])
+            return Sent(PLATFORM, resp["channel"], resp["ts"])
         # unfurl_links off: a message must never expand a link a user typed.
         resp = self.client.chat_postMessage(
             channel=channel,
@@ -171,4 +196,4 @@ class SlackTransport:
             unfurl_media=False,
             **extra,
         )
-        return Sent(channel_id=resp["channel"], ts=resp["ts"])
+        return Sent(PLATFORM, resp["channel"], resp["ts"], r.thread_ts)

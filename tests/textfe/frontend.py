@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 from sqlalchemy.engine import Engine
 
-from bot import bootstrap
+from bot import bootstrap, conversations, outbox
 from bot.complaints import catalog, intake, investigation, related
 from bot.complaints.investigation import ALREADY_ASSIGNED, NOT_ON_TEAM
 from bot.config import DEFAULT_DEPARTMENTS
@@ -31,7 +31,7 @@ from bot.errors import DomainError, ValidationFailed
 from bot.permissions import Actor, RoleDirectory
 from bot.shadowing import hosts, placements, rounds, signup
 from tests.textfe import render
-from tests.textfe.transport import Conversations, TextTransport, deliver_all
+from tests.textfe.transport import PLATFORM, Conversations, Line, TextTransport, deliver_all
 
 TRIAGE_ROOM = "triage"
 
@@ -95,6 +95,7 @@ class TextFrontEnd:
         self.transport = TextTransport(
             self.conversations,
             render.renderers(self.name_of, lambda: self.today),
+            {outbox.TRIAGE_ROLE: TRIAGE_ROOM},
             after_sent=bootstrap.after_sent_hooks(),
             threaded_kinds=bootstrap.threaded_kinds(),
         )
@@ -192,7 +193,7 @@ def file_complaint(fe: TextFrontEnd, r: Request) -> str:
         reporter_user_id=r.person.value,
         submission_key=None,  # a typed line has no delivery id to repeat
         today=fe.today,
-        policy=intake.IntakePolicy(triage_channel_id=TRIAGE_ROOM),
+        policy=intake.IntakePolicy(),
     )
     case = result.complaint
     # Grouping runs after the commit, as the Slack adapter's after-ack work does (gap 5).
@@ -254,6 +255,18 @@ COMMANDS["ask"] = lambda fe, r: _tell(fe, r, await_reply=True)
 COMMANDS["tell"] = lambda fe, r: _tell(fe, r, await_reply=False)
 
 
+def note_key(line: Line) -> str:
+    """The core's key for a message of this front end (unique across front ends)."""
+    return f"{PLATFORM}:{line.id}"
+
+
+def case_of(replied_to: Line, *, relayed: bool = False):
+    """The case a reply to ``replied_to`` belongs to: the card's case, or (``relayed``) the
+    case that relayed that message to the supplier; as the core's one-column query."""
+    about = conversations.SUPPLIER_RELAY if relayed else conversations.CASE_CARD
+    return conversations.subject_of(PLATFORM, replied_to.room, replied_to.id, about)
+
+
 @command("reply")
 def reply(fe: TextFrontEnd, r: Request) -> str:
     """A reply to a message: in the triage room a case note, in one's own direct messages an
@@ -265,14 +278,14 @@ def reply(fe: TextFrontEnd, r: Request) -> str:
     if not (own_dm or member):
         return "There is no such message in your conversations."
     line = fe.conversations.post(target.room, text, author=r.person.value, thread=target.id)
+    # The message replied to says which case this is about (bot.conversations); the core is
+    # called with that case and this front end's key for the new message.
+    case = case_of(target, relayed=own_dm)
+    key = note_key(line)
     if own_dm:
-        found = investigation.supplier_reply(
-            fe.engine, target.room, target.id, line.id, r.person.value, text, fe.now
-        )
+        found = investigation.supplier_reply(fe.engine, case, key, r.person.value, text, fe.now)
     else:
-        found = investigation.record_note(
-            fe.engine, target.room, target.id, line.id, r.person.value, text, fe.now
-        )
+        found = investigation.record_note(fe.engine, case, key, r.person.value, text, fe.now)
     return "Passed to the team." if found and own_dm else ("Noted." if found else "")
 
 

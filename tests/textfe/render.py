@@ -13,13 +13,14 @@ from datetime import date
 
 from sqlmodel import Session
 
+from bot import conversations
 from bot.complaints import catalog, intake, lifecycle, notices, views
 from bot.outbox import NotReady, PermanentDeliveryError, Skip
 from bot.shadowing import catalog as shadow_catalog
 from bot.shadowing import notices as shadow_notices
 from bot.shadowing import signup
 from models import OutboxMessage, ShadowApplicant, ShadowHost, ShadowPlacement
-from tests.textfe.transport import Rendered, Renderer
+from tests.textfe.transport import PLATFORM, Rendered, Renderer
 
 NameOf = Callable[[str | None], str]
 
@@ -73,12 +74,16 @@ def renderers(name_of: NameOf, today: Callable[[], date]) -> dict[str, Renderer]
     def first_card(session, msg) -> Rendered:
         return Rendered(card_text(case(session, msg)))
 
+    def card_of(session, v: views.CaseView):
+        return conversations.message_of(session, PLATFORM, conversations.CASE_CARD, v.id)
+
     def card_refresh(session, msg) -> Rendered:
         v = case(session, msg)
-        if v.card_ts is None:
+        card = card_of(session, v)
+        if card is None:
             # Not posted yet: the first card is drawn from current data when it goes out.
             raise Skip()
-        return Rendered(card_text(v), room=v.card_channel_id, replaces=v.card_ts)
+        return Rendered(card_text(v), room=card.conversation_id, replaces=card.message_id)
 
     def thread_line(v: views.CaseView, data: dict) -> str:
         by = name_of(data["actor"]) if data.get("actor") else "The service"
@@ -104,9 +109,10 @@ def renderers(name_of: NameOf, today: Callable[[], date]) -> dict[str, Renderer]
 
     def thread_post(session, msg) -> Rendered:
         v = case(session, msg)
-        if v.card_ts is None:
+        card = card_of(session, v)
+        if card is None:
             raise NotReady("the case card is not posted yet")
-        return Rendered(thread_line(v, msg.data), room=v.card_channel_id, thread=v.card_ts)
+        return Rendered(thread_line(v, msg.data), room=card.conversation_id, thread=card.message_id)
 
     def supplier_update(session, msg) -> Rendered:
         v = case(session, msg)

@@ -5,35 +5,24 @@ and the follow-up is recorded. What each person sees is asserted, then the rows 
 
 # Gaps: where the core still takes Slack's shapes (none stops the story; each is worked round
 # in tests/textfe/ as noted, without the Slack adapter).
-# 1. Notes are addressed by message anchors, not by case: bot/complaints/notes.py
-#    record_note / edit_note / delete_note / case_for_thread take (channel_id, thread_ts,
-#    message_ts) and find the case by Complaint.card_channel_id / card_ts. There is no "note
-#    on case REF"; the text front end mimics Slack threads (`reply <card message> text`).
-#    MAX_NOTE is "Slack's own message limit". (Owner: conversations.)
-# 2. A note's author is never checked: record_note takes ``author: str``, not an Actor, and
+# 1. A note's author is never checked: record_note takes ``author: str``, not an Actor, and
 #    permissions.ACTION_ROLES["note"] is never asked. The only guard is who can reply in the
 #    triage channel: Slack channel membership, here frontend.TextFrontEnd.rooms. (policies)
-# 3. The supplier's answer is found by where the relay DM was posted: bot/complaints/relay.py
-#    supplier_reply(dm_channel_id, thread_ts, message_ts, user_id, ...) and SupplierRelay
-#    (dm_channel_id, ts), recorded by the after-sent hook remember_relay. It works with any
-#    transport that answers Sent(conversation, message id); the text front end's DM room is
-#    the person value. (conversations)
-# 4. The card's anchor is on the domain row: Complaint.card_channel_id / card_ts, set by
-#    notes.remember_card, exposed on views.CaseView; render.py reads them to thread lines
-#    and to rewrite the card. (conversations)
-# 5. Intake addresses the triage card to a channel id: intake.IntakePolicy.triage_channel_id
-#    and notices.triage_channel(); the text front end passes its room name. Grouping a new
-#    case is the front end's job after the commit (related.group_case, called by
-#    handlers/slack/complaints/listeners.py group_new_case and by frontend.file_complaint
-#    here; the case_grouping job catches a front end that forgets). (conversations)
-# 6. What the supplier is told about each status lives in the Slack adapter
+# 2. Grouping a new case is the front end's job after the commit (related.group_case, called
+#    by handlers/slack/complaints/listeners.py group_new_case and by frontend.file_complaint
+#    here; the case_grouping job catches a front end that forgets).
+# 3. What the supplier is told about each status lives in the Slack adapter
 #    (handlers/slack/complaints/supplier_messages.py PLAIN_STATUS, messages.received_dm), and
 #    which moves the card offers is a table there too (case_card.py SIMPLE_BUTTONS,
 #    FORM_BUTTONS, controls()) rather than CaseView.allowed: each front end words and decides
 #    them again. render.py words its own shorter version. (views)
-# 7. Not Slack, seen here: intake.submit takes no ``now``, so the "received" event carries
+# 4. Not Slack, seen here: intake.submit takes no ``now``, so the "received" event carries
 #    the wall clock while every later event carries the caller's ``now``; with an injected
 #    clock the timeline lists "received" out of order.
+# Closed (conversations): notes and the supplier's answers are stored against a case the
+# front end finds from the message replied to (bot.conversations, where each front end's
+# cards and relays are recorded), and the outbox addresses the triage role, which this front
+# end's transport resolves to its room.
 
 from __future__ import annotations
 
@@ -41,8 +30,9 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
+from bot import conversations, outbox
 from bot.complaints import investigation
-from models import CaseNote, Complaint, ComplaintEvent, OutboxMessage, SupplierRelay
+from models import CaseNote, Complaint, ComplaintEvent, OutboxMessage, PostedMessage
 from tests.textfe.frontend import Person, TextFrontEnd
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -192,7 +182,8 @@ def test_the_complaint_story_in_plain_text(engine):
         assert (case.status, case.anonymous, case.assignee_user_id) == ("closed", True, IVY.value)
         assert (case.follow_up_result, case.outcome) == ("yes", "recommendation_accepted")
         # The outbox's after-sent hook kept where the text transport put the card (gap 4).
-        assert (case.card_channel_id, case.card_ts) == ("triage", card_of(fe, case.reference).id)
+        card = conversations.message_of(s, "text", conversations.CASE_CARD, case.id)
+        assert (card.conversation_id, card.message_id) == ("triage", card_of(fe, case.reference).id)
         events = s.exec(
             select(ComplaintEvent)
             .where(ComplaintEvent.complaint_id == case.id)
@@ -217,11 +208,17 @@ def test_the_complaint_story_in_plain_text(engine):
             (IVY.value, False, "Rang the trust: they will check the lots."),
             (None, True, "Lot 2, rural routes."),
         ]
-        relay = s.exec(select(SupplierRelay).where(SupplierRelay.complaint_id == case.id)).one()
-        assert relay.dm_channel_id == ZED.value  # the text front end's conversation with Zed
+        relay = s.exec(
+            select(PostedMessage).where(
+                PostedMessage.about == conversations.SUPPLIER_RELAY,
+                PostedMessage.subject_id == case.id,
+            )
+        ).one()
+        # The text front end's conversation with Zed, recorded as this front end's.
+        assert (relay.platform, relay.conversation_id) == ("text", ZED.value)
         # Every queued message was delivered, and none addressed to the room carries Zed.
         rows = s.exec(select(OutboxMessage)).all()
         assert {r.status for r in rows} == {"sent"}
-        to_room = [r for r in rows if r.recipient_channel_id == "triage"]
+        to_room = [r for r in rows if r.recipient_role == outbox.TRIAGE_ROLE]
         assert all(ZED.value not in str(r.data) for r in to_room)
         assert {r.recipient_user_id for r in rows if r.recipient_user_id} == {ANA.value, ZED.value}

@@ -10,9 +10,10 @@ round, and the offer is accepted. What each person sees is asserted, then the ro
 #    The text front end hands the core its own coordinator set. (policies)
 # 2. No shadowing read model: render.py reads ShadowApplicant / ShadowHost / ShadowPlacement
 #    rows, as handlers/slack/shadowing/blocks.py parties() and applicant_renderer do. (views)
-# 3. A Slack message anchor enters the core: placements.schedule(message=MessageRef(channel,
-#    ts)) queues notices.refresh with data "update_ts" to redraw the clicked message. Not in
-#    this story (no dates are set). (conversations)
+# 3. A front end's message reference enters the core, opaque: placements.schedule(
+#    message=MessageRef(conversation_id, message_id)) queues notices.refresh to the person
+#    with data "update_message"/"update_conversation", to redraw the clicked message. Not in
+#    this story (no dates are set).
 # 4. Settings: bot/config.py load_settings (the core's, no Slack token since the bootstrap
 #    change) still checks people against ^[UW]... and rooms against ^[CGD]..., so the
 #    text front end builds RoleDirectory from its own values and takes the departments from

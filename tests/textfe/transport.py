@@ -3,7 +3,8 @@ conversation (a person's direct messages, or a team room such as the triage room
 
 It is bot.outbox's Transport protocol and nothing more: ``render`` draws the row from current
 data inside the outbox's read transaction, ``deliver`` "posts" it and answers where it went
-(``Sent``), which the core's after-sent hooks remember (a case's card, a relay's thread).
+(``Sent``), which the core's after-sent hooks remember (a case's card, a relay's thread) in
+bot.conversations. A row goes to a person (their room) or a team role (its room).
 """
 
 from __future__ import annotations
@@ -65,17 +66,24 @@ class Conversations:
         return "\n".join(line.text for line in self.lines.values())
 
 
+PLATFORM = "text"  # how the core's tables name this front end
+
+
 class TextTransport:
+    platform = PLATFORM
+
     def __init__(
         self,
         conversations: Conversations,
         renderers: dict[str, Renderer],
+        roles: dict[str, str],
         *,
         after_sent: dict[str, outbox.AfterSent],
         threaded_kinds: frozenset[str],
     ):
         self.conversations = conversations
         self.renderers = renderers
+        self.roles = roles  # team role (bot.outbox.ROLES) -> its room
         # What the core records once a row is sent (bot.bootstrap.after_sent_hooks).
         self.after_sent = after_sent
         self.threaded_kinds = threaded_kinds
@@ -87,12 +95,16 @@ class TextTransport:
         return renderer(session, msg)
 
     def deliver(self, msg: OutboxMessage, rendered: Rendered) -> outbox.Sent:
-        room = rendered.room or msg.recipient_channel_id or msg.recipient_user_id
+        room = rendered.room or msg.recipient_user_id
+        if room is None:
+            room = self.roles.get(msg.recipient_role or "")
+            if room is None:
+                raise outbox.PermanentDeliveryError(f"no room for {msg.recipient_role}")
         if rendered.replaces:
             self.conversations.lines[rendered.replaces].text = rendered.text
-            return outbox.Sent(room, rendered.replaces)
+            return outbox.Sent(PLATFORM, room, rendered.replaces)
         line = self.conversations.post(room, rendered.text, thread=rendered.thread)
-        return outbox.Sent(room, line.id)
+        return outbox.Sent(PLATFORM, room, line.id, rendered.thread)
 
 
 def deliver_all(engine: Engine, transport: TextTransport) -> int:

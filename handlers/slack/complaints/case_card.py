@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from bot import conversations
 from bot.clock import today_uk
 from bot.complaints import catalog, deadlines, lifecycle, related_view
 from bot.complaints.intake import TRIAGE_CARD
 from bot.complaints.notices import CARD_REFRESH
 from bot.outbox import NotReady, PermanentDeliveryError, Skip
 from handlers.slack.complaints.messages import raised_by
+from handlers.slack.posted_lookup import PLATFORM
 from handlers.slack.slack_text import (
     OPTION_TEXT_MAX,
     context,
@@ -193,7 +195,8 @@ def render_first_card(session: Session, msg: OutboxMessage, people=()) -> tuple[
 def render_refresh(session: Session, msg: OutboxMessage, people=()) -> Rendered:
     """chat.update of the posted card, drawn from the data as it is now."""
     case = _case(session, msg)
-    if case.card_ts is None:
+    posted = conversations.message_of(session, PLATFORM, conversations.CASE_CARD, case.id)
+    if posted is None:
         first = session.exec(
             select(OutboxMessage).where(
                 OutboxMessage.kind == TRIAGE_CARD,
@@ -208,7 +211,7 @@ def render_refresh(session: Session, msg: OutboxMessage, people=()) -> Rendered:
         # Not posted yet (it will be drawn from current data when it is), or never will be.
         raise Skip()
     text, blocks = card(session, case, people=people)
-    return Rendered(text, blocks, update_ts=case.card_ts, channel_id=case.card_channel_id)
+    return Rendered(text, blocks, update_ts=posted.message_id, channel_id=posted.conversation_id)
 
 
 def renderers(assignable=None) -> dict:

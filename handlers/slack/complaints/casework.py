@@ -148,7 +148,6 @@ def register(app: App, services: Services) -> None:
             form.read_form(view), organisation_name="", organisation_type="other", anonymous=False
         )
         policy = IntakePolicy(
-            triage_channel_id=services.settings.triage_channel_id,
             sla_central_months=services.settings.sla_central_months,
             sla_wider_months=services.settings.sla_wider_months,
         )

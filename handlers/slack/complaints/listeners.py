@@ -78,7 +78,6 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                     submission_key=view.get("id"),
                     today=services.today(),
                     policy=intake.IntakePolicy(
-                        triage_channel_id=services.settings.triage_channel_id,
                         sla_central_months=services.settings.sla_central_months,
                         sla_wider_months=services.settings.sla_wider_months,
                     ),

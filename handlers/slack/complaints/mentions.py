@@ -7,8 +7,6 @@ answers with a button that opens it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import structlog
 from slack_bolt import Ack, App
@@ -18,9 +16,10 @@ from bot.complaints import investigation, lifecycle
 from bot.complaints.cases import by_reference as case_by_reference
 from bot.db import CommitUncertain, transaction
 from bot.errors import StoreUnavailable
-from bot.permissions import Actor
 from handlers.slack import durable, middleware
 from handlers.slack.complaints import case_card, team
+from handlers.slack.complaints.anchors import case_of_thread
+from handlers.slack.complaints.mention_commands import Asked, Command, Registry
 from handlers.slack.complaints.replies import UNAVAILABLE, explain, tell_privately
 from handlers.slack.services import Services
 from handlers.slack.slack_text import mention, safe
@@ -35,52 +34,6 @@ UNCONFIRMED = (
     "Sorry, the database did not confirm your command. It may still run; if nothing shows "
     "in the thread in a minute, send it again."
 )
-
-
-@dataclass
-class Asked:
-    """One mention command: who asked, where, about which case, with what arguments."""
-
-    services: Services
-    user: str
-    actor: Actor
-    channel: str
-    thread_ts: str
-    reference: str
-    args: str
-
-    def tell(self, text: str, blocks: list[dict] | None = None) -> None:
-        try:
-            self.services.client.chat_postEphemeral(
-                channel=self.channel,
-                user=self.user,
-                thread_ts=self.thread_ts,
-                text=text,
-                blocks=blocks,
-            )
-        except Exception as exc:
-            log.warning("mention.reply_failed", error=str(exc)[:200])
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    usage: str
-    summary: str
-    run: Callable[[Asked], None]
-
-
-class Registry:
-    """The mention commands, in help order, from one list (COMMANDS, below)."""
-
-    def __init__(self, commands: tuple[Command, ...]):
-        self.commands = {c.name: c for c in commands}
-
-    def help_text(self) -> str:
-        lines = ["*In a case's thread, mention me with one of:*"]
-        lines += [f"• `@msbot {c.usage}`: {c.summary}" for c in self.commands.values()]
-        lines.append("Any other reply in the thread is kept as an internal note.")
-        return "\n".join(lines)
 
 
 def _perform(asked: Asked, action: str, **details) -> None:
@@ -294,7 +247,7 @@ def handle(services: Services, event: dict) -> None:
 
     try:
         with transaction(services.engine) as s:
-            case = investigation.case_for_thread(s, channel, thread_ts)
+            case = investigation.case_for(s, case_of_thread(channel, thread_ts))
             reference = case.reference if case is not None else None
         if reference is None:
             tell("This thread is not a case. Mention me in the thread of a case's card.")

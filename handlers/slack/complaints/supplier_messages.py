@@ -3,9 +3,11 @@ ways, and audit lines in the case thread. Drawn at send time from the case as it
 
 from __future__ import annotations
 
+from bot import conversations
 from bot.complaints import catalog, lifecycle
 from bot.complaints.notices import SUPPLIER_RELAY, SUPPLIER_UPDATE, THREAD_POST
 from bot.outbox import NotReady, PermanentDeliveryError, Skip
+from handlers.slack.posted_lookup import PLATFORM
 from handlers.slack.slack_text import MESSAGE_TEXT_MAX, context, escape, mention, safe, section
 from handlers.slack.transport import Rendered
 from models import Complaint
@@ -80,14 +82,15 @@ def _cases(size) -> str:
 def thread_post(session, msg) -> Rendered:
     """An audit line or a relayed reply, in the card's thread."""
     case = _case(session, msg)
-    if case.card_ts is None:
+    card = conversations.message_of(session, PLATFORM, conversations.CASE_CARD, case.id)
+    if card is None:
         raise NotReady("the case card is not posted yet")
     line = _thread_line(case, msg.data)
     return Rendered(
         line[:MESSAGE_TEXT_MAX],
         [section(line)],
-        thread_ts=case.card_ts,
-        channel_id=case.card_channel_id,
+        thread_ts=card.message_id,
+        channel_id=card.conversation_id,
     )
 
 

@@ -4,7 +4,7 @@ Edits update the note (the core keeps the earlier text), deletions mark it delet
 messages (ours included) and other threads are ignored. A supplier's reply in the thread of a
 relayed DM goes back to its case. Slack's retries of one event are dropped by the
 drop_repeated_deliveries middleware (same event_id), and the core is idempotent on the
-message ts besides.
+message (channel and ts) besides.
 
 The work is a short database write done before the HTTP response, so a note Slack was told
 we received has been stored. When the database fails, the delivery is not acknowledged and
@@ -23,6 +23,7 @@ from bot.complaints import investigation
 from bot.db import CommitUncertain
 from bot.errors import DomainError, StoreUnavailable
 from handlers.slack.complaints import mentions
+from handlers.slack.complaints.anchors import case_of_relay, case_of_thread, note_key
 from handlers.slack.complaints.replies import tell_privately
 from handlers.slack.services import Services
 
@@ -62,15 +63,14 @@ def handle(services: Services, body: dict, event: dict) -> None:
         thread_ts, ts = event.get("thread_ts"), event.get("ts")
         if not thread_ts or thread_ts == ts:
             return  # not a reply in a thread
+        key, user, text = note_key(channel, ts), event.get("user"), event.get("text")
         if event.get("channel_type") == "im":
-            investigation.supplier_reply(
-                services.engine, channel, thread_ts, ts, event.get("user"), event.get("text"), now
-            )
+            relayed = case_of_relay(channel, thread_ts)
+            investigation.supplier_reply(services.engine, relayed, key, user, text, now)
             services.send_queued()  # the reply is posted in the case thread
-        elif not _is_mention_command(event.get("text"), _bot_user_id(body)):
-            investigation.record_note(
-                services.engine, channel, thread_ts, ts, event.get("user"), event.get("text"), now
-            )
+        elif not _is_mention_command(text, _bot_user_id(body)):
+            case = case_of_thread(channel, thread_ts)
+            investigation.record_note(services.engine, case, key, user, text, now)
     elif subtype == "message_changed":
         message = event.get("message") or {}
         if _from_bot(message) or not message.get("thread_ts"):
@@ -79,9 +79,8 @@ def handle(services: Services, body: dict, event: dict) -> None:
             return
         investigation.edit_note(
             services.engine,
-            channel,
-            message["thread_ts"],
-            message.get("ts"),
+            case_of_thread(channel, message["thread_ts"]),
+            note_key(channel, message.get("ts")),
             message.get("user"),
             message.get("text"),
             now,
@@ -92,15 +91,8 @@ def handle(services: Services, body: dict, event: dict) -> None:
             return
         if event.get("channel_type") == "im":
             return
-        investigation.delete_note(
-            services.engine,
-            channel,
-            previous["thread_ts"],
-            event.get("deleted_ts") or previous.get("ts"),
-            previous.get("user"),
-            None,
-            now,
-        )
+        deleted = event.get("deleted_ts") or previous.get("ts")
+        investigation.delete_note(services.engine, note_key(channel, deleted), now)
 
 
 # Slack retries a failed event delivery up to this many times (X-Slack-Retry-Num 1..3).

@@ -170,9 +170,14 @@ def placement_renderer(render):
         # Older rows without a side: the recipient tells us which side they are on.
         side = data.get("side") or side_of(p, msg.recipient_user_id or "")
         text, blocks = render(session, p, data, side)
-        if data.get("update_ts"):
-            # A refresh of a message sent earlier (in the row's channel), not a new post.
-            return Rendered(text, blocks, update_ts=str(data["update_ts"]))
+        if data.get("update_message"):
+            # A refresh of a message sent earlier (in its own channel: the DM), not a new post.
+            return Rendered(
+                text,
+                blocks,
+                update_ts=str(data["update_message"]),
+                channel_id=data.get("update_conversation"),
+            )
         return text, blocks
 
     return renderer

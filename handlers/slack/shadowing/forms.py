@@ -212,7 +212,9 @@ def _placement_metadata(placement_id: int, origin: MessageRef | None) -> str:
     the saved form can take the button away)."""
     if origin is None:
         return str(placement_id)
-    return json.dumps({"placement": placement_id, "channel": origin.channel_id, "ts": origin.ts})
+    return json.dumps(
+        {"placement": placement_id, "channel": origin.conversation_id, "ts": origin.message_id}
+    )
 
 
 def feedback_modal(placement_id: int, origin: MessageRef | None = None) -> dict:
