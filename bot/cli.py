@@ -275,15 +275,19 @@ def build_parser(commands: Sequence[Command], description: str | None = None):
 
 
 # Commands only the `msbot` command has (a front end's), named so `python -m bot` can say so.
-FRONT_END_COMMANDS = ("serve", "local")
+FRONT_END_COMMANDS = ("serve", "local", "serve-teams", "teams-package")
 
 
-def main(argv: list[str] | None = None, commands: Sequence[Command] | None = None) -> int:
+def main(
+    argv: list[str] | None = None,
+    commands: Sequence[Command] | None = None,
+    description: str | None = None,
+) -> int:
     commands = list(commands) if commands is not None else core_commands()
     words = sys.argv[1:] if argv is None else argv
     names = {c.name for c in commands}
     if words and words[0] in FRONT_END_COMMANDS and words[0] not in names:
         print(f"`{words[0]}` is a front end's command: run `msbot {words[0]}`.", file=sys.stderr)
         return 2
-    args = build_parser(commands).parse_args(argv)
+    args = build_parser(commands, description).parse_args(argv)
     return {c.name: c.run for c in commands}[args.command](args) or 0

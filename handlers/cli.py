@@ -24,12 +24,15 @@ def commands() -> list[core_cli.Command]:
     ]
 
 
+DESCRIPTION = "msbot: the bot's commands (the core's, and each front end's)."
+
+
 def build_parser():
-    return core_cli.build_parser(commands(), description=__doc__)
+    return core_cli.build_parser(commands(), description=DESCRIPTION)
 
 
 def main(argv: list[str] | None = None) -> int:
-    return core_cli.main(argv, commands())
+    return core_cli.main(argv, commands(), DESCRIPTION)
 
 
 if __name__ == "__main__":
