@@ -17,11 +17,12 @@ from slack_sdk.errors import SlackApiError
 from bot import permissions
 from bot.complaints import investigation, lifecycle
 from bot.complaints.intake import TRIAGE_CARD
+from bot.shadowing.views import RoundView
 from handlers.local.scopes import manifest_scopes
 from handlers.slack.complaints import case_card
 from handlers.slack.complaints import investigation_forms as forms_ui
-from handlers.slack.shadowing.rounds import round_committed, round_summary
-from models import Complaint, ComplaintEvent, OutboxMessage, ShadowConflict, ShadowRound
+from handlers.slack.shadowing.round_blocks import round_committed, round_summary
+from models import Complaint, ComplaintEvent, OutboxMessage, ShadowConflict
 from tests import forms
 from tests import investigation_slack as ev
 from tests.conftest import TRIAGE, rows, start_app
@@ -275,9 +276,9 @@ def test_an_offer_says_whose_answer_it_waits_for_and_confirmed_means_one_thing(s
 )
 def test_round_messages_count_in_the_right_number(n, offers_go, were_sent, days):
     summary = {"matched": n, "offers": n, "queued": n, "places": n}
-    _, blocks = round_summary(ShadowRound(id=3, status="dry_run", summary=summary))
+    _, blocks = round_summary(RoundView(id=3, status="dry_run", summary=summary))
     assert offers_go in json.dumps(blocks)
-    _, blocks = round_committed(ShadowRound(id=3, status="committed", summary=summary), n)
+    _, blocks = round_committed(RoundView(id=3, status="committed", summary=summary), n)
     assert were_sent in json.dumps(blocks) and days in json.dumps(blocks)
 
 

@@ -123,3 +123,22 @@ def test_home_and_card_cost_the_same_queries_for_many_cases(engine):
     many = measure()
     assert few == many
     assert many[0] <= 8 and many[1] <= 2
+
+
+def test_the_card_view_carries_its_offered_moves_and_names_no_anonymous_filer(engine):
+    named = new_case(engine, organisation_name="Acme Ltd")
+    hidden = new_case(engine, anonymous=True, organisation_name="Hidden Ltd")
+    to_investigating(engine, named.reference)
+    do(engine, named.reference, "resolve", follow_up_due=date(2026, 12, 1))
+    with Session(engine) as s:
+        resolved = views.case_view(s, named.id)
+        anonymous = views.case_view(s, hidden.id)
+    assert [o.name for o in resolved.offered] == ["follow_up"] and resolved.offered[0].form
+    assert resolved.organisation_name == "Acme Ltd" and resolved.raised_by_user_id == REPORTER
+    assert [(o.name, o.form) for o in anonymous.offered] == [
+        ("triage", False),
+        ("out_of_scope", True),
+    ]
+    assert anonymous.organisation_name is None and anonymous.raised_by_user_id is None
+    assert anonymous.organisation_type_label and anonymous.what_happened
+    assert resolved.follow_up_is_due(date(2026, 12, 1)) and not anonymous.follow_up_is_due(LATER)

@@ -192,7 +192,7 @@ def test_concurrent_submissions_about_one_procurement_end_in_one_group(
 
 
 def related_field(session, case: Complaint) -> str | None:
-    _, blocks = case_card.card(session, case)
+    _, blocks = case_card.card(views.case_view(session, case.id))
     for block in blocks:
         for field in block.get("fields", []):
             if field["text"].startswith("*Related cases*\n"):

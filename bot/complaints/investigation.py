@@ -8,6 +8,7 @@ so ``investigation`` is the one import a front end needs.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -71,9 +72,14 @@ class AlreadyAssigned(DomainError):
         self.holder_user_id = holder_user_id
 
 
-def _view(session: Session, case: Complaint, actor: permissions.Actor, now: datetime):
+def _view(session: Session, case: Complaint, actor: permissions.Actor, now: datetime, refresh=None):
+    """The case as ``actor`` sees it after the change; ``refresh``: the card refresh the change
+    queued, named on the view so a front end can draw that refresh from it."""
     session.flush()
-    return views.build_many(session, [case], actor, lifecycle.uk_today(now))[0]
+    view = views.build_many(session, [case], actor, lifecycle.uk_today(now))[0]
+    if refresh is not None:
+        view = dataclasses.replace(view, card_refresh_id=refresh.id)
+    return view
 
 
 def perform(
@@ -217,8 +223,8 @@ def assign(
             )
         )
         notices.thread_post(s, case, "assigned", actor=actor.user_id, to=assignee)
-        notices.refresh_card(s, case)
-        return _view(s, case, actor, now)
+        refresh = notices.refresh_card(s, case)
+        return _view(s, case, actor, now, refresh)
 
 
 def link(engine: Engine, ref_a: str, ref_b: str, actor: permissions.Actor, now: datetime) -> bool:
@@ -291,11 +297,7 @@ def due_follow_ups(engine: Engine, today: date, now: datetime | None = None) -> 
     with transaction(engine) as s:
         due = s.exec(
             select(Complaint)
-            .where(
-                Complaint.status == "resolved",
-                Complaint.follow_up_due.is_not(None),
-                Complaint.follow_up_due <= today,
-            )
+            .where(lifecycle.follow_up_date_reached_sql(today))
             .order_by(Complaint.follow_up_due, Complaint.id)
             .with_for_update()
         ).all()

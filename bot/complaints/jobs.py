@@ -11,7 +11,7 @@ from sqlalchemy import and_, select
 from sqlmodel import Session
 
 from bot import outbox
-from bot.complaints.deadlines import is_due_soon
+from bot.complaints.deadlines import is_due_soon, is_overdue
 from bot.complaints.investigation import due_follow_ups
 from bot.complaints.related import group_pending
 from bot.jobs import notices
@@ -43,7 +43,7 @@ def investigator_reminders(ctx: JobContext, s: Session | None) -> str:
     lists: dict[str, dict[str, list]] = defaultdict(lambda: {"overdue": [], "due_soon": []})
     for user, ref, received, due_on in rows:
         due_on = due_on if isinstance(due_on, date) else date.fromisoformat(str(due_on))
-        if due_on < today:
+        if is_overdue(due_on, today):
             lists[user]["overdue"].append([ref, due_on.isoformat()])
         elif is_due_soon(received, due_on, today):
             lists[user]["due_soon"].append([ref, due_on.isoformat()])

@@ -16,13 +16,14 @@ Home, the jobs and the shadowing conflict rule all use these groups.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import NamedTuple
 
-from rapidfuzz import fuzz
+from sqlalchemy import and_
 from sqlmodel import Session
 
 from bot import permissions
 from bot.clock import UK
-from bot.complaints import catalog, deadlines, notices
+from bot.complaints import catalog, deadlines, notices, resolution
 
 # The states and the moves between them are data of their own (bot.complaints.states).
 from bot.complaints.states import (  # noqa: F401  (the lifecycle's names, as before)
@@ -44,14 +45,61 @@ from bot.complaints.states import (  # noqa: F401  (the lifecycle's names, as be
     Move,
 )
 from bot.errors import InvalidTransition, ValidationFailed
-from bot.text import clean
 from models import Complaint, ComplaintEvent
 
-MAX_REASON = 1500
-MAX_SUMMARY = 3000
-# A public summary this similar to the supplier's own account counts as their words.
-SUPPLIER_WORDS_SIMILARITY = 85
-MIN_COPIED_CHARS = 30
+MAX_REASON = resolution.MAX_REASON
+
+
+class Offer(NamedTuple):
+    """A move a case's controls offer: ``name`` is the action, or the form to open when the
+    move needs details (``form``: resolve, out_of_scope, follow_up)."""
+
+    name: str
+    form: bool = False
+
+
+# The moves a case's controls offer in each open state, plain moves before forms; anyone may
+# be shown them (who may make a move is checked when it is made). "refer", "ask_supplier",
+# "withdraw" and "reopen" have their own commands.
+OFFERED_MOVES: dict[str, tuple[Offer, ...]] = {
+    "received": (Offer("triage"), Offer("out_of_scope", form=True)),
+    "triaged": (Offer("start"), Offer("out_of_scope", form=True)),
+    "investigating": (Offer("contact_authority"), Offer("resolve", form=True)),
+    "awaiting_authority": (Offer("authority_replied"), Offer("resolve", form=True)),
+    "awaiting_supplier": (Offer("supplier_replied"),),
+    "resolved": (Offer("close"),),
+    "follow_up": (Offer("follow_up", form=True),),
+}
+
+
+def closes_through_follow_up(status: str, follow_up_due: date | None) -> bool:
+    """A resolved case with a follow-up date closes only after its follow-up is recorded
+    (recording it early moves the case through follow_up to closed)."""
+    return status == "resolved" and follow_up_due is not None
+
+
+def offered_moves(status: str, follow_up_due: date | None) -> tuple[Offer, ...]:
+    if closes_through_follow_up(status, follow_up_due):
+        return (Offer("follow_up", form=True),)
+    return OFFERED_MOVES.get(status, ())
+
+
+def follow_up_is_due(status: str, follow_up_due: date | None, today: date) -> bool:
+    """In follow_up, or resolved with its follow-up date come (the daily job then moves it)."""
+    return status == "follow_up" or follow_up_date_reached(status, follow_up_due, today)
+
+
+def follow_up_date_reached(status: str, follow_up_due: date | None, today: date) -> bool:
+    return status == "resolved" and follow_up_due is not None and follow_up_due <= today
+
+
+def follow_up_date_reached_sql(today: date):
+    """:func:`follow_up_date_reached` as a query condition on Complaint."""
+    return and_(
+        Complaint.status == "resolved",
+        Complaint.follow_up_due.is_not(None),
+        Complaint.follow_up_due <= today,
+    )
 
 
 def moves_from(status: str) -> list[str]:
@@ -167,15 +215,6 @@ def _audit(recorded: dict) -> dict:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in recorded.items()}
 
 
-def _text(details: dict, field: str, errors: dict, *, required: bool, limit: int) -> str | None:
-    value = clean(str(details.get(field) or ""), multiline=True)
-    if required and not value:
-        errors[field] = "Please fill this in."
-    elif len(value) > limit:
-        errors[field] = f"Please keep this under {limit} characters (it is {len(value)})."
-    return value or None
-
-
 def _record(case: Complaint, action: str, today: date, details: dict) -> dict:
     """The case fields ``action`` sets, validated; raises ValidationFailed naming each field."""
     errors: dict[str, str] = {}
@@ -195,9 +234,9 @@ def _record(case: Complaint, action: str, today: date, details: dict) -> dict:
         case "ask_supplier":
             out = {"awaiting_supplier_since": today}
         case "resolve":
-            out = _resolution(case, today, details, errors)
+            out = resolution.recorded(case, today, details, errors)
         case "close":
-            if case.status == "resolved" and case.follow_up_due:
+            if closes_through_follow_up(case.status, case.follow_up_due):
                 raise InvalidTransition(
                     f"{case.reference} has a follow-up due on "
                     f"{deadlines.format_day(case.follow_up_due)}; it closes after the follow-up."
@@ -206,69 +245,26 @@ def _record(case: Complaint, action: str, today: date, details: dict) -> dict:
                 result = details.get("follow_up_result")
                 if result not in dict(catalog.FOLLOW_UP_RESULTS):
                     errors["follow_up_result"] = "Say whether the agreed change was carried out."
-                note = _text(details, "follow_up_note", errors, required=True, limit=MAX_REASON)
+                note = resolution.text_field(
+                    details, "follow_up_note", errors, required=True, limit=MAX_REASON
+                )
                 out = {"follow_up_result": result, "follow_up_note": note}
         case "out_of_scope" | "refer":
             field = "reason" if action == "out_of_scope" else "note"
-            reason = _text(details, field, errors, required=True, limit=MAX_REASON)
+            reason = resolution.text_field(details, field, errors, required=True, limit=MAX_REASON)
             out = {"status_reason": reason}
         case "withdraw":
-            reason = _text(details, "reason", errors, required=False, limit=MAX_REASON)
+            reason = resolution.text_field(
+                details, "reason", errors, required=False, limit=MAX_REASON
+            )
             out = {"status_reason": reason}
         case "reopen":
-            reason = _text(details, "reason", errors, required=False, limit=MAX_REASON)
+            reason = resolution.text_field(
+                details, "reason", errors, required=False, limit=MAX_REASON
+            )
             out = {"status_reason": reason, "closed_on": None, "resolved_on": None}
     if errors:
         raise ValidationFailed(errors)
     if TRANSITIONS[action].target in CLOSED_STATUSES:
         out["closed_on"] = today  # every move into a closed state records when
     return out
-
-
-def _resolution(case: Complaint, today: date, details: dict, errors: dict) -> dict:
-    outcome = details.get("outcome")
-    if outcome not in dict(catalog.OUTCOMES):
-        errors["outcome"] = "Please choose an outcome."
-    agreed = _text(details, "agreed_actions", errors, required=True, limit=MAX_SUMMARY)
-    summary = _text(details, "public_summary", errors, required=True, limit=MAX_SUMMARY)
-    uses_words = bool(details.get("summary_uses_supplier_words"))
-    if summary and not uses_words and _is_suppliers_words(case, summary):
-        errors["public_summary"] = (
-            "This repeats the supplier's own words. Write the summary yourself, or tick that "
-            "it may be published as it is."
-        )
-    money = details.get("money_released_pence")
-    if money is not None:
-        if not catalog.is_payment_case(case.category, case.stage):
-            errors["money_released_pence"] = "Money released is only recorded for payment cases."
-        elif not isinstance(money, int) or money <= 0:
-            errors["money_released_pence"] = "Give the amount released, more than £0."
-    elif outcome == catalog.MONEY_RELEASED:
-        errors["money_released_pence"] = "Give the amount of money released."
-    follow_up = details.get("follow_up_due")
-    if follow_up is not None and follow_up <= today:
-        errors["follow_up_due"] = "The follow-up date must be in the future."
-    return {
-        "outcome": outcome,
-        "agreed_actions": agreed,
-        "public_summary": summary,
-        "summary_uses_supplier_words": uses_words,
-        # Published only when an investigator ticked "Publish this anonymised summary".
-        "publishable": details.get("publishable") is True,
-        "money_released_pence": money,
-        "follow_up_due": follow_up,
-        "follow_up_result": None,
-        "follow_up_note": None,
-        "resolved_on": today,
-    }
-
-
-def _is_suppliers_words(case: Complaint, summary: str) -> bool:
-    """True when the summary copies (most of) what the supplier wrote, or the other way round.
-    Short texts are skipped: a few shared words are not the supplier's account."""
-    for said in (case.what_happened, case.outcome_wanted):
-        if min(len(said), len(summary)) < MIN_COPIED_CHARS:
-            continue
-        if fuzz.partial_ratio(summary.lower(), said.lower()) >= SUPPLIER_WORDS_SIMILARITY:
-            return True
-    return False

@@ -79,12 +79,14 @@ def has_card(session: Session, case: Complaint) -> bool:
     return False
 
 
-def refresh_card(session: Session, case: Complaint, *, has: bool | None = None) -> None:
-    """``has``: whether the case has a card, if the caller has looked it up already."""
+def refresh_card(session: Session, case: Complaint, *, has: bool | None = None):
+    """``has``: whether the case has a card, if the caller has looked it up already.
+    Returns the queued row (None when the case has no card)."""
     if has is None:
         has = has_card(session, case)
     if has:
-        outbox.enqueue(session, CARD_REFRESH, subject_id=case.id, role=outbox.TRIAGE_ROLE)
+        return outbox.enqueue(session, CARD_REFRESH, subject_id=case.id, role=outbox.TRIAGE_ROLE)
+    return None
 
 
 def thread_post(

@@ -3,6 +3,11 @@
 Each function runs a fixed number of queries whatever the number of cases (related cases
 for a whole list come from one query, a few references and counts per case), so a busy Home
 tab costs what a quiet one does. An anonymous case never carries who raised it.
+
+Renderers are pure functions of these values: the rules they show (overdue and due soon,
+follow-up due, the moves a state offers, open or closed) come from deadlines.py and
+lifecycle.py through the view, never recomputed by a front end. What each outbox message is
+drawn from is delivery_views.py; people are opaque values the front end renders.
 """
 
 from __future__ import annotations
@@ -66,6 +71,16 @@ class CaseView:
     supplier_wait_days: int = 0  # including a wait still running
     related_more: int = 0  # related cases not named in ``related``
     group_size: int = 1  # cases about its procurement, itself included
+    related_summary: related_view.Related = related_view.ALONE  # for the card's wording
+    what_happened: str = ""
+    authority_replied_on: date | None = None
+    organisation_type_label: str = ""
+    organisation_name: str | None = None  # None for an anonymous case or a spot check
+    # The moves its controls offer in this state, to anyone (who may is checked on the click).
+    offered: tuple[lifecycle.Offer, ...] = ()
+    # The card refresh (outbox row id) queued by the change that returned this view, if any:
+    # that refresh may be drawn from this view rather than read again.
+    card_refresh_id: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -74,6 +89,13 @@ class CaseView:
     @property
     def any_overdue(self) -> bool:
         return self.overdue or self.authority_overdue
+
+    @property
+    def any_due_soon(self) -> bool:
+        return self.due_soon or self.authority_due_soon
+
+    def follow_up_is_due(self, today: date) -> bool:
+        return lifecycle.follow_up_is_due(self.status, self.follow_up_due, today)
 
 
 @dataclass(frozen=True)
@@ -87,6 +109,24 @@ class MyComplaint:
     status_label: str
     received_on: date
     can_withdraw: bool
+    category_label: str = ""
+    due: date | None = None
+    anonymous: bool = False
+
+
+def my_complaint(case: Complaint) -> MyComplaint:
+    return MyComplaint(
+        reference=case.reference,
+        title=case.procurement_title,
+        authority=case.authority_name,
+        status=case.status,
+        status_label=catalog.status_label(case.status),
+        received_on=case.received_on,
+        can_withdraw=case.status in lifecycle.TRANSITIONS["withdraw"].sources,
+        category_label=catalog.label(catalog.CATEGORIES, case.category),
+        due=case.due_date,
+        anonymous=case.anonymous,
+    )
 
 
 @dataclass(frozen=True)
@@ -116,6 +156,7 @@ def build(
     today: date,
 ) -> CaseView:
     label, raised_by = _raised_by(case)
+    named_organisation = case.kind != "spot_check" and not case.anonymous
     effective = deadlines.effective_due(case, today)
     is_open = case.status in lifecycle.OPEN_STATUSES
 
@@ -167,6 +208,12 @@ def build(
         resolved_on=case.resolved_on,
         closed_on=case.closed_on,
         supplier_wait_days=deadlines.supplier_wait_days(case, today),
+        related_summary=rel,
+        what_happened=case.what_happened,
+        authority_replied_on=case.authority_replied_on,
+        organisation_type_label=catalog.label(catalog.ORGANISATION_TYPES, case.organisation_type),
+        organisation_name=case.organisation_name if named_organisation else None,
+        offered=lifecycle.offered_moves(case.status, case.follow_up_due) if is_open else (),
     )
 
 
@@ -208,12 +255,6 @@ def _open_cases(session: Session, *conditions) -> list[Complaint]:
     )
 
 
-def follow_up_is_due(view: CaseView, today: date) -> bool:
-    return view.status == "follow_up" or (
-        view.status == "resolved" and view.follow_up_due is not None and view.follow_up_due <= today
-    )
-
-
 def home_view(session: Session, actor: permissions.Actor, today: date) -> HomeView:
     """Investigator: my open cases by due date, overdue first, and the unassigned queue.
     Lead: that, plus the team's queue by state, overdue cases and follow-ups due.
@@ -243,7 +284,7 @@ def home_view(session: Session, actor: permissions.Actor, today: date) -> HomeVi
             home.overdue.extend(by_due([v for v in views if v.any_overdue]))
             home.follow_ups_due.extend(
                 sorted(
-                    (v for v in views if follow_up_is_due(v, today)),
+                    (v for v in views if v.follow_up_is_due(today)),
                     key=lambda v: (v.follow_up_due or today, v.reference),
                 )
             )
@@ -252,18 +293,7 @@ def home_view(session: Session, actor: permissions.Actor, today: date) -> HomeVi
         .where(Complaint.reporter_user_id == actor.user_id)
         .order_by(Complaint.id.desc())
     ).all()
-    home.own_complaints.extend(
-        MyComplaint(
-            reference=c.reference,
-            title=c.procurement_title,
-            authority=c.authority_name,
-            status=c.status,
-            status_label=catalog.status_label(c.status),
-            received_on=c.received_on,
-            can_withdraw=c.status in lifecycle.TRANSITIONS["withdraw"].sources,
-        )
-        for c in own
-    )
+    home.own_complaints.extend(my_complaint(c) for c in own)
     return home
 
 
@@ -280,7 +310,7 @@ def team_counts(session: Session, today: date) -> dict[str, int]:
         counts["overdue"] += deadlines.service_overdue(case, today)
         counts["authority_overdue"] += deadlines.authority_overdue(case, today)
         counts["unassigned"] += case.assignee_user_id is None and case.status in _QUEUE
-        counts["follow_ups_due"] += case.status == "follow_up" or (
-            case.status == "resolved" and bool(case.follow_up_due) and case.follow_up_due <= today
+        counts["follow_ups_due"] += lifecycle.follow_up_is_due(
+            case.status, case.follow_up_due, today
         )
     return counts

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.db import transaction
+from bot.errors import StoreUnavailable
 from bot.outbox.delivery import Transport
 from bot.outbox.kinds import threaded_kinds_of
 from bot.outbox.pacing import among, aware, head_ids
@@ -73,6 +74,9 @@ class OutboxWorker:
     def _sleep_for(self) -> float:
         try:
             due = next_due(self.engine, threaded_kinds_of(self.transport))
+        except StoreUnavailable as exc:
+            log.warning("outbox.store_unavailable", step="next_due", error=str(exc))
+            return self.interval
         except Exception:
             log.exception("outbox.next_due_failed")
             return self.interval
@@ -95,6 +99,10 @@ class OutboxWorker:
                     stop=self._stop,
                     **self.drain_options,
                 )
+            except StoreUnavailable as exc:
+                # A database outage, or SQLite busy past its timeout under load: expected, and
+                # the next pass retries; a traceback here would read as a bug.
+                log.warning("outbox.store_unavailable", step="drain", error=str(exc))
             except Exception:
                 log.exception("outbox.worker_failed")
             wait = self._sleep_for()

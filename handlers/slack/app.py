@@ -23,6 +23,7 @@ from handlers.slack.commands import CommandRouter
 from handlers.slack.complaints import casework, investigation_slack, mentions, reports, team, thread
 from handlers.slack.complaints import listeners as complaint_listeners
 from handlers.slack.complaints import messages as complaint_messages
+from handlers.slack.deliveries import Handoff
 from handlers.slack.services import Services
 from handlers.slack.settings import SlackSettings
 from handlers.slack.shadowing import common as shadow_common
@@ -46,13 +47,13 @@ def make_client(settings: SlackSettings) -> WebClient:
     )
 
 
-def renderers(assignable=None) -> dict:
+def renderers(assignable=None, handoff: Handoff | None = None) -> dict:
     """Every outbox kind's renderer; ``assignable`` lists who the triage card offers to assign
-    the case to (none offered without it)."""
+    the case to (none offered without it); ``handoff`` holds views listeners hand over."""
     return {
         **complaint_messages.RENDERERS,
         # The live triage card replaces the first card.
-        **investigation_slack.renderers(assignable),
+        **investigation_slack.renderers(assignable, handoff),
         **shadow_messages.RENDERERS,
         **reports.RENDERERS,
     }
@@ -64,9 +65,10 @@ def build_services(settings: SlackSettings, engine: Engine, **overrides) -> Serv
     client = make_client(settings)
     roles = team.make_directory(client, settings)
     assignable = team.Assignable(roles, team.DisplayNames(client))
+    handoff = Handoff()
     transport = SlackTransport(
         client,
-        renderers(assignable),
+        renderers(assignable, handoff),
         role_channels(settings),
         after_sent=core.after_sent,
         threaded_kinds=core.threaded_kinds,
@@ -80,6 +82,7 @@ def build_services(settings: SlackSettings, engine: Engine, **overrides) -> Serv
         # Commands acknowledged, recorded, then run (and resumed after a crash) by kind.
         runners={"mention": mentions.run_recorded},
         outbox=OutboxWorker(engine, transport, interval=settings.outbox_interval_seconds),
+        handoff=handoff,
         **overrides,
     )
     services._role_directory = roles  # one directory (and group cache) for checks and cards

@@ -16,6 +16,7 @@ from bot.clock import today_uk
 from bot.db import REQUEST_BUDGET_SECONDS, deadline, deadline_at, deadline_until
 from bot.jobs.registry import JobRegistry
 from bot.outbox import OutboxWorker
+from handlers.slack.deliveries import Handoff
 from handlers.slack.settings import SlackSettings
 from handlers.slack.transport import SlackTransport
 from models.base import utcnow
@@ -53,6 +54,9 @@ class Services:
     # Slow work after the ack (a report, a dry run) has no 3 s clock, but a silent database
     # must not hold it (and the person waiting for its answer) for ever.
     background_budget: float = 60.0
+    # Read models a listener got back from the core, for the outbox renderers to draw the
+    # messages that change queued (the same object the transport's renderers were given).
+    handoff: Handoff = field(default_factory=Handoff)
 
     def __post_init__(self):
         self._deferred_slots = threading.BoundedSemaphore(self.max_deferred)

@@ -1,9 +1,9 @@
 """Plain-text renderers for every outbox kind the two stories queue, drawn at send time.
 
-Complaints draw from the core's read model (bot.complaints.views.CaseView). Shadowing has no
-read model yet (issue 15 item 3 adds bot/shadowing/views.py), so its renderers read the rows
-the way the Slack adapter's do; they are all here, in one place, to move onto the views.
-People are rendered only through ``name_of`` (the front end's directory), never as raw values.
+Each draws from the core's read models, loaded by the same core functions the Slack adapter
+uses (bot.complaints.delivery_views, bot.shadowing.delivery_views): no renderer here reads a
+row. People are rendered only through ``name_of`` (the front end's directory), never as raw
+values.
 """
 
 from __future__ import annotations
@@ -11,15 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from sqlmodel import Session
-
-from bot import conversations
-from bot.complaints import catalog, intake, lifecycle, notices, views
-from bot.outbox import NotReady, PermanentDeliveryError, Skip
+from bot.complaints import delivery_views, intake, notices, views
+from bot.outbox import Skip
 from bot.shadowing import catalog as shadow_catalog
+from bot.shadowing import delivery_views as shadow_views
 from bot.shadowing import notices as shadow_notices
-from bot.shadowing import signup
-from models import OutboxMessage, ShadowApplicant, ShadowHost, ShadowPlacement
 from tests.textfe.transport import PLATFORM, Rendered, Renderer
 
 NameOf = Callable[[str | None], str]
@@ -30,11 +26,8 @@ def day(d: date | None) -> str:
 
 
 def renderers(name_of: NameOf, today: Callable[[], date]) -> dict[str, Renderer]:
-    def case(session: Session, msg: OutboxMessage) -> views.CaseView:
-        view = views.case_view(session, msg.subject_id, today=today())
-        if view is None:
-            raise PermanentDeliveryError(f"case {msg.subject_id} no longer exists")
-        return view
+    def case(session, msg) -> views.CaseView:
+        return delivery_views.case_view(session, msg, today())
 
     def received(session, msg) -> Rendered:
         v = case(session, msg)
@@ -74,98 +67,77 @@ def renderers(name_of: NameOf, today: Callable[[], date]) -> dict[str, Renderer]
     def first_card(session, msg) -> Rendered:
         return Rendered(card_text(case(session, msg)))
 
-    def card_of(session, v: views.CaseView):
-        return conversations.message_of(session, PLATFORM, conversations.CASE_CARD, v.id)
-
     def card_refresh(session, msg) -> Rendered:
-        v = case(session, msg)
-        card = card_of(session, v)
-        if card is None:
-            # Not posted yet: the first card is drawn from current data when it goes out.
-            raise Skip()
-        return Rendered(card_text(v), room=card.conversation_id, replaces=card.message_id)
+        # Skip while the card is not posted: the first card is drawn from current data.
+        refresh = delivery_views.card_refresh(session, msg, PLATFORM, today())
+        return Rendered(
+            card_text(refresh.case),
+            room=refresh.card.conversation_id,
+            replaces=refresh.card.message_id,
+        )
 
-    def thread_line(v: views.CaseView, data: dict) -> str:
-        by = name_of(data["actor"]) if data.get("actor") else "The service"
-        text = str(data.get("text") or "")
-        match data.get("event"):
+    def thread_line(line: delivery_views.ThreadLine) -> str:
+        by = name_of(line.actor) if line.actor else "The service"
+        match line.event:
             case "transition":
-                was = catalog.status_label(str(data.get("from")))
-                now = catalog.status_label(str(data.get("to")))
-                return f"{by} moved the case from {was} to {now}."
+                return f"{by} moved the case from {line.from_label} to {line.to_label}."
             case "assigned":
-                return f"{by} assigned the case to {name_of(data.get('to'))}."
+                return f"{by} assigned the case to {name_of(line.assigned_to)}."
             case "relayed":
-                return f"{by} sent the supplier: {text}"
+                return f"{by} sent the supplier: {line.text}"
             case "supplier_replied":
-                return f"The supplier replied: {text}"
+                return f"The supplier replied: {line.text}"
             case "linked" | "unlinked" as event:
-                return f"{by} {event} this case and {data.get('reference')}."
+                return f"{by} {event} this case and {line.other_reference}."
             case "grouped" | "joined":
-                return f"Same procurement as {data.get('reference')} ({data.get('size')} cases)."
+                return f"Same procurement as {line.other_reference} ({line.group_size} cases)."
             case "revealed":
                 return f"{by} looked up who raised this case. The look-up is recorded."
         raise Skip()
 
     def thread_post(session, msg) -> Rendered:
-        v = case(session, msg)
-        card = card_of(session, v)
-        if card is None:
-            raise NotReady("the case card is not posted yet")
-        return Rendered(thread_line(v, msg.data), room=card.conversation_id, thread=card.message_id)
+        line = delivery_views.thread_line(session, msg, PLATFORM)
+        return Rendered(
+            thread_line(line), room=line.card.conversation_id, thread=line.card.message_id
+        )
 
     def supplier_update(session, msg) -> Rendered:
-        v = case(session, msg)
-        event = msg.data.get("event")
-        move = lifecycle.TRANSITIONS.get(event)
-        status = catalog.status_label(move.target if move else v.status)
-        lines = [f"Update on your complaint {v.reference}: it is now {status}."]
-        if move and move.target == "resolved":
-            lines.append(f"Outcome: {v.outcome_label}")
-            if v.public_summary:
-                lines.append(f"Summary: {v.public_summary}")
+        update = delivery_views.supplier_update(session, msg)
+        lines = [f"Update on your complaint {update.reference}: it is now {update.status_label}."]
+        if update.status == "resolved":
+            lines.append(f"Outcome: {update.outcome_label}")
+            if update.public_summary:
+                lines.append(f"Summary: {update.public_summary}")
         return Rendered("\n".join(lines))
 
     def supplier_relay(session, msg) -> Rendered:
-        v = case(session, msg)
+        relay = delivery_views.supplier_relay(session, msg)
         return Rendered(
-            f"A message from the team about your complaint {v.reference}: "
-            f"{msg.data.get('text')}\n"
+            f"A message from the team about your complaint {relay.reference}: {relay.text}\n"
             "Reply to this message to answer; your reply goes to the team only."
         )
 
-    def applicant(session, msg) -> ShadowApplicant:
-        found = session.get(ShadowApplicant, msg.subject_id)
-        if found is None:
-            raise PermanentDeliveryError(f"sign-up {msg.subject_id} no longer exists")
-        return found
-
     def approval_request(session, msg) -> Rendered:
-        a = applicant(session, msg)
+        a = shadow_views.applicant_message(session, msg).applicant
         return Rendered(
-            f"{name_of(a.user_id)} ({a.role}, {a.department}) asks for your approval to join "
+            f"{name_of(a.user)} ({a.role}, {a.department}) asks for your approval to join "
             f"work-shadowing. They want to learn: {a.learning_goals}\n"
             f"Answer with: approve {a.id}   or: refuse {a.id}"
         )
 
     def approval_result(session, msg) -> Rendered:
-        a = applicant(session, msg)
-        if not msg.data.get("approved"):
+        message = shadow_views.applicant_message(session, msg)
+        if not message.approved:
             return Rendered("Your line manager did not approve your work-shadowing sign-up.")
-        place = signup.queue_position(session, a)
+        place = message.applicant.queue_position
         where = f" You are number {place} in the queue." if place else ""
         return Rendered(f"Your line manager approved your work-shadowing sign-up.{where}")
 
-    def parties(session, msg) -> tuple[ShadowPlacement, ShadowApplicant, ShadowHost]:
-        p = session.get(ShadowPlacement, msg.subject_id)
-        if p is None:
-            raise PermanentDeliveryError(f"placement {msg.subject_id} no longer exists")
-        return p, session.get(ShadowApplicant, p.applicant_id), session.get(ShadowHost, p.host_id)
-
     def offer(session, msg) -> Rendered:
-        p, a, h = parties(session, msg)
+        message = shadow_views.placement_message(session, msg)
+        p, a, h = message.placement, message.placement.applicant, message.placement.host
         answer = f"Reply by {day(p.expires_at.date())} with: accept {p.id}   or: decline {p.id}"
-        if msg.data.get("side") == "applicant":
+        if message.side == "applicant":
             return Rendered(
                 f"You have a work-shadowing offer (offer {p.id}) from {h.organisation} "
                 f"({shadow_catalog.label(shadow_catalog.REGIONS, h.region)}). "
@@ -177,8 +149,9 @@ def renderers(name_of: NameOf, today: Callable[[], date]) -> dict[str, Renderer]
         )
 
     def offer_update(session, msg) -> Rendered:
-        p, _, h = parties(session, msg)
-        other = "The host" if msg.data.get("side") == "applicant" else "The civil servant"
+        message = shadow_views.placement_message(session, msg)
+        p, h = message.placement, message.placement.host
+        other = "The host" if message.side == "applicant" else "The civil servant"
         words = {
             "accepted": f"{other} accepted offer {p.id}; it is confirmed once you accept too.",
             "confirmed": f"Both sides accepted: placement {p.id} at {h.organisation} is confirmed.",
@@ -188,7 +161,7 @@ def renderers(name_of: NameOf, today: Callable[[], date]) -> dict[str, Renderer]
             "scheduled": f"Placement {p.id} runs {day(p.start_date)} to {day(p.end_date)}.",
             "completed": f"Placement {p.id} is complete.",
         }
-        return Rendered(words.get(msg.data.get("event"), f"Offer {p.id} changed."))
+        return Rendered(words.get(message.event, f"Offer {p.id} changed."))
 
     return {
         intake.RECEIVED_DM: received,

@@ -11,11 +11,10 @@ and the follow-up is recorded. What each person sees is asserted, then the rows 
 # 2. Grouping a new case is the front end's job after the commit (related.group_case, called
 #    by handlers/slack/complaints/listeners.py group_new_case and by frontend.file_complaint
 #    here; the case_grouping job catches a front end that forgets).
-# 3. What the supplier is told about each status lives in the Slack adapter
-#    (handlers/slack/complaints/supplier_messages.py PLAIN_STATUS, messages.received_dm), and
-#    which moves the card offers is a table there too (case_card.py SIMPLE_BUTTONS,
-#    FORM_BUTTONS, controls()) rather than CaseView.allowed: each front end words and decides
-#    them again. render.py words its own shorter version. (views)
+# 3. Closed (views): which moves a case's controls offer is the core's (CaseView.offered, from
+#    lifecycle.OFFERED_MOVES), and every renderer here and in the Slack adapter loads its
+#    message's read model through bot.complaints.delivery_views. How each status is worded
+#    for the supplier stays each front end's own (PLAIN_STATUS in the Slack adapter).
 # 4. Not Slack, seen here: intake.submit takes no ``now``, so the "received" event carries
 #    the wall clock while every later event carries the caller's ``now``; with an injected
 #    clock the timeline lists "received" out of order.

@@ -8,8 +8,8 @@ round, and the offer is accepted. What each person sees is asserted, then the ro
 #    and applicants are checked by comparing user ids inside each function, and the Slack
 #    adapter checks again before calling (handlers/slack/shadowing/common.py is_coordinator).
 #    The text front end hands the core its own coordinator set. (policies)
-# 2. No shadowing read model: render.py reads ShadowApplicant / ShadowHost / ShadowPlacement
-#    rows, as handlers/slack/shadowing/blocks.py parties() and applicant_renderer do. (views)
+# 2. Closed (views): render.py draws from bot/shadowing/views.py's read models, loaded by
+#    bot.shadowing.delivery_views as the Slack adapter's renderers are.
 # 3. A front end's message reference enters the core, opaque: placements.schedule(
 #    message=MessageRef(conversation_id, message_id)) queues notices.refresh to the person
 #    with data "update_message"/"update_conversation", to redraw the clicked message. Not in

@@ -43,7 +43,7 @@ def _split(value: str | None) -> tuple[str, str]:
 def assign(services: Services, body: dict, reference: str, assignee: str, only_if_unassigned):
     user, channel = _who(body)
     try:
-        investigation.assign(
+        view = investigation.assign(
             services.engine,
             reference,
             # Someone else: as an Actor, so the core checks they are on the team.
@@ -55,6 +55,8 @@ def assign(services: Services, body: dict, reference: str, assignee: str, only_i
     except FAULTS as exc:
         tell_privately(services, channel, user, explain(exc))
         return
+    # The card refresh it queued is drawn from the view the core returned, not read again.
+    services.handoff.give(view.card_refresh_id, view)
     services.send_queued()
 
 
@@ -77,7 +79,8 @@ def open_form(services: Services, body: dict, reference: str, form: str) -> None
         actor = team.actor(services, user)
         with transaction(services.engine) as s:
             case = case_by_reference(s, reference)
-            if form == "follow_up" and case.status == "resolved" and case.follow_up_due:
+            early = lifecycle.closes_through_follow_up(case.status, case.follow_up_due)
+            if form == "follow_up" and early:
                 permissions.require(actor, "follow_up", case)  # recorded early
             else:
                 action = "close" if form == "follow_up" else form

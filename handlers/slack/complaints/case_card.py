@@ -1,21 +1,21 @@
-"""The live triage card: drawn from the case as it is when the message is sent, posted once
-and then updated in place (chat.update of its ts) after every change.
+"""The live triage card: drawn from the case's read model (bot.complaints.views.CaseView) as
+it is when the message is sent, posted once and then updated in place (chat.update of its ts)
+after every change. A pure function of the view: the core decides what is overdue, which
+moves the state offers and what is related.
 
-Its buttons fit the current state; their listeners live in
-card_actions.py.
+Its buttons fit the current state; their listeners live in card_actions.py.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from functools import partial
 
-from bot import conversations
-from bot.clock import today_uk
-from bot.complaints import catalog, deadlines, lifecycle, related_view
+from bot.complaints import delivery_views, related_view
 from bot.complaints.intake import TRIAGE_CARD
 from bot.complaints.notices import CARD_REFRESH
-from bot.outbox import NotReady, PermanentDeliveryError, Skip
+from bot.complaints.views import CaseView
 from handlers.slack.complaints.messages import raised_by
+from handlers.slack.deliveries import Handoff, drawn
 from handlers.slack.posted_lookup import PLATFORM
 from handlers.slack.slack_text import (
     OPTION_TEXT_MAX,
@@ -29,7 +29,6 @@ from handlers.slack.slack_text import (
     section,
 )
 from handlers.slack.transport import Rendered
-from models import Complaint, OutboxMessage
 
 SUMMARY_MAX = 600
 MENU_OPTIONS_MAX = 100  # Slack's limit on a static_select's options
@@ -40,20 +39,17 @@ ASSIGN_TO = "complaint_assign_to"
 DO = "complaint_do"  # value "REF|action": a move that needs no form
 OPEN_FORM = "complaint_open_form"  # value "REF|form": resolve, out_of_scope, follow_up
 
-# Moves offered as plain buttons, by current status (anything needing details opens a form).
-SIMPLE_BUTTONS: dict[str, tuple[tuple[str, str], ...]] = {
-    "received": (("triage", "Triage"),),
-    "triaged": (("start", "Start investigating"),),
-    "investigating": (("contact_authority", "Contacted authority"),),
-    "awaiting_authority": (("authority_replied", "Authority replied"),),
-    "awaiting_supplier": (("supplier_replied", "Supplier replied"),),
-}
-FORM_BUTTONS: dict[str, tuple[tuple[str, str], ...]] = {
-    "received": (("out_of_scope", "Out of scope"),),
-    "triaged": (("out_of_scope", "Out of scope"),),
-    "investigating": (("resolve", "Resolve"),),
-    "awaiting_authority": (("resolve", "Resolve"),),
-    "follow_up": (("follow_up", "Record follow-up"),),
+# The words on each offered move's button (which moves a state offers is the core's).
+BUTTON_LABELS: dict[str, str] = {
+    "triage": "Triage",
+    "start": "Start investigating",
+    "contact_authority": "Contacted authority",
+    "authority_replied": "Authority replied",
+    "supplier_replied": "Supplier replied",
+    "close": "Close",
+    "out_of_scope": "Out of scope",
+    "resolve": "Resolve",
+    "follow_up": "Record follow-up",
 }
 
 
@@ -107,48 +103,40 @@ def assign_menu(people, assignee: str | None) -> dict | None:
     }
 
 
-def controls(case: Complaint, people=()) -> list[dict]:
+def controls(case: CaseView, people=()) -> list[dict]:
     """The buttons that fit the case's current state."""
-    if case.status in lifecycle.CLOSED_STATUSES:
+    if not case.is_open:
         return []
     ref = case.reference
     elements = []
-    if case.assignee_user_id is None:
+    if case.assignee is None:
         elements.append(_button("Assign to me", ASSIGN_SELF, ref, "primary"))
-    if menu := assign_menu(people, case.assignee_user_id):
+    if menu := assign_menu(people, case.assignee):
         elements.append(menu)
-    for action, label in SIMPLE_BUTTONS.get(case.status, ()):
-        elements.append(_button(label, DO, f"{ref}|{action}"))
-    for form, label in FORM_BUTTONS.get(case.status, ()):
-        elements.append(_button(label, OPEN_FORM, f"{ref}|{form}"))
-    if case.status == "resolved":
-        if case.follow_up_due:  # recorded early: the form moves it through follow-up
-            elements.append(_button("Record follow-up", OPEN_FORM, f"{ref}|follow_up"))
-        else:
-            elements.append(_button("Close", DO, f"{ref}|close"))
+    for offer in case.offered:
+        action_id = OPEN_FORM if offer.form else DO
+        elements.append(_button(BUTTON_LABELS[offer.name], action_id, f"{ref}|{offer.name}"))
     # block_id carries the reference so the user select knows which case it is for.
     return [{"type": "actions", "block_id": f"case|{ref}", "elements": elements[:25]}]
 
 
-def card(session: Session, case: Complaint, today=None, people=()) -> tuple[str, list[dict]]:
-    today = today or today_uk()
-    status = catalog.STATUS_LABELS.get(case.status, case.status)
-    due = deadlines.effective_due(case, today)
+def card(case: CaseView, people=()) -> tuple[str, list[dict]]:
     flag = ""
-    if deadlines.service_overdue(case, today) or deadlines.authority_overdue(case, today):
+    if case.any_overdue:
         flag = " :red_circle: *Overdue*"
-    elif deadlines.service_due_soon(case, today) or deadlines.authority_due_soon(case, today):
+    elif case.any_due_soon:
         flag = " :large_orange_circle: Due soon"
-    category = escape(catalog.label(catalog.CATEGORIES, case.category))
-    authority = safe(case.authority_name, 200)
+    category = escape(case.category_label)
+    authority = safe(case.authority, 200)
+    spot_check = case.kind == "spot_check"
     pairs = [
-        ("Status", escape(status) + flag),
-        ("Assignee", mention(case.assignee_user_id) if case.assignee_user_id else "Unassigned"),
+        ("Status", escape(case.status_label) + flag),
+        ("Assignee", mention(case.assignee) if case.assignee else "Unassigned"),
         ("Category", category),
         ("Authority", authority),
-        ("Response due", _day(due)),
-        ("Raised by", "Spot check by the team" if case.kind == "spot_check" else raised_by(case)),
-        ("Procurement", safe(case.procurement_title, 300)),
+        ("Response due", _day(case.effective_due)),
+        ("Raised by", "Spot check by the team" if spot_check else raised_by(case)),
+        ("Procurement", safe(case.title, 300)),
     ]
     if case.authority_reply_due:
         replied = f" (replied {_day(case.authority_replied_on)})"
@@ -160,11 +148,11 @@ def card(session: Session, case: Complaint, today=None, people=()) -> tuple[str,
         )
     if case.follow_up_due:
         pairs.append(("Follow-up due", _day(case.follow_up_due)))
-    if case.outcome:
-        pairs.append(("Outcome", escape(catalog.label(catalog.OUTCOMES, case.outcome))))
-    if related := related_text(related_view.summary(session, case)):
+    if case.outcome_label:
+        pairs.append(("Outcome", escape(case.outcome_label)))
+    if related := related_text(case.related_summary):
         pairs.append(("Related cases", related))
-    title = "Spot check" if case.kind == "spot_check" else "Complaint"
+    title = "Spot check" if spot_check else "Complaint"
     blocks = [
         header(f"{title} {case.reference}"),
         # A section holds at most ten fields.
@@ -177,53 +165,35 @@ def card(session: Session, case: Complaint, today=None, people=()) -> tuple[str,
     blocks.append(
         context(f"Received {_day(case.received_on)} · {case.reference} · reply in this thread")
     )
-    text = f"{title} {case.reference}: {escape(status)}: {category} at {authority}"
+    text = f"{title} {case.reference}: {escape(case.status_label)}: {category} at {authority}"
     return text, blocks
 
 
-def _case(session: Session, msg: OutboxMessage) -> Complaint:
-    case = session.get(Complaint, msg.subject_id)
-    if case is None:
-        raise PermanentDeliveryError(f"case {msg.subject_id} no longer exists")
-    return case
-
-
-def render_first_card(session: Session, msg: OutboxMessage, people=()) -> tuple[str, list[dict]]:
-    return card(session, _case(session, msg), people=people)
-
-
-def render_refresh(session: Session, msg: OutboxMessage, people=()) -> Rendered:
+def refreshed_card(refresh: delivery_views.CardRefresh, people=()) -> Rendered:
     """chat.update of the posted card, drawn from the data as it is now."""
-    case = _case(session, msg)
-    posted = conversations.message_of(session, PLATFORM, conversations.CASE_CARD, case.id)
-    if posted is None:
-        first = session.exec(
-            select(OutboxMessage).where(
-                OutboxMessage.kind == TRIAGE_CARD,
-                OutboxMessage.subject_id == case.id,
-                OutboxMessage.status == "pending",
-            )
-        ).first()
-        if first is not None and first.claimed_until is not None:
-            # The first card is being posted right now, perhaps drawn before this change:
-            # update it once its ts is known.
-            raise NotReady("the triage card is being posted")
-        # Not posted yet (it will be drawn from current data when it is), or never will be.
-        raise Skip()
-    text, blocks = card(session, case, people=people)
-    return Rendered(text, blocks, update_ts=posted.message_id, channel_id=posted.conversation_id)
+    text, blocks = card(refresh.case, people)
+    return Rendered(
+        text,
+        blocks,
+        update_ts=refresh.card.message_id,
+        channel_id=refresh.card.conversation_id,
+    )
 
 
-def renderers(assignable=None) -> dict:
+def renderers(assignable=None, handoff: Handoff | None = None) -> dict:
     """The card's renderers; ``assignable()`` lists who "Assign to…" offers, asked each time a
-    card is drawn (it caches)."""
+    card is drawn (it caches). A refresh handed its view (``handoff``) is drawn from it."""
 
     def people():
         return assignable() if assignable is not None else []
 
     return {
-        TRIAGE_CARD: lambda s, msg: render_first_card(s, msg, people()),
-        CARD_REFRESH: lambda s, msg: render_refresh(s, msg, people()),
+        TRIAGE_CARD: drawn(delivery_views.case_view, lambda case: card(case, people())),
+        CARD_REFRESH: drawn(
+            partial(delivery_views.card_refresh, platform=PLATFORM),
+            lambda refresh: refreshed_card(refresh, people()),
+            handoff,
+        ),
     }
 
 

@@ -8,8 +8,7 @@ import dataclasses
 import structlog
 from slack_bolt import Ack, App
 
-from bot.complaints import catalog, investigation
-from bot.complaints.deadlines import format_uk
+from bot.complaints import investigation
 from bot.complaints.intake import IntakePolicy
 from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
@@ -17,14 +16,14 @@ from handlers.slack.commands import Subcommand
 from handlers.slack.complaints import form, team
 from handlers.slack.complaints.listeners import group_new_case
 from handlers.slack.complaints.replies import explain
+from handlers.slack.complaints.timeline_blocks import timeline_text
 from handlers.slack.services import Services
-from handlers.slack.slack_text import MESSAGE_TEXT_MAX, escape, mention, plain, safe, section
+from handlers.slack.slack_text import escape, plain, section
 
 log = structlog.get_logger("msbot.complaints")
 
 SPOT_CHECK = "complaint_spot_check"
 SUPPLIER_FIELDS = {"organisation_name", "organisation_type", "anonymous"}
-TIMELINE_MAX = 40
 FAULTS = (DomainError, StoreUnavailable)
 
 
@@ -42,58 +41,6 @@ def spot_check_modal() -> dict:
         "submit": plain("Open case", 24),
         "blocks": blocks,
     }
-
-
-# Other audit events as sentences ("{who}" is a mention we built, or "The service").
-EVENT_LINES = {
-    "relayed_to_supplier": "{who} sent the supplier a message",
-    "supplier_replied": "The supplier replied",
-    "revealed": "{who} looked up who raised the complaint",
-}
-
-
-def _entry_line(entry) -> str:
-    """One timeline entry; the anonymous supplier is "the supplier", never named."""
-    who = mention(entry.actor_user_id) if entry.actor_user_id else ""
-    data = entry.data or {}
-    if entry.kind in ("note", "supplier_note"):
-        author = who or "The supplier"
-        if entry.deleted:
-            return f"{author}'s note (deleted)"
-        edited = " _(edited)_" if entry.edited else ""
-        return f"{author}: {safe(entry.text, 300)}{edited}"
-    if entry.kind == "transition":
-        moved = catalog.status_label(str(data.get("to")))
-        return f"{who or 'The service'} moved it to *{escape(moved)}*"
-    if entry.kind == "assigned":
-        return f"{who} assigned it to {mention(data.get('to'))}"
-    if entry.kind in ("linked", "unlinked"):
-        other = escape(str(data.get("other") or data.get("reference") or ""))
-        return f"{who or 'The service'} {entry.kind} {other}"
-    if entry.kind == "grouped":
-        first = escape(str(data.get("reference") or ""))
-        size = escape(str(data.get("size") or ""))
-        return f"The service grouped it with {first} ({size} cases about that procurement)"
-    if entry.kind == "received":
-        # A sentence with a subject; a complaint's filer is on the card when they may be named.
-        if data.get("kind") == "spot_check":
-            return f"Spot check opened by {who}" if who else "Spot check opened"
-        return "Complaint received"
-    if entry.kind in EVENT_LINES:
-        return EVENT_LINES[entry.kind].format(who=who or "The service")
-    return f"{who or 'The service'}: {escape(entry.kind.replace('_', ' '))}"
-
-
-def timeline_text(reference: str, entries) -> str:
-    entries = list(entries)
-    lines = [f"*Timeline of {reference}*"]
-    if len(entries) > TIMELINE_MAX:
-        lines.append(f"_(the last {TIMELINE_MAX} of {len(entries)} entries)_")
-    for entry in entries[-TIMELINE_MAX:]:
-        lines.append(f"• {format_uk(entry.at)}: {_entry_line(entry)}")
-    if not entries:
-        lines.append("Nothing recorded yet.")
-    return "\n".join(lines)[:MESSAGE_TEXT_MAX]
 
 
 def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None:

@@ -17,9 +17,10 @@ from handlers.slack.complaints import (
 from handlers.slack.services import Services
 
 
-def renderers(assignable=None) -> dict:
-    """The card's renderers (offering ``assignable()`` people to assign to) and the supplier's."""
-    return {**case_card.renderers(assignable), **supplier_messages.RENDERERS}
+def renderers(assignable=None, handoff=None) -> dict:
+    """The card's renderers (offering ``assignable()`` people to assign to; drawing a refresh
+    from a view in ``handoff`` when one was handed over) and the supplier's."""
+    return {**case_card.renderers(assignable, handoff), **supplier_messages.RENDERERS}
 
 
 def register(app: App, services: Services) -> None:

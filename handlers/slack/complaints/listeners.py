@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from slack_bolt import Ack, App
 
-from bot.complaints import intake, related
+from bot.complaints import intake, related, views
 from bot.db import CommitUncertain, deadline, transaction
 from bot.errors import NotFound, StoreUnavailable, ValidationFailed
 from handlers.slack.commands import HELP, CommandRouter, Subcommand
@@ -48,10 +48,11 @@ def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     try:
         with deadline(), transaction(services.engine) as s:
             if args:
-                case = intake.case_for_reporter(s, user, args[0])
+                case = views.my_complaint(intake.case_for_reporter(s, user, args[0]))
                 ack(text=f"Complaint {case.reference}", blocks=messages.status_detail(case))
             else:
-                ack(text=messages.status_list(intake.cases_for_reporter(s, user)))
+                mine = [views.my_complaint(c) for c in intake.cases_for_reporter(s, user)]
+                ack(text=messages.status_list(mine))
     except NotFound as exc:
         ack(text=escape(str(exc)))
     except StoreUnavailable:

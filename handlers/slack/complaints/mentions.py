@@ -79,8 +79,9 @@ def _status(asked: Asked) -> None:
         case = case_by_reference(s, asked.reference)
         current, follow_up_due = case.status, case.follow_up_due
         lifecycle.action_for(case, target)  # refuse now, naming the moves, rather than in a form
-    # Closing a resolved case that needs no follow-up takes no form.
-    plain_close = target == "closed" and current == "resolved" and not follow_up_due
+    # Closing takes no form where the state offers a plain close (resolved, no follow-up).
+    offered = lifecycle.offered_moves(current, follow_up_due)
+    plain_close = target == "closed" and lifecycle.Offer("close") in offered
     if target in FORMS_FOR_STATUS and not plain_close:
         why = f"That needs a few details for {asked.reference}."
         _form_button(asked, FORMS_FOR_STATUS[target], "Open the form", why)
@@ -102,7 +103,7 @@ def _assign(asked: Asked) -> None:
     if not found:
         asked.tell("Say who: `@msbot assign @person`.")
         return
-    investigation.assign(
+    view = investigation.assign(
         asked.services.engine,
         asked.reference,
         team.actor(asked.services, found.group(1)),
@@ -110,6 +111,7 @@ def _assign(asked: Asked) -> None:
         asked.services.now(),
         only_if_unassigned=False,
     )
+    asked.services.handoff.give(view.card_refresh_id, view)
     asked.services.send_queued()
 
 

@@ -1,11 +1,12 @@
 """Block Kit for complaint messages: the reporter's DM and status answers (the triage card is
-handlers/slack/complaints/case_card.py)."""
+handlers/slack/complaints/case_card.py). Pure functions of the core's read models."""
 
 from __future__ import annotations
 
-from bot.complaints import catalog
+from bot.complaints import delivery_views
 from bot.complaints.intake import RECEIVED_DM
-from bot.outbox import PermanentDeliveryError
+from bot.complaints.views import CaseView, MyComplaint
+from handlers.slack.deliveries import drawn
 from handlers.slack.slack_text import (
     context,
     escape,
@@ -15,7 +16,6 @@ from handlers.slack.slack_text import (
     safe,
     section,
 )
-from models import Complaint
 
 SUMMARY_MAX = 600
 STATUS_LIST_MAX = 20
@@ -25,12 +25,8 @@ def _date(d) -> str:
     return f"{d:%-d %b %Y}"
 
 
-def _status(case: Complaint) -> str:
-    return catalog.STATUS_LABELS.get(case.status, case.status)
-
-
-def received_dm(case: Complaint) -> tuple[str, list[dict]]:
-    authority = safe(case.authority_name, 200)
+def received_dm(case: CaseView) -> tuple[str, list[dict]]:
+    authority = safe(case.authority, 200)
     anonymity = (
         "You asked to stay anonymous: the authority and our published results will never "
         "learn who raised this."
@@ -45,42 +41,32 @@ def received_dm(case: Complaint) -> tuple[str, list[dict]]:
             "*What happens next*\n"
             "1. The team checks the case is in scope and assigns an investigator.\n"
             "2. The investigator raises it with the contracting authority and asks for changes.\n"
-            f"3. We aim to give you a full response by *{_date(case.due_date)}*."
+            f"3. We aim to give you a full response by *{_date(case.due)}*."
         ),
         context(f"{anonymity} Check progress with `/complaint status {case.reference}`."),
     ]
     return text, blocks
 
 
-def raised_by(case: Complaint) -> str:
-    org_type = escape(catalog.label(catalog.ORGANISATION_TYPES, case.organisation_type))
+def raised_by(case: CaseView) -> str:
+    org_type = escape(case.organisation_type_label)
     if case.anonymous:
         return f"Anonymous ({org_type})"
-    return f"{mention(case.reporter_user_id)}, {safe(case.organisation_name, 200)} ({org_type})"
-
-
-def _about_case(render):
-    def renderer(session, msg):
-        case = session.get(Complaint, msg.subject_id)
-        if case is None:
-            raise PermanentDeliveryError(f"case {msg.subject_id} no longer exists")
-        return render(case)
-
-    return renderer
+    return f"{mention(case.raised_by_user_id)}, {safe(case.organisation_name, 200)} ({org_type})"
 
 
 # The triage card is case_card's (case_card.py beside this file), kept live as the case moves.
-RENDERERS = {RECEIVED_DM: _about_case(received_dm)}
+RENDERERS = {RECEIVED_DM: drawn(delivery_views.case_view, received_dm)}
 
 
-def status_list(cases: list[Complaint]) -> str:
+def status_list(cases: list[MyComplaint]) -> str:
     if not cases:
         return "You have no complaints with us. Raise one with `/complaint`."
     lines = ["*Your complaints*"]
     for case in cases[:STATUS_LIST_MAX]:
         lines.append(
-            f"• *{case.reference}*: {safe(case.authority_name, 80)}: {escape(_status(case))}"
-            f" (due {_date(case.due_date)})"
+            f"• *{case.reference}*: {safe(case.authority, 80)}: {escape(case.status_label)}"
+            f" (due {_date(case.due)})"
         )
     if len(cases) > STATUS_LIST_MAX:
         lines.append(f"…and {len(cases) - STATUS_LIST_MAX} older ones.")
@@ -88,14 +74,14 @@ def status_list(cases: list[Complaint]) -> str:
     return "\n".join(lines)
 
 
-def status_detail(case: Complaint) -> list[dict]:
+def status_detail(case: MyComplaint) -> list[dict]:
     pairs = [
-        ("Status", escape(_status(case))),
-        ("Category", escape(catalog.label(catalog.CATEGORIES, case.category))),
-        ("Authority", safe(case.authority_name, 200)),
-        ("Procurement", safe(case.procurement_title, 300)),
+        ("Status", escape(case.status_label)),
+        ("Category", escape(case.category_label)),
+        ("Authority", safe(case.authority, 200)),
+        ("Procurement", safe(case.title, 300)),
         ("Received", _date(case.received_on)),
-        ("Response due", _date(case.due_date)),
+        ("Response due", _date(case.due)),
         ("Anonymous", "Yes" if case.anonymous else "No"),
     ]
     return [header(f"Complaint {case.reference}"), fields_section(pairs)]

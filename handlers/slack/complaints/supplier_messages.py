@@ -1,16 +1,19 @@
 """What the supplier is told (plain language, never internal notes), relayed messages both
-ways, and audit lines in the case thread. Drawn at send time from the case as it is then."""
+ways, and audit lines in the case thread. Drawn at send time from the core's read models
+(bot.complaints.delivery_views) of the case as it is then."""
 
 from __future__ import annotations
 
-from bot import conversations
-from bot.complaints import catalog, lifecycle
+from functools import partial
+
+from bot.complaints import delivery_views
+from bot.complaints.delivery_views import SupplierRelay, SupplierUpdate, ThreadLine
 from bot.complaints.notices import SUPPLIER_RELAY, SUPPLIER_UPDATE, THREAD_POST
-from bot.outbox import NotReady, PermanentDeliveryError, Skip
+from bot.outbox import Skip
+from handlers.slack.deliveries import drawn
 from handlers.slack.posted_lookup import PLATFORM
 from handlers.slack.slack_text import MESSAGE_TEXT_MAX, context, escape, mention, safe, section
 from handlers.slack.transport import Rendered
-from models import Complaint
 
 RELAY_MAX = 3000
 
@@ -32,38 +35,30 @@ PLAIN_STATUS = {
 }
 
 
-def _case(session, msg) -> Complaint:
-    case = session.get(Complaint, msg.subject_id)
-    if case is None:
-        raise PermanentDeliveryError(f"case {msg.subject_id} no longer exists")
-    return case
-
-
-def _thread_line(case: Complaint, data: dict) -> str:
+def thread_line(line: ThreadLine) -> str:
     """The audit line for one thread event; user text escaped, never the supplier's name."""
-    by = mention(data["actor"]) if data.get("actor") else "The service"
-    text = safe(str(data.get("text") or ""), RELAY_MAX)
-    match data.get("event"):
+    by = mention(line.actor) if line.actor else "The service"
+    text = safe(line.text, RELAY_MAX)
+    match line.event:
         case "transition":
-            was = catalog.status_label(str(data.get("from")))
-            now = catalog.status_label(str(data.get("to")))
-            line = f"{by} moved the case from {escape(was)} to *{escape(now)}*."
-            if data.get("to") in lifecycle.ENDED_UNRESOLVED and case.status_reason:
-                line += f"\n>{safe(case.status_reason, 1500)}"
-            return line
+            was, now = escape(line.from_label), escape(line.to_label)
+            out = f"{by} moved the case from {was} to *{now}*."
+            if line.reason:
+                out += f"\n>{safe(line.reason, 1500)}"
+            return out
         case "assigned":
-            return f"{by} assigned the case to {mention(data.get('to') or data.get('text'))}."
+            return f"{by} assigned the case to {mention(line.assigned_to)}."
         case "linked" | "unlinked" as event:
-            return f"{by} {event} this case and {escape(str(data.get('reference') or ''))}."
+            return f"{by} {event} this case and {escape(line.other_reference)}."
         case "grouped":
             return (
-                f"{by} found {_cases(data.get('size'))} about this procurement: this case "
-                f"joins the group first raised as {escape(str(data.get('reference') or ''))}."
+                f"{by} found {_cases(line.group_size)} about this procurement: this case "
+                f"joins the group first raised as {escape(line.other_reference)}."
             )
         case "joined":
             return (
-                f"{escape(str(data.get('reference') or ''))} is about the same procurement: "
-                f"{_cases(data.get('size'))} in this group now."
+                f"{escape(line.other_reference)} is about the same procurement: "
+                f"{_cases(line.group_size)} in this group now."
             )
         case "relayed":
             return f"{by} sent the supplier:\n>{text}"
@@ -79,50 +74,42 @@ def _cases(size) -> str:
     return f"{n} cases" if n != 1 else "1 case"
 
 
-def thread_post(session, msg) -> Rendered:
+def thread_post(line: ThreadLine) -> Rendered:
     """An audit line or a relayed reply, in the card's thread."""
-    case = _case(session, msg)
-    card = conversations.message_of(session, PLATFORM, conversations.CASE_CARD, case.id)
-    if card is None:
-        raise NotReady("the case card is not posted yet")
-    line = _thread_line(case, msg.data)
+    text = thread_line(line)
     return Rendered(
-        line[:MESSAGE_TEXT_MAX],
-        [section(line)],
-        thread_ts=card.message_id,
-        channel_id=card.conversation_id,
+        text[:MESSAGE_TEXT_MAX],
+        [section(text)],
+        thread_ts=line.card.message_id,
+        channel_id=line.card.conversation_id,
     )
 
 
-def supplier_update(session, msg) -> tuple[str, list[dict]]:
-    case = _case(session, msg)
-    event = msg.data.get("event")
-    status = lifecycle.TRANSITIONS[event].target if event in lifecycle.TRANSITIONS else case.status
-    what = PLAIN_STATUS.get(status, f"Your complaint is now: {catalog.status_label(status)}.")
-    blocks = [section(f"*Update on your complaint {case.reference}*\n{what}")]
-    if status == "out_of_scope" and case.status_reason:
-        blocks.append(section(f"*Why*\n{safe(case.status_reason, 1500)}"))
+def supplier_update(update: SupplierUpdate) -> tuple[str, list[dict]]:
+    status = update.status
+    what = PLAIN_STATUS.get(status, f"Your complaint is now: {update.status_label}.")
+    blocks = [section(f"*Update on your complaint {update.reference}*\n{what}")]
+    if update.reason:
+        blocks.append(section(f"*Why*\n{safe(update.reason, 1500)}"))
     if status == "resolved":
-        outcome = catalog.label(catalog.OUTCOMES, case.outcome)
-        blocks.append(section(f"*Outcome*\n{safe(outcome, 300)}"))
-        if case.public_summary:
-            blocks.append(section(f"*Summary*\n{safe(case.public_summary, 2000)}"))
-    blocks.append(context(f"Check progress any time with `/complaint status {case.reference}`."))
-    return f"Update on your complaint {case.reference}: {what}", blocks
+        blocks.append(section(f"*Outcome*\n{safe(update.outcome_label, 300)}"))
+        if update.public_summary:
+            blocks.append(section(f"*Summary*\n{safe(update.public_summary, 2000)}"))
+    blocks.append(context(f"Check progress any time with `/complaint status {update.reference}`."))
+    return f"Update on your complaint {update.reference}: {what}", blocks
 
 
-def supplier_relay(session, msg) -> tuple[str, list[dict]]:
-    case = _case(session, msg)
-    body = safe(str(msg.data.get("text") or ""), RELAY_MAX)
+def supplier_relay(relay: SupplierRelay) -> tuple[str, list[dict]]:
+    body = safe(relay.text, RELAY_MAX)
     blocks = [
-        section(f"*A message from the team about your complaint {case.reference}*\n{body}"),
+        section(f"*A message from the team about your complaint {relay.reference}*\n{body}"),
         context("Reply in this message's thread to answer; your reply goes to the team only."),
     ]
-    return f"A message about your complaint {case.reference}: {body}", blocks
+    return f"A message about your complaint {relay.reference}: {body}", blocks
 
 
 RENDERERS = {
-    THREAD_POST: thread_post,
-    SUPPLIER_UPDATE: supplier_update,
-    SUPPLIER_RELAY: supplier_relay,
+    THREAD_POST: drawn(partial(delivery_views.thread_line, platform=PLATFORM), thread_post),
+    SUPPLIER_UPDATE: drawn(delivery_views.supplier_update, supplier_update),
+    SUPPLIER_RELAY: drawn(delivery_views.supplier_relay, supplier_relay),
 }

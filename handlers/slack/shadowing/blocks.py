@@ -1,30 +1,27 @@
-"""Pieces every work-shadowing message is built from: dates, labels, buttons, status words,
-and the placement with both its parties.
+"""Pieces every work-shadowing message is drawn with: dates, labels, buttons, sections, the
+fields of a sign-up and of a host, and the wrappers that turn a queued row's read model
+(bot.shadowing.delivery_views) into a message. Pure functions of the core's read models.
 
-Everything is rendered from the current database state, so a message sent late, or re-rendered
+Everything is drawn from the current database state, so a message sent late, or re-rendered
 after a click, shows what is true now (for instance without buttons once a decision is made).
 
-Privacy: conflicts of interest (and why they exist) are shown only by `conflicts.py`'s list,
-which only coordinators can ask for. Nothing sent to applicants, hosts or managers mentions them.
+Privacy: conflicts of interest (and why they exist) are shown only by the coordinators' list
+(conflict_blocks.py). Nothing sent to applicants, hosts or managers mentions them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlmodel import Session
-
 from bot.clock import UK
-from bot.outbox import PermanentDeliveryError
 from bot.shadowing import catalog
+from bot.shadowing.delivery_views import ApplicantMessage, PlacementMessage
+from bot.shadowing.views import ApplicantView, HostView, PlacementView
 from handlers.slack.slack_text import SECTION_TEXT_MAX, escape, plain, safe, section
 from handlers.slack.transport import Rendered
-from models import ShadowApplicant, ShadowHost, ShadowPlacement
 
 LONG_TEXT = 1500
 NAME = 200
-CONFIRMED = ("accepted", "scheduled", "completed")
 
 
 def day(d: date | None) -> str:
@@ -87,50 +84,15 @@ def chunked_sections(lines: list[str]) -> list[dict]:
     return blocks
 
 
-@dataclass(frozen=True)
-class Parties:
-    placement: ShadowPlacement
-    applicant: ShadowApplicant
-    host: ShadowHost
-
-    @property
-    def organisation(self) -> str:
-        return safe(self.host.organisation, NAME)
-
-    def response(self, side: str) -> str | None:
-        if side == "applicant":
-            return self.placement.applicant_response
-        return self.placement.host_response
-
-
-def find_parties(session: Session, placement_id: int | None) -> Parties | None:
-    placement = session.get(ShadowPlacement, placement_id) if placement_id else None
-    if placement is None:
-        return None
-    applicant = session.get(ShadowApplicant, placement.applicant_id)
-    host = session.get(ShadowHost, placement.host_id)
-    if applicant is None or host is None:
-        return None
-    return Parties(placement, applicant, host)
-
-
-def parties(session: Session, placement_id: int | None) -> Parties:
-    found = find_parties(session, placement_id)
-    if found is None:
-        raise PermanentDeliveryError(f"placement {placement_id} no longer exists")
-    return found
-
-
-def side_of(p: Parties, user_id: str) -> str:
-    """Which side of a placement a user is on (the applicant, if somehow both)."""
-    return "applicant" if p.applicant.user_id == user_id else "host"
-
-
 def other(side: str) -> str:
     return "the host" if side == "applicant" else "the civil servant"
 
 
-def applicant_fields(a: ShadowApplicant) -> list[tuple[str, str]]:
+def organisation(p: PlacementView) -> str:
+    return safe(p.host.organisation, NAME)
+
+
+def applicant_fields(a: ApplicantView) -> list[tuple[str, str]]:
     return [
         ("Department", safe(a.department, NAME)),
         ("Grade", label(catalog.GRADES, a.grade)),
@@ -143,7 +105,7 @@ def applicant_fields(a: ShadowApplicant) -> list[tuple[str, str]]:
     ]
 
 
-def host_fields(h: ShadowHost) -> list[tuple[str, str]]:
+def host_fields(h: HostView) -> list[tuple[str, str]]:
     return [
         ("Organisation", safe(h.organisation, NAME)),
         ("Areas", labels(catalog.INTEREST_AREAS, h.areas)),
@@ -154,36 +116,31 @@ def host_fields(h: ShadowHost) -> list[tuple[str, str]]:
 
 
 def applicant_renderer(render):
-    def renderer(session: Session, msg):
-        applicant = session.get(ShadowApplicant, msg.subject_id) if msg.subject_id else None
-        if applicant is None:
-            raise PermanentDeliveryError(f"applicant {msg.subject_id} no longer exists")
-        return render(session, applicant, msg.data or {})
+    """A renderer for a sign-up's message: ``render(applicant view, message)``."""
+
+    def renderer(message: ApplicantMessage):
+        return render(message.applicant, message)
 
     return renderer
 
 
 def placement_renderer(render):
-    def renderer(session: Session, msg):
-        p = parties(session, msg.subject_id)
-        data = msg.data or {}
-        # Older rows without a side: the recipient tells us which side they are on.
-        side = data.get("side") or side_of(p, msg.recipient_user_id or "")
-        text, blocks = render(session, p, data, side)
-        if data.get("update_message"):
-            # A refresh of a message sent earlier (in its own channel: the DM), not a new post.
+    """A renderer for a placement's message: ``render(placement view, event, side)``; a
+    refresh of a message sent earlier (in its own conversation: the DM) is an update, not a
+    new post."""
+
+    def renderer(message: PlacementMessage):
+        text, blocks = render(message.placement, message.event, message.side)
+        if message.update_ts:
             return Rendered(
-                text,
-                blocks,
-                update_ts=str(data["update_message"]),
-                channel_id=data.get("update_conversation"),
+                text, blocks, update_ts=message.update_ts, channel_id=message.update_conversation
             )
         return text, blocks
 
     return renderer
 
 
-def with_whom(p: Parties, side: str) -> str:
+def with_whom(p: PlacementView, side: str) -> str:
     if side == "applicant":
-        return f"*{p.organisation}*"
+        return f"*{organisation(p)}*"
     return f"a civil servant from *{safe(p.applicant.department, NAME)}*"

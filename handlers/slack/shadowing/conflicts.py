@@ -1,5 +1,6 @@
 """Conflicts of interest, for coordinators only: `/shadow conflicts` (the one place their
-reasons are shown), `/shadow conflict` (a form to record one) and `/shadow clear`.
+reasons are shown), `/shadow conflict` (a form to record one) and `/shadow clear`;
+conflict_blocks.py draws the list.
 
 The form names the two sides the way the list shows them: the civil servant as a person, the
 host by number and organisation.
@@ -8,16 +9,15 @@ host by number and organisation.
 from __future__ import annotations
 
 from slack_bolt import Ack, App
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from bot.db import transaction
 from bot.errors import StoreUnavailable
-from bot.shadowing import catalog, conflicts, signup
+from bot.shadowing import catalog, conflicts, signup, views
 from handlers.slack import view_state as state
 from handlers.slack.commands import Subcommand, record_id, whole_number
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
-from handlers.slack.shadowing.blocks import NAME, chunked_sections, uk_day
 from handlers.slack.shadowing.common import (
     UNAVAILABLE,
     attempt,
@@ -29,46 +29,14 @@ from handlers.slack.shadowing.common import (
     refused,
     submitter,
 )
-from handlers.slack.slack_text import escape, mention, options, plain, safe, section
-from models import ShadowApplicant, ShadowConflict, ShadowHost
+from handlers.slack.shadowing.conflict_blocks import conflicts_blocks, recorded_text
+from handlers.slack.slack_text import options, plain, section
+from models import ShadowHost
 
-CONFLICTS_MAX = 40
 CONFLICT_CALLBACK = "shadow_conflict"
 CONFLICT_FIELDS = ("applicant_id", "host_id", "reason")
 # A static select holds at most 100 options: the newest hosts, open ones first.
 HOST_OPTIONS_MAX = 100
-
-
-def conflicts_blocks(session: Session, conflicts: list[ShadowConflict]) -> tuple[str, list[dict]]:
-    """For coordinators only: the one place where reasons for conflicts are shown."""
-    if not conflicts:
-        return "There are no active conflicts of interest. Record one with `/shadow conflict`.", []
-    lines = [f"*Active conflicts of interest* ({len(conflicts)})"]
-    for c in conflicts[:CONFLICTS_MAX]:
-        who = "anyone"
-        if c.applicant_id:
-            a = session.get(ShadowApplicant, c.applicant_id)
-            who = f"applicant {c.applicant_id} ({mention(a.user_id) if a else 'gone'})"
-        elif c.department:
-            who = f"anyone from {safe(c.department, NAME)}"
-        where = "any host"
-        if c.host_id:
-            h = session.get(ShadowHost, c.host_id)
-            where = f"host {c.host_id} ({safe(h.organisation, 80) if h else 'gone'})"
-        elif c.organisation:
-            where = safe(c.organisation, NAME)
-        lines.append(
-            f"• *Conflict {c.id}*: {who} ↔ {where}, from {escape(c.source)}, "
-            f"recorded {uk_day(c.created_at)}\n    _{safe(c.reason, 500)}_"
-        )
-    if len(conflicts) > CONFLICTS_MAX:
-        lines.append(f"…and {len(conflicts) - CONFLICTS_MAX} more.")
-    lines.append(
-        "Clear one once safeguards are agreed: "
-        "`/shadow clear &lt;conflict&gt; &lt;safeguards&gt;`. "
-        "Record another with `/shadow conflict`."
-    )
-    return f"{len(conflicts)} active conflicts of interest", chunked_sections(lines)
 
 
 def _conflicts(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
@@ -77,7 +45,8 @@ def _conflicts(services: Services, ack: Ack, body: dict, args: list[str]) -> Non
         return
     try:
         with transaction(services.engine) as s:
-            text, blocks = conflicts_blocks(s, list(conflicts.list_conflicts(s)))
+            listed = views.conflict_lines(s, list(conflicts.list_conflicts(s)))
+        text, blocks = conflicts_blocks(listed)
     except StoreUnavailable:
         ack(text=UNAVAILABLE)
         return
@@ -149,20 +118,6 @@ def _read(view: dict) -> tuple[str | None, int | None, str]:
         record_id(state.choice(values, "host_id")),
         state.text(values, "reason"),
     )
-
-
-def _recorded_text(r: conflicts.Recorded, applicant: ShadowApplicant) -> str:
-    c = r.conflict
-    text = (
-        f"Conflict {c.id} is recorded: applicant {c.applicant_id} ({mention(applicant.user_id)}) "
-        f"and host {c.host_id} will not be matched."
-    )
-    if r.ended_placement_ids:
-        text += (
-            " Their open offer was withdrawn; both sides were told that it was withdrawn, "
-            "without the reason."
-        )
-    return text
 
 
 def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
@@ -241,7 +196,11 @@ def register(app: App, services: Services) -> None:
             # The applicant was just found, so a record that is missing is the host.
             refused(ack, ("host_id", "applicant_id", "reason"), problem)
             return
-        done = forms.done_view("Conflict recorded", _recorded_text(recorded, applicant))
+        c = recorded.conflict
+        told = recorded_text(
+            c.id, c.applicant_id, c.host_id, applicant.user_id, bool(recorded.ended_placement_ids)
+        )
+        done = forms.done_view("Conflict recorded", told)
         ack(response_action="update", view=done)
         services.send_queued()
 

@@ -1,9 +1,9 @@
 """The work-shadowing renderers for the outbox, by notice kind: the package's entry point for
-handlers/slack/app.py. Each renderer lives with the listeners of its use (signup, offers,
-placements); see their modules."""
+handlers/slack/app.py. Each is a pure function of a core read model, in the *_blocks module of
+its use (signup, offers, placements); the listeners live in the modules named for the use."""
 
 from __future__ import annotations
 
-from handlers.slack.shadowing import offers, placements, signup
+from handlers.slack.shadowing import offer_blocks, placement_blocks, signup_blocks
 
-RENDERERS = {**signup.RENDERERS, **offers.RENDERERS, **placements.RENDERERS}
+RENDERERS = {**signup_blocks.RENDERERS, **offer_blocks.RENDERERS, **placement_blocks.RENDERERS}

@@ -1,32 +1,22 @@
-"""Placements once both sides accept: the news each side gets, `/shadow end`, the dates and
-feedback forms, and "Mark completed"."""
+"""Placements once both sides accept: `/shadow end`, the dates and feedback forms, and "Mark
+completed" (placement_blocks.py draws the messages)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from slack_bolt import Ack, App
-from sqlmodel import Session, select
 
 from bot.db import transaction
 from bot.errors import StoreUnavailable
-from bot.shadowing import notices, placements
+from bot.outbox import PermanentDeliveryError
+from bot.shadowing import placements, views
 from bot.shadowing.catalog import status_label
+from bot.shadowing.views import PlacementView
 from handlers.slack.commands import Subcommand, record_id, whole_number
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
-from handlers.slack.shadowing.blocks import (
-    NAME,
-    Parties,
-    actions,
-    button,
-    day,
-    find_parties,
-    parties,
-    placement_renderer,
-    side_of,
-    with_whom,
-)
+from handlers.slack.shadowing.blocks import day
 from handlers.slack.shadowing.common import (
     UNAVAILABLE,
     attempt,
@@ -39,139 +29,28 @@ from handlers.slack.shadowing.common import (
     submitter,
     tell_clicker,
 )
-from handlers.slack.slack_text import context, escape, fields_section, mention, safe, section
-from models import ShadowFeedback
+from handlers.slack.shadowing.placement_blocks import (
+    COMPLETE,
+    FEEDBACK_OPEN,
+    RENDERERS,
+    SCHEDULE_OPEN,
+    offer_update,
+)
+from handlers.slack.slack_text import escape
 
-SCHEDULE_OPEN = "shadow_schedule_open"
-COMPLETE = "shadow_complete"
-FEEDBACK_OPEN = "shadow_feedback_open"
-
-
-# --- messages -------------------------------------------------------------------------------
-
-
-def _contacts(p: Parties, side: str) -> dict:
-    if side == "applicant":
-        h = p.host
-        contact = safe(h.contact_name, NAME)
-        if h.contact_email:
-            contact += f"\n{safe(h.contact_email, NAME)}"
-        return fields_section(
-            [("Host", p.organisation), ("Contact", contact), ("On Slack", mention(h.user_id))]
-        )
-    a = p.applicant
-    return fields_section(
-        [
-            ("Civil servant", mention(a.user_id)),
-            ("Department", safe(a.department, NAME)),
-            ("Role", safe(a.role, NAME)),
-        ]
-    )
+__all__ = ["COMPLETE", "FEEDBACK_OPEN", "RENDERERS", "SCHEDULE_OPEN", "cannot_open", "register"]
 
 
-def _placement_buttons(p: Parties) -> dict | None:
-    """The confirmed placement's controls. Both stay on the confirmation: it is the message
-    people come back to once the dates are set (the core refuses completing before then)."""
-    status, pid = p.placement.status, p.placement.id
-    if status == "accepted":
-        return actions(
-            "shadow_placement",
-            button("Set dates", SCHEDULE_OPEN, pid, style="primary"),
-            button("Mark completed", COMPLETE, pid),
-        )
-    if status == "scheduled":
-        return actions("shadow_placement", button("Mark completed", COMPLETE, pid, style="primary"))
-    return None
-
-
-def offer_update(p: Parties, event: str, side: str) -> tuple[str, list[dict]]:
-    whom = with_whom(p, side)
-    placement = p.placement
-    if event == "accepted":
-        if side == "applicant":
-            text = f"{whom} accepted the offer of a placement with you."
-        else:
-            text = f"The civil servant from *{safe(p.applicant.department, NAME)}* accepted."
-        if placement.status == "offered" and p.response(side) is None:
-            text += " Reply using the buttons on the offer."
-        blocks = [section(text)]
-    elif event == "confirmed":
-        text = f"Both sides accepted: your placement with {whom} is confirmed."
-        blocks = [
-            section(f"{text} Get in touch to agree dates, then record them here."),
-            _contacts(p, side),
-        ]
-    elif event in ("declined", "expired"):
-        what = "was declined" if event == "declined" else "expired before both sides accepted"
-        text = f"The offer of a placement with {whom} {what}."
-        if side == "applicant":
-            after = "You keep your place in the queue for the next round."
-        else:
-            after = "The place is free again for the next round."
-        blocks = [section(f"{text} {after}")]
-    elif event == "withdrawn":
-        confirmed = placement.applicant_response == placement.host_response == "accepted"
-        what = "placement" if confirmed else "offer of a placement"
-        text = f"The {what} with {whom} was withdrawn."
-        blocks = [section(text)]
-        if side == "applicant" and p.applicant.status == "queued":
-            blocks.append(context("You keep your place in the queue for the next round."))
-    elif event == "scheduled":
-        text = (
-            f"Dates are set for the placement with {whom}: "
-            f"{day(placement.start_date)} to {day(placement.end_date)}."
-        )
-        blocks = [section(text)]
-    elif event == "completed":
-        text = f"The placement with {whom} is marked completed. Thank you for taking part."
-        blocks = [section(text)]
-    else:
-        state = status_label(placement.status)
-        text = f"Your placement with {whom} is now {escape(state)}."
-        blocks = [section(text)]
-    if event in ("confirmed", "scheduled"):
-        buttons = _placement_buttons(p)
-        if buttons:
-            blocks.append(buttons)
-        elif placement.status == "completed":
-            blocks.append(context("This placement is completed."))
-    return text, blocks
-
-
-def feedback_given(session: Session, placement_id: int, side: str) -> bool:
-    found = session.exec(
-        select(ShadowFeedback.id).where(
-            ShadowFeedback.placement_id == placement_id, ShadowFeedback.side == side
-        )
-    ).first()
-    return found is not None
-
-
-def feedback_request(session: Session, p: Parties, side: str) -> tuple[str, list[dict]]:
-    text = f"How did your placement with {with_whom(p, side)} go?"
-    blocks = [section(f"{text} Three quick questions help us improve the scheme.")]
-    if feedback_given(session, p.placement.id, side):
-        blocks.append(context("Thank you for your feedback."))
-    else:
-        blocks.append(
-            actions(
-                "shadow_feedback",
-                button("Give feedback", FEEDBACK_OPEN, p.placement.id, style="primary"),
-            )
-        )
-    return text, blocks
-
-
-def cannot_open(session: Session, p: Parties | None, user_id: str, *, feedback: bool) -> str | None:
+def cannot_open(p: PlacementView | None, user_id: str, *, feedback: bool) -> str | None:
     """Why the feedback (or dates) form would be refused on submission, said before it is
     opened; the core checks again when it is submitted."""
-    if p is None or user_id not in (p.applicant.user_id, p.host.user_id):
+    if p is None or not p.is_party(user_id):
         return "This placement isn't one of yours."
-    placement = p.placement
+    placement = p
     if feedback:
         if placement.status != "completed":
             return "Feedback opens once the placement is complete."
-        if feedback_given(session, placement.id, side_of(p, user_id)):
+        if p.side_of(user_id) in p.feedback_from:
             return "You have already given feedback on this placement. Thank you!"
         return None
     if placement.status == "scheduled":
@@ -182,16 +61,6 @@ def cannot_open(session: Session, p: Parties | None, user_id: str, *, feedback: 
         state = status_label(placement.status)
         return f"Dates can't be set: this placement is {escape(state)}."
     return None
-
-
-RENDERERS = {
-    notices.OFFER_UPDATE: placement_renderer(
-        lambda s, p, d, side: offer_update(p, str(d.get("event") or ""), side)
-    ),
-    notices.FEEDBACK_REQUEST: placement_renderer(
-        lambda s, p, d, side: feedback_request(s, p, side)
-    ),
-}
 
 
 # --- /shadow end, buttons and forms ---------------------------------------------------------
@@ -228,8 +97,10 @@ def _end(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 def _complete(services: Services, placement_id: int, user: str):
     placements.complete(services.engine, placement_id, user_id=user, today=services.today())
     with transaction(services.engine) as s:
-        p = parties(s, placement_id)
-        return offer_update(p, "completed", side_of(p, user))
+        p = views.placement_view(s, placement_id)
+    if p is None:
+        raise PermanentDeliveryError(f"placement {placement_id} no longer exists")
+    return offer_update(p, "completed", p.side_of(user))
 
 
 def open_placement_modal(services: Services, body: dict, view_for: Callable, feedback: bool):
@@ -238,8 +109,8 @@ def open_placement_modal(services: Services, body: dict, view_for: Callable, fee
     placement_id = clicked_value(body)
     try:
         with transaction(services.engine) as s:
-            p = find_parties(s, placement_id)
-            problem = cannot_open(s, p, user, feedback=feedback)
+            p = views.placement_view(s, placement_id)
+        problem = cannot_open(p, user, feedback=feedback)
     except StoreUnavailable:
         problem = UNAVAILABLE
     if problem:

@@ -1,25 +1,19 @@
 """Signing up to shadow: `/shadow signup` and its modal, `/shadow withdraw`, and the line
-manager's approval (the request with its buttons, and the result sent to the applicant)."""
+manager's Approve / Decline (signup_blocks.py draws the request and the result)."""
 
 from __future__ import annotations
 
 from slack_bolt import Ack, App
-from sqlmodel import Session
 
 from bot.db import transaction
 from bot.errors import StoreUnavailable
-from bot.shadowing import notices
 from bot.shadowing import signup as core
+from bot.shadowing import views
 from handlers.slack.commands import Subcommand
 from handlers.slack.services import Services
-from handlers.slack.shadowing import forms, status
-from handlers.slack.shadowing.blocks import (
-    LONG_TEXT,
-    actions,
-    applicant_fields,
-    applicant_renderer,
-    button,
-)
+
+# status's subcommands register before this module's, as the help text has always listed them.
+from handlers.slack.shadowing import forms, status  # noqa: F401
 from handlers.slack.shadowing.common import (
     UNAVAILABLE,
     Work,
@@ -29,76 +23,9 @@ from handlers.slack.shadowing.common import (
     refused,
     submitter,
 )
-from handlers.slack.slack_text import context, fields_section, mention, safe, section
-from models import ShadowApplicant
-
-APPROVE = "shadow_approve"
-DECLINE = "shadow_decline"
-
-
-# --- messages -------------------------------------------------------------------------------
-
-
-def approval_request(a: ShadowApplicant) -> tuple[str, list[dict]]:
-    text = f"{mention(a.user_id)} asks for your approval to join work-shadowing."
-    blocks = [
-        section(
-            f"{mention(a.user_id)} would like to join the work-shadowing scheme and needs your "
-            "approval as their line manager."
-        ),
-        fields_section(applicant_fields(a)),
-        section(f"*What they want to learn*\n{safe(a.learning_goals, LONG_TEXT)}"),
-    ]
-    if a.status == "pending_approval":
-        blocks.append(
-            actions(
-                "shadow_approval",
-                button("Approve", APPROVE, a.id, style="primary"),
-                button(
-                    "Decline",
-                    DECLINE,
-                    a.id,
-                    style="danger",
-                    confirm=("Decline sign-up?", "They will be told you did not approve.", "Yes"),
-                ),
-            )
-        )
-    elif a.status == "declined":
-        blocks.append(context("You did not approve this sign-up."))
-    elif a.status == "withdrawn":
-        blocks.append(context("This sign-up was withdrawn."))
-    else:
-        blocks.append(context("Approved: they are in the scheme."))
-    return text, blocks
-
-
-def approval_result(session: Session, a: ShadowApplicant, approved: bool) -> tuple[str, list[dict]]:
-    if not approved:
-        text = "Your line manager did not approve your work-shadowing sign-up."
-        return text, [
-            section(
-                f"{text} Talk to them about it, and sign up again with `/shadow signup` when "
-                "you are ready."
-            )
-        ]
-    text = "Your line manager approved your work-shadowing sign-up."
-    detail = "You are in the queue for the next matching round."
-    position = core.queue_position(session, a) if a.status == "queued" else None
-    if position:
-        detail = f"You are number {position} in the queue for the next matching round."
-    return text, [
-        section(f"{text} {detail}"),
-        context("We will message you when a round finds you a host. `/shadow status` any time."),
-    ]
-
-
-RENDERERS = {
-    notices.APPROVAL_REQUEST: applicant_renderer(lambda s, a, d: approval_request(a)),
-    notices.APPROVAL_RESULT: applicant_renderer(
-        lambda s, a, d: approval_result(s, a, bool(d.get("approved")))
-    ),
-}
-
+from handlers.slack.shadowing.signup_blocks import APPROVE, DECLINE, approval_request
+from handlers.slack.shadowing.status_blocks import status_blocks
+from handlers.slack.slack_text import section
 
 # --- /shadow signup, /shadow withdraw -------------------------------------------------------
 
@@ -108,7 +35,7 @@ def _signup(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     try:
         with transaction(services.engine) as s:
             current = core.active_signup(s, user)
-            answer = status.status_blocks(s, user) if current else None
+            answer = status_blocks(views.my_shadowing(s, user)) if current else None
     except StoreUnavailable:
         ack(text=UNAVAILABLE)
         return
@@ -158,7 +85,7 @@ def _decide(approve: bool) -> Work:
             now=services.now(),
         )
         with transaction(services.engine) as s:
-            return approval_request(s.get(ShadowApplicant, applicant_id))
+            return approval_request(views.applicant(s, applicant_id))
 
     return work
 

@@ -1,0 +1,83 @@
+"""The offer each side of a committed round's match gets, with Accept / Decline while it is
+open (their listeners are offers.py). A pure function of the placement's read model."""
+
+from __future__ import annotations
+
+from bot.shadowing import delivery_views, notices
+from bot.shadowing.views import PlacementView
+from handlers.slack.deliveries import drawn
+from handlers.slack.shadowing.blocks import (
+    LONG_TEXT,
+    actions,
+    applicant_fields,
+    button,
+    host_fields,
+    organisation,
+    other,
+    placement_renderer,
+    uk_day,
+)
+from handlers.slack.slack_text import context, fields_section, safe, section
+
+OFFER_ACCEPT = "shadow_offer_accept"
+OFFER_DECLINE = "shadow_offer_decline"
+
+
+def _offer_state(p: PlacementView, side: str) -> str:
+    status = p.status
+    if p.confirmed:
+        return "Both sides accepted: the placement is confirmed."
+    if status == "expired":
+        return f"This offer expired on {uk_day(p.expires_at)}."
+    if status == "declined":
+        return "This offer was declined."
+    if status == "withdrawn":
+        return "This offer was withdrawn."
+    if p.response(side) == "declined":
+        return "You declined this offer."
+    return f"You accepted. Waiting for {other(side)} to reply."
+
+
+def offer(p: PlacementView, side: str) -> tuple[str, list[dict]]:
+    a, h = p.applicant, p.host
+    reply_by = uk_day(p.expires_at)
+    if side == "applicant":
+        text = f"You have a work-shadowing offer from {organisation(p)}."
+        blocks = [
+            section(f"*You have a work-shadowing offer* from *{organisation(p)}*."),
+            fields_section([*host_fields(h), ("Reply by", reply_by)]),
+            section(f"*What you would do*\n{safe(h.activities, LONG_TEXT)}"),
+        ]
+    else:
+        text = f"A civil servant has been matched to {organisation(p)}."
+        blocks = [
+            section(
+                f"*A civil servant has been matched to {organisation(p)}.* "
+                "If you both accept, you will be put in touch."
+            ),
+            fields_section([*applicant_fields(a), ("Reply by", reply_by)]),
+            section(f"*What they want to learn*\n{safe(a.learning_goals, LONG_TEXT)}"),
+        ]
+    if p.status == "offered" and p.response(side) is None:
+        blocks.append(
+            actions(
+                "shadow_offer",
+                button("Accept", OFFER_ACCEPT, p.id, style="primary"),
+                button(
+                    "Decline",
+                    OFFER_DECLINE,
+                    p.id,
+                    confirm=("Decline this offer?", "The offer cannot be taken back.", "Decline"),
+                ),
+            )
+        )
+    else:
+        blocks.append(context(_offer_state(p, side)))
+    return text, blocks
+
+
+RENDERERS = {
+    notices.OFFER: drawn(
+        delivery_views.placement_message, placement_renderer(lambda p, event, side: offer(p, side))
+    ),
+}
