@@ -163,7 +163,7 @@ def test_the_composition_root_lists_every_job_and_after_sent_hook():
 
     jobs = bootstrap.job_registry().names()
     assert {"pruning", "weekly_digest", "shadow_round", "case_reminders", "case_grouping"} <= jobs
-    assert len(jobs) == 9
+    assert len(jobs) == 10
     hooks = bootstrap.after_sent_hooks()
     assert {intake.TRIAGE_CARD, notices.CARD_REFRESH, notices.SUPPLIER_RELAY} <= hooks.keys()
     with pytest.raises(ConfigError, match="JOB_NO_SUCH_CRON names no job"):
