@@ -1,8 +1,9 @@
-"""Who may do what to a case: the one place every front end asks.
+"""Who is acting: the Actor every core operation receives, and the roles it may hold.
 
-Roles come from configuration (and optionally a Slack user group, fetched by the adapter);
-"reporter" is not a configured role but derived per case: the person who raised it.
-Leads can do everything investigators can, plus reassign, reopen and reveal.
+Roles come from configuration (and optionally a platform user group, fetched by the adapter);
+"reporter", "host" and "manager" are not configured roles but derived per record (the person
+who raised the case, offered the places, or was named as line manager). What each role may do
+is each feature's policy: bot/complaints/policy.py and bot/shadowing/policy.py.
 """
 
 from __future__ import annotations
@@ -14,10 +15,6 @@ from typing import Any
 
 import structlog
 
-from bot.complaints import states
-from bot.errors import NotPermitted
-from models import Complaint
-
 log = structlog.get_logger("msbot.permissions")
 
 REPORTER = "reporter"
@@ -27,30 +24,6 @@ COORDINATOR = "coordinator"
 MANAGER = "manager"
 HOST = "host"
 SYSTEM = "system"  # the scheduler and automatic moves (follow-up due, supplier answered)
-
-# Actions that are not status moves, and the role each needs. Status moves take their role
-# from states.TRANSITIONS, so the state machine table says it once.
-ACTION_ROLES: dict[str, str] = {
-    "assign_self": INVESTIGATOR,
-    "assign": INVESTIGATOR,
-    "reassign": LEAD,
-    "note": INVESTIGATOR,
-    "tell_supplier": INVESTIGATOR,
-    "link": INVESTIGATOR,
-    "unlink": INVESTIGATOR,
-    "timeline": INVESTIGATOR,
-    "reveal": LEAD,
-    "spotcheck": INVESTIGATOR,
-    "view_case": REPORTER,  # the reporter's own case; staff see every case
-}
-# Moves the system makes on its own (no person pressed anything).
-SYSTEM_ACTIONS = frozenset({"follow_up", "supplier_replied"})
-
-REFUSALS: dict[str, str] = {
-    INVESTIGATOR: "Only investigators and leads can {what}.",
-    LEAD: "Only leads can {what}.",
-    REPORTER: "Only the person who raised this case can {what}.",
-}
 
 
 @dataclass(frozen=True)
@@ -64,41 +37,6 @@ class Actor:
 
 
 SYSTEM_ACTOR = Actor("system", frozenset({SYSTEM}))
-
-
-def role_needed(action: str) -> str | None:
-    if move := states.TRANSITIONS.get(action):
-        return move.role
-    return ACTION_ROLES.get(action)
-
-
-def may(actor: Actor, action: str, case: Complaint | None = None) -> bool:
-    role = role_needed(action)
-    if role is None:
-        return False
-    if SYSTEM in actor.roles:
-        return action in SYSTEM_ACTIONS
-    if role == REPORTER:
-        own = (
-            case is not None
-            and bool(case.reporter_user_id)
-            and (case.reporter_user_id == actor.user_id)
-        )
-        return own or (action == "view_case" and actor.is_staff)
-    if role == INVESTIGATOR:
-        return actor.is_staff
-    return role in actor.roles
-
-
-def require(actor: Actor, action: str, case: Complaint | None = None) -> None:
-    if not may(actor, action, case):
-        role = role_needed(action)
-        what = states.ACTION_LABELS.get(action, action.replace("_", " "))
-        raise NotPermitted(
-            REFUSALS.get(role or "", "You can't {what}.").format(what=what)
-            if role
-            else f"'{action}' is not something anyone can do to a case."
-        )
 
 
 class RoleDirectory:

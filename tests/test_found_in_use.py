@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot import permissions
 from bot.complaints import investigation, lifecycle
 from bot.complaints.intake import TRIAGE_CARD
+from bot.permissions import Actor
 from bot.shadowing.views import RoundView
 from handlers.local.scopes import manifest_scopes
 from handlers.slack.complaints import case_card
@@ -256,11 +257,11 @@ def test_an_offer_says_whose_answer_it_waits_for_and_confirmed_means_one_thing(s
 
     p, _ = _offer(engine)  # U1 offered a place at UH1's host
     assert "offered, waiting for both sides to reply" in status_text(slack, "U1")
-    placements.respond(engine, p.id, user_id="U1", accept=True, now=NOW)
+    placements.respond(engine, p.id, actor=Actor("U1"), accept=True, now=NOW)
     assert "you accepted, waiting for the host to reply" in status_text(slack, "U1")
     assert "the civil servant accepted, waiting for your reply" in status_text(slack, "UH1")
     assert "the civil servant accepted, waiting for your reply" in home_text(slack, stub, "UH1")
-    placements.respond(engine, p.id, user_id="UH1", accept=True, now=NOW)
+    placements.respond(engine, p.id, actor=Actor("UH1"), accept=True, now=NOW)
     for user in ("U1", "UH1"):
         assert "confirmed" in status_text(slack, user)
         home = home_text(slack, stub, user)

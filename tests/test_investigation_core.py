@@ -13,10 +13,11 @@ from sqlmodel import Session, select
 
 from bot import outbox
 from bot.complaints import catalog, intake, lifecycle, related
+from bot.complaints.policy import ROLES, may, require
 from bot.config import ConfigError
 from bot.db import transaction
 from bot.errors import InvalidTransition, NotPermitted, ValidationFailed
-from bot.permissions import Actor, RoleDirectory, may, require
+from bot.permissions import Actor, RoleDirectory
 from handlers.slack.settings import load_slack_settings
 from models import Complaint, ComplaintEvent, OutboxMessage
 from tests.conftest import TODAY, rows
@@ -69,7 +70,7 @@ def new_case(engine, reporter: str = REPORTER, today: date = TODAY, **overrides)
     case = intake.submit(
         engine,
         form(**overrides),
-        reporter_user_id=reporter,
+        actor=Actor(reporter),
         submission_key=None,
         today=today,
         policy=POLICY,
@@ -357,7 +358,7 @@ INVESTIGATOR_ACTIONS = {
     "timeline",
     "spotcheck",
     "view_case",
-} | {a for a, m in lifecycle.TRANSITIONS.items() if m.role == "investigator"}
+} | {a for a in lifecycle.TRANSITIONS if ROLES[a] == "investigator"}
 LEAD_ONLY = {"reassign", "reopen", "reveal"}
 EVERY_ACTION = INVESTIGATOR_ACTIONS | LEAD_ONLY | {"withdraw"}
 

@@ -258,7 +258,7 @@ def test_anonymous_supplier_is_never_tied_to_the_case_outside_their_dm(engine, s
     revealed = [e for e in rows(session, ComplaintEvent) if e.kind == "revealed"]
     assert len(revealed) == 1 and revealed[0].data == {} and revealed[0].actor_user_id == "ULEAD1"
     second = new_case(engine, anonymous=True, authority_name="Elsewhere")
-    investigation.withdraw(engine, second.reference, REPORTER, "Sorted", NOW)
+    investigation.withdraw(engine, second.reference, Actor(REPORTER), "Sorted", NOW)
     for msg in rows(session, OutboxMessage):
         if msg.recipient_role:
             assert REPORTER not in json.dumps(msg.data), msg
@@ -293,12 +293,12 @@ def test_withdraw_only_own_case_and_others_look_missing(engine, session):
     with Session(engine) as s, pytest.raises(NotFound) as expected:
         intake.case_for_reporter(s, REPORTER, theirs.reference)
     with pytest.raises(NotFound) as refused:
-        investigation.withdraw(engine, theirs.reference, REPORTER, "no", NOW)
+        investigation.withdraw(engine, theirs.reference, Actor(REPORTER), "no", NOW)
     assert str(refused.value) == str(expected.value)
-    view = investigation.withdraw(engine, mine.reference, REPORTER, "Paid now", NOW)
+    view = investigation.withdraw(engine, mine.reference, Actor(REPORTER), "Paid now", NOW)
     assert view.status == "withdrawn"
     with pytest.raises(InvalidTransition, match="Moves allowed from here: reopen"):
-        investigation.withdraw(engine, mine.reference, REPORTER, "again", NOW)
+        investigation.withdraw(engine, mine.reference, Actor(REPORTER), "again", NOW)
 
 
 # --- deadlines -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.bootstrap import job_registry
 from bot.jobs import runner
 from bot.outbox import drain
+from bot.permissions import Actor
 from bot.shadowing import notices, placements, rounds
 from handlers.slack.app import build_services
 from models import ShadowPlacement, ShadowRound
@@ -25,12 +26,12 @@ def _scheduled(engine) -> ShadowPlacement:
     rounds.run_round(engine, commit=True, now=NOW, expiry_days=7)
     with reading(engine) as s:
         [p] = placements.placements_for_user(s, "U1")
-    placements.respond(engine, p.id, user_id="U1", accept=True, now=NOW)
-    placements.respond(engine, p.id, user_id="UH1", accept=True, now=NOW)
+    placements.respond(engine, p.id, actor=Actor("U1"), accept=True, now=NOW)
+    placements.respond(engine, p.id, actor=Actor("UH1"), accept=True, now=NOW)
     return placements.schedule(
         engine,
         p.id,
-        user_id="UH1",
+        actor=Actor("UH1"),
         start_date=TODAY + timedelta(days=10),
         end_date=TODAY + timedelta(days=14),
         today=TODAY,
@@ -56,7 +57,7 @@ def test_a_placement_past_its_end_date_asks_both_sides_for_feedback_once(engine,
     assert done.id == p.id and done.status == "completed"
     # feedback is now open to them
     placements.give_feedback(
-        engine, p.id, user_id="U1", worthwhile=5, learned="lots", would_recommend=True
+        engine, p.id, actor=Actor("U1"), worthwhile=5, learned="lots", would_recommend=True
     )
 
 

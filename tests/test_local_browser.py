@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from bot.bootstrap import job_registry
 from bot.clock import today_uk
 from bot.complaints import intake
+from bot.permissions import Actor
 from bot.shadowing import hosts, signup
 from handlers.local.server import Local
 from models import CaseNote, Complaint
@@ -155,7 +156,7 @@ def _queued_applicant_and_open_host(local) -> None:
             available_to=end,
             activities="Visits",
         ),
-        user_id="UHOST",
+        actor=Actor("UHOST"),
         submission_key="h1",
         today=today,
         departments=departments,
@@ -175,14 +176,12 @@ def _queued_applicant_and_open_host(local) -> None:
             length="week",
             manager_user_id="UMANAGER",
         ),
-        user_id="UCIVIL",
+        actor=Actor("UCIVIL"),
         submission_key="s1",
         today=today,
         departments=departments,
     )
-    signup.decide(
-        local.engine, applicant.id, manager_user_id="UMANAGER", approve=True, now=utcnow()
-    )
+    signup.decide(local.engine, applicant.id, actor=Actor("UMANAGER"), approve=True, now=utcnow())
 
 
 def test_coordinator_runs_a_round_and_both_sides_accept(page, local):
@@ -296,7 +295,7 @@ def _file_a_complaint(local) -> str:
             organisation_name="Patel Care Ltd",
             organisation_type="sme",
         ),
-        reporter_user_id="USUPPLIER",
+        actor=Actor("USUPPLIER"),
         submission_key="browser-case",
         today=today,
         policy=intake.IntakePolicy(

@@ -13,6 +13,7 @@ from itertools import pairwise
 from bot import bootstrap, outbox
 from bot.complaints import intake
 from bot.db import transaction
+from bot.permissions import Actor
 from handlers.slack.app import make_client, renderers
 from handlers.slack.transport import SlackTransport, role_channels
 from models import OutboxMessage
@@ -127,7 +128,7 @@ def test_dead_messages_are_listed_without_tying_an_anonymous_filer_to_their_case
         intake.submit(
             engine,
             complaint_form(anonymous=anonymous),
-            reporter_user_id=user,
+            actor=Actor(user),
             submission_key=f"V{user}",
             today=date(2026, 11, 20),
             policy=policy,
@@ -162,7 +163,7 @@ def test_a_worker_killed_mid_batch_repeats_nothing(engine, stub, session, tmp_pa
         intake.submit(
             engine,
             complaint_form(authority_name=f"Authority {n}"),
-            reporter_user_id=f"U{n:03d}",
+            actor=Actor(f"U{n:03d}"),
             submission_key=f"VKILL{n}",
             today=date(2026, 11, 20),
             policy=intake.IntakePolicy(),

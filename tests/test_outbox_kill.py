@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from bot import conversations, outbox
 from bot.complaints import intake
+from bot.permissions import Actor
 from handlers.local.fake_slack import Call, SlackStub
 from models import OutboxMessage, PostedMessage
 from tests.conftest import SIGNING_SECRET, rows
@@ -80,7 +81,7 @@ def test_a_burst_killed_mid_way_resends_nothing_and_resumes_at_once(
         intake.submit(
             engine,
             complaint_form(authority_name=f"Authority {n}"),
-            reporter_user_id=f"UK{n:03d}",
+            actor=Actor(f"UK{n:03d}"),
             submission_key=f"VKILL9{n}",
             today=date(2026, 11, 20),
             policy=intake.IntakePolicy(),

@@ -20,6 +20,7 @@ from bot import bootstrap, conversations, outbox
 from bot.complaints import intake
 from bot.db import transaction
 from bot.outbox_doubt import HOST_KEY, claimer
+from bot.permissions import Actor
 from handlers.slack.app import make_client, renderers
 from handlers.slack.transport import Rendered, SlackTransport
 from models import Complaint, OutboxMessage, PostedMessage
@@ -164,7 +165,7 @@ def test_a_found_triage_card_is_remembered_so_its_updates_and_thread_follow(engi
     intake.submit(
         engine,
         complaint_form(),
-        reporter_user_id="UFILER1",
+        actor=Actor("UFILER1"),
         submission_key="VCARD1",
         today=date(2026, 11, 20),
         policy=intake.IntakePolicy(),

@@ -22,6 +22,7 @@ from bot.bootstrap import job_registry
 from bot.complaints import notes, relay
 from bot.db import transaction
 from bot.jobs import runner
+from bot.permissions import Actor
 from bot.privacy import erase, export, records
 from bot.privacy.cli import cmd_privacy
 from bot.privacy.register import REGISTER
@@ -191,7 +192,7 @@ def test_a_civil_servant_is_refused_while_placed_then_erased_by_the_command(engi
 
     args.action = "erase"
     assert cmd_privacy(args, engine=engine, settings=settings, now=NOW) == 4
-    signup.withdraw(engine, user_id=cai, reason=f"{TOKEN} moving on", now=NOW)
+    signup.withdraw(engine, actor=Actor(cai), reason=f"{TOKEN} moving on", now=NOW)
     assert cmd_privacy(args, engine=engine, settings=settings, now=NOW) == 0
     for token in (goals, TOKEN, cai):
         assert all(_kept_with_reason(p) for p in _text_hits(engine, token)), token
@@ -229,17 +230,22 @@ def _placed_and_completed(engine):
     placements.schedule(
         engine,
         1,
-        user_id=hal,
+        actor=Actor(hal),
         start_date=today + timedelta(days=10),
         end_date=today + timedelta(days=14),
         today=today,
     )
     with pytest.raises(erase.ErasureRefused, match="placement 1 is under way"):
         erase.erase(engine, records.Subject(frozenset({cai})), NOW)
-    placements.complete(engine, 1, user_id=hal, today=today + timedelta(days=15))
+    placements.complete(engine, 1, actor=Actor(hal), today=today + timedelta(days=15))
     for who, token in ((cai, CAI_TOKEN), (hal, HAL_TOKEN)):
         placements.give_feedback(
-            engine, 1, user_id=who, worthwhile=4, learned=f"{token} learned", would_recommend=True
+            engine,
+            1,
+            actor=Actor(who),
+            worthwhile=4,
+            learned=f"{token} learned",
+            would_recommend=True,
         )
     fe.deliver()
     return fe
@@ -275,7 +281,7 @@ def test_shadowing_people_are_exported_and_erased(engine):
     assert all(_kept_with_reason(p) for p in _text_hits(engine, cai))
     with pytest.raises(erase.ErasureRefused, match="host offer 1 is open"):
         erase.erase(engine, by_email, NOW)
-    hosts.set_open(engine, 1, user_id=hal, open_=False, coordinators=frozenset(), now=NOW)
+    hosts.set_open(engine, 1, actor=Actor(hal), open_=False, now=NOW)
     assert erase.erase(engine, by_email, NOW).counts
     for token in (HAL_TOKEN, hal, "hal@example.org"):
         assert all(_kept_with_reason(p) for p in _text_hits(engine, token)), token
@@ -285,7 +291,7 @@ def test_shadowing_people_are_exported_and_erased(engine):
 def test_shadowing_retention_waits_a_year_after_the_placement(engine):
     _placed_and_completed(engine)
     hal = shadow_story.HAL.value
-    hosts.set_open(engine, 1, user_id=hal, open_=False, coordinators=frozenset(), now=NOW)
+    hosts.set_open(engine, 1, actor=Actor(hal), open_=False, now=NOW)
     periods = {"case_years": 6, "shadowing_days": 365, "outbox_days": 10_000}
     before = _shadow_figures(engine)
 

@@ -22,6 +22,7 @@ from bot import bootstrap, outbox
 from bot.bootstrap import job_registry
 from bot.complaints import intake, investigation, notices, related, views
 from bot.jobs import runner
+from bot.permissions import Actor
 from handlers.slack.app import make_client, renderers
 from handlers.slack.complaints import case_card
 from handlers.slack.transport import SlackTransport, role_channels
@@ -42,7 +43,7 @@ def stored_only(engine, n: int, **overrides) -> Complaint:
     return intake.submit(
         engine,
         form(**overrides),
-        reporter_user_id=f"U{n:04d}",
+        actor=Actor(f"U{n:04d}"),
         submission_key=f"VPEND{n}",
         today=TODAY,
         policy=POLICY,

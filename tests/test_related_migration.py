@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot.complaints import intake, related, related_view
 from bot.db import make_engine
 from bot.migrate import current_revision, head_revision, upgrade
+from bot.permissions import Actor
 from models import CaseLink, Complaint, ProcurementGroup
 from tests import databases
 from tests.conftest import TODAY, _require_postgres, rows
@@ -111,7 +112,7 @@ def test_0006_turns_automatic_links_into_groups_on_a_populated_database(empty_ur
         joining = intake.submit(
             engine,
             form(authority_name="Borsetshire Council", procurement_reference="BC-1"),
-            reporter_user_id="UNEW",
+            actor=Actor("UNEW"),
             submission_key="VNEW1",
             today=TODAY,
             policy=intake.IntakePolicy(),
@@ -119,7 +120,7 @@ def test_0006_turns_automatic_links_into_groups_on_a_populated_database(empty_ur
         starting = intake.submit(
             engine,
             form(authority_name="Ambridge Council", procurement_reference="AC-2"),
-            reporter_user_id="UNEW",
+            actor=Actor("UNEW"),
             submission_key="VNEW2",
             today=TODAY,
             policy=intake.IntakePolicy(),

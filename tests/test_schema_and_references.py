@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 
 from bot.complaints import intake
 from bot.migrate import current_revision, head_revision, pending_message
+from bot.permissions import Actor
 from models import Complaint, metadata
 from tests.conftest import TODAY, rows
 
@@ -44,7 +45,7 @@ def test_concurrent_submissions_get_unique_sequential_references(engine, session
         return intake.submit(
             engine,
             _form(n),
-            reporter_user_id=f"U{n}",
+            actor=Actor(f"U{n}"),
             submission_key=f"VC{n}",
             today=TODAY,
             policy=POLICY,
@@ -60,7 +61,7 @@ def test_references_restart_each_year(engine):
     first = intake.submit(
         engine,
         _form(1),
-        reporter_user_id="U1",
+        actor=Actor("U1"),
         submission_key="VY1",
         today=date(2026, 12, 31),
         policy=POLICY,
@@ -68,7 +69,7 @@ def test_references_restart_each_year(engine):
     second = intake.submit(
         engine,
         _form(2),
-        reporter_user_id="U1",
+        actor=Actor("U1"),
         submission_key="VY2",
         today=date(2027, 1, 1),
         policy=POLICY,
@@ -83,11 +84,11 @@ def test_validation_failure_uses_no_number(engine):
     bad = intake.ComplaintForm()
     try:
         intake.submit(
-            engine, bad, reporter_user_id="U1", submission_key="VB", today=TODAY, policy=POLICY
+            engine, bad, actor=Actor("U1"), submission_key="VB", today=TODAY, policy=POLICY
         )
     except intake.ValidationFailed as exc:
         assert len(exc.errors) >= 8
     ok = intake.submit(
-        engine, _form(1), reporter_user_id="U1", submission_key="VG", today=TODAY, policy=POLICY
+        engine, _form(1), actor=Actor("U1"), submission_key="VG", today=TODAY, policy=POLICY
     )
     assert ok.complaint.reference == "MS-2026-0001"

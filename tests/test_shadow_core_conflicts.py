@@ -12,12 +12,13 @@ from sqlalchemy import update
 from bot.complaints import intake
 from bot.db import transaction
 from bot.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
+from bot.permissions import Actor
 from bot.shadowing import conflicts
 from models import Complaint, ShadowConflict, ShadowEvent, ShadowPlacement
 from tests.conftest import rows
 from tests.test_shadow_core_support import (
     COORDINATOR,
-    COORDINATORS,
+    COORDINATOR_ACTOR,
     DWP,
     HOME_OFFICE,
     NOW,
@@ -30,8 +31,7 @@ from tests.test_shadow_core_support import (
 
 
 def _record(engine, **kwargs):
-    kwargs.setdefault("by_user_id", COORDINATOR)
-    kwargs.setdefault("coordinators", COORDINATORS)
+    kwargs.setdefault("actor", COORDINATOR_ACTOR)
     kwargs.setdefault("reason", "Sat on the grant panel that funded them.")
     return conflicts.record_conflict(engine, **kwargs)
 
@@ -64,7 +64,7 @@ def test_recording_a_conflict_is_refused(engine):
     a = applicant(engine, "U1")
     h = host(engine, "UH1")
     with pytest.raises(NotPermitted):
-        _record(engine, by_user_id="U1", applicant_id=a.id, host_id=h.id)
+        _record(engine, actor=Actor("U1"), applicant_id=a.id, host_id=h.id)
     with pytest.raises(ValidationFailed) as err:
         _record(engine, applicant_id=a.id, department=HOME_OFFICE, reason=" ")
     assert set(err.value.errors) == {"applicant_id", "host_id", "reason"}
@@ -80,13 +80,12 @@ def test_clearing_a_conflict_needs_a_coordinator_and_safeguards(engine, session)
     c = _record(engine, applicant_id=a.id, host_id=h.id)
 
     def clear(**kwargs):
-        kwargs.setdefault("by_user_id", COORDINATOR)
-        kwargs.setdefault("coordinators", COORDINATORS)
+        kwargs.setdefault("actor", COORDINATOR_ACTOR)
         kwargs.setdefault("safeguards", "No access to tender files; line manager informed.")
         return conflicts.clear_conflict(engine, c.id, now=NOW, **kwargs)
 
     with pytest.raises(NotPermitted):
-        clear(by_user_id="UH1")
+        clear(actor=Actor("UH1"))
     with pytest.raises(ValidationFailed) as err:
         clear(safeguards="   ")
     assert "safeguards" in err.value.errors
@@ -94,8 +93,7 @@ def test_clearing_a_conflict_needs_a_coordinator_and_safeguards(engine, session)
         conflicts.clear_conflict(
             engine,
             c.id + 1,
-            by_user_id=COORDINATOR,
-            coordinators=COORDINATORS,
+            actor=COORDINATOR_ACTOR,
             safeguards="x",
             now=NOW,
         )
@@ -105,8 +103,10 @@ def test_clearing_a_conflict_needs_a_coordinator_and_safeguards(engine, session)
         clear()
     assert event_kinds(engine, applicant_id=a.id)[-2:] == ["conflict_recorded", "conflict_cleared"]
     with reading(engine) as s:
-        assert conflicts.list_conflicts(s) == []
-        assert [x.id for x in conflicts.list_conflicts(s, include_cleared=True)] == [c.id]
+        assert conflicts.list_conflicts(s, COORDINATOR_ACTOR) == []
+        assert [
+            x.id for x in conflicts.list_conflicts(s, COORDINATOR_ACTOR, include_cleared=True)
+        ] == [c.id]
         assert conflicts.banned_pairs(s, [a], [h]) == {}
 
 
@@ -145,7 +145,7 @@ def _complaint(engine, n: int, authority: str, organisation: str, *, anonymous=F
     )
     policy = intake.IntakePolicy()
     return intake.submit(
-        engine, form, reporter_user_id=f"UC{n}", submission_key=f"VC{n}", today=TODAY, policy=policy
+        engine, form, actor=Actor(f"UC{n}"), submission_key=f"VC{n}", today=TODAY, policy=policy
     ).complaint
 
 
@@ -221,8 +221,7 @@ def test_a_department_wide_conflict_ends_the_open_offers_it_covers(engine, sessi
     rounds.run_round(
         engine,
         commit=True,
-        by_user_id=COORDINATOR,
-        coordinators=COORDINATORS,
+        actor=COORDINATOR_ACTOR,
         now=NOW,
         expiry_days=7,
     )
@@ -231,8 +230,7 @@ def test_a_department_wide_conflict_ends_the_open_offers_it_covers(engine, sessi
 
     recorded = conflicts.record(
         engine,
-        by_user_id=COORDINATOR,
-        coordinators=COORDINATORS,
+        actor=COORDINATOR_ACTOR,
         department="home office",
         organisation="ambridge trust",
         reason="Secret: the trust is bidding for the department's grants.",

@@ -8,12 +8,12 @@ import pytest
 from sqlmodel import Session
 
 from bot.errors import NotFound, NotPermitted, ValidationFailed
+from bot.permissions import Actor
 from bot.shadowing import hosts
 from models import ShadowConflict, ShadowHost, ShadowPlacement
 from tests.conftest import rows
 from tests.test_shadow_core_support import (
-    COORDINATOR,
-    COORDINATORS,
+    COORDINATOR_ACTOR,
     DEPARTMENTS,
     DWP,
     HOME_OFFICE,
@@ -107,7 +107,7 @@ def test_offering_places_stores_the_host_its_conflicts_and_an_event(engine, sess
     h = hosts.offer_places(
         engine,
         host_form(conflict_departments=(HOME_OFFICE, DWP)),
-        user_id="UH1",
+        actor=Actor("UH1"),
         submission_key="VH-1",
         today=TODAY,
         departments=DEPARTMENTS,
@@ -124,7 +124,7 @@ def test_offering_places_stores_the_host_its_conflicts_and_an_event(engine, sess
     again = hosts.offer_places(
         engine,
         host_form(conflict_departments=(HOME_OFFICE, DWP)),
-        user_id="UH1",
+        actor=Actor("UH1"),
         submission_key="VH-1",
         today=TODAY,
         departments=DEPARTMENTS,
@@ -173,13 +173,9 @@ def test_places_taken_and_accepted(engine):
 
 def test_changing_capacity(engine, session):
     h = host(engine, "UH1", capacity=5)
-    changed = hosts.change_capacity(
-        engine, h.id, user_id="UH1", capacity=8, coordinators=frozenset()
-    )
+    changed = hosts.change_capacity(engine, h.id, actor=Actor("UH1"), capacity=8)
     assert changed.capacity == 8
-    by_coordinator = hosts.change_capacity(
-        engine, h.id, user_id=COORDINATOR, capacity=3, coordinators=COORDINATORS
-    )
+    by_coordinator = hosts.change_capacity(engine, h.id, actor=COORDINATOR_ACTOR, capacity=3)
     assert by_coordinator.capacity == 3
     assert rows(session, ShadowHost)[0].capacity == 3
     assert event_kinds(engine, host_id=h.id) == [
@@ -193,26 +189,19 @@ def test_capacity_changes_that_are_refused(engine, session):
     h = host(engine, "UH1", capacity=5)
     _placements(engine, h.id, ["accepted", "scheduled", "offered", "declined"])
     with pytest.raises(NotFound):
-        hosts.change_capacity(engine, h.id + 1, user_id="UH1", capacity=3, coordinators=frozenset())
+        hosts.change_capacity(engine, h.id + 1, actor=Actor("UH1"), capacity=3)
     with pytest.raises(NotPermitted):
-        hosts.change_capacity(engine, h.id, user_id="UOTHER", capacity=3, coordinators=COORDINATORS)
+        hosts.change_capacity(engine, h.id, actor=Actor("UOTHER"), capacity=3)
     for bad in (0, 21):
         with pytest.raises(ValidationFailed) as err:
-            hosts.change_capacity(
-                engine, h.id, user_id="UH1", capacity=bad, coordinators=frozenset()
-            )
+            hosts.change_capacity(engine, h.id, actor=Actor("UH1"), capacity=bad)
         assert "between 1 and 20" in err.value.errors["capacity"]
     with pytest.raises(ValidationFailed) as err:
-        hosts.change_capacity(engine, h.id, user_id="UH1", capacity=1, coordinators=frozenset())
+        hosts.change_capacity(engine, h.id, actor=Actor("UH1"), capacity=1)
     assert err.value.errors["capacity"] == (
         "You have already accepted 2 visitors; places can't go below 2."
     )
     assert rows(session, ShadowHost)[0].capacity == 5
     assert event_kinds(engine, host_id=h.id) == ["host_registered"]
     # Down to the accepted number is fine: the open offer simply leaves no free place.
-    assert (
-        hosts.change_capacity(
-            engine, h.id, user_id="UH1", capacity=2, coordinators=frozenset()
-        ).capacity
-        == 2
-    )
+    assert hosts.change_capacity(engine, h.id, actor=Actor("UH1"), capacity=2).capacity == 2

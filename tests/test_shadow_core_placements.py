@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
+from bot.permissions import Actor
 from bot.shadowing import hosts, notices, placements, rounds, signup
 from models import ShadowApplicant, ShadowFeedback, ShadowPlacement
 from tests.conftest import rows
@@ -42,8 +43,8 @@ def _updates(engine) -> list[tuple[str, int, dict]]:
 
 def _accepted(engine) -> ShadowPlacement:
     p, _ = _offer(engine)
-    placements.respond(engine, p.id, user_id="U1", accept=True, now=NOW)
-    return placements.respond(engine, p.id, user_id="UH1", accept=True, now=NOW)
+    placements.respond(engine, p.id, actor=Actor("U1"), accept=True, now=NOW)
+    return placements.respond(engine, p.id, actor=Actor("UH1"), accept=True, now=NOW)
 
 
 def _scheduled(engine) -> ShadowPlacement:
@@ -51,7 +52,7 @@ def _scheduled(engine) -> ShadowPlacement:
     return placements.schedule(
         engine,
         p.id,
-        user_id="UH1",
+        actor=Actor("UH1"),
         start_date=TODAY + timedelta(days=10),
         end_date=TODAY + timedelta(days=14),
         today=TODAY,
@@ -63,14 +64,14 @@ def _scheduled(engine) -> ShadowPlacement:
 
 def test_both_sides_accepting_confirms_the_placement(engine, session):
     p, _ = _offer(engine)
-    half = placements.respond(engine, p.id, user_id="U1", accept=True, now=NOW)
+    half = placements.respond(engine, p.id, actor=Actor("U1"), accept=True, now=NOW)
     assert (half.status, half.applicant_response, half.host_response) == (
         "offered",
         "accepted",
         None,
     )
     assert _updates(engine) == [("UH1", p.id, {"event": "accepted", "side": "host"})]
-    done = placements.respond(engine, p.id, user_id="UH1", accept=True, now=NOW + timedelta(1))
+    done = placements.respond(engine, p.id, actor=Actor("UH1"), accept=True, now=NOW + timedelta(1))
     assert (done.status, done.host_response) == ("accepted", "accepted")
     assert rows(session, ShadowApplicant)[0].status == "placed"
     assert _updates(engine)[1:] == [
@@ -90,15 +91,15 @@ def test_both_sides_accepting_confirms_the_placement(engine, session):
 def test_an_offer_can_only_be_answered_by_its_two_sides_once_before_it_expires(engine):
     p, _ = _offer(engine)
     with pytest.raises(NotPermitted, match="isn't addressed to you"):
-        placements.respond(engine, p.id, user_id="USTRANGER", accept=True, now=NOW)
+        placements.respond(engine, p.id, actor=Actor("USTRANGER"), accept=True, now=NOW)
     with pytest.raises(NotFound):
-        placements.respond(engine, p.id + 1, user_id="U1", accept=True, now=NOW)
-    placements.respond(engine, p.id, user_id="U1", accept=True, now=NOW)
+        placements.respond(engine, p.id + 1, actor=Actor("U1"), accept=True, now=NOW)
+    placements.respond(engine, p.id, actor=Actor("U1"), accept=True, now=NOW)
     with pytest.raises(InvalidTransition, match="already accepted"):
-        placements.respond(engine, p.id, user_id="U1", accept=False, now=NOW)
+        placements.respond(engine, p.id, actor=Actor("U1"), accept=False, now=NOW)
     late = EXPIRES + timedelta(seconds=1)
     with pytest.raises(InvalidTransition, match="expired on 27 November 2026 at 09:00"):
-        placements.respond(engine, p.id, user_id="UH1", accept=True, now=late)
+        placements.respond(engine, p.id, actor=Actor("UH1"), accept=True, now=late)
     # The late answer is not recorded; it lapses the offer there and then (as the expiry job
     # would), so both sides are told it expired.
     assert [u[2]["event"] for u in _updates(engine)] == ["accepted", "expired", "expired"]
@@ -108,7 +109,7 @@ def test_an_offer_can_only_be_answered_by_its_two_sides_once_before_it_expires(e
 def test_a_decline_frees_the_place_and_keeps_the_applicants_queue_position(engine, session):
     p, _ = _offer(engine)
     later = applicant(engine, "U2", queued_at=NOW + timedelta(hours=1))
-    declined = placements.respond(engine, p.id, user_id="UH1", accept=False, now=NOW)
+    declined = placements.respond(engine, p.id, actor=Actor("UH1"), accept=False, now=NOW)
     assert (declined.status, declined.ended_by) == ("declined", "UH1")
     back = rows(session, ShadowApplicant)[0]
     assert (back.status, back.queued_at) == ("queued", NOW)
@@ -117,7 +118,7 @@ def test_a_decline_frees_the_place_and_keeps_the_applicants_queue_position(engin
         assert hosts.places_taken(s, p.host_id) == 0
     assert _updates(engine) == [("U1", p.id, {"event": "declined", "side": "applicant"})]
     with pytest.raises(InvalidTransition, match="no longer open"):
-        placements.respond(engine, p.id, user_id="U1", accept=True, now=NOW)
+        placements.respond(engine, p.id, actor=Actor("U1"), accept=True, now=NOW)
     # The freed place goes to the next in the queue, never back to the declined pair.
     rounds.run_round(engine, commit=True, now=NOW, expiry_days=7)
     newest = rows(session, ShadowPlacement)[-1]
@@ -145,7 +146,7 @@ def test_unanswered_offers_lapse_once_and_the_applicant_keeps_their_place(engine
     ]
     assert event_kinds(engine, placement_id=p.id) == ["offered", "offer_expired"]
     with pytest.raises(InvalidTransition, match="no longer open"):
-        placements.respond(engine, p.id, user_id="U1", accept=True, now=EXPIRES)
+        placements.respond(engine, p.id, actor=Actor("U1"), accept=True, now=EXPIRES)
 
 
 def test_expiry_running_in_several_processes_lapses_each_offer_once(engine, session):
@@ -153,7 +154,7 @@ def test_expiry_running_in_several_processes_lapses_each_offer_once(engine, sess
         applicant(engine, f"U{n}", queued_at=NOW + timedelta(seconds=n))
     host(engine, "UH1", capacity=8)
     rounds.run_round(engine, commit=True, now=NOW, expiry_days=7)
-    placements.respond(engine, 1, user_id="U0", accept=False, now=NOW)  # already over
+    placements.respond(engine, 1, actor=Actor("U0"), accept=False, now=NOW)  # already over
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         counts = list(pool.map(lambda _: placements.expire_offers(engine, now=EXPIRES), range(4)))
@@ -171,10 +172,10 @@ def test_scheduling_an_accepted_placement(engine, session):
     start, end = TODAY + timedelta(days=10), TODAY + timedelta(days=14)
     with pytest.raises(InvalidTransition, match="Only an accepted placement"):
         placements.schedule(
-            engine, p.id, user_id="UH1", start_date=start, end_date=end, today=TODAY
+            engine, p.id, actor=Actor("UH1"), start_date=start, end_date=end, today=TODAY
         )
-    placements.respond(engine, p.id, user_id="U1", accept=True, now=NOW)
-    placements.respond(engine, p.id, user_id="UH1", accept=True, now=NOW)
+    placements.respond(engine, p.id, actor=Actor("U1"), accept=True, now=NOW)
+    placements.respond(engine, p.id, actor=Actor("UH1"), accept=True, now=NOW)
     for bad_start, bad_end, field in (
         (start, start - timedelta(days=1), "end_date"),
         (TODAY - timedelta(days=1), end, "start_date"),
@@ -182,15 +183,20 @@ def test_scheduling_an_accepted_placement(engine, session):
     ):
         with pytest.raises(ValidationFailed) as err:
             placements.schedule(
-                engine, p.id, user_id="UH1", start_date=bad_start, end_date=bad_end, today=TODAY
+                engine,
+                p.id,
+                actor=Actor("UH1"),
+                start_date=bad_start,
+                end_date=bad_end,
+                today=TODAY,
             )
         assert field in err.value.errors
     with pytest.raises(NotPermitted):
         placements.schedule(
-            engine, p.id, user_id="USTRANGER", start_date=start, end_date=end, today=TODAY
+            engine, p.id, actor=Actor("USTRANGER"), start_date=start, end_date=end, today=TODAY
         )
     done = placements.schedule(
-        engine, p.id, user_id="UH1", start_date=start, end_date=end, today=TODAY
+        engine, p.id, actor=Actor("UH1"), start_date=start, end_date=end, today=TODAY
     )
     assert (done.status, done.start_date, done.end_date) == ("scheduled", start, end)
     assert _updates(engine)[-1] == ("U1", p.id, {"event": "scheduled", "side": "applicant"})
@@ -200,8 +206,8 @@ def test_scheduling_an_accepted_placement(engine, session):
 def test_completing_a_placement_asks_both_sides_for_feedback(engine, session):
     p = _scheduled(engine)
     with pytest.raises(InvalidTransition, match="once it has taken place"):
-        placements.complete(engine, p.id, user_id="U1", today=TODAY)
-    done = placements.complete(engine, p.id, user_id="U1", today=TODAY + timedelta(days=14))
+        placements.complete(engine, p.id, actor=Actor("U1"), today=TODAY)
+    done = placements.complete(engine, p.id, actor=Actor("U1"), today=TODAY + timedelta(days=14))
     assert done.status == "completed"
     person = rows(session, ShadowApplicant)[0]
     assert (person.status, person.active_user_id) == ("completed", None)
@@ -212,7 +218,7 @@ def test_completing_a_placement_asks_both_sides_for_feedback(engine, session):
     ]
     assert _updates(engine)[-1] == ("UH1", p.id, {"event": "completed", "side": "host"})
     with pytest.raises(InvalidTransition):
-        placements.complete(engine, p.id, user_id="U1", today=TODAY + timedelta(days=14))
+        placements.complete(engine, p.id, actor=Actor("U1"), today=TODAY + timedelta(days=14))
     assert applicant(engine, "U1").status == "queued"  # free to sign up again
 
 
@@ -223,7 +229,7 @@ def test_feedback_once_per_side_after_completion(engine, session):
         return placements.give_feedback(
             engine,
             p.id,
-            user_id=user_id,
+            actor=Actor(user_id),
             worthwhile=worthwhile,
             learned="How a small charity plans its week.",
             would_recommend=True,
@@ -231,14 +237,14 @@ def test_feedback_once_per_side_after_completion(engine, session):
 
     with pytest.raises(InvalidTransition, match="once the placement is complete"):
         give()
-    placements.complete(engine, p.id, user_id="UH1", today=TODAY + timedelta(days=14))
+    placements.complete(engine, p.id, actor=Actor("UH1"), today=TODAY + timedelta(days=14))
     for bad in (0, 6):
         with pytest.raises(ValidationFailed) as err:
             give(worthwhile=bad)
         assert "1 to 5" in err.value.errors["worthwhile"]
     with pytest.raises(ValidationFailed) as err:
         placements.give_feedback(
-            engine, p.id, user_id="U1", worthwhile=4, learned="", would_recommend=None
+            engine, p.id, actor=Actor("U1"), worthwhile=4, learned="", would_recommend=None
         )
     assert set(err.value.errors) == {"would_recommend"}
     with pytest.raises(NotPermitted):
@@ -262,23 +268,23 @@ def test_feedback_once_per_side_after_completion(engine, session):
 def test_a_host_withdrawing_sends_the_applicant_back_to_the_queue(engine, session):
     p = _accepted(engine)
     with pytest.raises(NotPermitted):
-        placements.withdraw_placement(engine, p.id, user_id="USTRANGER", reason="", now=NOW)
+        placements.withdraw_placement(engine, p.id, actor=Actor("USTRANGER"), reason="", now=NOW)
     done = placements.withdraw_placement(
-        engine, p.id, user_id="UH1", reason="Office closed", now=NOW
+        engine, p.id, actor=Actor("UH1"), reason="Office closed", now=NOW
     )
     assert (done.status, done.ended_by, done.end_reason) == ("withdrawn", "UH1", "Office closed")
     person = rows(session, ShadowApplicant)[0]
     assert (person.status, person.queued_at, person.active_user_id) == ("queued", NOW, "U1")
     assert _updates(engine)[-1] == ("U1", p.id, {"event": "withdrawn", "side": "applicant"})
     with pytest.raises(InvalidTransition, match="already ended"):
-        placements.withdraw_placement(engine, p.id, user_id="UH1", reason="", now=NOW)
+        placements.withdraw_placement(engine, p.id, actor=Actor("UH1"), reason="", now=NOW)
     with reading(engine) as s:
         assert hosts.places_taken(s, p.host_id) == 0
 
 
 def test_an_applicant_withdrawing_ends_their_sign_up(engine, session):
     p = _scheduled(engine)
-    placements.withdraw_placement(engine, p.id, user_id="U1", reason="Promoted", now=NOW)
+    placements.withdraw_placement(engine, p.id, actor=Actor("U1"), reason="Promoted", now=NOW)
     person = rows(session, ShadowApplicant)[0]
     assert (person.status, person.active_user_id, person.withdrawn_reason) == (
         "withdrawn",
@@ -291,7 +297,7 @@ def test_an_applicant_withdrawing_ends_their_sign_up(engine, session):
 
 def test_placements_for_user_lists_both_sides_newest_first(engine):
     first, _ = _offer(engine, capacity=3)
-    placements.respond(engine, first.id, user_id="U1", accept=False, now=NOW)
+    placements.respond(engine, first.id, actor=Actor("U1"), accept=False, now=NOW)
     applicant(engine, "U2")
     rounds.run_round(engine, commit=True, now=NOW + timedelta(days=1), expiry_days=7)
     with reading(engine) as s:

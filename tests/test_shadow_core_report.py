@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from bot.clock import today_uk
 from bot.db import make_engine
+from bot.permissions import Actor
 from bot.shadowing import placements, report, rounds
 from models import ShadowPlacement, ShadowRound
 from tests.test_config_and_cli import _msbot
@@ -35,19 +36,26 @@ def _known_dataset(engine) -> None:
     with reading(engine) as s:
         [p] = placements.placements_for_user(s, "U1")
     for user in ("U1", "UH1"):
-        placements.respond(engine, p.id, user_id=user, accept=True, now=NOW + timedelta(days=2))
+        placements.respond(
+            engine, p.id, actor=Actor(user), accept=True, now=NOW + timedelta(days=2)
+        )
     placements.schedule(
         engine,
         p.id,
-        user_id="U1",
+        actor=Actor("U1"),
         start_date=TODAY + timedelta(days=10),
         end_date=TODAY + timedelta(days=14),
         today=TODAY + timedelta(days=3),
     )
-    placements.complete(engine, p.id, user_id="UH1", today=TODAY + timedelta(days=14))
+    placements.complete(engine, p.id, actor=Actor("UH1"), today=TODAY + timedelta(days=14))
     for user, score, recommend in (("U1", 5, True), ("UH1", 3, False)):
         placements.give_feedback(
-            engine, p.id, user_id=user, worthwhile=score, learned="Lots", would_recommend=recommend
+            engine,
+            p.id,
+            actor=Actor(user),
+            worthwhile=score,
+            learned="Lots",
+            would_recommend=recommend,
         )
 
 

@@ -9,12 +9,13 @@ import pytest
 
 from bot.complaints import intake
 from bot.errors import InvalidTransition, NotFound, NotPermitted
-from bot.shadowing import notices, rounds, signup
+from bot.permissions import Actor
+from bot.shadowing import notices, round_plan, rounds, signup
 from models import ShadowApplicant, ShadowPlacement, ShadowRound
 from tests.conftest import rows
 from tests.test_shadow_core_support import (
     COORDINATOR,
-    COORDINATORS,
+    COORDINATOR_ACTOR,
     DWP,
     NOW,
     TODAY,
@@ -29,19 +30,18 @@ from tests.test_shadow_core_support import (
 EDUCATION = "Department for Education"
 
 
-def _plan(engine) -> rounds.RoundPlan:
+def _plan(engine) -> round_plan.RoundPlan:
     with reading(engine) as s:
-        return rounds.plan(s, now=NOW)
+        return round_plan.plan(s, now=NOW)
 
 
 def _commit(engine, round_id, **kwargs):
-    kwargs.setdefault("by_user_id", COORDINATOR)
-    kwargs.setdefault("coordinators", COORDINATORS)
+    kwargs.setdefault("actor", COORDINATOR_ACTOR)
     return rounds.commit(engine, round_id, now=NOW, expiry_days=7, **kwargs)
 
 
-def _dry_run(engine, by_user_id=COORDINATOR):
-    return rounds.dry_run(engine, by_user_id=by_user_id, coordinators=COORDINATORS, now=NOW)
+def _dry_run(engine, actor=COORDINATOR_ACTOR):
+    return rounds.dry_run(engine, actor=actor, now=NOW)
 
 
 def test_plan_matches_and_explains_every_unmatched_applicant(engine):
@@ -106,7 +106,7 @@ def test_a_dry_run_stores_figures_but_makes_no_offer(engine, session):
     applicant(engine, "U2", interests=("digital",))
     host(engine, "UH1")
     with pytest.raises(NotPermitted):
-        _dry_run(engine, by_user_id="U1")
+        _dry_run(engine, Actor("U1"))
     rnd = _dry_run(engine)
     assert rnd.status == "dry_run" and rnd.started_by == COORDINATOR
     assert rnd.summary == {
@@ -167,7 +167,7 @@ def test_a_repeated_commit_creates_nothing_twice(engine, session):
     with pytest.raises(NotFound):
         _commit(engine, rnd.id + 1)
     with pytest.raises(NotPermitted):
-        _commit(engine, rnd.id, by_user_id="U1")
+        _commit(engine, rnd.id, actor=Actor("U1"))
 
 
 def test_concurrent_commits_of_one_round_write_its_offers_once(engine, session):
@@ -195,7 +195,7 @@ def test_commit_replans_from_the_current_state(engine, session):
     host(engine, "UH1", capacity=1)
     rnd = _dry_run(engine)
     assert rnd.summary["matched"] == 1
-    signup.withdraw(engine, user_id="U1", reason="", now=NOW)
+    signup.withdraw(engine, actor=Actor("U1"), reason="", now=NOW)
     _commit(engine, rnd.id)
     assert [p.applicant_id for p in rows(session, ShadowPlacement)] == [a2.id]
     assert {m.recipient_user_id for m in outbox(engine, notices.OFFER)} == {"U2", "UH1"}
@@ -234,7 +234,7 @@ def _complaint(engine, authority: str, organisation: str) -> intake.Submission:
     return intake.submit(
         engine,
         form,
-        reporter_user_id="UCOMPLAINER",
+        actor=Actor("UCOMPLAINER"),
         submission_key="VCOMPLAINT",
         today=TODAY,
         policy=intake.IntakePolicy(),
@@ -283,12 +283,11 @@ def test_an_applicant_whose_only_hosts_are_conflicted_is_unmatched_for_conflict(
 
 def test_run_round_needs_a_coordinator_unless_run_from_the_command_line(engine):
     with pytest.raises(NotPermitted):
-        rounds.run_round(engine, commit=True, by_user_id="U1", now=NOW, expiry_days=7)
+        rounds.run_round(engine, commit=True, actor=Actor("U1"), now=NOW, expiry_days=7)
     rnd = rounds.run_round(
         engine,
         commit=True,
-        by_user_id=COORDINATOR,
-        coordinators=COORDINATORS,
+        actor=COORDINATOR_ACTOR,
         now=NOW,
         expiry_days=7,
     )
@@ -308,18 +307,15 @@ def test_old_dry_runs_are_pruned_by_the_hourly_job_and_committed_rounds_kept(eng
     applicant(engine, "U1")
     host(engine, "U9")
     old = NOW - timedelta(days=31)
-    stale = rounds.dry_run(engine, by_user_id=COORDINATOR, coordinators=COORDINATORS, now=old)
+    stale = rounds.dry_run(engine, actor=COORDINATOR_ACTOR, now=old)
     kept = rounds.run_round(
         engine,
         commit=True,
-        by_user_id=COORDINATOR,
-        coordinators=COORDINATORS,
+        actor=COORDINATOR_ACTOR,
         now=old,
         expiry_days=7,
     )
-    recent = rounds.dry_run(
-        engine, by_user_id=COORDINATOR, coordinators=COORDINATORS, now=NOW - timedelta(days=29)
-    )
+    recent = rounds.dry_run(engine, actor=COORDINATOR_ACTOR, now=NOW - timedelta(days=29))
     assert rounds.prune_dry_runs(engine, now=NOW, keep_days=30) == 1
     assert {r.id for r in rows(session, ShadowRound)} == {kept.id, recent.id}
     assert stale.id not in {r.id for r in rows(session, ShadowRound)}

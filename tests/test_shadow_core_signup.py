@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
+from bot.permissions import Actor
 from bot.shadowing import hosts, notices, rounds, signup
 from models import ShadowApplicant, ShadowConflict, ShadowPlacement
 from tests.conftest import rows
@@ -124,7 +125,7 @@ def test_sign_up_stores_the_request_conflicts_event_and_approval_request(engine,
     a = signup.sign_up(
         engine,
         signup_form(conflict_organisations="Crisis\nShelter Together"),
-        user_id="U1",
+        actor=Actor("U1"),
         submission_key="V1",
         today=TODAY,
         departments=DEPARTMENTS,
@@ -154,7 +155,7 @@ def test_a_repeated_delivery_creates_nothing_twice(engine, session):
         return signup.sign_up(
             engine,
             signup_form(conflict_organisations="Crisis"),
-            user_id="U1",
+            actor=Actor("U1"),
             submission_key="VSAME",
             today=TODAY,
             departments=DEPARTMENTS,
@@ -172,7 +173,7 @@ def test_a_second_active_sign_up_is_refused_until_the_first_ends(engine, session
         applicant(engine, "U1")
     assert "already have an active sign-up" in err.value.errors["department"]
     assert len(rows(session, ShadowApplicant)) == 1
-    signup.decide(engine, first.id, manager_user_id="MU1", approve=False, now=NOW)
+    signup.decide(engine, first.id, actor=Actor("MU1"), approve=False, now=NOW)
     second = applicant(engine, "U1", approve=False)
     assert second.id != first.id
     with reading(engine) as s:
@@ -186,7 +187,7 @@ def test_racing_sign_ups_by_one_person_store_one(engine, session):
             return signup.sign_up(
                 engine,
                 signup_form(),
-                user_id="U1",
+                actor=Actor("U1"),
                 submission_key=f"VR{n}",
                 today=TODAY,
                 departments=DEPARTMENTS,
@@ -208,7 +209,7 @@ def test_racing_sign_ups_by_one_person_store_one(engine, session):
 
 def test_approval_queues_the_applicant_and_tells_them(engine, session):
     a = applicant(engine, "U1", approve=False)
-    decided = signup.decide(engine, a.id, manager_user_id="MU1", approve=True, now=NOW)
+    decided = signup.decide(engine, a.id, actor=Actor("MU1"), approve=True, now=NOW)
     assert decided.status == "queued" and decided.queued_at == NOW
     [stored] = rows(session, ShadowApplicant)
     assert stored.status == "queued" and stored.queued_at == NOW and stored.active_user_id == "U1"
@@ -221,10 +222,10 @@ def test_approval_queues_the_applicant_and_tells_them(engine, session):
 
 def test_a_repeated_approval_creates_nothing_twice(engine):
     a = applicant(engine, "U1", approve=False)
-    signup.decide(engine, a.id, manager_user_id="MU1", approve=True, now=NOW)
+    signup.decide(engine, a.id, actor=Actor("MU1"), approve=True, now=NOW)
     for approve in (True, False):
         with pytest.raises(InvalidTransition, match="already been approved"):
-            signup.decide(engine, a.id, manager_user_id="MU1", approve=approve, now=NOW)
+            signup.decide(engine, a.id, actor=Actor("MU1"), approve=approve, now=NOW)
     assert len(outbox(engine, notices.APPROVAL_RESULT)) == 1
     assert event_kinds(engine, applicant_id=a.id) == ["signed_up", "approved"]
 
@@ -234,7 +235,7 @@ def test_concurrent_clicks_decide_once(engine):
 
     def click(_):
         try:
-            return signup.decide(engine, a.id, manager_user_id="MU1", approve=True, now=NOW)
+            return signup.decide(engine, a.id, actor=Actor("MU1"), approve=True, now=NOW)
         except InvalidTransition as exc:
             return exc
 
@@ -246,26 +247,26 @@ def test_concurrent_clicks_decide_once(engine):
 
 def test_declining_frees_the_person_to_sign_up_again(engine, session):
     a = applicant(engine, "U1", approve=False)
-    signup.decide(engine, a.id, manager_user_id="MU1", approve=False, now=NOW)
+    signup.decide(engine, a.id, actor=Actor("MU1"), approve=False, now=NOW)
     [stored] = rows(session, ShadowApplicant)
     assert (stored.status, stored.active_user_id, stored.queued_at) == ("declined", None, None)
     [msg] = outbox(engine, notices.APPROVAL_RESULT)
     assert msg.data == {"approved": False}
     with pytest.raises(InvalidTransition, match="already been declined"):
-        signup.decide(engine, a.id, manager_user_id="MU1", approve=True, now=NOW)
+        signup.decide(engine, a.id, actor=Actor("MU1"), approve=True, now=NOW)
 
 
 def test_only_the_named_manager_decides(engine):
     a = applicant(engine, "U1", approve=False)
     with pytest.raises(NotPermitted):
-        signup.decide(engine, a.id, manager_user_id="USOMEONE", approve=True, now=NOW)
+        signup.decide(engine, a.id, actor=Actor("USOMEONE"), approve=True, now=NOW)
     with pytest.raises(NotPermitted):
-        signup.decide(engine, a.id, manager_user_id="U1", approve=True, now=NOW)
+        signup.decide(engine, a.id, actor=Actor("U1"), approve=True, now=NOW)
     with pytest.raises(NotFound):
-        signup.decide(engine, a.id + 99, manager_user_id="MU1", approve=True, now=NOW)
-    signup.withdraw(engine, user_id="U1", reason="", now=NOW)
+        signup.decide(engine, a.id + 99, actor=Actor("MU1"), approve=True, now=NOW)
+    signup.withdraw(engine, actor=Actor("U1"), reason="", now=NOW)
     with pytest.raises(InvalidTransition, match="withdrawn"):
-        signup.decide(engine, a.id, manager_user_id="MU1", approve=True, now=NOW)
+        signup.decide(engine, a.id, actor=Actor("MU1"), approve=True, now=NOW)
 
 
 # --- queue position and withdrawal ----------------------------------------------------------
@@ -283,9 +284,9 @@ def test_queue_position_follows_queued_at_then_id(engine):
 
 def test_withdrawing_a_sign_up(engine, session):
     with pytest.raises(NotFound):
-        signup.withdraw(engine, user_id="U1", reason="", now=NOW)
+        signup.withdraw(engine, actor=Actor("U1"), reason="", now=NOW)
     a = applicant(engine, "U1")
-    done = signup.withdraw(engine, user_id="U1", reason="  New job  ", now=NOW)
+    done = signup.withdraw(engine, actor=Actor("U1"), reason="  New job  ", now=NOW)
     assert (done.status, done.active_user_id, done.withdrawn_reason) == (
         "withdrawn",
         None,
@@ -294,7 +295,7 @@ def test_withdrawing_a_sign_up(engine, session):
     assert event_kinds(engine, applicant_id=a.id)[-1] == "withdrawn"
     applicant(engine, "U2")
     with pytest.raises(ValidationFailed):
-        signup.withdraw(engine, user_id="U2", reason="x" * 501, now=NOW)
+        signup.withdraw(engine, actor=Actor("U2"), reason="x" * 501, now=NOW)
     assert applicant(engine, "U1").status == "queued"  # free to sign up again
 
 
@@ -304,7 +305,7 @@ def test_withdrawing_with_an_open_offer_frees_the_place_and_tells_the_host(engin
     rounds.run_round(engine, commit=True, now=NOW, expiry_days=7)
     with reading(engine) as s:
         assert hosts.places_taken(s, h.id) == 1
-    signup.withdraw(engine, user_id="U1", reason="Changed teams", now=NOW)
+    signup.withdraw(engine, actor=Actor("U1"), reason="Changed teams", now=NOW)
     [p] = rows(session, ShadowPlacement)
     assert (p.status, p.ended_by, p.end_reason) == ("withdrawn", "U1", "Changed teams")
     with reading(engine) as s:

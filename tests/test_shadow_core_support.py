@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session, select
 
 from bot.config import DEFAULT_DEPARTMENTS
+from bot.permissions import Actor
 from bot.shadowing import hosts, notices, signup
 from models import OutboxMessage, ShadowEvent
 
@@ -19,6 +20,7 @@ HOME_OFFICE = "Home Office"
 DWP = "Department for Work and Pensions"
 COORDINATOR = "UCOORD1"
 COORDINATORS = frozenset({COORDINATOR})
+COORDINATOR_ACTOR = Actor(COORDINATOR, frozenset({"coordinator"}))
 
 BASE_SIGNUP = signup.SignupForm(
     department=HOME_OFFICE,
@@ -65,15 +67,13 @@ def applicant(engine, user_id: str, *, approve: bool = True, queued_at=NOW, toda
     a = signup.sign_up(
         engine,
         signup_form(**form),
-        user_id=user_id,
+        actor=Actor(user_id),
         submission_key=f"VA{next(_keys)}",
         today=today,
         departments=DEPARTMENTS,
     )
     if approve:
-        a = signup.decide(
-            engine, a.id, manager_user_id=a.manager_user_id, approve=True, now=queued_at
-        )
+        a = signup.decide(engine, a.id, actor=Actor(a.manager_user_id), approve=True, now=queued_at)
     return a
 
 
@@ -81,7 +81,7 @@ def host(engine, user_id: str, *, today=TODAY, **form):
     return hosts.offer_places(
         engine,
         host_form(**form),
-        user_id=user_id,
+        actor=Actor(user_id),
         submission_key=f"VH{next(_keys)}",
         today=today,
         departments=DEPARTMENTS,

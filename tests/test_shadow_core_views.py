@@ -4,11 +4,11 @@ places, placements or conflicts there are (both databases)."""
 
 from __future__ import annotations
 
+from bot.permissions import Actor
 from bot.shadowing import conflicts, placements, rounds, views
 from tests.test_investigation_core_views import counted
 from tests.test_shadow_core_support import (
-    COORDINATOR,
-    COORDINATORS,
+    COORDINATOR_ACTOR,
     NOW,
     applicant,
     host,
@@ -67,8 +67,8 @@ def test_a_placement_view_has_both_sides_and_who_gave_feedback(engine):
     _matched(engine, 1)
     with reading(engine) as s:
         [p] = placements.placements_for_user(s, "U0")
-    placements.respond(engine, p.id, user_id="U0", accept=True, now=NOW)
-    placements.respond(engine, p.id, user_id="UH1", accept=True, now=NOW)
+    placements.respond(engine, p.id, actor=Actor("U0"), accept=True, now=NOW)
+    placements.respond(engine, p.id, actor=Actor("UH1"), accept=True, now=NOW)
     with reading(engine) as s, counted(engine) as statements:
         view = views.placement_view(s, p.id)
     assert len(statements) == 2
@@ -86,15 +86,14 @@ def test_the_conflict_list_loads_its_people_and_hosts_in_two_queries(engine):
     for a in people:
         conflicts.record_conflict(
             engine,
-            by_user_id=COORDINATOR,
-            coordinators=COORDINATORS,
+            actor=COORDINATOR_ACTOR,
             applicant_id=a.id,
             host_id=shelter.id,
             reason=f"{a.user_id} used to work there",
             now=NOW,
         )
     with reading(engine) as s:
-        listed = conflicts.list_conflicts(s)
+        listed = conflicts.list_conflicts(s, COORDINATOR_ACTOR)
         with counted(engine) as statements:
             lines = views.conflict_lines(s, listed)
     assert len(statements) == 2

@@ -117,7 +117,7 @@ def test_the_conflict_form_is_validated_next_to_its_fields(slack, stub, session)
         assert body["response_action"] == "errors", values
         assert words in body["errors"][field], body
     outsider = submit(slack, "shadow_conflict", conflict_values(APPLICANT, offered_by.id))
-    assert "Only coordinators" in outsider.json()["errors"]["reason"]
+    assert "Only work-shadowing coordinators" in outsider.json()["errors"]["reason"]
     refused = shadow(slack, "conflict", user=APPLICANT)["text"]
     assert refused.startswith("Only work-shadowing coordinators can")
     assert rows(session, ShadowConflict) == []

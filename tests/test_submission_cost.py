@@ -13,6 +13,7 @@ from sqlalchemy import event, update
 from bot import outbox
 from bot.complaints import intake
 from bot.db import deadline, transaction
+from bot.permissions import Actor
 from handlers.slack.complaints.form import read_form
 from models import Complaint, ComplaintEvent, OutboxMessage
 from models.base import utcnow
@@ -73,7 +74,7 @@ def _submit(engine, i: int, key: str, **overrides):
         return intake.submit(
             engine,
             _form(i, **overrides),
-            reporter_user_id=f"U{i:04d}",
+            actor=Actor(f"U{i:04d}"),
             submission_key=key,
             today=TODAY,
             policy=POLICY,

@@ -101,3 +101,32 @@ def status_label(status: str) -> str:
 
 def label(options: tuple[tuple[str, str], ...], value: str | None) -> str:
     return dict(options).get(value or "", value or "")
+
+
+# What each action on a case is called in a sentence ("you can't {label} it").
+ACTION_LABELS: dict[str, str] = {
+    "triage": "triage",
+    "start": "start investigating",
+    "contact_authority": "record that the authority was contacted",
+    "authority_replied": "record the authority's reply",
+    "ask_supplier": "wait for the supplier",
+    "supplier_replied": "record the supplier's answer",
+    "resolve": "resolve",
+    "follow_up": "start the follow-up",
+    "close": "close",
+    "out_of_scope": "mark out of scope",
+    "refer": "refer to the Procurement Compliance Service",
+    "withdraw": "withdraw",
+    "reopen": "reopen",
+    "assign_self": "assign cases",
+    "assign": "assign cases",
+    "reassign": "reassign a case",
+    "note": "add case notes",
+    "tell_supplier": "message the supplier",
+    "link": "link cases",
+    "unlink": "unlink cases",
+    "timeline": "see a case's timeline",
+    "reveal": "reveal who raised an anonymous complaint",
+    "spotcheck": "open a spot check",
+    "view_case": "see this case",
+}

@@ -22,6 +22,7 @@ from bot.complaints import catalog
 from bot.db import transaction
 from bot.errors import NotFound, ValidationFailed
 from bot.logs import touching_anonymous_case
+from bot.permissions import Actor
 from bot.references import format_reference, next_sequence
 from bot.sla import due_date
 from bot.text import clean
@@ -162,15 +163,17 @@ def submit(
     engine: Engine,
     form: ComplaintForm,
     *,
-    reporter_user_id: str,
+    actor: Actor,
     submission_key: str | None,
     today: date,
     policy: IntakePolicy,
 ) -> Submission:
-    """Validate and store a complaint with its audit event and notifications, atomically.
+    """``actor`` raises a complaint (anyone may, anonymously if they wish): validate and store
+    it with its audit event and notifications, atomically.
 
     A repeated delivery (same ``submission_key``) returns the case stored the first time.
     """
+    reporter_user_id = actor.user_id
     values = validate(form, today)
     months = (
         policy.sla_central_months

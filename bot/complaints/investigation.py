@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from bot import permissions
 from bot.clock import UK
-from bot.complaints import intake, lifecycle, notices, related, views
+from bot.complaints import catalog, intake, lifecycle, notices, policy, related, views
 from bot.complaints.cases import by_reference, locked
 from bot.complaints.notes import case_for, delete_note, edit_note, record_note
 from bot.complaints.relay import reveal, supplier_reply, tell_supplier
@@ -36,7 +36,9 @@ __all__ = [
     "delete_note",
     "due_follow_ups",
     "edit_note",
+    "form_case",
     "link",
+    "move_for",
     "move_to",
     "open_spot_check",
     "perform",
@@ -149,14 +151,13 @@ def record_follow_up(
 
 
 def withdraw(
-    engine: Engine, reference: str, user_id: str, reason: str, now: datetime
+    engine: Engine, reference: str, actor: permissions.Actor, reason: str, now: datetime
 ) -> views.CaseView:
     """The supplier withdraws their own case. Someone else's case is "not found", word for
     word as intake says it, so references cannot be probed."""
     with transaction(engine) as s:
-        case = intake.case_for_reporter(s, user_id, reference)
+        case = intake.case_for_reporter(s, actor.user_id, reference)
         s.refresh(case, with_for_update=True)
-        actor = permissions.Actor(user_id)
         lifecycle.apply(s, case, "withdraw", actor, now, reason=reason)
         result = _view(s, case, actor, now)
     log.info("complaint.transition", case_ref=result.reference, action="withdraw", to=result.status)
@@ -177,7 +178,9 @@ def assign(
     gets AlreadyAssigned naming the holder. Changing an existing assignee is a lead's
     "reassign". ``assignee`` given as an Actor is checked to be an investigator or lead."""
     if isinstance(assignee, permissions.Actor):
-        if not assignee.is_staff:
+        # Oneself: the policy's "assign_self" says whether they may; someone else must be on
+        # the team to be given a case.
+        if assignee.user_id != actor.user_id and not assignee.is_staff:
             raise ValidationFailed(
                 {"assignee": "That person is not an investigator or lead."},
                 code=NOT_ON_TEAM,
@@ -194,7 +197,7 @@ def assign(
             action = "assign_self" if assignee == actor.user_id else "assign"
         else:
             action = "reassign"
-        permissions.require(actor, action, case)
+        policy.require(actor, action, case)
         if holder == assignee:
             return _view(s, case, actor, now)  # already theirs: a repeat, not a change
         condition = (
@@ -227,11 +230,62 @@ def assign(
         return _view(s, case, actor, now, refresh)
 
 
+@dataclass(frozen=True)
+class FormCase:
+    """What an investigation form shows about its case, once the actor may use it."""
+
+    reference: str
+    payment_case: bool
+    authority: str  # "Name, kind"
+    category: str
+
+
+def form_case(engine: Engine, reference: str, form: str, actor: permissions.Actor) -> FormCase:
+    """Check ``actor`` may make the move ``form`` records (resolve, out_of_scope, follow_up)
+    from the case's state now, and say what the form shows; refused before it is opened, and
+    checked again when it is submitted."""
+    with transaction(engine) as s:
+        case = by_reference(s, reference)
+        early = lifecycle.closes_through_follow_up(case.status, case.follow_up_due)
+        if form == "follow_up" and early:
+            policy.require(actor, "follow_up", case)  # recorded early: moves through follow_up
+        else:
+            action = "close" if form == "follow_up" else form
+            policy.require(actor, action, case)
+            lifecycle.check_move(case, action)
+        kind = catalog.label(catalog.AUTHORITY_KINDS, case.authority_kind)
+        return FormCase(
+            reference=case.reference,
+            payment_case=catalog.is_payment_case(case.category, case.stage),
+            authority=f"{case.authority_name}, {kind}",
+            category=catalog.label(catalog.CATEGORIES, case.category),
+        )
+
+
+@dataclass(frozen=True)
+class MoveAsked:
+    """The move that would take a case to the status asked for, and where the case is now."""
+
+    action: str
+    status: str
+    follow_up_due: date | None
+
+
+def move_for(engine: Engine, reference: str, status: str) -> MoveAsked:
+    """Which move goes from the case's status to ``status`` (see lifecycle.action_for);
+    InvalidTransition naming the moves allowed from here if none does. Changes nothing:
+    move_to makes the move and checks who may."""
+    with transaction(engine) as s:
+        case = by_reference(s, reference)
+        action = lifecycle.action_for(case, status.strip().lower().replace("-", "_"))
+        return MoveAsked(action, case.status, case.follow_up_due)
+
+
 def link(engine: Engine, ref_a: str, ref_b: str, actor: permissions.Actor, now: datetime) -> bool:
     """Link two cases by hand; False if they were linked already."""
     with transaction(engine) as s:
         a, b = by_reference(s, ref_a), by_reference(s, ref_b)
-        permissions.require(actor, "link", a)
+        policy.require(actor, "link", a)
         if a.id == b.id:
             raise ValidationFailed({"reference": "A case cannot be linked to itself."})
         return related.add_link(s, a, b, by=actor.user_id, now=now)
@@ -241,7 +295,7 @@ def unlink(engine: Engine, ref_a: str, ref_b: str, actor: permissions.Actor, now
     """Remove a link; False if there was none."""
     with transaction(engine) as s:
         a, b = by_reference(s, ref_a), by_reference(s, ref_b)
-        permissions.require(actor, "unlink", a)
+        policy.require(actor, "unlink", a)
         return related.remove_link(s, a, b, by=actor.user_id, now=now)
 
 
@@ -259,7 +313,7 @@ class TimelineEntry:
 def timeline(session: Session, reference: str, actor: permissions.Actor) -> list[TimelineEntry]:
     """The audit trail and the notes, oldest first; investigators and leads only."""
     case = by_reference(session, reference)
-    permissions.require(actor, "timeline", case)
+    policy.require(actor, "timeline", case)
     hidden = case.reporter_user_id if case.anonymous else None
 
     def who(user_id: str | None) -> str | None:

@@ -23,11 +23,10 @@ from sqlmodel import Session
 
 from bot import permissions
 from bot.clock import UK
-from bot.complaints import catalog, deadlines, notices, resolution
+from bot.complaints import catalog, deadlines, notices, policy, resolution
 
 # The states and the moves between them are data of their own (bot.complaints.states).
 from bot.complaints.states import (  # noqa: F401  (the lifecycle's names, as before)
-    ACTION_LABELS,
     AWAITING_FOLLOW_UP,
     BEFORE_RESOLUTION,
     CLOCK_RUNNING,
@@ -108,7 +107,7 @@ def moves_from(status: str) -> list[str]:
 
 def allowed_actions(case: Complaint, actor: permissions.Actor) -> list[str]:
     """The moves ``actor`` may make on ``case`` now, in table order."""
-    return [a for a in moves_from(case.status) if permissions.may(actor, a, case)]
+    return policy.allowed_moves(moves_from(case.status), case, actor)
 
 
 def action_for(case: Complaint, target: str) -> str:
@@ -145,7 +144,7 @@ def check_move(case: Complaint, action: str) -> Move:
         allowed = ", ".join(options) if options else "none"
         raise InvalidTransition(
             f"{case.reference} is {catalog.status_label(case.status)}, so you can't "
-            f"{ACTION_LABELS[action]} it. Moves allowed from here: {allowed}."
+            f"{catalog.ACTION_LABELS[action]} it. Moves allowed from here: {allowed}."
         )
     return move
 
@@ -162,7 +161,7 @@ def apply(
     the case, write the audit event, queue the notices. Raises NotPermitted,
     InvalidTransition or ValidationFailed before changing anything."""
     if action in TRANSITIONS:  # who before whether: a refusal should not reveal the state
-        permissions.require(actor, action, case)
+        policy.require(actor, action, case)
     move = check_move(case, action)
     today = uk_today(now)
     recorded = _record(case, action, today, details)  # validates before any change

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot import conversations, permissions
-from bot.complaints import lifecycle, notes, notices
+from bot.complaints import lifecycle, notes, notices, policy
 from bot.complaints.cases import by_reference, locked
 from bot.db import dialect_insert, transaction
 from bot.errors import InvalidTransition, ValidationFailed
@@ -46,7 +46,7 @@ def tell_supplier(
         raise ValidationFailed({"text": f"Please keep this under {MAX_RELAY} characters."})
     with transaction(engine) as s:
         case = locked(s, reference)
-        permissions.require(actor, "tell_supplier", case)
+        policy.require(actor, "tell_supplier", case)
         if not case.reporter_user_id:
             raise InvalidTransition(f"{case.reference} is a spot check: there is no supplier.")
         if case.status not in lifecycle.OPEN_STATUSES:
@@ -127,7 +127,7 @@ def reveal(engine: Engine, reference: str, actor: permissions.Actor, now: dateti
     in the case thread (without the identity)."""
     with transaction(engine) as s:
         case = by_reference(s, reference)
-        permissions.require(actor, "reveal", case)
+        policy.require(actor, "reveal", case)
         if not case.reporter_user_id:
             raise InvalidTransition(f"{case.reference} is a spot check: nobody raised it.")
         s.add(

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot import outbox, permissions
 from bot.complaints import intake
+from bot.complaints import policy as complaint_policy
 from bot.references import format_reference, next_sequence
 from bot.sla import due_date
 from bot.submissions import create_once
@@ -38,7 +39,7 @@ def open_spot_check(
 ) -> intake.Submission:
     """Validate and store a spot check with its audit event and triage card, atomically.
     A repeated delivery (same ``submission_key``) returns the case stored the first time."""
-    permissions.require(actor, "spotcheck")
+    complaint_policy.require(actor, "spotcheck")
     values = intake.validate(dataclasses.replace(form, anonymous=False, **_NO_ORGANISATION), today)
     values["organisation_name"] = ""
     months = (

@@ -1,6 +1,6 @@
 """The case's states and the table of moves between them: data only, so the lifecycle (which
-applies moves), the deadlines (which read the states) and the permissions (which read who may
-make a move) all import it and none of them imports another to get it.
+applies moves) and the deadlines (which read the states) both import it and neither imports
+the other to get it.
 
 See bot.complaints.lifecycle for the picture of the state machine.
 """
@@ -53,28 +53,26 @@ BEFORE_RESOLUTION = WORKING_STATUSES
 class Move(NamedTuple):
     sources: tuple[str, ...]
     target: str
-    role: str  # who may make the move: see bot.permissions
 
 
-# Role names as in bot.permissions (spelled here: the permissions read this table).
-INV, LEAD, REP = "investigator", "lead", "reporter"
+# Who may make each move is the policy's to say (bot.complaints.policy.ROLES).
 
 # fmt: off
 TRANSITIONS: dict[str, Move] = {
-    # action             from                                          to                    who
-    "triage":            Move(("received",),                           "triaged",            INV),
-    "start":             Move(("triaged",),                            "investigating",      INV),
-    "contact_authority": Move(("investigating",),                      "awaiting_authority", INV),
-    "authority_replied": Move(("awaiting_authority",),                 "investigating",      INV),
-    "ask_supplier":      Move(("investigating",),                      "awaiting_supplier",  INV),
-    "supplier_replied":  Move(("awaiting_supplier",),                  "investigating",      INV),
-    "resolve":           Move(("investigating", "awaiting_authority"), "resolved",           INV),
-    "follow_up":         Move(("resolved",),                           "follow_up",          INV),
-    "close":             Move(("resolved", "follow_up"),               "closed",             INV),
-    "out_of_scope":      Move(("received", "triaged"),                 "out_of_scope",       INV),
-    "refer":             Move(BEFORE_RESOLUTION,                       "referred",           INV),
-    "withdraw":          Move(OPEN_STATUSES,                           "withdrawn",          REP),
-    "reopen":            Move(CLOSED_STATUSES,                         "investigating",      LEAD),
+    # action             from                                          to
+    "triage":            Move(("received",),                           "triaged"),
+    "start":             Move(("triaged",),                            "investigating"),
+    "contact_authority": Move(("investigating",),                      "awaiting_authority"),
+    "authority_replied": Move(("awaiting_authority",),                 "investigating"),
+    "ask_supplier":      Move(("investigating",),                      "awaiting_supplier"),
+    "supplier_replied":  Move(("awaiting_supplier",),                  "investigating"),
+    "resolve":           Move(("investigating", "awaiting_authority"), "resolved"),
+    "follow_up":         Move(("resolved",),                           "follow_up"),
+    "close":             Move(("resolved", "follow_up"),               "closed"),
+    "out_of_scope":      Move(("received", "triaged"),                 "out_of_scope"),
+    "refer":             Move(BEFORE_RESOLUTION,                       "referred"),
+    "withdraw":          Move(OPEN_STATUSES,                           "withdrawn"),
+    "reopen":            Move(CLOSED_STATUSES,                         "investigating"),
 }
 
 # Side effects of each move, besides the audit event and card refresh every move gets:
@@ -96,30 +94,3 @@ SIDE_EFFECTS: dict[str, tuple[bool, bool]] = {
     "reopen":            (True,  True),
 }
 # fmt: on
-
-ACTION_LABELS: dict[str, str] = {
-    "triage": "triage",
-    "start": "start investigating",
-    "contact_authority": "record that the authority was contacted",
-    "authority_replied": "record the authority's reply",
-    "ask_supplier": "wait for the supplier",
-    "supplier_replied": "record the supplier's answer",
-    "resolve": "resolve",
-    "follow_up": "start the follow-up",
-    "close": "close",
-    "out_of_scope": "mark out of scope",
-    "refer": "refer to the Procurement Compliance Service",
-    "withdraw": "withdraw",
-    "reopen": "reopen",
-    "assign_self": "assign cases",
-    "assign": "assign cases",
-    "reassign": "reassign a case",
-    "note": "add case notes",
-    "tell_supplier": "message the supplier",
-    "link": "link cases",
-    "unlink": "unlink cases",
-    "timeline": "see a case's timeline",
-    "reveal": "reveal who raised an anonymous complaint",
-    "spotcheck": "open a spot check",
-    "view_case": "see this case",
-}

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from bot import permissions
 from bot.clock import today_uk
-from bot.complaints import catalog, deadlines, lifecycle, related_view
+from bot.complaints import catalog, deadlines, lifecycle, policy, related_view
 from models import Complaint
 
 
@@ -161,7 +161,7 @@ def build(
     is_open = case.status in lifecycle.OPEN_STATUSES
 
     def can(action: str) -> bool:
-        return actor is not None and is_open and permissions.may(actor, action, case)
+        return actor is not None and is_open and policy.may(actor, action, case)
 
     return CaseView(
         id=case.id,

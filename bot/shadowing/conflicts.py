@@ -19,10 +19,11 @@ from sqlmodel import Session, select
 
 from bot.complaints import lifecycle
 from bot.db import transaction
-from bot.errors import NotFound, NotPermitted, ValidationFailed
-from bot.shadowing import catalog, events
+from bot.errors import NotFound, ValidationFailed
+from bot.permissions import Actor
+from bot.shadowing import catalog, events, policy
 from bot.shadowing.catalog import check_transition
-from bot.shadowing.placements import end_offers_between
+from bot.shadowing.endings import end_offers_between
 from bot.submissions import create_once
 from bot.text import clean
 from models import Complaint, ShadowApplicant, ShadowConflict, ShadowHost, ShadowPlacement
@@ -37,8 +38,6 @@ FELL_THROUGH = {
     "expired": "declined before",
     "withdrawn": "withdrawn before",
 }
-
-COORDINATORS_ONLY = "Only shadowing coordinators can manage conflicts of interest."
 
 
 def normalise(name: str | None) -> str:
@@ -63,8 +62,7 @@ def record_conflict(engine: Engine, **kwargs) -> ShadowConflict:
 def record(
     engine: Engine,
     *,
-    by_user_id: str,
-    coordinators: frozenset[str],
+    actor: Actor,
     applicant_id: int | None = None,
     host_id: int | None = None,
     department: str | None = None,
@@ -78,8 +76,8 @@ def record(
     neutral "withdrawn" notice to both sides: the reason never leaves the coordinators.
     A repeated delivery of the same form (``submission_key``) returns the conflict recorded
     the first time and changes nothing."""
-    if by_user_id not in coordinators:
-        raise NotPermitted(COORDINATORS_ONLY)
+    policy.require(actor, "record_conflict")
+    by_user_id = actor.user_id
     now = now or utcnow()
     department, organisation = clean(department) or None, clean(organisation) or None
     text = clean(reason, multiline=True)
@@ -163,15 +161,14 @@ def clear_conflict(
     engine: Engine,
     conflict_id: int,
     *,
-    by_user_id: str,
-    coordinators: frozenset[str],
+    actor: Actor,
     safeguards: str,
     now: datetime,
 ) -> ShadowConflict:
     """A coordinator clears a conflict once safeguards that contain it are agreed; the pair
     can then be matched."""
-    if by_user_id not in coordinators:
-        raise NotPermitted(COORDINATORS_ONLY)
+    policy.require(actor, "clear_conflict")
+    by_user_id = actor.user_id
     text = clean(safeguards, multiline=True)
     if not text:
         raise ValidationFailed({"safeguards": "Describe the safeguards agreed to contain it."})
@@ -202,7 +199,11 @@ def clear_conflict(
     return conflict
 
 
-def list_conflicts(session: Session, *, include_cleared: bool = False) -> list[ShadowConflict]:
+def list_conflicts(
+    session: Session, actor: Actor, *, include_cleared: bool = False
+) -> list[ShadowConflict]:
+    """The recorded conflicts with their reasons, which only coordinators may see."""
+    policy.require(actor, "see_conflicts")
     query = select(ShadowConflict).order_by(ShadowConflict.id)
     if not include_cleared:
         query = query.where(ShadowConflict.status == "active")

@@ -15,8 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.db import transaction
-from bot.errors import NotFound, NotPermitted, ValidationFailed
-from bot.shadowing import catalog, events
+from bot.errors import NotFound, ValidationFailed
+from bot.permissions import Actor
+from bot.shadowing import catalog, events, policy
 from bot.shadowing.catalog import check_transition
 from bot.shadowing.signup import Fields
 from bot.submissions import create_once
@@ -89,7 +90,7 @@ def offer_places(
     engine: Engine,
     form: HostForm,
     *,
-    user_id: str,
+    actor: Actor,
     submission_key: str | None,
     today: date,
     departments: tuple[str, ...],
@@ -98,6 +99,7 @@ def offer_places(
 
     A repeated delivery (same ``submission_key``) returns the offer stored the first time.
     """
+    user_id = actor.user_id
     values = validate_host(form, today=today, departments=departments)
     conflict_departments = values.pop("conflict_departments")
 
@@ -158,9 +160,7 @@ def places_accepted(session: Session, host_id: int) -> int:
     return _count(session, host_id, catalog.ACCEPTED_STATUSES)
 
 
-def change_capacity(
-    engine: Engine, host_id: int, *, user_id: str, capacity: int, coordinators: frozenset[str]
-) -> ShadowHost:
+def change_capacity(engine: Engine, host_id: int, *, actor: Actor, capacity: int) -> ShadowHost:
     """The host (or a coordinator) changes the number of places. It can't go below the
     visitors already accepted; open offers beyond it simply leave no free place."""
     with transaction(engine) as s:
@@ -168,10 +168,8 @@ def change_capacity(
         host = s.get(ShadowHost, host_id, with_for_update=True)
         if host is None:
             raise NotFound("That host was not found.")
-        if user_id != host.user_id and user_id not in coordinators:
-            raise NotPermitted(
-                "Only the person who offered these places, or a coordinator, can change them."
-            )
+        policy.require_host_or_coordinator(actor, host.user_id)
+        user_id = actor.user_id
         if problem := _capacity_error(capacity):
             raise ValidationFailed({"capacity": problem})
         accepted = places_accepted(s, host.id)
@@ -200,9 +198,8 @@ def set_open(
     engine: Engine,
     host_id: int,
     *,
-    user_id: str,
+    actor: Actor,
     open_: bool,
-    coordinators: frozenset[str],
     now: datetime,
 ) -> ShadowHost:
     """The host (or a coordinator) closes its places to new offers, or reopens them. Offers
@@ -212,10 +209,8 @@ def set_open(
         host = s.get(ShadowHost, host_id, with_for_update=True)
         if host is None:
             raise NotFound("That host was not found.")
-        if user_id != host.user_id and user_id not in coordinators:
-            raise NotPermitted(
-                "Only the person who offered these places, or a coordinator, can change them."
-            )
+        policy.require_host_or_coordinator(actor, host.user_id)
+        user_id = actor.user_id
         target = "open" if open_ else "closed"
         check_transition("host", host.status, target, f"Host {host.id} is already {target}.")
         host.status = target

@@ -10,9 +10,10 @@ from bot import outbox
 from bot.db import transaction
 from bot.jobs import notices
 from bot.jobs.registry import Job, JobContext
+from bot.permissions import COORDINATOR, SYSTEM_ACTOR, Actor
 from bot.shadowing import events
 from bot.shadowing import notices as shadow_notices
-from bot.shadowing.placements import expire_offers
+from bot.shadowing.endings import expire_offers
 from bot.shadowing.rounds import run_round
 from models import ShadowApplicant, ShadowHost, ShadowPlacement
 
@@ -27,9 +28,12 @@ def shadow_round(ctx: JobContext, _: Session | None) -> str:
     rnd = run_round(
         ctx.engine,
         commit=mode == "commit",
-        # The scheduler acts for the coordinators who turned scheduled rounds on.
-        by_user_id=min(coordinators) if mode == "commit" and coordinators else None,
-        coordinators=coordinators,
+        # The scheduler commits for the coordinators who turned scheduled rounds on.
+        actor=(
+            Actor(min(coordinators), frozenset({COORDINATOR}))
+            if mode == "commit" and coordinators
+            else SYSTEM_ACTOR
+        ),
         now=ctx.now,
         expiry_days=ctx.settings.offer_expiry_days,
     )

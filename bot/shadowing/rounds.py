@@ -8,69 +8,28 @@ Writing is batched (a round of 10,000 offers is a handful of multi-row INSERTs).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from time import perf_counter
 
 import structlog
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.clock import UK
 from bot.db import transaction
-from bot.errors import InvalidTransition, NotFound, NotPermitted
-from bot.shadowing import catalog, events, notices
+from bot.errors import InvalidTransition, NotFound
+from bot.permissions import SYSTEM_ACTOR, Actor
+from bot.shadowing import events, notices, policy
 from bot.shadowing.catalog import check_transition
-from bot.shadowing.conflicts import banned_pairs
-from bot.shadowing.matching import (
-    REASON_CAPACITY,
-    REASON_CONFLICT,
-    REASON_NO_ACCEPTABLE_HOST,
-    ensure_stable,
-    solve,
-    unmatched_reasons,
-)
-from bot.shadowing.scoring import ApplicantProfile, HostProfile, build_preferences, score
+from bot.shadowing.round_plan import Loaded, load_plan
 from models import ShadowApplicant, ShadowHost, ShadowPlacement, ShadowRound
 
 log = structlog.get_logger("msbot.shadowing")
 
-MAX_CHOICES = 20  # hosts each applicant ranks; more adds work but hardly changes matches
-REASONS = (REASON_NO_ACCEPTABLE_HOST, REASON_CONFLICT, REASON_CAPACITY)
 # Dry runs are kept this long (days) by default, then pruned (SHADOW_DRY_RUN_KEEP_DAYS).
 DRY_RUN_KEEP_DAYS = 30
 # Ids per IN (...) list: well inside SQLite's and PostgreSQL's bound-parameter limits.
 CHUNK = 5000
-
-
-@dataclass
-class RoundPlan:
-    matches: list[tuple[int, int, int]]  # (applicant_id, host_id, score), in queue order
-    unmatched: dict[int, str]  # applicant_id -> REASON_*
-    queued: int  # applicants in the queue
-    hosts: int  # open hosts with a free place
-    places: int  # free places in all
-    seconds: dict[str, float] = field(default_factory=dict, repr=False)  # time per phase
-
-    def summary(self) -> dict:
-        counts = dict.fromkeys(REASONS, 0)
-        for reason in self.unmatched.values():
-            counts[reason] += 1
-        return {
-            "queued": self.queued,
-            "matched": len(self.matches),
-            "unmatched": counts,
-            "places": self.places,
-            "hosts": self.hosts,
-        }
-
-
-@dataclass
-class _Loaded:
-    plan: RoundPlan
-    applicant_users: dict[int, str]
-    host_users: dict[int, str]
 
 
 def _chunks(ids: list[int]):
@@ -78,126 +37,7 @@ def _chunks(ids: list[int]):
         yield ids[i : i + CHUNK]
 
 
-def _plan(session: Session, now: datetime) -> _Loaded:
-    started = perf_counter()
-    today = now.astimezone(UK).date()
-    A, H, P = ShadowApplicant, ShadowHost, ShadowPlacement
-    # Column tuples, not ORM objects: a queue of 10,000 loads several times faster this way.
-    queue = session.execute(
-        select(
-            A.id,
-            A.user_id,
-            A.department,
-            A.region,
-            A.mode,
-            A.interests,
-            A.available_from,
-            A.available_to,
-            A.length_days,
-            A.queued_at,
-            A.created_at,
-        )
-        .where(A.status == "queued")
-        .order_by(A.queued_at, A.id)
-    ).all()
-    taken = (
-        select(P.host_id, func.count().label("n"))
-        .where(P.status.in_(catalog.PLACE_TAKING_STATUSES))
-        .group_by(P.host_id)
-        .subquery()
-    )
-    free = (H.capacity - func.coalesce(taken.c.n, 0)).label("free")
-    open_hosts = session.execute(
-        select(
-            H.id,
-            H.user_id,
-            H.organisation,
-            H.areas,
-            H.region,
-            H.mode,
-            H.available_from,
-            H.available_to,
-            H.created_at,
-            free,
-        )
-        .outerjoin(taken, taken.c.host_id == H.id)
-        .where(H.status == "open", H.available_to >= today, free > 0)
-    ).all()
-
-    # Only the part of each window still ahead can be offered. An applicant whose whole
-    # window has passed can't be matched; they stay queued until they withdraw.
-    applicants: dict[int, ApplicantProfile] = {}
-    past: list[int] = []
-    for r in queue:
-        start = max(r.available_from, today)
-        if start > r.available_to:
-            past.append(r.id)
-            continue
-        applicants[r.id] = ApplicantProfile(
-            id=r.id,
-            interests=frozenset(r.interests),
-            region=r.region,
-            mode=r.mode,
-            available_from=start,
-            available_to=r.available_to,
-            length_days=r.length_days,
-            queued_at=r.queued_at or r.created_at,
-        )
-    hosts = {
-        r.id: HostProfile(
-            id=r.id,
-            areas=frozenset(r.areas),
-            region=r.region,
-            mode=r.mode,
-            capacity=r.free,  # free places, not the total: earlier offers hold the rest
-            available_from=max(r.available_from, today),
-            available_to=r.available_to,
-            created_at=r.created_at,
-        )
-        for r in open_hosts
-    }
-    banned = banned_pairs(session, queue, open_hosts)
-    loaded = perf_counter()
-
-    instance = build_preferences(applicants.values(), hosts.values(), banned, MAX_CHOICES)
-    matching = solve(instance)
-    ensure_stable(instance, matching)
-    unmatched = unmatched_reasons(instance, matching)
-    unmatched.update(dict.fromkeys(past, REASON_NO_ACCEPTABLE_HOST))
-    matches = []
-    for r in queue:
-        host_id = matching.host_of(r.id) if r.id in applicants else None
-        if host_id is not None:
-            matches.append((r.id, host_id, score(applicants[r.id], hosts[host_id])))
-    matched = perf_counter()
-
-    plan = RoundPlan(
-        matches=matches,
-        unmatched=unmatched,
-        queued=len(queue),
-        hosts=len(open_hosts),
-        places=sum(r.free for r in open_hosts),
-        seconds={"load": loaded - started, "match": matched - loaded},
-    )
-    return _Loaded(
-        plan,
-        applicant_users={r.id: r.user_id for r in queue},
-        host_users={r.id: r.user_id for r in open_hosts},
-    )
-
-
-def plan(session: Session, *, now: datetime) -> RoundPlan:
-    """The stable matching of the queued applicants to the free places, as things stand."""
-    return _plan(session, now).plan
-
-
-def _require_coordinator(by_user_id: str | None, coordinators: frozenset[str]) -> None:
-    # None is the operator at the command line, who already has the database.
-    if by_user_id is not None and by_user_id not in coordinators:
-        raise NotPermitted("Only shadowing coordinators can run matching rounds.")
-
-
-def _new_round(s: Session, loaded: _Loaded, by_user_id: str | None, now: datetime) -> ShadowRound:
+def _new_round(s: Session, loaded: Loaded, by_user_id: str | None, now: datetime) -> ShadowRound:
     summary = loaded.plan.summary()
     rnd = ShadowRound(started_by=by_user_id, status="dry_run", summary=summary, created_at=now)
     s.add(rnd)
@@ -214,13 +54,11 @@ def _new_round(s: Session, loaded: _Loaded, by_user_id: str | None, now: datetim
     return rnd
 
 
-def dry_run(
-    engine: Engine, *, by_user_id: str | None, coordinators: frozenset[str], now: datetime
-) -> ShadowRound:
+def dry_run(engine: Engine, *, actor: Actor, now: datetime) -> ShadowRound:
     """Plan a round and store its figures, without making any offer."""
-    _require_coordinator(by_user_id, coordinators)
+    policy.require(actor, "run_rounds")
     with transaction(engine) as s:
-        rnd = _new_round(s, _plan(s, now), by_user_id, now)
+        rnd = _new_round(s, load_plan(s, now), policy.recorded_as(actor), now)
     log.info("shadow.round_planned", round_id=rnd.id, **_flat(rnd.summary))
     return rnd
 
@@ -240,7 +78,7 @@ def _lock_open_hosts(s: Session) -> None:
 def _write_offers(
     s: Session,
     rnd: ShadowRound,
-    loaded: _Loaded,
+    loaded: Loaded,
     *,
     by_user_id: str | None,
     now: datetime,
@@ -331,14 +169,14 @@ def commit(
     engine: Engine,
     round_id: int,
     *,
-    by_user_id: str | None,
-    coordinators: frozenset[str],
+    actor: Actor,
     now: datetime,
     expiry_days: int,
 ) -> ShadowRound:
     """Turn a dry run into offers, re-planned from the current state. A second commit of the
     same round (a repeated click) is refused and writes nothing."""
-    _require_coordinator(by_user_id, coordinators)
+    policy.require(actor, "run_rounds")
+    by_user_id = policy.recorded_as(actor)
     with transaction(engine) as s:
         rnd = s.get(ShadowRound, round_id)
         if rnd is None:
@@ -359,7 +197,7 @@ def commit(
             raise InvalidTransition(_already_committed(rnd))
         _lock_open_hosts(s)
         _write_offers(
-            s, rnd, _plan(s, now), by_user_id=by_user_id, now=now, expiry_days=expiry_days
+            s, rnd, load_plan(s, now), by_user_id=by_user_id, now=now, expiry_days=expiry_days
         )
     log.info("shadow.round_committed", round_id=rnd.id, **_flat(rnd.summary))
     return rnd
@@ -375,19 +213,19 @@ def run_round(
     engine: Engine,
     *,
     commit: bool,
-    by_user_id: str | None = None,
-    coordinators: frozenset[str] = frozenset(),
+    actor: Actor = SYSTEM_ACTOR,
     now: datetime,
     expiry_days: int,
 ) -> ShadowRound:
     """Plan a round and, with ``commit``, make its offers at once: one plan, one transaction,
-    for the command line and the scheduler."""
+    for the command line and the scheduler (the system, unless a person is named)."""
     if not commit:
-        return dry_run(engine, by_user_id=by_user_id, coordinators=coordinators, now=now)
-    _require_coordinator(by_user_id, coordinators)
+        return dry_run(engine, actor=actor, now=now)
+    policy.require(actor, "run_rounds")
+    by_user_id = policy.recorded_as(actor)
     with transaction(engine) as s:
         _lock_open_hosts(s)
-        loaded = _plan(s, now)
+        loaded = load_plan(s, now)
         rnd = _new_round(s, loaded, by_user_id, now)
         check_transition("round", rnd.status, "committing")
         rnd.status = "committing"

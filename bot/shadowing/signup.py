@@ -17,10 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.db import transaction
-from bot.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
-from bot.shadowing import catalog, events, notices, placements
+from bot.errors import InvalidTransition, NotFound, ValidationFailed
+from bot.permissions import Actor
+from bot.shadowing import catalog, endings, events, notices, policy
 from bot.shadowing.catalog import check_transition
-from bot.shadowing.placements import clean_reason
+from bot.shadowing.placement_steps import clean_reason
 from bot.submissions import create_once
 from bot.text import clean
 from models import ShadowApplicant, ShadowConflict
@@ -185,17 +186,18 @@ def sign_up(
     engine: Engine,
     form: SignupForm,
     *,
-    user_id: str,
+    actor: Actor,
     submission_key: str | None,
     today: date,
     departments: tuple[str, ...],
 ) -> ShadowApplicant:
-    """Store a validated sign-up, its declared conflicts, its audit event and the approval
-    request to the line manager, atomically.
+    """``actor`` signs up: store a validated sign-up, its declared conflicts, its audit event
+    and the approval request to the line manager, atomically. Anyone may sign up.
 
     A repeated delivery (same ``submission_key``) returns the sign-up stored the first time.
     A second active sign-up is refused.
     """
+    user_id = actor.user_id
     values = validate_signup(form, user_id=user_id, today=today, departments=departments)
     organisations = values.pop("conflict_organisations")
 
@@ -282,7 +284,7 @@ def _decided(applicant: ShadowApplicant) -> str:
 
 
 def decide(
-    engine: Engine, applicant_id: int, *, manager_user_id: str, approve: bool, now: datetime
+    engine: Engine, applicant_id: int, *, actor: Actor, approve: bool, now: datetime
 ) -> ShadowApplicant:
     """The named line manager approves (the applicant joins the queue) or declines."""
     with transaction(engine) as s:
@@ -291,8 +293,7 @@ def decide(
         applicant = s.get(ShadowApplicant, applicant_id, with_for_update=True)
         if applicant is None:
             raise NotFound("That sign-up was not found.")
-        if manager_user_id != applicant.manager_user_id:
-            raise NotPermitted("Only the line manager named on this sign-up can decide on it.")
+        policy.require_manager(actor, applicant.manager_user_id)
         if applicant.status != "pending_approval":
             raise InvalidTransition(_decided(applicant))
         target = "queued" if approve else "declined"
@@ -306,7 +307,7 @@ def decide(
         events.record(
             s,
             "approved" if approve else "declined_by_manager",
-            actor=manager_user_id,
+            actor=actor.user_id,
             applicant_id=applicant.id,
             at=now,
             status=target,
@@ -342,9 +343,10 @@ def queue_position(session: Session, applicant: ShadowApplicant) -> int | None:
     return ahead + 1
 
 
-def withdraw(engine: Engine, *, user_id: str, reason: str, now: datetime) -> ShadowApplicant:
+def withdraw(engine: Engine, *, actor: Actor, reason: str, now: datetime) -> ShadowApplicant:
     """The user withdraws their active sign-up; any offer or placement in progress ends and
     its host is told, which frees the place."""
+    user_id = actor.user_id
     text = clean_reason(reason)
     with transaction(engine) as s:
         applicant = s.exec(
@@ -363,5 +365,5 @@ def withdraw(engine: Engine, *, user_id: str, reason: str, now: datetime) -> Sha
         events.record(
             s, "withdrawn", actor=user_id, applicant_id=applicant.id, at=now, previous=previous
         )
-        placements.end_open_placements(s, applicant, actor=user_id, reason=text, now=now)
+        endings.end_open_placements(s, applicant, actor=user_id, reason=text, now=now)
     return applicant

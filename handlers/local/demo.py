@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.complaints import intake, related
+from bot.permissions import COORDINATOR, Actor
 from bot.shadowing import hosts, placements, rounds, signup
 from handlers.local import demo_cases
 from handlers.local.people import PEOPLE
@@ -195,7 +196,7 @@ def seed_cases(engine: Engine, settings: Settings, today: date) -> list[Complain
         result = intake.submit(
             engine,
             form,
-            reporter_user_id=user,
+            actor=Actor(user),
             submission_key=f"demo-case-{n}",
             today=today,
             policy=policy,
@@ -224,7 +225,7 @@ def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
                 available_to=end,
                 activities="Front-line visits, team meetings and a project of your own.",
             ),
-            user_id=user,
+            actor=Actor(user),
             submission_key=f"demo-host-{n}",
             today=today,
             departments=departments,
@@ -245,22 +246,19 @@ def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
                 length="week",
                 manager_user_id=manager,
             ),
-            user_id=user,
+            actor=Actor(user),
             submission_key=f"demo-signup-{n}",
             today=today,
             departments=departments,
         )
         if approve is not None:
-            signup.decide(
-                engine, applicant.id, manager_user_id=manager, approve=approve, now=utcnow()
-            )
+            signup.decide(engine, applicant.id, actor=Actor(manager), approve=approve, now=utcnow())
     # One round already run, with one side of the first offer accepted: offers in flight.
     coordinator = ROLE["coordinator"]
     rnd = rounds.run_round(
         engine,
         commit=True,
-        by_user_id=coordinator,
-        coordinators=frozenset({coordinator}),
+        actor=Actor(coordinator, frozenset({COORDINATOR})),
         now=utcnow(),
         expiry_days=settings.offer_expiry_days,
     )
@@ -269,7 +267,11 @@ def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
     if offered:
         first = offered[0]
         placements.respond(
-            engine, first.id, user_id=_host_user(engine, first.host_id), accept=True, now=utcnow()
+            engine,
+            first.id,
+            actor=Actor(_host_user(engine, first.host_id)),
+            accept=True,
+            now=utcnow(),
         )
     log.info("local.demo_seeded", cases=len(CASES), signups=len(SIGNUPS), hosts=len(HOSTS))
 

@@ -121,7 +121,7 @@ def _run(engine: Engine, case: Complaint, steps, now: datetime) -> None:
     for action, user, details in steps:
         if action == "withdraw":
             investigation.withdraw(
-                engine, case.reference, case.reporter_user_id, details["reason"], now
+                engine, case.reference, Actor(case.reporter_user_id), details["reason"], now
             )
         elif action == "assign":
             assignee = details.get("assignee", user)

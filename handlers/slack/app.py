@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from bot import bootstrap
 from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.outbox import OutboxWorker
-from handlers.slack import middleware
+from handlers.slack import actors, middleware
 from handlers.slack.commands import CommandRouter
 from handlers.slack.complaints import casework, investigation_slack, mentions, reports, team, thread
 from handlers.slack.complaints import listeners as complaint_listeners
@@ -122,6 +122,8 @@ def build_app(services: Services) -> App:
             claimed_by_listener=mentions.CLAIMS_ITS_OWN_DELIVERY | thread.CLAIMS_ITS_OWN_DELIVERY,
         )
     )
+    # After the repeats are dropped: a repeat needs no actor.
+    app.use(actors.resolve(services))
 
     @app.error
     def on_error(error, body):

@@ -5,6 +5,7 @@ builds each command's router from those lists, in help order."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -37,8 +38,13 @@ class Subcommand:
     name: str
     usage: str
     summary: str
-    # run(services, ack, body, args); None for `help`, which the router answers itself.
+    # run(services, ack, body, args[, actor=]); None for `help`, which the router answers.
     run: Callable | None
+
+    @property
+    def takes_actor(self) -> bool:
+        """Whether ``run`` takes the request's actor (resolved by handlers.slack.actors)."""
+        return self.run is not None and "actor" in inspect.signature(self.run).parameters
 
 
 # `help`, answered by the router with its help text; placed where it is to be listed.
@@ -62,13 +68,16 @@ class CommandRouter:
         word = words[0].lower() if words else self.default
         return self.subcommands.get(word), word, words[1:]
 
-    def dispatch(self, services, ack, body: dict) -> None:
-        """Run the subcommand typed; an unknown one is answered with the help text."""
+    def dispatch(self, services, ack, body: dict, context=None) -> None:
+        """Run the subcommand typed, with the request's actor if it takes one (from Bolt's
+        ``context``); an unknown one is answered with the help text."""
         sub, word, args = self.split(body.get("text"))
         if sub is None:
             ack(text=f"I don't know `{escape(word[:30])}`.\n\n{self.help_text()}")
         elif sub.run is None:
             ack(text=self.help_text())
+        elif sub.takes_actor:
+            sub.run(services, ack, body, args, actor=(context or {}).get("actor"))
         else:
             sub.run(services, ack, body, args)
 

@@ -10,39 +10,39 @@ draws them).
 from __future__ import annotations
 
 import structlog
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.complaints import views
 from bot.db import transaction
 from bot.errors import StoreUnavailable
+from bot.permissions import Actor
 from bot.shadowing import views as shadowing_views
-from handlers.slack.complaints import team
 from handlers.slack.home_blocks import home_tab, unavailable_tab
 from handlers.slack.services import Services
 
 log = structlog.get_logger("msbot.home")
 
 
-def home_view(services: Services, user_id: str) -> dict:
-    actor = team.actor(services, user_id)
+def home_view(services: Services, actor: Actor) -> dict:
+    user_id = actor.user_id
     with transaction(services.engine) as s:
         home = views.home_view(s, actor, services.today())
         mine = shadowing_views.my_shadowing(s, user_id)
     return home_tab(home, mine)
 
 
-def publish(services: Services, user_id: str) -> None:
+def publish(services: Services, actor: Actor) -> None:
     try:
-        view = home_view(services, user_id)
+        view = home_view(services, actor)
     except StoreUnavailable:
         view = unavailable_tab()
-    services.client.views_publish(user_id=user_id, view=view)
+    services.client.views_publish(user_id=actor.user_id, view=view)
 
 
 def register(app: App, services: Services) -> None:
     @app.event("app_home_opened")
-    def home_opened(ack: Ack, event: dict) -> None:
+    def home_opened(ack: Ack, event: dict, context: BoltContext) -> None:
         ack()
         if event.get("tab", "home") != "home":
             return  # the Messages tab: nothing to draw
-        services.after_ack(publish, services, event.get("user") or "")
+        services.after_ack(publish, services, context["actor"])

@@ -190,7 +190,7 @@ def file_complaint(fe: TextFrontEnd, r: Request) -> str:
     result = intake.submit(
         fe.engine,
         fe.form(intake.ComplaintForm, r.options),
-        reporter_user_id=r.person.value,
+        actor=Actor(r.person.value),
         submission_key=None,  # a typed line has no delivery id to repeat
         today=fe.today,
         policy=intake.IntakePolicy(),
@@ -313,7 +313,7 @@ def sign_up(fe: TextFrontEnd, r: Request) -> str:
     applicant = signup.sign_up(
         fe.engine,
         fe.form(signup.SignupForm, r.options),
-        user_id=r.person.value,
+        actor=r.actor,
         submission_key=None,
         today=fe.today,
         departments=DEFAULT_DEPARTMENTS,
@@ -323,9 +323,7 @@ def sign_up(fe: TextFrontEnd, r: Request) -> str:
 
 
 def _decide(fe: TextFrontEnd, r: Request, *, approve: bool) -> str:
-    a = signup.decide(
-        fe.engine, int(r.args[0]), manager_user_id=r.person.value, approve=approve, now=fe.now
-    )
+    a = signup.decide(fe.engine, int(r.args[0]), actor=r.actor, approve=approve, now=fe.now)
     return f"Sign-up {a.id} is now {a.status.replace('_', ' ')}."
 
 
@@ -338,7 +336,7 @@ def offer_places(fe: TextFrontEnd, r: Request) -> str:
     host = hosts.offer_places(
         fe.engine,
         fe.form(hosts.HostForm, r.options),
-        user_id=r.person.value,
+        actor=r.actor,
         submission_key=None,
         today=fe.today,
         departments=DEFAULT_DEPARTMENTS,
@@ -348,9 +346,7 @@ def offer_places(fe: TextFrontEnd, r: Request) -> str:
 
 @command("round")
 def dry_run(fe: TextFrontEnd, r: Request) -> str:
-    rnd = rounds.dry_run(
-        fe.engine, by_user_id=r.person.value, coordinators=fe.coordinators, now=fe.now
-    )
+    rnd = rounds.dry_run(fe.engine, actor=r.actor, now=fe.now)
     s = rnd.summary
     return (
         f"Round {rnd.id} (dry run): {s['queued']} queued, {s['matched']} would be matched. "
@@ -363,8 +359,7 @@ def commit(fe: TextFrontEnd, r: Request) -> str:
     rnd = rounds.commit(
         fe.engine,
         int(r.args[0]),
-        by_user_id=r.person.value,
-        coordinators=fe.coordinators,
+        actor=r.actor,
         now=fe.now,
         expiry_days=fe.offer_expiry_days,
     )
@@ -372,9 +367,7 @@ def commit(fe: TextFrontEnd, r: Request) -> str:
 
 
 def _respond(fe: TextFrontEnd, r: Request, *, accept: bool) -> str:
-    p = placements.respond(
-        fe.engine, int(r.args[0]), user_id=r.person.value, accept=accept, now=fe.now
-    )
+    p = placements.respond(fe.engine, int(r.args[0]), actor=r.actor, accept=accept, now=fe.now)
     return f"You {'accepted' if accept else 'declined'} offer {p.id}."
 
 

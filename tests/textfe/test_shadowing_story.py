@@ -72,7 +72,7 @@ def run_story(engine) -> TextFrontEnd:
 
     # Hal offers places; only a coordinator may run a round, and Cora does.
     assert fe.say("hal", HOST) == "Thank you: host 1 (Shelter Together) offers 2 places."
-    assert fe.say("cai", "round") == "Only shadowing coordinators can run matching rounds."
+    assert fe.say("cai", "round") == "Only work-shadowing coordinators can run matching rounds."
     assert fe.say("cora", "round") == (
         "Round 1 (dry run): 1 queued, 1 would be matched. Send the offers with: commit 1"
     )

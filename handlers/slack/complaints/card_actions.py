@@ -1,23 +1,26 @@
 """Listeners for the triage card's controls and the investigation forms.
 
-Buttons are acknowledged at once and the work runs after the ack. Success changes the case in
-the core, which queues the card refresh and notices; a refusal is told to the clicker alone.
+Each listener finds its actor and its case in Bolt's context (handlers/slack/actors.py put them
+there), makes one core call, and wakes the outbox. Buttons are acknowledged at once and the
+work runs after the ack. Success changes the case in the core, which queues the card refresh
+and notices in the same transaction; a refusal is told to the clicker alone (errors.py words it).
 """
 
 from __future__ import annotations
 
 import structlog
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
-from bot import permissions
-from bot.complaints import catalog, investigation, lifecycle
-from bot.complaints.cases import by_reference as case_by_reference
-from bot.db import transaction
+from bot.complaints import investigation
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
+from bot.permissions import Actor
+from handlers.slack import actors
 from handlers.slack import view_state as state
-from handlers.slack.complaints import case_card, team
+from handlers.slack.actors import CASE_REFERENCE
+from handlers.slack.complaints import case_card
 from handlers.slack.complaints import investigation_forms as forms
-from handlers.slack.complaints.replies import explain, tell_privately
+from handlers.slack.complaints.replies import tell_privately
+from handlers.slack.errors import explain
 from handlers.slack.services import Services
 
 log = structlog.get_logger("msbot.complaints")
@@ -27,87 +30,79 @@ FAULTS = (DomainError, StoreUnavailable)
 BLOCK_FOR = {"money_released_pence": "money_released"}
 
 
-def _who(body: dict) -> tuple[str, str | None]:
-    user = (body.get("user") or {}).get("id", "")
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id"
-    )
-    return user, channel
+def _channel(body: dict) -> str | None:
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
 
 
-def _split(value: str | None) -> tuple[str, str]:
-    ref, _, what = (value or "").partition("|")
-    return ref, what
+def _what(action: dict) -> str:
+    """The move or form a card button names after its case: value "REF|what"."""
+    return (action.get("value") or "").partition("|")[2]
 
 
-def assign(services: Services, body: dict, reference: str, assignee: str, only_if_unassigned):
-    user, channel = _who(body)
+def refuse(services: Services, body: dict, actor: Actor, exc: Exception) -> None:
+    tell_privately(services, _channel(body), actor.user_id, explain(exc))
+
+
+def assign(
+    services: Services,
+    body: dict,
+    reference: str,
+    actor: Actor,
+    assignee: Actor,
+    only_if_unassigned: bool,
+) -> None:
+    """One core call; the core checks the actor may and the assignee is on the team."""
     try:
         view = investigation.assign(
             services.engine,
             reference,
-            # Someone else: as an Actor, so the core checks they are on the team.
-            assignee if assignee == user else team.actor(services, assignee),
-            team.actor(services, user),
+            assignee,
+            actor,
             services.now(),
             only_if_unassigned=only_if_unassigned,
         )
     except FAULTS as exc:
-        tell_privately(services, channel, user, explain(exc))
+        refuse(services, body, actor, exc)
         return
     # The card refresh it queued is drawn from the view the core returned, not read again.
     services.handoff.give(view.card_refresh_id, view)
     services.send_queued()
 
 
-def perform(services: Services, body: dict, reference: str, action: str) -> None:
-    user, channel = _who(body)
+def perform(services: Services, body: dict, reference: str, actor: Actor, action: str) -> None:
     try:
-        investigation.perform(
-            services.engine, reference, action, team.actor(services, user), services.now()
-        )
+        investigation.perform(services.engine, reference, action, actor, services.now())
     except FAULTS as exc:
-        tell_privately(services, channel, user, explain(exc))
+        refuse(services, body, actor, exc)
         return
     services.send_queued()
 
 
-def open_form(services: Services, body: dict, reference: str, form: str) -> None:
+def open_form(services: Services, body: dict, reference: str, actor: Actor, form: str) -> None:
     """Open the resolve / out-of-scope / follow-up modal, if this person may use it."""
-    user, channel = _who(body)
     try:
-        actor = team.actor(services, user)
-        with transaction(services.engine) as s:
-            case = case_by_reference(s, reference)
-            early = lifecycle.closes_through_follow_up(case.status, case.follow_up_due)
-            if form == "follow_up" and early:
-                permissions.require(actor, "follow_up", case)  # recorded early
-            else:
-                action = "close" if form == "follow_up" else form
-                permissions.require(actor, action, case)
-                lifecycle.check_move(case, action)
-            payment = catalog.is_payment_case(case.category, case.stage)
-            reference = case.reference
-            kind = catalog.label(catalog.AUTHORITY_KINDS, case.authority_kind)
-            authority = f"{case.authority_name}, {kind}"
-            category = catalog.label(catalog.CATEGORIES, case.category)
+        case = investigation.form_case(services.engine, reference, form, actor)
     except FAULTS as exc:
-        tell_privately(services, channel, user, explain(exc))
+        refuse(services, body, actor, exc)
         return
     if form == "resolve":
         view = forms.resolve_modal(
-            reference, payment_case=payment, authority=authority, category=category
+            case.reference,
+            payment_case=case.payment_case,
+            authority=case.authority,
+            category=case.category,
         )
     elif form == "out_of_scope":
-        view = forms.out_of_scope_modal(reference)
+        view = forms.out_of_scope_modal(case.reference)
     else:
-        view = forms.follow_up_modal(reference)
+        view = forms.follow_up_modal(case.reference)
     services.client.views_open(trigger_id=body.get("trigger_id"), view=view)
 
 
-def _submitted(services: Services, ack: Ack, body: dict, view: dict, read, action: str) -> None:
-    user = (body.get("user") or {}).get("id", "")
-    reference = view.get("private_metadata") or ""
+def _submitted(
+    services: Services, ack: Ack, context: BoltContext, view: dict, read, action: str
+) -> None:
+    actor, reference = context["actor"], context.get(CASE_REFERENCE) or ""
     try:
         details = read(view)
     except forms.FormErrors as exc:
@@ -115,7 +110,6 @@ def _submitted(services: Services, ack: Ack, body: dict, view: dict, read, actio
         return
     first_field = next(iter(state.values(view)), "reason")
     try:
-        actor = team.actor(services, user)
         if action == "close":
             investigation.record_follow_up(
                 services.engine, reference, actor, services.now(), **details
@@ -168,32 +162,36 @@ def redraw_resolve_form(services: Services, body: dict, action: dict) -> None:
 
 def register(app: App, services: Services) -> None:
     @app.action(case_card.ASSIGN_SELF)
-    def assign_self(ack: Ack, body: dict, action: dict) -> None:
+    def assign_self(ack: Ack, body: dict, context: BoltContext) -> None:
         ack()
-        user, _ = _who(body)
-        services.after_ack(assign, services, body, action.get("value") or "", user, True)
+        actor, reference = context["actor"], context.get(CASE_REFERENCE) or ""
+        services.after_ack(assign, services, body, reference, actor, actor, True)
 
     @app.action(case_card.ASSIGN_TO)
-    def assign_to(ack: Ack, body: dict, action: dict) -> None:
+    def assign_to(ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
         ack()
-        reference = (action.get("block_id") or "").removeprefix("case|")
         # The menu offers only the team; a card posted before it was a menu has a user picker.
         chosen = (action.get("selected_option") or {}).get("value") or action.get("selected_user")
         chosen = chosen if isinstance(chosen, str) else ""
-        services.after_ack(assign, services, body, reference, chosen, False)
+        # The person picked, as an Actor, so the core checks they are on the team.
+        assignee = context["actor"] if chosen == context["actor"].user_id else None
+        reference = context.get(CASE_REFERENCE) or ""
+        services.after_ack(
+            _assign_to, services, body, reference, context["actor"], assignee, chosen
+        )
 
     @app.action(case_card.DO)
-    def do(ack: Ack, body: dict, action: dict) -> None:
+    def do(ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
         ack()
-        reference, move = _split(action.get("value"))
-        services.after_ack(perform, services, body, reference, move)
+        reference = context.get(CASE_REFERENCE) or ""
+        services.after_ack(perform, services, body, reference, context["actor"], _what(action))
 
     @app.action(case_card.OPEN_FORM)
-    def form_button(ack: Ack, body: dict, action: dict) -> None:
+    def form_button(ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
         ack()
-        reference, form = _split(action.get("value"))
+        reference = context.get(CASE_REFERENCE) or ""
         # The trigger_id expires 3 s after the click: open the form before anything else.
-        services.after_ack(open_form, services, body, reference, form)
+        services.after_ack(open_form, services, body, reference, context["actor"], _what(action))
 
     @app.action({"block_id": "follow_up_plan", "action_id": state.ACTION})
     def follow_up_plan_chosen(ack: Ack, body: dict, action: dict) -> None:
@@ -202,15 +200,40 @@ def register(app: App, services: Services) -> None:
         services.after_ack(redraw_resolve_form, services, body, action)
 
     @app.view(forms.RESOLVE)
-    def resolved(ack: Ack, body: dict, view: dict) -> None:
+    def resolved(ack: Ack, view: dict, context: BoltContext) -> None:
         _submitted(
-            services, ack, body, view, lambda v: forms.read_resolve(v, services.today()), "resolve"
+            services,
+            ack,
+            context,
+            view,
+            lambda v: forms.read_resolve(v, services.today()),
+            "resolve",
         )
 
     @app.view(forms.OUT_OF_SCOPE)
-    def out_of_scope(ack: Ack, body: dict, view: dict) -> None:
-        _submitted(services, ack, body, view, forms.read_out_of_scope, "out_of_scope")
+    def out_of_scope(ack: Ack, view: dict, context: BoltContext) -> None:
+        _submitted(services, ack, context, view, forms.read_out_of_scope, "out_of_scope")
 
     @app.view(forms.FOLLOW_UP)
-    def followed_up(ack: Ack, body: dict, view: dict) -> None:
-        _submitted(services, ack, body, view, forms.read_follow_up, "close")
+    def followed_up(ack: Ack, view: dict, context: BoltContext) -> None:
+        _submitted(services, ack, context, view, forms.read_follow_up, "close")
+
+
+def _assign_to(
+    services: Services,
+    body: dict,
+    reference: str,
+    actor: Actor,
+    assignee: Actor | None,
+    chosen: str,
+) -> None:
+    """The menu's pick: someone else is made an Actor (after the ack: it may ask Slack for the
+    team's group) so the core can check they are on the team."""
+    assign(
+        services,
+        body,
+        reference,
+        actor,
+        assignee or actors.actor_for(services, chosen),
+        False,
+    )

@@ -6,17 +6,18 @@ from __future__ import annotations
 import dataclasses
 
 import structlog
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
-from bot.complaints import investigation
+from bot.complaints import investigation, policy
 from bot.complaints.intake import IntakePolicy
 from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
+from bot.permissions import Actor
 from handlers.slack.commands import Subcommand
-from handlers.slack.complaints import form, team
+from handlers.slack.complaints import form
 from handlers.slack.complaints.listeners import group_new_case
-from handlers.slack.complaints.replies import explain
 from handlers.slack.complaints.timeline_blocks import timeline_text
+from handlers.slack.errors import explain
 from handlers.slack.services import Services
 from handlers.slack.slack_text import escape, plain, section
 
@@ -43,14 +44,13 @@ def spot_check_modal() -> dict:
     }
 
 
-def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+def _withdraw(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     if not args:
         ack(text="Say which case: `/complaint withdraw MS-2026-0007 [reason]`.")
         return
-    user = body.get("user_id", "")
     try:
         case = investigation.withdraw(
-            services.engine, args[0], user, " ".join(args[1:]), services.now()
+            services.engine, args[0], actor, " ".join(args[1:]), services.now()
         )
     except FAULTS as exc:
         ack(text=explain(exc))
@@ -60,12 +60,12 @@ def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None
     services.send_queued()
 
 
-def _spotcheck(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    from bot import permissions
-
-    actor = team.actor(services, body.get("user_id", ""))
-    if not permissions.may(actor, "spotcheck", None):
-        ack(text="Only investigators and leads can open spot checks.")
+def _spotcheck(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
+    # Checked before the form opens (the core checks again on submission), in its words.
+    try:
+        policy.require(actor, "spotcheck")
+    except DomainError as exc:
+        ack(text=explain(exc))
         return
     ack()
     services.after_ack(
@@ -73,11 +73,10 @@ def _spotcheck(services: Services, ack: Ack, body: dict, args: list[str]) -> Non
     )
 
 
-def _timeline(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+def _timeline(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     if not args:
         ack(text="Say which case: `/complaint timeline MS-2026-0007`.")
         return
-    actor = team.actor(services, body.get("user_id", ""))
     try:
         with transaction(services.engine) as s:
             entries = investigation.timeline(s, args[0], actor)
@@ -89,8 +88,7 @@ def _timeline(services: Services, ack: Ack, body: dict, args: list[str]) -> None
 
 def register(app: App, services: Services) -> None:
     @app.view(SPOT_CHECK)
-    def spot_check_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = (body.get("user") or {}).get("id", "")
+    def spot_check_submitted(ack: Ack, view: dict, context: BoltContext) -> None:
         submitted = dataclasses.replace(
             form.read_form(view), organisation_name="", organisation_type="other", anonymous=False
         )
@@ -102,7 +100,7 @@ def register(app: App, services: Services) -> None:
             result = investigation.open_spot_check(
                 services.engine,
                 submitted,
-                team.actor(services, user),
+                context["actor"],
                 services.today(),
                 policy,
                 # The modal's view id: a second delivery of the same submission stores nothing.

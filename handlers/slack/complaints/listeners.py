@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import structlog
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.complaints import intake, related, views
 from bot.db import CommitUncertain, deadline, transaction
@@ -63,19 +63,19 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     """``router``: `/complaint` with every use's subcommands (handlers/slack/app.py)."""
 
     @app.command("/complaint")
-    def complaint_command(ack: Ack, body: dict) -> None:
-        router.dispatch(services, ack, body)
+    def complaint_command(ack: Ack, body: dict, context: BoltContext) -> None:
+        router.dispatch(services, ack, body, context)
 
     @app.view(form.CALLBACK_ID)
-    def complaint_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = (body.get("user") or {}).get("id", "")
-        structlog.contextvars.bind_contextvars(user=user)
+    def complaint_submitted(ack: Ack, view: dict, context: BoltContext) -> None:
+        actor = context["actor"]
+        structlog.contextvars.bind_contextvars(user=actor.user_id)
         try:
             with deadline():
                 result = intake.submit(
                     services.engine,
                     form.read_form(view),
-                    reporter_user_id=user,
+                    actor=actor,
                     submission_key=view.get("id"),
                     today=services.today(),
                     policy=intake.IntakePolicy(

@@ -13,14 +13,14 @@ from slack_bolt import Ack, App
 
 from bot import pending
 from bot.complaints import investigation, lifecycle
-from bot.complaints.cases import by_reference as case_by_reference
 from bot.db import CommitUncertain, transaction
 from bot.errors import StoreUnavailable
-from handlers.slack import durable, middleware
-from handlers.slack.complaints import case_card, team
+from handlers.slack import actors, durable, middleware
+from handlers.slack.complaints import case_card
 from handlers.slack.complaints.anchors import case_of_thread
 from handlers.slack.complaints.mention_commands import Asked, Command, Registry
-from handlers.slack.complaints.replies import UNAVAILABLE, explain, tell_privately
+from handlers.slack.complaints.replies import tell_privately
+from handlers.slack.errors import UNAVAILABLE, explain
 from handlers.slack.services import Services
 from handlers.slack.slack_text import mention, safe
 
@@ -75,10 +75,9 @@ def _status(asked: Asked) -> None:
         states = ", ".join(f"`{s}`" for s in lifecycle.STATUSES)
         asked.tell(f"Give one of these states: {states}.")
         return
-    with transaction(asked.services.engine) as s:
-        case = case_by_reference(s, asked.reference)
-        current, follow_up_due = case.status, case.follow_up_due
-        lifecycle.action_for(case, target)  # refuse now, naming the moves, rather than in a form
+    # Refused now, naming the moves, rather than in a form.
+    asked_for = investigation.move_for(asked.services.engine, asked.reference, target)
+    current, follow_up_due = asked_for.status, asked_for.follow_up_due
     # Closing takes no form where the state offers a plain close (resolved, no follow-up).
     offered = lifecycle.offered_moves(current, follow_up_due)
     plain_close = target == "closed" and lifecycle.Offer("close") in offered
@@ -106,7 +105,7 @@ def _assign(asked: Asked) -> None:
     view = investigation.assign(
         asked.services.engine,
         asked.reference,
-        team.actor(asked.services, found.group(1)),
+        actors.actor_for(asked.services, found.group(1)),
         asked.actor,
         asked.services.now(),
         only_if_unassigned=False,
@@ -255,7 +254,7 @@ def handle(services: Services, event: dict) -> None:
             tell("This thread is not a case. Mention me in the thread of a case's card.")
             return
         asked = Asked(
-            services, user, team.actor(services, user), channel, thread_ts, reference, args
+            services, user, actors.actor_for(services, user), channel, thread_ts, reference, args
         )
         command.run(asked)
     except (StoreUnavailable, pending.ClaimLost):

@@ -1,45 +1,12 @@
-"""One map from the core's refusals and faults to what the user is told, and private replies."""
+"""Private replies for complaints; what a refusal says is handlers/slack/errors.py's map."""
 
 from __future__ import annotations
 
 import structlog
 
-from bot.complaints.investigation import ALREADY_ASSIGNED, NOT_ON_TEAM
-from bot.errors import DomainError, StoreUnavailable, ValidationFailed
 from handlers.slack.services import Services
-from handlers.slack.slack_text import escape, mention
 
 log = structlog.get_logger("msbot.complaints")
-
-UNAVAILABLE = (
-    "Sorry, our database is unavailable right now, so nothing was changed. "
-    "Please try again in a few minutes."
-)
-FAILED = "Sorry, something went wrong on our side and nothing was changed. Please try again."
-
-
-# Refusals naming a person, worded here so the person is a mention (built by us, so not
-# escaped); the core's own message for them names nobody.
-NAMING = {
-    ALREADY_ASSIGNED: "{person} already has this case; nothing was changed.",
-    NOT_ON_TEAM: "{person} is not an investigator or lead, so they can't take this case.",
-}
-
-
-def explain(exc: Exception) -> str:
-    """Plain words for a refusal or a fault; the core's text is escaped, mentions are ours."""
-    if isinstance(exc, StoreUnavailable):
-        return UNAVAILABLE
-    people = getattr(exc, "people", ())
-    wording = NAMING.get(getattr(exc, "code", ""))
-    if wording and people:
-        return wording.format(person=mention(people[0]))
-    if isinstance(exc, ValidationFailed):
-        return escape(" ".join(str(m) for m in exc.errors.values()))
-    if isinstance(exc, DomainError):
-        return escape(str(exc))
-    log.error("complaints.unexpected", error=repr(exc))
-    return FAILED
 
 
 def tell_privately(

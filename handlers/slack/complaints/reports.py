@@ -10,9 +10,11 @@ import structlog
 from slack_bolt import Ack
 
 from bot import outbox
+from bot.complaints import policy
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.jobs import notices
+from bot.permissions import Actor
 from bot.reports import annual
 from bot.reports.digest import build_digest, service_year_start
 from bot.reports.render import FORMATS, headline
@@ -33,8 +35,8 @@ REPORT_USAGE = (
 )
 
 
-def _is_lead(services: Services, user_id: str) -> bool:
-    return user_id in services.settings.lead_user_ids
+def _is_lead(actor: Actor) -> bool:
+    return policy.may(actor, "see_reports")
 
 
 def _reply_privately(services: Services, body: dict, text: str, blocks=None) -> None:
@@ -45,8 +47,8 @@ def _reply_privately(services: Services, body: dict, text: str, blocks=None) -> 
 # --- digest ---------------------------------------------------------------------------------
 
 
-def _digest(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    if not _is_lead(services, body.get("user_id", "")):
+def _digest(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
+    if not _is_lead(actor):
         ack(text=ONLY_LEADS.format(what="team digest"))
         return
     ack(text="Working out this week's digest…")
@@ -90,9 +92,8 @@ def parse_period(args: list[str], today: date) -> tuple[date, date, str]:
     raise ValueError(REPORT_USAGE)
 
 
-def _report(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    user = body.get("user_id", "")
-    if not _is_lead(services, user):
+def _report(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
+    if not _is_lead(actor):
         ack(text=ONLY_LEADS.format(what="results report"))
         return
     try:

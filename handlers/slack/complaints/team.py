@@ -14,7 +14,7 @@ import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.permissions import Actor, RoleDirectory
+from bot.permissions import RoleDirectory
 from handlers.slack.services import Services
 
 log = structlog.get_logger("msbot.team")
@@ -126,7 +126,3 @@ class Assignable:
     def __call__(self) -> list[tuple[str, str]]:
         people = [(user_id, self.names(user_id)) for user_id in self.roles.staff()]
         return sorted(people, key=lambda p: (p[1].casefold(), p[0]))
-
-
-def actor(services: Services, user_id: str) -> Actor:
-    return directory(services).actor(user_id)

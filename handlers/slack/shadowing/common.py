@@ -13,10 +13,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import structlog
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import InvalidTransition, NotFound, NotPermitted, StoreUnavailable, ValidationFailed
+from bot.permissions import Actor
+from bot.shadowing import policy
+from handlers.slack import errors
 from handlers.slack.commands import record_id
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
@@ -30,10 +33,7 @@ INTRO = (
     "which offer places. Coordinators match people to places in rounds."
 )
 
-UNAVAILABLE = (
-    "Sorry, work-shadowing is unavailable right now because our database cannot be reached. "
-    "Nothing was changed; please try again in a few minutes."
-)
+UNAVAILABLE = errors.SHADOW_UNAVAILABLE
 FAILED = (
     "Sorry, something went wrong on our side. Check `/shadow status` to see where things "
     "stand, and try again if nothing changed."
@@ -43,8 +43,9 @@ REFUSALS = (NotPermitted, InvalidTransition, NotFound, ValidationFailed)
 
 T = TypeVar("T")
 
-# (services, id from the button's value, clicking user) -> the clicked message re-rendered
-Work = Callable[[Services, int, str], tuple[str, list[dict]]]
+# (services, id from the button's value, the clicker as the core's Actor) -> the clicked
+# message re-rendered
+Work = Callable[[Services, int, Actor], tuple[str, list[dict]]]
 
 
 def attempt(call: Callable[[], T]) -> tuple[T | None, Exception | None]:
@@ -58,12 +59,9 @@ def attempt(call: Callable[[], T]) -> tuple[T | None, Exception | None]:
 
 
 def explain(exc: Exception, prefix: str = "") -> str:
-    """What to tell the user about a refusal (after ``prefix``) or an outage."""
-    if isinstance(exc, StoreUnavailable):
-        return UNAVAILABLE
-    if isinstance(exc, ValidationFailed):
-        return prefix + escape(" ".join(str(m) for m in exc.errors.values()))
-    return prefix + escape(str(exc))
+    """What to tell the user about a refusal (after ``prefix``) or an outage: the one error
+    map's words, with work-shadowing's outage sentence."""
+    return errors.explain(exc, unavailable=UNAVAILABLE, prefix=prefix)
 
 
 def no_such(what: str, word: str, listed_by: str) -> str:
@@ -72,14 +70,6 @@ def no_such(what: str, word: str, listed_by: str) -> str:
         f"There is no {what} {escape(word.strip()[:30])}: {what} numbers are whole numbers "
         f"like 12. {listed_by} lists them."
     )
-
-
-def is_coordinator(services: Services, user: str) -> bool:
-    return user in services.settings.coordinator_user_ids
-
-
-def only_coordinators(ack: Ack, what: str) -> None:
-    ack(text=f"Only work-shadowing coordinators can {what}.")
 
 
 def post_privately(
@@ -149,14 +139,27 @@ def replace_clicked(
         log.warning("shadow.update_clicked_failed", error=exc.response.get("error"))
 
 
-def handle_click(services: Services, body: dict, respond: Respond, work: Work) -> None:
+def refuse_unless_allowed(ack: Ack, actor: Actor, action: str) -> bool:
+    """Answer the command with the policy's refusal, unless ``actor`` may take ``action``:
+    for commands whose work runs after the ack, so the refusal is still the reply."""
+    try:
+        policy.require(actor, action)
+    except NotPermitted as exc:
+        ack(text=explain(exc))
+        return True
+    return False
+
+
+def handle_click(
+    services: Services, body: dict, respond: Respond, work: Work, actor: Actor
+) -> None:
     action = (body.get("actions") or [{}])[0]
     target = clicked_value(body)
     if target is None:
         tell_clicker(services, body, "Sorry, that button no longer works.")
         return
     try:
-        text, blocks = work(services, target, clicker(body))
+        text, blocks = work(services, target, actor)
     except REFUSALS as exc:
         # A refusal can still have queued notices (a late answer lapses the offer at once).
         services.send_queued()
@@ -177,9 +180,9 @@ def handle_click(services: Services, body: dict, respond: Respond, work: Work) -
 def on_click(app, services: Services, action_id: str, work: Work) -> None:
     """Register a button whose click runs ``work`` after the ack (see handle_click)."""
 
-    def listener(ack: Ack, body: dict, respond: Respond) -> None:
+    def listener(ack: Ack, body: dict, respond: Respond, context: BoltContext) -> None:
         ack()
-        services.after_ack(handle_click, services, body, respond, work)
+        services.after_ack(handle_click, services, body, respond, work, context["actor"])
 
     app.action(action_id)(listener)
 
@@ -196,8 +199,5 @@ def submitter(body: dict) -> str:
 def refused(ack: Ack, fields: tuple[str, ...], exc: Exception) -> None:
     """A refusal shown in the modal: by field where the core names one, else on the first.
     Modal errors are plain text, so they are not mrkdwn-escaped."""
-    if isinstance(exc, ValidationFailed):
-        errors = exc.errors
-    else:
-        errors = {fields[0]: UNAVAILABLE if isinstance(exc, StoreUnavailable) else str(exc)}
-    ack(response_action="errors", errors=forms.errors_for(fields, errors))
+    found = errors.form_errors(exc, fields[0], unavailable=UNAVAILABLE)
+    ack(response_action="errors", errors=forms.errors_for(fields, found))

@@ -8,12 +8,13 @@ host by number and organisation.
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from sqlmodel import select
 
 from bot.db import transaction
-from bot.errors import StoreUnavailable
-from bot.shadowing import catalog, conflicts, signup, views
+from bot.errors import NotPermitted, StoreUnavailable
+from bot.permissions import Actor
+from bot.shadowing import catalog, conflicts, policy, signup, views
 from handlers.slack import view_state as state
 from handlers.slack.commands import Subcommand, record_id, whole_number
 from handlers.slack.services import Services
@@ -22,10 +23,9 @@ from handlers.slack.shadowing.common import (
     UNAVAILABLE,
     attempt,
     explain,
-    is_coordinator,
     no_such,
-    only_coordinators,
     post_privately,
+    refuse_unless_allowed,
     refused,
     submitter,
 )
@@ -39,24 +39,20 @@ CONFLICT_FIELDS = ("applicant_id", "host_id", "reason")
 HOST_OPTIONS_MAX = 100
 
 
-def _conflicts(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    if not is_coordinator(services, body.get("user_id", "")):
-        only_coordinators(ack, "see conflicts of interest")
-        return
+def _conflicts(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     try:
         with transaction(services.engine) as s:
-            listed = views.conflict_lines(s, list(conflicts.list_conflicts(s)))
+            listed = views.conflict_lines(s, list(conflicts.list_conflicts(s, actor)))
         text, blocks = conflicts_blocks(listed)
-    except StoreUnavailable:
-        ack(text=UNAVAILABLE)
+    except (NotPermitted, StoreUnavailable) as exc:
+        ack(text=explain(exc))
         return
     ack(text=text, blocks=blocks)
 
 
-def _conflict(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    user = body.get("user_id", "")
-    if not is_coordinator(services, user):
-        only_coordinators(ack, "record conflicts of interest")
+def _conflict(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
+    user = actor.user_id
+    if refuse_unless_allowed(ack, actor, "record_conflict"):
         return
     # trigger_id lasts 3 seconds: acknowledge first, then list the hosts and open the form.
     ack()
@@ -120,10 +116,8 @@ def _read(view: dict) -> tuple[str | None, int | None, str]:
     )
 
 
-def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    user = body.get("user_id", "")
-    if not is_coordinator(services, user):
-        only_coordinators(ack, "clear conflicts of interest")
+def _clear(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
+    if refuse_unless_allowed(ack, actor, "clear_conflict"):
         return
     conflict_id = whole_number(args[0]) if args else None
     if conflict_id is None or len(args) < 2:
@@ -141,8 +135,7 @@ def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         lambda: conflicts.clear_conflict(
             services.engine,
             conflict_id,
-            by_user_id=user,
-            coordinators=services.settings.coordinator_user_ids,
+            actor=actor,
             safeguards=" ".join(args[1:]),
             now=services.now(),
         )
@@ -155,10 +148,15 @@ def _clear(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 
 def register(app: App, services: Services) -> None:
     @app.view(CONFLICT_CALLBACK)
-    def conflict_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = submitter(body)
-        if not is_coordinator(services, user):
-            ack(response_action="errors", errors={"reason": "Only coordinators can do this."})
+    def conflict_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        submitter(body)
+        actor = context["actor"]
+        if not policy.may(actor, "record_conflict"):
+            # Said before the form's own checks, next to the reason, as the core words it.
+            try:
+                policy.require(actor, "record_conflict")
+            except NotPermitted as exc:
+                ack(response_action="errors", errors={"reason": str(exc)})
             return
         person, host_id, reason = _read(view)
         missing = {}
@@ -182,8 +180,7 @@ def register(app: App, services: Services) -> None:
         recorded, problem = attempt(
             lambda: conflicts.record(
                 services.engine,
-                by_user_id=user,
-                coordinators=services.settings.coordinator_user_ids,
+                actor=actor,
                 applicant_id=applicant.id,
                 host_id=host_id,
                 reason=reason,

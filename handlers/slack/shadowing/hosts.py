@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
+from bot.permissions import Actor
 from bot.shadowing import hosts as core
 from handlers.slack.commands import Subcommand, record_id, whole_number
 from handlers.slack.services import Services
@@ -21,7 +22,7 @@ def _host(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     )
 
 
-def _places(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+def _places(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     host_id = whole_number(args[0]) if args else None
     capacity = whole_number(args[1]) if len(args) > 1 else None
     if len(args) != 2 or host_id is None or capacity is None:
@@ -38,9 +39,8 @@ def _places(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         lambda: core.change_capacity(
             services.engine,
             host_id,
-            user_id=body.get("user_id", ""),
+            actor=actor,
             capacity=capacity,
-            coordinators=services.settings.coordinator_user_ids,
         )
     )
     if problem:
@@ -54,7 +54,7 @@ def _places(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
 def _open_or_close(open_: bool):
     verb = "reopen" if open_ else "close"
 
-    def run(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+    def run(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
         if len(args) != 1 or whole_number(args[0]) is None:
             ack(
                 text=f"Say which host, for example `/shadow {verb} 12`. "
@@ -69,9 +69,8 @@ def _open_or_close(open_: bool):
             lambda: core.set_open(
                 services.engine,
                 host_id,
-                user_id=body.get("user_id", ""),
+                actor=actor,
                 open_=open_,
-                coordinators=services.settings.coordinator_user_ids,
                 now=services.now(),
             )
         )
@@ -91,13 +90,13 @@ def _open_or_close(open_: bool):
 
 def register(app: App, services: Services) -> None:
     @app.view(forms.HOST_CALLBACK)
-    def host_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = submitter(body)
+    def host_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        submitter(body)
         host, problem = attempt(
             lambda: core.offer_places(
                 services.engine,
                 forms.read_host(view),
-                user_id=user,
+                actor=context["actor"],
                 submission_key=view.get("id"),
                 today=services.today(),
                 departments=services.settings.departments,

@@ -8,7 +8,7 @@ which is the order of the help text; the app factory builds `/shadow`'s router f
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from handlers.slack.commands import HELP, CommandRouter
 from handlers.slack.services import Services
@@ -21,8 +21,8 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     """``router``: `/shadow` with SUBCOMMANDS (handlers/slack/app.py)."""
 
     @app.command("/shadow")
-    def shadow_command(ack: Ack, body: dict) -> None:
-        router.dispatch(services, ack, body)
+    def shadow_command(ack: Ack, body: dict, context: BoltContext) -> None:
+        router.dispatch(services, ack, body, context)
 
     for use in USES:
         use.register(app, services)

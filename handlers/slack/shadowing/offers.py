@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot.db import transaction
 from bot.outbox import PermanentDeliveryError
+from bot.permissions import Actor
 from bot.shadowing import placements, views
 from handlers.slack.services import Services
 from handlers.slack.shadowing.common import Work, on_click
@@ -15,15 +16,15 @@ __all__ = ["OFFER_ACCEPT", "OFFER_DECLINE", "RENDERERS", "register"]
 
 
 def _respond_to_offer(accept: bool) -> Work:
-    def work(services: Services, placement_id: int, user: str):
+    def work(services: Services, placement_id: int, actor: Actor):
         placements.respond(
-            services.engine, placement_id, user_id=user, accept=accept, now=services.now()
+            services.engine, placement_id, actor=actor, accept=accept, now=services.now()
         )
         with transaction(services.engine) as s:
             p = views.placement_view(s, placement_id)
         if p is None:
             raise PermanentDeliveryError(f"placement {placement_id} no longer exists")
-        return offer(p, p.side_of(user))
+        return offer(p, p.side_of(actor.user_id))
 
     return work
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.db import transaction
-from bot.errors import StoreUnavailable
+from bot.errors import NotPermitted, StoreUnavailable
 from bot.outbox import PermanentDeliveryError
-from bot.shadowing import placements, views
+from bot.permissions import Actor
+from bot.shadowing import placements, policy, views
 from bot.shadowing.catalog import status_label
 from bot.shadowing.views import PlacementView
 from handlers.slack.commands import Subcommand, record_id, whole_number
@@ -21,7 +22,6 @@ from handlers.slack.shadowing.common import (
     UNAVAILABLE,
     attempt,
     clicked_value,
-    clicker,
     explain,
     no_such,
     on_click,
@@ -41,11 +41,17 @@ from handlers.slack.slack_text import escape
 __all__ = ["COMPLETE", "FEEDBACK_OPEN", "RENDERERS", "SCHEDULE_OPEN", "cannot_open", "register"]
 
 
-def cannot_open(p: PlacementView | None, user_id: str, *, feedback: bool) -> str | None:
+def cannot_open(p: PlacementView | None, actor: Actor, *, feedback: bool) -> str | None:
     """Why the feedback (or dates) form would be refused on submission, said before it is
-    opened; the core checks again when it is submitted."""
-    if p is None or not p.is_party(user_id):
-        return "This placement isn't one of yours."
+    opened (the policy's refusal, if it is not theirs); the core checks again when it is
+    submitted."""
+    if p is None:
+        return policy.NOT_YOUR_PLACEMENT_TEXT
+    try:
+        policy.sides_of(actor, p.applicant.user, p.host.user)
+    except NotPermitted as exc:
+        return str(exc)
+    user_id = actor.user_id
     placement = p
     if feedback:
         if placement.status != "completed":
@@ -66,7 +72,7 @@ def cannot_open(p: PlacementView | None, user_id: str, *, feedback: bool) -> str
 # --- /shadow end, buttons and forms ---------------------------------------------------------
 
 
-def _end(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+def _end(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     placement_id = whole_number(args[0]) if args else None
     if placement_id is None:
         ack(
@@ -82,7 +88,7 @@ def _end(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         lambda: placements.withdraw_placement(
             services.engine,
             placement_id,
-            user_id=body.get("user_id", ""),
+            actor=actor,
             reason=" ".join(args[1:]),
             now=services.now(),
         )
@@ -94,23 +100,24 @@ def _end(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     ack(text=f"Placement {placement_id} is withdrawn; the other side has been told.")
 
 
-def _complete(services: Services, placement_id: int, user: str):
-    placements.complete(services.engine, placement_id, user_id=user, today=services.today())
+def _complete(services: Services, placement_id: int, actor: Actor):
+    placements.complete(services.engine, placement_id, actor=actor, today=services.today())
     with transaction(services.engine) as s:
         p = views.placement_view(s, placement_id)
     if p is None:
         raise PermanentDeliveryError(f"placement {placement_id} no longer exists")
-    return offer_update(p, "completed", p.side_of(user))
+    return offer_update(p, "completed", p.side_of(actor.user_id))
 
 
-def open_placement_modal(services: Services, body: dict, view_for: Callable, feedback: bool):
+def open_placement_modal(
+    services: Services, body: dict, actor: Actor, view_for: Callable, feedback: bool
+):
     """Open the schedule or feedback modal for the placement on the clicked button."""
-    user = clicker(body)
     placement_id = clicked_value(body)
     try:
         with transaction(services.engine) as s:
             p = views.placement_view(s, placement_id)
-        problem = cannot_open(p, user, feedback=feedback)
+        problem = cannot_open(p, actor, feedback=feedback)
     except StoreUnavailable:
         problem = UNAVAILABLE
     if problem:
@@ -131,18 +138,22 @@ def register(app: App, services: Services) -> None:
     on_click(app, services, COMPLETE, _complete)
 
     @app.action(SCHEDULE_OPEN)
-    def schedule_clicked(ack: Ack, body: dict) -> None:
+    def schedule_clicked(ack: Ack, body: dict, context: BoltContext) -> None:
         ack()
-        services.after_ack(open_placement_modal, services, body, forms.schedule_modal, False)
+        services.after_ack(
+            open_placement_modal, services, body, context["actor"], forms.schedule_modal, False
+        )
 
     @app.action(FEEDBACK_OPEN)
-    def feedback_clicked(ack: Ack, body: dict) -> None:
+    def feedback_clicked(ack: Ack, body: dict, context: BoltContext) -> None:
         ack()
-        services.after_ack(open_placement_modal, services, body, forms.feedback_modal, True)
+        services.after_ack(
+            open_placement_modal, services, body, context["actor"], forms.feedback_modal, True
+        )
 
     @app.view(forms.SCHEDULE_CALLBACK)
-    def schedule_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = submitter(body)
+    def schedule_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        submitter(body)
         start, end = forms.read_schedule(view)
         chosen = dict(zip(forms.SCHEDULE_FIELDS, (start, end), strict=True))
         missing = {f: "Choose a date." for f, d in chosen.items() if d is None}
@@ -153,7 +164,7 @@ def register(app: App, services: Services) -> None:
             lambda: placements.schedule(
                 services.engine,
                 forms.placement_id(view),
-                user_id=user,
+                actor=context["actor"],
                 start_date=start,
                 end_date=end,
                 today=services.today(),
@@ -168,8 +179,8 @@ def register(app: App, services: Services) -> None:
         services.send_queued()
 
     @app.view(forms.FEEDBACK_CALLBACK)
-    def feedback_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = submitter(body)
+    def feedback_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        submitter(body)
         worthwhile, learned, recommend = forms.read_feedback(view)
         missing = {}
         if worthwhile is None:
@@ -183,7 +194,7 @@ def register(app: App, services: Services) -> None:
             lambda: placements.give_feedback(
                 services.engine,
                 forms.placement_id(view),
-                user_id=user,
+                actor=context["actor"],
                 worthwhile=worthwhile,
                 learned=learned,
                 would_recommend=recommend,

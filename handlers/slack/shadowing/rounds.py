@@ -5,50 +5,43 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App
 
+from bot.permissions import Actor
 from bot.shadowing import rounds, views
 from handlers.slack.commands import Subcommand
 from handlers.slack.services import Services
 from handlers.slack.shadowing.common import (
     attempt,
     explain,
-    is_coordinator,
     on_click,
-    only_coordinators,
     post_privately,
+    refuse_unless_allowed,
 )
 from handlers.slack.shadowing.round_blocks import ROUND_COMMIT, round_committed, round_summary
 
 
-def _round(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    if not is_coordinator(services, body.get("user_id", "")):
-        only_coordinators(ack, "run matching rounds")
+def _round(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
+    if refuse_unless_allowed(ack, actor, "run_rounds"):
         return
     ack(text="Working out a dry run of the next matching round…")
-    services.in_background(_dry_run, services, body.get("channel_id"), body.get("user_id", ""))
+    services.in_background(_dry_run, services, body.get("channel_id"), actor)
 
 
-def _dry_run(services: Services, channel: str | None, user: str) -> None:
+def _dry_run(services: Services, channel: str | None, actor: Actor) -> None:
     matched, problem = attempt(
-        lambda: rounds.dry_run(
-            services.engine,
-            by_user_id=user,
-            coordinators=services.settings.coordinator_user_ids,
-            now=services.now(),
-        )
+        lambda: rounds.dry_run(services.engine, actor=actor, now=services.now())
     )
     if problem:
-        post_privately(services, channel, user, explain(problem))
+        post_privately(services, channel, actor.user_id, explain(problem))
         return
-    post_privately(services, channel, user, *round_summary(views.round_view(matched)))
+    post_privately(services, channel, actor.user_id, *round_summary(views.round_view(matched)))
 
 
-def _commit_round(services: Services, round_id: int, user: str):
+def _commit_round(services: Services, round_id: int, actor: Actor):
     # The core refuses a second commit of the same round with a message saying so.
     committed = rounds.commit(
         services.engine,
         round_id,
-        by_user_id=user,
-        coordinators=services.settings.coordinator_user_ids,
+        actor=actor,
         now=services.now(),
         expiry_days=services.settings.offer_expiry_days,
     )

@@ -3,10 +3,11 @@ manager's Approve / Decline (signup_blocks.py draws the request and the result).
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.db import transaction
 from bot.errors import StoreUnavailable
+from bot.permissions import Actor
 from bot.shadowing import signup as core
 from bot.shadowing import views
 from handlers.slack.commands import Subcommand
@@ -56,11 +57,11 @@ def _signup(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     )
 
 
-def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
+def _withdraw(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     _, problem = attempt(
         lambda: core.withdraw(
             services.engine,
-            user_id=body.get("user_id", ""),
+            actor=actor,
             reason=" ".join(args),
             now=services.now(),
         )
@@ -76,11 +77,11 @@ def _withdraw(services: Services, ack: Ack, body: dict, args: list[str]) -> None
 
 
 def _decide(approve: bool) -> Work:
-    def work(services: Services, applicant_id: int, user: str):
+    def work(services: Services, applicant_id: int, actor: Actor):
         core.decide(
             services.engine,
             applicant_id,
-            manager_user_id=user,
+            actor=actor,
             approve=approve,
             now=services.now(),
         )
@@ -95,13 +96,13 @@ def register(app: App, services: Services) -> None:
     on_click(app, services, DECLINE, _decide(False))
 
     @app.view(forms.SIGNUP_CALLBACK)
-    def signup_submitted(ack: Ack, body: dict, view: dict) -> None:
-        user = submitter(body)
+    def signup_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        submitter(body)
         applicant, problem = attempt(
             lambda: core.sign_up(
                 services.engine,
                 forms.read_signup(view),
-                user_id=user,
+                actor=context["actor"],
                 submission_key=view.get("id"),
                 today=services.today(),
                 departments=services.settings.departments,

@@ -7,15 +7,15 @@ from slack_bolt import Ack, App
 
 from bot.db import transaction
 from bot.errors import StoreUnavailable
+from bot.permissions import Actor
 from bot.shadowing import report as reporting
 from bot.shadowing import views
 from handlers.slack.commands import Subcommand
 from handlers.slack.services import Services
 from handlers.slack.shadowing.common import (
     UNAVAILABLE,
-    is_coordinator,
-    only_coordinators,
     post_privately,
+    refuse_unless_allowed,
 )
 from handlers.slack.shadowing.status_blocks import report_blocks, status_blocks
 
@@ -30,12 +30,11 @@ def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     ack(text=text, blocks=blocks)
 
 
-def _report(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    if not is_coordinator(services, body.get("user_id", "")):
-        only_coordinators(ack, "see the report")
+def _report(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
+    if refuse_unless_allowed(ack, actor, "see_report"):
         return
     ack(text="Working on the report…")
-    services.in_background(_send_report, services, body.get("channel_id"), body.get("user_id", ""))
+    services.in_background(_send_report, services, body.get("channel_id"), actor.user_id)
 
 
 def _send_report(services: Services, channel: str | None, user: str) -> None:
