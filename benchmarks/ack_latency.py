@@ -143,7 +143,7 @@ def wait_listening(port: int, proc: subprocess.Popen, timeout=30.0):
 
 def start_server(kind: str, port: int, env: dict) -> subprocess.Popen:
     if kind == "msbot":
-        cmd = [sys.executable, "-m", "bot", "serve"]
+        cmd = [sys.executable, "-m", "handlers", "serve"]
     else:
         cmd = [
             sys.executable,

@@ -89,7 +89,7 @@ def main() -> int:
     event_statuses: collections.Counter[int] = collections.Counter()
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve"], env=env, cwd=work, stdout=log, stderr=log
+            [sys.executable, "-m", "handlers", "serve"], env=env, cwd=work, stdout=log, stderr=log
         )
     try:
         wait_healthy(port, server)

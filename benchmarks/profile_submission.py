@@ -93,12 +93,12 @@ def call(wsgi, body: str) -> tuple[str, bytes]:
 
 
 def run(args) -> None:
-    from bot.config import load_settings
     from bot.db import make_engine
     from bot.logs import configure_logging
     from bot.outbox import drain
     from handlers.slack.app import build_app, build_services
     from handlers.slack.server import SlackWsgiApp
+    from handlers.slack.settings import load_slack_settings
     from tests.slack_stub import SlackStub
 
     stub = SlackStub()
@@ -119,7 +119,7 @@ def run(args) -> None:
         "DATABASE_URL": url,
         "LOG_LEVEL": "INFO",
     }
-    settings = load_settings(env, dotenv_path=None)
+    settings = load_slack_settings(env, dotenv_path=None)
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (log lines cost CPU; not their display)
     configure_logging("json", "INFO")
     engine = make_engine(settings.database_url)

@@ -110,7 +110,7 @@ def main() -> int:
     }
     subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, cwd=work, check=True)
     server = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve"], env=env, cwd=work, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "handlers", "serve"], env=env, cwd=work, stderr=subprocess.DEVNULL
     )
     try:
         deadline = time.monotonic() + 30

@@ -1,8 +1,9 @@
-"""`python -m bot` is the `msbot` command. The command is the composition root that wires the
-core to the Slack adapter, so it lives in handlers/; this file only forwards to it."""
+"""`python -m bot` runs the core's commands (bot/cli.py) with no front end: no Slack token
+needed. The front ends' commands (`serve`, `local`) and `outbox --send` are the `msbot`
+command's (handlers/cli.py), which the core never imports."""
 
 import sys
 
-from handlers.cli import main
+from bot.cli import main
 
 sys.exit(main())

@@ -1,20 +1,24 @@
-"""One validated settings object, read once from the environment (and a `.env` file).
+"""The core's settings, read once from the environment (and a `.env` file): the database,
+logging, roles, service targets, jobs. No front end's tokens: the core runs without any.
 
-Every problem is collected, so a misconfigured deployment learns about all of them at once.
+Each front end adds its own settings beside its code (handlers/slack/settings.py; Teams'
+will be handlers/teams/settings.py) by extending ``Settings`` and reading its variables with
+``read_core`` first, so one ConfigError names every problem of a deployment at once.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+from bot.jobs.cron import cron_trigger
+
 DEFAULT_SQLITE_PATH = "msbot.db"
 
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 # Who holds a role may be named by any of their accounts or their email: a Slack user id, a
 # Teams user id (an Entra object id, a GUID, or a Bot Framework "29:" id) or an email address.
 _PERSON_NAMES = (
@@ -23,17 +27,6 @@ _PERSON_NAMES = (
     re.compile(r"^29:[A-Za-z0-9_\-]{8,250}$"),
     re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"),
 )
-# Slack signing secrets are 32 hexadecimal characters (the app's Basic Information page).
-_SIGNING_SECRET = re.compile(r"^[0-9a-fA-F]{32}$")
-# The values .env.example ships with: a deployment still using one was never configured, and
-# a signing secret anyone can read in the repository would let anyone forge Slack requests.
-EXAMPLE_VALUES = {
-    "SLACK_BOT_TOKEN": "xoxb-your-bot-token",
-    "SLACK_SIGNING_SECRET": "your-signing-secret",
-    "TRIAGE_CHANNEL_ID": "C0123ABCD",
-    "SLACK_APP_TOKEN": "xapp-your-app-token",
-}
-_USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
 
 class ConfigError(Exception):
@@ -44,27 +37,14 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    slack_bot_token: str
-    slack_signing_secret: str
-    triage_channel_id: str
-    slack_app_token: str | None = None
-    slack_api_url: str = DEFAULT_SLACK_API_URL
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
-    port: int = 3000
     log_format: str = "json"
     log_level: str = "INFO"
-    # Let slack-sdk and Bolt log whole request and response bodies at DEBUG. Unsafe: bodies
-    # can tie an anonymous supplier to their case. For a test workspace only.
-    log_slack_bodies: bool = False
     # Service targets for a first full response, in calendar months from receipt.
     sla_central_months: int = 2
     sla_wider_months: int = 3
     # How often the outbox worker retries messages that failed to post, in seconds.
     outbox_interval_seconds: int = 10
-    web_concurrency: int = 2
-    web_threads: int = 8
-    # Longest a client may take to send one whole request, and an idle connection may stay.
-    web_read_timeout: int = 10
     # Shadowing (work-shadowing secondments)
     departments: tuple[str, ...] = ()
     coordinator_user_ids: frozenset[str] = field(default_factory=frozenset)
@@ -74,11 +54,11 @@ class Settings:
     privacy_case_years: int = 6
     privacy_shadowing_days: int = 365
     privacy_outbox_days: int = 30
-    # Complaint investigation: who may work cases (ids, plus an optional Slack user group).
+    # Complaint investigation: who may work cases.
     investigator_user_ids: frozenset[str] = field(default_factory=frozenset)
     lead_user_ids: frozenset[str] = field(default_factory=frozenset)
-    investigator_group_id: str | None = None
-    # Scheduled jobs (bot/jobs): where the weekly digest goes, per-job cron overrides
+    # Scheduled jobs (bot/jobs): where the weekly digest goes (a destination the core's job
+    # addresses, until destinations become team roles), per-job cron overrides
     # (JOB_<NAME>_CRON, name upper-cased; an unknown name is a settings error), how late a
     # job's newest missed run may still run at start-up.
     leads_channel_id: str | None = None
@@ -88,10 +68,6 @@ class Settings:
     shadow_round_mode: str = "off"
     # Published breakdowns show any count below this as "fewer than N".
     report_min_count: int = 3
-
-    @property
-    def socket_mode(self) -> bool:
-        return bool(self.slack_app_token)
 
 
 def masked_url(url: str) -> str:
@@ -111,7 +87,9 @@ def masked_url(url: str) -> str:
     return re.sub(r"^([^@]*?//[^/:@]*:|[^:/@]*:).*@", r"\1***@", url)
 
 
-def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int, problems: list[str]):
+def int_setting(
+    env: Mapping[str, str], name: str, default: int, lo: int, hi: int, problems: list[str]
+):
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -166,94 +144,47 @@ DEFAULT_DEPARTMENTS = (
 _JOB_CRON = re.compile(r"^JOB_(.+)_CRON$", re.IGNORECASE)
 
 
-def _job_schedules(env: Mapping[str, str], problems: list[str]) -> dict[str, str]:
-    """{job name: cron string} from every JOB_<NAME>_CRON set. An unknown name or a schedule
-    that is not a working cron line is a settings problem now, not a surprise later."""
-    from bot.jobs.registry import check_overrides  # the registry imports this module
-
+def _job_schedules(
+    env: Mapping[str, str], problems: list[str], job_names: Collection[str] | None
+) -> dict[str, str]:
+    """{job name: cron string} from every JOB_<NAME>_CRON set. A schedule that is not a
+    working cron line, or (given the jobs' names) an unknown name, is a settings problem now,
+    not a surprise later: a misspelt name would otherwise leave the job on its default."""
     overrides = {k: v.strip() for k, v in env.items() if _JOB_CRON.match(k) and v.strip()}
-    found = check_overrides(overrides)
+    found = []
+    for variable, value in sorted(overrides.items()):
+        name = _JOB_CRON.match(variable).group(1).lower()
+        if job_names is not None and name not in job_names:
+            names = ", ".join(f"JOB_{n.upper()}_CRON" for n in sorted(job_names))
+            found.append(f"{variable} names no job. The jobs' schedule settings are: {names}.")
+            continue
+        try:
+            cron_trigger(value)
+        except ValueError as exc:
+            found.append(f"{variable}={value!r} is not a cron schedule like '0 8 * * 1': {exc}")
     problems.extend(found)
     if found:
         return {}
     return {_JOB_CRON.match(k).group(1).lower(): v for k, v in overrides.items()}
 
 
-def load_settings(
-    env: Mapping[str, str] | None = None,
-    dotenv_path: str | None = ".env",
-    *,
-    require_slack: bool = True,
-) -> Settings:
-    """Read settings from ``env`` (default: the process environment plus ``.env``).
+def read_environment(env: Mapping[str, str] | None, dotenv_path: str | None) -> Mapping[str, str]:
+    """``env``, or the process environment with ``.env`` loaded under it."""
+    if env is not None:
+        return env
+    if dotenv_path and Path(dotenv_path).is_file():
+        from dotenv import load_dotenv
 
-    ``require_slack=False`` is for commands that only touch the database (`msbot migrate`).
-    """
-    if env is None:
-        if dotenv_path and Path(dotenv_path).is_file():
-            from dotenv import load_dotenv
+        # Real environment variables win over the file, as in twelve-factor deployments.
+        load_dotenv(dotenv_path, override=False)
+    return os.environ
 
-            # Real environment variables win over the file, as in twelve-factor deployments.
-            load_dotenv(dotenv_path, override=False)
-        env = os.environ
-    problems: list[str] = []
 
-    def required(name: str, hint: str) -> str:
-        value = env.get(name, "").strip()
-        if not value and require_slack:
-            problems.append(f"{name} is missing: {hint}")
-        return value
-
-    def check(name: str, value: str | None, hint: str, fits, wrong_shape: str) -> None:
-        if not value:
-            return
-        if value == EXAMPLE_VALUES[name]:
-            problems.append(f"{name} is still the example value from .env.example: {hint}")
-        elif not fits(value):
-            problems.append(wrong_shape)
-
-    bot_hint = "copy the Bot User OAuth Token (xoxb-...) from the app's OAuth page."
-    bot_token = required("SLACK_BOT_TOKEN", bot_hint)
-    check(
-        "SLACK_BOT_TOKEN",
-        bot_token,
-        bot_hint,
-        lambda v: v.startswith("xoxb-") and len(v) > len("xoxb-"),
-        "SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.",
-    )
-    secret_hint = "copy the Signing Secret from the app's Basic Information page."
-    secret = required("SLACK_SIGNING_SECRET", secret_hint)
-    check(
-        "SLACK_SIGNING_SECRET",
-        secret,
-        secret_hint,
-        _SIGNING_SECRET.match,
-        # Never echo the value: it is a secret, even when it is the wrong one.
-        f"SLACK_SIGNING_SECRET is not a Slack signing secret (32 hexadecimal characters; this "
-        f"one has {len(secret)} characters): {secret_hint}",
-    )
-    triage_hint = "the id (e.g. C0123ABCD) of the channel where new cases are posted."
-    triage = required("TRIAGE_CHANNEL_ID", triage_hint)
-    check(
-        "TRIAGE_CHANNEL_ID",
-        triage,
-        triage_hint,
-        _CHANNEL_ID.match,
-        f"TRIAGE_CHANNEL_ID={triage!r} is not a channel id like C0123ABCD.",
-    )
-    app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
-    check(
-        "SLACK_APP_TOKEN",
-        app_token,
-        "create an app-level token (xapp-...) with connections:write, or leave it empty.",
-        lambda v: v.startswith("xapp-") and len(v) > len("xapp-"),
-        "SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.",
-    )
-    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
-    if not api_url.startswith(("http://", "https://")):
-        problems.append(f"SLACK_API_URL={api_url!r} must be an http(s) URL.")
-    if not api_url.endswith("/"):
-        api_url += "/"
+def read_core(
+    env: Mapping[str, str], problems: list[str], job_names: Collection[str] | None = None
+) -> dict:
+    """The core's settings from ``env`` as Settings' keyword arguments; each problem found is
+    added to ``problems``. ``job_names``: the jobs JOB_<NAME>_CRON may name (bot.bootstrap)."""
     db_url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE_PATH}"
     if db_url.startswith(("postgres://", "postgresql://")):
         # Use psycopg 3, whatever driver-less form the platform hands us.
@@ -269,61 +200,53 @@ def load_settings(
     log_level = (env.get("LOG_LEVEL", "INFO").strip() or "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         problems.append(f"LOG_LEVEL={log_level!r} must be DEBUG, INFO, WARNING or ERROR.")
-    slack_bodies = env.get("LOG_SLACK_BODIES", "").strip().lower()
-    if slack_bodies not in ("", "true", "false"):
-        problems.append(f"LOG_SLACK_BODIES={slack_bodies!r} must be true or false.")
-    coordinators = _user_ids(env, "SHADOW_COORDINATOR_IDS", problems)
-    investigators = _user_ids(env, "INVESTIGATOR_IDS", problems)
-    leads = _user_ids(env, "LEAD_IDS", problems)
-    group = env.get("INVESTIGATOR_GROUP_ID", "").strip() or None
-    if group and not _USERGROUP_ID.match(group):
-        problems.append(f"INVESTIGATOR_GROUP_ID={group!r} is not a user group id like S0123ABCD.")
     departments = (
         tuple(d.strip() for d in env.get("SHADOW_DEPARTMENTS", "").split(";") if d.strip())
         or DEFAULT_DEPARTMENTS
     )
-
     leads_channel = env.get("LEADS_CHANNEL_ID", "").strip() or None
-    if leads_channel and not _CHANNEL_ID.match(leads_channel):
+    if leads_channel and not CHANNEL_ID.match(leads_channel):
         problems.append(f"LEADS_CHANNEL_ID={leads_channel!r} is not a channel id like C0123ABCD.")
-    job_schedules = _job_schedules(env, problems)
     round_mode = env.get("SHADOW_ROUND_MODE", "off").strip().lower() or "off"
     if round_mode not in ("off", "dry_run", "commit"):
         problems.append(f"SHADOW_ROUND_MODE={round_mode!r} must be off, dry_run or commit.")
-
-    settings = Settings(
-        slack_bot_token=bot_token,
-        slack_signing_secret=secret,
-        triage_channel_id=triage,
-        slack_app_token=app_token,
-        slack_api_url=api_url,
+    return dict(
         database_url=db_url,
-        port=_int(env, "PORT", 3000, 1, 65535, problems),
         log_format=log_format,
         log_level=log_level,
-        log_slack_bodies=slack_bodies == "true",
-        sla_central_months=_int(env, "SLA_CENTRAL_MONTHS", 2, 1, 24, problems),
-        sla_wider_months=_int(env, "SLA_WIDER_MONTHS", 3, 1, 24, problems),
-        outbox_interval_seconds=_int(env, "OUTBOX_INTERVAL_SECONDS", 10, 1, 3600, problems),
-        web_concurrency=_int(env, "WEB_CONCURRENCY", 2, 1, 64, problems),
-        web_threads=_int(env, "WEB_THREADS", 8, 1, 256, problems),
-        web_read_timeout=_int(env, "WEB_READ_TIMEOUT", 10, 1, 300, problems),
+        sla_central_months=int_setting(env, "SLA_CENTRAL_MONTHS", 2, 1, 24, problems),
+        sla_wider_months=int_setting(env, "SLA_WIDER_MONTHS", 3, 1, 24, problems),
+        outbox_interval_seconds=int_setting(env, "OUTBOX_INTERVAL_SECONDS", 10, 1, 3600, problems),
         departments=departments,
-        coordinator_user_ids=coordinators,
-        offer_expiry_days=_int(env, "SHADOW_OFFER_EXPIRY_DAYS", 7, 1, 90, problems),
-        dry_run_keep_days=_int(env, "SHADOW_DRY_RUN_KEEP_DAYS", 30, 1, 3650, problems),
-        privacy_case_years=_int(env, "PRIVACY_CASE_YEARS", 6, 1, 50, problems),
-        privacy_shadowing_days=_int(env, "PRIVACY_SHADOWING_DAYS", 365, 30, 3650, problems),
-        privacy_outbox_days=_int(env, "PRIVACY_OUTBOX_DAYS", 30, 1, 3650, problems),
-        investigator_user_ids=investigators,
-        lead_user_ids=leads,
-        investigator_group_id=group,
+        coordinator_user_ids=_user_ids(env, "SHADOW_COORDINATOR_IDS", problems),
+        offer_expiry_days=int_setting(env, "SHADOW_OFFER_EXPIRY_DAYS", 7, 1, 90, problems),
+        dry_run_keep_days=int_setting(env, "SHADOW_DRY_RUN_KEEP_DAYS", 30, 1, 3650, problems),
+        privacy_case_years=int_setting(env, "PRIVACY_CASE_YEARS", 6, 1, 50, problems),
+        privacy_shadowing_days=int_setting(env, "PRIVACY_SHADOWING_DAYS", 365, 30, 3650, problems),
+        privacy_outbox_days=int_setting(env, "PRIVACY_OUTBOX_DAYS", 30, 1, 3650, problems),
+        investigator_user_ids=_user_ids(env, "INVESTIGATOR_IDS", problems),
+        lead_user_ids=_user_ids(env, "LEAD_IDS", problems),
         leads_channel_id=leads_channel,
-        job_schedules=job_schedules,
-        job_grace_minutes=_int(env, "JOB_GRACE_MINUTES", 360, 0, 60 * 24 * 31, problems),
+        job_schedules=_job_schedules(env, problems, job_names),
+        job_grace_minutes=int_setting(env, "JOB_GRACE_MINUTES", 360, 0, 60 * 24 * 31, problems),
         shadow_round_mode=round_mode,
-        report_min_count=_int(env, "REPORT_MIN_COUNT", 3, 1, 100, problems),
+        report_min_count=int_setting(env, "REPORT_MIN_COUNT", 3, 1, 100, problems),
     )
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    dotenv_path: str | None = ".env",
+    *,
+    job_names: Collection[str] | None = None,
+) -> Settings:
+    """The core's settings from ``env`` (default: the process environment plus ``.env``).
+
+    bot.bootstrap.load_settings passes the jobs' names, so a misspelt JOB_<NAME>_CRON is
+    refused; a front end's loader (handlers/slack/settings.py) adds its own settings.
+    """
+    problems: list[str] = []
+    fields = read_core(read_environment(env, dotenv_path), problems, job_names)
     if problems:
         raise ConfigError(problems)
-    return settings
+    return Settings(**fields)

@@ -1,4 +1,4 @@
-"""APScheduler computes when each registered job fires; bot.jobs claims each slot so that,
+"""APScheduler computes when each job fires; bot.jobs claims each slot so that,
 however many workers and replicas run this scheduler, every slot runs exactly once.
 
 (Outbox retries are the OutboxWorker's, which wakes every OUTBOX_INTERVAL_SECONDS in every
@@ -7,7 +7,7 @@ process; its row claims make that safe.)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import structlog
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from bot.clock import UK
 from bot.config import Settings
 from bot.jobs import runner
-from bot.jobs.registry import Job, all_jobs, trigger_for
+from bot.jobs.registry import Job, trigger_for
 from models.base import utcnow
 
 log = structlog.get_logger("msbot.scheduler")
@@ -28,8 +28,11 @@ def start_scheduler(
     settings: Settings,
     kick: Callable[[], None] | None = None,
     clock: Callable[[], datetime] = utcnow,
+    *,
+    jobs: Iterable[Job],
 ) -> BackgroundScheduler:
-    """Schedule every job, plus a catch-up of runs missed while the bot was down.
+    """Schedule ``jobs`` (the composition root's list, bot.bootstrap), plus a catch-up of
+    runs missed while the bot was down.
 
     ``kick`` wakes this process's outbox worker after a job queued messages.
     """
@@ -44,12 +47,13 @@ def start_scheduler(
             kick()
 
     def catch_up() -> None:
-        outcomes = runner.catch_up(engine, settings, clock())
+        outcomes = runner.catch_up(engine, settings, clock(), jobs=jobs)
         log.info("jobs.catch_up_done", **outcomes)
         if kick and "done" in outcomes.values():
             kick()
 
-    for job in all_jobs():
+    jobs = list(jobs)
+    for job in jobs:
         scheduler.add_job(fire, trigger_for(job, settings), args=[job], id=job.name)
     # Off the start-up path: a worker answers requests while it catches up.
     scheduler.add_job(catch_up, id="catch_up")

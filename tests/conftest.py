@@ -13,9 +13,9 @@ import pytest
 from sqlmodel import Session, select
 
 from bot import conversations
-from bot.config import load_settings
 from handlers.slack.app import build_app, build_services
 from handlers.slack.server import SlackWsgiApp
+from handlers.slack.settings import load_slack_settings
 from models import OutboxMessage, PostedMessage
 from tests import databases, people_ids
 from tests.slack_client import FakeSlack
@@ -100,7 +100,7 @@ def stub(slack_stub):
     return slack_stub
 
 
-def make_settings(database_url: str, api_url: str, **extra) -> object:
+def make_settings(database_url: str, api_url: str, job_names=None, **extra) -> object:
     env = {
         "SLACK_BOT_TOKEN": "xoxb-test-token",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -110,7 +110,7 @@ def make_settings(database_url: str, api_url: str, **extra) -> object:
         "LOG_FORMAT": "console",
         **extra,
     }
-    return load_settings(env)
+    return load_slack_settings(env, job_names=job_names)
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

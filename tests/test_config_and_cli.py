@@ -11,7 +11,8 @@ import urllib.request
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError
+from handlers.slack.settings import load_slack_settings
 from tests.processes import msbot_env
 
 GOOD = {
@@ -22,20 +23,20 @@ GOOD = {
 
 
 def test_defaults():
-    s = load_settings(GOOD)
+    s = load_slack_settings(GOOD)
     assert s.database_url == "sqlite:///msbot.db" and s.port == 3000 and not s.socket_mode
     assert s.slack_api_url == "https://slack.com/api/"
     assert (s.sla_central_months, s.sla_wider_months) == (2, 3)
 
 
 def test_postgres_urls_use_psycopg3():
-    s = load_settings({**GOOD, "DATABASE_URL": "postgres://u@h/db"})
+    s = load_slack_settings({**GOOD, "DATABASE_URL": "postgres://u@h/db"})
     assert s.database_url == "postgresql+psycopg://u@h/db"
 
 
 def test_every_problem_is_named_at_once():
     with pytest.raises(ConfigError) as err:
-        load_settings(
+        load_slack_settings(
             {
                 "PORT": "http",
                 "LOG_FORMAT": "xml",
@@ -60,7 +61,7 @@ def test_every_problem_is_named_at_once():
 
 def _msbot(args, env, cwd):
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "handlers", *args],
         env=msbot_env(env),
         cwd=cwd,
         capture_output=True,
@@ -95,7 +96,7 @@ def test_serve_runs_the_production_server_answers_healthz_and_logs_json(tmp_path
     log_path = tmp_path / "serve.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve"],
+            [sys.executable, "-m", "handlers", "serve"],
             env=msbot_env(env),
             cwd=tmp_path,
             stdout=log,
@@ -121,3 +122,49 @@ def test_serve_runs_the_production_server_answers_healthz_and_logs_json(tmp_path
     server = [e for e in events if e.get("logger") == "gunicorn.error"]
     assert any("Listening at" in e["event"] for e in server), events
     assert all({"event", "level", "timestamp"} <= e.keys() for e in events)
+
+
+def test_the_core_runs_its_commands_with_no_slack_setting(tmp_path):
+    """`python -m bot` is the core alone: DATABASE_URL is all it needs, and it says where the
+    front ends' commands are rather than asking for Slack tokens."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/core.db", "LOG_FORMAT": "console"}
+
+    def core(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            env=msbot_env(env),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert core("migrate").returncode == 0
+    listed = core("outbox")
+    assert listed.returncode == 0 and "SLACK" not in listed.stderr, listed.stderr
+    serve = core("serve")
+    assert serve.returncode == 2 and "msbot serve" in serve.stderr
+    send = core("outbox", "--send")
+    assert send.returncode == 2 and "msbot outbox --send" in send.stderr
+
+
+def test_core_settings_hold_no_front_end_setting():
+    from bot.config import Settings, load_settings
+
+    settings = load_settings({"DATABASE_URL": "postgres://u@h/db"}, dotenv_path=None)
+    assert settings.database_url == "postgresql+psycopg://u@h/db"
+    names = set(Settings.__dataclass_fields__)
+    assert not {n for n in names if "slack" in n or n in ("triage_channel_id", "port")}
+
+
+def test_the_composition_root_lists_every_job_and_after_sent_hook():
+    from bot import bootstrap
+    from bot.complaints import intake, notices
+
+    jobs = bootstrap.job_registry().names()
+    assert {"pruning", "weekly_digest", "shadow_round", "case_reminders", "case_grouping"} <= jobs
+    assert len(jobs) == 10
+    hooks = bootstrap.after_sent_hooks()
+    assert {intake.TRIAGE_CARD, notices.CARD_REFRESH, notices.SUPPLIER_RELAY} <= hooks.keys()
+    with pytest.raises(ConfigError, match="JOB_NO_SUCH_CRON names no job"):
+        bootstrap.load_settings({"JOB_NO_SUCH_CRON": "0 8 * * 1"}, dotenv_path=None)

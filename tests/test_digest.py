@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session, select
 
 from bot import outbox
+from bot.bootstrap import job_registry
 from bot.clock import today_uk
-from bot.jobs import registry, runner
+from bot.jobs import runner
 from bot.reports.digest import build_digest
 from bot.reports.digest_text import digest_text
 from handlers.slack.app import build_services
@@ -139,7 +140,7 @@ def test_digest_withholds_small_counts_and_what_would_give_them_away(engine):
 def test_weekly_digest_posts_figures_and_a_chart_once(engine, session, stub):
     week_of_cases(engine)
     settings = settings_for(engine, stub.url)
-    job = registry.get("weekly_digest")
+    job = job_registry().get("weekly_digest")
     monday = datetime(2025, 12, 1, 8, 0, 5, tzinfo=UTC)
     assert runner.fire(engine, settings, job, monday) == "done"
     assert runner.fire(engine, settings, job, monday + timedelta(minutes=3)) == "taken"
@@ -160,7 +161,7 @@ def test_weekly_digest_posts_figures_and_a_chart_once(engine, session, stub):
 
 def test_no_leads_channel_means_nothing_posted(engine, session):
     settings = make_settings(engine.url.render_as_string(hide_password=False), "http://x/")
-    out = runner.run_now(engine, settings, registry.get("weekly_digest"), NOW)
+    out = runner.run_now(engine, settings, job_registry().get("weekly_digest"), NOW)
     assert out == "done" and rows(session, OutboxMessage) == []
 
 
@@ -175,7 +176,7 @@ def test_investigators_get_one_reminder_a_day_only_when_they_have_cases(engine, 
         due_date=date(2026, 2, 2),
     )
     settings = settings_for(engine, stub.url)
-    job = registry.get("investigator_reminders")
+    job = job_registry().get("investigator_reminders")
     assert runner.run_now(engine, settings, job, NOW) == "done"
     assert runner.run_now(engine, settings, job, NOW + timedelta(hours=2)) == "done"
     dms = [m for m in rows(session, OutboxMessage) if m.kind == "jobs.investigator_cases"]
@@ -194,7 +195,7 @@ def test_investigators_get_one_reminder_a_day_only_when_they_have_cases(engine, 
 def test_authority_reply_reminder_once_a_day(engine, session, stub):
     week_of_cases(engine)
     settings = settings_for(engine, stub.url)
-    job = registry.get("case_reminders")
+    job = job_registry().get("case_reminders")
     runner.run_now(engine, settings, job, NOW)
     runner.run_now(engine, settings, job, NOW + timedelta(minutes=5))
     sent = [m for m in rows(session, OutboxMessage) if m.kind == "jobs.case_reminder"]
@@ -217,8 +218,8 @@ def test_follow_ups_that_came_due_move_through_the_state_machine(engine, session
         engine, status="resolved", resolved_on=date(2025, 10, 1), follow_up_due=date(2026, 3, 1)
     )
     settings = settings_for(engine)
-    runner.run_now(engine, settings, registry.get("follow_ups_due"), NOW)
-    runner.run_now(engine, settings, registry.get("case_reminders"), NOW)
+    runner.run_now(engine, settings, job_registry().get("follow_ups_due"), NOW)
+    runner.run_now(engine, settings, job_registry().get("case_reminders"), NOW)
     with Session(engine) as s:
         moved = s.get(Complaint, case_id)
         assert moved.status == "follow_up" and s.get(Complaint, later).status == "resolved"

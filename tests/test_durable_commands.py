@@ -44,7 +44,7 @@ def _serve(engine, stub, tmp_path: Path, name: str, **extra) -> tuple[subprocess
     with open(log_path, "wb") as out:
         # A session of its own, so SIGKILL reaches gunicorn's master and its worker at once.
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve"],
+            [sys.executable, "-m", "handlers", "serve"],
             env=msbot_env(env),
             cwd=tmp_path,
             stdout=out,

@@ -60,7 +60,7 @@ def served(tmp_path, stub):
     log_path = tmp_path / "serve.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve"],
+            [sys.executable, "-m", "handlers", "serve"],
             env=msbot_env(env),
             cwd=tmp_path,
             stdout=log,

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings, masked_url
+from bot.config import ConfigError, masked_url
+from handlers.slack.settings import load_slack_settings
 from tests.processes import msbot_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,14 +24,14 @@ GOOD = {
 
 def problems(env: dict) -> str:
     with pytest.raises(ConfigError) as err:
-        load_settings(env)
+        load_slack_settings(env)
     return "\n".join(err.value.problems)
 
 
 def test_a_copied_env_example_is_refused_naming_every_placeholder(tmp_path):
     shutil.copy(ROOT / ".env.example", tmp_path / ".env")
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "serve"],
+        [sys.executable, "-m", "handlers", "serve"],
         env=msbot_env({}),
         cwd=tmp_path,
         capture_output=True,
@@ -63,14 +64,14 @@ def test_secrets_of_the_wrong_shape_are_refused(name, value):
 
 
 def test_a_real_shaped_configuration_is_accepted():
-    settings = load_settings({**GOOD, "SLACK_APP_TOKEN": "xapp-1-A1-2-abc"})
+    settings = load_slack_settings({**GOOD, "SLACK_APP_TOKEN": "xapp-1-A1-2-abc"})
     assert settings.socket_mode and settings.slack_signing_secret == GOOD["SLACK_SIGNING_SECRET"]
 
 
 def test_a_rejected_database_url_is_printed_without_its_password(tmp_path):
     env = {**GOOD, "DATABASE_URL": "mysql://admin:hunter2-Secret@db.internal:3306/msbot"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "serve"],
+        [sys.executable, "-m", "handlers", "serve"],
         env=msbot_env(env),
         cwd=tmp_path,
         capture_output=True,

@@ -14,11 +14,12 @@ from sqlmodel import Session, select
 from bot import outbox
 from bot.complaints import catalog, intake, lifecycle, related
 from bot.complaints.policy import ROLES, may, require
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError
 from bot.db import transaction
 from bot.errors import InvalidTransition, NotPermitted, ValidationFailed
 from bot.people import PersonRef
 from bot.permissions import Actor, RoleDirectory
+from handlers.slack.settings import load_slack_settings
 from models import Complaint, ComplaintEvent, OutboxMessage
 from tests.conftest import TODAY, rows
 from tests.people_ids import pid
@@ -448,7 +449,7 @@ def test_settings_read_and_validate_investigation_ids():
         "SLACK_SIGNING_SECRET": "8f14e45fceea167a5a36dedd4bea2543",
         "TRIAGE_CHANNEL_ID": "C0123",
     }
-    s = load_settings(
+    s = load_slack_settings(
         {
             **base,
             "INVESTIGATOR_IDS": "U1AA, U2BB",
@@ -459,7 +460,7 @@ def test_settings_read_and_validate_investigation_ids():
     assert s.investigator_user_ids == {"U1AA", "U2BB"} and s.lead_user_ids == {"U3CC"}
     assert s.investigator_group_id == "S0GROUP"
     with pytest.raises(ConfigError) as bad:
-        load_settings(
+        load_slack_settings(
             {**base, "INVESTIGATOR_IDS": "bob", "LEAD_IDS": "#x", "INVESTIGATOR_GROUP_ID": "C123"}
         )
     text = str(bad.value)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 from structlog.testing import capture_logs
 
-from bot import conversations, outbox
+from bot import bootstrap, conversations, outbox
 from bot.complaints import deadlines, intake, investigation, related_view
 from bot.complaints.investigation import AlreadyAssigned
 from bot.db import make_engine, transaction
@@ -49,6 +49,9 @@ class Transport:
     def __init__(self):
         self.sent: list[OutboxMessage] = []
         self._ts = 1700000000
+        # What the core records once a row is sent, from the composition root.
+        self.after_sent = bootstrap.after_sent_hooks()
+        self.threaded_kinds = bootstrap.threaded_kinds()
 
     def render(self, session, msg):
         return None

@@ -12,6 +12,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
+from bot.bootstrap import job_registry
 from bot.jobs import registry, runner
 from bot.jobs.registry import Job, cron_trigger
 from bot.outbox import LEADS_ROLE, enqueue
@@ -29,10 +30,7 @@ def posting_job():
         enqueue(s, "test.post", role=LEADS_ROLE, data={"slot": ctx.slot.isoformat()})
         return "posted"
 
-    job = Job("test_weekly", "0 8 * * 1", post, "test job")
-    registry.REGISTRY[job.name] = job
-    yield job
-    registry.REGISTRY.pop(job.name, None)
+    return Job("test_weekly", "0 8 * * 1", post, "test job")
 
 
 @pytest.fixture
@@ -46,14 +44,14 @@ def failing_job():
             raise RuntimeError("first attempt fails")
         return "ok"
 
-    job = Job("test_flaky", "0 8 * * 1", boom, "flaky")
-    registry.REGISTRY[job.name] = job
-    yield job
-    registry.REGISTRY.pop(job.name, None)
+    return Job("test_flaky", "0 8 * * 1", boom, "flaky")
 
 
-def settings_for(engine, **env):
-    return make_settings(engine.url.render_as_string(hide_password=False), "http://x/", **env)
+def settings_for(engine, jobs=(), **env):
+    """Settings that also accept JOB_<NAME>_CRON for the test's own ``jobs``."""
+    names = job_registry().names() | {j.name for j in jobs}
+    url = engine.url.render_as_string(hide_password=False)
+    return make_settings(url, "http://x/", job_names=names, **env)
 
 
 def test_a_slot_fired_twice_posts_once(engine, session, posting_job):
@@ -76,7 +74,7 @@ def test_cron_is_read_in_london_time(engine, posting_job):
 
 
 def test_schedule_overridden_by_env(engine, posting_job):
-    settings = settings_for(engine, JOB_TEST_WEEKLY_CRON="30 9 * * *")
+    settings = settings_for(engine, [posting_job], JOB_TEST_WEEKLY_CRON="30 9 * * *")
     assert registry.cron_for(posting_job, settings) == "30 9 * * *"
     trig = registry.trigger_for(posting_job, settings)
     assert trig.get_next_fire_time(None, MONDAY_8AM_UK) == datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -85,9 +83,9 @@ def test_schedule_overridden_by_env(engine, posting_job):
 def test_missed_within_grace_runs_once_at_start(engine, session, posting_job):
     settings = settings_for(engine, JOB_GRACE_MINUTES="120")
     started = MONDAY_8AM_UK + timedelta(minutes=90)  # down at 08:00, back at 09:30
-    assert runner.catch_up(engine, settings, started)["test_weekly"] == "done"
+    assert runner.catch_up(engine, settings, started, jobs=[posting_job])["test_weekly"] == "done"
     # every other worker starting now finds it taken
-    assert runner.catch_up(engine, settings, started).get("test_weekly") is None
+    assert runner.catch_up(engine, settings, started, jobs=[posting_job]).get("test_weekly") is None
     assert len(rows(session, OutboxMessage)) == 1
 
 
@@ -95,7 +93,7 @@ def test_missed_beyond_grace_is_recorded_as_skipped(engine, session, posting_job
     settings = settings_for(engine, JOB_GRACE_MINUTES="60")
     runner.fire(engine, settings, posting_job, MONDAY_8AM_UK)  # ran on the 23rd
     back = MONDAY_8AM_UK + timedelta(days=14, hours=3)  # down over two Mondays
-    assert runner.catch_up(engine, settings, back)["test_weekly"] == "skipped"
+    assert runner.catch_up(engine, settings, back, jobs=[posting_job])["test_weekly"] == "skipped"
     runs = [(r.slot, r.status) for r in rows(session, JobRun) if r.job == "test_weekly"]
     assert runs == [
         (MONDAY_8AM_UK, "done"),
@@ -114,17 +112,11 @@ def test_after_downtime_only_the_newest_missed_slot_runs_even_within_grace(engin
         return "posted"
 
     job = Job("test_hourly", "0 * * * *", post, "test job")
-    registry.REGISTRY[job.name] = job
-    try:
-        settings = settings_for(engine, JOB_GRACE_MINUTES=str(24 * 60))
-        four_am = MONDAY_8AM_UK - timedelta(hours=4)
-        runner.fire(engine, settings, job, four_am)
-        assert (
-            runner.catch_up(engine, settings, MONDAY_8AM_UK + timedelta(minutes=30))["test_hourly"]
-            == "done"
-        )
-    finally:
-        registry.REGISTRY.pop(job.name, None)
+    settings = settings_for(engine, JOB_GRACE_MINUTES=str(24 * 60))
+    four_am = MONDAY_8AM_UK - timedelta(hours=4)
+    runner.fire(engine, settings, job, four_am)
+    back = MONDAY_8AM_UK + timedelta(minutes=30)
+    assert runner.catch_up(engine, settings, back, jobs=[job])["test_hourly"] == "done"
     runs = sorted((r.slot, r.status) for r in rows(session, JobRun) if r.job == "test_hourly")
     assert runs == [
         (four_am, "done"),
@@ -152,7 +144,8 @@ def test_run_now_takes_a_slot_of_its_own(engine, session, posting_job):
     assert runner.run_now(engine, settings, posting_job, later) == "done"
     runs = [r for r in rows(session, JobRun) if r.job == "test_weekly"]
     assert [(r.manual, r.status) for r in runs] == [(False, "done"), (True, "done")]
-    status = {j.name: j for j in runner.status(engine, settings, later)}["test_weekly"]
+    statuses = runner.status(engine, settings, later, jobs=[posting_job])
+    status = {j.name: j for j in statuses}["test_weekly"]
     assert status.last_status == "done" and status.next_run.date().isoformat() == "2026-11-30"
 
 
@@ -178,7 +171,7 @@ def test_racing_threads_claim_a_slot_once(engine, session, posting_job):
 
 def test_every_registered_job_has_a_valid_schedule(engine):
     settings = settings_for(engine)
-    jobs = registry.all_jobs()
+    jobs = job_registry().all()
     assert {"pruning", "shadow_offer_expiry"} <= {j.name for j in jobs}
     for job in jobs:
         assert registry.trigger_for(job, settings).get_next_fire_time(None, MONDAY_8AM_UK)
@@ -323,10 +316,12 @@ def test_the_scheduler_fires_each_job_on_its_trigger_and_catches_up_at_start(eng
 
     settings = settings_for(engine, JOB_PRUNING_CRON="0 3 * * *")
     kicked = threading.Event()
-    scheduler = start_scheduler(engine, settings, kick=kicked.set, clock=lambda: MONDAY_8AM_UK)
+    scheduler = start_scheduler(
+        engine, settings, kick=kicked.set, clock=lambda: MONDAY_8AM_UK, jobs=job_registry()
+    )
     try:
         jobs = {j.id: j for j in scheduler.get_jobs()}
-        assert {j.name for j in registry.all_jobs()} <= set(jobs)
+        assert {j.name for j in job_registry().all()} <= set(jobs)
         assert "hour='3'" in str(jobs["pruning"].trigger)
         # The catch-up runs at once on the scheduler's thread, with the injected clock, and
         # wakes the outbox worker when it has run something.

@@ -60,7 +60,7 @@ def test_two_replicas_post_one_digest_per_slot(pg_url, stub, tmp_path):
             with open(log_path, "wb") as out:
                 procs.append(
                     subprocess.Popen(
-                        [sys.executable, "-m", "bot", "serve"],
+                        [sys.executable, "-m", "handlers", "serve"],
                         env=msbot_env({**env, "PORT": str(_free_port())}),
                         cwd=tmp_path,
                         stdout=out,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.jobs import registry, runner
+from bot.bootstrap import job_registry
+from bot.jobs import runner
 from bot.outbox import drain
 from bot.permissions import Actor
 from bot.shadowing import notices, placements, rounds
@@ -41,7 +42,7 @@ def _scheduled(engine) -> ShadowPlacement:
 def test_a_placement_past_its_end_date_asks_both_sides_for_feedback_once(engine, session):
     p = _scheduled(engine)
     settings = _settings(engine)
-    job = registry.get("placement_feedback")
+    job = job_registry().get("placement_feedback")
     on_last_day = NOW + timedelta(days=14)
     runner.run_now(engine, settings, job, on_last_day)
     assert outbox(engine, notices.FEEDBACK_REQUEST) == []  # not over yet
@@ -64,7 +65,7 @@ def test_a_placement_past_its_end_date_asks_both_sides_for_feedback_once(engine,
 def test_scheduled_rounds_follow_the_setting(engine, session, stub):
     applicant(engine, pid("U1"), queued_at=NOW)
     host(engine, pid("UH1"))
-    job = registry.get("shadow_round")
+    job = job_registry().get("shadow_round")
     off = _settings(engine)
     runner.run_now(engine, off, job, NOW)
     assert rows(session, ShadowRound) == []

@@ -16,9 +16,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
+from bot.bootstrap import job_registry
 from bot.clock import today_uk
 from bot.complaints import intake
-from bot.jobs import registry
 from bot.permissions import Actor
 from bot.shadowing import hosts, signup
 from handlers.local.server import Local
@@ -394,7 +394,7 @@ def test_a_lead_runs_the_weekly_digest_now_and_sees_it_with_its_chart(page, loca
     _file_a_complaint(local)
     # The control lists exactly the registry's jobs.
     options = page.locator("#job option").all_inner_texts()
-    assert options == sorted(job.name for job in registry.all_jobs())
+    assert options == sorted(job.name for job in job_registry().all())
     assert "weekly_digest" in options
 
     be(page, "Lena Okafor — lead")

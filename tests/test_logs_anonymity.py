@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 
 import structlog
 
-from bot.jobs import registry, runner
+from bot.bootstrap import job_registry
+from bot.jobs import runner
 from bot.logs import touching_anonymous_case
 from bot.outbox import OutboxWorker
 from handlers.slack.app import build_app, build_services
@@ -195,7 +196,7 @@ def run_every_path(slack, stub, session, engine, services) -> object:
     all_sent(session)  # (on SQLite a job waiting on the outbox's write lock could time out)
     now = datetime.now(UTC)
     for name in JOBS:
-        assert runner.run_now(engine, services.settings, registry.get(name), now) == "done"
+        assert runner.run_now(engine, services.settings, job_registry().get(name), now) == "done"
     services.send_queued()
 
     # The supplier withdraws.

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import date, timedelta
 from itertools import pairwise
 
-from bot import outbox
+from bot import bootstrap, outbox
 from bot.complaints import intake
 from bot.db import transaction
 from bot.permissions import Actor
@@ -33,6 +33,8 @@ def _transport(engine, stub) -> SlackTransport:
         make_client(settings),
         {**renderers(), NOTE: lambda s, m: (m.data["text"], [])},
         role_channels(settings),
+        after_sent=bootstrap.after_sent_hooks(),
+        threaded_kinds=bootstrap.threaded_kinds(),
     )
 
 
@@ -178,7 +180,7 @@ def test_a_worker_killed_mid_batch_repeats_nothing(engine, stub, session, tmp_pa
         "LOG_FORMAT": "console",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "outbox", "--send", "--senders", "1"],
+        [sys.executable, "-m", "handlers", "outbox", "--send", "--senders", "1"],
         env=msbot_env(env),
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,

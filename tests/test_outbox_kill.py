@@ -66,7 +66,7 @@ def _send(stub: SlackStub, backend, tmp_path) -> subprocess.Popen:
         "LOG_FORMAT": "console",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", "outbox", "--send", "--senders", "4"],
+        [sys.executable, "-m", "handlers", "outbox", "--send", "--senders", "4"],
         env=msbot_env(env),
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 from sqlmodel import select
 
-from bot import conversations, outbox
+from bot import bootstrap, conversations, outbox
 from bot.complaints import intake
 from bot.db import transaction
 from bot.outbox_doubt import HOST_KEY, claimer
@@ -42,6 +42,7 @@ class CrashAfterPosting:
 
     def __init__(self, inner: SlackTransport):
         self.inner = inner
+        self.after_sent, self.threaded_kinds = inner.after_sent, inner.threaded_kinds
 
     def render(self, session, msg):
         return self.inner.render(session, msg)
@@ -54,8 +55,6 @@ class CrashAfterPosting:
 TRIAGE, CASES = {"role": outbox.TRIAGE_ROLE}, {"role": outbox.LEADS_ROLE}
 
 
-@outbox.on_sent(NOTE)
-@outbox.on_sent(THREAD_NOTE)
 def _remember(session, row, sent) -> None:
     """Where each test message went, recorded as the outbox records it as sent (the way the
     core records a card or a relay): what the checks below compare with the post itself."""
@@ -72,6 +71,10 @@ def _remember(session, row, sent) -> None:
     )
 
 
+# The test kinds' after-sent hooks, given to the transport beside the core's.
+TEST_HOOKS = {NOTE: _remember, THREAD_NOTE: _remember}
+
+
 def _transport(engine, stub) -> SlackTransport:
     client = make_client(make_settings(engine.url.render_as_string(False), stub.url))
     return SlackTransport(
@@ -82,6 +85,8 @@ def _transport(engine, stub) -> SlackTransport:
             THREAD_NOTE: lambda s, m: Rendered(m.data["text"], [], thread_ts=m.data["thread"]),
         },
         {outbox.TRIAGE_ROLE: "CTRIAGE1", outbox.LEADS_ROLE: "CCASES"},
+        after_sent={**bootstrap.after_sent_hooks(), **TEST_HOOKS},
+        threaded_kinds=bootstrap.threaded_kinds(),
     )
 
 
@@ -289,6 +294,7 @@ class Fated:
 
     def __init__(self, inner: SlackTransport, fates):
         self.inner, self.fates = inner, iter(fates)
+        self.after_sent, self.threaded_kinds = inner.after_sent, inner.threaded_kinds
 
     def render(self, session, msg):
         return self.inner.render(session, msg)

@@ -1,6 +1,7 @@
 """The policies in the core (bot/complaints/policy.py, bot/shadowing/policy.py), the refusals
 that moved there from the Slack listeners (both databases), the per-request actor and case
-(handlers/slack/actors.py), and "Assign to me" making one core call (docs/assign-to-me.md)."""
+(handlers/slack/actors.py), and "Assign to me" making one core call (docs/architecture.md,
+"One click, end to end")."""
 
 from __future__ import annotations
 

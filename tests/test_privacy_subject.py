@@ -18,9 +18,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 import models
+from bot.bootstrap import job_registry
 from bot.complaints import notes, relay
 from bot.db import transaction
-from bot.jobs import registry, runner
+from bot.jobs import runner
 from bot.permissions import Actor
 from bot.privacy import erase, export, records
 from bot.privacy.cli import cmd_privacy
@@ -317,7 +318,7 @@ def test_the_retention_job_runs_each_slot_once(engine):
     fe.say("zed", WITHDRAWN)
     fe.deliver()
     settings = make_settings(engine.url.render_as_string(hide_password=False), "http://x/")
-    job = registry.get("privacy_retention")
+    job = job_registry().get("privacy_retention")
     now = datetime.now(UTC) + timedelta(days=6 * 366)
     assert runner.fire(engine, settings, job, now) == "done"
     assert runner.fire(engine, settings, job, now + timedelta(minutes=1)) == "taken"
@@ -351,8 +352,8 @@ def test_the_registers_links_name_real_tables_and_columns():
 
 
 def test_msbot_has_the_privacy_command():
-    from handlers.cli import COMMANDS, build_parser
+    from handlers.cli import build_parser, commands
 
     args = build_parser().parse_args(["privacy", "erase", "--person", "someone@example.org"])
     assert (args.command, args.action, args.person) == ("privacy", "erase", "someone@example.org")
-    assert COMMANDS["privacy"] is cmd_privacy
+    assert {c.name: c.run for c in commands()}["privacy"] is cmd_privacy

@@ -18,9 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from bot import outbox
+from bot import bootstrap, outbox
+from bot.bootstrap import job_registry
 from bot.complaints import intake, investigation, notices, related, views
-from bot.jobs import registry, runner
+from bot.jobs import runner
 from bot.permissions import Actor
 from handlers.slack.app import make_client, renderers
 from handlers.slack.complaints import case_card
@@ -118,7 +119,7 @@ def test_a_case_a_crash_left_ungrouped_is_grouped_once_by_the_sweep(engine, sess
 
     # The scheduled sweep (a claimed job slot) groups all four, each once.
     settings = make_settings(engine.url.render_as_string(hide_password=False), "http://x/")
-    job = registry.get("case_grouping")
+    job = job_registry().get("case_grouping")
     slot = datetime(2026, 11, 20, 12, 5, tzinfo=UTC)
     assert runner.run_slot(engine, settings, job, slot, slot) == "done"
     [run] = [r for r in rows(session, JobRun) if r.job == "case_grouping"]
@@ -258,7 +259,13 @@ def test_link_and_unlink_by_hand_still_work_beside_groups(engine, session):
 def deliver_everything(engine, stub) -> None:
     url = engine.url.render_as_string(hide_password=False)
     settings = make_settings(url, stub.url)
-    transport = SlackTransport(make_client(settings), renderers(), role_channels(settings))
+    transport = SlackTransport(
+        make_client(settings),
+        renderers(),
+        role_channels(settings),
+        after_sent=bootstrap.after_sent_hooks(),
+        threaded_kinds=bootstrap.threaded_kinds(),
+    )
     for hours in range(1, 30):  # messages waiting for their card are retried later
         outbox.drain(engine, transport, pace=0, now=utcnow() + timedelta(hours=hours))
         if all(m.status != "pending" for m in rows_of(engine)):

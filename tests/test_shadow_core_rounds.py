@@ -302,7 +302,8 @@ def test_run_round_needs_a_coordinator_unless_run_from_the_command_line(engine):
 
 
 def test_old_dry_runs_are_pruned_by_the_hourly_job_and_committed_rounds_kept(engine, session):
-    from bot.jobs import registry, runner
+    from bot.bootstrap import job_registry
+    from bot.jobs import runner
     from models.base import utcnow
     from tests.conftest import make_settings
 
@@ -325,5 +326,5 @@ def test_old_dry_runs_are_pruned_by_the_hourly_job_and_committed_rounds_kept(eng
     # A shorter setting prunes the recent one too; the job (wall clock) prunes with it.
     url = engine.url.render_as_string(hide_password=False)
     settings = make_settings(url, "http://127.0.0.1:9/api/", SHADOW_DRY_RUN_KEEP_DAYS="1")
-    assert runner.run_now(engine, settings, registry.get("pruning"), utcnow()) == "done"
+    assert runner.run_now(engine, settings, job_registry().get("pruning"), utcnow()) == "done"
     assert [r.id for r in rows(session, ShadowRound)] == [kept.id]

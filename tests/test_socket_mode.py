@@ -35,7 +35,8 @@ def socket_slack(stub):
 
 @pytest.fixture
 def bot(engine, stub, socket_slack, tmp_path):
-    """`python -m bot serve` with SLACK_APP_TOKEN set, on the test's migrated, empty database."""
+    """`msbot serve` (python -m handlers) with SLACK_APP_TOKEN set, on the test's migrated,
+    empty database."""
     env = msbot_env(
         {
             "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -52,7 +53,7 @@ def bot(engine, stub, socket_slack, tmp_path):
     with open(log_path, "wb") as log:
         # cwd=tmp_path: no .env file of the developer's is read.
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve"],
+            [sys.executable, "-m", "handlers", "serve"],
             env=env,
             cwd=tmp_path,
             stdout=log,

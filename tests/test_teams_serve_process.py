@@ -18,7 +18,7 @@ from tests.teams_support import APP_ID
 
 def _msbot(args, env, cwd):
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "handlers", *args],
         env=msbot_env(env),
         cwd=cwd,
         capture_output=True,
@@ -71,7 +71,7 @@ def test_serve_teams_answers_healthz_and_refuses_unauthenticated_activities(
     log_path = tmp_path / "serve-teams.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve-teams", "--host", "127.0.0.1"],
+            [sys.executable, "-m", "handlers", "serve-teams", "--host", "127.0.0.1"],
             env=msbot_env(env),
             cwd=tmp_path,
             stdout=log,

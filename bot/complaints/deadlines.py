@@ -9,10 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from bot.clock import UK
-
-# The statuses (the clock runs in the working ones) come from the lifecycle; it imports
-# this module, so they are read at call time.
-from bot.complaints import lifecycle
+from bot.complaints import states
 from bot.sla import next_working_day
 from models import Complaint
 
@@ -58,13 +55,13 @@ def is_due_soon(start: date | None, due: date | None, today: date) -> bool:
 
 
 def service_overdue(case: Complaint, today: date) -> bool:
-    return case.status in lifecycle.SERVICE_CLOCK_STATUSES and is_overdue(
+    return case.status in states.SERVICE_CLOCK_STATUSES and is_overdue(
         effective_due(case, today), today
     )
 
 
 def service_due_soon(case: Complaint, today: date) -> bool:
-    if case.status not in lifecycle.CLOCK_RUNNING:
+    if case.status not in states.CLOCK_RUNNING:
         return False  # the clock is stopped while we wait for the supplier
     return is_due_soon(case.received_on, effective_due(case, today), today)
 

@@ -13,7 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import conversations, outbox
+from bot import conversations
 from bot.complaints import intake, notices
 from bot.db import CommitUncertain, dialect_insert, outage_as_unavailable, transaction
 from bot.errors import StoreUnavailable
@@ -44,8 +44,6 @@ def case_for(session: Session, case: CaseKey) -> Complaint | None:
     return session.get(Complaint, found) if found is not None else None
 
 
-@outbox.on_sent(intake.TRIAGE_CARD)
-@outbox.on_sent(notices.CARD_REFRESH)
 def remember_card(session: Session, row: OutboxMessage, sent: Sent) -> None:
     """Store where the case's card went, the first time one is posted (a refresh updates that
     same message)."""
@@ -141,3 +139,7 @@ def _by_key(session: Session, key: str, *, lock: bool = False) -> CaseNote | Non
     if lock:
         query = query.with_for_update()
     return session.exec(query).first()
+
+
+# Outbox kinds whose sending this module records (bot.bootstrap gives them to the transport).
+AFTER_SENT = {intake.TRIAGE_CARD: remember_card, notices.CARD_REFRESH: remember_card}

@@ -29,7 +29,9 @@ SUPPLIER_RELAY = "complaint.supplier.relay"
 
 KINDS = frozenset({CARD_REFRESH, THREAD_POST, SUPPLIER_UPDATE, SUPPLIER_RELAY})
 # A thread post waits for its case's card; it must not hold back other cases' cards.
-outbox.ordered_within_subject(THREAD_POST)
+# Posted into a thread of their case's card: kept in order within that thread only (bot.outbox
+# threaded kinds; bot.bootstrap hands them to the transport).
+THREADED = frozenset({THREAD_POST})
 THREAD_EVENTS = frozenset(
     {
         "transition",

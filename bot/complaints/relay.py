@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import conversations, outbox, permissions
+from bot import conversations, permissions
 from bot.complaints import lifecycle, notes, notices, policy
 from bot.complaints.cases import by_reference, locked
 from bot.db import dialect_insert, transaction
@@ -71,7 +71,6 @@ def tell_supplier(
     return msg
 
 
-@outbox.on_sent(notices.SUPPLIER_RELAY)
 def remember_relay(session: Session, row: OutboxMessage, sent: Sent) -> None:
     """The relay DM is the thread a reply must be in to reach this case."""
     if row.subject_id:
@@ -140,3 +139,7 @@ def reveal(engine: Engine, reference: str, actor: permissions.Actor, now: dateti
         who = case.reporter_id
     log.info("complaint.revealed", case_ref=case.reference, by=actor.person_id)
     return who
+
+
+# Outbox kinds whose sending this module records (bot.bootstrap gives them to the transport).
+AFTER_SENT = {notices.SUPPLIER_RELAY: remember_relay}

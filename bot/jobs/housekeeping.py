@@ -1,5 +1,4 @@
-"""Housekeeping jobs: pruning old records, lapsing shadowing offers, grouping cases a crash
-left ungrouped."""
+"""Housekeeping: pruning old records the features and the outbox leave behind."""
 
 from __future__ import annotations
 
@@ -9,10 +8,8 @@ from sqlalchemy import delete
 from sqlmodel import Session
 
 from bot import deliveries, pending
-from bot.complaints.related import group_pending
 from bot.db import transaction
-from bot.jobs.registry import JobContext, job
-from bot.shadowing.endings import expire_offers
+from bot.jobs.registry import Job, JobContext
 from bot.shadowing.rounds import prune_dry_runs
 from models import JobRun, Nudge
 
@@ -20,12 +17,6 @@ from models import JobRun, Nudge
 HISTORY_KEPT = timedelta(days=92)
 
 
-@job(
-    "pruning",
-    "17 * * * *",
-    "forget old delivery keys, job history, nudges and matching dry runs",
-    transactional=False,
-)
 def pruning(ctx: JobContext, _: Session | None) -> str:
     """Each pruning step commits on its own: pruning is idempotent, so no claim is needed to
     make a repeat harmless (other helpers add their own steps here)."""
@@ -40,24 +31,12 @@ def pruning(ctx: JobContext, _: Session | None) -> str:
     return f"delivery keys {keys}, job runs {runs}, nudges {nudges}, dry runs {dry_runs}"
 
 
-@job(
-    "shadow_offer_expiry",
-    "*/5 * * * *",
-    "lapse shadowing offers whose time is up",
-    transactional=False,
+JOBS = (
+    Job(
+        "pruning",
+        "17 * * * *",
+        pruning,
+        "forget old delivery keys, job history, nudges and matching dry runs",
+        transactional=False,
+    ),
 )
-def shadow_offer_expiry(ctx: JobContext, _: Session | None) -> str:
-    # expire_offers is a conditional UPDATE in its own transaction: each offer lapses once.
-    return f"offers lapsed {expire_offers(ctx.engine, now=ctx.now)}"
-
-
-@job(
-    "case_grouping",
-    "*/5 * * * *",
-    "group new cases with related ones where a crash left that undone",
-    transactional=False,
-)
-def case_grouping(ctx: JobContext, _: Session | None) -> str:
-    # Each case is claimed by a conditional UPDATE in the transaction that groups it, so a
-    # case the request already grouped, or another process is grouping, is left alone.
-    return f"cases grouped {group_pending(ctx.engine, now=ctx.now)}"

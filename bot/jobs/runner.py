@@ -6,6 +6,7 @@ Time is always passed in (``now``), so tests drive it with a controllable clock.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +18,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.db import transaction
 from bot.jobs import claims
-from bot.jobs.registry import Job, JobContext, all_jobs, cron_for, trigger_for
+from bot.jobs.registry import Job, JobContext, cron_for, trigger_for
 from bot.logs import unit_of_work
 
 log = structlog.get_logger("msbot.jobs")
@@ -109,7 +110,9 @@ def _run_slot(engine, settings, job: Job, slot: datetime, now: datetime, *, manu
     return "done"
 
 
-def catch_up(engine: Engine, settings: Settings, now: datetime) -> dict[str, str]:
+def catch_up(
+    engine: Engine, settings: Settings, now: datetime, *, jobs: Iterable[Job]
+) -> dict[str, str]:
     """At start-up (and safe at any time): for each job, run its newest missed slot if it is
     within the grace period; record every older missed slot as skipped, within grace or not.
 
@@ -118,7 +121,7 @@ def catch_up(engine: Engine, settings: Settings, now: datetime) -> dict[str, str
     several times in a row, each with staler figures than the last."""
     grace = timedelta(minutes=settings.job_grace_minutes)
     outcomes: dict[str, str] = {}
-    for job in all_jobs():
+    for job in jobs:
         trigger = trigger_for(job, settings)
         with Session(engine) as s:
             last = claims.last_slot(s, job.name)
@@ -170,10 +173,12 @@ class JobStatus:
     last_manual: bool = False
 
 
-def status(engine: Engine, settings: Settings, now: datetime) -> list[JobStatus]:
+def status(
+    engine: Engine, settings: Settings, now: datetime, *, jobs: Iterable[Job]
+) -> list[JobStatus]:
     out = []
     with Session(engine) as s:
-        for job in all_jobs():
+        for job in jobs:
             last = claims.last_run(s, job.name)
             out.append(
                 JobStatus(

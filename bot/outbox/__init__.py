@@ -23,16 +23,17 @@ replicas can drain one table. A claim's ``claimed_until`` value doubles as its t
 claim writes a value of its own (random microseconds), and the heartbeat extends only rows
 still carrying it.
 
-The package: ``enqueue`` (queueing, addresses), ``kinds`` (what kinds declare), ``delivery``
-(the transport's contract), ``pacing`` (which rows may go next), ``claims`` (claims and their
-heartbeat), ``sending`` (send and record; ``drain``), ``worker`` (the thread), ``status``
+The package: ``enqueue`` (queueing, addresses), ``kinds`` (what the core's kinds declare,
+handed to a transport), ``delivery`` (the transport's contract), ``pacing`` (which rows may go
+next), ``claims`` (claims and their heartbeat), ``sending`` (send and record; ``drain``),
+``worker`` (the thread), ``status``
 (operators' views).
 """
 
 from bot.outbox.claims import CLAIM_SECONDS
 from bot.outbox.delivery import NotReady, PermanentDeliveryError, RateLimited, Sent, Skip, Transport
 from bot.outbox.enqueue import LEADS_ROLE, ROLES, TRIAGE_ROLE, NewMessage, enqueue, enqueue_new
-from bot.outbox.kinds import on_sent, ordered_within_subject
+from bot.outbox.kinds import AfterSent
 from bot.outbox.pacing import HEADS_PER_CLAIM, PACE_SECONDS, RETRY_BASE_SECONDS, backoff
 from bot.outbox.sending import RECORD_RETRY_SECONDS, drain
 from bot.outbox.status import DeadMessage, counts, dead_messages, revive_dead
@@ -48,6 +49,7 @@ __all__ = [
     "ROLES",
     "SENDERS",
     "TRIAGE_ROLE",
+    "AfterSent",
     "DeadMessage",
     "NewMessage",
     "NotReady",
@@ -64,7 +66,5 @@ __all__ = [
     "enqueue",
     "enqueue_new",
     "next_due",
-    "on_sent",
-    "ordered_within_subject",
     "revive_dead",
 ]

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.outbox.delivery import Transport
+from bot.outbox.kinds import threaded_kinds_of
 from bot.outbox.pacing import (
     HEADS_PER_CLAIM,
     among,
@@ -66,6 +67,10 @@ class Claims:
     # not lost it (the result cleared it)
     recording: set[int] = field(default_factory=set)
 
+    def __post_init__(self) -> None:
+        # Kinds kept in order within their subject's thread (bot.outbox.kinds).
+        self.threaded = threaded_kinds_of(self.transport)
+
     def stopping(self) -> bool:
         return self.done.is_set() or (self.stop is not None and self.stop.is_set())
 
@@ -99,14 +104,14 @@ class Claims:
             # them is claimable, and a burst queues hundreds of heads (one per DM) that would
             # otherwise be read and sent back on every claim. All of them only if none is.
             for limit in (HEADS_PER_CLAIM, None):
-                heads = head_ids(s, skip=list(last_sent), limit=limit)
+                heads = head_ids(s, self.threaded, skip=list(last_sent), limit=limit)
                 found = self._claimamong(s, heads, now, token) if heads else None
                 if found is not None or len(heads) != limit:
                     break
             if found is not None:
                 claimed, doubt = found
             if claimed is None and or_wait:
-                wait = self._wait(s, head_ids(s), last_sent, now)
+                wait = self._wait(s, head_ids(s, self.threaded), last_sent, now)
         if claimed is None:
             with self.lock:
                 if self.claims_left is not None:

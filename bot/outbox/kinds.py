@@ -1,9 +1,16 @@
 """What the core declares about its kinds of message: what to remember once one is sent, and
-which are kept in order within their subject's thread rather than their whole destination."""
+which are kept in order within their subject's thread rather than their whole destination.
+
+Each feature declares its own beside its code (``AFTER_SENT`` in bot/complaints/notes.py and
+relay.py, ``THREADED`` in bot/complaints/notices.py); the composition root
+(bot/bootstrap.py) collects them and a front end hands them to its transport as
+``after_sent`` and ``threaded_kinds``. Nothing here is filled in by importing a module.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from sqlmodel import Session
 
@@ -11,26 +18,19 @@ from bot.outbox.delivery import Sent
 from models import OutboxMessage
 
 # kind -> fn(session, row, sent) run in the transaction that records a row as sent, so the core
-# can remember where a message went (a case's card, a relay DM) atomically with it.
+# can remember where a message went (a case's card, a relay DM) atomically with it. A
+# transport without any records rows as sent and nothing more.
 AfterSent = Callable[[Session, OutboxMessage, Sent], None]
-after_sent: dict[str, AfterSent] = {}
-
-# Kinds posted into a thread of their subject (a case's card thread): they are kept in order
-# within that thread only, so one waiting for its thread to exist (NotReady) never holds back
-# the rest of the destination, such as the very card that would start the thread.
-threaded_kinds: set[str] = set()
 
 
-def on_sent(kind: str) -> Callable[[AfterSent], AfterSent]:
-    """Register ``fn(session, row, sent)`` to run when a row of ``kind`` is recorded as sent."""
-
-    def register(fn: AfterSent) -> AfterSent:
-        after_sent[kind] = fn
-        return fn
-
-    return register
+def after_sent_of(transport: Any) -> Mapping[str, AfterSent]:
+    return getattr(transport, "after_sent", None) or {}
 
 
-def ordered_within_subject(kind: str) -> None:
-    """Declare that rows of ``kind`` go into a thread of their subject (see pacing.head_ids)."""
-    threaded_kinds.add(kind)
+def threaded_kinds_of(transport: Any) -> frozenset[str]:
+    """Kinds posted into a thread of their subject (a case's card thread): they are kept in
+    order within that thread only, so one waiting for its thread to exist (NotReady) never
+    holds back the rest of the destination, such as the very card that would start the
+    thread. A transport without them keeps every row in order within its destination: slower,
+    never wrong."""
+    return frozenset(getattr(transport, "threaded_kinds", None) or ())

@@ -12,7 +12,6 @@ from sqlalchemy import String, any_, bindparam, case, cast, func, literal_column
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, select
 
-from bot.outbox.kinds import threaded_kinds
 from models import OutboxMessage
 
 # Slack's documented limit for chat.postMessage: about one message per second per channel.
@@ -41,7 +40,7 @@ def destination(model):
     return func.coalesce(model.recipient_role, person)
 
 
-def _order_key():
+def _order_key(threaded_kinds: frozenset[str]):
     """Rows sharing this key are sent strictly in id order: a destination, or a destination's
     thread for threaded kinds."""
     if not threaded_kinds:
@@ -54,7 +53,11 @@ def _order_key():
 
 
 def head_ids(
-    session: Session, *, skip: list[str] | None = None, limit: int | None = None
+    session: Session,
+    threaded_kinds: frozenset[str],
+    *,
+    skip: list[str] | None = None,
+    limit: int | None = None,
 ) -> list[int]:
     """The oldest pending row of each destination (or thread): the only ones that may be sent
     next. Leaving out destinations in ``skip``; the ``limit`` oldest, if given.
@@ -62,7 +65,7 @@ def head_ids(
     Read as a list first, then used as one: combined into a single statement, planners were
     seen to re-run the grouping once per row on a freshly filled table (30 s for 10,000 rows).
     """
-    heads = _heads_statement(frozenset(threaded_kinds))
+    heads = _heads_statement(threaded_kinds)
     if skip:
         heads = heads.where(~among(session, destination(OutboxMessage), skip, String))
     if limit is not None:
@@ -72,12 +75,12 @@ def head_ids(
 
 @functools.cache
 def _heads_statement(threaded: frozenset[str]):
-    # Built once per set of threaded kinds (all are declared at import): building a statement
+    # Built once per set of threaded kinds (one per transport): building a statement
     # costs more CPU than the database takes to run this one.
     return (
         select(func.min(OutboxMessage.id))
         .where(OutboxMessage.status == "pending")
-        .group_by(*_order_key())
+        .group_by(*_order_key(threaded))
     )
 
 

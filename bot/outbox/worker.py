@@ -13,6 +13,7 @@ from sqlmodel import select
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.outbox.delivery import Transport
+from bot.outbox.kinds import threaded_kinds_of
 from bot.outbox.pacing import among, aware, head_ids
 from bot.outbox.sending import drain
 from models import OutboxMessage
@@ -24,7 +25,7 @@ log = structlog.get_logger("msbot.outbox")
 SENDERS = 4
 
 
-def next_due(engine: Engine) -> datetime | None:
+def next_due(engine: Engine, threaded_kinds: frozenset[str] = frozenset()) -> datetime | None:
     """When the earliest head row comes due (for the worker's sleep): a claimed one when its
     claim lapses, so a dead sender's row is taken up as soon as it may be."""
     lapses = OutboxMessage.claimed_until
@@ -32,7 +33,8 @@ def next_due(engine: Engine) -> datetime | None:
         (lapses > OutboxMessage.next_attempt_at, lapses), else_=OutboxMessage.next_attempt_at
     )
     with transaction(engine) as s:
-        soonest = select(func.min(due)).where(among(s, OutboxMessage.id, head_ids(s), Integer))
+        heads = head_ids(s, threaded_kinds)
+        soonest = select(func.min(due)).where(among(s, OutboxMessage.id, heads, Integer))
         return s.execute(soonest).scalar()
 
 
@@ -71,7 +73,7 @@ class OutboxWorker:
 
     def _sleep_for(self) -> float:
         try:
-            due = next_due(self.engine)
+            due = next_due(self.engine, threaded_kinds_of(self.transport))
         except StoreUnavailable as exc:
             log.warning("outbox.store_unavailable", step="next_due", error=str(exc))
             return self.interval

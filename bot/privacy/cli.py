@@ -1,8 +1,6 @@
 """`msbot privacy export|erase --person ID|EMAIL`: the core's data-protection commands.
 
-``register(subs, commands)`` adds the parser and its handler, so whichever module owns the
-command line (handlers/cli.py today, bot/cli.py after the bootstrap work) registers it with
-one call, as handlers/teams/cli.py does for the Teams commands.
+One of the core's commands (bot/cli.py lists it): ``add_options`` and ``cmd_privacy``.
 """
 
 from __future__ import annotations
@@ -11,22 +9,23 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.config import ConfigError, load_settings
+from bot.bootstrap import load_settings
+from bot.config import ConfigError
 from bot.db import make_engine
 from bot.privacy import erase, export, records
 
+HELP = "subject access and erasure for one person"
 
-def register(subs, commands: dict) -> None:
-    parser = subs.add_parser("privacy", help="subject access and erasure for one person")
+
+def add_options(parser) -> None:
     parser.add_argument("action", choices=("export", "erase"))
     parser.add_argument("--person", required=True, help="a user id, or an email address")
     parser.add_argument("--out", default=".", help="folder for the export (default: here)")
-    commands["privacy"] = cmd_privacy
 
 
 def cmd_privacy(args, *, engine=None, settings=None, now: datetime | None = None) -> int:
     try:
-        settings = settings or load_settings(require_slack=False)
+        settings = settings or load_settings()
     except ConfigError as exc:
         print("msbot cannot start; fix these settings (see .env.example):", file=sys.stderr)
         for problem in exc.problems:

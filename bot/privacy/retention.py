@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from bot.clock import UK
 from bot.complaints.lifecycle import CLOSED_STATUSES
-from bot.jobs.registry import JobContext, job
+from bot.jobs.registry import Job, JobContext
 from bot.privacy import erase, records
 from bot.privacy.records import Db, Held
 from bot.shadowing.catalog import ACTIVE_STATUSES, OPEN_PLACEMENT_STATUSES
@@ -86,7 +86,6 @@ def apply_retention(
     return erase.apply(conn, items, None)
 
 
-@job("privacy_retention", "40 2 * * *", "redact personal data whose retention period is over")
 def privacy_retention(ctx: JobContext, session: Session | None) -> str:
     # Runs in the claim's transaction: the redaction commits with the slot's claim, once.
     counts = apply_retention(
@@ -98,3 +97,14 @@ def privacy_retention(ctx: JobContext, session: Session | None) -> str:
     )
     done = ", ".join(f"{t} {n}" for t, n in sorted(counts.items()))
     return f"redacted: {done or 'nothing due'}"
+
+
+# The retention job, collected by bot.bootstrap.
+JOBS = (
+    Job(
+        "privacy_retention",
+        "40 2 * * *",
+        privacy_retention,
+        "redact personal data whose retention period is over",
+    ),
+)

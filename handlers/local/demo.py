@@ -16,13 +16,13 @@ from sqlmodel import Session, select
 
 from bot import people
 from bot.complaints import intake, related
-from bot.config import Settings
 from bot.db import transaction
 from bot.permissions import COORDINATOR, Actor
 from bot.shadowing import hosts, placements, rounds, signup
 from handlers.local import demo_cases
 from handlers.local.interactions import TEAM
 from handlers.local.people import EXTRAS, PEOPLE
+from handlers.slack.settings import SlackSettings as Settings
 from models import Complaint, ShadowApplicant, ShadowHost, ShadowPlacement
 from models.base import utcnow
 

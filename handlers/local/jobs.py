@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.jobs import registry, runner
+from bot.jobs import runner
 from handlers.slack.services import Services
 
 
@@ -14,5 +14,5 @@ def scheduled_jobs(services: Services) -> dict[str, Callable[[], object]]:
     engine, settings = services.engine, services.settings
     return {
         job.name: (lambda job=job: runner.run_now(engine, settings, job, services.now()))
-        for job in registry.all_jobs()
+        for job in services.jobs.all()
     }

@@ -20,7 +20,6 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import structlog
 
 from bot.clock import today_uk
-from bot.config import load_settings
 from bot.db import make_engine
 from bot.logs import configure_logging
 from bot.migrate import upgrade
@@ -31,6 +30,7 @@ from handlers.local.people import local_env
 from handlers.local.workspace import Workspace
 from handlers.slack.app import build_app, build_services
 from handlers.slack.server import SlackWsgiApp
+from handlers.slack.settings import load_slack_settings
 
 log = structlog.get_logger("msbot.local")
 
@@ -80,7 +80,7 @@ class Local:
         today=today_uk,
     ):
         self.workspace = Workspace()
-        self.settings = load_settings(local_env(self.workspace.fake.url, database_url))
+        self.settings = load_slack_settings(local_env(self.workspace.fake.url, database_url))
         self.engine = make_engine(self.settings.database_url)
         upgrade(self.engine)  # this mode migrates its own database
         self.services = build_services(self.settings, self.engine, today=today)

@@ -1,4 +1,7 @@
-"""Builds the Bolt app: Web API client, middleware and every listener."""
+"""The Slack app factory: builds the Web API client, the transport with every renderer, the
+Bolt app with its middleware, listeners and slash-command routers, on the core that
+bot.bootstrap builds. Every list the adapter works from is assembled here, explicitly:
+nothing is registered by importing a module."""
 
 from __future__ import annotations
 
@@ -12,15 +15,18 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy.engine import Engine
 
-from bot.config import Settings
+from bot import bootstrap
 from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.outbox import OutboxWorker
 from handlers.slack import actors, middleware
-from handlers.slack.complaints import investigation_slack, reports, team
+from handlers.slack.commands import CommandRouter
+from handlers.slack.complaints import casework, investigation_slack, mentions, reports, team, thread
 from handlers.slack.complaints import listeners as complaint_listeners
 from handlers.slack.complaints import messages as complaint_messages
 from handlers.slack.deliveries import Handoff
 from handlers.slack.services import Services
+from handlers.slack.settings import SlackSettings
+from handlers.slack.shadowing import common as shadow_common
 from handlers.slack.shadowing import listeners as shadow_listeners
 from handlers.slack.shadowing import messages as shadow_messages
 from handlers.slack.transport import SlackTransport, role_channels
@@ -28,7 +34,7 @@ from handlers.slack.transport import SlackTransport, role_channels
 log = structlog.get_logger("msbot.app")
 
 
-def make_client(settings: Settings) -> WebClient:
+def make_client(settings: SlackSettings) -> WebClient:
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
@@ -53,17 +59,28 @@ def renderers(assignable=None, handoff: Handoff | None = None) -> dict:
     }
 
 
-def build_services(settings: Settings, engine: Engine, **overrides) -> Services:
+def build_services(settings: SlackSettings, engine: Engine, **overrides) -> Services:
+    """The core (bot.bootstrap) with Slack's client, renderers and transport around it."""
+    core = bootstrap.build(settings, engine)
     client = make_client(settings)
     roles = team.make_directory(client, settings)
     assignable = team.Assignable(roles, team.DisplayNames(client))
     handoff = Handoff()
-    transport = SlackTransport(client, renderers(assignable, handoff), role_channels(settings))
+    transport = SlackTransport(
+        client,
+        renderers(assignable, handoff),
+        role_channels(settings),
+        after_sent=core.after_sent,
+        threaded_kinds=core.threaded_kinds,
+    )
     services = Services(
         settings=settings,
         engine=engine,
         client=client,
         transport=transport,
+        jobs=core.jobs,
+        # Commands acknowledged, recorded, then run (and resumed after a crash) by kind.
+        runners={"mention": mentions.run_recorded},
         outbox=OutboxWorker(engine, transport, interval=settings.outbox_interval_seconds),
         handoff=handoff,
         **overrides,
@@ -98,7 +115,13 @@ def build_app(services: Services) -> App:
         process_before_response=True,
     )
     app.use(middleware.bind_request_context)
-    app.use(middleware.drop_repeated_deliveries(services.engine))
+    app.use(
+        middleware.drop_repeated_deliveries(
+            services.engine,
+            form_openers=complaint_listeners.FORM_OPENERS,
+            claimed_by_listener=mentions.CLAIMS_ITS_OWN_DELIVERY | thread.CLAIMS_ITS_OWN_DELIVERY,
+        )
+    )
     # After the repeats are dropped: a repeat needs no actor.
     app.use(actors.resolve(services))
 
@@ -106,7 +129,21 @@ def build_app(services: Services) -> App:
     def on_error(error, body):
         log.error("listener.failed", error=repr(error), exc_info=error)
 
-    complaint_listeners.register(app, services)
+    complaint_listeners.register(app, services, complaint_router())
     investigation_slack.register(app, services)
-    shadow_listeners.register(app, services)
+    shadow_listeners.register(app, services, shadow_router())
     return app
+
+
+def complaint_router() -> CommandRouter:
+    """`/complaint`: filing and status, then casework, then the leads' reports."""
+    return CommandRouter(
+        "/complaint",
+        complaint_listeners.INTRO,
+        [*complaint_listeners.SUBCOMMANDS, *casework.SUBCOMMANDS, *reports.SUBCOMMANDS],
+        default="new",
+    )
+
+
+def shadow_router() -> CommandRouter:
+    return CommandRouter("/shadow", shadow_common.INTRO, shadow_listeners.SUBCOMMANDS)

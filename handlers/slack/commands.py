@@ -1,11 +1,13 @@
-"""A small registry of slash-command subcommands that also writes the command's help text,
-so the commands and their help can never drift apart."""
+"""A slash command's subcommands, listed once, from which the router also writes the
+command's help text, so the commands and their help can never drift apart. Each use declares
+its subcommands (``SUBCOMMANDS``) beside its listeners; the app factory (handlers/slack/app.py)
+builds each command's router from those lists, in help order."""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from bot.errors import StoreUnavailable
 from handlers.slack.slack_text import escape
@@ -39,30 +41,34 @@ def record_id(word: object) -> int | None:
     return value if value is not None and 1 <= value <= MAX_ID else None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Subcommand:
     name: str
     usage: str
     summary: str
-    run: Callable
-    # Whether ``run`` takes the request's actor (resolved by handlers.slack.actors).
-    takes_actor: bool = False
+    # run(services, ack, body, args[, actor=]); None for `help`, which the router answers.
+    run: Callable | None
+
+    @property
+    def takes_actor(self) -> bool:
+        """Whether ``run`` takes the request's actor (resolved by handlers.slack.actors)."""
+        return self.run is not None and "actor" in inspect.signature(self.run).parameters
 
 
-@dataclass
+# `help`, answered by the router with its help text; placed where it is to be listed.
+HELP = Subcommand("help", "help", "show this help", None)
+
+
 class CommandRouter:
-    command: str
-    intro: str
-    default: str = "help"
-    subcommands: dict[str, Subcommand] = field(default_factory=dict)
-
-    def sub(self, name: str, usage: str, summary: str):
-        def register(fn: Callable) -> Callable:
-            takes_actor = "actor" in inspect.signature(fn).parameters
-            self.subcommands[name] = Subcommand(name, usage, summary, fn, takes_actor)
-            return fn
-
-        return register
+    def __init__(
+        self, command: str, intro: str, subcommands: Iterable[Subcommand], default: str = "help"
+    ):
+        self.command, self.intro, self.default = command, intro, default
+        self.subcommands: dict[str, Subcommand] = {}
+        for sub in subcommands:
+            if sub.name in self.subcommands:
+                raise ValueError(f"{command} {sub.name} is listed twice")
+            self.subcommands[sub.name] = sub
 
     def split(self, text: str | None) -> tuple[Subcommand | None, str, list[str]]:
         """(subcommand or None if unknown, the word typed, remaining arguments)."""
@@ -83,7 +89,9 @@ class CommandRouter:
             ack(text=UNAVAILABLE)
             return
         try:
-            if sub.takes_actor:
+            if sub.run is None:
+                ack(text=self.help_text())
+            elif sub.takes_actor:
                 sub.run(services, ack, body, args, actor=(context or {}).get("actor"))
             else:
                 sub.run(services, ack, body, args)

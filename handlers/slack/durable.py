@@ -28,9 +28,10 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("msbot.durable")
 
-# kind -> runner(services, payload, attempt). A runner raises StoreUnavailable to be resumed
-# later; anything it lets through otherwise counts as done.
-RUNNERS: dict[str, Callable[[Services, dict, int], None]] = {}
+# runner(services, payload, attempt), one per kind of recorded command, listed by the app
+# factory (Services.runners, handlers/slack/app.py). A runner raises StoreUnavailable to be
+# resumed later; anything it lets through otherwise counts as done.
+Runner = Callable[["Services", dict, int], None]
 # Work found by the sweeper gets longer than a request (nobody is waiting on a 3 s clock),
 # but is still bounded, so a silent database cannot hang the sweeper.
 SWEEP_BUDGET_SECONDS = 10.0
@@ -38,14 +39,6 @@ SWEEP_BUDGET_SECONDS = 10.0
 SWEEP_GRACE = timedelta(seconds=2)
 # Test-only: hold the after-ack work this long, so a test can kill the process in between.
 DELAY_ENV = "MSBOT_TEST_AFTER_ACK_DELAY_SECONDS"
-
-
-def runner(kind: str):
-    def register(fn: Callable[[Services, dict, int], None]):
-        RUNNERS[kind] = fn
-        return fn
-
-    return register
 
 
 def run_after_ack(services: Services, command_id: int) -> None:
@@ -67,7 +60,7 @@ def run(services: Services, command_id: int, budget: float) -> None:
         if claimed is None:
             return
         token, row = claimed
-        fn = RUNNERS.get(row.kind)
+        fn = services.runners.get(row.kind)
         try:
             with pending.completing(services.engine, command_id, token):
                 if fn is None:

@@ -7,25 +7,25 @@ from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
 
-from bot.config import Settings
 from bot.db import make_engine
 from bot.scheduler import start_scheduler
+from handlers.slack.settings import SlackSettings
 
 
-def create_wsgi_app(settings: Settings, *, with_scheduler: bool = True):
+def create_wsgi_app(settings: SlackSettings, *, with_scheduler: bool = True):
     """(services, WSGI app): the services so the worker can stop them when it exits."""
     from handlers.slack.app import build_app, build_services
     from handlers.slack.server import SlackWsgiApp
 
     services = build_services(settings, make_engine(settings.database_url)).start()
     if with_scheduler:
-        start_scheduler(services.engine, settings, services.send_queued)
+        start_scheduler(services.engine, settings, services.send_queued, jobs=services.jobs)
     wsgi = SlackWsgiApp(build_app(services), services.engine, settings.slack_signing_secret)
     return services, wsgi
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, settings: Settings, options: dict, with_scheduler: bool):
+    def __init__(self, settings: SlackSettings, options: dict, with_scheduler: bool):
         self.settings = settings
         self.options = options
         self.with_scheduler = with_scheduler
@@ -42,7 +42,9 @@ class _Gunicorn(BaseApplication):
         return wsgi
 
 
-def serve_http(settings: Settings, *, bind: str | None = None, with_scheduler: bool = True) -> None:
+def serve_http(
+    settings: SlackSettings, *, bind: str | None = None, with_scheduler: bool = True
+) -> None:
     options = {
         "bind": bind or f"0.0.0.0:{settings.port}",
         "workers": settings.web_concurrency,

@@ -55,42 +55,22 @@ def _id_of(value) -> str | None:
     return value.get("id") if isinstance(value, dict) else None
 
 
-# (command, first word of its text) pairs whose only effect is opening a modal.
-_FORM_OPENERS: set[tuple[str, str]] = set()
 # How many recent form-opening trigger_ids an app remembers (oldest forgotten first).
 _RECENT_LIMIT = 10_000
 
 
-def opens_a_form_only(command: str, *subcommands: str) -> None:
-    """Declare that ``command <sub>`` only opens a modal, so its delivery is not recorded in
-    the database before the ack. A repeat can do no harm: a trigger_id opens one view only
-    (Slack refuses a second views.open with it), and this process also skips repeats it saw."""
-    _FORM_OPENERS.update((command, sub) for sub in subcommands)
-
-
-# Event types whose listener claims the delivery itself, in the transaction of its effect (or
-# needs no claim, being idempotent), so that a failure leaves the delivery unclaimed for
-# Slack's retry.
-_CLAIMED_BY_LISTENER: set[str] = set()
-
-
-def claims_its_own_delivery(*event_types: str) -> None:
-    """Declare that the listener of these events claims (or needs no claim for) a delivery."""
-    _CLAIMED_BY_LISTENER.update(event_types)
-
-
-def _claimed_by_listener(body: dict) -> bool:
+def _claimed_by_listener(body: dict, event_types: frozenset[str]) -> bool:
     event = body.get("event")
     return (
         body.get("type") == "event_callback"
         and isinstance(event, dict)
-        and event.get("type") in _CLAIMED_BY_LISTENER
+        and event.get("type") in event_types
     )
 
 
-def _opens_a_form(body: dict) -> bool:
+def _opens_a_form(body: dict, form_openers: frozenset[tuple[str, str]]) -> bool:
     words = str(body.get("text") or "").split()
-    return (body.get("command"), words[0].lower() if words else "") in _FORM_OPENERS
+    return (body.get("command"), words[0].lower() if words else "") in form_openers
 
 
 class _RecentKeys:
@@ -116,15 +96,26 @@ class _RecentKeys:
 CLAIM_BUDGET_SECONDS = 1.0
 
 
-def drop_repeated_deliveries(engine: Engine):
+def drop_repeated_deliveries(
+    engine: Engine,
+    *,
+    form_openers: frozenset[tuple[str, str]] = frozenset(),
+    claimed_by_listener: frozenset[str] = frozenset(),
+):
+    """Drop a delivery Slack repeats. Two kinds are not recorded in the database first:
+    ``form_openers``, (command, first word) pairs that only open a modal (a repeat can do no
+    harm: a trigger_id opens one view only, and this process also skips repeats it saw), and
+    ``claimed_by_listener``, event types whose listener claims the delivery itself in the
+    transaction of its effect (or needs no claim, being idempotent), so that a failure leaves
+    it unclaimed for Slack's retry. The app factory lists both (handlers/slack/app.py)."""
     recent_forms = _RecentKeys()
 
     def middleware(req: BoltRequest, resp: BoltResponse, next):
         body = req.body or {}
         key = delivery_key(body)
-        if key is None or _claimed_by_listener(body):
+        if key is None or _claimed_by_listener(body, claimed_by_listener):
             return next()
-        if _opens_a_form(body):
+        if _opens_a_form(body, form_openers):
             if recent_forms.seen(key):
                 log.info("delivery.repeated", key=key)
                 return BoltResponse(status=200, body="")

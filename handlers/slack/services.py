@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -13,10 +13,11 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.clock import today_uk
-from bot.config import Settings
 from bot.db import REQUEST_BUDGET_SECONDS, deadline, deadline_at, deadline_until
+from bot.jobs.registry import JobRegistry
 from bot.outbox import OutboxWorker
 from handlers.slack.deliveries import Handoff
+from handlers.slack.settings import SlackSettings
 from handlers.slack.transport import SlackTransport
 from models.base import utcnow
 
@@ -25,11 +26,14 @@ log = structlog.get_logger("msbot.handlers")
 
 @dataclass
 class Services:
-    settings: Settings
+    settings: SlackSettings
     engine: Engine
     client: WebClient
     transport: SlackTransport
     outbox: OutboxWorker
+    jobs: JobRegistry  # the scheduled jobs (bot.bootstrap), for the local "run now"
+    # kind of recorded command -> its runner (handlers/slack/durable.py), from the app factory
+    runners: Mapping[str, Callable] = field(default_factory=dict)
     today: Callable[[], date] = field(default=today_uk)
     # Aware UTC "now" for the core's timestamps and offer expiry; replaceable so tests can
     # keep it consistent with their fixed today().

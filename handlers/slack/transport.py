@@ -6,7 +6,7 @@ case card whose thread it posts in, or of the message it updates)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.outbox import LEADS_ROLE, TRIAGE_ROLE, PermanentDeliveryError, RateLimited, Sent
+from bot.outbox import LEADS_ROLE, TRIAGE_ROLE, AfterSent, PermanentDeliveryError, RateLimited, Sent
 from bot.outbox_doubt import LookupFailed
 from handlers.slack.people import slack_ids
 from handlers.slack.posted_lookup import PLATFORM, find_tagged, tag
@@ -86,11 +86,19 @@ class SlackTransport:
         client: WebClient,
         renderers: dict[str, Renderer],
         roles: dict[str, str] | None = None,
+        *,
+        after_sent: Mapping[str, AfterSent] | None = None,
+        threaded_kinds: frozenset[str] = frozenset(),
     ):
         self.client = client
         self.renderers = renderers
         # team role -> its channel id (bot.outbox.ROLES)
         self.roles = dict(roles or {})
+        # The core's hooks per kind (bot.bootstrap.after_sent_hooks), run by the outbox in
+        # the transaction that records a row as sent.
+        self.after_sent = dict(after_sent or {})
+        # Kinds kept in order within their subject's thread (bot.bootstrap.threaded_kinds).
+        self.threaded_kinds = threaded_kinds
         # user id -> DM channel id; conversations.open always returns the same channel for a
         # user, so asking once per process saves a Web API call on every later DM.
         self._dm_channels: dict[str, str] = {}

@@ -1,17 +1,18 @@
-"""The Teams front end's contribution to the `msbot` command: `serve-teams`.
-
-Kept apart from handlers/cli.py so the launcher only has to call ``register``.
+"""The Teams front end's contribution to the `msbot` command: `serve-teams`, `teams-package`,
+and `--teams` on `msbot local`, as command records (bot.cli.Command) the launcher
+(handlers/cli.py) lists.
 """
 
 from __future__ import annotations
 
 import sys
 
+from bot.cli import Command
 from bot.config import ConfigError
 
 
 def cmd_serve_teams(args) -> int:
-    from bot.config import load_settings
+    from bot.bootstrap import load_settings
     from bot.db import make_engine
     from bot.logs import configure_logging
     from bot.migrate import pending_message
@@ -21,7 +22,7 @@ def cmd_serve_teams(args) -> int:
     problems: list[str] = []
     core = teams = None
     try:
-        core = load_settings(require_slack=False)
+        core = load_settings()
     except ConfigError as exc:
         problems += exc.problems
     try:
@@ -62,32 +63,42 @@ LOCAL_SLACK_PORT = 8765
 
 def _local_with_teams(plain):
     """`msbot local` as before, or the Teams front end with --teams."""
-    if getattr(plain, "handles_teams", False):
-        return plain
 
     def local(args) -> int:
         return cmd_local_teams(args) if getattr(args, "teams", False) else plain(args)
 
-    local.handles_teams = True
     return local
 
 
-def register(subs, commands: dict) -> None:
-    """Add the Teams commands to the launcher's subparsers and its command table: `serve-teams`,
-    and `--teams` on `msbot local` when the launcher has that command."""
-    serve_teams = subs.add_parser(
-        "serve-teams",
-        help="run the Microsoft Teams bot (POST /api/messages on TEAMS_PORT, JWT always checked)",
-    )
-    serve_teams.add_argument(
+def _serve_teams_options(parser) -> None:
+    parser.add_argument(
         "--host", default="0.0.0.0", help="address to listen on (default all interfaces)"
     )
-    commands["serve-teams"] = cmd_serve_teams
-    local = subs.choices.get("local")
-    if local is not None and "local" in commands:
-        local.add_argument(
+
+
+def with_teams(local: Command) -> Command:
+    """`msbot local` that also takes --teams (the Teams front end on loopback instead)."""
+
+    def options(parser) -> None:
+        local.options(parser)
+        parser.add_argument(
             "--teams",
             action="store_true",
             help="the Microsoft Teams front end instead (port 3978), with the Teams emulator",
         )
-        commands["local"] = _local_with_teams(commands["local"])
+
+    return Command(local.name, local.help, _local_with_teams(local.run), options)
+
+
+def teams_commands() -> list[Command]:
+    from handlers.teams.package import PACKAGE_HELP, add_package_options, cmd_teams_package
+
+    return [
+        Command(
+            "serve-teams",
+            "run the Microsoft Teams bot (POST /api/messages on TEAMS_PORT, JWT always checked)",
+            cmd_serve_teams,
+            _serve_teams_options,
+        ),
+        Command("teams-package", PACKAGE_HELP, cmd_teams_package, add_package_options),
+    ]

@@ -323,10 +323,3 @@ def add_package_options(parser) -> None:
         action="store_true",
         help="allow example publisher details and a nil bot id (test tenant or playground only)",
     )
-
-
-def register_package_command(subs, commands: dict) -> None:
-    """Add `teams-package` to the launcher's subparsers and command table. (A launcher built
-    from command records takes PACKAGE_HELP, cmd_teams_package and add_package_options.)"""
-    add_package_options(subs.add_parser("teams-package", help=PACKAGE_HELP))
-    commands["teams-package"] = cmd_teams_package

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import conversations, outbox, people
+from bot import bootstrap, conversations, outbox, people
 from bot.complaints import catalog, intake, investigation, related
 from bot.complaints.investigation import ALREADY_ASSIGNED, NOT_ON_TEAM
 from bot.config import DEFAULT_DEPARTMENTS
@@ -100,10 +100,13 @@ class TextFrontEnd:
         # Who is in the triage room: the platform's membership, as a Slack channel's is.
         self.rooms = {TRIAGE_ROOM: {value(h) for h in (*investigators, *leads)}}
         self.conversations = Conversations()
+        # Its renderers, with the core's after-sent hooks from the composition root.
         self.transport = TextTransport(
             self.conversations,
             render.renderers(self.name_of, lambda: self.today),
             {outbox.TRIAGE_ROLE: TRIAGE_ROOM},
+            after_sent=bootstrap.after_sent_hooks(),
+            threaded_kinds=bootstrap.threaded_kinds(),
         )
 
     @property

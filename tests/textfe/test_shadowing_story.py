@@ -14,8 +14,8 @@ round, and the offer is accepted. What each person sees is asserted, then the ro
 #    message=MessageRef(conversation_id, message_id)) queues notices.refresh to the person
 #    with data "update_message"/"update_conversation", to redraw the clicked message. Not in
 #    this story (no dates are set).
-# 4. Settings: bot/config.py load_settings requires SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and
-#    TRIAGE_CHANNEL_ID and checks people against ^[UW]... and rooms against ^[CGD]..., so the
+# 4. Settings: bot/config.py load_settings (the core's, no Slack token since the bootstrap
+#    change) still checks people against ^[UW]... and rooms against ^[CGD]..., so the
 #    text front end builds RoleDirectory from its own values and takes the departments from
 #    bot.config.DEFAULT_DEPARTMENTS. Person columns are 30 characters. (bootstrap, people)
 

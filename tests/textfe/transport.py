@@ -77,10 +77,16 @@ class TextTransport:
         conversations: Conversations,
         renderers: dict[str, Renderer],
         roles: dict[str, str],
+        *,
+        after_sent: dict[str, outbox.AfterSent],
+        threaded_kinds: frozenset[str],
     ):
         self.conversations = conversations
         self.renderers = renderers
         self.roles = roles  # team role (bot.outbox.ROLES) -> its room
+        # What the core records once a row is sent (bot.bootstrap.after_sent_hooks).
+        self.after_sent = after_sent
+        self.threaded_kinds = threaded_kinds
 
     def render(self, session: Session, msg: OutboxMessage) -> Rendered:
         renderer = self.renderers.get(msg.kind)

@@ -16,8 +16,9 @@ from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
 from bot.people import PersonRef
 from bot.permissions import Actor
+from handlers.slack.commands import Subcommand
 from handlers.slack.complaints import form
-from handlers.slack.complaints.listeners import group_new_case, router
+from handlers.slack.complaints.listeners import group_new_case
 from handlers.slack.complaints.timeline_blocks import timeline_text
 from handlers.slack.errors import explain
 from handlers.slack.services import Services
@@ -53,7 +54,6 @@ def timeline_people(session: Session, entries) -> dict[int, PersonRef]:
     return people.refs(session, [i for i in ids if isinstance(i, int)])
 
 
-@router.sub("withdraw", "withdraw REF [reason]", "withdraw a complaint you raised")
 def _withdraw(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     if not args:
         ack(text="Say which case: `/complaint withdraw MS-2026-0007 [reason]`.")
@@ -70,7 +70,6 @@ def _withdraw(services: Services, ack: Ack, body: dict, args: list[str], actor: 
     services.send_queued()
 
 
-@router.sub("spotcheck", "spotcheck", "investigators: open a case the team starts itself")
 def _spotcheck(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     # Checked before the form opens (the core checks again on submission), in its words.
     try:
@@ -84,7 +83,6 @@ def _spotcheck(services: Services, ack: Ack, body: dict, args: list[str], actor:
     )
 
 
-@router.sub("timeline", "timeline REF", "investigators: a case's history and notes")
 def _timeline(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     if not args:
         ack(text="Say which case: `/complaint timeline MS-2026-0007`.")
@@ -139,3 +137,13 @@ def _opened_view(reference: str) -> dict:
         "close": plain("Done", 24),
         "blocks": [section(f"Case *{reference}* is open; its card is in the triage channel.")],
     }
+
+
+# Its `/complaint` subcommands, in help order; the app factory builds the router from them.
+SUBCOMMANDS = (
+    Subcommand("withdraw", "withdraw REF [reason]", "withdraw a complaint you raised", _withdraw),
+    Subcommand(
+        "spotcheck", "spotcheck", "investigators: open a case the team starts itself", _spotcheck
+    ),
+    Subcommand("timeline", "timeline REF", "investigators: a case's history and notes", _timeline),
+)

@@ -1,5 +1,5 @@
 """Wires the investigation workflow's Slack listeners into the app (intake lives in
-listeners.py). Importing casework adds its `/complaint` subcommands to the shared router."""
+listeners.py; casework's `/complaint` subcommands are listed by handlers/slack/app.py)."""
 
 from __future__ import annotations
 

@@ -8,8 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.complaints import intake, related, views
 from bot.db import CommitUncertain, deadline, transaction
 from bot.errors import NotFound, StoreUnavailable, ValidationFailed
-from handlers.slack import middleware
-from handlers.slack.commands import CommandRouter
+from handlers.slack.commands import HELP, CommandRouter, Subcommand
 from handlers.slack.complaints import form, messages
 from handlers.slack.complaints.team import sender
 from handlers.slack.services import Services
@@ -17,11 +16,10 @@ from handlers.slack.slack_text import escape
 
 log = structlog.get_logger("msbot.complaints")
 
-router = CommandRouter(
-    "/complaint",
+# The top of `/complaint help`.
+INTRO = (
     "*Raise a concern about how a public body ran a procurement.*\n"
-    "You can stay anonymous: the authority will never learn who raised it.",
-    default="new",
+    "You can stay anonymous: the authority will never learn who raised it."
 )
 
 UNAVAILABLE = (
@@ -33,11 +31,11 @@ UNCONFIRMED = (
     "again: if it was saved you will see its reference, and it will never be stored twice."
 )
 
-# Opening the form needs no database, and must not wait on one: trigger_id lives 3 seconds.
-middleware.opens_a_form_only("/complaint", "", "new")
+# (command, first word) that only open a form: opening one needs no database, and must not
+# wait on one, as trigger_id lives 3 seconds (handlers/slack/middleware.py).
+FORM_OPENERS = frozenset({("/complaint", ""), ("/complaint", "new")})
 
 
-@router.sub("new", "", "open the form to raise a new complaint")
 def _new(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     # trigger_id expires after 3 seconds: acknowledge, then open the modal before anything else.
     ack()
@@ -46,7 +44,6 @@ def _new(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     )
 
 
-@router.sub("status", "status [reference]", "list your complaints, or show one in detail")
 def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     try:
         with deadline():
@@ -64,12 +61,9 @@ def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         ack(text="Sorry, case status is unavailable right now. Please try again shortly.")
 
 
-@router.sub("help", "help", "show this help")
-def _help(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    ack(text=router.help_text())
+def register(app: App, services: Services, router: CommandRouter) -> None:
+    """``router``: `/complaint` with every use's subcommands (handlers/slack/app.py)."""
 
-
-def register(app: App, services: Services) -> None:
     @app.command("/complaint")
     def complaint_command(ack: Ack, body: dict, context: BoltContext) -> None:
         router.dispatch(services, ack, body, context)
@@ -120,3 +114,13 @@ def group_new_case(services: Services, case_id: int) -> None:
     does it instead if this process dies first)."""
     if related.group_case(services.engine, case_id, now=services.now()) == related.JOINED:
         services.send_queued()  # its thread lines and card refreshes
+
+
+# Its `/complaint` subcommands, in help order; the app factory builds the router from them.
+SUBCOMMANDS = (
+    Subcommand("new", "", "open the form to raise a new complaint", _new),
+    Subcommand(
+        "status", "status [reference]", "list your complaints, or show one in detail", _status
+    ),
+    HELP,
+)

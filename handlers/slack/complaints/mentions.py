@@ -1,5 +1,5 @@
-"""`@msbot <command>` in a case thread, from one registry so `@msbot help` lists exactly what
-exists. Answers are private (chat.postEphemeral in the thread); changes show on the card and in
+"""`@msbot <command>` in a case thread, from one list (COMMANDS) so `@msbot help` lists exactly
+what exists. Answers are private (chat.postEphemeral in the thread); changes show on the card and in
 the thread through the outbox. A mention carries no trigger_id, so a command that needs a form
 answers with a button that opens it.
 """
@@ -7,8 +7,6 @@ answers with a button that opens it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import structlog
 from slack_bolt import Ack, App
@@ -17,14 +15,14 @@ from bot import pending, people
 from bot.complaints import investigation, lifecycle
 from bot.db import CommitUncertain, transaction
 from bot.errors import StoreUnavailable
-from bot.permissions import Actor
 from handlers.slack import actors, durable, middleware
 from handlers.slack.complaints import case_card
 from handlers.slack.complaints.anchors import case_of_thread
+from handlers.slack.complaints.mention_commands import Asked, Command, Registry
 from handlers.slack.complaints.replies import tell_privately
 from handlers.slack.errors import UNAVAILABLE, explain
 from handlers.slack.services import Services
-from handlers.slack.slack_text import escape, mention, safe
+from handlers.slack.slack_text import mention, safe
 
 log = structlog.get_logger("msbot.complaints.mentions")
 
@@ -36,60 +34,6 @@ UNCONFIRMED = (
     "Sorry, the database did not confirm your command. It may still run; if nothing shows "
     "in the thread in a minute, send it again."
 )
-
-
-@dataclass
-class Asked:
-    """One mention command: who asked, where, about which case, with what arguments."""
-
-    services: Services
-    user: str
-    actor: Actor
-    channel: str
-    thread_ts: str
-    reference: str
-    args: str
-
-    def tell(self, text: str, blocks: list[dict] | None = None) -> None:
-        try:
-            self.services.client.chat_postEphemeral(
-                channel=self.channel,
-                user=self.user,
-                thread_ts=self.thread_ts,
-                text=text,
-                blocks=blocks,
-            )
-        except Exception as exc:
-            log.warning("mention.reply_failed", error=str(exc)[:200])
-
-
-@dataclass
-class Command:
-    name: str
-    usage: str
-    summary: str
-    run: Callable[[Asked], None]
-
-
-@dataclass
-class Registry:
-    commands: dict[str, Command] = field(default_factory=dict)
-
-    def command(self, name: str, usage: str, summary: str):
-        def register(fn: Callable[[Asked], None]) -> Callable[[Asked], None]:
-            self.commands[name] = Command(name, usage, summary, fn)
-            return fn
-
-        return register
-
-    def help_text(self) -> str:
-        lines = ["*In a case's thread, mention me with one of:*"]
-        lines += [f"• `@msbot {c.usage}`: {c.summary}" for c in self.commands.values()]
-        lines.append("Any other reply in the thread is kept as an internal note.")
-        return "\n".join(lines)
-
-
-registry = Registry()
 
 
 def _perform(asked: Asked, action: str, **details) -> None:
@@ -120,12 +64,10 @@ def _form_button(asked: Asked, form: str, label: str, why: str) -> None:
 FORMS_FOR_STATUS = {"resolved": "resolve", "out_of_scope": "out_of_scope", "closed": "follow_up"}
 
 
-@registry.command("help", "help", "list these commands")
 def _help(asked: Asked) -> None:
     asked.tell(registry.help_text())
 
 
-@registry.command("status", "status <state>", "move the case to a state, e.g. `status triaged`")
 def _status(asked: Asked) -> None:
     words = asked.args.split(maxsplit=1)
     target = words[0].lower().replace("-", "_") if words else ""
@@ -155,7 +97,6 @@ def _status(asked: Asked) -> None:
     asked.services.send_queued()
 
 
-@registry.command("assign", "assign @person", "give the case to someone on the team")
 def _assign(asked: Asked) -> None:
     found = _MENTION.search(asked.args)
     if not found:
@@ -173,12 +114,10 @@ def _assign(asked: Asked) -> None:
     asked.services.send_queued()
 
 
-@registry.command("contacted-authority", "contacted-authority", "we have written to the authority")
 def _contacted(asked: Asked) -> None:
     _perform(asked, "contact_authority")
 
 
-@registry.command("authority-replied", "authority-replied", "the authority has answered")
 def _replied(asked: Asked) -> None:
     _perform(asked, "authority_replied")
 
@@ -201,38 +140,30 @@ def _relay(asked: Asked, *, await_reply: bool) -> None:
     asked.tell("Sent to the supplier; their reply will appear in this thread.")
 
 
-@registry.command("tell-supplier", "tell-supplier <message>", "send the supplier a message")
 def _tell_supplier(asked: Asked) -> None:
     _relay(asked, await_reply=False)
 
 
-@registry.command(
-    "ask-supplier", "ask-supplier <question>", "ask the supplier and wait for their answer"
-)
 def _ask_supplier(asked: Asked) -> None:
     _relay(asked, await_reply=True)
 
 
-@registry.command("resolve", "resolve", "record the outcome (opens a form)")
 def _resolve(asked: Asked) -> None:
     _form_button(asked, "resolve", "Resolve", f"Record the outcome of {asked.reference}.")
 
 
-@registry.command("out-of-scope", "out-of-scope", "close the case as out of scope (opens a form)")
 def _out_of_scope(asked: Asked) -> None:
     _form_button(
         asked, "out_of_scope", "Out of scope", f"Say why {asked.reference} is out of scope."
     )
 
 
-@registry.command("follow-up", "follow-up", "record whether the agreed change happened, and close")
 def _follow_up(asked: Asked) -> None:
     _form_button(
         asked, "follow_up", "Record follow-up", f"Record the follow-up of {asked.reference}."
     )
 
 
-@registry.command("timeline", "timeline", "show the case's history and notes (only to you)")
 def _timeline(asked: Asked) -> None:
     from handlers.slack.complaints.casework import timeline_people, timeline_text
 
@@ -250,7 +181,6 @@ def _other_reference(asked: Asked) -> str | None:
     return ref
 
 
-@registry.command("link", "link MS-2026-0012", "link a related case")
 def _link(asked: Asked) -> None:
     if ref := _other_reference(asked):
         investigation.link(
@@ -260,7 +190,6 @@ def _link(asked: Asked) -> None:
         asked.tell(f"Linked {asked.reference} and {ref}.")
 
 
-@registry.command("unlink", "unlink MS-2026-0012", "remove a link to another case")
 def _unlink(asked: Asked) -> None:
     if ref := _other_reference(asked):
         investigation.unlink(
@@ -270,7 +199,6 @@ def _unlink(asked: Asked) -> None:
         asked.tell(f"Unlinked {asked.reference} and {ref}.")
 
 
-@registry.command("reveal", "reveal", "leads: see privately who raised an anonymous case")
 def _reveal(asked: Asked) -> None:
     person_id = investigation.reveal(
         asked.services.engine, asked.reference, asked.actor, asked.services.now()
@@ -338,7 +266,6 @@ def handle(services: Services, event: dict) -> None:
         tell(explain(exc, services.engine))
 
 
-@durable.runner("mention")
 def run_recorded(services: Services, payload: dict, attempt: int) -> None:
     event = payload.get("event") or {}
     try:
@@ -357,14 +284,52 @@ def run_recorded(services: Services, payload: dict, attempt: int) -> None:
         raise
 
 
+# Every mention command, in the order `@msbot help` lists them.
+COMMANDS = (
+    Command("help", "help", "list these commands", _help),
+    Command("status", "status <state>", "move the case to a state, e.g. `status triaged`", _status),
+    Command("assign", "assign @person", "give the case to someone on the team", _assign),
+    Command(
+        "contacted-authority", "contacted-authority", "we have written to the authority", _contacted
+    ),
+    Command("authority-replied", "authority-replied", "the authority has answered", _replied),
+    Command(
+        "tell-supplier", "tell-supplier <message>", "send the supplier a message", _tell_supplier
+    ),
+    Command(
+        "ask-supplier",
+        "ask-supplier <question>",
+        "ask the supplier and wait for their answer",
+        _ask_supplier,
+    ),
+    Command("resolve", "resolve", "record the outcome (opens a form)", _resolve),
+    Command(
+        "out-of-scope",
+        "out-of-scope",
+        "close the case as out of scope (opens a form)",
+        _out_of_scope,
+    ),
+    Command(
+        "follow-up", "follow-up", "record whether the agreed change happened, and close", _follow_up
+    ),
+    Command("timeline", "timeline", "show the case's history and notes (only to you)", _timeline),
+    Command("link", "link MS-2026-0012", "link a related case", _link),
+    Command("unlink", "unlink MS-2026-0012", "remove a link to another case", _unlink),
+    Command("reveal", "reveal", "leads: see privately who raised an anonymous case", _reveal),
+)
+registry = Registry(COMMANDS)
+
+
 def _recorded_event(event: dict) -> dict:
     return {k: event.get(k) for k in ("user", "channel", "thread_ts", "ts", "text")}
 
 
-def register(app: App, services: Services) -> None:
-    # The command is recorded with its delivery key before the ack: that is its claim.
-    middleware.claims_its_own_delivery("app_mention")
+# The command is recorded with its delivery key before the ack: that is its claim
+# (handlers/slack/middleware.py drop_repeated_deliveries).
+CLAIMS_ITS_OWN_DELIVERY = frozenset({"app_mention"})
 
+
+def register(app: App, services: Services) -> None:
     @app.event("app_mention")
     def on_mention(ack: Ack, body: dict, event: dict) -> None:
         if _answered_without_the_database(services, event):
@@ -390,6 +355,3 @@ def register(app: App, services: Services) -> None:
         ack()
         if command_id is not None:  # None: a retry of a command already recorded
             services.after_ack(durable.run_after_ack, services, command_id)
-
-
-__all__ = ["escape", "register", "registry"]

@@ -18,7 +18,7 @@ from bot.permissions import Actor
 from bot.reports import annual
 from bot.reports.digest import build_digest, service_year_start
 from bot.reports.render import FORMATS, headline
-from handlers.slack.complaints.listeners import router
+from handlers.slack.commands import Subcommand
 from handlers.slack.complaints.report_blocks import RENDERERS, digest_blocks
 from handlers.slack.services import Services
 from handlers.slack.shadowing.common import post_privately
@@ -47,7 +47,6 @@ def _reply_privately(services: Services, body: dict, text: str, blocks=None) -> 
 # --- digest ---------------------------------------------------------------------------------
 
 
-@router.sub("digest", "digest", "leads: preview this week's team digest (only you see it)")
 def _digest(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     if not _is_lead(actor):
         ack(text=ONLY_LEADS.format(what="team digest"))
@@ -93,7 +92,6 @@ def parse_period(args: list[str], today: date) -> tuple[date, date, str]:
     raise ValueError(REPORT_USAGE)
 
 
-@router.sub("report", "report [YEAR | FROM TO] [md|csv|json|html]", "leads: results report")
 def _report(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     if not _is_lead(actor):
         ack(text=ONLY_LEADS.format(what="results report"))
@@ -142,3 +140,14 @@ def _send_report(
 
 
 __all__ = ["RENDERERS", "parse_period"]
+
+
+# Its `/complaint` subcommands, in help order; the app factory builds the router from them.
+SUBCOMMANDS = (
+    Subcommand(
+        "digest", "digest", "leads: preview this week's team digest (only you see it)", _digest
+    ),
+    Subcommand(
+        "report", "report [YEAR | FROM TO] [md|csv|json|html]", "leads: results report", _report
+    ),
+)

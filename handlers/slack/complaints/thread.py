@@ -22,7 +22,6 @@ from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from bot.complaints import investigation
 from bot.db import CommitUncertain
 from bot.errors import DomainError, StoreUnavailable
-from handlers.slack import middleware
 from handlers.slack.complaints import mentions, team
 from handlers.slack.complaints.anchors import case_of_relay, case_of_thread, note_key
 from handlers.slack.complaints.replies import tell_privately
@@ -144,11 +143,13 @@ def _retry_number(request: BoltRequest) -> int:
         return 0
 
 
-def register(app: App, services: Services) -> None:
-    # Nothing claims these deliveries: each write is idempotent on the message's ts, and a
-    # delivery that failed must stay unclaimed for Slack's retry to store it.
-    middleware.claims_its_own_delivery("message")
+# Nothing claims these deliveries: each write is idempotent on the message's ts, and a
+# delivery that failed must stay unclaimed for Slack's retry to store it
+# (handlers/slack/middleware.py drop_repeated_deliveries).
+CLAIMS_ITS_OWN_DELIVERY = frozenset({"message"})
 
+
+def register(app: App, services: Services) -> None:
     @app.event("message")
     def on_message(ack: Ack, body: dict, event: dict, request: BoltRequest):
         try:

@@ -20,7 +20,7 @@ from bot.errors import InvalidTransition, NotFound, NotPermitted, StoreUnavailab
 from bot.permissions import Actor
 from bot.shadowing import policy
 from handlers.slack import errors
-from handlers.slack.commands import CommandRouter, record_id
+from handlers.slack.commands import record_id
 from handlers.slack.complaints import team
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
@@ -28,11 +28,10 @@ from handlers.slack.slack_text import escape
 
 log = structlog.get_logger("msbot.shadowing")
 
-router = CommandRouter(
-    "/shadow",
+# The top of `/shadow help`.
+INTRO = (
     "*Work-shadowing:* civil servants spend time with voluntary-sector organisations, "
-    "which offer places. Coordinators match people to places in rounds.",
-    default="help",
+    "which offer places. Coordinators match people to places in rounds."
 )
 
 UNAVAILABLE = errors.SHADOW_UNAVAILABLE

@@ -16,7 +16,7 @@ from bot.errors import NotPermitted, StoreUnavailable
 from bot.permissions import Actor
 from bot.shadowing import catalog, conflicts, policy, signup, views
 from handlers.slack import view_state as state
-from handlers.slack.commands import record_id, whole_number
+from handlers.slack.commands import Subcommand, record_id, whole_number
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
 from handlers.slack.shadowing.common import (
@@ -28,7 +28,6 @@ from handlers.slack.shadowing.common import (
     post_privately,
     refuse_unless_allowed,
     refused,
-    router,
     submitter,
 )
 from handlers.slack.shadowing.conflict_blocks import conflicts_blocks, recorded_text
@@ -41,7 +40,6 @@ CONFLICT_FIELDS = ("applicant_id", "host_id", "reason")
 HOST_OPTIONS_MAX = 100
 
 
-@router.sub("conflicts", "conflicts", "coordinators: list active conflicts of interest")
 def _conflicts(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     try:
         with transaction(services.engine) as s:
@@ -53,11 +51,6 @@ def _conflicts(services: Services, ack: Ack, body: dict, args: list[str], actor:
     ack(text=text, blocks=blocks)
 
 
-@router.sub(
-    "conflict",
-    "conflict",
-    "coordinators: record a conflict of interest between a civil servant and a host",
-)
 def _conflict(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     user = body.get("user_id", "")
     if refuse_unless_allowed(ack, actor, "record_conflict"):
@@ -124,11 +117,6 @@ def _read(view: dict) -> tuple[str | None, int | None, str]:
     )
 
 
-@router.sub(
-    "clear",
-    "clear <conflict> <safeguards>",
-    "coordinators: clear a conflict once safeguards are agreed",
-)
 def _clear(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     if refuse_unless_allowed(ack, actor, "clear_conflict"):
         return
@@ -215,3 +203,23 @@ def register(app: App, services: Services) -> None:
         done = forms.done_view("Conflict recorded", told)
         ack(response_action="update", view=done)
         services.send_queued()
+
+
+# Its `/shadow` subcommands, in help order; the app factory builds the router from them.
+SUBCOMMANDS = (
+    Subcommand(
+        "conflicts", "conflicts", "coordinators: list active conflicts of interest", _conflicts
+    ),
+    Subcommand(
+        "conflict",
+        "conflict",
+        "coordinators: record a conflict of interest between a civil servant and a host",
+        _conflict,
+    ),
+    Subcommand(
+        "clear",
+        "clear <conflict> <safeguards>",
+        "coordinators: clear a conflict once safeguards are agreed",
+        _clear,
+    ),
+)

@@ -6,21 +6,13 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.permissions import Actor
 from bot.shadowing import hosts as core
-from handlers.slack.commands import record_id, whole_number
+from handlers.slack.commands import Subcommand, record_id, whole_number
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
-from handlers.slack.shadowing.common import (
-    attempt,
-    explain,
-    no_such,
-    refused,
-    router,
-    submitter,
-)
+from handlers.slack.shadowing.common import attempt, explain, no_such, refused, submitter
 from handlers.slack.slack_text import safe
 
 
-@router.sub("host", "host", "offer places at your organisation")
 def _host(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     ack()
     services.after_ack(
@@ -30,7 +22,6 @@ def _host(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     )
 
 
-@router.sub("places", "places <host> <number>", "change how many places you offer")
 def _places(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     host_id = whole_number(args[0]) if args else None
     capacity = whole_number(args[1]) if len(args) > 1 else None
@@ -97,12 +88,6 @@ def _open_or_close(open_: bool):
     return run
 
 
-router.sub("close", "close <host>", "stop new offers to your places (for now)")(
-    _open_or_close(False)
-)
-router.sub("reopen", "reopen <host>", "take new offers again")(_open_or_close(True))
-
-
 def register(app: App, services: Services) -> None:
     @app.view(forms.HOST_CALLBACK)
     def host_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
@@ -123,3 +108,14 @@ def register(app: App, services: Services) -> None:
         view_done = forms.host_done(host.id, safe(host.organisation, 200), host.capacity)
         ack(response_action="update", view=view_done)
         services.send_queued()
+
+
+# Its `/shadow` subcommands, in help order; the app factory builds the router from them.
+SUBCOMMANDS = (
+    Subcommand("host", "host", "offer places at your organisation", _host),
+    Subcommand("places", "places <host> <number>", "change how many places you offer", _places),
+    Subcommand(
+        "close", "close <host>", "stop new offers to your places (for now)", _open_or_close(False)
+    ),
+    Subcommand("reopen", "reopen <host>", "take new offers again", _open_or_close(True)),
+)

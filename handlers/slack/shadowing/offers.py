@@ -32,3 +32,7 @@ def _respond_to_offer(accept: bool) -> Work:
 def register(app: App, services: Services) -> None:
     on_click(app, services, OFFER_ACCEPT, _respond_to_offer(True))
     on_click(app, services, OFFER_DECLINE, _respond_to_offer(False))
+
+
+# No `/shadow` subcommand: offers are answered with buttons.
+SUBCOMMANDS = ()

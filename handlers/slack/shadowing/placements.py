@@ -14,7 +14,7 @@ from bot.permissions import Actor
 from bot.shadowing import placements, policy, views
 from bot.shadowing.catalog import status_label
 from bot.shadowing.views import PlacementView
-from handlers.slack.commands import record_id, whole_number
+from handlers.slack.commands import Subcommand, record_id, whole_number
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
 from handlers.slack.shadowing.blocks import day
@@ -26,7 +26,6 @@ from handlers.slack.shadowing.common import (
     no_such,
     on_click,
     refused,
-    router,
     submitter,
     tell_clicker,
 )
@@ -73,7 +72,6 @@ def cannot_open(p: PlacementView | None, actor: Actor, *, feedback: bool) -> str
 # --- /shadow end, buttons and forms ---------------------------------------------------------
 
 
-@router.sub("end", "end <placement> [reason]", "withdraw from one offer or placement")
 def _end(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     placement_id = whole_number(args[0]) if args else None
     if placement_id is None:
@@ -211,3 +209,9 @@ def register(app: App, services: Services) -> None:
             view=forms.done_view("Thank you", "Your feedback is saved. Thank you for taking part."),
         )
         services.send_queued()
+
+
+# Its `/shadow` subcommands, in help order; the app factory builds the router from them.
+SUBCOMMANDS = (
+    Subcommand("end", "end <placement> [reason]", "withdraw from one offer or placement", _end),
+)

@@ -7,6 +7,7 @@ from slack_bolt import Ack, App
 
 from bot.permissions import Actor
 from bot.shadowing import rounds, views
+from handlers.slack.commands import Subcommand
 from handlers.slack.services import Services
 from handlers.slack.shadowing.common import (
     attempt,
@@ -14,12 +15,10 @@ from handlers.slack.shadowing.common import (
     on_click,
     post_privately,
     refuse_unless_allowed,
-    router,
 )
 from handlers.slack.shadowing.round_blocks import ROUND_COMMIT, round_committed, round_summary
 
 
-@router.sub("round", "round", "coordinators: dry-run the next matching round, then commit it")
 def _round(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     if refuse_unless_allowed(ack, actor, "run_rounds"):
         return
@@ -54,3 +53,11 @@ def _commit_round(services: Services, round_id: int, actor: Actor):
 
 def register(app: App, services: Services) -> None:
     on_click(app, services, ROUND_COMMIT, _commit_round)
+
+
+# Its `/shadow` subcommands, in help order; the app factory builds the router from them.
+SUBCOMMANDS = (
+    Subcommand(
+        "round", "round", "coordinators: dry-run the next matching round, then commit it", _round
+    ),
+)

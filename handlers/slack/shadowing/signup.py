@@ -12,6 +12,7 @@ from bot.errors import StoreUnavailable
 from bot.permissions import Actor
 from bot.shadowing import signup as core
 from bot.shadowing import views
+from handlers.slack.commands import Subcommand
 from handlers.slack.complaints import team
 from handlers.slack.services import Services
 
@@ -25,7 +26,6 @@ from handlers.slack.shadowing.common import (
     on_click,
     person_for_slack,
     refused,
-    router,
     submitter,
 )
 from handlers.slack.shadowing.signup_blocks import APPROVE, DECLINE, approval_request
@@ -35,7 +35,6 @@ from handlers.slack.slack_text import section
 # --- /shadow signup, /shadow withdraw -------------------------------------------------------
 
 
-@router.sub("signup", "signup", "sign up to shadow a voluntary-sector organisation")
 def _signup(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     try:
         person = team.sender(services, body)
@@ -62,7 +61,6 @@ def _signup(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     )
 
 
-@router.sub("withdraw", "withdraw [reason]", "withdraw your sign-up (and any offer it has)")
 def _withdraw(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     _, problem = attempt(
         lambda: core.withdraw(
@@ -123,3 +121,12 @@ def register(app: App, services: Services) -> None:
             return
         ack(response_action="update", view=forms.signup_done(manager))
         services.send_queued()
+
+
+# Its `/shadow` subcommands, in help order; the app factory builds the router from them.
+SUBCOMMANDS = (
+    Subcommand("signup", "signup", "sign up to shadow a voluntary-sector organisation", _signup),
+    Subcommand(
+        "withdraw", "withdraw [reason]", "withdraw your sign-up (and any offer it has)", _withdraw
+    ),
+)

@@ -10,18 +10,17 @@ from bot.errors import StoreUnavailable
 from bot.permissions import Actor
 from bot.shadowing import report as reporting
 from bot.shadowing import views
+from handlers.slack.commands import Subcommand
 from handlers.slack.complaints import team
 from handlers.slack.services import Services
 from handlers.slack.shadowing.common import (
     UNAVAILABLE,
     post_privately,
     refuse_unless_allowed,
-    router,
 )
 from handlers.slack.shadowing.status_blocks import report_blocks, status_blocks
 
 
-@router.sub("status", "status", "your sign-up, the places you offer, your offers and placements")
 def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     try:
         person = team.sender(services, body)
@@ -33,7 +32,6 @@ def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     ack(text=text, blocks=blocks)
 
 
-@router.sub("report", "report", "coordinators: figures for the scheme so far")
 def _report(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     if refuse_unless_allowed(ack, actor, "see_report"):
         return
@@ -53,3 +51,15 @@ def _send_report(services: Services, channel: str | None, user: str) -> None:
 
 def register(app: App, services: Services) -> None:
     """Nothing but the subcommands above, registered on import."""
+
+
+# Its `/shadow` subcommands, in help order; the app factory builds the router from them.
+SUBCOMMANDS = (
+    Subcommand(
+        "status",
+        "status",
+        "your sign-up, the places you offer, your offers and placements",
+        _status,
+    ),
+    Subcommand("report", "report", "coordinators: figures for the scheme so far", _report),
+)

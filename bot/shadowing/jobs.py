@@ -1,4 +1,5 @@
-"""Shadowing jobs: scheduled matching rounds, and feedback once a placement's dates end."""
+"""Shadowing jobs: scheduled matching rounds, lapsing offers whose time is up, and feedback
+once a placement's dates end."""
 
 from __future__ import annotations
 
@@ -8,20 +9,15 @@ from sqlmodel import Session
 from bot import outbox
 from bot.db import transaction
 from bot.jobs import notices
-from bot.jobs.registry import JobContext, job
+from bot.jobs.registry import Job, JobContext
 from bot.permissions import COORDINATOR, SYSTEM_ACTOR, Actor, RoleDirectory
 from bot.shadowing import events
 from bot.shadowing import notices as shadow_notices
+from bot.shadowing.endings import expire_offers
 from bot.shadowing.rounds import run_round
 from models import ShadowApplicant, ShadowHost, ShadowPlacement
 
 
-@job(
-    "shadow_round",
-    "0 9 * * 3",
-    "matching round by SHADOW_ROUND_MODE (off, dry_run to coordinators, commit)",
-    transactional=False,
-)
 def shadow_round(ctx: JobContext, _: Session | None) -> str:
     """A round plans and writes in transactions of its own (it locks the hosts it offers), so
     this job is claimed first: a crash mid-round loses that slot rather than repeating it."""
@@ -54,7 +50,6 @@ def shadow_round(ctx: JobContext, _: Session | None) -> str:
     return f"round {rnd.id} ({mode}): {rnd.summary.get('matched', 0)} matched"
 
 
-@job("placement_feedback", "0 10 * * *", "complete placements whose dates ended; ask both sides")
 def placement_feedback(ctx: JobContext, s: Session | None) -> str:
     """A scheduled placement whose end date has passed is over: mark it completed (once: a
     conditional UPDATE) and ask both sides for feedback, as /shadow complete would."""
@@ -112,3 +107,33 @@ def placement_feedback(ctx: JobContext, s: Session | None) -> str:
         ],
     )
     return f"{len(ended)} placement(s) completed, feedback requested"
+
+
+def shadow_offer_expiry(ctx: JobContext, _: Session | None) -> str:
+    # expire_offers is a conditional UPDATE in its own transaction: each offer lapses once.
+    return f"offers lapsed {expire_offers(ctx.engine, now=ctx.now)}"
+
+
+# The shadowing feature's scheduled jobs, collected by bot.bootstrap.
+JOBS = (
+    Job(
+        "shadow_round",
+        "0 9 * * 3",
+        shadow_round,
+        "matching round by SHADOW_ROUND_MODE (off, dry_run to coordinators, commit)",
+        transactional=False,
+    ),
+    Job(
+        "shadow_offer_expiry",
+        "*/5 * * * *",
+        shadow_offer_expiry,
+        "lapse shadowing offers whose time is up",
+        transactional=False,
+    ),
+    Job(
+        "placement_feedback",
+        "0 10 * * *",
+        placement_feedback,
+        "complete placements whose dates ended; ask both sides",
+    ),
+)

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from bot import outbox
 from bot.jobs import notices
-from bot.jobs.registry import JobContext, job
+from bot.jobs.registry import Job, JobContext
 from bot.reports.digest import build_digest
 
 
@@ -21,7 +21,6 @@ def queue_digest(s: Session, figures: dict) -> None:
     )
 
 
-@job("weekly_digest", "0 8 * * 1", "team digest and chart to LEADS_CHANNEL_ID")
 def weekly_digest(ctx: JobContext, s: Session | None) -> str:
     channel = ctx.settings.leads_channel_id
     if not channel:
@@ -29,3 +28,9 @@ def weekly_digest(ctx: JobContext, s: Session | None) -> str:
     figures = build_digest(s, today=ctx.today, now=ctx.now, threshold=ctx.settings.report_min_count)
     queue_digest(s, figures)
     return f"digest queued to {channel}: {figures['new_cases']} new, {figures['overdue']} overdue"
+
+
+# The reports' scheduled jobs, collected by bot.bootstrap.
+JOBS = (
+    Job("weekly_digest", "0 8 * * 1", weekly_digest, "team digest and chart to LEADS_CHANNEL_ID"),
+)

@@ -1,5 +1,6 @@
-"""Daily nudges to investigators: their overdue and due-soon cases, authority replies and
-follow-ups coming due. Each nudge is claimed (bot.jobs.nudges) with the message it queues."""
+"""The complaint jobs: daily nudges to investigators (their overdue and due-soon cases,
+authority replies and follow-ups coming due), follow-ups coming due, and grouping cases a
+crash left ungrouped. Each nudge is claimed (bot.jobs.nudges) with the message it queues."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from sqlmodel import Session
 from bot import outbox
 from bot.complaints.deadlines import is_due_soon, is_overdue
 from bot.complaints.investigation import due_follow_ups
+from bot.complaints.related import group_pending
 from bot.jobs import notices
 from bot.jobs.nudges import nudge_once
-from bot.jobs.registry import JobContext, job
+from bot.jobs.registry import Job, JobContext
 from bot.reports import terms
 from bot.reports.sql import c, effective_due
 
@@ -25,9 +27,6 @@ REMIND_DAYS_BEFORE = 3
 DUE_SOON_WINDOW = timedelta(days=45)
 
 
-@job(
-    "investigator_reminders", "0 8 * * 1-5", "DM each investigator their overdue and due-soon cases"
-)
 def investigator_reminders(ctx: JobContext, s: Session | None) -> str:
     today = ctx.today
     due = effective_due()
@@ -72,19 +71,12 @@ def _remind(s: Session, what: str, rows, today: date) -> int:
     return sent
 
 
-@job(
-    "follow_ups_due",
-    "0 7 * * *",
-    "move resolved cases whose follow-up date has come into follow-up",
-    transactional=False,
-)
 def follow_ups_due(ctx: JobContext, _: Session | None) -> str:
     """The core's move, in its own transaction (safe to repeat: only resolved cases move,
     under a row lock), before the morning's reminders."""
     return f"moved {len(due_follow_ups(ctx.engine, ctx.today, ctx.now))}"
 
 
-@job("case_reminders", "30 8 * * 1-5", "remind assignees of authority replies and follow-ups due")
 def case_reminders(ctx: JobContext, s: Session | None) -> str:
     today = ctx.today
     soon = today + timedelta(days=REMIND_DAYS_BEFORE)
@@ -104,3 +96,40 @@ def case_reminders(ctx: JobContext, s: Session | None) -> str:
     a = _remind(s, "authority_reply", replies, today)
     f = _remind(s, "follow_up", follow_ups, today)
     return f"authority replies {a}, follow-ups {f}"
+
+
+def case_grouping(ctx: JobContext, _: Session | None) -> str:
+    # Each case is claimed by a conditional UPDATE in the transaction that groups it, so a
+    # case the request already grouped, or another process is grouping, is left alone.
+    return f"cases grouped {group_pending(ctx.engine, now=ctx.now)}"
+
+
+# The complaint feature's scheduled jobs, collected by bot.bootstrap.
+JOBS = (
+    Job(
+        "investigator_reminders",
+        "0 8 * * 1-5",
+        investigator_reminders,
+        "DM each investigator their overdue and due-soon cases",
+    ),
+    Job(
+        "follow_ups_due",
+        "0 7 * * *",
+        follow_ups_due,
+        "move resolved cases whose follow-up date has come into follow-up",
+        transactional=False,
+    ),
+    Job(
+        "case_reminders",
+        "30 8 * * 1-5",
+        case_reminders,
+        "remind assignees of authority replies and follow-ups due",
+    ),
+    Job(
+        "case_grouping",
+        "*/5 * * * *",
+        case_grouping,
+        "group new cases with related ones where a crash left that undone",
+        transactional=False,
+    ),
+)
