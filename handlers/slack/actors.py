@@ -31,6 +31,15 @@ CASE_REFERENCE = "case_reference"
 EVENTS_WITH_AN_ACTOR = frozenset({"app_mention", "app_home_opened"})
 
 
+class UnknownRoles(frozenset):
+    """The roles of a requester who could not be looked up: asking about them is the outage."""
+
+    def _unknown(self, *_):
+        raise StoreUnavailable("who is asking could not be looked up")
+
+    __contains__ = __and__ = __rand__ = __iter__ = __len__ = __bool__ = _unknown
+
+
 def actor_for(services: Services, user_id: str, team_id: str | None = None) -> Actor:
     """The core's Actor for this Slack user: the one function that makes one. The user is
     the person that account is (made on first sight), with the roles the settings give any
@@ -94,12 +103,12 @@ def resolve(services: Services):
             try:
                 context[ACTOR] = actor_for(services, user, slack_user(body)[1])
             except StoreUnavailable:
-                # Who is asking could not be looked up. They act as nobody, with no roles,
-                # so nothing can be done in their name: a command says the database is
-                # unavailable (handlers/slack/commands.py); a listener reaches the core,
-                # which finds the database down itself, or refuses a person it cannot see.
+                # Who is asking could not be looked up: they act as nobody whose roles are
+                # unknown, so any check of them raises the outage again, and the listener
+                # says the database is unavailable (not that they may not): a command at
+                # once (handlers/slack/commands.py), anything else where it meets the core.
                 log.warning("requests.actor_unavailable")
-                context[ACTOR] = Actor(None, frozenset())
+                context[ACTOR] = Actor(None, UnknownRoles())
                 context[ACTOR_UNAVAILABLE] = True
         if reference := case_reference(body):
             context[CASE_REFERENCE] = reference

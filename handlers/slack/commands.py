@@ -83,9 +83,10 @@ class CommandRouter:
         if sub is None:
             ack(text=f"I don't know `{escape(word[:30])}`.\n\n{self.help_text()}")
             return
-        if (context or {}).get(ACTOR_UNAVAILABLE):
+        if sub.takes_actor and (context or {}).get(ACTOR_UNAVAILABLE):
             # Who is asking is looked up before anything else (their person and roles, by the
             # request middleware): if the database could not answer that, nothing was done.
+            # A subcommand that acts for nobody (opening a form) still runs.
             ack(text=UNAVAILABLE)
             return
         try:

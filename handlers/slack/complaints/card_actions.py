@@ -234,11 +234,10 @@ def _assign_to(
 ) -> None:
     """The menu's pick: someone else is made an Actor (after the ack: it may ask Slack for the
     team's group) so the core can check they are on the team."""
-    assign(
-        services,
-        body,
-        reference,
-        actor,
-        assignee or actors.actor_for(services, chosen),
-        False,
-    )
+    if assignee is None:
+        try:  # the person picked is looked up (made on first sight) in the database
+            assignee = actors.actor_for(services, chosen)
+        except FAULTS as exc:
+            refuse(services, body, actor, exc)
+            return
+    assign(services, body, reference, actor, assignee, False)

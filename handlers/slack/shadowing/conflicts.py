@@ -152,12 +152,14 @@ def register(app: App, services: Services) -> None:
     def conflict_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
         submitter(body)
         actor = context["actor"]
-        if not policy.may(actor, "record_conflict"):
+        try:
             # Said before the form's own checks, next to the reason, as the core words it.
-            try:
-                policy.require(actor, "record_conflict")
-            except NotPermitted as exc:
-                ack(response_action="errors", errors={"reason": str(exc)})
+            policy.require(actor, "record_conflict")
+        except NotPermitted as exc:
+            ack(response_action="errors", errors={"reason": str(exc)})
+            return
+        except StoreUnavailable as exc:  # who is asking could not be looked up
+            refused(ack, CONFLICT_FIELDS, exc)
             return
         person, host_id, reason = _read(view)
         missing = {}
