@@ -33,15 +33,8 @@ FOLLOW_UP_PLANS = (
 def _text(
     field: str, label: str, *, optional=False, multiline=True, hint=None, limit=MAX_TEXT
 ) -> dict:
-    element = {"type": "plain_text_input", "action_id": state.ACTION, "max_length": limit}
-    if multiline:
-        element["multiline"] = True
-    block = {"type": "input", "block_id": field, "label": plain(label, 2000), "element": element}
-    if optional:
-        block["optional"] = True
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
+    # The investigation's answers are free text: several lines up to MAX_TEXT unless told.
+    return state.text_input(field, label, limit, multiline=multiline, optional=optional, hint=hint)
 
 
 def _select(field: str, label: str, choices, *, radio=False) -> dict:
