@@ -1,4 +1,4 @@
-"""A modal's inputs for every form: drawing a text input, and reading a submitted modal's
+"""A modal's inputs for every form: drawing an input block, and reading a submitted modal's
 `view.state.values` back.
 
 Each input's block_id names the field and its action_id is ACTION. Readers are tolerant: a
@@ -15,19 +15,25 @@ from handlers.slack.slack_text import plain
 ACTION = "value"
 
 
-def text_input(
-    field: str, label: str, limit: int, *, multiline=False, optional=False, hint=None
-) -> dict:
-    """A plain-text input block that ``text(state, field)`` reads back."""
-    element = {"type": "plain_text_input", "action_id": ACTION, "max_length": limit}
-    if multiline:
-        element["multiline"] = True
+def input_block(field: str, label: str, element: dict, *, optional=False, hint=None) -> dict:
+    """An input block around ``element``, found again by ``field`` in the readers below."""
+    element = {"action_id": ACTION, **element}
     block = {"type": "input", "block_id": field, "label": plain(label, 2000), "element": element}
     if optional:
         block["optional"] = True
     if hint:
         block["hint"] = plain(hint, 2000)
     return block
+
+
+def text_input(
+    field: str, label: str, limit: int, *, multiline=False, optional=False, hint=None
+) -> dict:
+    """A plain-text input that ``text(state, field)`` reads back."""
+    element = {"type": "plain_text_input", "max_length": limit}
+    if multiline:
+        element["multiline"] = True
+    return input_block(field, label, element, optional=optional, hint=hint)
 
 
 def values(view: dict) -> dict:

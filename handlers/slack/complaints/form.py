@@ -19,29 +19,16 @@ CALLBACK_ID = "complaint_form"
 
 
 def _select(field: str, label: str, choices, placeholder: str):
-    return {
-        "type": "input",
-        "block_id": field,
-        "label": plain(label, 2000),
-        "element": {
-            "type": "static_select",
-            "action_id": state.ACTION,
-            "placeholder": plain(placeholder, 150),
-            "options": options(choices),
-        },
+    element = {
+        "type": "static_select",
+        "placeholder": plain(placeholder, 150),
+        "options": options(choices),
     }
+    return state.input_block(field, label, element)
 
 
 def _date(field: str, label: str, *, optional=False):
-    block = {
-        "type": "input",
-        "block_id": field,
-        "label": plain(label, 2000),
-        "element": {"type": "datepicker", "action_id": state.ACTION},
-    }
-    if optional:
-        block["optional"] = True
-    return block
+    return state.input_block(field, label, {"type": "datepicker"}, optional=optional)
 
 
 def complaint_modal() -> dict:
@@ -73,14 +60,11 @@ def complaint_modal() -> dict:
             catalog.ORGANISATION_TYPES,
             "Choose a type",
         ),
-        {
-            "type": "input",
-            "block_id": "anonymous",
-            "optional": True,
-            "label": plain("Anonymity", 2000),
-            "element": {
+        state.input_block(
+            "anonymous",
+            "Anonymity",
+            {
                 "type": "checkboxes",
-                "action_id": state.ACTION,
                 "options": [
                     {
                         "text": plain("Keep me anonymous", 75),
@@ -93,7 +77,8 @@ def complaint_modal() -> dict:
                     }
                 ],
             },
-        },
+            optional=True,
+        ),
         context("*Late payment only:* the amount still owed and the invoice date."),
         state.text_input(
             "invoice_amount", "Amount owed (£)", 20, optional=True, hint="For example 1250.00"
