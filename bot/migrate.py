@@ -71,3 +71,12 @@ def pending_message(engine: Engine) -> str | None:
     if current is None:
         return "The database has no schema yet. Run `msbot migrate` to create it."
     return f"The database is at migration {current}, the code needs {head}. Run `msbot migrate`."
+
+
+def startup_problem(engine: Engine) -> str | None:
+    """Why a server cannot start on this database (unreachable, or not at the newest
+    migration), or None; every front end's `serve` checks this before it takes traffic."""
+    try:
+        return pending_message(engine)
+    except Exception as exc:
+        return f"The database cannot be reached: {exc}"

@@ -14,7 +14,7 @@ from bot.cli import Command, exit_for_settings
 from bot.config import ConfigError
 from bot.db import make_engine
 from bot.logs import configure_logging
-from bot.migrate import pending_message
+from bot.migrate import startup_problem
 from handlers.slack.settings import SlackSettings, load_slack_settings
 
 log = structlog.get_logger("msbot")
@@ -34,10 +34,7 @@ def slack_settings() -> SlackSettings:
 
 
 def _check_schema(engine: Engine) -> None:
-    try:
-        problem = pending_message(engine)
-    except Exception as exc:
-        problem = f"The database cannot be reached: {exc}"
+    problem = startup_problem(engine)
     if problem:
         print(f"msbot cannot start: {problem}", file=sys.stderr)
         raise SystemExit(3)

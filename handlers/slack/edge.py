@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from slack_sdk.signature import SignatureVerifier
 
+from handlers.request_guards import Refused, nesting_depth
 from handlers.slack import event_shapes
 
 # Deeper than any Slack payload (a modal with rich text is about 15 levels).
@@ -66,15 +67,6 @@ _MATCHED = [
 ]
 
 
-class Refused(Exception):
-    """The request gets ``status`` and a one-line reason; never a traceback."""
-
-    def __init__(self, status: int, reason: str):
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
 def read_body(environ: dict, limit: int) -> bytes:
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -110,7 +102,7 @@ def parse(text: str, content_type: str | None) -> dict:
         raise Refused(400, "malformed body") from None
     if not isinstance(body, dict):
         raise Refused(400, "the payload is not an object")
-    if _depth(body) > MAX_DEPTH:
+    if nesting_depth(body, MAX_DEPTH) > MAX_DEPTH:
         raise Refused(400, "the payload is nested too deeply")
     _check_shape(body)
     _check_event_shape(body)
@@ -127,20 +119,6 @@ def _parse_like_bolt(text: str, content_type: str | None):
         payload = dict(parse_qsl(text, keep_blank_values=True)).get("payload")
         return json.loads(payload) if payload is not None else {}
     return dict(parse_qsl(text, keep_blank_values=True))
-
-
-def _depth(value) -> int:
-    """Nesting depth, without recursion (the input may be arbitrarily deep)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        deepest = max(deepest, level)
-        if deepest > MAX_DEPTH:
-            return deepest
-        children = item.values() if isinstance(item, dict) else item
-        if isinstance(item, dict | list):
-            stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
-    return deepest
 
 
 def _check_shape(body: dict) -> None:

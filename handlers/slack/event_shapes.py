@@ -17,6 +17,7 @@ to) is an acknowledged 200 that changes nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 # Slack ids and message timestamps ("1700000000.000100"). A ts is bounded so that the
 # channel/ts key a note is stored under fits its column (60).
@@ -42,25 +43,26 @@ class WrongShape(ValueError):
     """A field of the wrong type; the edge answers 400 with this one-line reason."""
 
 
+def _objects_present(event: dict, keys) -> Iterator[tuple[str, dict]]:
+    """(key, object) for each of ``keys`` the event has; a present non-object is refused."""
+    for key in keys:
+        value = event.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise WrongShape(f"'event.{key}' must be an object")
+        yield key, value
+
+
 def check_event(body: dict) -> None:
     """Raise WrongShape for an event whose fields a listener or Bolt reads have the wrong type."""
     event = body.get("event")
     if not isinstance(event, dict):
         return  # edge._check_shape has already refused a present non-object event
     _check_message(event, "event")
-    for key in _MESSAGES:
-        nested = event.get(key)
-        if nested is None:
-            continue
-        if not isinstance(nested, dict):
-            raise WrongShape(f"'event.{key}' must be an object")
+    for key, nested in _objects_present(event, _MESSAGES):
         _check_message(nested, f"event.{key}")
-    for key in _HOLDERS:
-        holder = event.get(key)
-        if holder is None:
-            continue
-        if not isinstance(holder, dict):
-            raise WrongShape(f"'event.{key}' must be an object")
+    for key, holder in _objects_present(event, _HOLDERS):
         for id_key in ("channel", "channel_id", "user"):
             _check_id(holder, id_key, f"event.{key}")
     for auth in body.get("authorizations") or ():

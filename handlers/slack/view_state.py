@@ -1,4 +1,5 @@
-"""Reading a submitted modal's `view.state.values`, for every form.
+"""A modal's inputs for every form: drawing an input block, and reading a submitted modal's
+`view.state.values` back.
 
 Each input's block_id names the field and its action_id is ACTION. Readers are tolerant: a
 missing or malformed value reads as empty, and the core's validation then reports it next to
@@ -9,7 +10,30 @@ from __future__ import annotations
 
 from datetime import date
 
+from handlers.slack.slack_text import plain
+
 ACTION = "value"
+
+
+def input_block(field: str, label: str, element: dict, *, optional=False, hint=None) -> dict:
+    """An input block around ``element``, found again by ``field`` in the readers below."""
+    element = {"action_id": ACTION, **element}
+    block = {"type": "input", "block_id": field, "label": plain(label, 2000), "element": element}
+    if optional:
+        block["optional"] = True
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def text_input(
+    field: str, label: str, limit: int, *, multiline=False, optional=False, hint=None
+) -> dict:
+    """A plain-text input that ``text(state, field)`` reads back."""
+    element = {"type": "plain_text_input", "max_length": limit}
+    if multiline:
+        element["multiline"] = True
+    return input_block(field, label, element, optional=optional, hint=hint)
 
 
 def values(view: dict) -> dict:

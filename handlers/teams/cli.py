@@ -15,7 +15,7 @@ def cmd_serve_teams(args) -> int:
     from bot.bootstrap import load_settings
     from bot.db import make_engine
     from bot.logs import configure_logging
-    from bot.migrate import pending_message
+    from bot.migrate import startup_problem
     from handlers.teams.server import serve
     from handlers.teams.settings import load_teams_settings
 
@@ -36,10 +36,7 @@ def cmd_serve_teams(args) -> int:
         return 2
     configure_logging(core.log_format, core.log_level, slack_bodies=False)
     engine = make_engine(core.database_url)
-    try:
-        problem = pending_message(engine)
-    except Exception as exc:
-        problem = f"The database cannot be reached: {exc}"
+    problem = startup_problem(engine)
     if problem:
         print(f"msbot serve-teams cannot start: {problem}", file=sys.stderr)
         return 3

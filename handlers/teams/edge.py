@@ -24,6 +24,7 @@ import structlog
 from microsoft_teams.api import ActivityTypeAdapter
 from pydantic import ValidationError
 
+from handlers.request_guards import Refused, nesting_depth
 from handlers.teams.auth import TokenCheck, matches_service_url
 from handlers.teams.settings import TeamsSettings
 
@@ -56,28 +57,6 @@ KNOWN_TYPES = {
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
-class Refused(Exception):
-    def __init__(self, status: int, reason: str):
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
-def _depth(value: Any, limit: int = MAX_DEPTH) -> int:
-    """Nesting depth, iteratively so a deep body cannot exhaust the stack."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        deepest = max(deepest, level)
-        if deepest > limit:
-            return deepest
-        if isinstance(item, dict):
-            stack.extend((v, level + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, level + 1) for v in item)
-    return deepest
-
-
 def _short_string(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= MAX_ID and "\x00" not in value
 
@@ -100,7 +79,7 @@ def check_activity(body: Any, settings: TeamsSettings) -> dict:
     """The activity, or Refused(400) saying what is wrong with it."""
     if not isinstance(body, dict):
         raise Refused(400, "an activity is a JSON object")
-    if _depth(body) > MAX_DEPTH:
+    if nesting_depth(body, MAX_DEPTH) > MAX_DEPTH:
         raise Refused(400, "activity nested too deeply")
     if body.get("type") not in KNOWN_TYPES:
         raise Refused(400, "unknown activity type")

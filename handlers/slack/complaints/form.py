@@ -18,42 +18,17 @@ from handlers.slack.slack_text import context, options, plain, section
 CALLBACK_ID = "complaint_form"
 
 
-def _text_input(field: str, label: str, limit: int, *, optional=False, multiline=False, hint=None):
-    element = {"type": "plain_text_input", "action_id": state.ACTION, "max_length": limit}
-    if multiline:
-        element["multiline"] = True
-    block = {"type": "input", "block_id": field, "label": plain(label, 2000), "element": element}
-    if optional:
-        block["optional"] = True
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
-
-
 def _select(field: str, label: str, choices, placeholder: str):
-    return {
-        "type": "input",
-        "block_id": field,
-        "label": plain(label, 2000),
-        "element": {
-            "type": "static_select",
-            "action_id": state.ACTION,
-            "placeholder": plain(placeholder, 150),
-            "options": options(choices),
-        },
+    element = {
+        "type": "static_select",
+        "placeholder": plain(placeholder, 150),
+        "options": options(choices),
     }
+    return state.input_block(field, label, element)
 
 
 def _date(field: str, label: str, *, optional=False):
-    block = {
-        "type": "input",
-        "block_id": field,
-        "label": plain(label, 2000),
-        "element": {"type": "datepicker", "action_id": state.ACTION},
-    }
-    if optional:
-        block["optional"] = True
-    return block
+    return state.input_block(field, label, {"type": "datepicker"}, optional=optional)
 
 
 def complaint_modal() -> dict:
@@ -62,10 +37,10 @@ def complaint_modal() -> dict:
             "Tell us about a procurement that made it hard for you to bid or to be paid. "
             "The team will look into it with the contracting authority."
         ),
-        _text_input("authority_name", "Contracting authority", MAX_NAME),
+        state.text_input("authority_name", "Contracting authority", MAX_NAME),
         _select("authority_kind", "Kind of authority", catalog.AUTHORITY_KINDS, "Choose a kind"),
-        _text_input("procurement_title", "Procurement title", MAX_NAME),
-        _text_input(
+        state.text_input("procurement_title", "Procurement title", MAX_NAME),
+        state.text_input(
             "procurement_reference",
             "Procurement reference or notice id",
             MAX_REFERENCE,
@@ -74,23 +49,22 @@ def complaint_modal() -> dict:
         _select("stage", "Stage", catalog.STAGES, "Choose a stage"),
         _select("category", "What went wrong", catalog.CATEGORIES, "Choose a category"),
         _date("procurement_date", "Date of the procurement (or of the event)"),
-        _text_input("what_happened", "What happened", MAX_WHAT_HAPPENED, multiline=True),
-        _text_input("outcome_wanted", "What outcome would you like", MAX_OUTCOME, multiline=True),
-        _text_input("organisation_name", "Your organisation", MAX_NAME),
+        state.text_input("what_happened", "What happened", MAX_WHAT_HAPPENED, multiline=True),
+        state.text_input(
+            "outcome_wanted", "What outcome would you like", MAX_OUTCOME, multiline=True
+        ),
+        state.text_input("organisation_name", "Your organisation", MAX_NAME),
         _select(
             "organisation_type",
             "Type of organisation",
             catalog.ORGANISATION_TYPES,
             "Choose a type",
         ),
-        {
-            "type": "input",
-            "block_id": "anonymous",
-            "optional": True,
-            "label": plain("Anonymity", 2000),
-            "element": {
+        state.input_block(
+            "anonymous",
+            "Anonymity",
+            {
                 "type": "checkboxes",
-                "action_id": state.ACTION,
                 "options": [
                     {
                         "text": plain("Keep me anonymous", 75),
@@ -103,9 +77,10 @@ def complaint_modal() -> dict:
                     }
                 ],
             },
-        },
+            optional=True,
+        ),
         context("*Late payment only:* the amount still owed and the invoice date."),
-        _text_input(
+        state.text_input(
             "invoice_amount", "Amount owed (£)", 20, optional=True, hint="For example 1250.00"
         ),
         _date("invoice_date", "Invoice date", optional=True),

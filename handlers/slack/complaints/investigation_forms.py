@@ -33,37 +33,20 @@ FOLLOW_UP_PLANS = (
 def _text(
     field: str, label: str, *, optional=False, multiline=True, hint=None, limit=MAX_TEXT
 ) -> dict:
-    element = {"type": "plain_text_input", "action_id": state.ACTION, "max_length": limit}
-    if multiline:
-        element["multiline"] = True
-    block = {"type": "input", "block_id": field, "label": plain(label, 2000), "element": element}
-    if optional:
-        block["optional"] = True
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
+    # The investigation's answers are free text: several lines up to MAX_TEXT unless told.
+    return state.text_input(field, label, limit, multiline=multiline, optional=optional, hint=hint)
 
 
 def _select(field: str, label: str, choices, *, radio=False) -> dict:
-    element = {"type": "radio_buttons" if radio else "static_select", "action_id": state.ACTION}
-    element["options"] = options(choices)
+    element = {"type": "radio_buttons" if radio else "static_select", "options": options(choices)}
     if not radio:
         element["placeholder"] = plain("Choose one", 150)
-    return {"type": "input", "block_id": field, "label": plain(label, 2000), "element": element}
+    return state.input_block(field, label, element)
 
 
 def _checkbox(field: str, label: str, option: str) -> dict:
-    return {
-        "type": "input",
-        "block_id": field,
-        "optional": True,
-        "label": plain(label, 2000),
-        "element": {
-            "type": "checkboxes",
-            "action_id": state.ACTION,
-            "options": [{"text": plain(option, 75), "value": "yes"}],
-        },
-    }
+    element = {"type": "checkboxes", "options": [{"text": plain(option, 75), "value": "yes"}]}
+    return state.input_block(field, label, element, optional=True)
 
 
 def _modal(callback_id: str, title: str, submit: str, reference: str, blocks) -> dict:
@@ -87,13 +70,12 @@ def follow_up_blocks(plan: str | None) -> list[dict]:
     if plan == FOLLOW_UP_ON_A_DATE:
         choose["element"]["initial_option"] = options(FOLLOW_UP_PLANS)[0]
         blocks.append(
-            {
-                "type": "input",
-                "block_id": "follow_up_due",
-                "label": plain("Follow-up date", 2000),
-                "hint": plain("When to check that what was agreed has happened.", 2000),
-                "element": {"type": "datepicker", "action_id": state.ACTION},
-            }
+            state.input_block(
+                "follow_up_due",
+                "Follow-up date",
+                {"type": "datepicker"},
+                hint="When to check that what was agreed has happened.",
+            )
         )
     elif plan == NO_FOLLOW_UP:
         choose["element"]["initial_option"] = options(FOLLOW_UP_PLANS)[1]
