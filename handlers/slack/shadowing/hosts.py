@@ -22,6 +22,20 @@ def _host(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     )
 
 
+def _changed(ack: Ack, raw_id: str, change) -> int | None:
+    """Run ``change(host_id)`` on the host the user named; on a bad number or a refusal,
+    answer why (nothing changed) and return None."""
+    host_id = record_id(raw_id)
+    if host_id is None:
+        ack(text=no_such("host", raw_id, "`/shadow status`"))
+        return None
+    _, problem = attempt(lambda: change(host_id))
+    if problem:
+        ack(text=explain(problem, "Nothing changed. "))
+        return None
+    return host_id
+
+
 def _places(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     host_id = whole_number(args[0]) if args else None
     capacity = whole_number(args[1]) if len(args) > 1 else None
@@ -31,20 +45,12 @@ def _places(services: Services, ack: Ack, body: dict, args: list[str], actor: Ac
             "`/shadow status` lists your host numbers."
         )
         return
-    host_id = record_id(args[0])
-    if host_id is None:
-        ack(text=no_such("host", args[0], "`/shadow status`"))
-        return
-    _, problem = attempt(
-        lambda: core.change_capacity(
-            services.engine,
-            host_id,
-            actor=actor,
-            capacity=capacity,
-        )
+    host_id = _changed(
+        ack,
+        args[0],
+        lambda host: core.change_capacity(services.engine, host, actor=actor, capacity=capacity),
     )
-    if problem:
-        ack(text=explain(problem, "Nothing changed. "))
+    if host_id is None:
         return
     services.send_queued()
     places = "place" if capacity == 1 else "places"
@@ -61,21 +67,14 @@ def _open_or_close(open_: bool):
                 "`/shadow status` lists your host numbers."
             )
             return
-        host_id = record_id(args[0])
-        if host_id is None:
-            ack(text=no_such("host", args[0], "`/shadow status`"))
-            return
-        _, problem = attempt(
-            lambda: core.set_open(
-                services.engine,
-                host_id,
-                actor=actor,
-                open_=open_,
-                now=services.now(),
-            )
+        host_id = _changed(
+            ack,
+            args[0],
+            lambda host: core.set_open(
+                services.engine, host, actor=actor, open_=open_, now=services.now()
+            ),
         )
-        if problem:
-            ack(text=explain(problem, "Nothing changed. "))
+        if host_id is None:
             return
         if open_:
             ack(text=f"Host {host_id} is open again: the next round can offer its free places.")
