@@ -8,6 +8,8 @@ messages) as real use. Everything is dated from ``today`` so it never goes stale
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import structlog
@@ -16,19 +18,32 @@ from sqlmodel import Session, select
 
 from bot import people
 from bot.complaints import intake, related
+from bot.config import Settings
 from bot.db import transaction
 from bot.permissions import COORDINATOR, Actor
 from bot.shadowing import hosts, placements, rounds, signup
 from handlers.local import demo_cases
 from handlers.local.interactions import TEAM
 from handlers.local.people import EXTRAS, PEOPLE
-from handlers.slack.settings import SlackSettings as Settings
 from models import Complaint, ShadowApplicant, ShadowHost, ShadowPlacement
 from models.base import utcnow
 
 log = structlog.get_logger("msbot.local")
 
 ROLE = {p.role: p.id for p in PEOPLE}
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """Where the demo's people have their accounts: the local Slack workspace, or the Teams
+    tenant of `msbot local --teams` (whose ids for them differ from the Slack ones)."""
+
+    platform: str
+    workspace: str
+    user_id: Callable[[str], str] = str  # a demo person's id ("ULEAD") -> their account's
+
+
+SLACK_ACCOUNTS = Accounts(people.SLACK, TEAM)
 
 CASES = (
     # (reporter, anonymous, authority, kind, title, stage, category, what happened)
@@ -164,28 +179,34 @@ def _already_seeded(engine: Engine) -> bool:
         )
 
 
-def seed(engine: Engine, settings: Settings, today: date) -> bool:
+def seed(
+    engine: Engine, settings: Settings, today: date, accounts: Accounts = SLACK_ACCOUNTS
+) -> bool:
     """Seed once; False (and nothing done) when the database already has data."""
     if _already_seeded(engine):
         return False
-    seed_people(engine)
-    seed_cases(engine, settings, today)
-    seed_shadowing(engine, settings, today)
+    seed_people(engine, accounts)
+    seed_cases(engine, settings, today, accounts)
+    seed_shadowing(engine, settings, today, accounts)
     return True
 
 
-def seed_people(engine: Engine) -> dict[str, int]:
+def seed_people(engine: Engine, accounts: Accounts = SLACK_ACCOUNTS) -> dict[str, int]:
     """The workspace's people, with their names, as their first request would make them;
-    returns each one's person id by Slack id."""
+    returns each one's person id by their demo id ("ULEAD")."""
     with transaction(engine) as s:
         return {
-            person.id: people.person_for(s, people.SLACK, TEAM, person.id, person.name).id
+            person.id: people.person_for(
+                s, accounts.platform, accounts.workspace, accounts.user_id(person.id), person.name
+            ).id
             for person in (*PEOPLE, *EXTRAS)
         }
 
 
-def seed_cases(engine: Engine, settings: Settings, today: date) -> list[Complaint]:
-    ids = seed_people(engine)  # already made: this only looks them up
+def seed_cases(
+    engine: Engine, settings: Settings, today: date, accounts: Accounts = SLACK_ACCOUNTS
+) -> list[Complaint]:
+    ids = seed_people(engine, accounts)  # already made: this only looks them up
     policy = intake.IntakePolicy(
         sla_central_months=settings.sla_central_months,
         sla_wider_months=settings.sla_wider_months,
@@ -219,12 +240,14 @@ def seed_cases(engine: Engine, settings: Settings, today: date) -> list[Complain
         related.group_case(engine, result.complaint.id)  # as the request's after-ack work does
         cases.append(result.complaint)
     # Cases in every state of the workflow, moved on by the core as a team would.
-    demo_cases.advance(engine, cases, policy)
+    demo_cases.advance(engine, cases, policy, ids)
     return cases
 
 
-def seed_shadowing(engine: Engine, settings: Settings, today: date) -> None:
-    ids = seed_people(engine)
+def seed_shadowing(
+    engine: Engine, settings: Settings, today: date, accounts: Accounts = SLACK_ACCOUNTS
+) -> None:
+    ids = seed_people(engine, accounts)
     departments = settings.departments
     start, end = today + timedelta(days=14), today + timedelta(days=120)
     for n, (user, org, areas, region, capacity) in enumerate(HOSTS):

@@ -15,9 +15,7 @@ from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from bot import people
 from bot.complaints import intake, investigation
 from bot.complaints.lifecycle import uk_today
 from bot.permissions import INVESTIGATOR, LEAD, SYSTEM_ACTOR, Actor
@@ -34,10 +32,9 @@ ROLES = {
 }
 
 
-def _actors(engine: Engine) -> dict[str, Actor]:
-    """The team as the core knows them: the people their Slack accounts are."""
-    with Session(engine) as s:
-        ids = people.person_ids_for_accounts(s, people.SLACK, ROLES)
+def _actors(ids: dict[str, int]) -> dict[str, Actor]:
+    """The team as the core knows them, from their person ids by demo id (on whichever
+    platform the demo's people have their accounts)."""
     found = {user: Actor(ids[user], roles) for user, roles in ROLES.items()}
     found["system"] = SYSTEM_ACTOR  # the daily follow-ups job makes the "follow_up" move
     return found
@@ -111,26 +108,28 @@ SPOT_CHECK = intake.ComplaintForm(
 SPOT_CHECK_PLAN = _worked_by(INV2)
 
 
-def advance(engine: Engine, cases: list[Complaint], policy: intake.IntakePolicy) -> None:
+def advance(
+    engine: Engine, cases: list[Complaint], policy: intake.IntakePolicy, ids: dict[str, int]
+) -> None:
     """Put the demo cases in every state of the workflow, plus an investigated spot check."""
     now = utcnow()
+    actors = _actors(ids)
     for index, (_, steps) in PLANS.items():
         if index < len(cases):
-            _run(engine, cases[index], steps, now)
+            _run(engine, cases[index], steps, now, actors)
     form = dataclasses.replace(SPOT_CHECK, procurement_date=uk_today(now) - timedelta(days=45))
     spot = investigation.open_spot_check(
         engine,
         form,
-        _actors(engine)[INV2],
+        actors[INV2],
         uk_today(now),
         policy,
         submission_key="demo-spot-check",
     )
-    _run(engine, spot.complaint, SPOT_CHECK_PLAN, now)
+    _run(engine, spot.complaint, SPOT_CHECK_PLAN, now, actors)
 
 
-def _run(engine: Engine, case: Complaint, steps, now: datetime) -> None:
-    actors = _actors(engine)
+def _run(engine: Engine, case: Complaint, steps, now: datetime, actors: dict[str, Actor]) -> None:
     for action, user, details in steps:
         if action == "withdraw":
             investigation.withdraw(

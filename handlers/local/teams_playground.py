@@ -8,9 +8,13 @@ tools/teams-playground/loopback.cjs preloaded, which binds every listener to 127
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import queue
 import re
+import signal
+import socket
 import subprocess
 import threading
 from pathlib import Path
@@ -26,10 +30,34 @@ def installed() -> bool:
     return EXECUTABLE.exists()
 
 
+def free_port(preferred: int = PAGE_PORT) -> int:
+    """``preferred`` if nothing on this machine listens there, else any free loopback port.
+
+    Chosen here rather than by the playground: its own "fall back to a random port" check
+    missed a second playground on the same port (both said "Listening on 56150")."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError("no free port for the playground")
+
+
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): stop when msbot does, even if msbot is killed, so a
+    killed test run leaves no playground holding its port."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class Playground:
     """One playground process pointed at a bot's /api/messages; ``url`` is its page."""
 
-    def __init__(self, bot_messages_url: str, workdir: Path, timeout: float = 30.0):
+    def __init__(
+        self, bot_messages_url: str, workdir: Path, timeout: float = 30.0, port: int | None = None
+    ):
         env = {
             **os.environ,
             "TEAMSAPPTESTER_BROWSER": "none",
@@ -42,7 +70,7 @@ class Playground:
             "-c",
             "msteams",
             "-p",
-            str(PAGE_PORT),
+            str(port or free_port()),
             "--disable-telemetry",
         ]
         # Its working directory collects the playground's own log folder (devTools/).
@@ -53,6 +81,7 @@ class Playground:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            preexec_fn=_die_with_parent,
         )
         self.output: list[str] = []
         lines: queue.Queue[str | None] = queue.Queue()
