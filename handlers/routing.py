@@ -5,8 +5,8 @@ given, Slack before Teams); a case's card refresh or thread line to the platform
 posted on.
 
 A process may hold transports for some platforms only (``msbot serve`` has no Teams
-credentials): a row for another platform is left for the process that has it (NotReady: kept
-and tried again later), never sent the wrong way.
+credentials): a row for another platform is left for the process that has it (kept, and looked at
+again a few seconds later), never sent the wrong way.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot import conversations, personal_chats
-from bot.outbox import NotReady, PermanentDeliveryError, Sent
+from bot.outbox import PermanentDeliveryError, Sent, ServedElsewhere
 from bot.outbox.kinds import AfterSent, after_sent_of, threaded_kinds_of
 from models import OutboxMessage
 
@@ -87,7 +87,7 @@ class RoutingTransport:
         transport = self.transports.get(platform)
         if transport is None:
             # Sent by the process that serves that platform (msbot serve / serve-teams).
-            raise NotReady(f"for {platform}, sent by the process serving it")
+            raise ServedElsewhere(f"for {platform}: sent by the process serving it")
         return Routed(platform, transport.render(session, msg))
 
     def deliver(self, msg: OutboxMessage, routed: Routed) -> Sent:

@@ -218,7 +218,8 @@ def test_a_platform_this_process_does_not_serve_waits(engine, teams):
     routing = RoutingTransport([teams], elsewhere={"slack": {"triage"}})
     _drain(engine, routing)
     assert _row(engine, row).status == "pending"
-    assert "NotReady" in _row(engine, row).last_error
+    assert "sent by the process serving it" in _row(engine, row).last_error
+    assert _row(engine, row).next_attempt_at
     assert routing.role_platforms == {"triage": "slack"}
 
 
