@@ -194,7 +194,7 @@ class TeamsFrontEnd:
             # The bot's id and the tenant region's connector, for messages nobody asked for.
             if activity.recipient and activity.recipient.id:
                 self.services.bot_id = activity.recipient.id
-            if activity.service_url:
+            if activity.service_url and self.settings.learn_service_url:
                 self.services.service_url = activity.service_url
         return from_activity(self.services, kind, activity)
 

@@ -47,15 +47,18 @@ def cmd_serve_teams(args) -> int:
 def cmd_local_teams(args) -> int:
     from handlers.local import teams_local
 
-    if getattr(args, "demo", False):
-        print("--demo with --teams comes with the neutral core; starting without demo data.")
     port = args.port if args.port != LOCAL_SLACK_PORT else teams_local.DEFAULT_PORT
-    return teams_local.run(port)
+    # Its own database by default: the Slack workspace's knows its people by Slack ids.
+    database_url = getattr(args, "database_url", None) or LOCAL_SLACK_DATABASE
+    if database_url == LOCAL_SLACK_DATABASE:
+        database_url = teams_local.DEFAULT_DATABASE_URL
+    return teams_local.run(port, bool(getattr(args, "demo", False)), database_url)
 
 
 # `msbot local`'s own default port: with --teams and no --port, the Teams front end takes the
 # Bot Framework's usual 3978 instead.
 LOCAL_SLACK_PORT = 8765
+LOCAL_SLACK_DATABASE = "sqlite:///msbot-local.db"
 
 
 def _local_with_teams(plain):

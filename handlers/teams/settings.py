@@ -47,6 +47,10 @@ class TeamsSettings:
     # Where to reach the Bot Connector for a conversation nobody has written from yet (a
     # role's channel): the service URL Teams gives with every activity is used once known.
     service_url: str = DEFAULT_SERVICE_URL
+    # False keeps ``service_url`` for the role channels whatever the activities say: in
+    # `msbot local --teams` each person's playground is a connector of its own, and only the
+    # team's holds the channels (a supplier's activity must not redirect the triage card).
+    learn_service_url: bool = True
 
     def __repr__(self) -> str:  # keeps the client secret out of logs and tracebacks
         secret = "set" if self.app_password else "unset"
