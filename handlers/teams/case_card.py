@@ -137,8 +137,8 @@ def actions(
     for offer in case.offered:
         label = BUTTON_LABELS.get(offer.name, offer.name)
         if offer.form:
-            body = case_forms.form_body(offer.form, payment_case=case.payment_case, values=values)
-            submit = execute_action(label, FORM, _data(case, form=offer.form))
+            body = case_forms.form_body(offer.name, payment_case=case.payment_case, values=values)
+            submit = execute_action(label, FORM, _data(case, form=offer.name))
             out.append(_show_card(label, body, submit))
         else:
             out.append(execute_action(label, MOVE, _data(case, move=offer.name)))
