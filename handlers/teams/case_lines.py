@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.complaints.delivery_views import ThreadLine
 from bot.outbox import Skip
 from bot.people import PersonRef
-from handlers.teams.card_text import safe_text
+from handlers.teams.card_text import plain_text
 from handlers.teams.cards import adaptive_card, text_block
 
 RELAY_MAX = 3000
@@ -64,4 +64,4 @@ def thread_card(line: ThreadLine) -> tuple[str, dict]:
     if quoted:
         limit = REASON_MAX if line.event == "transition" else RELAY_MAX
         body.append(text_block(quoted, limit=limit, subtle=True, spacing="None"))
-    return safe_text(said, 300), adaptive_card(body)
+    return plain_text(said, 300), adaptive_card(body)
