@@ -13,16 +13,14 @@ from collections.abc import Mapping
 import structlog
 from sqlmodel import Session
 
-from bot import people, personal_chats
+from bot import people
 from bot.complaints import views
 from bot.complaints.cases import by_reference
 from bot.complaints.investigation import ALREADY_ASSIGNED, NOT_ON_TEAM
 from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
-from bot.people import TEAMS
 from bot.permissions import INVESTIGATOR, LEAD, Actor, RoleDirectory
 from handlers.teams import case_card, case_forms
-from handlers.teams.connector import ConnectorError
 
 log = structlog.get_logger("msbot.teams.cases")
 
@@ -104,23 +102,3 @@ def current_card(
         offered = staff(s, directory)
     return case_card.card(view, offered, notice=notice, values=values)
 
-
-def tell_privately(req, text: str) -> None:
-    """A private answer, in the person's 1:1 chat with msbot (Teams has no message only one
-    person in a channel sees); never the channel. Opened when msbot is installed for them but
-    no chat is known yet; a failure is only logged (the answer is not worth a retry)."""
-    services = req.services
-    activity = {"type": "message", "text": text, "textFormat": "plain"}
-    try:
-        with transaction(services.engine) as s:
-            chat = personal_chats.chat_of(s, req.actor().person_id, TEAMS)
-        service_url = chat.service_url if chat is not None else req.service_url
-        conversation = chat.conversation_id if chat is not None else None
-        if conversation is None:
-            member = chat.member_id if chat is not None else req.user.id
-            conversation = services.connector.open_personal_chat(
-                service_url, services.bot_id, member, req.tenant_id
-            )
-        services.connector.post(service_url, conversation, activity)
-    except (ConnectorError, StoreUnavailable) as exc:
-        log.warning("teams.private_answer_failed", error=type(exc).__name__)

@@ -17,7 +17,6 @@ import re
 import structlog
 from sqlalchemy import Select
 
-from bot import deliveries
 from bot.complaints import investigation
 from bot.complaints import thread_commands as commands
 from bot.conversations import CASE_CARD, subject_of
@@ -26,6 +25,7 @@ from bot.errors import DomainError, StoreUnavailable
 from bot.people import TEAMS
 from bot.permissions import Actor
 from handlers.teams import case_support
+from handlers.teams.dispatch import tell_privately
 from handlers.teams.requests import TeamsRequest
 from handlers.teams.routes import Routes
 
@@ -63,7 +63,7 @@ def on_reply(req: TeamsRequest) -> None:
         )
     except StoreUnavailable:
         log.warning("teams.note_not_saved")
-        case_support.tell_privately(req, NOT_SAVED)
+        tell_privately(req, NOT_SAVED)
     except DomainError as exc:
         # Not a case thread, or a note the core refuses: nothing to tell anyone.
         log.info("teams.reply_ignored", reason=type(exc).__name__)
@@ -143,7 +143,7 @@ def on_command(req: TeamsRequest) -> None:
     command = commands.COMMANDS_BY_NAME.get(word)
 
     def tell(text: str) -> None:
-        case_support.tell_privately(req, text)
+        tell_privately(req, text)
 
     if command is None or word == "help":
         unknown = f"I don't know {word[:30]}.\n\n" if word and command is None else ""
@@ -153,11 +153,6 @@ def on_command(req: TeamsRequest) -> None:
         tell("Mention me in a case's thread (reply to its card in the triage channel).")
         return
     try:
-        # Teams may deliver a message again: the first delivery of its id claims it.
-        if req.activity_id and not deliveries.claim(
-            services.engine, f"teams:message:{req.activity_id}"[:255]
-        ):
-            return
         with transaction(services.engine) as s:
             case = investigation.case_for(s, case_of_thread(req))
             reference = case.reference if case is not None else None
