@@ -101,4 +101,3 @@ def current_card(
             view = views.case_view(s, by_reference(s, reference).id, today=today)
         offered = staff(s, directory)
     return case_card.card(view, offered, notice=notice, values=values)
-

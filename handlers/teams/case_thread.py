@@ -178,6 +178,6 @@ def on_command(req: TeamsRequest) -> None:
 
 def routes() -> Routes:
     return Routes(
-        commands={name: on_command for name in commands.COMMANDS_BY_NAME},
+        channel_commands={name: on_command for name in commands.COMMANDS_BY_NAME},
         channel_reply=on_reply,
     )
