@@ -10,9 +10,9 @@ import time
 import pytest
 from sqlmodel import Session
 
+from bot.complaints.thread_commands import COMMANDS_BY_NAME
 from bot.db import make_engine
 from handlers.slack.complaints import case_card, investigation_forms
-from handlers.slack.complaints.mentions import registry
 from models import CaseNote, Complaint, OutboxMessage
 from tests import forms
 from tests import investigation_slack as ev
@@ -358,7 +358,7 @@ def test_help_lists_exactly_the_registered_commands(slack, stub, session):
     case = file_case(slack, session)
     mention(slack, case, INV1, "help")
     told = wait_ephemeral(stub, INV1, "mention me")
-    for name in registry.commands:
+    for name in COMMANDS_BY_NAME:
         assert f"@msbot {name}" in told
     for expected in (
         "status",
@@ -372,7 +372,7 @@ def test_help_lists_exactly_the_registered_commands(slack, stub, session):
         "link",
         "unlink",
     ):
-        assert expected in registry.commands
+        assert expected in COMMANDS_BY_NAME
 
 
 @pytest.mark.parametrize(

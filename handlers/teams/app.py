@@ -25,7 +25,7 @@ from bot.bootstrap import Core
 from bot.db import is_reachable
 from bot.outbox import OutboxWorker
 from handlers.routing import RoutingTransport, roles_elsewhere
-from handlers.teams import welcome
+from handlers.teams import case_actions, case_delivery, case_thread, welcome
 from handlers.teams.auth import TokenCheck
 from handlers.teams.connector import ConnectorError, TeamsConnector
 from handlers.teams.dispatch import Dispatcher
@@ -46,12 +46,19 @@ WELCOME_WORDS = {"help", "hello", "hi", "start", "home"}
 
 def teams_routes() -> Routes:
     """Every feature's Teams routes (each module lists its own; one line each here)."""
-    return merge()
+    return merge(
+        case_actions.routes(),
+        case_thread.routes(),
+    )
 
 
-def teams_renderers() -> dict:
-    """Every outbox kind's Teams renderer (each feature module's RENDERERS)."""
-    return {}
+def teams_renderers(services: TeamsServices | None = None) -> dict:
+    """Every outbox kind's Teams renderer (each feature module's RENDERERS; the triage
+    card's offer the people the services' role directory names)."""
+    roles = services.roles if services is not None else None
+    return {
+        **case_delivery.renderers(roles),
+    }
 
 
 def outbox_transport(
@@ -63,7 +70,7 @@ def outbox_transport(
     core = services.core
     teams = TeamsTransport(
         services.connector,
-        teams_renderers() if renderers is None else renderers,
+        teams_renderers(services) if renderers is None else renderers,
         role_conversations(services.teams),
         service_url=lambda: services.service_url,
         bot_id=lambda: services.bot_id,

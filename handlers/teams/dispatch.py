@@ -98,14 +98,20 @@ class Dispatcher:
             _answer_submit(req, answer)
             return
         word, _, _ = req.text.partition(" ")
-        command = self.routes.commands.get(word.lower().strip(".!?"))
+        # In a channel msbot reads every message (ChannelMessage.Read.Group): only one that
+        # mentions it is a command; any other reply in a thread is for channel_reply (a note).
+        words = self.routes.commands if req.personal else self.routes.channel_commands
+        command = words.get(word.lower().strip(".!?")) if req.personal or req.mentioned else None
         if command is not None:
             command(req)
         elif req.thread_id and not req.personal and self.routes.channel_reply:
-            self.routes.channel_reply(req)
+            if not req.mentioned:
+                self.routes.channel_reply(req)
+            elif self.fallback is not None:
+                self.fallback(req)
         elif req.personal and self.routes.personal_reply and req.text:
             self.routes.personal_reply(req)
-        elif self.fallback is not None and (req.personal or req.text):
+        elif self.fallback is not None and (req.personal or req.mentioned):
             self.fallback(req)
 
 

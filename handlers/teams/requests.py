@@ -44,6 +44,12 @@ def strip_mentions(text: str, mentioned_names: frozenset[str] | None = None) -> 
     return _SPACES.sub(" ", _AT.sub(replace, text or "")).strip()
 
 
+def mentions_bot(text: str, mentioned_names: frozenset[str] | None = None) -> bool:
+    """Whether ``text`` mentions the bot (any mention when no names are given)."""
+    found = (m.group(1).strip() for m in _AT.finditer(text or ""))
+    return any(mentioned_names is None or name in mentioned_names for name in found)
+
+
 @dataclass(frozen=True)
 class TeamsRequest:
     services: Any = field(repr=False, compare=False)
@@ -60,6 +66,8 @@ class TeamsRequest:
     invoke_name: str | None = None
     # The activity a card action came from (the card to update in place), if any.
     reply_to_id: str | None = None
+    # Whether the message mentions the bot (in a channel, only such a message is a command).
+    mentioned: bool = False
 
     @property
     def channel_id(self) -> str:
@@ -124,6 +132,8 @@ def from_activity(services, kind: str, activity) -> TeamsRequest:
     )
     bot_name = getattr(activity.recipient, "name", None) if activity.recipient else None
     invoke_name = getattr(activity, "name", None) if kind == "invoke" else None
+    raw_text = getattr(activity, "text", None) or ""
+    bot_names = _bot_names(activity, bot_name)
     return TeamsRequest(
         services=services,
         kind=kind,
@@ -134,10 +144,11 @@ def from_activity(services, kind: str, activity) -> TeamsRequest:
         service_url=activity.service_url or "",
         tenant_id=tenant,
         user=user,
-        text=strip_mentions(getattr(activity, "text", None) or "", _bot_names(activity, bot_name)),
+        text=strip_mentions(raw_text, bot_names),
         value=_data_of(kind, invoke_name, getattr(activity, "value", None)),
         invoke_name=invoke_name,
         reply_to_id=getattr(activity, "reply_to_id", None),
+        mentioned=mentions_bot(raw_text, bot_names),
     )
 
 

@@ -3,15 +3,19 @@
 A feature module exposes a ``Routes`` value (no registration at import time); the front end
 merges them (``merge``) and dispatches on them (handlers/teams/dispatch.py):
 
-- ``commands``: the first word of a 1:1 message, or of a channel message after the bot's
-  mention, the same words as Slack's registry -> ``fn(req) -> None``;
+- ``commands``: the first word of a 1:1 message, the same words as Slack's slash commands ->
+  ``fn(req) -> None``;
+- ``channel_commands``: the first word of a channel message after the bot's mention (the case
+  thread's commands, the core's list; "help" and "status" mean other things there than in a
+  1:1 chat, so the two lists are apart);
 - ``actions``: an ``Action.Execute`` verb, or an ``Action.Submit`` button's data["verb"]
   (handlers/teams/cards.VERB_KEY) -> ``fn(req) -> InvokeAnswer``;
 - ``dialogs``: a dialog id -> (``open(req) -> card``, ``submit(req) -> InvokeAnswer``). A card
   button opening a dialog (task/fetch) carries the dialog id as its verb; a message extension
   command (composeExtension/fetchTask) is the dialog of the same id; the dialog's own submit
   button carries the dialog id as its verb;
-- ``channel_reply``: ``fn(req)`` for a plain reply in a channel reply chain;
+- ``channel_reply``: ``fn(req)`` for a plain reply (no mention of the bot) in a channel reply
+  chain;
 - ``personal_reply``: ``fn(req)`` for a 1:1 message that is no command.
 """
 
@@ -88,6 +92,7 @@ class Routes:
     dialogs: dict[str, Dialog] = field(default_factory=dict)
     channel_reply: Handler | None = None
     personal_reply: Handler | None = None
+    channel_commands: dict[str, Handler] = field(default_factory=dict)
 
 
 def merge(*routes: Routes) -> Routes:
@@ -96,12 +101,14 @@ def merge(*routes: Routes) -> Routes:
     commands: dict[str, Handler] = {}
     actions: dict[str, Action] = {}
     dialogs: dict[str, Dialog] = {}
+    channel_commands: dict[str, Handler] = {}
     channel_reply = personal_reply = None
     for part in routes:
         for mine, theirs, what in (
             (commands, part.commands, "command"),
             (actions, part.actions, "action"),
             (dialogs, part.dialogs, "dialog"),
+            (channel_commands, part.channel_commands, "channel command"),
         ):
             clash = mine.keys() & theirs.keys()
             if clash:
@@ -115,4 +122,4 @@ def merge(*routes: Routes) -> Routes:
             if personal_reply is not None:
                 raise ValueError("two Teams handlers for 1:1 replies")
             personal_reply = part.personal_reply
-    return Routes(commands, actions, dialogs, channel_reply, personal_reply)
+    return Routes(commands, actions, dialogs, channel_reply, personal_reply, channel_commands)
