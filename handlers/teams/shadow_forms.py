@@ -1,0 +1,246 @@
+"""The work-shadowing sign-up and host forms in Teams, and reading their answers back into the
+core's forms (bot.shadowing.signup.SignupForm, bot.shadowing.hosts.HostForm).
+
+Each form is a card sent in answer to "shadow signup" / "shadow host" in the 1:1 chat: the
+card holds the inputs, and its button (Action.Execute) sends them with a submission token, so
+a retried or doubled submission stores one sign-up (the token is the core's submission key;
+Teams has no view id). A refused answer comes back as the same card, the answers kept and each
+reason under its field. Every input's id is the name of the core form field it fills, so the
+core's ValidationFailed errors land under the right input unchanged.
+
+The line manager is chosen from the people msbot knows in Teams; in Teams itself the same list
+also searches the organisation's directory (a people picker), whose answer is the person's
+Microsoft Entra object id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+
+from bot.shadowing import catalog
+from bot.shadowing.hosts import HostForm
+from bot.shadowing.signup import SignupForm
+from handlers.teams.card_forms import FormField, form_inputs
+from handlers.teams.cards import (
+    TOKEN_KEY,
+    adaptive_card,
+    execute_action,
+    heading,
+    shorten_texts,
+    text_block,
+)
+from handlers.teams.shadow_cards import HOST, SIGNUP
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A Microsoft Entra object id, as a people picker answers: only such a value may name someone
+# msbot has never seen (anything else must be a known person's account).
+_OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+MANAGER_FIELD = "manager_id"
+# The directory search Teams runs for a people picker.
+PEOPLE_DATASET = "graph.microsoft.com/users"
+Answers = Mapping[str, object] | None
+
+
+def _departments(departments) -> tuple[tuple[str, str], ...]:
+    return tuple((d, d) for d in departments)
+
+
+def signup_fields(departments, colleagues) -> tuple[FormField, ...]:
+    """``colleagues``: (Teams user id, name) of the people to offer as the line manager."""
+    return (
+        FormField(
+            "department", "Your department", "choice", True, choices=_departments(departments)
+        ),
+        FormField("grade", "Grade", "choice", True, choices=catalog.GRADES),
+        FormField(
+            "role",
+            "Your role",
+            required=True,
+            max_length=catalog.MAX_NAME,
+            placeholder="For example: policy adviser, commercial lead",
+        ),
+        FormField("region", "Where you are based", "choice", True, choices=catalog.REGIONS),
+        FormField("mode", "How you could take part", "choice", True, choices=catalog.MODES),
+        FormField(
+            "interests",
+            "Areas you are interested in",
+            "choice",
+            True,
+            choices=catalog.INTEREST_AREAS,
+            multi=True,
+        ),
+        FormField(
+            "learning_goals",
+            "What you want to learn",
+            "multiline",
+            True,
+            max_length=catalog.MAX_TEXT,
+        ),
+        FormField("available_from", "Available from", "date", True),
+        FormField("available_to", "Available until", "date", True),
+        FormField("length", "Length of placement", "choice", True, choices=catalog.LENGTHS),
+        FormField(
+            MANAGER_FIELD,
+            "Your line manager (they will be asked to approve)",
+            "choice",
+            True,
+            choices=tuple(colleagues),
+        ),
+        FormField(
+            "conflict_organisations",
+            "Organisations you may have a conflict of interest with, one per line: ones you "
+            "fund, regulate, decided on, or are close to. Only the coordinators see this.",
+            "multiline",
+            max_length=catalog.MAX_TEXT,
+        ),
+    )
+
+
+def host_fields(departments) -> tuple[FormField, ...]:
+    return (
+        FormField("organisation", "Organisation", required=True, max_length=catalog.MAX_NAME),
+        FormField("contact_name", "Contact name", required=True, max_length=catalog.MAX_NAME),
+        FormField("contact_email", "Contact email", max_length=catalog.MAX_NAME),
+        FormField(
+            "areas", "Areas you work in", "choice", True, choices=catalog.INTEREST_AREAS, multi=True
+        ),
+        FormField("region", "Region", "choice", True, choices=catalog.REGIONS),
+        FormField("mode", "How a visitor could take part", "choice", True, choices=catalog.MODES),
+        FormField(
+            "capacity",
+            f"Places you can offer (a whole number from 1 to {catalog.MAX_CAPACITY})",
+            required=True,
+            max_length=3,
+        ),
+        FormField("available_from", "Available from", "date", True),
+        FormField("available_to", "Available until", "date", True),
+        FormField(
+            "activities", "What a visitor would do", "multiline", True, max_length=catalog.MAX_TEXT
+        ),
+        FormField(
+            "conflict_departments",
+            "Departments you bid for work from or lobby",
+            "choice",
+            choices=_departments(departments),
+            multi=True,
+        ),
+    )
+
+
+def _with_people_picker(inputs: list[dict]) -> list[dict]:
+    for element in inputs:
+        if element.get("id") == MANAGER_FIELD:
+            element["style"] = "filtered"
+            element["choices.data"] = {"type": "Data.Query", "dataset": PEOPLE_DATASET}
+    return inputs
+
+
+def _form_card(title, intro, inputs, verb, token, submit_title) -> dict:
+    card = adaptive_card(
+        [heading(title), text_block(intro), *inputs],
+        [execute_action(submit_title, verb, {TOKEN_KEY: token}, style="positive")],
+    )
+    shorten_texts(card, inputs=True)
+    return card
+
+
+def signup_card(
+    departments, colleagues, token: str, values: Answers = None, errors: Answers = None
+) -> dict:
+    inputs = form_inputs(signup_fields(departments, colleagues), values=values, errors=errors)
+    return _form_card(
+        "Work-shadowing sign-up",
+        "Spend time with a voluntary-sector organisation to see how it works. Your line "
+        "manager will be asked to approve before you join the queue.",
+        _with_people_picker(inputs),
+        SIGNUP,
+        token,
+        "Sign up",
+    )
+
+
+def host_card(departments, token: str, values: Answers = None, errors: Answers = None) -> dict:
+    return _form_card(
+        "Offer shadowing places",
+        "Offer places to civil servants who want to see how your organisation works. "
+        "Coordinators match people to places in rounds; you accept or decline each offer.",
+        form_inputs(host_fields(departments), values=values, errors=errors),
+        HOST,
+        token,
+        "Offer places",
+    )
+
+
+def done_card(title: str, text: str) -> dict:
+    return adaptive_card([heading(title), text_block(text)])
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def text(values: Mapping, key: str) -> str:
+    found = values.get(key)
+    return found if isinstance(found, str) else ""
+
+
+def choice(values: Mapping, key: str) -> str | None:
+    return text(values, key).strip() or None
+
+
+def choices(values: Mapping, key: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in text(values, key).split(",") if v.strip())
+
+
+def day_of(values: Mapping, key: str) -> date | None:
+    raw = text(values, key).strip()
+    if not _ISO_DATE.match(raw):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def whole_number(raw: str) -> int | None:
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 6 else None
+
+
+def read_signup(values: Mapping, manager_id: int | None) -> SignupForm:
+    """Tolerant of anything: an unreadable answer becomes empty and the core names its field."""
+    return SignupForm(
+        department=choice(values, "department"),
+        grade=choice(values, "grade"),
+        role=text(values, "role"),
+        region=choice(values, "region"),
+        mode=choice(values, "mode"),
+        interests=choices(values, "interests"),
+        learning_goals=text(values, "learning_goals"),
+        available_from=day_of(values, "available_from"),
+        available_to=day_of(values, "available_to"),
+        length=choice(values, "length"),
+        manager_id=manager_id,
+        conflict_organisations=text(values, "conflict_organisations"),
+    )
+
+
+def read_host(values: Mapping) -> HostForm:
+    return HostForm(
+        organisation=text(values, "organisation"),
+        contact_name=text(values, "contact_name"),
+        contact_email=text(values, "contact_email"),
+        areas=choices(values, "areas"),
+        region=choice(values, "region"),
+        mode=choice(values, "mode"),
+        capacity=whole_number(text(values, "capacity")),
+        available_from=day_of(values, "available_from"),
+        available_to=day_of(values, "available_to"),
+        activities=text(values, "activities"),
+        conflict_departments=choices(values, "conflict_departments"),
+    )
+
+
+def is_object_id(value: str) -> bool:
+    return bool(_OBJECT_ID.match(value))
