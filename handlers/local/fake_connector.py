@@ -66,6 +66,11 @@ def _route(path: str) -> tuple[str | None, str | None, str]:
     if len(parts) == 2:
         return None, None, "create"
     if len(parts) in (4, 5) and parts[3] == "activities":
+        # A channel reply chain ("<channel>;messageid=<root>") is the channel, replying to
+        # the root: recorded as a POST to the root, as a reply by activity id is.
+        channel, mark, root = parts[2].partition(";messageid=")
+        if mark and len(parts) == 4:
+            return channel, root, "activities"
         return parts[2], (parts[4] if len(parts) == 5 else None), "activities"
     return None, None, "unknown"
 

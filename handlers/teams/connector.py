@@ -52,6 +52,10 @@ class Posted:
     activity_id: str
 
 
+# A channel reply chain's conversation id is the channel's, this mark, and the root's id.
+THREAD_MARK = ";messageid="
+
+
 class TeamsConnector:
     def __init__(
         self,
@@ -90,12 +94,19 @@ class TeamsConnector:
         return Posted(conversation_id, answer["id"])
 
     def reply(self, service_url: str, conversation_id: str, to_id: str, activity: dict) -> Posted:
-        path = (
-            f"/v3/conversations/{quote(conversation_id, safe='')}/activities/"
-            f"{quote(to_id, safe='')}"
-        )
-        answer = self._call("POST", service_url, path, conversation_id, activity)
-        return Posted(conversation_id, answer["id"])
+        """A reply in a channel's reply chain: posted to the chain's own conversation
+        (``<channel>;messageid=<root>``), as Teams documents for channel threads; posted to the
+        channel's bare id (even "in reply to" the root), the Agents Playground shows a new
+        post. Elsewhere (a 1:1 chat has no reply chains), a reply to the activity."""
+        channel = conversation_id.partition(THREAD_MARK)[0]
+        if channel.startswith("19:"):
+            chain = f"{channel}{THREAD_MARK}{to_id}"
+            path = f"/v3/conversations/{quote(chain, safe='')}/activities"
+        else:
+            path = f"/v3/conversations/{quote(channel, safe='')}/activities/{quote(to_id, safe='')}"
+        # Paced as the channel: Teams' limits are per conversation, and a thread is in one.
+        answer = self._call("POST", service_url, path, channel, activity)
+        return Posted(channel, answer["id"])
 
     def update(self, service_url: str, conversation_id: str, activity_id: str, activity: dict):
         """updateActivity: replace a message (a card) in place."""
