@@ -1,18 +1,23 @@
-"""Latency of the Teams front end's plumbing: activities in, the welcome card out, in bursts.
+"""Latency of the Teams front end: activities in, answers out, at 20 concurrent clients.
 
-The front end (uvicorn, msbot's edge, the Teams SDK, a worker thread, the paced connector)
-runs in its own process; clients send "help" message activities in a closed loop (each waits
-for its answer) and every answer includes msbot's reply being posted to the connector, as Teams
-bots do. Until the neutral core lands there is no database work in the turn, so this measures
-the plumbing's share of the issue's budget (p99 under 250 ms at 20 concurrent).
+The front end (uvicorn, msbot's edge, the Teams SDK, worker threads, the paced connector) runs
+in its own process; clients send activities in a closed loop (each waits for its answer).
 
-Scenarios (``--scenario``, both by default):
-- ``local``: no token (``msbot local --teams``), replies to the fake Bot Connector over HTTP.
-- ``serve``: every request carries a Bot Framework token checked against keys served here
-  (edge and SDK both validate it); replies go to an in-process recorder (serve mode calls back
-  over HTTPS only).
+Scenarios (``--scenario``, all by default):
+- ``core``: the front end on the core and a database (a fresh SQLite file, or
+  ``--database-url``), its outbox worker running, replies to the fake Bot Connector over HTTP.
+  Each client is a supplier who opens the "Raise a complaint" dialog and submits it (a case is
+  stored, its receipt and triage card queued), then an investigator who presses "Assign to me"
+  and "Triage" on the card and replies in its thread (a note), then the supplier asks for the
+  case's status in their 1:1 chat (benchmarks/teams_turns.py). Figures per kind of activity
+  and overall, and the server process's CPU time.
+- ``local``: the plumbing alone: "help" messages answered by the welcome card, no token
+  (``msbot local --teams``), replies to the fake Bot Connector over HTTP.
+- ``serve``: the plumbing with every request carrying a Bot Framework token checked against
+  keys served here (edge and SDK both validate it); replies go to an in-process recorder.
 
-    .venv/bin/python benchmarks/teams_activities.py [--count 1000] [--clients 20]
+    .venv/bin/python benchmarks/teams_activities.py [--scenario core] [--cycles 200]
+        [--count 1000] [--clients 20] [--database-url postgresql+psycopg://…]
 """
 
 from __future__ import annotations
@@ -64,7 +69,7 @@ def _serve(scenario: str, jwks_url: str, ready, port_box) -> None:
     threading.Event().wait()
 
 
-def _percentile(values: list[float], share: float) -> float:
+def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
@@ -122,8 +127,8 @@ def run(scenario: str, count: int, clients: int) -> None:
             f"statuses {statuses}, replies posted {posted}"
         )
         print(
-            f"  ms p50 {statistics.median(timings):.1f}  p95 {_percentile(timings, 0.95):.1f}  "
-            f"p99 {_percentile(timings, 0.99):.1f}  max {max(timings):.1f}"
+            f"  ms p50 {statistics.median(timings):.1f}  p95 {percentile(timings, 0.95):.1f}  "
+            f"p99 {percentile(timings, 0.99):.1f}  max {max(timings):.1f}"
         )
     finally:
         server.terminate()
@@ -133,13 +138,20 @@ def run(scenario: str, count: int, clients: int) -> None:
 
 
 def main() -> None:
+    from benchmarks.teams_core import run_core
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--count", type=int, default=1000, help="plumbing scenarios' activities")
+    parser.add_argument("--cycles", type=int, default=200, help="core scenario's cycles")
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--scenario", choices=("local", "serve"), action="append")
+    parser.add_argument("--database-url", default=None, help="core scenario (default SQLite)")
+    parser.add_argument("--scenario", choices=("core", "local", "serve"), action="append")
     args = parser.parse_args()
-    for scenario in args.scenario or ["local", "serve"]:
-        run(scenario, args.count, args.clients)
+    for scenario in args.scenario or ["core", "local", "serve"]:
+        if scenario == "core":
+            run_core(args.cycles, args.clients, args.database_url)
+        else:
+            run(scenario, args.count, args.clients)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,223 @@
+"""The ``core`` scenario of benchmarks/teams_activities.py: Teams activities that do the core's
+work (a dialog submission storing a case, card buttons moving it, a thread reply stored as a
+note, a status question), 20 clients at once, against the front end in its own process.
+
+Timed: each activity's HTTP round trip (the invoke's answer is its response body; a message is
+answered by a post to the fake Bot Connector before the response, as the welcome is). Not
+timed: waiting for the triage card to be posted (the outbox's work, after the answer), which a
+person would not be waiting on either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from datetime import date
+
+import httpx
+
+from benchmarks import teams_turns as turns
+
+KINDS = ("open dialog", "submit dialog", "assign to me", "triage", "thread reply", "status")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _serve(database_url: str, connector_url: str, investigators: list[str], ready, port_box):
+    # The server logs as production does (JSON, INFO), to nowhere: its cost is in the figures.
+    devnull = open(os.devnull, "w")  # noqa: SIM115 (lives as long as the process)
+    sys.stdout = sys.stderr = devnull
+    from dataclasses import replace
+
+    from bot import bootstrap
+    from bot.config import Settings
+    from bot.logs import configure_logging
+    from bot.migrate import upgrade
+    from handlers.teams.app import TeamsFrontEnd
+    from handlers.teams.connector import TeamsConnector
+    from handlers.teams.server import BackgroundTeams
+    from handlers.teams.settings import local_settings
+
+    configure_logging("json", "INFO")
+    core = bootstrap.build(
+        Settings(
+            database_url=database_url,
+            investigator_user_ids=frozenset(investigators),
+            outbox_interval_seconds=1,
+        )
+    )
+    upgrade(core.engine)
+    settings = replace(
+        local_settings(0),
+        service_url=connector_url,
+        triage_conversation_id=turns.TRIAGE,
+        leads_conversation_id=turns.LEADS,
+    )
+    front = TeamsFrontEnd(settings, core=core, connector=TeamsConnector(min_interval=0))
+    front.services.bot_id = turns.BOT
+    running = BackgroundTeams(front)
+    port_box.value = running.port
+    ready.set()
+    threading.Event().wait()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+class Client:
+    """One supplier and one investigator, doing cycles in a closed loop."""
+
+    def __init__(self, url, connector, supplier, investigator, timings, failures, lock):
+        self.url, self.connector = url, connector
+        self.supplier, self.investigator = supplier, investigator
+        self.timings, self.failures, self.lock = timings, failures, lock
+        self.http = httpx.Client(timeout=30)
+
+    def _timed(self, kind: str, body: dict) -> dict:
+        started = time.perf_counter()
+        answer = self.http.post(self.url, content=json.dumps(body).encode(), headers=JSON)
+        elapsed = (time.perf_counter() - started) * 1000
+        with self.lock:
+            self.timings[kind].append(elapsed)
+            if answer.status_code != 200:
+                self.failures[f"{kind}: HTTP {answer.status_code}"] += 1
+        return answer.json() if answer.content else {}
+
+    def cycle(self, n: int, today: date) -> None:
+        service = self.connector.url
+        opened = self._timed("open dialog", turns.open_dialog(service, self.supplier))
+        filled = turns.answers(today, n)
+        done = self._timed(
+            "submit dialog",
+            turns.submit_dialog(service, self.supplier, turns.form_data(opened), filled),
+        )
+        reference = turns.reference_of(done)
+        if reference is None:
+            with self.lock:
+                self.failures["submit dialog: no reference in the answer"] += 1
+            return
+        root = self._wait_card(reference)
+        if root is None:
+            with self.lock:
+                self.failures["triage card not posted within 30 s"] += 1
+            return
+        who = self.investigator
+        self._timed(
+            "assign to me", turns.press(service, who, root, "case.assign_self", reference=reference)
+        )
+        self._timed(
+            "triage",
+            turns.press(service, who, root, "case.move", reference=reference, move="triage"),
+        )
+        note = f"Rang the council about {reference}."
+        self._timed("thread reply", turns.reply_in_thread(service, who, root, note))
+        self._timed("status", turns.say(service, self.supplier, f"status {reference}"))
+
+    def _wait_card(self, reference: str) -> str | None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            root = turns.card_root(self.connector, reference)
+            if root:
+                return root
+            time.sleep(0.01)
+        return None
+
+
+JSON = {"content-type": "application/json"}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _report(timings, wall: float, cpu: float, failures: dict, load: float) -> None:
+    every = [t for kind in KINDS for t in timings[kind]]
+    print(
+        f"core: {len(every)} activities in {wall:.1f} s ({len(every) / wall:.0f}/s); "
+        f"server CPU {cpu:.1f} s = {100 * cpu / wall:.0f}% of one core; "
+        f"load average before {load:.2f}"
+    )
+    print(f"  {'activity':<14} {'n':>5} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}  (ms)")
+    for kind, values in [*((k, timings[k]) for k in KINDS), ("all", every)]:
+        if values:
+            print(
+                f"  {kind:<14} {len(values):>5} {statistics.median(values):>7.1f} "
+                f"{percentile(values, 0.95):>7.1f} {percentile(values, 0.99):>7.1f} "
+                f"{max(values):>7.1f}"
+            )
+    print(f"  failures: {dict(failures) or 'none'}")
+
+
+def run_core(cycles: int, clients: int, database_url: str | None) -> None:
+    from handlers.local.fake_connector import FakeConnector
+    from handlers.teams.connector import TeamsConnector
+
+    folder = tempfile.mkdtemp(prefix="msbot-teams-bench-")
+    database_url = database_url or f"sqlite:///{folder}/bench.db"
+    fake = FakeConnector(burst=10**9)
+    fake.add_channel(turns.TRIAGE)
+    fake.add_channel(turns.LEADS)
+    suppliers, investigators = turns.people(clients)
+    opener = TeamsConnector(min_interval=0)
+    for supplier in suppliers:
+        fake.install_for(supplier.id)
+        opener.open_personal_chat(fake.url, turns.BOT, supplier.id, turns.TENANT)
+    context = multiprocessing.get_context("spawn")
+    ready, port_box = context.Event(), context.Value("i", 0)
+    server = context.Process(
+        target=_serve,
+        args=(database_url, fake.url, [i.aad for i in investigators], ready, port_box),
+    )
+    server.start()
+    try:
+        assert ready.wait(120), "the front end did not start"
+        url = f"http://127.0.0.1:{port_box.value}/api/messages"
+        timings: dict[str, list[float]] = defaultdict(list)
+        failures: dict[str, int] = defaultdict(int)
+        lock = threading.Lock()
+        team = [
+            Client(url, fake, s, i, timings, failures, lock)
+            for s, i in zip(suppliers, investigators, strict=True)
+        ]
+        # One warm-up cycle (connections opened, the first person made) outside the figures.
+        team[0].cycle(-1, date.today())
+        timings.clear()
+        failures.clear()
+        remaining = iter(range(cycles))
+
+        def work(client: Client) -> None:
+            while True:
+                with lock:
+                    n = next(remaining, None)
+                if n is None:
+                    return
+                client.cycle(n, date.today())
+
+        threads = [threading.Thread(target=work, args=(client,)) for client in team]
+        load = os.getloadavg()[0]
+        cpu_before, began = _cpu_seconds(server.pid), time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall, cpu = time.perf_counter() - began, _cpu_seconds(server.pid) - cpu_before
+        _report(timings, wall, cpu, failures, load)
+    finally:
+        server.terminate()
+        server.join(10)
+        fake.close()
+        opener.close()
+        with contextlib.suppress(OSError):
+            os.remove(f"{folder}/bench.db")
