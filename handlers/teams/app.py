@@ -25,7 +25,13 @@ from bot.bootstrap import Core
 from bot.db import is_reachable
 from bot.outbox import OutboxWorker
 from handlers.routing import RoutingTransport, roles_elsewhere
-from handlers.teams import welcome
+from handlers.teams import (
+    digest_card,
+    shadow_actions,
+    shadow_commands,
+    shadow_notices,
+    welcome,
+)
 from handlers.teams.auth import TokenCheck
 from handlers.teams.connector import ConnectorError, TeamsConnector
 from handlers.teams.dispatch import Dispatcher
@@ -46,12 +52,18 @@ WELCOME_WORDS = {"help", "hello", "hi", "start", "home"}
 
 def teams_routes() -> Routes:
     """Every feature's Teams routes (each module lists its own; one line each here)."""
-    return merge()
+    return merge(
+        shadow_commands.ROUTES,
+        shadow_actions.ROUTES,
+    )
 
 
 def teams_renderers() -> dict:
     """Every outbox kind's Teams renderer (each feature module's RENDERERS)."""
-    return {}
+    return {
+        **shadow_notices.RENDERERS,
+        **digest_card.RENDERERS,
+    }
 
 
 def outbox_transport(
