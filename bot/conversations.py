@@ -81,3 +81,18 @@ def subject_of(platform: str, conversation_id: str, message_id: str | None, abou
         PostedMessage.message_id == (message_id or ""),
         PostedMessage.about == about,
     )
+
+
+def latest_subject(platform: str, conversation_id: str, about: str) -> Select:
+    """The subject of the newest message about such a thing in a conversation, as a
+    one-column SELECT (not yet run): where a platform has no threads in a 1:1 chat (Teams),
+    a reply there answers the newest message msbot relayed in it."""
+    return (
+        sa_select(PostedMessage.subject_id)
+        .where(
+            PostedMessage.platform == platform,
+            PostedMessage.conversation_id == conversation_id,
+            PostedMessage.about == about,
+        )
+        .order_by(PostedMessage.id.desc())
+    )

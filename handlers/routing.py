@@ -78,6 +78,9 @@ class RoutingTransport:
 
     def render(self, session: Session, msg: OutboxMessage) -> Routed:
         platform = self.platform_for(session, msg)
+        if platform is None and msg.recipient_role and not self._serves_all():
+            # Perhaps the other process's settings name it (its environment may differ).
+            raise ServedElsewhere(f"no {msg.recipient_role} conversation is set here")
         if platform is None:
             raise PermanentDeliveryError(
                 f"nowhere to send it: no platform has the {msg.recipient_role} role"
@@ -89,6 +92,9 @@ class RoutingTransport:
             # Sent by the process that serves that platform (msbot serve / serve-teams).
             raise ServedElsewhere(f"for {platform}: sent by the process serving it")
         return Routed(platform, transport.render(session, msg))
+
+    def _serves_all(self) -> bool:
+        return all(p in self.transports for p in PLATFORMS)
 
     def deliver(self, msg: OutboxMessage, routed: Routed) -> Sent:
         return self.transports[routed.platform].deliver(msg, routed.rendered)

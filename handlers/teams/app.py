@@ -27,6 +27,10 @@ from bot.outbox import OutboxWorker
 from handlers.routing import RoutingTransport, roles_elsewhere
 from handlers.teams import welcome
 from handlers.teams.auth import TokenCheck
+from handlers.teams.complaints import dialog as complaint_dialog
+from handlers.teams.complaints import home as complaint_home
+from handlers.teams.complaints import messages as complaint_messages
+from handlers.teams.complaints import replies as complaint_replies
 from handlers.teams.connector import ConnectorError, TeamsConnector
 from handlers.teams.dispatch import Dispatcher
 from handlers.teams.edge import MESSAGES_PATH, TeamsEdge
@@ -46,12 +50,18 @@ WELCOME_WORDS = {"help", "hello", "hi", "start", "home"}
 
 def teams_routes() -> Routes:
     """Every feature's Teams routes (each module lists its own; one line each here)."""
-    return merge()
+    return merge(
+        complaint_dialog.ROUTES,
+        complaint_home.ROUTES,
+        complaint_replies.ROUTES,
+    )
 
 
 def teams_renderers() -> dict:
     """Every outbox kind's Teams renderer (each feature module's RENDERERS)."""
-    return {}
+    return {
+        **complaint_messages.RENDERERS,
+    }
 
 
 def outbox_transport(
@@ -162,7 +172,7 @@ class TeamsFrontEnd:
             yield
         self._executor.shutdown(wait=True)
         if self.services is not None:
-            self.services.outbox.stop()
+            self.services.stop()
         if self.tokens is not None:
             self.tokens.close()
 
