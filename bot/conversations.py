@@ -96,3 +96,15 @@ def latest_subject(platform: str, conversation_id: str, about: str) -> Select:
         )
         .order_by(PostedMessage.id.desc())
     )
+
+
+def card_platform_column(subject_id_column):
+    """The platform a subject's card was first posted on, as a correlated SQL expression (NULL
+    while none is posted)."""
+    return (
+        sa_select(PostedMessage.platform)
+        .where(PostedMessage.about == CASE_CARD, PostedMessage.subject_id == subject_id_column)
+        .order_by(PostedMessage.id)
+        .limit(1)
+        .scalar_subquery()
+    )

@@ -16,7 +16,7 @@ from bot.permissions import Actor
 from handlers.teams.transport import NOT_INSTALLED
 from models import CaseNote, Complaint, OutboxMessage
 from models.base import utcnow
-from tests.teams_app import TENANT, TeamsBot, person
+from tests.teams_app import TENANT, TeamsBot, person, relay_recorded
 
 TOKEN = "submission_token"
 
@@ -193,6 +193,7 @@ def test_an_anonymous_supplier_is_asked_and_their_reply_reaches_the_case(lead_bo
     )
     bot.services.send_queued()
     ask = _wait_card(bot, chat, "Which lot was it?")
+    relay_recorded(engine, case.id)
     assert "Jo Bloggs" not in str(ask)
     assert bot.say("Lot 2, the rural routes.", user=user, id="reply-1").status_code == 200
     # Teams delivering the same message again stores nothing more.

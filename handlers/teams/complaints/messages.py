@@ -5,32 +5,15 @@ person wrote goes through card_text. Pure functions: no I/O here."""
 
 from __future__ import annotations
 
-from bot.complaints import delivery_views
+from bot.complaints import catalog, delivery_views
 from bot.complaints.delivery_views import SupplierRelay, SupplierUpdate
 from bot.complaints.intake import RECEIVED_DM
 from bot.complaints.notices import SUPPLIER_RELAY, SUPPLIER_UPDATE
 from bot.complaints.views import CaseView
 from handlers.teams.cards import adaptive_card, heading, text_block
-from handlers.teams.outgoing import TeamsOut
+from handlers.teams.outgoing import TeamsOut, drawn
 
 RELAY_MAX = 3000
-
-# What a status means for the supplier, in their words (the same wording as in Slack).
-PLAIN_STATUS = {
-    "triaged": "The team has checked your complaint and it is in scope.",
-    "investigating": "An investigator is now looking into your complaint.",
-    "awaiting_authority": "We have raised your complaint with the contracting authority and "
-    "are waiting for their reply.",
-    "awaiting_supplier": "We have a question for you: please see our message.",
-    "resolved": "We have finished looking into your complaint.",
-    "follow_up": "We are checking that what the authority agreed has really happened.",
-    "closed": "Your case is now closed. Thank you for raising it.",
-    "out_of_scope": "We are sorry, but this complaint is outside what we can look into.",
-    "referred": "We have passed your complaint to the Procurement Compliance Service, who "
-    "can look into it further.",
-    "withdrawn": "Your complaint has been withdrawn, as you asked.",
-    "received": "Your complaint has been reopened and will be looked at again.",
-}
 
 
 def _status_hint(reference: str) -> dict:
@@ -38,13 +21,7 @@ def _status_hint(reference: str) -> dict:
 
 
 def received(case: CaseView) -> TeamsOut:
-    anonymity = (
-        "You asked to stay anonymous: the authority and our published results will never "
-        "learn who raised this."
-        if case.anonymous
-        else "You did not ask for anonymity: we may tell the authority which organisation "
-        "raised this if it helps resolve it."
-    )
+    anonymity = catalog.anonymity_words(case.anonymous)
     card = adaptive_card(
         [
             heading(f"Complaint {case.reference} received"),
@@ -65,7 +42,7 @@ def received(case: CaseView) -> TeamsOut:
 
 
 def update(change: SupplierUpdate) -> TeamsOut:
-    what = PLAIN_STATUS.get(change.status, f"Your complaint is now: {change.status_label}.")
+    what = catalog.supplier_status_words(change.status, change.status_label)
     body = [heading(f"Update on your complaint {change.reference}"), text_block(what)]
     if change.reason:
         body += [text_block("Why", weight="Bolder"), text_block(change.reason, limit=1500)]
@@ -96,15 +73,8 @@ def relay(message: SupplierRelay) -> TeamsOut:
     return TeamsOut(f"A message from the team about your complaint {message.reference}", card=card)
 
 
-def _drawn(load, render):
-    def renderer(session, msg):
-        return render(load(session, msg))
-
-    return renderer
-
-
 RENDERERS = {
-    RECEIVED_DM: _drawn(delivery_views.case_view, received),
-    SUPPLIER_UPDATE: _drawn(delivery_views.supplier_update, update),
-    SUPPLIER_RELAY: _drawn(delivery_views.supplier_relay, relay),
+    RECEIVED_DM: drawn(delivery_views.case_view, received),
+    SUPPLIER_UPDATE: drawn(delivery_views.supplier_update, update),
+    SUPPLIER_RELAY: drawn(delivery_views.supplier_relay, relay),
 }
