@@ -33,6 +33,10 @@ from handlers.teams import (
     welcome,
 )
 from handlers.teams.auth import TokenCheck
+from handlers.teams.complaints import dialog as complaint_dialog
+from handlers.teams.complaints import home as complaint_home
+from handlers.teams.complaints import messages as complaint_messages
+from handlers.teams.complaints import replies as complaint_replies
 from handlers.teams.connector import ConnectorError, TeamsConnector
 from handlers.teams.dispatch import Dispatcher
 from handlers.teams.edge import MESSAGES_PATH, TeamsEdge
@@ -53,6 +57,9 @@ WELCOME_WORDS = {"help", "hello", "hi", "start", "home"}
 def teams_routes() -> Routes:
     """Every feature's Teams routes (each module lists its own; one line each here)."""
     return merge(
+        complaint_dialog.ROUTES,
+        complaint_home.ROUTES,
+        complaint_replies.ROUTES,
         shadow_commands.ROUTES,
         shadow_actions.ROUTES,
     )
@@ -61,6 +68,7 @@ def teams_routes() -> Routes:
 def teams_renderers() -> dict:
     """Every outbox kind's Teams renderer (each feature module's RENDERERS)."""
     return {
+        **complaint_messages.RENDERERS,
         **shadow_notices.RENDERERS,
         **digest_card.RENDERERS,
     }
@@ -77,8 +85,8 @@ def outbox_transport(
         services.connector,
         teams_renderers() if renderers is None else renderers,
         role_conversations(services.teams),
-        service_url=lambda: services.service_url,
-        bot_id=lambda: services.bot_id,
+        service_url_of=lambda: services.service_url,
+        bot_id_of=lambda: services.bot_id,
         engine=services.engine,
         after_sent=core.after_sent,
         threaded_kinds=core.threaded_kinds,
@@ -174,7 +182,7 @@ class TeamsFrontEnd:
             yield
         self._executor.shutdown(wait=True)
         if self.services is not None:
-            self.services.outbox.stop()
+            self.services.stop()
         if self.tokens is not None:
             self.tokens.close()
 

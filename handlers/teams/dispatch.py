@@ -97,8 +97,10 @@ class Dispatcher:
             answer = action(req) if action else InvokeAnswer.tell(UNKNOWN)
             _answer_submit(req, answer)
             return
-        word, _, _ = req.text.partition(" ")
-        command = self.routes.commands.get(word.lower().strip(".!?"))
+        word = req.text.partition(" ")[0].lower().strip(".!?")
+        command = (self.routes.personal_commands.get(word) if req.personal else None) or (
+            self.routes.commands.get(word)
+        )
         if command is not None:
             command(req)
         elif req.thread_id and not req.personal and self.routes.channel_reply:

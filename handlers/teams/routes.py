@@ -5,6 +5,8 @@ merges them (``merge``) and dispatches on them (handlers/teams/dispatch.py):
 
 - ``commands``: the first word of a 1:1 message, or of a channel message after the bot's
   mention, the same words as Slack's registry -> ``fn(req) -> None``;
+- ``personal_commands``: the same, for 1:1 messages only, looked up first there (the 1:1
+  chat's ``help``, ``status``, ``home`` are the supplier's; a channel's are the case thread's);
 - ``actions``: an ``Action.Execute`` verb, or an ``Action.Submit`` button's data["verb"]
   (handlers/teams/cards.VERB_KEY) -> ``fn(req) -> InvokeAnswer``;
 - ``dialogs``: a dialog id -> (``open(req) -> card``, ``submit(req) -> InvokeAnswer``). A card
@@ -84,6 +86,7 @@ Dialog = tuple[Callable[[TeamsRequest], dict], Action]
 @dataclass(frozen=True)
 class Routes:
     commands: dict[str, Handler] = field(default_factory=dict)
+    personal_commands: dict[str, Handler] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
     dialogs: dict[str, Dialog] = field(default_factory=dict)
     channel_reply: Handler | None = None
@@ -94,12 +97,14 @@ def merge(*routes: Routes) -> Routes:
     """One Routes from every feature's; a word, verb or dialog claimed twice is an error, as
     is a second channel or 1:1 reply handler (two features cannot both own plain replies)."""
     commands: dict[str, Handler] = {}
+    personal_commands: dict[str, Handler] = {}
     actions: dict[str, Action] = {}
     dialogs: dict[str, Dialog] = {}
     channel_reply = personal_reply = None
     for part in routes:
         for mine, theirs, what in (
             (commands, part.commands, "command"),
+            (personal_commands, part.personal_commands, "1:1 command"),
             (actions, part.actions, "action"),
             (dialogs, part.dialogs, "dialog"),
         ):
@@ -115,4 +120,4 @@ def merge(*routes: Routes) -> Routes:
             if personal_reply is not None:
                 raise ValueError("two Teams handlers for 1:1 replies")
             personal_reply = part.personal_reply
-    return Routes(commands, actions, dialogs, channel_reply, personal_reply)
+    return Routes(commands, personal_commands, actions, dialogs, channel_reply, personal_reply)
