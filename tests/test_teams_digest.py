@@ -161,7 +161,10 @@ months = st.dictionaries(
 categories = st.dictionaries(
     st.one_of(
         st.sampled_from(list(terms.CATEGORY_LABELS)),
-        st.text(st.characters(min_codepoint=32, max_codepoint=0x24F), max_size=300),
+        st.text(
+            st.characters(min_codepoint=32, max_codepoint=0x24F, exclude_categories=("Cc",)),
+            max_size=300,
+        ),
     ),
     st.integers(0, 10**6),
     max_size=12,
