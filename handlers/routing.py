@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session
 
 from bot import conversations, personal_chats
@@ -78,6 +79,9 @@ class RoutingTransport:
 
     def render(self, session: Session, msg: OutboxMessage) -> Routed:
         platform = self.platform_for(session, msg)
+        if platform is None and msg.recipient_role and not self._serves_all():
+            # Perhaps the other process's settings name it (its environment may differ).
+            raise ServedElsewhere(f"no {msg.recipient_role} conversation is set here")
         if platform is None:
             raise PermanentDeliveryError(
                 f"nowhere to send it: no platform has the {msg.recipient_role} role"
@@ -89,6 +93,33 @@ class RoutingTransport:
             # Sent by the process that serves that platform (msbot serve / serve-teams).
             raise ServedElsewhere(f"for {platform}: sent by the process serving it")
         return Routed(platform, transport.render(session, msg))
+
+    def claimable(self, session: Session):
+        """The rows this process sends, as SQL (the same choice as ``platform_for``): so a
+        process serving one platform never claims, and never wakes for, the other's rows."""
+        if self._serves_all():
+            return None
+        served = list(self.transports)
+        person = OutboxMessage.recipient_person_id
+        role = OutboxMessage.recipient_role
+        card = case(
+            (
+                OutboxMessage.kind.startswith(CASE_KINDS),
+                conversations.card_platform_column(OutboxMessage.subject_id),
+            ),
+            else_=None,
+        )
+        role_target = card
+        if self.role_platforms:
+            whens = [(role == r, p) for r, p in sorted(self.role_platforms.items())]
+            role_target = func.coalesce(card, case(*whens, else_=None))
+        return or_(
+            and_(person.is_not(None), personal_chats.platform_column(person).in_(served)),
+            and_(role.is_not(None), role_target.in_(served)),
+        )
+
+    def _serves_all(self) -> bool:
+        return all(p in self.transports for p in PLATFORMS)
 
     def deliver(self, msg: OutboxMessage, routed: Routed) -> Sent:
         return self.transports[routed.platform].deliver(msg, routed.rendered)

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from bot import outbox, people, personal_chats
 from bot.db import transaction
-from bot.outbox import Sent
+from bot.outbox import Sent, ServedElsewhere
 from handlers.local.fake_connector import FakeConnector
 from handlers.routing import RoutingTransport, roles_elsewhere
 from handlers.teams.connector import TeamsConnector
@@ -51,8 +51,8 @@ def teams(fake, engine):
         TeamsConnector(min_interval=0, attempts=2, max_delay=60, sleep=lambda seconds: None),
         {"test.note": _render},
         {"triage": TRIAGE},
-        service_url=fake.url,
-        bot_id=BOT,
+        service_url_of=fake.url,
+        bot_id_of=BOT,
         engine=engine,
     )
 
@@ -216,10 +216,13 @@ def test_a_platform_this_process_does_not_serve_waits(engine, teams):
         pid = people.person_for(s, "slack", "T1", "U0WAIT", "W").id
     row = _queue(engine, person_id=pid)
     routing = RoutingTransport([teams], elsewhere={"slack": {"triage"}})
-    _drain(engine, routing)
-    assert _row(engine, row).status == "pending"
-    assert "sent by the process serving it" in _row(engine, row).last_error
-    assert _row(engine, row).next_attempt_at
+    assert _drain(engine, routing) == 0
+    # Never claimed here: not held back by this process, and no attempt counted.
+    left = _row(engine, row)
+    assert (left.status, left.attempts, left.claimed_by) == ("pending", 0, None)
+    # A row routed here after all (the person changed platform since) is left the same way.
+    with Session(engine) as s, pytest.raises(ServedElsewhere):
+        routing.render(s, s.get(OutboxMessage, row))
     assert routing.role_platforms == {"triage": "slack"}
 
 

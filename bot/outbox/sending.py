@@ -21,16 +21,9 @@ from sqlmodel import select
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.logs import unit_of_work
+from bot.outbox import delivery as outcome
 from bot.outbox.claims import CLAIM_SECONDS, Claims
-from bot.outbox.delivery import (
-    NotReady,
-    PermanentDeliveryError,
-    RateLimited,
-    Sent,
-    ServedElsewhere,
-    Skip,
-    Transport,
-)
+from bot.outbox.delivery import NotReady, PermanentDeliveryError, RateLimited, Sent, Skip, Transport
 from bot.outbox.kinds import after_sent_of
 from bot.outbox.pacing import PACE_SECONDS, RETRY_BASE_SECONDS, backoff
 from bot.outbox_doubt import LookUpLater, claimer, dead_local_claimers, look_up
@@ -79,7 +72,7 @@ class Drain(Claims):
                 bound = bound.bind(kind=msg.kind, subject_id=msg.subject_id)
                 try:
                     content: Any = self.transport.render(s, msg)
-                except (PermanentDeliveryError, NotReady, Skip, ServedElsewhere) as exc:
+                except (PermanentDeliveryError, NotReady, Skip, outcome.ServedElsewhere) as exc:
                     content = exc
             if isinstance(content, Exception):
                 raise content
@@ -108,7 +101,7 @@ class Drain(Claims):
             bound.error("outbox.dead", error=str(exc))
             self.record(msg_id, "dead", error=str(exc))
             return False
-        except ServedElsewhere as exc:
+        except outcome.ServedElsewhere as exc:
             # Not this process's platform: the process serving it sends it. No fault, no
             # back-off (that would delay the other process too), and nothing to log per row.
             self.record(msg_id, "pending", error=str(exc), retry_after=exc.retry_after)

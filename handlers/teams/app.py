@@ -25,8 +25,21 @@ from bot.bootstrap import Core
 from bot.db import is_reachable
 from bot.outbox import OutboxWorker
 from handlers.routing import RoutingTransport, roles_elsewhere
-from handlers.teams import case_actions, case_delivery, case_thread, welcome
+from handlers.teams import (
+    case_actions,
+    case_delivery,
+    case_thread,
+    digest_card,
+    shadow_actions,
+    shadow_commands,
+    shadow_notices,
+    welcome,
+)
 from handlers.teams.auth import TokenCheck
+from handlers.teams.complaints import dialog as complaint_dialog
+from handlers.teams.complaints import home as complaint_home
+from handlers.teams.complaints import messages as complaint_messages
+from handlers.teams.complaints import replies as complaint_replies
 from handlers.teams.connector import ConnectorError, TeamsConnector
 from handlers.teams.dispatch import Dispatcher
 from handlers.teams.edge import MESSAGES_PATH, TeamsEdge
@@ -49,6 +62,11 @@ def teams_routes() -> Routes:
     return merge(
         case_actions.routes(),
         case_thread.routes(),
+        complaint_dialog.ROUTES,
+        complaint_home.ROUTES,
+        complaint_replies.ROUTES,
+        shadow_commands.ROUTES,
+        shadow_actions.ROUTES,
     )
 
 
@@ -58,6 +76,9 @@ def teams_renderers(services: TeamsServices | None = None) -> dict:
     roles = services.roles if services is not None else None
     return {
         **case_delivery.renderers(roles),
+        **complaint_messages.RENDERERS,
+        **shadow_notices.RENDERERS,
+        **digest_card.RENDERERS,
     }
 
 
@@ -72,8 +93,8 @@ def outbox_transport(
         services.connector,
         teams_renderers(services) if renderers is None else renderers,
         role_conversations(services.teams),
-        service_url=lambda: services.service_url,
-        bot_id=lambda: services.bot_id,
+        service_url_of=lambda: services.service_url,
+        bot_id_of=lambda: services.bot_id,
         engine=services.engine,
         after_sent=core.after_sent,
         threaded_kinds=core.threaded_kinds,
@@ -169,7 +190,7 @@ class TeamsFrontEnd:
             yield
         self._executor.shutdown(wait=True)
         if self.services is not None:
-            self.services.outbox.stop()
+            self.services.stop()
         if self.tokens is not None:
             self.tokens.close()
 

@@ -3,11 +3,14 @@
 A feature module exposes a ``Routes`` value (no registration at import time); the front end
 merges them (``merge``) and dispatches on them (handlers/teams/dispatch.py):
 
-- ``commands``: the first word of a 1:1 message, the same words as Slack's slash commands ->
-  ``fn(req) -> None``;
-- ``channel_commands``: the first word of a channel message after the bot's mention (the case
-  thread's commands, the core's list; "help" and "status" mean other things there than in a
-  1:1 chat, so the two lists are apart);
+- ``commands``: the first word of a 1:1 message, the same words as Slack's registry ->
+  ``fn(req) -> None``; in a channel, after the bot's mention, when no channel command has
+  the word;
+- ``personal_commands``: for 1:1 messages only, looked up first there (the 1:1 chat's
+  ``help``, ``status``, ``home`` are the supplier's);
+- ``channel_commands``: the first word of a channel message after the bot's mention, looked
+  up first there (the case thread's commands, the core's list; "help" and "status" mean other
+  things there than in a 1:1 chat);
 - ``actions``: an ``Action.Execute`` verb, or an ``Action.Submit`` button's data["verb"]
   (handlers/teams/cards.VERB_KEY) -> ``fn(req) -> InvokeAnswer``;
 - ``dialogs``: a dialog id -> (``open(req) -> card``, ``submit(req) -> InvokeAnswer``). A card
@@ -88,6 +91,7 @@ Dialog = tuple[Callable[[TeamsRequest], dict], Action]
 @dataclass(frozen=True)
 class Routes:
     commands: dict[str, Handler] = field(default_factory=dict)
+    personal_commands: dict[str, Handler] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
     dialogs: dict[str, Dialog] = field(default_factory=dict)
     channel_reply: Handler | None = None
@@ -99,6 +103,7 @@ def merge(*routes: Routes) -> Routes:
     """One Routes from every feature's; a word, verb or dialog claimed twice is an error, as
     is a second channel or 1:1 reply handler (two features cannot both own plain replies)."""
     commands: dict[str, Handler] = {}
+    personal_commands: dict[str, Handler] = {}
     actions: dict[str, Action] = {}
     dialogs: dict[str, Dialog] = {}
     channel_commands: dict[str, Handler] = {}
@@ -106,6 +111,7 @@ def merge(*routes: Routes) -> Routes:
     for part in routes:
         for mine, theirs, what in (
             (commands, part.commands, "command"),
+            (personal_commands, part.personal_commands, "1:1 command"),
             (actions, part.actions, "action"),
             (dialogs, part.dialogs, "dialog"),
             (channel_commands, part.channel_commands, "channel command"),
@@ -122,4 +128,12 @@ def merge(*routes: Routes) -> Routes:
             if personal_reply is not None:
                 raise ValueError("two Teams handlers for 1:1 replies")
             personal_reply = part.personal_reply
-    return Routes(commands, actions, dialogs, channel_reply, personal_reply, channel_commands)
+    return Routes(
+        commands=commands,
+        personal_commands=personal_commands,
+        actions=actions,
+        dialogs=dialogs,
+        channel_reply=channel_reply,
+        personal_reply=personal_reply,
+        channel_commands=channel_commands,
+    )

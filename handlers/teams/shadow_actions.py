@@ -11,6 +11,7 @@ refuses a second decision or answer, and a form's submission token stores one si
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 
 from bot.db import transaction
 from bot.errors import StoreUnavailable, ValidationFailed
@@ -77,20 +78,21 @@ def _placement_card(req: TeamsRequest, placement_id: int, draw: Callable) -> Inv
 
 
 def _acting(key: str, change: Callable, redraw: Callable) -> Callable:
-    """A button that runs ``change(req, record id)`` and answers ``redraw(req, record id)``."""
+    """A button that runs ``change(req, record id)`` and answers ``redraw(req, record id,
+    what the change returned)``."""
 
     def act(req: TeamsRequest) -> InvokeAnswer:
         target, _ = _target(req, key)
         if target is None:
             return private(NO_LONGER_WORKS)
-        _, problem = attempt(lambda: change(req, target))
+        result, problem = attempt(lambda: change(req, target))
         if problem:
             # A refusal can still have queued notices (a late answer lapses the offer at once).
             delivered(req)
             return private(explain(problem))
         delivered(req)
         try:
-            return redraw(req, target)
+            return redraw(req, target, result)
         except StoreUnavailable:
             return private("Done. " + UNAVAILABLE.split(". ")[0] + ", so this card is not updated.")
 
@@ -103,7 +105,7 @@ def _decide(approve: bool) -> Callable:
             req.services.engine, applicant_id, actor=req.actor(), approve=approve, now=now(req)
         )
 
-    def redraw(req, applicant_id):
+    def redraw(req, applicant_id, _):
         with transaction(req.services.engine) as s:
             return updated(approval_request(views.applicant(s, applicant_id))[1])
 
@@ -116,7 +118,7 @@ def _respond(accept: bool) -> Callable:
             req.services.engine, placement_id, actor=req.actor(), accept=accept, now=now(req)
         )
 
-    return _acting(PLACEMENT_KEY, change, lambda req, pid: _placement_card(req, pid, offer))
+    return _acting(PLACEMENT_KEY, change, lambda req, pid, _: _placement_card(req, pid, offer))
 
 
 def _complete(req: TeamsRequest, placement_id: int) -> None:
@@ -133,14 +135,7 @@ def _commit_round(req: TeamsRequest, round_id: int):
     )
 
 
-def commit_round(req: TeamsRequest) -> InvokeAnswer:
-    round_id, _ = _target(req, ROUND_KEY)
-    if round_id is None:
-        return private(NO_LONGER_WORKS)
-    committed, problem = attempt(lambda: _commit_round(req, round_id))
-    if problem:
-        return private(explain(problem))
-    delivered(req)
+def _round_committed(req: TeamsRequest, round_id: int, committed) -> InvokeAnswer:
     return updated(round_committed(views.round_view(committed), expiry_days(req))[1])
 
 
@@ -148,21 +143,17 @@ def commit_round(req: TeamsRequest) -> InvokeAnswer:
 
 
 def _form_answer(
-    req: TeamsRequest,
-    key: str,
-    fields,
-    missing: Mapping[str, str],
-    change: Callable,
-    draw: Callable,
+    req: TeamsRequest, fields, missing: Mapping[str, str], change: Callable, draw: Callable
 ) -> InvokeAnswer:
-    """Run ``change(req, placement id, answers)`` unless an answer is missing; a refusal by
-    field redraws the card with the reasons under the fields and the answers kept."""
-    placement_id, answers = _target(req, key)
+    """Run ``change(engine, placement id, actor=...)`` (the core call with the answers bound)
+    unless an answer is missing; a refusal by field redraws the card with the reasons under
+    the fields and the answers kept."""
+    placement_id, answers = _target(req, PLACEMENT_KEY)
     if placement_id is None:
         return private(NO_LONGER_WORKS)
     errors = dict(missing)
     if not errors:
-        _, problem = attempt(lambda: change(req, placement_id, answers))
+        _, problem = attempt(lambda: change(req.services.engine, placement_id, actor=req.actor()))
         if isinstance(problem, ValidationFailed):
             errors = dict(problem.errors)
         elif problem:
@@ -174,31 +165,17 @@ def _form_answer(
     )
 
 
+def _dates_card(p, side, values, errors):
+    # Refused dates leave the placement unscheduled: its form again, with the reasons.
+    return offer_update(p, "confirmed" if errors else "scheduled", side, values, errors)
+
+
 def schedule(req: TeamsRequest) -> InvokeAnswer:
     _, answers = _target(req, PLACEMENT_KEY)
     start, end = forms.day_of(answers, "start_date"), forms.day_of(answers, "end_date")
     missing = {f: "Choose a date." for f, d in (("start_date", start), ("end_date", end)) if not d}
-
-    def change(req, placement_id, answers):
-        placements.schedule(
-            req.services.engine,
-            placement_id,
-            actor=req.actor(),
-            start_date=start,
-            end_date=end,
-            today=today(req),
-        )
-
-    return _form_answer(
-        req,
-        PLACEMENT_KEY,
-        SCHEDULE_FIELDS,
-        missing,
-        change,
-        lambda p, side, values, errors: offer_update(
-            p, "scheduled" if not errors else "confirmed", side, values, errors
-        ),
-    )
+    change = partial(placements.schedule, start_date=start, end_date=end, today=today(req))
+    return _form_answer(req, SCHEDULE_FIELDS, missing, change, _dates_card)
 
 
 def feedback(req: TeamsRequest) -> InvokeAnswer:
@@ -211,18 +188,13 @@ def feedback(req: TeamsRequest) -> InvokeAnswer:
         missing["worthwhile"] = "Choose a number from 1 to 5."
     if recommend is None:
         missing["would_recommend"] = "Choose yes or no."
-
-    def change(req, placement_id, answers):
-        placements.give_feedback(
-            req.services.engine,
-            placement_id,
-            actor=req.actor(),
-            worthwhile=worthwhile,
-            learned=answers.get("learned", ""),
-            would_recommend=recommend,
-        )
-
-    return _form_answer(req, PLACEMENT_KEY, FEEDBACK_FIELDS, missing, change, feedback_request)
+    change = partial(
+        placements.give_feedback,
+        worthwhile=worthwhile,
+        learned=answers.get("learned", ""),
+        would_recommend=recommend,
+    )
+    return _form_answer(req, FEEDBACK_FIELDS, missing, change, feedback_request)
 
 
 def _key(req: TeamsRequest, token: str | None) -> str | None:
@@ -311,13 +283,13 @@ ROUTES = Routes(
         COMPLETE: _acting(
             PLACEMENT_KEY,
             _complete,
-            lambda req, pid: _placement_card(
+            lambda req, pid, _: _placement_card(
                 req, pid, lambda p, side: offer_update(p, "completed", side)
             ),
         ),
         SCHEDULE: schedule,
         FEEDBACK: feedback,
-        ROUND_COMMIT: commit_round,
+        ROUND_COMMIT: _acting(ROUND_KEY, _commit_round, _round_committed),
         SIGNUP: sign_up,
         HOST: offer_places,
     }

@@ -13,12 +13,10 @@ Privacy: conflicts of interest (and their reasons) appear only on the coordinato
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
-from bot.clock import UK
 from bot.people import PersonRef
 from bot.shadowing import catalog
 from bot.shadowing.views import ApplicantView, HostView, PlacementView
+from bot.shadowing.wording import day
 from handlers.teams.cards import adaptive_card, execute_action, fact_set, text_block
 
 LONG_TEXT = 1500
@@ -39,19 +37,6 @@ HOST = "shadow_host"
 APPLICANT_KEY = "applicant"
 PLACEMENT_KEY = "placement"
 ROUND_KEY = "round"
-
-
-def day(d: date | None) -> str:
-    return f"{d:%-d %b %Y}" if d else "not set"
-
-
-def uk_day(moment: datetime | None) -> str:
-    """The UK date of a stored timestamp (SQLite hands them back without a zone)."""
-    if moment is None:
-        return "not set"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return day(moment.astimezone(UK).date())
 
 
 def name_of(person: PersonRef | None) -> str:
@@ -120,8 +105,13 @@ def confirm_first(title: str, question: str, verb: str, key: str, record_id: int
     }
 
 
-def other(side: str) -> str:
-    return "the host" if side == "applicant" else "the civil servant"
+def yes_or_no(yes: str, verbs: tuple[str, str], question: str, key: str, record_id: int):
+    """The two buttons of a decision: ``yes`` at once, Decline after ``question``."""
+    accept, decline = verbs
+    return [
+        button(yes, accept, key, record_id, style="positive"),
+        confirm_first("Decline", question, decline, key, record_id),
+    ]
 
 
 def with_whom(p: PlacementView, side: str) -> str:

@@ -9,6 +9,7 @@ coordinators (the policy refuses anyone else, privately).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from bot.db import transaction
 from bot.errors import NotPermitted, StoreUnavailable
@@ -120,41 +121,43 @@ def _numbered(req: TeamsRequest, raw: str, what: str, example: str) -> int | Non
     return found
 
 
-def _places(req: TeamsRequest, args: list[str]) -> None:
-    host_id = _numbered(req, args[0] if args else "", "host", "shadow places 12 3")
-    if host_id is None:
-        return
-    capacity = record_id(args[1]) if len(args) == 2 else None
-    if capacity is None:
-        reply(req, 'Say how many places, for example "shadow places 12 3".')
-        return
-    _, problem = attempt(
-        lambda: hosts.change_capacity(
-            req.services.engine, host_id, actor=req.actor(), capacity=capacity
-        )
-    )
+def _changed(req: TeamsRequest, raw: str, what: str, example: str, change) -> int | None:
+    """Run ``change(engine, record id, actor=...)`` (a core call with the rest bound) on the
+    record the person named; on a bad number or a refusal, say why (nothing changed) and
+    return None."""
+    found = _numbered(req, raw, what, example)
+    if found is None:
+        return None
+    _, problem = attempt(lambda: change(req.services.engine, found, actor=req.actor()))
     if problem:
         reply(req, explain(problem, "Nothing changed. "))
-        return
+        return None
     delivered(req)
-    reply(req, f"Host {host_id} now offers {capacity} {'place' if capacity == 1 else 'places'}.")
+    return found
+
+
+def _places(req: TeamsRequest, args: list[str]) -> None:
+    capacity = record_id(args[1]) if len(args) == 2 else None
+    if capacity is None:
+        reply(req, 'Say which host and how many places, for example "shadow places 12 3".')
+        return
+    change = partial(hosts.change_capacity, capacity=capacity)
+    host_id = _changed(req, args[0], "host", "shadow places 12 3", change)
+    if host_id is not None:
+        places = "place" if capacity == 1 else "places"
+        reply(req, f"Host {host_id} now offers {capacity} {places}.")
 
 
 def _open_or_close(open_: bool) -> Callable:
     verb = "reopen" if open_ else "close"
 
     def run(req: TeamsRequest, args: list[str]) -> None:
-        host_id = _numbered(req, args[0] if len(args) == 1 else "", "host", f"shadow {verb} 12")
+        change = partial(hosts.set_open, open_=open_, now=now(req))
+        raw = args[0] if len(args) == 1 else ""
+        host_id = _changed(req, raw, "host", f"shadow {verb} 12", change)
         if host_id is None:
             return
-        _, problem = attempt(
-            lambda: hosts.set_open(
-                req.services.engine, host_id, actor=req.actor(), open_=open_, now=now(req)
-            )
-        )
-        if problem:
-            reply(req, explain(problem, "Nothing changed. "))
-        elif open_:
+        if open_:
             reply(req, f"Host {host_id} is open again: the next round can offer its free places.")
         else:
             reply(
@@ -167,23 +170,10 @@ def _open_or_close(open_: bool) -> Callable:
 
 
 def _end(req: TeamsRequest, args: list[str]) -> None:
-    placement_id = _numbered(req, args[0] if args else "", "placement", "shadow end 7 ill")
-    if placement_id is None:
-        return
-    _, problem = attempt(
-        lambda: placements.withdraw_placement(
-            req.services.engine,
-            placement_id,
-            actor=req.actor(),
-            reason=" ".join(args[1:]),
-            now=now(req),
-        )
-    )
-    if problem:
-        reply(req, explain(problem, "Nothing changed. "))
-        return
-    delivered(req)
-    reply(req, f"Placement {placement_id} is withdrawn; the other side has been told.")
+    change = partial(placements.withdraw_placement, reason=" ".join(args[1:]), now=now(req))
+    placement_id = _changed(req, args[0] if args else "", "placement", "shadow end 7 ill", change)
+    if placement_id is not None:
+        reply(req, f"Placement {placement_id} is withdrawn; the other side has been told.")
 
 
 def _coordinators_only(req: TeamsRequest, action: str) -> bool:
@@ -224,22 +214,11 @@ def _conflicts(req: TeamsRequest, args: list[str]) -> None:
 def _clear(req: TeamsRequest, args: list[str]) -> None:
     if _coordinators_only(req, "clear_conflict"):
         return
-    conflict_id = _numbered(req, args[0] if args else "", "conflict", "shadow clear 4 safeguards")
-    if conflict_id is None:
-        return
-    _, problem = attempt(
-        lambda: conflicts.clear_conflict(
-            req.services.engine,
-            conflict_id,
-            actor=req.actor(),
-            safeguards=" ".join(args[1:]),
-            now=now(req),
-        )
-    )
-    if problem:
-        reply(req, explain(problem, "Nothing changed. "))
-        return
-    reply(req, f"Conflict {conflict_id} is cleared; the pair can now be matched.")
+    change = partial(conflicts.clear_conflict, safeguards=" ".join(args[1:]), now=now(req))
+    raw = args[0] if args else ""
+    conflict_id = _changed(req, raw, "conflict", "shadow clear 4 safeguards", change)
+    if conflict_id is not None:
+        reply(req, f"Conflict {conflict_id} is cleared; the pair can now be matched.")
 
 
 def _report(req: TeamsRequest, args: list[str]) -> None:

@@ -24,6 +24,7 @@ from bot.errors import (
     StoreUnavailable,
     ValidationFailed,
 )
+from handlers.teams.dispatch import tell_privately
 from handlers.teams.requests import TeamsRequest
 from handlers.teams.routes import InvokeAnswer
 
@@ -64,11 +65,11 @@ def explain(exc: Exception, prefix: str = "") -> str:
 
 
 def now(req: TeamsRequest) -> datetime:
-    return req.services.clock.now()
+    return req.services.clock()
 
 
 def today(req: TeamsRequest) -> date:
-    return req.services.clock.today()
+    return req.services.today()
 
 
 def departments(req: TeamsRequest) -> tuple[str, ...]:
@@ -90,17 +91,17 @@ def record_id(raw: object) -> int | None:
 
 def reply(req: TeamsRequest, text: str, card: dict | None = None) -> None:
     """An answer in the 1:1 chat (a command typed in a channel is answered privately there)."""
-    req.reply(text, card)
+    tell_privately(req, text, card)
 
 
 def updated(card: dict) -> InvokeAnswer:
     """The pressed card, redrawn (for whoever pressed it) from what is true now."""
-    return InvokeAnswer.card(card)
+    return InvokeAnswer.updated(card)
 
 
 def private(text: str) -> InvokeAnswer:
     """A line to the person who pressed, and the card left as it was."""
-    return InvokeAnswer.message(text)
+    return InvokeAnswer.tell(text)
 
 
 def delivered(req: TeamsRequest) -> None:

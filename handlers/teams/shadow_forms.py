@@ -208,38 +208,31 @@ def whole_number(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) <= 6 else None
 
 
+def _read(values: Mapping, fields, *, skip: tuple[str, ...] = ()) -> dict:
+    """Each field's answer as its kind reads: text as typed, a choice or None, a tuple of
+    choices, a date or None. Anything unreadable becomes empty, and the core then names the
+    field (a forged submission may send anything)."""
+    found = {}
+    for spec in fields:
+        if spec.id in skip:
+            continue
+        if spec.kind == "date":
+            found[spec.id] = day_of(values, spec.id)
+        elif spec.kind == "choice":
+            found[spec.id] = choices(values, spec.id) if spec.multi else choice(values, spec.id)
+        else:
+            found[spec.id] = text(values, spec.id)
+    return found
+
+
 def read_signup(values: Mapping, manager_id: int | None) -> SignupForm:
-    """Tolerant of anything: an unreadable answer becomes empty and the core names its field."""
-    return SignupForm(
-        department=choice(values, "department"),
-        grade=choice(values, "grade"),
-        role=text(values, "role"),
-        region=choice(values, "region"),
-        mode=choice(values, "mode"),
-        interests=choices(values, "interests"),
-        learning_goals=text(values, "learning_goals"),
-        available_from=day_of(values, "available_from"),
-        available_to=day_of(values, "available_to"),
-        length=choice(values, "length"),
-        manager_id=manager_id,
-        conflict_organisations=text(values, "conflict_organisations"),
-    )
+    answers = _read(values, signup_fields((), ()), skip=(MANAGER_FIELD,))
+    return SignupForm(**answers, manager_id=manager_id)
 
 
 def read_host(values: Mapping) -> HostForm:
-    return HostForm(
-        organisation=text(values, "organisation"),
-        contact_name=text(values, "contact_name"),
-        contact_email=text(values, "contact_email"),
-        areas=choices(values, "areas"),
-        region=choice(values, "region"),
-        mode=choice(values, "mode"),
-        capacity=whole_number(text(values, "capacity")),
-        available_from=day_of(values, "available_from"),
-        available_to=day_of(values, "available_to"),
-        activities=text(values, "activities"),
-        conflict_departments=choices(values, "conflict_departments"),
-    )
+    answers = _read(values, host_fields(()), skip=("capacity",))
+    return HostForm(**answers, capacity=whole_number(text(values, "capacity")))
 
 
 def is_object_id(value: str) -> bool:

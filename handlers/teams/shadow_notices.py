@@ -16,6 +16,16 @@ from collections.abc import Mapping
 from bot.shadowing import delivery_views, notices
 from bot.shadowing.catalog import status_label
 from bot.shadowing.views import ApplicantView, PlacementView
+from bot.shadowing.wording import (
+    WORTHWHILE,
+    YES_NO,
+    approval_outcome,
+    day,
+    decision_note,
+    offer_news,
+    offer_state,
+    uk_day,
+)
 from handlers.teams.card_forms import FormField, form_inputs
 from handlers.teams.cards import adaptive_card, heading, text_block
 from handlers.teams.outgoing import TeamsOut
@@ -31,27 +41,17 @@ from handlers.teams.shadow_cards import (
     SCHEDULE,
     applicant_facts,
     button,
-    confirm_first,
-    day,
     host_facts,
     name_of,
     note,
-    other,
     titled,
-    uk_day,
     with_whom,
+    yes_or_no,
 )
 
 SCHEDULE_FIELDS = (
     FormField("start_date", "First day", "date", required=True),
     FormField("end_date", "Last day", "date", required=True),
-)
-WORTHWHILE = (
-    ("1", "1: not worthwhile"),
-    ("2", "2"),
-    ("3", "3"),
-    ("4", "4"),
-    ("5", "5: very worthwhile"),
 )
 FEEDBACK_FIELDS = (
     FormField("worthwhile", "Was it worthwhile?", "choice", required=True, choices=WORTHWHILE),
@@ -61,7 +61,7 @@ FEEDBACK_FIELDS = (
         "Would you recommend it to a colleague?",
         "choice",
         required=True,
-        choices=(("yes", "Yes"), ("no", "No")),
+        choices=YES_NO,
     ),
 )
 Answers = Mapping[str, object] | None
@@ -80,56 +80,23 @@ def approval_request(a: ApplicantView) -> tuple[str, dict]:
     ]
     actions = []
     if a.status == "pending_approval":
-        actions = [
-            button("Approve", APPROVE, APPLICANT_KEY, a.id, style="positive"),
-            confirm_first(
-                "Decline",
-                "Decline this sign-up? They will be told you did not approve.",
-                DECLINE,
-                APPLICANT_KEY,
-                a.id,
-            ),
-        ]
-    elif a.status == "declined":
-        body.append(note("You did not approve this sign-up."))
-    elif a.status == "withdrawn":
-        body.append(note("This sign-up was withdrawn."))
+        question = "Decline this sign-up? They will be told you did not approve."
+        actions = yes_or_no("Approve", (APPROVE, DECLINE), question, APPLICANT_KEY, a.id)
     else:
-        body.append(note("Approved: they are in the scheme."))
+        body.append(note(decision_note(a.status)))
     return text, adaptive_card(body, actions)
 
 
 def approval_result(a: ApplicantView, approved: bool) -> tuple[str, dict]:
-    if not approved:
-        text = "Your line manager did not approve your work-shadowing sign-up."
-        body = [
-            text_block(
-                f'{text} Talk to them about it, and sign up again with "shadow signup" when '
-                "you are ready."
+    text, detail = approval_outcome(approved, a.status, a.queue_position, '"shadow signup"')
+    body = [text_block(f"{text} {detail}")]
+    if approved:
+        body.append(
+            note(
+                'We will message you when a round finds you a host. Type "shadow status" any time.'
             )
-        ]
-        return text, adaptive_card(body)
-    text = "Your line manager approved your work-shadowing sign-up."
-    detail = "You are in the queue for the next matching round."
-    if a.status == "queued" and a.queue_position:
-        detail = f"You are number {a.queue_position} in the queue for the next matching round."
-    body = [
-        text_block(f"{text} {detail}"),
-        note('We will message you when a round finds you a host. Type "shadow status" any time.'),
-    ]
+        )
     return text, adaptive_card(body)
-
-
-def _offer_state(p: PlacementView, side: str) -> str:
-    if p.confirmed:
-        return "Both sides accepted: the placement is confirmed."
-    if p.status == "expired":
-        return f"This offer expired on {uk_day(p.expires_at)}."
-    if p.status in ("declined", "withdrawn"):
-        return f"This offer was {p.status}."
-    if p.response(side) == "declined":
-        return "You declined this offer."
-    return f"You accepted. Waiting for {other(side)} to reply."
 
 
 def offer(p: PlacementView, side: str) -> tuple[str, dict]:
@@ -150,18 +117,10 @@ def offer(p: PlacementView, side: str) -> tuple[str, dict]:
         body += titled("What they want to learn", a.learning_goals)
     actions = []
     if p.status == "offered" and p.response(side) is None:
-        actions = [
-            button("Accept", OFFER_ACCEPT, PLACEMENT_KEY, p.id, style="positive"),
-            confirm_first(
-                "Decline",
-                "Decline this offer? It cannot be taken back.",
-                OFFER_DECLINE,
-                PLACEMENT_KEY,
-                p.id,
-            ),
-        ]
+        question = "Decline this offer? It cannot be taken back."
+        actions = yes_or_no("Accept", (OFFER_ACCEPT, OFFER_DECLINE), question, PLACEMENT_KEY, p.id)
     else:
-        body.append(note(_offer_state(p, side)))
+        body.append(note(offer_state(p, side)))
     return text, adaptive_card(body, actions)
 
 
@@ -201,46 +160,13 @@ def placement_controls(
 def offer_update(
     p: PlacementView, event: str, side: str, values: Answers = None, errors: Answers = None
 ) -> tuple[str, dict]:
-    whom = with_whom(p, side)
-    if event == "accepted":
-        if side == "applicant":
-            text = f"{whom} accepted the offer of a placement with you."
-        else:
-            text = f"The civil servant from {p.applicant.department} accepted."
-        if p.status == "offered" and p.response(side) is None:
-            text += " Reply using the buttons on the offer."
-        body = [text_block(text)]
-    elif event == "confirmed":
-        text = f"Both sides accepted: your placement with {whom} is confirmed."
-        body = [text_block(f"{text} Get in touch to agree dates, then record them here.")]
+    news = offer_news(p, event, side, with_whom(p, side), p.applicant.department)
+    text = news.text
+    body = [text_block(f"{text} {news.more}".strip())]
+    if event == "confirmed":
         body += _contacts(p, side)
-    elif event in ("declined", "expired"):
-        what = "was declined" if event == "declined" else "expired before both sides accepted"
-        text = f"The offer of a placement with {whom} {what}."
-        after = (
-            "You keep your place in the queue for the next round."
-            if side == "applicant"
-            else "The place is free again for the next round."
-        )
-        body = [text_block(f"{text} {after}")]
-    elif event == "withdrawn":
-        what = "placement" if p.both_accepted else "offer of a placement"
-        text = f"The {what} with {whom} was withdrawn."
-        body = [text_block(text)]
-        if side == "applicant" and p.applicant.status == "queued":
-            body.append(note("You keep your place in the queue for the next round."))
-    elif event == "scheduled":
-        text = (
-            f"Dates are set for the placement with {whom}: "
-            f"{day(p.start_date)} to {day(p.end_date)}."
-        )
-        body = [text_block(text)]
-    elif event == "completed":
-        text = f"The placement with {whom} is marked completed. Thank you for taking part."
-        body = [text_block(text)]
-    else:
-        text = f"Your placement with {whom} is now {status_label(p.status)}."
-        body = [text_block(text)]
+    if news.aside:
+        body.append(note(news.aside))
     actions: list[dict] = []
     if event in ("confirmed", "scheduled"):
         more, actions = placement_controls(p, values, errors)

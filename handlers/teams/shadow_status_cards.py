@@ -11,16 +11,15 @@ from __future__ import annotations
 from bot.shadowing import catalog
 from bot.shadowing.report import Report
 from bot.shadowing.views import ConflictLine, MyShadowing, RoundView
+from bot.shadowing.wording import day, feedback_summary, report_figures, signup_lines, uk_day
 from bot.text import counted
 from handlers.teams.cards import adaptive_card, fact_set, heading, shrink_to_fit, text_block
 from handlers.teams.shadow_cards import (
     ROUND_COMMIT,
     ROUND_KEY,
     button,
-    day,
     name_of,
     note,
-    uk_day,
 )
 
 LIST_MAX = 15
@@ -38,14 +37,13 @@ def _signup_lines(mine: MyShadowing) -> list[str]:
     current = mine.signup
     if current is None:
         return ['Your sign-up: none. Sign up by typing "shadow signup".']
-    lines = [f"Your sign-up ({current.department}): {current.status_label}."]
-    if current.status == "offered":
-        lines.append("Reply to the offer in this chat.")
-    if current.status == "pending_approval":
-        lines.append(f"We asked {name_of(current.manager)} to approve it.")
-    if current.queue_position:
-        lines.append(f"You are number {current.queue_position} in the queue.")
-    return lines
+    return signup_lines(
+        current,
+        title="Your sign-up",
+        department=current.department,
+        manager=name_of(current.manager),
+        offers_where="in this chat",
+    )
 
 
 def status_card(mine: MyShadowing) -> tuple[str, dict]:
@@ -186,40 +184,18 @@ def _counts(title: str, counts: dict, names: dict | None = None) -> list[dict]:
     return blocks
 
 
-def _feedback(figures: dict | None) -> str:
-    figures = figures or {}
-    count = int(figures.get("count") or 0)
-    if not count:
-        return "no responses yet"
-    parts = [counted(count, "response")]
-    if figures.get("worthwhile") is not None:
-        parts.append(f"worthwhile {figures['worthwhile']:.1f}/5 on average")
-    if figures.get("would_recommend") is not None:
-        parts.append(f"{figures['would_recommend']:.0%} would recommend")
-    return ", ".join(parts)
-
-
 def report_card(report: Report) -> tuple[str, dict]:
-    wait = report.median_wait_days
     body = [
         heading("Work-shadowing report"),
-        fact_set(
-            [
-                ("In the queue", str(report.queue_size)),
-                ("Awaiting approval", str(report.pending_approval)),
-                ("Offers open", str(report.offered)),
-                ("Matched", f"{report.matched} ({report.completed} completed)"),
-                ("Median wait to first offer", "none yet" if wait is None else f"{wait} days"),
-            ]
-        ),
+        fact_set(report_figures(report)),
         *_counts("Sign-ups by department", report.by_department),
         *_counts("Sign-ups by region", report.by_region, dict(catalog.REGIONS)),
         *_counts("Placements by host", report.by_host),
         text_block("Feedback", weight="Bolder", spacing="Medium"),
         fact_set(
             [
-                ("Civil servants", _feedback(report.feedback.get("applicant"))),
-                ("Hosts", _feedback(report.feedback.get("host"))),
+                ("Civil servants", feedback_summary(report.feedback.get("applicant"))),
+                ("Hosts", feedback_summary(report.feedback.get("host"))),
             ]
         ),
     ]
