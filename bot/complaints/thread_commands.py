@@ -55,29 +55,21 @@ class Changed:
     view: CaseView | None = None
 
 
-@dataclass(frozen=True)
-class Help:
-    pass
+# Short answers (Told.what), worded by describe().
+HELP = "help"
+NEED_STATE = "need_state"  # words: the states
+NEED_PERSON = "need_person"
+NEED_MESSAGE = "need_message"  # words: (the command,)
+NEED_REFERENCE = "need_reference"
+RELAYED = "relayed"
+LINKED = "linked"  # words: (this case, the other)
+UNLINKED = "unlinked"  # words: (this case, the other)
 
 
 @dataclass(frozen=True)
-class NeedState:
-    states: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class NeedPerson:
-    pass
-
-
-@dataclass(frozen=True)
-class NeedMessage:
-    command: str
-
-
-@dataclass(frozen=True)
-class NeedReference:
-    pass
+class Told:
+    what: str
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,18 +80,6 @@ class FormOffered:
     reference: str
     why: str  # a plain sentence
     label: str  # the words on the button that opens it
-
-
-@dataclass(frozen=True)
-class Relayed:
-    pass
-
-
-@dataclass(frozen=True)
-class Linked:
-    reference: str
-    other: str
-    linked: bool  # False: unlinked
 
 
 @dataclass(frozen=True)
@@ -115,19 +95,45 @@ class Revealed:
     raised_by: PersonRef | None
 
 
-Answer = (
-    Changed
-    | Help
-    | NeedState
-    | NeedPerson
-    | NeedMessage
-    | NeedReference
-    | FormOffered
-    | Relayed
-    | Linked
-    | Timeline
-    | Revealed
-)
+Answer = Changed | Told | FormOffered | Timeline | Revealed
+
+
+@dataclass(frozen=True)
+class Markup:
+    """How a front end marks up the plain answers: a command as code, a title as strong."""
+
+    code: Callable[[str], str] = str
+    strong: Callable[[str], str] = str
+    bullet: str = "-"
+
+
+def help_text(markup: Markup) -> str:
+    lines = [markup.strong("In a case's thread, mention me with one of:")]
+    for c in COMMANDS:
+        example = f", e.g. {markup.code(c.example)}" if c.example else ""
+        lines.append(f"{markup.bullet} {markup.code('@msbot ' + c.usage)}: {c.summary}{example}")
+    lines.append("Any other reply in the thread is kept as an internal note.")
+    return "\n".join(lines)
+
+
+def describe(told: Told, markup: Markup) -> str:
+    """A short answer in words, the front end's ``markup`` applied."""
+    code, words = markup.code, told.words
+    match told.what:
+        case "need_state":
+            return "Give one of these states: " + ", ".join(code(w) for w in words) + "."
+        case "need_person":
+            who = code("@msbot assign @person")
+            return f"Say who: {who} (or {code('@msbot assign me')})."
+        case "need_message":
+            return f"Add the message: {code(f'@msbot {words[0]} <message>')}."
+        case "need_reference":
+            return f"Give a case reference, like {code('MS-2026-0012')}."
+        case "relayed":
+            return "Sent to the supplier; their reply will appear in this thread."
+        case "linked" | "unlinked":
+            return f"{told.what.capitalize()} {words[0]} and {words[1]}."
+    return help_text(markup)
 
 
 def _perform(asked: Asked, action: str, **details) -> Answer:
@@ -147,14 +153,14 @@ FORM_LABELS = {
 
 
 def _help(asked: Asked) -> Answer:
-    return Help()
+    return Told(HELP)
 
 
 def _status(asked: Asked) -> Answer:
     words = asked.args.split(maxsplit=1)
     target = words[0].lower().replace("-", "_") if words else ""
     if target not in lifecycle.STATUSES:
-        return NeedState(tuple(lifecycle.STATUSES))
+        return Told(NEED_STATE, tuple(lifecycle.STATUSES))
     # Refused now, naming the moves, rather than in a form.
     asked_for = investigation.move_for(asked.engine, asked.reference, target)
     # Closing takes no form where the state offers a plain close (resolved, no follow-up).
@@ -179,7 +185,7 @@ def _assign(asked: Asked) -> Answer:
     words = asked.args.strip()
     assignee = asked.actor if words.lower() in MYSELF else asked.person(words) if words else None
     if assignee is None:
-        return NeedPerson()
+        return Told(NEED_PERSON)
     view = investigation.assign(
         asked.engine, asked.reference, assignee, asked.actor, asked.now, only_if_unassigned=False
     )
@@ -197,7 +203,7 @@ def _replied(asked: Asked) -> Answer:
 def _relay(asked: Asked, *, await_reply: bool) -> Answer:
     text = asked.args.strip()
     if not text:
-        return NeedMessage("ask-supplier" if await_reply else "tell-supplier")
+        return Told(NEED_MESSAGE, ("ask-supplier" if await_reply else "tell-supplier",))
     investigation.tell_supplier(
         asked.engine,
         asked.reference,
@@ -206,7 +212,7 @@ def _relay(asked: Asked, *, await_reply: bool) -> Answer:
         asked.now,
         await_reply=await_reply,
     )
-    return Relayed()
+    return Told(RELAYED)
 
 
 def _tell_supplier(asked: Asked) -> Answer:
@@ -236,20 +242,17 @@ def _other_reference(asked: Asked) -> str | None:
     return ref if _REFERENCE.match(ref) else None
 
 
-def _link(asked: Asked) -> Answer:
-    ref = _other_reference(asked)
-    if ref is None:
-        return NeedReference()
-    investigation.link(asked.engine, asked.reference, ref, asked.actor, asked.now)
-    return Linked(asked.reference, ref, True)
+def _linking(what: str, change: Callable) -> Callable[[Asked], Answer]:
+    """link / unlink: the same reading of the other case, a different change."""
 
+    def run(asked: Asked) -> Answer:
+        ref = _other_reference(asked)
+        if ref is None:
+            return Told(NEED_REFERENCE)
+        change(asked.engine, asked.reference, ref, asked.actor, asked.now)
+        return Told(what, (asked.reference, ref))
 
-def _unlink(asked: Asked) -> Answer:
-    ref = _other_reference(asked)
-    if ref is None:
-        return NeedReference()
-    investigation.unlink(asked.engine, asked.reference, ref, asked.actor, asked.now)
-    return Linked(asked.reference, ref, False)
+    return run
 
 
 def _reveal(asked: Asked) -> Answer:
@@ -265,13 +268,16 @@ class Command:
     usage: str  # after "@msbot "
     summary: str
     run: Callable[[Asked], Answer]
+    example: str | None = None  # shown as code after the summary
 
 
 # Every thread command, in the order help lists them.
 COMMANDS = (
     Command("help", "help", "list these commands", _help),
-    Command("status", "status <state>", "move the case to a state, e.g. `status triaged`", _status),
-    Command("assign", "assign @person", "give the case to someone on the team (or `me`)", _assign),
+    Command("status", "status <state>", "move the case to a state", _status, "status triaged"),
+    Command(
+        "assign", "assign @person", "give the case to a member of the team", _assign, "assign me"
+    ),
     Command(
         "contacted-authority", "contacted-authority", "we have written to the authority", _contacted
     ),
@@ -304,8 +310,15 @@ COMMANDS = (
         _form("follow_up", "Record the follow-up of {}."),
     ),
     Command("timeline", "timeline", "show the case's history and notes (only to you)", _timeline),
-    Command("link", "link MS-2026-0012", "link a related case", _link),
-    Command("unlink", "unlink MS-2026-0012", "remove a link to another case", _unlink),
+    Command(
+        "link", "link MS-2026-0012", "link a related case", _linking(LINKED, investigation.link)
+    ),
+    Command(
+        "unlink",
+        "unlink MS-2026-0012",
+        "remove a link to another case",
+        _linking(UNLINKED, investigation.unlink),
+    ),
     Command("reveal", "reveal", "leads: see privately who raised an anonymous case", _reveal),
 )
 COMMANDS_BY_NAME = {c.name: c for c in COMMANDS}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.complaints import related_view
+from bot.complaints import catalog, related_view
 from bot.complaints.views import CaseView
 from handlers.teams import case_forms
 from handlers.teams.cards import (
@@ -40,19 +40,6 @@ REFRESH = "case.refresh"  # show the card as it is now (after a notice)
 VERBS = (ASSIGN_SELF, ASSIGN_TO, MOVE, FORM, RELAY, REFRESH)
 REFERENCE = "reference"
 
-# The words on each offered move's button (which moves a state offers is the core's).
-BUTTON_LABELS: dict[str, str] = {
-    "triage": "Triage",
-    "start": "Start investigating",
-    "contact_authority": "Contacted authority",
-    "authority_replied": "Authority replied",
-    "supplier_replied": "Supplier replied",
-    "close": "Close",
-    "out_of_scope": "Out of scope",
-    "resolve": "Resolve",
-    "follow_up": "Record follow-up",
-}
-
 
 def _day(d) -> str:
     return f"{d:%-d %b %Y}" if d else "-"
@@ -61,22 +48,6 @@ def _day(d) -> str:
 def person_name(case: CaseView, person_id: int | None) -> str:
     ref = case.person(person_id)
     return (ref.name if ref and ref.name else None) or "someone on the team"
-
-
-def related_text(rel: related_view.Related) -> str | None:
-    """A few references, never every one, as the Slack card words them."""
-
-    def named(refs: tuple[str, ...], more: int) -> str:
-        return ", ".join(refs) + (f" and {more} more" if more else "")
-
-    lines = []
-    if rel.group_size > 1:
-        lines.append(
-            f"Same procurement ({rel.group_size} cases): " + named(rel.group_refs, rel.group_more)
-        )
-    if rel.linked_count:
-        lines.append("Linked: " + named(rel.linked_refs, rel.linked_more))
-    return "\n".join(lines) or None
 
 
 def raised_by(case: CaseView) -> str:
@@ -105,7 +76,7 @@ def facts(case: CaseView) -> list[tuple[str, str]]:
         pairs.append(("Follow-up due", _day(case.follow_up_due)))
     if case.outcome_label:
         pairs.append(("Outcome", case.outcome_label))
-    if related := related_text(case.related_summary):
+    if related := related_view.describe(case.related_summary):
         pairs.append(("Related cases", related))
     return pairs
 
@@ -135,7 +106,7 @@ def actions(
         submit = execute_action("Assign", ASSIGN_TO, _data(case))
         out.append(_show_card("Assign to…", [case_forms.element(field)], submit))
     for offer in case.offered:
-        label = BUTTON_LABELS.get(offer.name, offer.name)
+        label = catalog.MOVE_BUTTONS.get(offer.name, offer.name)
         if offer.form:
             body = case_forms.form_body(offer.name, payment_case=case.payment_case, values=values)
             submit = execute_action(label, FORM, _data(case, form=offer.name))

@@ -69,32 +69,14 @@ def on_reply(req: TeamsRequest) -> None:
         log.info("teams.reply_ignored", reason=type(exc).__name__)
 
 
-def help_text() -> str:
-    lines = ["In a case's thread, mention me with one of:"]
-    lines += [f"- @msbot {c.usage}: {c.summary}" for c in commands.COMMANDS]
-    lines.append("Any other reply in the thread is kept as an internal note.")
-    return "\n".join(lines)
-
-
 def wording(answer: commands.Answer) -> str | None:
-    """What the asker is told of a command's answer (None: nothing, the card shows it)."""
+    """What the asker is told of a command's answer (None: nothing, the card shows it). Sent
+    as plain text, so no markup."""
     match answer:
-        case commands.Help():
-            return help_text()
-        case commands.NeedState(states):
-            return "Give one of these states: " + ", ".join(states) + "."
-        case commands.NeedPerson():
-            return "Say who: @msbot assign me, or @msbot assign @person."
-        case commands.NeedMessage(word):
-            return f"Add the message: @msbot {word} <message>."
-        case commands.NeedReference():
-            return "Give a case reference, like MS-2026-0012."
+        case commands.Told():
+            return commands.describe(answer, commands.Markup())
         case commands.FormOffered(_, reference, why, label):
             return f"{why} Use the {label} button on the card of {reference}."
-        case commands.Relayed():
-            return "Sent to the supplier; their reply will appear in the case's thread."
-        case commands.Linked(reference, other, linked):
-            return f"{'Linked' if linked else 'Unlinked'} {reference} and {other}."
         case commands.Timeline(reference, entries, named):
             return timeline_text(reference, entries, named)
         case commands.Revealed(reference, raised_by):
@@ -147,7 +129,7 @@ def on_command(req: TeamsRequest) -> None:
 
     if command is None or word == "help":
         unknown = f"I don't know {word[:30]}.\n\n" if word and command is None else ""
-        tell(unknown + help_text())
+        tell(unknown + commands.help_text(commands.Markup()))
         return
     if req.conversation_type != "channel" or not req.thread_id:
         tell("Mention me in a case's thread (reply to its card in the triage channel).")

@@ -50,30 +50,18 @@ def _form_blocks(offer: commands.FormOffered) -> list[dict]:
     ]
 
 
+MARKUP = commands.Markup(code=lambda s: f"`{s}`", strong=lambda s: f"*{s}*", bullet="•")
+
+
 def help_text() -> str:
-    lines = ["*In a case's thread, mention me with one of:*"]
-    lines += [f"• `@msbot {c.usage}`: {c.summary}" for c in commands.COMMANDS]
-    lines.append("Any other reply in the thread is kept as an internal note.")
-    return "\n".join(lines)
+    return commands.help_text(MARKUP)
 
 
 def wording(answer: commands.Answer) -> str | None:
     """What the asker is told of a command's answer (None: nothing, the card shows it)."""
     match answer:
-        case commands.Help():
-            return help_text()
-        case commands.NeedState(states):
-            return "Give one of these states: " + ", ".join(f"`{s}`" for s in states) + "."
-        case commands.NeedPerson():
-            return "Say who: `@msbot assign @person` (or `@msbot assign me`)."
-        case commands.NeedMessage(word):
-            return f"Add the message: `@msbot {word} <message>`."
-        case commands.NeedReference():
-            return "Give a case reference, like `MS-2026-0012`."
-        case commands.Relayed():
-            return "Sent to the supplier; their reply will appear in this thread."
-        case commands.Linked(reference, other, linked):
-            return f"{'Linked' if linked else 'Unlinked'} {reference} and {other}."
+        case commands.Told():
+            return commands.describe(answer, MARKUP)
         case commands.Timeline(reference, entries, named):
             return timeline_text(reference, list(entries), named)
         case commands.Revealed(reference, raised_by):
