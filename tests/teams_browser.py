@@ -9,7 +9,9 @@ does (by the words on screen), scoped to one post (a ``role=group`` card in the 
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
@@ -145,6 +147,18 @@ def raise_case(local: teams_local.LocalTeams, who: str = "USUPPLIER", **changes)
     )
     local.services.send_queued()
     return result.complaint
+
+
+def wait_rows(engine, query: Callable[[Session], list], timeout: float = SEEN / 1000) -> list:
+    """Poll the database (a fresh session each time: a SQLite session would hold the write
+    lock the front end needs) until ``query`` finds rows; bounded."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with Session(engine) as session:
+            found = list(query(session))
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 def card_activity_id(local: teams_local.LocalTeams, case: Complaint) -> str:

@@ -28,6 +28,7 @@ from bot.clock import today_uk
 from bot.db import transaction
 from bot.logs import configure_logging
 from bot.migrate import upgrade
+from bot.outbox import OutboxWorker
 from bot.people import TEAMS
 from handlers.local import demo, teams_people
 from handlers.local.teams_playground import (
@@ -118,6 +119,14 @@ def start(
         settings, core=core, connector=TeamsConnector(min_interval=LOCAL_PACE_SECONDS)
     )
     front.services.bot_id = teams_people.BOT_APP_ID
+    # The outbox paces each channel at one post a second (Slack's limit); the playground has
+    # none, and the demo's hundred-odd posts to the triage channel should show in seconds.
+    front.services.outbox = OutboxWorker(
+        core.engine,
+        front.services.outbox.transport,
+        interval=core.settings.outbox_interval_seconds,
+        pace=LOCAL_PACE_SECONDS,
+    )
     running = LocalTeams(BackgroundTeams(front, port=port), core.engine)
     try:
         for view in views:
