@@ -9,6 +9,7 @@ does (by the words on screen), scoped to one post (a ``role=group`` card in the 
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -120,19 +121,19 @@ def raise_case(local: teams_local.LocalTeams, who: str = "USUPPLIER", **changes)
             session, TEAMS, teams_people.TENANT_ID, account.aad_object_id, account.name
         ).id
     today = local.services.today()
-    form = intake.ComplaintForm(
-        authority_name="Northshire County Council",
-        authority_kind="wider",
-        procurement_title="Home care framework 2026",
-        stage="evaluation",
-        category="evaluation",
-        procurement_date=today - timedelta(days=30),
-        what_happened="Our quality score was cut from 8 to 4 with no reason given.",
-        outcome_wanted="A fair re-evaluation, or a clear explanation.",
-        organisation_name="Patel Care Ltd",
-        organisation_type="sme",
-        **changes,
-    )
+    answers = {
+        "authority_name": "Northshire County Council",
+        "authority_kind": "wider",
+        "procurement_title": "Home care framework 2026",
+        "stage": "evaluation",
+        "category": "evaluation",
+        "procurement_date": today - timedelta(days=30),
+        "what_happened": "Our quality score was cut from 8 to 4 with no reason given.",
+        "outcome_wanted": "A fair re-evaluation, or a clear explanation.",
+        "organisation_name": "Patel Care Ltd",
+        "organisation_type": "sme",
+    }
+    form = intake.ComplaintForm(**{**answers, **changes})
     policy = intake.IntakePolicy(
         sla_central_months=settings.sla_central_months,
         sla_wider_months=settings.sla_wider_months,
@@ -200,3 +201,18 @@ def deliver_thread_reply(
     }
     answer = httpx.post(local.bot.messages_url, json=body, timeout=20)
     assert answer.status_code == 200, answer.text
+
+
+def record_sends(local: teams_local.LocalTeams) -> list[tuple[str, str]]:
+    """Every request msbot makes to a Bot Connector from now on, as (url, JSON body): what it
+    sent, whichever playground shows it."""
+    connector = local.services.connector
+    sent: list[tuple[str, str]] = []
+    send = connector._send
+
+    def recording(method: str, url: str, body: dict):
+        sent.append((url, json.dumps(body)))
+        return send(method, url, body)
+
+    connector._send = recording
+    return sent
