@@ -175,12 +175,16 @@ def cmd_digest(args) -> int:
     settings: Settings = core.settings
     now = utcnow()
     if args.send:
-        if not settings.leads_channel_id:
-            print("LEADS_CHANNEL_ID is not set: nowhere to send the digest.", file=sys.stderr)
+        if not settings.leads_destination:
+            print(
+                "LEADS_CHANNEL_ID (or TEAMS_LEADS_CONVERSATION_ID) is not set: nowhere to send "
+                "the digest.",
+                file=sys.stderr,
+            )
             return 2
         # A claimed run of the weekly job (a slot of its own), so it is queued exactly once.
         outcome = runner.run_now(core.engine, settings, core.jobs.get("weekly_digest"), now)
-        print(f"digest queued to {settings.leads_channel_id}: {outcome}")
+        print(f"digest queued to {settings.leads_destination}: {outcome}")
         return 0 if outcome == "done" else 1
     with Session(core.engine) as session:
         today = now.astimezone(UK).date()

@@ -22,9 +22,9 @@ def queue_digest(s: Session, figures: dict) -> None:
 
 
 def weekly_digest(ctx: JobContext, s: Session | None) -> str:
-    channel = ctx.settings.leads_channel_id
+    channel = ctx.settings.leads_destination
     if not channel:
-        return "LEADS_CHANNEL_ID is not set; nothing posted"
+        return "LEADS_CHANNEL_ID (or TEAMS_LEADS_CONVERSATION_ID) is not set; nothing posted"
     figures = build_digest(s, today=ctx.today, now=ctx.now, threshold=ctx.settings.report_min_count)
     queue_digest(s, figures)
     return f"digest queued to {channel}: {figures['new_cases']} new, {figures['overdue']} overdue"

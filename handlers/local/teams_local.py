@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from bot import bootstrap, personal_chats
 from bot.clock import today_uk
 from bot.db import transaction
+from bot.jobs import runner
 from bot.logs import configure_logging
 from bot.migrate import upgrade
 from bot.outbox import OutboxWorker
@@ -83,6 +84,13 @@ class LocalTeams:
     @property
     def services(self):
         return self.bot.front.services
+
+    def run_job(self, name: str) -> str:
+        """Run a scheduled job now, as `msbot run-job` does, and send what it queued."""
+        core = self.services.core
+        outcome = runner.run_now(core.engine, core.settings, core.jobs.get(name), utcnow())
+        self.services.send_queued()
+        return outcome
 
     def close(self) -> None:
         for playground in self.playgrounds.values():
