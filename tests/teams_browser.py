@@ -49,7 +49,7 @@ def open_page(chromium, playground, width: int = 1280, height: int = 900) -> Pag
     context = chromium.new_context(viewport={"width": width, "height": height})
     context.set_default_timeout(SEEN)
     page = context.new_page()
-    page.goto(playground.url)
+    page.goto(playground.url, wait_until="networkidle")
     # The playground installs msbot for the person when the page opens. Its log panel (the
     # requests, for developers) is closed: the screenshots show what a person reads.
     expect(page.get_by_text("Personal Chat", exact=True).first).to_be_visible()

@@ -24,8 +24,10 @@ def connector():
     fake.close()
 
 
-def test_local_teams_answers_without_a_token_on_loopback_only(connector):
-    running = teams_local.start(port=0, with_playground=False)
+def test_local_teams_answers_without_a_token_on_loopback_only(connector, tmp_path):
+    running = teams_local.start(
+        port=0, with_playground=False, database_url=f"sqlite:///{tmp_path}/teams.db"
+    )
     try:
         answer = httpx.post(running.bot.messages_url, json=activity(connector.url, "hello"))
         assert answer.status_code == 200
@@ -36,21 +38,32 @@ def test_local_teams_answers_without_a_token_on_loopback_only(connector):
 
 
 @pytest.mark.parametrize(
-    ("argv", "port"),
-    [(["local", "--teams"], 3978), (["local", "--teams", "--port", "4000"], 4000)],
+    ("argv", "started_with"),
+    [
+        (["local", "--teams"], (3978, False, teams_local.DEFAULT_DATABASE_URL)),
+        (
+            ["local", "--teams", "--demo", "--port", "4000"],
+            (4000, True, teams_local.DEFAULT_DATABASE_URL),
+        ),
+        (
+            ["local", "--teams", "--database-url", "sqlite:///elsewhere.db"],
+            (3978, False, "sqlite:///elsewhere.db"),
+        ),
+    ],
 )
-def test_local_with_teams_runs_the_teams_front_end(monkeypatch, argv, port):
-    started: list[int] = []
-    monkeypatch.setattr(teams_local, "run", lambda port: started.append(port) or 0)
+def test_local_with_teams_runs_the_teams_front_end(monkeypatch, argv, started_with):
+    started: list[tuple] = []
+    monkeypatch.setattr(teams_local, "run", lambda *args: started.append(args) or 0)
     monkeypatch.setattr(slack_local, "run", lambda *a: pytest.fail("the Slack workspace ran"))
     assert cli.main(argv) == 0
-    assert started == [port]
+    # Its own database by default: the Slack workspace's knows its people by Slack ids.
+    assert started == [started_with]
 
 
 def test_local_without_teams_is_still_the_slack_workspace(monkeypatch):
     ran: list[tuple] = []
     monkeypatch.setattr(slack_local, "run", lambda *args: ran.append(args) or 0)
-    monkeypatch.setattr(teams_local, "run", lambda port: pytest.fail("Teams ran"))
+    monkeypatch.setattr(teams_local, "run", lambda *a: pytest.fail("Teams ran"))
     assert cli.main(["local", "--port", "9000"]) == 0
     assert ran == [(9000, False, "sqlite:///msbot-local.db")]
     # Building the parser again does not wrap the command twice.

@@ -16,12 +16,15 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from bot import bootstrap, personal_chats
 from bot.clock import today_uk
@@ -43,6 +46,7 @@ from handlers.teams.app import TeamsFrontEnd
 from handlers.teams.connector import TeamsConnector
 from handlers.teams.server import BackgroundTeams
 from handlers.teams.settings import local_settings
+from models import OutboxMessage
 from models.base import utcnow
 
 DEFAULT_PORT = 3978
@@ -150,10 +154,27 @@ def start(
         if demo_data:
             running.seeded = demo.seed(core.engine, core.settings, today(), TEAMS_ACCOUNTS)
             running.services.send_queued()
+            # A playground page shows what was posted before it opened, but one opened while
+            # the demo's posts are still going out misses some: ready once they are out.
+            _wait_outbox_settled(core.engine)
     except BaseException:
         running.close()
         raise
     return running
+
+
+def _wait_outbox_settled(engine: Engine, timeout: float = 60.0) -> None:
+    """Until nothing is waiting in the outbox (sent, or given up on), at most ``timeout``."""
+    deadline = time.monotonic() + timeout
+    settled = threading.Event()
+    while time.monotonic() < deadline:
+        with Session(engine) as session:
+            waiting = session.exec(
+                select(func.count()).where(OutboxMessage.status == "pending")
+            ).one()
+        if not waiting:
+            return
+        settled.wait(0.1)
 
 
 def _ports(count: int) -> list[int]:
