@@ -57,7 +57,11 @@ def test_assign_to_me_changes_the_triage_card_in_place(team):
     expect(card.get_by_role("button", name="Triage", exact=True)).to_be_visible()
     expect(tb.post(page, heading)).to_have_count(1)
     # What happened is said in the card's thread, for the team.
-    expect(card.get_by_text(re.compile(rf"{LEAD.name} .*assigned", re.IGNORECASE))).to_be_visible()
+    line = card.get_by_text(re.compile(rf"{LEAD.name} .*assigned", re.IGNORECASE))
+    expect(line).to_be_visible()
+    # The picture for the README: the card changed in place, the line in its thread below.
+    line.scroll_into_view_if_needed()
+    tb.shot(page, "teams_triage_card_assigned")
     lead = _lead_person_id(local)
     with Session(local.engine) as session:
         assert session.get(Complaint, case.id).assignee_id == lead
