@@ -55,7 +55,11 @@ OUTBOX_MESSAGE: dict[str, Entry] = {
         "carry figures, references, sides and flags only (bot.complaints.notices, "
         "bot.shadowing.notices, bot.jobs.notices). A shadowing message re-rendered in place "
         "carries the person's DM id and the message's (update_conversation, update_message: "
-        "bot.shadowing.notices.refresh). Sent rows keep all of it.",
+        "bot.shadowing.notices.refresh). conversation.redact: {platform, conversation, "
+        "message}, the ids of a message to redact, emptied once it is sent. "
+        "privacy.export.file: {person, staff, format, request}, for whom a lead asked (the "
+        "person's ids, which name nobody once that person is erased); the file is drawn when "
+        "sent, never stored. Sent rows keep the rest.",
         json_keys=("text",),
     ),
     "status": STATUS,
