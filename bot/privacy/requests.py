@@ -22,13 +22,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot import outbox, permissions
-from bot.complaints import notices, policy
+from bot.complaints import policy, relay
 from bot.db import transaction
 from bot.errors import NotFound
 from bot.outbox import PermanentDeliveryError
 from bot.privacy import export, records
 from bot.privacy.records import Subject
-from models import Complaint, ComplaintEvent, OutboxMessage, Person
+from models import Complaint, OutboxMessage, Person
 from models.base import utcnow
 
 log = structlog.get_logger("msbot.privacy")
@@ -109,16 +109,7 @@ def queue_export(
             select(Complaint).where(Complaint.reporter_id.in_(ids), Complaint.anonymous)
         ).all()
         for case in anonymous:
-            s.add(
-                ComplaintEvent(
-                    complaint_id=case.id,
-                    at=now,
-                    actor_id=actor.person_id,
-                    kind="revealed",
-                    data={},
-                )
-            )
-            notices.thread_post(s, case, "revealed", actor=actor.person_id)
+            relay.record_reveal(s, case, actor, now)
     # Who asked, never for whom: the log must not tie the request to a person's cases.
     log.info("privacy.export_queued", by=actor.person_id)
     return Queued(len(export.FORMATS), len(anonymous))
