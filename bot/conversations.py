@@ -116,14 +116,14 @@ def remember_direct(session: Session, row: OutboxMessage, sent: Sent) -> None:
 def redact(session: Session, posted: dict, *, person_id: int | None) -> None:
     """Queue the replacement of a recorded message's text (``posted``: its posted_message
     row as it was before an erasure emptied it). A DM goes in its recipient's order
-    (``person_id``), a thread line in the triage channel's. A card is redrawn instead."""
+    (``person_id``), a thread line in the triage channel's. A card is redrawn instead. The
+    row names no case: a relay's edit must not tie an anonymous case to its filer's DM."""
     if posted["about"] == CASE_CARD:
         return
     address = {"person_id": person_id} if person_id else {"role": outbox.TRIAGE_ROLE}
     outbox.enqueue(
         session,
         REDACT,
-        subject_id=posted["subject_id"] if posted["about"] != DIRECT_MESSAGE else None,
         data={
             "platform": posted["platform"],
             "conversation": posted["conversation_id"],
