@@ -25,7 +25,7 @@ from bot.bootstrap import Core
 from bot.db import is_reachable
 from bot.outbox import OutboxWorker
 from handlers.routing import RoutingTransport, roles_elsewhere
-from handlers.teams import welcome
+from handlers.teams import privacy_messages, welcome
 from handlers.teams.auth import TokenCheck
 from handlers.teams.complaints import dialog as complaint_dialog
 from handlers.teams.complaints import home as complaint_home
@@ -61,6 +61,7 @@ def teams_renderers() -> dict:
     """Every outbox kind's Teams renderer (each feature module's RENDERERS)."""
     return {
         **complaint_messages.RENDERERS,
+        **privacy_messages.RENDERERS,
     }
 
 
