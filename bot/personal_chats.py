@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -60,34 +61,22 @@ def remember(
     account = _account(session, person_id, platform, workspace or "")
     if account is None:
         return
+    wanted = {"member_id": member_id, "service_url": service_url}
+    if conversation_id:
+        wanted["conversation_id"] = conversation_id
     chat = session.exec(select(PersonalChat).where(PersonalChat.account_id == account.id)).first()
     if chat is None:
         try:
             with session.begin_nested():
-                session.add(
-                    PersonalChat(
-                        account_id=account.id,
-                        person_id=person_id,
-                        member_id=member_id,
-                        conversation_id=conversation_id,
-                        service_url=service_url,
-                        last_seen_at=now,
-                        created_at=now,
-                    )
-                )
+                ids = {"account_id": account.id, "person_id": person_id}
+                session.add(PersonalChat(**ids, **wanted, last_seen_at=now, created_at=now))
             return
         except IntegrityError:
             # Two first contacts at once: the other made it; refresh that row instead.
             chat = session.exec(
                 select(PersonalChat).where(PersonalChat.account_id == account.id)
             ).one()
-    changes: dict = {}
-    if conversation_id and chat.conversation_id != conversation_id:
-        changes["conversation_id"] = conversation_id
-    if chat.member_id != member_id:
-        changes["member_id"] = member_id
-    if chat.service_url != service_url:
-        changes["service_url"] = service_url
+    changes = {k: v for k, v in wanted.items() if getattr(chat, k) != v}
     if changes or _aware(chat.last_seen_at) + TOUCH_EVERY <= now:
         changes["last_seen_at"] = now
         session.execute(update(PersonalChat).where(PersonalChat.id == chat.id).values(**changes))
@@ -125,19 +114,28 @@ def chat_of(session: Session, person_id: int, platform: str) -> ChatRef | None:
     return ChatRef(person_id, workspace, chat.member_id, chat.conversation_id, chat.service_url)
 
 
-def platform_of(session: Session, person_id: int) -> str | None:
-    """The platform a person's messages go to: that of the account they used last (an account
-    with a remembered chat counts from when they last wrote; any other from when it was made).
-    None for a person with no account."""
+def _newest_platform(person_id):
     used = func.coalesce(PersonalChat.last_seen_at, PlatformAccount.created_at)
-    row = session.exec(
-        select(PlatformAccount.platform)
+    return (
+        sa_select(PlatformAccount.platform)
         .outerjoin(PersonalChat, PersonalChat.account_id == PlatformAccount.id)
         .where(PlatformAccount.person_id == person_id)
         .order_by(used.desc(), PlatformAccount.id.desc())
         .limit(1)
-    ).first()
-    return row
+    )
+
+
+def platform_of(session: Session, person_id: int) -> str | None:
+    """The platform a person's messages go to: that of the account they used last (an account
+    with a remembered chat counts from when they last wrote; any other from when it was made).
+    None for a person with no account."""
+    return session.execute(_newest_platform(person_id)).scalar()
+
+
+def platform_column(person_id_column):
+    """``platform_of`` as a correlated SQL expression, for a query over rows that name a
+    person in ``person_id_column`` (the outbox's claim: each process claims its platform's)."""
+    return _newest_platform(person_id_column).scalar_subquery()
 
 
 def _aware(moment: datetime) -> datetime:

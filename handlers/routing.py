@@ -5,8 +5,8 @@ given, Slack before Teams); a case's card refresh or thread line to the platform
 posted on.
 
 A process may hold transports for some platforms only (``msbot serve`` has no Teams
-credentials): a row for another platform is left for the process that has it (NotReady: kept
-and tried again later), never sent the wrong way.
+credentials): a row for another platform is left for the process that has it (kept, and looked at
+again a few seconds later), never sent the wrong way.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session
 
 from bot import conversations, personal_chats
-from bot.outbox import NotReady, PermanentDeliveryError, Sent
+from bot.outbox import PermanentDeliveryError, Sent, ServedElsewhere
 from bot.outbox.kinds import AfterSent, after_sent_of, threaded_kinds_of
 from models import OutboxMessage
 
@@ -66,6 +67,9 @@ class RoutingTransport:
         self.threaded_kinds = frozenset(kinds)
 
     def platform_for(self, session: Session, msg: OutboxMessage) -> str | None:
+        if msg.kind == conversations.REDACT:
+            # An erasure's edit goes where the message it edits was posted.
+            return (msg.data or {}).get("platform")
         if msg.recipient_role:
             if msg.subject_id is not None and msg.kind.startswith(CASE_KINDS):
                 card = _card_platform(session, msg.subject_id)
@@ -78,6 +82,9 @@ class RoutingTransport:
 
     def render(self, session: Session, msg: OutboxMessage) -> Routed:
         platform = self.platform_for(session, msg)
+        if platform is None and msg.recipient_role and not self._serves_all():
+            # Perhaps the other process's settings name it (its environment may differ).
+            raise ServedElsewhere(f"no {msg.recipient_role} conversation is set here")
         if platform is None:
             raise PermanentDeliveryError(
                 f"nowhere to send it: no platform has the {msg.recipient_role} role"
@@ -87,8 +94,42 @@ class RoutingTransport:
         transport = self.transports.get(platform)
         if transport is None:
             # Sent by the process that serves that platform (msbot serve / serve-teams).
-            raise NotReady(f"for {platform}, sent by the process serving it")
+            raise ServedElsewhere(f"for {platform}: sent by the process serving it")
         return Routed(platform, transport.render(session, msg))
+
+    def claimable(self, session: Session):
+        """The rows this process sends, as SQL (the same choice as ``platform_for``): so a
+        process serving one platform never claims, and never wakes for, the other's rows."""
+        if self._serves_all():
+            return None
+        served = list(self.transports)
+        person = OutboxMessage.recipient_person_id
+        role = OutboxMessage.recipient_role
+        card = case(
+            (
+                OutboxMessage.kind.startswith(CASE_KINDS),
+                conversations.card_platform_column(OutboxMessage.subject_id),
+            ),
+            else_=None,
+        )
+        role_target = card
+        if self.role_platforms:
+            whens = [(role == r, p) for r, p in sorted(self.role_platforms.items())]
+            role_target = func.coalesce(card, case(*whens, else_=None))
+        redact = OutboxMessage.kind == conversations.REDACT
+        return or_(
+            and_(redact, OutboxMessage.data["platform"].as_string().in_(served)),
+            and_(
+                ~redact,
+                or_(
+                    and_(person.is_not(None), personal_chats.platform_column(person).in_(served)),
+                    and_(role.is_not(None), role_target.in_(served)),
+                ),
+            ),
+        )
+
+    def _serves_all(self) -> bool:
+        return all(p in self.transports for p in PLATFORMS)
 
     def deliver(self, msg: OutboxMessage, routed: Routed) -> Sent:
         return self.transports[routed.platform].deliver(msg, routed.rendered)

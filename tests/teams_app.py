@@ -3,18 +3,22 @@ Connector: what the Teams feature tests share (the plumbing's own tests use team
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from dataclasses import replace
 
 import httpx
+from sqlmodel import Session, select
 
-from bot import bootstrap
+from bot import bootstrap, conversations
 from bot.config import Settings
 from handlers.local.fake_connector import FakeConnector
 from handlers.teams.app import TeamsFrontEnd
 from handlers.teams.connector import TeamsConnector
 from handlers.teams.server import BackgroundTeams
 from handlers.teams.settings import local_settings
+from models import PostedMessage
 from tests.teams_support import BOT, activity
 
 TENANT = "9f1c1c2e-0000-4000-8000-00000000aaaa"
@@ -100,3 +104,22 @@ class TeamsBot:
 def person(name: str = "Priya Shah") -> dict:
     """A Teams user as an activity's ``from``."""
     return {"id": f"29:{uuid.uuid4().hex}", "name": name, "aadObjectId": str(uuid.uuid4())}
+
+
+def relay_recorded(engine, case_id: int, timeout: float = 10.0) -> None:
+    """Wait (bounded, in short polls: the outbox records it on its own thread just after the
+    post) until the relay to the supplier is recorded, so their reply can find its case."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while True:
+        with Session(engine) as s:
+            found = s.exec(
+                select(PostedMessage.id).where(
+                    PostedMessage.about == conversations.SUPPLIER_RELAY,
+                    PostedMessage.subject_id == case_id,
+                )
+            ).first()
+        if found is not None:
+            return
+        assert time.monotonic() < deadline, "the relay was never recorded"
+        pause.wait(0.02)

@@ -82,7 +82,6 @@ def bot(engine, seen):
     form = dialog_form([], verb="complaint", submission_token="tok")
     routes = Routes(
         commands={"status": seen(), "echo": lambda req: reply(req, f"you said {req.text}")},
-        channel_commands={"status": seen()},
         actions={"assign": seen(InvokeAnswer.updated(card))},
         dialogs={
             "complaint": (lambda req: form, seen(InvokeAnswer.tell("Thanks"))),

@@ -21,10 +21,19 @@ from models import OutboxMessage
 # can remember where a message went (a case's card, a relay DM) atomically with it. A
 # transport without any records rows as sent and nothing more.
 AfterSent = Callable[[Session, OutboxMessage, Sent], None]
+# A hook under this key runs for every kind, after the kind's own (bot.conversations records
+# every direct message so that an erasure can find it).
+EVERY_KIND = "*"
 
 
 def after_sent_of(transport: Any) -> Mapping[str, AfterSent]:
     return getattr(transport, "after_sent", None) or {}
+
+
+def after_sent_for(transport: Any, kind: str) -> list[AfterSent]:
+    """The hooks to run once a row of ``kind`` is sent: its kind's, then every kind's."""
+    hooks = after_sent_of(transport)
+    return [hook for key in (kind, EVERY_KIND) if (hook := hooks.get(key)) is not None]
 
 
 def threaded_kinds_of(transport: Any) -> frozenset[str]:
@@ -34,3 +43,11 @@ def threaded_kinds_of(transport: Any) -> frozenset[str]:
     thread. A transport without them keeps every row in order within its destination: slower,
     never wrong."""
     return frozenset(getattr(transport, "threaded_kinds", None) or ())
+
+
+def claimable_of(transport: Any, session: Session):
+    """The SQL condition on outbox rows this transport sends, or None for every row: a
+    process serving some platforms only (msbot serve, msbot serve-teams) claims its own, so
+    it never holds back, nor wakes up for, the other's."""
+    claimable = getattr(transport, "claimable", None)
+    return claimable(session) if claimable is not None else None

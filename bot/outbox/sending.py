@@ -21,9 +21,10 @@ from sqlmodel import select
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.logs import unit_of_work
+from bot.outbox import delivery as outcome
 from bot.outbox.claims import CLAIM_SECONDS, Claims
 from bot.outbox.delivery import NotReady, PermanentDeliveryError, RateLimited, Sent, Skip, Transport
-from bot.outbox.kinds import after_sent_of
+from bot.outbox.kinds import after_sent_for
 from bot.outbox.pacing import PACE_SECONDS, RETRY_BASE_SECONDS, backoff
 from bot.outbox_doubt import LookUpLater, claimer, dead_local_claimers, look_up
 from models import OutboxMessage
@@ -71,7 +72,7 @@ class Drain(Claims):
                 bound = bound.bind(kind=msg.kind, subject_id=msg.subject_id)
                 try:
                     content: Any = self.transport.render(s, msg)
-                except (PermanentDeliveryError, NotReady, Skip) as exc:
+                except (PermanentDeliveryError, NotReady, Skip, outcome.ServedElsewhere) as exc:
                     content = exc
             if isinstance(content, Exception):
                 raise content
@@ -99,6 +100,11 @@ class Drain(Claims):
         except PermanentDeliveryError as exc:
             bound.error("outbox.dead", error=str(exc))
             self.record(msg_id, "dead", error=str(exc))
+            return False
+        except outcome.ServedElsewhere as exc:
+            # Not this process's platform: the process serving it sends it. No fault, no
+            # back-off (that would delay the other process too), and nothing to log per row.
+            self.record(msg_id, "pending", error=str(exc), retry_after=exc.retry_after)
             return False
         except RateLimited as exc:
             bound.warning("outbox.rate_limited", retry_after=exc.retry_after)
@@ -176,9 +182,9 @@ class Drain(Claims):
                     )
                     .returning(OutboxMessage)
                 ).one_or_none()
-                hook = after_sent_of(self.transport).get(row.kind) if row is not None else None
-                if hook is not None and out.result:
-                    hook(s, row, out.result)
+                if row is not None and out.result:
+                    for hook in after_sent_for(self.transport, row.kind):
+                        hook(s, row, out.result)
                 return
             row = s.get(OutboxMessage, msg_id)
             if row.status != "pending":  # another sender found it posted and recorded it

@@ -25,8 +25,12 @@ from bot.bootstrap import Core
 from bot.db import is_reachable
 from bot.outbox import OutboxWorker
 from handlers.routing import RoutingTransport, roles_elsewhere
-from handlers.teams import case_actions, case_delivery, case_thread, welcome
+from handlers.teams import case_actions, case_delivery, case_thread, privacy_messages, welcome
 from handlers.teams.auth import TokenCheck
+from handlers.teams.complaints import dialog as complaint_dialog
+from handlers.teams.complaints import home as complaint_home
+from handlers.teams.complaints import messages as complaint_messages
+from handlers.teams.complaints import replies as complaint_replies
 from handlers.teams.connector import ConnectorError, TeamsConnector
 from handlers.teams.dispatch import Dispatcher
 from handlers.teams.edge import MESSAGES_PATH, TeamsEdge
@@ -47,6 +51,9 @@ WELCOME_WORDS = {"help", "hello", "hi", "start", "home"}
 def teams_routes() -> Routes:
     """Every feature's Teams routes (each module lists its own; one line each here)."""
     return merge(
+        complaint_dialog.ROUTES,
+        complaint_home.ROUTES,
+        complaint_replies.ROUTES,
         case_actions.routes(),
         case_thread.routes(),
     )
@@ -54,9 +61,11 @@ def teams_routes() -> Routes:
 
 def teams_renderers(services: TeamsServices | None = None) -> dict:
     """Every outbox kind's Teams renderer (each feature module's RENDERERS; the triage
-    card's offer the people the services' role directory names)."""
+    card's "Assign to…" offers the people the services' role directory names)."""
     roles = services.roles if services is not None else None
     return {
+        **complaint_messages.RENDERERS,
+        **privacy_messages.RENDERERS,
         **case_delivery.renderers(roles),
     }
 
@@ -72,8 +81,8 @@ def outbox_transport(
         services.connector,
         teams_renderers(services) if renderers is None else renderers,
         role_conversations(services.teams),
-        service_url=lambda: services.service_url,
-        bot_id=lambda: services.bot_id,
+        service_url_of=lambda: services.service_url,
+        bot_id_of=lambda: services.bot_id,
         engine=services.engine,
         after_sent=core.after_sent,
         threaded_kinds=core.threaded_kinds,
@@ -169,7 +178,7 @@ class TeamsFrontEnd:
             yield
         self._executor.shutdown(wait=True)
         if self.services is not None:
-            self.services.outbox.stop()
+            self.services.stop()
         if self.tokens is not None:
             self.tokens.close()
 

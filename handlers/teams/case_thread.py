@@ -160,6 +160,6 @@ def on_command(req: TeamsRequest) -> None:
 
 def routes() -> Routes:
     return Routes(
-        channel_commands={name: on_command for name in commands.COMMANDS_BY_NAME},
+        commands={name: on_command for name in commands.COMMANDS_BY_NAME},
         channel_reply=on_reply,
     )

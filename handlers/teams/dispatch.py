@@ -97,11 +97,13 @@ class Dispatcher:
             answer = action(req) if action else InvokeAnswer.tell(UNKNOWN)
             _answer_submit(req, answer)
             return
-        word, _, _ = req.text.partition(" ")
+        word = req.text.partition(" ")[0].lower().strip(".!?")
         # In a channel msbot reads every message (ChannelMessage.Read.Group): only one that
         # mentions it is a command; any other reply in a thread is for channel_reply (a note).
-        words = self.routes.commands if req.personal else self.routes.channel_commands
-        command = words.get(word.lower().strip(".!?")) if req.personal or req.mentioned else None
+        if req.personal:
+            command = self.routes.personal_commands.get(word) or self.routes.commands.get(word)
+        else:
+            command = self.routes.commands.get(word) if req.mentioned else None
         if command is not None:
             command(req)
         elif req.thread_id and not req.personal and self.routes.channel_reply:

@@ -39,3 +39,13 @@ class TeamsOut:
 
 
 Renderer = Callable[[Session, OutboxMessage], TeamsOut]
+
+
+def drawn(load: Callable, render: Callable[..., TeamsOut]) -> Renderer:
+    """An outbox renderer from a core loader (``load(session, row)`` -> a read model, e.g.
+    bot.complaints.delivery_views) and a pure card function of that read model."""
+
+    def renderer(session: Session, msg: OutboxMessage) -> TeamsOut:
+        return render(load(session, msg))
+
+    return renderer

@@ -3,11 +3,11 @@
 A feature module exposes a ``Routes`` value (no registration at import time); the front end
 merges them (``merge``) and dispatches on them (handlers/teams/dispatch.py):
 
-- ``commands``: the first word of a 1:1 message, the same words as Slack's slash commands ->
+- ``commands``: the first word of a 1:1 message, or of a channel message that mentions the
+  bot (only those: msbot reads every channel message), the same words as Slack's registry ->
   ``fn(req) -> None``;
-- ``channel_commands``: the first word of a channel message after the bot's mention (the case
-  thread's commands, the core's list; "help" and "status" mean other things there than in a
-  1:1 chat, so the two lists are apart);
+- ``personal_commands``: the same, for 1:1 messages only, looked up first there (the 1:1
+  chat's ``help``, ``status``, ``home`` are the supplier's; a channel's are the case thread's);
 - ``actions``: an ``Action.Execute`` verb, or an ``Action.Submit`` button's data["verb"]
   (handlers/teams/cards.VERB_KEY) -> ``fn(req) -> InvokeAnswer``;
 - ``dialogs``: a dialog id -> (``open(req) -> card``, ``submit(req) -> InvokeAnswer``). A card
@@ -88,27 +88,27 @@ Dialog = tuple[Callable[[TeamsRequest], dict], Action]
 @dataclass(frozen=True)
 class Routes:
     commands: dict[str, Handler] = field(default_factory=dict)
+    personal_commands: dict[str, Handler] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
     dialogs: dict[str, Dialog] = field(default_factory=dict)
     channel_reply: Handler | None = None
     personal_reply: Handler | None = None
-    channel_commands: dict[str, Handler] = field(default_factory=dict)
 
 
 def merge(*routes: Routes) -> Routes:
     """One Routes from every feature's; a word, verb or dialog claimed twice is an error, as
     is a second channel or 1:1 reply handler (two features cannot both own plain replies)."""
     commands: dict[str, Handler] = {}
+    personal_commands: dict[str, Handler] = {}
     actions: dict[str, Action] = {}
     dialogs: dict[str, Dialog] = {}
-    channel_commands: dict[str, Handler] = {}
     channel_reply = personal_reply = None
     for part in routes:
         for mine, theirs, what in (
             (commands, part.commands, "command"),
+            (personal_commands, part.personal_commands, "1:1 command"),
             (actions, part.actions, "action"),
             (dialogs, part.dialogs, "dialog"),
-            (channel_commands, part.channel_commands, "channel command"),
         ):
             clash = mine.keys() & theirs.keys()
             if clash:
@@ -122,4 +122,4 @@ def merge(*routes: Routes) -> Routes:
             if personal_reply is not None:
                 raise ValueError("two Teams handlers for 1:1 replies")
             personal_reply = part.personal_reply
-    return Routes(commands, actions, dialogs, channel_reply, personal_reply, channel_commands)
+    return Routes(commands, personal_commands, actions, dialogs, channel_reply, personal_reply)

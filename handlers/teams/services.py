@@ -5,9 +5,11 @@ that delivers what the core queued."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import structlog
 from sqlalchemy.engine import Engine
 
 from bot.bootstrap import Core
@@ -18,6 +20,8 @@ from bot.permissions import RoleDirectory
 from handlers.teams.connector import TeamsConnector
 from handlers.teams.settings import TeamsSettings
 from models.base import utcnow
+
+log = structlog.get_logger("msbot.teams")
 
 
 @dataclass
@@ -36,6 +40,11 @@ class TeamsServices:
     bot_id: str | None = None
     # The Bot Connector of the tenant's region: the settings', then the newest activity's.
     service_url: str = ""
+    # Follow-up work nobody waits for (grouping a new case with related ones), in order, on
+    # one thread; a crash loses it, and a sweep job (case_grouping) does it instead.
+    serial: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="teams-after")
+    )
 
     def __post_init__(self):
         self.service_url = self.service_url or self.teams.service_url
@@ -52,6 +61,22 @@ class TeamsServices:
     def settings(self) -> Settings:
         """The core's settings."""
         return self.core.settings
+
+    def after_commit(self, fn: Callable, *args) -> None:
+        """Run ``fn(*args)`` soon, after the answer; a failure is logged, not raised."""
+
+        def run() -> None:
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("teams.after_commit_failed", task=getattr(fn, "__name__", "?"))
+
+        self.serial.submit(run)
+
+    def stop(self) -> None:
+        self.serial.shutdown(wait=True)
+        if self.outbox is not None:
+            self.outbox.stop()
 
     def send_queued(self) -> None:
         """Messages were just queued in the outbox: wake the worker to send them now."""

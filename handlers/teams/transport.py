@@ -10,8 +10,8 @@ platform "teams".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -60,39 +60,28 @@ class Addressed:
     tenant_id: str | None = None
 
 
+@dataclass
 class TeamsTransport:
-    platform = PLATFORM
-
-    def __init__(
-        self,
-        connector: TeamsConnector,
-        renderers: Mapping[str, Renderer],
-        roles: Mapping[str, str] | None = None,
-        *,
-        service_url,
-        bot_id=None,
-        engine: Engine | None = None,
-        after_sent: Mapping[str, AfterSent] | None = None,
-        threaded_kinds: frozenset[str] = frozenset(),
-    ):
-        self.connector = connector
-        self.renderers = dict(renderers)
-        self.roles = dict(roles or {})
-        # The connector for channels (a string, or a callable giving the newest one known).
-        self._service_url = service_url
-        # The bot's own id, or a callable giving it (learnt from the first activity).
-        self._bot_id = bot_id
-        # To remember a 1:1 chat opened here, so the next message needs no createConversation.
-        self.engine = engine
-        self.after_sent = dict(after_sent or {})
-        self.threaded_kinds = threaded_kinds
+    connector: TeamsConnector
+    renderers: Mapping[str, Renderer]
+    roles: Mapping[str, str] = field(default_factory=dict)  # team role -> its channel
+    # The connector for channels: a string, or a callable giving the newest one known.
+    service_url_of: str | Callable[[], str] = ""
+    # The bot's own id, or a callable giving it (learnt from the first activity).
+    bot_id_of: str | Callable[[], str | None] | None = None
+    # To remember a 1:1 chat opened here, so the next message needs no createConversation.
+    engine: Engine | None = None
+    # The core's kinds (bot.bootstrap): what to record once sent, which keep thread order.
+    after_sent: Mapping[str, AfterSent] = field(default_factory=dict)
+    threaded_kinds: frozenset[str] = frozenset()
+    platform: str = PLATFORM
 
     def bot_id(self) -> str | None:
-        return self._bot_id() if callable(self._bot_id) else self._bot_id
+        return self.bot_id_of() if callable(self.bot_id_of) else self.bot_id_of
 
     @property
     def service_url(self) -> str:
-        return self._service_url() if callable(self._service_url) else self._service_url
+        return self.service_url_of() if callable(self.service_url_of) else self.service_url_of
 
     def render(self, session: Session, msg: OutboxMessage) -> Addressed:
         renderer = self.renderers.get(msg.kind)
