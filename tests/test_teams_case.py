@@ -281,6 +281,25 @@ def test_a_mention_command_runs_and_answers_in_the_1_1_chat(bot, engine):
         assert not s.exec(select(CaseNote).where(CaseNote.complaint_id == case.id)).all()
 
 
+def test_assign_names_someone_on_the_team_by_their_mention(bot, engine):
+    with transaction(engine) as s:
+        lead = people.person_for(s, "teams", TENANT, LEAD["aadObjectId"], LEAD["name"]).id
+    case = file_case(bot, engine)
+    root = card_id(bot, engine, case)
+    say_in_thread(bot, root, INV, "assign <at>Lee Lead</at>", mention=True)
+
+    def assigned():
+        with Session(engine) as s:
+            return s.get(Complaint, case.id).assignee_id
+
+    assert wait_until(assigned, "the assignment") == lead
+    [update] = wait_until(
+        lambda: [c for c in triage_calls(bot) if c.method == "PUT" and c.activity_id == root],
+        "the card's update",
+    )
+    assert facts(card_of(update))["Assignee"] == "Lee Lead"
+
+
 def test_an_anonymous_suppliers_answer_is_relayed_without_their_name(bot, engine):
     case = file_case(bot, engine, anonymous=True)
     root = card_id(bot, engine, case)
