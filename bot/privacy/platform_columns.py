@@ -17,6 +17,7 @@ from bot.privacy.terms import (
     Link,
     Whose,
     not_personal,
+    person_ref,
     personal,
 )
 
@@ -30,14 +31,13 @@ OUTBOX_MESSAGE: dict[str, Entry] = {
         parent="complaint",
         parent_when=("kind", "complaint."),
     ),
-    "recipient_person_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "recipient_person_id": person_ref(
+        Link.ADDRESSEE,
         ANYONE,
         "Whom to DM: a supplier, investigator, lead, civil servant, manager, host or coordinator.",
         OUTBOX,
         note="Sent rows keep their recipient (they are never deleted today): an export lists "
         "the messages sent to the person, and an erasure reaches sent rows too.",
-        link=Link.ADDRESSEE,
     ),
     "recipient_role": not_personal(
         "Which team role's conversation to post to (triage, leads): a role, never a person."
@@ -139,13 +139,12 @@ JOB_RUN: dict[str, Entry] = {
 
 NUDGE_TABLE: dict[str, Entry] = {
     "id": ROW_ID,
-    "person_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "person_id": person_ref(
+        Link.ACTOR,
         Whose.INVESTIGATOR,
         "Who was reminded: nobody is nudged twice a day about one thing.",
         NUDGE,
         erase="Deleted after 92 days by the pruning job; an erasure may wait for it.",
-        link=Link.ACTOR,
     ),
     "subject": not_personal("What about: my_cases, or a reminder kind and a case id."),
     "day": not_personal("The day of the nudge."),
@@ -153,14 +152,13 @@ NUDGE_TABLE: dict[str, Entry] = {
 }
 
 PERSON_TABLE: dict[str, Entry] = {
-    "id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "id": person_ref(
+        Link.OWNER,
         ANYONE,
         "The person every other table refers to (bot.people).",
         PERSON,
         erase="Kept: once the name, email and accounts are erased the id names nobody, and "
         "the rows that refer to it stay whole.",
-        link=Link.OWNER,
     ),
     "display_name": personal(
         Kind.IDENTITY, ANYONE, "How the person is shown where they cannot be mentioned.", PERSON
@@ -176,13 +174,12 @@ PERSON_TABLE: dict[str, Entry] = {
 
 PLATFORM_ACCOUNT: dict[str, Entry] = {
     "id": ROW_ID,
-    "person_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "person_id": person_ref(
+        Link.OWNER,
         ANYONE,
         "Whose account it is.",
         PERSON,
         erase="Kept: the account's user id and name are erased instead.",
-        link=Link.OWNER,
     ),
     "platform": not_personal("slack, teams, ..."),
     "workspace": not_personal("The Slack team or Teams tenant the account belongs to."),
