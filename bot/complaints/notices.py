@@ -50,11 +50,7 @@ ALLOWED_DATA = frozenset({"event", "action", "from", "to", "actor", "text", "ref
 
 
 def _checked(kind: str, data: dict) -> dict:
-    if kind not in KINDS:
-        raise ValueError(f"unknown complaint notice {kind!r}")
-    extra = set(data) - ALLOWED_DATA
-    if extra:
-        raise ValueError(f"notice data may not carry {sorted(extra)}")
+    outbox.checked_data("complaint", kind, data, KINDS, ALLOWED_DATA)
     if kind == THREAD_POST and data.get("event") not in THREAD_EVENTS:
         raise ValueError(f"bad thread event {data.get('event')!r}")
     return data
