@@ -122,14 +122,37 @@ def open_placement_modal(
     )
 
 
-def _placement_form(view: dict, context: BoltContext) -> dict:
-    """What the core call of a placement's form (dates, feedback) takes beside the answers:
-    the placement, who submits it, and the DM whose button opened the form."""
-    return {
-        "placement_id": forms.placement_id(view),
-        "actor": context["actor"],
-        "message": forms.origin(view),
-    }
+# A placement's forms: the fields the core's refusals are shown beside, and the core call that
+# stores the answers, (engine, placement id, *, actor, message, **answers).
+_SCHEDULE = (forms.SCHEDULE_FIELDS, placements.schedule)
+_FEEDBACK = (forms.FEEDBACK_FIELDS, placements.give_feedback)
+
+
+def _save_answers(
+    services: Services,
+    ack: Ack,
+    view: dict,
+    context: BoltContext,
+    form: tuple[tuple[str, ...], Callable],
+    done: dict,
+    **answers,
+) -> None:
+    """Store a placement form's ``answers``: the placement, who submits it and the DM whose
+    button opened the form come from the modal, which then shows ``done``."""
+    fields, store = form
+    save_form(
+        services,
+        ack,
+        fields,
+        lambda: store(
+            services.engine,
+            forms.placement_id(view),
+            actor=context["actor"],
+            message=forms.origin(view),
+            **answers,
+        ),
+        lambda _: done,
+    )
 
 
 def register(app: App, services: Services) -> None:
@@ -157,19 +180,9 @@ def register(app: App, services: Services) -> None:
         if unanswered(ack, {field: (d, "Choose a date.") for field, d in chosen.items()}):
             return
         text = f"The placement runs from *{day(start)}* to *{day(end)}*. Both sides have been told."
-        save_form(
-            services,
-            ack,
-            forms.SCHEDULE_FIELDS,
-            lambda: placements.schedule(
-                services.engine,
-                start_date=start,
-                end_date=end,
-                today=services.today(),
-                **_placement_form(view, context),
-            ),
-            lambda _: forms.done_view("Dates saved", text),
-        )
+        done = forms.done_view("Dates saved", text)
+        answers = {"start_date": start, "end_date": end, "today": services.today()}
+        _save_answers(services, ack, view, context, _SCHEDULE, done, **answers)
 
     @app.view(forms.FEEDBACK_CALLBACK)
     def feedback_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
@@ -182,19 +195,9 @@ def register(app: App, services: Services) -> None:
         if unanswered(ack, asked):
             return
         thanks = "Your feedback is saved. Thank you for taking part."
-        save_form(
-            services,
-            ack,
-            forms.FEEDBACK_FIELDS,
-            lambda: placements.give_feedback(
-                services.engine,
-                worthwhile=worthwhile,
-                learned=learned,
-                would_recommend=recommend,
-                **_placement_form(view, context),
-            ),
-            lambda _: forms.done_view("Thank you", thanks),
-        )
+        done = forms.done_view("Thank you", thanks)
+        answers = {"worthwhile": worthwhile, "learned": learned, "would_recommend": recommend}
+        _save_answers(services, ack, view, context, _FEEDBACK, done, **answers)
 
 
 # Its `/shadow` subcommands, in help order; the app factory builds the router from them.
