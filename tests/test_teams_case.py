@@ -261,6 +261,35 @@ def test_a_reply_in_the_cards_thread_is_a_note_once(bot, engine):
         assert s.get(Complaint, case.id).status == "received"
 
 
+def test_an_edit_keeps_the_earlier_text_and_a_deletion_marks_the_note(bot, engine):
+    case = file_case(bot, engine)
+    root = card_id(bot, engine, case)
+    reply_id = uuid.uuid4().hex
+    say_in_thread(bot, root, INV, "Council says 5 days.", id=reply_id)
+
+    def note():
+        with Session(engine) as s:
+            return s.exec(select(CaseNote).where(CaseNote.complaint_id == case.id)).first()
+
+    wait_until(note, "the note")
+    edited = {"eventType": "editMessage"}
+    say_in_thread(
+        bot,
+        root,
+        INV,
+        "Council says 10 days.",
+        id=reply_id,
+        type="messageUpdate",
+        channelData=edited,
+    )
+    found = wait_until(lambda: (n := note()) and n.edited_at and n, "the edit")
+    assert found.text == "Council says 10 days."
+    assert "Council says 5 days." in json.dumps(found.history)
+    deleted = {"eventType": "softDeleteMessage"}
+    say_in_thread(bot, root, INV, "", id=reply_id, type="messageDelete", channelData=deleted)
+    assert wait_until(lambda: note().deleted_at, "the deletion")
+
+
 def test_a_mention_command_runs_and_answers_in_the_1_1_chat(bot, engine):
     case = file_case(bot, engine)
     root = card_id(bot, engine, case)

@@ -159,6 +159,9 @@ class TeamsFrontEnd:
                 interval=self.services.settings.outbox_interval_seconds,
             )
         self.sdk.on_message(self._on_message)
+        # Edits and deletions of a reply in a case thread change its note, as in Slack.
+        self.sdk.on_message_update(self._on_changed)
+        self.sdk.on_message_delete(self._on_changed)
         self.sdk.on_conversation_update(self._on_conversation_update)
         self.sdk.on_invoke(self._on_invoke)
         self.tokens = None
@@ -193,6 +196,10 @@ class TeamsFrontEnd:
     # The SDK's handlers: hand over to a thread and return, whatever happens there.
     async def _on_message(self, ctx) -> None:
         await self._off_loop(self._request("message", ctx.activity), self._message)
+
+    async def _on_changed(self, ctx) -> None:
+        kind = "delete" if ctx.activity.type == "messageDelete" else "edit"
+        await self._off_loop(self._request(kind, ctx.activity), self._changed)
 
     async def _on_conversation_update(self, ctx) -> None:
         activity = ctx.activity
@@ -233,6 +240,10 @@ class TeamsFrontEnd:
             self._welcome(req)
             return
         self.dispatcher.message(req)
+
+    def _changed(self, req: TeamsRequest) -> None:
+        if self.services is not None:
+            self.dispatcher.changed(req)
 
     def _installed(self, req: TeamsRequest) -> None:
         if self.services is not None and req.personal:

@@ -69,6 +69,23 @@ def on_reply(req: TeamsRequest) -> None:
         log.info("teams.reply_ignored", reason=type(exc).__name__)
 
 
+def on_change(req: TeamsRequest) -> None:
+    """An edit of a reply in a case thread updates its note (the core keeps the earlier text);
+    a deletion marks it deleted. An edit that mentions msbot is a command's, not a note."""
+    services = req.services
+    if req.kind == "delete":
+        investigation.delete_note(services.engine, note_key(req), services.clock())
+    elif req.kind == "edit" and not req.mentioned and req.text.strip():
+        investigation.edit_note(
+            services.engine,
+            case_of_thread(req),
+            note_key(req),
+            req.actor().person_id,
+            req.text,
+            services.clock(),
+        )
+
+
 def wording(answer: commands.Answer) -> str | None:
     """What the asker is told of a command's answer (None: nothing, the card shows it). Sent
     as plain text, so no markup."""
@@ -162,4 +179,5 @@ def routes() -> Routes:
     return Routes(
         commands={name: on_command for name in commands.COMMANDS_BY_NAME},
         channel_reply=on_reply,
+        channel_change=on_change,
     )

@@ -53,7 +53,7 @@ def mentions_bot(text: str, mentioned_names: frozenset[str] | None = None) -> bo
 @dataclass(frozen=True)
 class TeamsRequest:
     services: Any = field(repr=False, compare=False)
-    kind: str  # "message" | "invoke" | "installed"
+    kind: str  # "message" | "invoke" | "installed" | "edit" | "delete"
     conversation_id: str
     conversation_type: str  # "personal" | "channel" | "groupChat"
     thread_id: str | None

@@ -16,7 +16,9 @@ merges them (``merge``) and dispatches on them (handlers/teams/dispatch.py):
   button carries the dialog id as its verb;
 - ``channel_reply``: ``fn(req)`` for a plain reply (no mention of the bot) in a channel reply
   chain;
-- ``personal_reply``: ``fn(req)`` for a 1:1 message that is no command.
+- ``personal_reply``: ``fn(req)`` for a 1:1 message that is no command;
+- ``channel_change``: ``fn(req)`` for an edit (``req.kind`` "edit") or a deletion ("delete")
+  of a message in a channel reply chain (a case thread's note follows its message).
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ class Routes:
     dialogs: dict[str, Dialog] = field(default_factory=dict)
     channel_reply: Handler | None = None
     personal_reply: Handler | None = None
+    channel_change: Handler | None = None
 
 
 def merge(*routes: Routes) -> Routes:
@@ -102,7 +105,7 @@ def merge(*routes: Routes) -> Routes:
     personal_commands: dict[str, Handler] = {}
     actions: dict[str, Action] = {}
     dialogs: dict[str, Dialog] = {}
-    channel_reply = personal_reply = None
+    channel_reply = personal_reply = channel_change = None
     for part in routes:
         for mine, theirs, what in (
             (commands, part.commands, "command"),
@@ -122,4 +125,16 @@ def merge(*routes: Routes) -> Routes:
             if personal_reply is not None:
                 raise ValueError("two Teams handlers for 1:1 replies")
             personal_reply = part.personal_reply
-    return Routes(commands, personal_commands, actions, dialogs, channel_reply, personal_reply)
+        if part.channel_change is not None:
+            if channel_change is not None:
+                raise ValueError("two Teams handlers for channel edits and deletions")
+            channel_change = part.channel_change
+    return Routes(
+        commands,
+        personal_commands,
+        actions,
+        dialogs,
+        channel_reply,
+        personal_reply,
+        channel_change,
+    )
