@@ -53,6 +53,10 @@ def on_reply(req: TeamsRequest) -> None:
     """A plain reply in a channel's reply chain: a note when the chain is a case's."""
     if req.conversation_type != "channel" or not req.thread_id or not req.activity_id:
         return
+    if req.mentioned:
+        # "@msbot <a word it does not know>": told privately, as in Slack, never a note.
+        on_command(req)
+        return
     if not req.text.strip():
         return
     services = req.services
