@@ -305,6 +305,12 @@ def test_a_mention_command_runs_and_answers_in_the_1_1_chat(bot, engine):
     say_in_thread(bot, root, INV, "status nonsense", mention=True)
     told = wait_until(lambda: bot.connector.sent(chat), "the private answer")
     assert told[-1].body["text"].startswith("Give one of these states")
+    say_in_thread(bot, root, INV, "frobnicate", mention=True)
+    told = wait_until(
+        lambda: len(bot.connector.sent(chat)) > 1 and bot.connector.sent(chat), "help"
+    )
+    assert told[-1].body["text"].startswith("I don't know frobnicate")
+    assert "@msbot assign @person" in told[-1].body["text"]
     assert "Give one of these states" not in json.dumps([c.body for c in triage_calls(bot)])
     with Session(engine) as s:
         assert not s.exec(select(CaseNote).where(CaseNote.complaint_id == case.id)).all()
