@@ -1,158 +1,41 @@
-"""A case in Teams over real HTTP against the fake Bot Connector, on both databases: the
-triage card posted in the triage channel and updated in place (updateActivity of the same
-activity) after "Assign to me"; a refusal seen by the presser alone; a retried invoke doing
-nothing twice; a reply in the card's thread kept as a note; a mention command from the core's
-list; an anonymous supplier's answer relayed into the thread without their name; and no
-generated invoke body answered with a 5xx."""
+"""The triage card in Teams over real HTTP against the fake Bot Connector, on both databases:
+posted in the triage channel and updated in place (updateActivity of the same activity) after
+"Assign to me"; a refusal seen by the presser alone; a refused form keeping its answers; a
+retried invoke doing nothing twice; and no generated invoke body answered with a 5xx."""
 
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from bot import conversations, people
-from bot.complaints import intake, investigation
-from bot.db import transaction
-from bot.permissions import Actor
 from handlers.teams import case_card
-from models import CaseNote, Complaint, ComplaintEvent, PostedMessage
-from models.base import utcnow
-from tests.teams_app import TENANT, TRIAGE, TeamsBot, person
-from tests.teams_support import BOT, activity
-
-TODAY = date(2026, 11, 20)
-INV = person("Sam Investigator")
-LEAD = person("Lee Lead")
-OTHER = person("Olu Other")
-SUPPLIER = person("Secret Supplier")
-ORGANISATION = "Ambridge Youth Trust"
+from models import Complaint, ComplaintEvent
+from tests.teams_case_support import (
+    INV,
+    OTHER,
+    card_id,
+    card_of,
+    facts,
+    file_case,
+    in_thread,
+    press,
+    team_bot,
+    triage_calls,
+    wait_until,
+)
+from tests.teams_support import activity
 
 
 @pytest.fixture
 def bot(engine):
-    running = TeamsBot(
-        engine,
-        core_settings={
-            "investigator_user_ids": frozenset({INV["aadObjectId"]}),
-            "lead_user_ids": frozenset({LEAD["aadObjectId"]}),
-        },
-    )
+    running = team_bot(engine)
     yield running
     running.close()
-
-
-def wait_until(check, what: str, timeout: float = 10.0):
-    """Poll until ``check()`` is truthy: the outbox delivers on its own thread."""
-    deadline = time.monotonic() + timeout
-    while not (found := check()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
-    return found
-
-
-def file_case(bot: TeamsBot, engine, *, anonymous: bool = False) -> Complaint:
-    with transaction(engine) as s:
-        reporter = people.person_for(
-            s, "teams", TENANT, SUPPLIER["aadObjectId"], SUPPLIER["name"]
-        ).id
-    form = intake.ComplaintForm(
-        authority_name="Borsetshire Council",
-        authority_kind="wider",
-        procurement_title="Youth services framework",
-        procurement_reference="BC-2026-17",
-        stage="tender",
-        category="timescales",
-        procurement_date=date(2026, 10, 1),
-        what_happened="Five working days to answer a 90-page tender.",
-        outcome_wanted="A longer window.",
-        organisation_name=ORGANISATION,
-        organisation_type="vcse",
-        anonymous=anonymous,
-    )
-    case = intake.submit(
-        engine,
-        form,
-        actor=Actor(reporter),
-        submission_key=None,
-        today=TODAY,
-        policy=intake.IntakePolicy(),
-    ).complaint
-    bot.services.send_queued()
-    return case
-
-
-def card_id(bot: TeamsBot, engine, case: Complaint) -> str:
-    """The card's activity id, once it is posted and recorded (bot.conversations)."""
-
-    def posted():
-        with Session(engine) as s:
-            found = conversations.message_of(s, "teams", conversations.CASE_CARD, case.id)
-            return found.message_id if found else None
-
-    return wait_until(posted, "the triage card")
-
-
-def in_thread(root: str) -> dict:
-    return {
-        "id": f"{TRIAGE};messageid={root}",
-        "conversationType": "channel",
-        "tenantId": TENANT,
-    }
-
-
-def press(bot: TeamsBot, root: str, user: dict, verb: str, activity_id=None, **data) -> dict:
-    """An Action.Execute on the card (an adaptiveCard/action invoke); the invoke's answer."""
-    body = activity(
-        bot.connector.url,
-        type="invoke",
-        name="adaptiveCard/action",
-        value={
-            "action": {
-                "type": "Action.Execute",
-                "verb": verb,
-                "data": {"verb": verb, **data},
-            }
-        },
-        replyToId=root,
-        conversation=in_thread(root),
-    )
-    del body["text"]
-    body["from"] = user
-    if activity_id:
-        body["id"] = activity_id
-    answer = bot.post(body)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
-def say_in_thread(bot: TeamsBot, root: str, user: dict, text: str, *, mention=False, **more):
-    body = activity(bot.connector.url, text, conversation=in_thread(root), **more)
-    body["from"] = user
-    if mention:
-        body["text"] = f"<at>msbot</at> {text}"
-        body["entities"] = [{"type": "mention", "text": "<at>msbot</at>", "mentioned": {"id": BOT}}]
-    answer = bot.post(body)
-    assert answer.status_code == 200, answer.text
-
-
-def facts(card: dict) -> dict:
-    [found] = [b for b in card["body"] if b["type"] == "FactSet"]
-    return {f["title"]: f["value"] for f in found["facts"]}
-
-
-def card_of(call) -> dict:
-    return call.body["attachments"][0]["content"]
-
-
-def triage_calls(bot: TeamsBot):
-    return [c for c in bot.connector.sent() if c.conversation_id == TRIAGE]
 
 
 def test_the_card_is_posted_then_updated_in_place_after_assign_to_me(bot, engine):
@@ -239,89 +122,6 @@ def test_a_retried_invoke_does_nothing_twice(bot, engine):
             )
         ).all()
     assert [e.data["to"] for e in moves] == ["triaged"]
-
-
-def test_a_reply_in_the_cards_thread_is_a_note_once(bot, engine):
-    case = file_case(bot, engine)
-    root = card_id(bot, engine, case)
-    reply_id = uuid.uuid4().hex
-    for _ in range(2):  # Teams delivering it twice
-        say_in_thread(bot, root, INV, "Status: council says 5 days.", id=reply_id)
-
-    def notes():
-        with Session(engine) as s:
-            return s.exec(select(CaseNote).where(CaseNote.complaint_id == case.id)).all()
-
-    [note] = wait_until(notes, "the note")
-    assert note.text == "Status: council says 5 days."
-    with Session(engine) as s:
-        author = people.ref(s, note.author_id)
-    assert author.name == "Sam Investigator"
-    with Session(engine) as s:  # a plain reply starting with a command word is no command
-        assert s.get(Complaint, case.id).status == "received"
-
-
-def test_a_mention_command_runs_and_answers_in_the_1_1_chat(bot, engine):
-    case = file_case(bot, engine)
-    root = card_id(bot, engine, case)
-    chat = bot.install(INV)
-    say_in_thread(bot, root, INV, "assign me", mention=True)
-    wait_until(
-        lambda: [c for c in triage_calls(bot) if c.method == "PUT" and c.activity_id == root],
-        "the card's update",
-    )
-    with Session(engine) as s:
-        holder = people.ref(s, s.get(Complaint, case.id).assignee_id)
-    assert holder.name == "Sam Investigator"
-    say_in_thread(bot, root, INV, "status nonsense", mention=True)
-    told = wait_until(lambda: bot.connector.sent(chat), "the private answer")
-    assert told[-1].body["text"].startswith("Give one of these states")
-    assert "Give one of these states" not in json.dumps([c.body for c in triage_calls(bot)])
-    with Session(engine) as s:
-        assert not s.exec(select(CaseNote).where(CaseNote.complaint_id == case.id)).all()
-
-
-def test_an_anonymous_suppliers_answer_is_relayed_without_their_name(bot, engine):
-    case = file_case(bot, engine, anonymous=True)
-    root = card_id(bot, engine, case)
-    press(
-        bot,
-        root,
-        INV,
-        case_card.RELAY,
-        reference=case.reference,
-        message="Which lot was it?",
-        await_reply="true",
-    )
-    with Session(engine) as s:
-        reporter = s.get(Complaint, case.id).reporter_id
-    investigation.supplier_reply(
-        engine,
-        case.id,
-        f"teams:dm/{uuid.uuid4().hex}",
-        reporter,
-        "Lot 2, the youth services one.",
-        utcnow(),
-    )
-    bot.services.send_queued()
-
-    def relayed():
-        return [
-            c
-            for c in triage_calls(bot)
-            if c.method == "POST" and c.activity_id == root and "supplier replied" in str(c.body)
-        ]
-
-    [line] = wait_until(relayed, "the relayed answer")
-    assert [b["text"] for b in card_of(line)["body"]] == [
-        "The supplier replied:",
-        "Lot 2, the youth services one.",
-    ]
-    everything = json.dumps([c.body for c in triage_calls(bot)])
-    for secret in (SUPPLIER["name"], ORGANISATION, SUPPLIER["id"], SUPPLIER["aadObjectId"]):
-        assert secret not in everything
-    with Session(engine) as s:
-        assert s.exec(select(PostedMessage)).all()  # the card's record, nothing about them
 
 
 JSONISH = st.recursive(

@@ -155,6 +155,19 @@ def test_any_text_fits_the_limit_and_forms_no_mention_or_link(what, title):
     assert verbs(card)[0] == case_card.ASSIGN_SELF  # the buttons always survive
 
 
+def test_a_full_team_and_every_form_fit_the_limit():
+    staff = [(str(n), "N" * 60) for n in range(case_card.CHOICES_MAX)]
+    offered = lifecycle.offered_moves("investigating", None)
+    card = case_card.card(
+        view(status="investigating", offered=offered, payment_case=True, what_happened="x" * 3000),
+        staff,
+        notice="y" * 300,
+    )
+    assert card_bytes(card) <= CARD_BUDGET_BYTES
+    assign_to = next(a for a in card["actions"] if a["title"] == "Assign to…")
+    assert len(assign_to["card"]["body"][0]["choices"]) == case_card.CHOICES_MAX
+
+
 def test_reading_the_resolve_form():
     details = case_forms.read_resolve(
         {

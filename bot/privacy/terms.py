@@ -142,6 +142,10 @@ RULES: tuple[Retention, ...] = (
 )
 
 
+# (column, prefix or prefixes): the rows a rule applies to, those whose column starts so.
+When = tuple[str, str | tuple[str, ...]]
+
+
 @dataclass(frozen=True)
 class Entry:
     """How one column is classified.
@@ -166,13 +170,15 @@ class Entry:
     note: str = ""
     # Subject access and erasure (bot.privacy.records): ``link`` marks a column holding a
     # person's id; ``parent`` a column holding the id of the row that owns this one (the row
-    # belongs to whoever owns that one), ``parent_when`` = (column, prefix) when only some
-    # rows point there; ``author`` the link column naming who wrote this text;
+    # belongs to whoever owns that one), ``parent_when`` = (column, prefix or prefixes) when
+    # only some rows point there, ``link_when`` likewise when only some rows hold a person's
+    # id (the others another thing's); ``author`` the link column naming who wrote this text;
     # ``json_keys`` the keys of a JSON column that hold text (empty: every string in it);
     # ``erase_if`` a flag column that must be set for an erasure to reach this text.
     link: Link | None = None
+    link_when: When | None = None
     parent: str = ""
-    parent_when: tuple[str, str] | None = None
+    parent_when: When | None = None
     author: str = ""
     json_keys: tuple[str, ...] = ()
     erase_if: str = ""
@@ -200,7 +206,7 @@ class Entry:
 
 
 def not_personal(
-    why: str, note: str = "", *, parent: str = "", parent_when: tuple[str, str] | None = None
+    why: str, note: str = "", *, parent: str = "", parent_when: When | None = None
 ) -> Entry:
     return Entry(Kind.NOT_PERSONAL, why, note=note, parent=parent, parent_when=parent_when)
 
@@ -213,14 +219,11 @@ def personal(
     *,
     export: bool | str = True,
     erase: bool | str = True,
-    staff_kept: bool = False,
-    note: str = "",
-    link: Link | None = None,
-    author: str = "",
-    json_keys: tuple[str, ...] = (),
-    erase_if: str = "",
+    **details,
 ) -> Entry:
-    """A personal column. ``export`` / ``erase``: True, or the reason the duty does not apply."""
+    """A personal column. ``export`` / ``erase``: True, or the reason the duty does not apply.
+    ``details``: Entry's other fields (staff_kept, note, link, link_when, parent, parent_when,
+    author, json_keys, erase_if)."""
     return Entry(
         kind,
         why,
@@ -230,13 +233,22 @@ def personal(
         erase=erase is True,
         export_note="" if export is True else str(export),
         erase_note="" if erase is True else str(erase),
-        staff_kept=staff_kept,
-        note=note,
-        link=link,
-        author=author,
-        json_keys=json_keys,
-        erase_if=erase_if,
+        **details,
     )
+
+
+def person_ref(
+    link: Link, whose: tuple[Whose, ...] | Whose, why: str, retention: Retention, **rules
+):
+    """A column holding a person's id, which names them only through a look-up; ``link`` says
+    how it ties them to the row (subject access and erasure follow it). ``rules``: personal's."""
+    return personal(Kind.PSEUDONYMOUS_ID, whose, why, retention, link=link, **rules)
+
+
+def staff_actor(whose: tuple[Whose, ...] | Whose, why: str, retention: Retention, **rules):
+    """The id of whoever acted on the row, kept while the record is (who did what is the
+    audit), even when staff ask to be erased."""
+    return person_ref(Link.ACTOR, whose, why, retention, staff_kept=True, **rules)
 
 
 # The columns every table has in some form; not personal wherever they appear.

@@ -30,6 +30,7 @@ from handlers.teams import (
     case_delivery,
     case_thread,
     digest_card,
+    privacy_messages,
     shadow_actions,
     shadow_commands,
     shadow_notices,
@@ -52,19 +53,20 @@ from handlers.teams.transport import TeamsTransport, role_conversations
 
 log = structlog.get_logger("msbot.teams")
 
-# Words that bring the welcome card back; until the core's commands are wired, anything else
-# does too (an unanswered message in Teams looks like a broken bot).
+# Without a database (the plumbing's own tests) every message gets the welcome card; these
+# words are the ones it answers without logging "not understood" (an unanswered message in
+# Teams looks like a broken bot). With the core, the routes answer and the card is the fallback.
 WELCOME_WORDS = {"help", "hello", "hi", "start", "home"}
 
 
 def teams_routes() -> Routes:
     """Every feature's Teams routes (each module lists its own; one line each here)."""
     return merge(
-        case_actions.routes(),
-        case_thread.routes(),
         complaint_dialog.ROUTES,
         complaint_home.ROUTES,
         complaint_replies.ROUTES,
+        case_actions.routes(),
+        case_thread.routes(),
         shadow_commands.ROUTES,
         shadow_actions.ROUTES,
     )
@@ -72,11 +74,12 @@ def teams_routes() -> Routes:
 
 def teams_renderers(services: TeamsServices | None = None) -> dict:
     """Every outbox kind's Teams renderer (each feature module's RENDERERS; the triage
-    card's offer the people the services' role directory names)."""
+    card's "Assign to…" offers the people the services' role directory names)."""
     roles = services.roles if services is not None else None
     return {
-        **case_delivery.renderers(roles),
         **complaint_messages.RENDERERS,
+        **privacy_messages.RENDERERS,
+        **case_delivery.renderers(roles),
         **shadow_notices.RENDERERS,
         **digest_card.RENDERERS,
     }
@@ -171,6 +174,9 @@ class TeamsFrontEnd:
                 interval=self.services.settings.outbox_interval_seconds,
             )
         self.sdk.on_message(self._on_message)
+        # Edits and deletions of a reply in a case thread change its note, as in Slack.
+        self.sdk.on_message_update(self._on_changed)
+        self.sdk.on_message_delete(self._on_changed)
         self.sdk.on_conversation_update(self._on_conversation_update)
         self.sdk.on_invoke(self._on_invoke)
         self.tokens = None
@@ -205,6 +211,10 @@ class TeamsFrontEnd:
     # The SDK's handlers: hand over to a thread and return, whatever happens there.
     async def _on_message(self, ctx) -> None:
         await self._off_loop(self._request("message", ctx.activity), self._message)
+
+    async def _on_changed(self, ctx) -> None:
+        kind = "delete" if ctx.activity.type == "messageDelete" else "edit"
+        await self._off_loop(self._request(kind, ctx.activity), self._changed)
 
     async def _on_conversation_update(self, ctx) -> None:
         activity = ctx.activity
@@ -245,6 +255,10 @@ class TeamsFrontEnd:
             self._welcome(req)
             return
         self.dispatcher.message(req)
+
+    def _changed(self, req: TeamsRequest) -> None:
+        if self.services is not None:
+            self.dispatcher.changed(req)
 
     def _installed(self, req: TeamsRequest) -> None:
         if self.services is not None and req.personal:

@@ -21,6 +21,7 @@ from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
 from bot.permissions import INVESTIGATOR, LEAD, Actor, RoleDirectory
 from handlers.teams import case_card, case_forms
+from handlers.teams.card_text import plain_text
 
 log = structlog.get_logger("msbot.teams.cases")
 
@@ -34,6 +35,7 @@ NAMING = {
     NOT_ON_TEAM: "{person} is not an investigator or lead, so they can't take this case.",
 }
 STAFF_MAX = case_card.CHOICES_MAX
+NAME_MAX = 60
 
 
 def staff(session: Session, directory: RoleDirectory) -> list[tuple[str, str]]:
@@ -41,7 +43,10 @@ def staff(session: Session, directory: RoleDirectory) -> list[tuple[str, str]]:
     Only people msbot has met (a configured id nobody has used yet has no person)."""
     ids = directory.holders(session, INVESTIGATOR) | directory.holders(session, LEAD)
     found = people.refs(session, ids)
-    named = sorted((ref.name or f"Person {pid}", str(pid)) for pid, ref in found.items())
+    # Names shortened: a hundred long names must not crowd the card past Teams' size limit.
+    named = sorted(
+        (plain_text(ref.name or f"Person {pid}", NAME_MAX), str(pid)) for pid, ref in found.items()
+    )
     return [(pid, name) for name, pid in named[:STAFF_MAX]]
 
 

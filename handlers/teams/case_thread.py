@@ -12,15 +12,13 @@ on the message's conversation and id, so a redelivered message is stored once.
 
 from __future__ import annotations
 
-import re
-
 import structlog
 from sqlalchemy import Select
 
 from bot.complaints import investigation
 from bot.complaints import thread_commands as commands
 from bot.conversations import CASE_CARD, subject_of
-from bot.db import transaction
+from bot.db import CommitUncertain, transaction
 from bot.errors import DomainError, StoreUnavailable
 from bot.people import TEAMS
 from bot.permissions import Actor
@@ -31,12 +29,14 @@ from handlers.teams.routes import Routes
 
 log = structlog.get_logger("msbot.teams.thread")
 
-# Another person mentioned in the arguments: Teams leaves their mention as <at>Name</at>.
-_AT = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 NOT_A_CASE = "This is not a case's thread: mention me in the replies to a case's card."
 NOT_SAVED = (
     "Your reply in a case's thread was not saved as a case note: our database is unavailable. "
     "Please post it again in a few minutes."
+)
+NOT_CONFIRMED = (
+    "Our database did not confirm that your reply in a case's thread was saved as a note. "
+    "If it is missing from the case's timeline, please post it again."
 )
 
 
@@ -53,6 +53,10 @@ def on_reply(req: TeamsRequest) -> None:
     """A plain reply in a channel's reply chain: a note when the chain is a case's."""
     if req.conversation_type != "channel" or not req.thread_id or not req.activity_id:
         return
+    if req.mentioned:
+        # "@msbot <a word it does not know>": told privately, as in Slack, never a note.
+        on_command(req)
+        return
     if not req.text.strip():
         return
     services = req.services
@@ -61,12 +65,29 @@ def on_reply(req: TeamsRequest) -> None:
         investigation.record_note(
             services.engine, case_of_thread(req), note_key(req), author, req.text, services.clock()
         )
-    except StoreUnavailable:
+    except StoreUnavailable as exc:
         log.warning("teams.note_not_saved")
-        tell_privately(req, NOT_SAVED)
+        tell_privately(req, NOT_CONFIRMED if isinstance(exc, CommitUncertain) else NOT_SAVED)
     except DomainError as exc:
         # Not a case thread, or a note the core refuses: nothing to tell anyone.
         log.info("teams.reply_ignored", reason=type(exc).__name__)
+
+
+def on_change(req: TeamsRequest) -> None:
+    """An edit of a reply in a case thread updates its note (the core keeps the earlier text);
+    a deletion marks it deleted. An edit that mentions msbot is a command's, not a note."""
+    services = req.services
+    if req.kind == "delete":
+        investigation.delete_note(services.engine, note_key(req), services.clock())
+    elif req.kind == "edit" and not req.mentioned and req.text.strip():
+        investigation.edit_note(
+            services.engine,
+            case_of_thread(req),
+            note_key(req),
+            req.actor().person_id,
+            req.text,
+            services.clock(),
+        )
 
 
 def wording(answer: commands.Answer) -> str | None:
@@ -105,11 +126,10 @@ def timeline_text(reference: str, entries, named) -> str:
 
 
 def _named(req: TeamsRequest, args: str) -> Actor | None:
-    """Someone named in the arguments (their mention, or their display name) among the
-    people who may take a case, as an Actor."""
+    """Someone named in the arguments among the people who may take a case, as an Actor:
+    Teams leaves another person's mention in the text as their display name."""
     services = req.services
-    found = _AT.search(args)
-    name = (found.group(1) if found else args).strip().lower()
+    name = args.strip().lower()
     with transaction(services.engine) as s:
         staff = case_support.staff(s, services.roles)
     matches = [pid for pid, shown in staff if shown.strip().lower() == name]
@@ -160,6 +180,7 @@ def on_command(req: TeamsRequest) -> None:
 
 def routes() -> Routes:
     return Routes(
-        channel_commands={name: on_command for name in commands.COMMANDS_BY_NAME},
+        commands={name: on_command for name in commands.COMMANDS_BY_NAME},
         channel_reply=on_reply,
+        channel_change=on_change,
     )

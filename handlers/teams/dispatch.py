@@ -90,6 +90,20 @@ class Dispatcher:
                     log.exception("teams.message_failed")
                 tell_privately(req, _refusal(exc))
 
+    def changed(self, req: TeamsRequest) -> None:
+        """An edit or deletion of a message in a channel's reply chain. Not claimed: the note's
+        own change is idempotent (the same edit twice is one; a second deletion changes
+        nothing), and an edit's activity id is its message's, claimed when it was posted."""
+        if req.personal or not req.thread_id or self.routes.channel_change is None:
+            return
+        with deadline(REQUEST_BUDGET_SECONDS):
+            try:
+                self.routes.channel_change(req)
+            except Exception as exc:
+                if not isinstance(exc, DomainError):
+                    log.exception("teams.change_failed")
+                tell_privately(req, _refusal(exc))
+
     def _message(self, req: TeamsRequest) -> None:
         if req.value and isinstance(req.value.get(VERB_KEY), str):
             # An Action.Submit on a card in a chat arrives as a message carrying its data.
@@ -98,21 +112,16 @@ class Dispatcher:
             _answer_submit(req, answer)
             return
         word = req.text.partition(" ")[0].lower().strip(".!?")
-        # In a channel msbot reads every message (ChannelMessage.Read.Group): only one that
-        # mentions it is a command; any other reply in a thread is for channel_reply (a note).
         if req.personal:
             command = self.routes.personal_commands.get(word) or self.routes.commands.get(word)
-        elif req.mentioned:
-            command = self.routes.channel_commands.get(word) or self.routes.commands.get(word)
         else:
-            command = None
+            # In a channel only a message that @mentions msbot is a command; with the
+            # resource-specific consent msbot sees every message there.
+            command = self.routes.commands.get(word) if req.mentioned else None
         if command is not None:
             command(req)
         elif req.thread_id and not req.personal and self.routes.channel_reply:
-            if not req.mentioned:
-                self.routes.channel_reply(req)
-            elif self.fallback is not None:
-                self.fallback(req)
+            self.routes.channel_reply(req)
         elif req.personal and self.routes.personal_reply and req.text:
             self.routes.personal_reply(req)
         elif self.fallback is not None and (req.personal or req.mentioned):

@@ -44,16 +44,10 @@ def strip_mentions(text: str, mentioned_names: frozenset[str] | None = None) -> 
     return _SPACES.sub(" ", _AT.sub(replace, text or "")).strip()
 
 
-def mentions_bot(text: str, mentioned_names: frozenset[str] | None = None) -> bool:
-    """Whether ``text`` mentions the bot (any mention when no names are given)."""
-    found = (m.group(1).strip() for m in _AT.finditer(text or ""))
-    return any(mentioned_names is None or name in mentioned_names for name in found)
-
-
 @dataclass(frozen=True)
 class TeamsRequest:
     services: Any = field(repr=False, compare=False)
-    kind: str  # "message" | "invoke" | "installed"
+    kind: str  # "message" | "invoke" | "installed" | "edit" | "delete"
     conversation_id: str
     conversation_type: str  # "personal" | "channel" | "groupChat"
     thread_id: str | None
@@ -66,7 +60,7 @@ class TeamsRequest:
     invoke_name: str | None = None
     # The activity a card action came from (the card to update in place), if any.
     reply_to_id: str | None = None
-    # Whether the message mentions the bot (in a channel, only such a message is a command).
+    # Whether the message @mentions msbot (in a channel, only then is it a command).
     mentioned: bool = False
 
     @property
@@ -119,6 +113,8 @@ def from_activity(services, kind: str, activity) -> TeamsRequest:
     conversation_id = conversation.id
     conversation_type = getattr(conversation, "conversation_type", None) or PERSONAL
     _, thread_id = split_conversation(conversation_id)
+    if thread_id == activity.id:
+        thread_id = None  # a new post names its own chain: it is no reply
     sender = activity.from_
     tenant = getattr(conversation, "tenant_id", None)
     channel_data = getattr(activity, "channel_data", None)
@@ -131,9 +127,9 @@ def from_activity(services, kind: str, activity) -> TeamsRequest:
         tenant_id=tenant,
     )
     bot_name = getattr(activity.recipient, "name", None) if activity.recipient else None
-    invoke_name = getattr(activity, "name", None) if kind == "invoke" else None
+    names = _bot_names(activity, bot_name)
     raw_text = getattr(activity, "text", None) or ""
-    bot_names = _bot_names(activity, bot_name)
+    invoke_name = getattr(activity, "name", None) if kind == "invoke" else None
     return TeamsRequest(
         services=services,
         kind=kind,
@@ -144,12 +140,22 @@ def from_activity(services, kind: str, activity) -> TeamsRequest:
         service_url=activity.service_url or "",
         tenant_id=tenant,
         user=user,
-        text=strip_mentions(raw_text, bot_names),
+        text=strip_mentions(raw_text, names),
+        mentioned=_mentions_bot(activity, raw_text, names),
         value=_data_of(kind, invoke_name, getattr(activity, "value", None)),
         invoke_name=invoke_name,
         reply_to_id=getattr(activity, "reply_to_id", None),
-        mentioned=mentions_bot(raw_text, bot_names),
     )
+
+
+def _mentions_bot(activity, text: str, names: frozenset[str] | None) -> bool:
+    bot_id = activity.recipient.id if activity.recipient else None
+    for entity in getattr(activity, "entities", None) or ():
+        mentioned = getattr(entity, "mentioned", None)
+        if mentioned is not None and bot_id and getattr(mentioned, "id", None) == bot_id:
+            return True
+    # No entity (an emulator, an old client): a mention of the bot's name in the text.
+    return any(names is None or match.group(1).strip() in names for match in _AT.finditer(text))
 
 
 def _bot_names(activity, bot_name: str | None) -> frozenset[str] | None:
