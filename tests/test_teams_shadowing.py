@@ -10,7 +10,14 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from models import OutboxMessage, ShadowApplicant, ShadowFeedback, ShadowHost, ShadowPlacement
+from models import (
+    OutboxMessage,
+    ShadowApplicant,
+    ShadowConflict,
+    ShadowFeedback,
+    ShadowHost,
+    ShadowPlacement,
+)
 from tests.conftest import rows
 from tests.teams_shadow_support import (
     Story,
@@ -252,3 +259,34 @@ def test_a_declined_offer_is_confirmed_first_and_updates_in_place(story, engine)
     assert "This offer was declined." in words(declined)
     assert fresh(engine, ShadowPlacement, placement.id).status == "declined"
     story.card_to(story.host, "was declined")
+
+
+def test_a_conflict_is_recorded_by_a_coordinator_and_its_reason_stays_with_them(story, engine):
+    applicant = approved(story, engine)
+    host = offering(story, engine)
+    story.say(story.applicant, "shadow conflict")
+    assert any("Only work-shadowing coordinators can" in s for s in story.texts_to(story.applicant))
+
+    story.say(story.coordinator, "shadow conflict")
+    form = story.card_to(story.coordinator, "Conflict of interest")
+    assert [c["value"] for c in element(form, "applicant_id")["choices"]] == [str(applicant.id)]
+    assert "Priya Shah" in words(element(form, "applicant_id"))
+    token = data_of(form, "shadow_conflict")
+    reason = "Sits on the board of Ambridge Mind"
+    missing = is_card(story.press(story.coordinator, "shadow_conflict", token, reason=reason))
+    assert element(missing, "host_id__error") is not None
+    answers = {"applicant_id": str(applicant.id), "host_id": str(host.id), "reason": reason}
+    for _ in range(2):  # a retried submission records one conflict
+        done = is_card(story.press(story.coordinator, "shadow_conflict", token, **answers))
+        assert "Conflict recorded" in words(done)
+    assert len(rows(Session(engine), ShadowConflict)) == 1
+
+    story.say(story.coordinator, "shadow conflicts")
+    listed = story.card_to(story.coordinator, "Active conflicts of interest")
+    assert "Sits on the board" in words(listed)
+    # The round matches nobody, and the reason reaches nobody but the coordinator.
+    story.say(story.coordinator, "shadow round")
+    dry = story.card_to(story.coordinator, "Dry run of matching round")
+    assert verbs(dry) == [] and "conflict of interest: 1" in words(dry)
+    for who in (story.applicant, story.host, story.manager, story.stranger):
+        assert not any("Sits on the board" in s for s in story.texts_to(who))

@@ -29,6 +29,7 @@ from handlers.teams import (
     digest_card,
     shadow_actions,
     shadow_commands,
+    shadow_conflicts,
     shadow_notices,
     welcome,
 )
@@ -62,6 +63,7 @@ def teams_routes() -> Routes:
         complaint_replies.ROUTES,
         shadow_commands.ROUTES,
         shadow_actions.ROUTES,
+        shadow_conflicts.ROUTES,
     )
 
 
