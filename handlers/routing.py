@@ -67,6 +67,9 @@ class RoutingTransport:
         self.threaded_kinds = frozenset(kinds)
 
     def platform_for(self, session: Session, msg: OutboxMessage) -> str | None:
+        if msg.kind == conversations.REDACT:
+            # An erasure's edit goes where the message it edits was posted.
+            return (msg.data or {}).get("platform")
         if msg.recipient_role:
             if msg.subject_id is not None and msg.kind.startswith(CASE_KINDS):
                 card = _card_platform(session, msg.subject_id)
@@ -113,9 +116,16 @@ class RoutingTransport:
         if self.role_platforms:
             whens = [(role == r, p) for r, p in sorted(self.role_platforms.items())]
             role_target = func.coalesce(card, case(*whens, else_=None))
+        redact = OutboxMessage.kind == conversations.REDACT
         return or_(
-            and_(person.is_not(None), personal_chats.platform_column(person).in_(served)),
-            and_(role.is_not(None), role_target.in_(served)),
+            and_(redact, OutboxMessage.data["platform"].as_string().in_(served)),
+            and_(
+                ~redact,
+                or_(
+                    and_(person.is_not(None), personal_chats.platform_column(person).in_(served)),
+                    and_(role.is_not(None), role_target.in_(served)),
+                ),
+            ),
         )
 
     def _serves_all(self) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot.complaints import investigation
@@ -17,6 +19,7 @@ from handlers.teams.transport import NOT_INSTALLED
 from models import CaseNote, Complaint, OutboxMessage
 from models.base import utcnow
 from tests.teams_app import TENANT, TeamsBot, person, relay_recorded
+from tests.teams_support import activity
 
 TOKEN = "submission_token"
 
@@ -244,6 +247,28 @@ def test_home_help_and_status_in_the_1_1_chat(bot, engine):
     )
 
 
+def test_a_supplier_withdraws_their_own_case_and_no_one_else_s(bot, engine):
+    user = person()
+    chat = bot.install(user)
+    case = _file(bot, user)
+    other = person("Not The Supplier")
+    other_chat = bot.install(other)
+    assert bot.say(f"withdraw {case.reference}", user=other).status_code == 200
+    bot.connector.wait_for(
+        lambda calls: any(
+            f"No case {case.reference} was found" in str(c.body)
+            for c in calls
+            if c.conversation_id == other_chat
+        )
+    )
+    assert bot.say(f"withdraw {case.reference} sorted it out", user=user).status_code == 200
+    bot.connector.wait_for(
+        lambda calls: any("is withdrawn" in str(c.body) for c in calls if c.conversation_id == chat)
+    )
+    with Session(engine) as s:
+        assert s.get(Complaint, case.id).status == "withdrawn"
+
+
 def test_someone_who_never_installed_msbot_gets_no_receipt_and_the_row_says_why(bot, engine):
     user = person("Never Installed")
     # They raise it from a channel's message box: msbot is not installed for them personally.
@@ -279,3 +304,46 @@ def test_someone_who_never_installed_msbot_gets_no_receipt_and_the_row_says_why(
     with Session(engine) as s:
         row = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "complaint.received.dm"))
         assert NOT_INSTALLED[:40] in row.one().last_error
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=8,
+)
+VERBS = st.sampled_from(["complaint", "raiseComplaint", "x", "", "verb"])
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.sampled_from(
+        [
+            "adaptiveCard/action",
+            "task/fetch",
+            "task/submit",
+            "composeExtension/fetchTask",
+            "composeExtension/submitAction",
+            "signin/verifyState",
+        ]
+    ),
+    verb=VERBS,
+    data=st.dictionaries(st.text(max_size=12), JSON, max_size=4),
+    text=st.text(max_size=40),
+)
+def test_no_generated_activity_gets_a_server_error(bot, name, verb, data, text):
+    value = {
+        "adaptiveCard/action": {"action": {"type": "Action.Execute", "verb": verb, "data": data}},
+        "composeExtension/fetchTask": {"commandId": verb, "commandContext": "compose"},
+        "composeExtension/submitAction": {
+            "commandId": verb,
+            "commandContext": "compose",
+            "data": {**data, "verb": verb},
+        },
+    }.get(name, {"data": {**data, "verb": verb}})
+    body = activity(bot.connector.url, type="invoke", name=name, value=value)
+    del body["text"]
+    assert bot.post(body).status_code < 500
+    message = activity(bot.connector.url, text, value={**data, "verb": verb})
+    assert bot.post(message).status_code < 500

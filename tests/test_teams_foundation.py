@@ -227,3 +227,31 @@ def test_installing_msbot_remembers_the_chat_and_says_hello(bot, engine):
     )
     with Session(engine) as s:
         assert s.exec(select(PersonalChat.conversation_id)).all() == [chat]
+
+
+def test_in_a_channel_only_a_mention_is_a_command(bot, seen):
+    chain = {
+        "id": "19:team@thread.tacv2;messageid=1700000000009",
+        "conversationType": "channel",
+        "tenantId": TENANT,
+    }
+    # A reply in a reply chain that only starts with a command word is a reply (a note).
+    assert bot.say("status looks fine to me", conversation=chain).status_code == 200
+    req = seen.requests[-1]
+    assert (req.mentioned, req.thread_id, req.text) == (
+        False,
+        "1700000000009",
+        "status looks fine to me",
+    )
+
+
+def test_a_new_channel_post_without_a_mention_gets_no_answer(bot, seen):
+    post_id = "1700000000077"
+    channel = {
+        "id": f"19:team@thread.tacv2;messageid={post_id}",
+        "conversationType": "channel",
+        "tenantId": TENANT,
+    }
+    assert bot.say("lunch anyone?", conversation=channel, id=post_id).status_code == 200
+    assert seen.requests == []
+    assert bot.connector.calls == []  # nothing tried to answer it

@@ -12,13 +12,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot import outbox, people, personal_chats
+from bot import conversations, outbox, people, personal_chats
 from bot.db import transaction
 from bot.outbox import Sent, ServedElsewhere
 from handlers.local.fake_connector import FakeConnector
 from handlers.routing import RoutingTransport, roles_elsewhere
 from handlers.teams.connector import TeamsConnector
 from handlers.teams.outgoing import TeamsOut
+from handlers.teams.privacy_messages import RENDERERS as PRIVACY_RENDERERS
 from handlers.teams.transport import NOT_INSTALLED, TeamsTransport
 from models import OutboxMessage, PersonalChat
 from models.base import utcnow
@@ -229,3 +230,39 @@ def test_a_platform_this_process_does_not_serve_waits(engine, teams):
 def test_roles_elsewhere_come_from_the_environment():
     env = {"TRIAGE_CHANNEL_ID": "C1", "TEAMS_LEADS_CONVERSATION_ID": "19:x@thread.tacv2"}
     assert roles_elsewhere(env) == {"slack": {"triage"}, "teams": {"leads"}}
+
+
+def test_an_erasure_s_redaction_edits_the_teams_message_in_place(engine, fake, teams):
+    teams.renderers.update(PRIVACY_RENDERERS)
+    _queue(engine, role="triage", data={"text": "a line naming someone"})
+    _drain(engine, RoutingTransport([teams]))
+    posted_id = sorted(fake.conversations[TRIAGE].activities)[0]
+    with transaction(engine) as s:
+        conversations.redact(
+            s,
+            {
+                "about": "thread_line",
+                "platform": "teams",
+                "conversation_id": TRIAGE,
+                "message_id": posted_id,
+            },
+            person_id=None,
+        )
+        # A Slack message's redaction is not this transport's to make.
+        slack_row = outbox.enqueue(
+            s,
+            conversations.REDACT,
+            role="triage",
+            data={"platform": "slack", "conversation": "C1", "message": "1.2"},
+        )
+        s.flush()
+        slack_id = slack_row.id
+    routing = RoutingTransport([teams])
+    _drain(engine, routing)
+    edit = fake.sent(TRIAGE)[-1]
+    assert (edit.method, edit.activity_id, edit.body["text"]) == (
+        "PUT",
+        posted_id,
+        conversations.REDACTED,
+    )
+    assert _row(engine, slack_id).status == "pending"  # left for msbot serve

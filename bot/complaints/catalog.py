@@ -129,6 +129,7 @@ ACTION_LABELS: dict[str, str] = {
     "reveal": "reveal who raised an anonymous complaint",
     "spotcheck": "open a spot check",
     "view_case": "see this case",
+    "privacy_export": "export a person's data",
 }
 
 

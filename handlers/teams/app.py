@@ -27,6 +27,7 @@ from bot.outbox import OutboxWorker
 from handlers.routing import RoutingTransport, roles_elsewhere
 from handlers.teams import (
     digest_card,
+    privacy_messages,
     shadow_actions,
     shadow_commands,
     shadow_conflicts,
@@ -71,6 +72,7 @@ def teams_renderers() -> dict:
     """Every outbox kind's Teams renderer (each feature module's RENDERERS)."""
     return {
         **complaint_messages.RENDERERS,
+        **privacy_messages.RENDERERS,
         **shadow_notices.RENDERERS,
         **digest_card.RENDERERS,
     }

@@ -98,16 +98,19 @@ class Dispatcher:
             _answer_submit(req, answer)
             return
         word = req.text.partition(" ")[0].lower().strip(".!?")
-        command = (self.routes.personal_commands.get(word) if req.personal else None) or (
-            self.routes.commands.get(word)
-        )
+        if req.personal:
+            command = self.routes.personal_commands.get(word) or self.routes.commands.get(word)
+        else:
+            # In a channel only a message that @mentions msbot is a command; with the
+            # resource-specific consent msbot sees every message there.
+            command = self.routes.commands.get(word) if req.mentioned else None
         if command is not None:
             command(req)
         elif req.thread_id and not req.personal and self.routes.channel_reply:
             self.routes.channel_reply(req)
         elif req.personal and self.routes.personal_reply and req.text:
             self.routes.personal_reply(req)
-        elif self.fallback is not None and (req.personal or req.text):
+        elif self.fallback is not None and (req.personal or req.mentioned):
             self.fallback(req)
 
 

@@ -60,6 +60,8 @@ class TeamsRequest:
     invoke_name: str | None = None
     # The activity a card action came from (the card to update in place), if any.
     reply_to_id: str | None = None
+    # Whether the message @mentions msbot (in a channel, only then is it a command).
+    mentioned: bool = False
 
     @property
     def channel_id(self) -> str:
@@ -111,6 +113,8 @@ def from_activity(services, kind: str, activity) -> TeamsRequest:
     conversation_id = conversation.id
     conversation_type = getattr(conversation, "conversation_type", None) or PERSONAL
     _, thread_id = split_conversation(conversation_id)
+    if thread_id == activity.id:
+        thread_id = None  # a new post names its own chain: it is no reply
     sender = activity.from_
     tenant = getattr(conversation, "tenant_id", None)
     channel_data = getattr(activity, "channel_data", None)
@@ -123,6 +127,8 @@ def from_activity(services, kind: str, activity) -> TeamsRequest:
         tenant_id=tenant,
     )
     bot_name = getattr(activity.recipient, "name", None) if activity.recipient else None
+    names = _bot_names(activity, bot_name)
+    raw_text = getattr(activity, "text", None) or ""
     invoke_name = getattr(activity, "name", None) if kind == "invoke" else None
     return TeamsRequest(
         services=services,
@@ -134,11 +140,22 @@ def from_activity(services, kind: str, activity) -> TeamsRequest:
         service_url=activity.service_url or "",
         tenant_id=tenant,
         user=user,
-        text=strip_mentions(getattr(activity, "text", None) or "", _bot_names(activity, bot_name)),
+        text=strip_mentions(raw_text, names),
+        mentioned=_mentions_bot(activity, raw_text, names),
         value=_data_of(kind, invoke_name, getattr(activity, "value", None)),
         invoke_name=invoke_name,
         reply_to_id=getattr(activity, "reply_to_id", None),
     )
+
+
+def _mentions_bot(activity, text: str, names: frozenset[str] | None) -> bool:
+    bot_id = activity.recipient.id if activity.recipient else None
+    for entity in getattr(activity, "entities", None) or ():
+        mentioned = getattr(entity, "mentioned", None)
+        if mentioned is not None and bot_id and getattr(mentioned, "id", None) == bot_id:
+            return True
+    # No entity (an emulator, an old client): a mention of the bot's name in the text.
+    return any(names is None or match.group(1).strip() in names for match in _AT.finditer(text))
 
 
 def _bot_names(activity, bot_name: str | None) -> frozenset[str] | None:

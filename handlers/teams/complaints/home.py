@@ -4,7 +4,7 @@ Each answers the person in the same chat; nothing here goes to a channel."""
 
 from __future__ import annotations
 
-from bot.complaints import intake, views
+from bot.complaints import intake, investigation, views
 from bot.db import transaction
 from bot.errors import NotFound, StoreUnavailable
 from bot.shadowing import views as shadowing_views
@@ -63,12 +63,28 @@ def status(req: TeamsRequest) -> None:
     tell_privately(req, "Your complaints", card)
 
 
+def withdraw(req: TeamsRequest) -> None:
+    """The supplier withdraws their own case (a refusal, e.g. someone else's case, is said by
+    the dispatcher, to them alone)."""
+    words = req.text.split()[1:]
+    if not words:
+        tell_privately(req, 'Say which case: "withdraw MS-2026-0007", and why if you like.')
+        return
+    services = req.services
+    case = investigation.withdraw(
+        services.engine, words[0], req.actor(), " ".join(words[1:]), services.clock()
+    )
+    services.send_queued()
+    tell_privately(req, f"Your complaint {case.reference} is withdrawn. Thank you for raising it.")
+
+
 ROUTES = Routes(
     personal_commands={
         "home": home,
         "help": help_command,
         "complaint": raise_complaint,
         "status": status,
+        "withdraw": withdraw,
         **dict.fromkeys(("hello", "hi", "start"), hello),
     }
 )

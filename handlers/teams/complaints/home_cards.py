@@ -16,6 +16,7 @@ COMMANDS = (
     ("home", "your cases and work-shadowing, as they are now"),
     ("complaint", "raise a new complaint (or use the button below)"),
     ("status", "your complaints; status MS-YYYY-NNNN for one in detail"),
+    ("withdraw", "withdraw MS-YYYY-NNNN [why]: withdraw one of your complaints"),
     ("help", "this list"),
 )
 WELCOME = (
