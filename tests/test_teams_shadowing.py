@@ -290,3 +290,31 @@ def test_a_conflict_is_recorded_by_a_coordinator_and_its_reason_stays_with_them(
     assert verbs(dry) == [] and "conflict of interest: 1" in words(dry)
     for who in (story.applicant, story.host, story.manager, story.stranger):
         assert not any("Sits on the board" in s for s in story.texts_to(who))
+
+
+def test_a_manager_from_the_directory_who_never_added_msbot_is_named_honestly(story, engine):
+    story.say(story.applicant, "shadow signup")
+    form = story.card_to(story.applicant, "Work-shadowing sign-up")
+    picker = element(form, "manager_id")
+    assert picker["choices.data"] == {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
+    # Teams' people picker answers with the person's directory object id.
+    directory_id = "0f3b2a10-1111-4222-8333-444455556666"
+    answers = signup_answers(directory_id)
+    done = is_card(
+        story.press(story.applicant, "shadow_signup", data_of(form, "shadow_signup"), **answers)
+    )
+    assert "has not added msbot in Teams" in words(done)
+    [applicant] = rows(Session(engine), ShadowApplicant)
+    assert applicant.manager_id is not None and applicant.status == "pending_approval"
+    # A value that is neither a known account nor a directory id names nobody.
+    story.say(story.stranger, "shadow signup")
+    other = story.card_to(story.stranger, "Work-shadowing sign-up")
+    again = is_card(
+        story.press(
+            story.stranger,
+            "shadow_signup",
+            data_of(other, "shadow_signup"),
+            **signup_answers("someone@example.org"),
+        )
+    )
+    assert "Choose your line manager." in words(element(again, "manager_id__error"))

@@ -57,7 +57,7 @@ from handlers.teams.shadow_notices import (
     offer,
     offer_update,
 )
-from handlers.teams.shadow_people import colleagues, manager_person
+from handlers.teams.shadow_people import colleagues, manager_person, unreachable
 from handlers.teams.shadow_status_cards import round_committed
 
 # A submission token is carried back by the card; the core's key says whose it is.
@@ -234,14 +234,26 @@ def sign_up(req: TeamsRequest) -> InvokeAnswer:
     if problem:
         return private(explain(problem))
     delivered(req)
+    return updated(_signup_received(req, stored))
+
+
+def _signup_received(req: TeamsRequest, stored) -> dict:
     manager = stored.manager.name if stored.manager and stored.manager.name else "your line manager"
-    return updated(
-        forms.done_card(
-            "Sign-up received",
-            f"Thank you. We have asked {manager} to approve your sign-up; you will get a message "
-            'when they have. Type "shadow status" any time to see progress.',
-        )
+    text = (
+        f"Thank you. We have asked {manager} to approve your sign-up; you will get a message "
+        'when they have. Type "shadow status" any time to see progress.'
     )
+    try:
+        waiting = unreachable(req, stored.manager.id if stored.manager else None)
+    except StoreUnavailable:
+        waiting = False
+    if waiting:
+        text += (
+            f" {manager} has not added msbot in Teams, so msbot cannot send them the request: "
+            'ask them to add msbot (Apps, then search for msbot), then type "shadow withdraw" '
+            "and sign up again."
+        )
+    return forms.done_card("Sign-up received", text)
 
 
 def offer_places(req: TeamsRequest) -> InvokeAnswer:
