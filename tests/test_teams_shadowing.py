@@ -8,8 +8,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
+from handlers.teams import shadow_actions, shadow_conflicts
 from models import (
     OutboxMessage,
     ShadowApplicant,
@@ -20,6 +23,8 @@ from models import (
 )
 from tests.conftest import rows
 from tests.teams_shadow_support import (
+    CARD,
+    MESSAGE,
     Story,
     data_of,
     element,
@@ -318,3 +323,37 @@ def test_a_manager_from_the_directory_who_never_added_msbot_is_named_honestly(st
         )
     )
     assert "Choose your line manager." in words(element(again, "manager_id__error"))
+
+
+SHADOW_VERBS = sorted(shadow_actions.ROUTES.actions) + sorted(shadow_conflicts.ROUTES.actions)
+FIELDS = ("applicant", "placement", "round", "submission_token", "manager_id", "start_date")
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.sampled_from(SHADOW_VERBS),
+    st.dictionaries(
+        st.sampled_from(FIELDS),
+        st.one_of(
+            st.text(max_size=40),
+            st.integers(-(2**70), 2**70).map(str),
+            st.integers(),
+            st.none(),
+            st.lists(st.text(max_size=5), max_size=3),
+        ),
+        max_size=4,
+    ),
+)
+def test_no_button_data_makes_a_failure(story, engine, verb, data):
+    """Whatever a forged or stale button sends: an answer (never a 5xx, never "something went
+    wrong", which would be a bug), to the presser alone, and nothing stored."""
+    answer = story.press(story.stranger, verb, data)
+    assert answer["type"] in (CARD, MESSAGE)
+    if answer["type"] == MESSAGE:
+        assert "went wrong" not in answer["value"]
+    for model in (ShadowApplicant, ShadowHost, ShadowConflict, ShadowPlacement):
+        assert rows(Session(engine), model) == []
