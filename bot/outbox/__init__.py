@@ -41,7 +41,7 @@ from bot.outbox.delivery import (
     Transport,
 )
 from bot.outbox.enqueue import LEADS_ROLE, ROLES, TRIAGE_ROLE, NewMessage, enqueue, enqueue_new
-from bot.outbox.kinds import AfterSent
+from bot.outbox.kinds import AfterSent, checked_data
 from bot.outbox.pacing import HEADS_PER_CLAIM, PACE_SECONDS, RETRY_BASE_SECONDS, backoff
 from bot.outbox.sending import RECORD_RETRY_SECONDS, drain
 from bot.outbox.status import DeadMessage, counts, dead_messages, revive_dead
@@ -69,6 +69,7 @@ __all__ = [
     "Skip",
     "Transport",
     "backoff",
+    "checked_data",
     "counts",
     "dead_messages",
     "drain",

@@ -51,8 +51,9 @@ from handlers.teams.transport import TeamsTransport, role_conversations
 
 log = structlog.get_logger("msbot.teams")
 
-# Words that bring the welcome card back; until the core's commands are wired, anything else
-# does too (an unanswered message in Teams looks like a broken bot).
+# Without a database (the plumbing's own tests) every message gets the welcome card; these
+# words are the ones it answers without logging "not understood" (an unanswered message in
+# Teams looks like a broken bot). With the core, the routes answer and the card is the fallback.
 WELCOME_WORDS = {"help", "hello", "hi", "start", "home"}
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.config import ConfigError
+from bot.config import settled
 
 Mode = Literal["serve", "local"]
 
@@ -97,9 +97,7 @@ def load_teams_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Tea
     service_url = (env.get("TEAMS_SERVICE_URL") or "").strip() or DEFAULT_SERVICE_URL
     if mode == "serve" and not service_url.startswith("https://"):
         problems.append("TEAMS_SERVICE_URL must be an https address (the Bot Connector's)")
-    if problems:
-        raise ConfigError(problems)
-    return TeamsSettings(
+    settings = TeamsSettings(
         mode=mode,
         app_id=app_id,
         app_password=password,
@@ -110,6 +108,7 @@ def load_teams_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Tea
         leads_conversation_id=(env.get("TEAMS_LEADS_CONVERSATION_ID") or "").strip() or None,
         service_url=service_url,
     )
+    return settled(problems, settings)
 
 
 def local_settings(port: int) -> TeamsSettings:
