@@ -343,3 +343,13 @@ def test_no_button_data_makes_a_failure(story, engine, verb, data):
         assert "went wrong" not in answer["value"]
     for model in (ShadowApplicant, ShadowHost, ShadowConflict, ShadowPlacement):
         assert rows(Session(engine), model) == []
+
+
+def test_help_leads_to_shadowing_and_shadow_help_lists_its_words(story):
+    story.say(story.applicant, "help")
+    assert "shadow help lists it all" in words(story.card_to(story.applicant, "this list"))
+    story.say(story.applicant, "shadow help")
+    story.say(story.applicant, "shadow dance")
+    said = story.texts_to(story.applicant)
+    assert sum("shadow signup: sign up to shadow" in s for s in said) == 2
+    assert any("dance" in s and "is not a shadow command" in s for s in said)
