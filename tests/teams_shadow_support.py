@@ -51,6 +51,10 @@ class Story:
         value = {"action": {"type": "Action.Execute", "verb": verb, "data": {**data, **inputs}}}
         return self.bot.invoke(EXECUTE, value, user=who)
 
+    def answer(self, who: dict, card: dict, verb: str, **inputs: str) -> dict:
+        """``who`` presses the ``verb`` button on ``card`` with the card's inputs filled in."""
+        return self.press(who, verb, data_of(card, verb), **inputs)
+
     def card_to(self, who: dict, contains: str) -> dict:
         """The newest card posted to ``who``'s 1:1 chat containing ``contains`` (waiting)."""
         chat = self.chat(who)

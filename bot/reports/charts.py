@@ -86,7 +86,7 @@ def cases_chart(
         # A withheld count (bot.reports.suppression) is not drawn.
         cats = [(k, n) for k, n in top_categories.items() if isinstance(n, int)][::-1]
         right.barh(
-            [terms.CATEGORY_LABELS.get(k, k)[:30] for k, _ in cats],
+            [_literal(terms.CATEGORY_LABELS.get(k, k)[:30]) for k, _ in cats],
             [n for _, n in cats],
             color=OKABE_ITO[4],
         )
@@ -96,6 +96,12 @@ def cases_chart(
         out = io.BytesIO()
         fig.savefig(out, format="png")
     return out.getvalue()
+
+
+def _literal(label: str) -> str:
+    """A label drawn as written: matplotlib reads text between two "$" as mathematics (and
+    fails on what is not)."""
+    return label.replace("$", r"\$")
 
 
 # Outcomes take the Okabe-Ito colours; the ways of ending without one, and "open", take

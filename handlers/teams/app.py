@@ -33,6 +33,7 @@ from handlers.teams import (
     privacy_messages,
     shadow_actions,
     shadow_commands,
+    shadow_conflicts,
     shadow_notices,
     welcome,
 )
@@ -69,6 +70,7 @@ def teams_routes() -> Routes:
         case_thread.routes(),
         shadow_commands.ROUTES,
         shadow_actions.ROUTES,
+        shadow_conflicts.ROUTES,
     )
 
 

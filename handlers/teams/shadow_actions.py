@@ -57,9 +57,13 @@ from handlers.teams.shadow_notices import (
     offer,
     offer_update,
 )
-from handlers.teams.shadow_people import colleagues, manager_person
+from handlers.teams.shadow_people import colleagues, manager_person, unreachable
 from handlers.teams.shadow_status_cards import round_committed
 
+DONE_NOT_REDRAWN = (
+    'Done, but this card could not be redrawn: the database stopped answering. Type "shadow '
+    'status" to see where things stand.'
+)
 # A submission token is carried back by the card; the core's key says whose it is.
 KEY_PREFIX = "teams"
 
@@ -94,7 +98,7 @@ def _acting(key: str, change: Callable, redraw: Callable) -> Callable:
         try:
             return redraw(req, target, result)
         except StoreUnavailable:
-            return private("Done. " + UNAVAILABLE.split(". ")[0] + ", so this card is not updated.")
+            return private(DONE_NOT_REDRAWN)
 
     return act
 
@@ -160,9 +164,14 @@ def _form_answer(
             return private(explain(problem))
     delivered(req)
     kept = {f.id: answers.get(f.id) for f in fields}
-    return _placement_card(
-        req, placement_id, lambda p, side: draw(p, side, kept if errors else None, errors or None)
-    )
+    try:
+        return _placement_card(
+            req,
+            placement_id,
+            lambda p, side: draw(p, side, kept if errors else None, errors or None),
+        )
+    except StoreUnavailable:
+        return private(UNAVAILABLE if errors else DONE_NOT_REDRAWN)
 
 
 def _dates_card(p, side, values, errors):
@@ -234,14 +243,26 @@ def sign_up(req: TeamsRequest) -> InvokeAnswer:
     if problem:
         return private(explain(problem))
     delivered(req)
+    return updated(_signup_received(req, stored))
+
+
+def _signup_received(req: TeamsRequest, stored) -> dict:
     manager = stored.manager.name if stored.manager and stored.manager.name else "your line manager"
-    return updated(
-        forms.done_card(
-            "Sign-up received",
-            f"Thank you. We have asked {manager} to approve your sign-up; you will get a message "
-            'when they have. Type "shadow status" any time to see progress.',
-        )
+    text = (
+        f"Thank you. We have asked {manager} to approve your sign-up; you will get a message "
+        'when they have. Type "shadow status" any time to see progress.'
     )
+    try:
+        waiting = unreachable(req, stored.manager.id if stored.manager else None)
+    except StoreUnavailable:
+        waiting = False
+    if waiting:
+        text += (
+            f" {manager} has not added msbot in Teams, so msbot cannot send them the request: "
+            'ask them to add msbot (Apps, then search for msbot), then type "shadow withdraw" '
+            "and sign up again."
+        )
+    return forms.done_card("Sign-up received", text)
 
 
 def offer_places(req: TeamsRequest) -> InvokeAnswer:

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from functools import partial
 
 from bot.db import transaction
-from bot.errors import NotPermitted, StoreUnavailable
-from bot.shadowing import conflicts, hosts, placements, policy, rounds, signup, views
+from bot.errors import StoreUnavailable
+from bot.shadowing import hosts, placements, rounds, signup, views
 from bot.shadowing import report as reporting
+from handlers.teams import shadow_conflicts
 from handlers.teams import shadow_forms as forms
 from handlers.teams.cards import new_submission_token
 from handlers.teams.requests import TeamsRequest
@@ -29,9 +30,9 @@ from handlers.teams.shadow_common import (
     record_id,
     reply,
 )
+from handlers.teams.shadow_conflicts import coordinators_only
 from handlers.teams.shadow_people import colleagues
 from handlers.teams.shadow_status_cards import (
-    conflicts_card,
     report_card,
     round_summary,
     status_card,
@@ -49,6 +50,7 @@ HELP = (
     ("end <placement> [reason]", "withdraw from one offer or placement"),
     ("round", "coordinators: dry-run the next matching round, then commit it"),
     ("conflicts", "coordinators: the conflicts of interest"),
+    ("conflict", "coordinators: record a conflict of interest"),
     ("clear <conflict> <safeguards>", "coordinators: clear a conflict"),
     ("report", "coordinators: figures for the scheme so far"),
 )
@@ -176,18 +178,8 @@ def _end(req: TeamsRequest, args: list[str]) -> None:
         reply(req, f"Placement {placement_id} is withdrawn; the other side has been told.")
 
 
-def _coordinators_only(req: TeamsRequest, action: str) -> bool:
-    """Answer with the policy's refusal unless the asker may take ``action``."""
-    try:
-        policy.require(req.actor(), action)
-    except NotPermitted as exc:
-        reply(req, explain(exc))
-        return True
-    return False
-
-
 def _round(req: TeamsRequest, args: list[str]) -> None:
-    if _coordinators_only(req, "run_rounds"):
+    if coordinators_only(req, "run_rounds"):
         return
     reply(req, "Working out a dry run of the next matching round…")
     matched, problem = attempt(
@@ -199,30 +191,8 @@ def _round(req: TeamsRequest, args: list[str]) -> None:
     reply(req, *round_summary(views.round_view(matched)))
 
 
-def _conflicts(req: TeamsRequest, args: list[str]) -> None:
-    if _coordinators_only(req, "see_conflicts"):
-        return
-    try:
-        with transaction(req.services.engine) as s:
-            listed = views.conflict_lines(s, list(conflicts.list_conflicts(s, req.actor())))
-    except (NotPermitted, StoreUnavailable) as exc:
-        reply(req, explain(exc))
-        return
-    reply(req, *conflicts_card(listed))
-
-
-def _clear(req: TeamsRequest, args: list[str]) -> None:
-    if _coordinators_only(req, "clear_conflict"):
-        return
-    change = partial(conflicts.clear_conflict, safeguards=" ".join(args[1:]), now=now(req))
-    raw = args[0] if args else ""
-    conflict_id = _changed(req, raw, "conflict", "shadow clear 4 safeguards", change)
-    if conflict_id is not None:
-        reply(req, f"Conflict {conflict_id} is cleared; the pair can now be matched.")
-
-
 def _report(req: TeamsRequest, args: list[str]) -> None:
-    if _coordinators_only(req, "see_report"):
+    if coordinators_only(req, "see_report"):
         return
     try:
         with transaction(req.services.engine) as s:
@@ -243,8 +213,9 @@ SUBCOMMANDS: dict[str, Callable[[TeamsRequest, list[str]], None]] = {
     "status": _status,
     "end": _end,
     "round": _round,
-    "conflicts": _conflicts,
-    "clear": _clear,
+    "conflicts": shadow_conflicts.list_command,
+    "conflict": shadow_conflicts.record_command,
+    "clear": lambda req, args: shadow_conflicts.clear_command(req, args, _changed),
     "report": _report,
     "help": _help,
 }

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from bot.shadowing import catalog
@@ -129,18 +130,52 @@ def host_fields(departments) -> tuple[FormField, ...]:
     )
 
 
-def _with_people_picker(inputs: list[dict]) -> list[dict]:
-    for element in inputs:
+def _with_people_picker(card: dict) -> dict:
+    for element in card["body"]:
         if element.get("id") == MANAGER_FIELD:
             element["style"] = "filtered"
             element["choices.data"] = {"type": "Data.Query", "dataset": PEOPLE_DATASET}
-    return inputs
+    return card
 
 
-def _form_card(title, intro, inputs, verb, token, submit_title) -> dict:
+@dataclass(frozen=True)
+class CardForm:
+    """What a form card says around its inputs, and its button."""
+
+    title: str
+    intro: str
+    verb: str
+    submit: str
+
+
+SIGNUP_FORM = CardForm(
+    "Work-shadowing sign-up",
+    "Spend time with a voluntary-sector organisation to see how it works. Your line manager "
+    "will be asked to approve before you join the queue.",
+    SIGNUP,
+    "Sign up",
+)
+HOST_FORM = CardForm(
+    "Offer shadowing places",
+    "Offer places to civil servants who want to see how your organisation works. "
+    "Coordinators match people to places in rounds; you accept or decline each offer.",
+    HOST,
+    "Offer places",
+)
+
+
+def form_card(
+    form: CardForm, fields, token: str, values: Answers = None, errors: Answers = None
+) -> dict:
+    """A card that is a form: its inputs (answers kept, reasons under their fields) and one
+    button carrying the submission token."""
     card = adaptive_card(
-        [heading(title), text_block(intro), *inputs],
-        [execute_action(submit_title, verb, {TOKEN_KEY: token}, style="positive")],
+        [
+            heading(form.title),
+            text_block(form.intro),
+            *form_inputs(fields, values=values, errors=errors),
+        ],
+        [execute_action(form.submit, form.verb, {TOKEN_KEY: token}, style="positive")],
     )
     shorten_texts(card, inputs=True)
     return card
@@ -149,28 +184,12 @@ def _form_card(title, intro, inputs, verb, token, submit_title) -> dict:
 def signup_card(
     departments, colleagues, token: str, values: Answers = None, errors: Answers = None
 ) -> dict:
-    inputs = form_inputs(signup_fields(departments, colleagues), values=values, errors=errors)
-    return _form_card(
-        "Work-shadowing sign-up",
-        "Spend time with a voluntary-sector organisation to see how it works. Your line "
-        "manager will be asked to approve before you join the queue.",
-        _with_people_picker(inputs),
-        SIGNUP,
-        token,
-        "Sign up",
-    )
+    fields = signup_fields(departments, colleagues)
+    return _with_people_picker(form_card(SIGNUP_FORM, fields, token, values, errors))
 
 
 def host_card(departments, token: str, values: Answers = None, errors: Answers = None) -> dict:
-    return _form_card(
-        "Offer shadowing places",
-        "Offer places to civil servants who want to see how your organisation works. "
-        "Coordinators match people to places in rounds; you accept or decline each offer.",
-        form_inputs(host_fields(departments), values=values, errors=errors),
-        HOST,
-        token,
-        "Offer places",
-    )
+    return form_card(HOST_FORM, host_fields(departments), token, values, errors)
 
 
 def done_card(title: str, text: str) -> dict:

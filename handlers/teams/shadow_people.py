@@ -4,14 +4,15 @@ The sign-up form offers the people msbot knows in Teams (by name); in Teams itse
 input also searches the directory, whose answer is a Microsoft Entra object id. A known account
 is that person; an object id msbot has never seen becomes a person on first sight (as someone
 who messages msbot does), so their approval request waits for them in the outbox until msbot
-can reach them. Anything else names nobody, and the core asks for a line manager.
+can reach them (the sign-up's answer says so). Anything else names nobody, and the core asks
+for a line manager.
 """
 
 from __future__ import annotations
 
 from sqlmodel import select
 
-from bot import people
+from bot import people, personal_chats
 from bot.db import transaction
 from handlers.teams.requests import TeamsRequest
 from handlers.teams.shadow_forms import is_object_id
@@ -54,3 +55,14 @@ def manager_person(req: TeamsRequest, chosen: str) -> int | None:
         if not is_object_id(chosen):
             return None
         return people.person_for(s, people.TEAMS, req.tenant_id, chosen).id
+
+
+def unreachable(req: TeamsRequest, person_id: int | None) -> bool:
+    """Whether msbot cannot write to this person yet: their messages would go to Teams, where
+    msbot has no chat with them (they never added it, nor did an administrator for them)."""
+    if person_id is None:
+        return False
+    with transaction(req.services.engine) as s:
+        if personal_chats.platform_of(s, person_id) not in (None, people.TEAMS):
+            return False
+        return personal_chats.chat_of(s, person_id, people.TEAMS) is None
