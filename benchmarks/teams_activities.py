@@ -146,10 +146,16 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--database-url", default=None, help="core scenario (default SQLite)")
     parser.add_argument("--scenario", choices=("core", "local", "serve"), action="append")
+    parser.add_argument(
+        "--outbox",
+        choices=("on", "off"),
+        default="on",
+        help="core scenario: the outbox sending during the run (on), or stopped first (off)",
+    )
     args = parser.parse_args()
     for scenario in args.scenario or ["core", "local", "serve"]:
         if scenario == "core":
-            run_core(args.cycles, args.clients, args.database_url)
+            run_core(args.cycles, args.clients, args.database_url, args.outbox)
         else:
             run(scenario, args.count, args.clients)
 

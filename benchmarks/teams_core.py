@@ -34,7 +34,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 OUTBOX_PACE = 0.02
 
 
-def _serve(database_url: str, connector_url: str, investigators: list[str], ready, port_box):
+def _serve(database_url, connector_url, investigators, ready, port_box, quiet_outbox, quieted):
     # The server logs as production does (JSON, INFO), to nowhere: its cost is in the figures.
     devnull = open(os.devnull, "w")  # noqa: SIM115 (lives as long as the process)
     sys.stdout = sys.stderr = devnull
@@ -76,6 +76,11 @@ def _serve(database_url: str, connector_url: str, investigators: list[str], read
     running = BackgroundTeams(front)
     port_box.value = running.port
     ready.set()
+    # --outbox off: once the cards are posted, the outbox stops sending (to measure the
+    # answers alone: in `serve-teams` the outbox shares the process, and its interpreter lock).
+    quiet_outbox.wait()
+    front.services.outbox.stop()
+    quieted.set()
     threading.Event().wait()
 
 
@@ -156,6 +161,15 @@ def wait_cards(connector, references: list[str], timeout: float = 300) -> dict[s
 JSON = {"content-type": "application/json"}
 
 
+def _all(work, team: list[Client]) -> None:
+    """``work(index, client)`` for every client at once, until all are done."""
+    threads = [threading.Thread(target=work, args=pair) for pair in enumerate(team)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -179,7 +193,7 @@ def _report(timings, wall: float, cpu: float, failures: dict, load: float) -> No
     print(f"  failures: {dict(failures) or 'none'}")
 
 
-def run_core(cycles: int, clients: int, database_url: str | None) -> None:
+def run_core(cycles: int, clients: int, database_url: str | None, outbox: str = "on") -> None:
     from handlers.local.fake_connector import FakeConnector
     from handlers.teams.connector import TeamsConnector
 
@@ -195,9 +209,10 @@ def run_core(cycles: int, clients: int, database_url: str | None) -> None:
         opener.open_personal_chat(fake.url, turns.BOT, supplier.id, turns.TENANT)
     context = multiprocessing.get_context("spawn")
     ready, port_box = context.Event(), context.Value("i", 0)
+    quiet, quieted = context.Event(), context.Event()
+    people = [i.aad for i in investigators]
     server = context.Process(
-        target=_serve,
-        args=(database_url, fake.url, [i.aad for i in investigators], ready, port_box),
+        target=_serve, args=(database_url, fake.url, people, ready, port_box, quiet, quieted)
     )
     server.start()
     try:
@@ -213,13 +228,19 @@ def run_core(cycles: int, clients: int, database_url: str | None) -> None:
         per_client = -(-cycles // clients)
         # Before the clock: each client raises the cases its investigator will work on, and
         # the outbox posts their triage cards (an investigator presses buttons on a card).
-        backlog: dict[int, list[tuple[str, str]]] = {}
-        for index, client in enumerate(team):
+        backlog: dict[int, list] = {}
+
+        def prepare(index: int, client: Client) -> None:
             own = [client.raise_case(-1 - n, date.today()) for n in range(per_client)]
             backlog[index] = [r for r in own if r]
+
+        _all(prepare, team)
         roots = wait_cards(fake, [r for own in backlog.values() for r in own])
         for index in backlog:
             backlog[index] = [(r, roots[r]) for r in backlog[index]]
+        if outbox == "off":
+            quiet.set()
+            assert quieted.wait(30), "the outbox did not stop"
         timings.clear()
         failures.clear()
         remaining = iter(range(cycles))
@@ -244,6 +265,7 @@ def run_core(cycles: int, clients: int, database_url: str | None) -> None:
         for thread in threads:
             thread.join()
         wall, cpu = time.perf_counter() - began, _cpu_seconds(server.pid) - cpu_before
+        print(f"outbox during the run: {outbox}; database: {database_url.split(':')[0]}")
         _report(timings, wall, cpu, failures, load)
     finally:
         server.terminate()
