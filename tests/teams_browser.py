@@ -9,6 +9,7 @@ does (by the words on screen), scoped to one post (a ``role=group`` card in the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -55,6 +56,23 @@ def open_page(chromium, playground, width: int = 1280, height: int = 900) -> Pag
     expect(page.get_by_text("Personal Chat", exact=True).first).to_be_visible()
     page.get_by_title("Toggle Log Panel").click()
     return page
+
+
+@contextlib.contextmanager
+def pages_for(tmp_path, chromium, name: str, views, demo_data: bool = False):
+    """`msbot local --teams` with a page open on each view's playground: (local, {view: page});
+    each page's last screen is saved as ``<name>_<view>.png`` under test-artifacts/."""
+    local = start(tmp_path, views=views, demo_data=demo_data)
+    pages: dict[str, Page] = {}
+    try:
+        for view in views:
+            pages[view] = open_page(chromium, local.playgrounds[view])
+        yield local, pages
+    finally:
+        for view, page in pages.items():
+            shot(page, f"{name}_{view}")
+            page.context.close()
+        local.close()
 
 
 def shot(page: Page, name: str):

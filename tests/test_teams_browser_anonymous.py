@@ -21,15 +21,9 @@ ANSWER = "Lot 3, and we heard on 2 November by email."
 
 @pytest.fixture
 def pages(tmp_path, chromium, request):
-    local = tb.start(tmp_path, views=("team", "anonymous"))
-    team = tb.open_page(chromium, local.playgrounds["team"])
-    supplier = tb.open_page(chromium, local.playgrounds["anonymous"])
-    yield local, team, supplier
-    tb.shot(team, request.node.name)
-    tb.shot(supplier, request.node.name + "_supplier")
-    for page in (team, supplier):
-        page.context.close()
-    local.close()
+    views = ("team", "anonymous")
+    with tb.pages_for(tmp_path, chromium, request.node.name, views) as (local, pages):
+        yield local, pages["team"], pages["anonymous"]
 
 
 def test_an_anonymous_suppliers_answer_is_relayed_without_their_name(pages):

@@ -23,12 +23,8 @@ LEAD = teams_people.ACCOUNTS["ULEAD"]
 @pytest.fixture
 def team(tmp_path, chromium, request):
     """`msbot local --teams` with the team's playground, signed in as the lead (Lena Okafor)."""
-    local = tb.start(tmp_path, views=("team",))
-    page = tb.open_page(chromium, local.playgrounds["team"])
-    yield local, page
-    tb.shot(page, request.node.name)
-    page.context.close()
-    local.close()
+    with tb.pages_for(tmp_path, chromium, request.node.name, ("team",)) as (local, pages):
+        yield local, pages["team"]
 
 
 def _lead_person_id(local) -> int:

@@ -17,16 +17,15 @@ from tests import teams_browser as tb
 @pytest.fixture
 def lead(tmp_path, chromium, request):
     """`msbot local --teams --demo`, the team's playground signed in as the lead."""
-    local = tb.start(tmp_path, views=("team",), demo_data=True)
-    page = tb.open_page(chromium, local.playgrounds["team"])
-    yield local, page
-    tb.shot(page, request.node.name)
-    page.context.close()
-    local.close()
+    name = request.node.name
+    with tb.pages_for(tmp_path, chromium, name, ("team",), demo_data=True) as (local, pages):
+        yield local, pages["team"]
 
 
 def test_the_weekly_digest_is_one_card_with_its_chart_in_the_leads_channel(lead):
     local, page = lead
+    # The demo's data is made once the team's page has opened (handlers/local/teams_local.py).
+    assert local.demo_ready.wait(60)
     assert local.run_job("weekly_digest") == "done"
 
     tb.open_channel(page, "General")  # the demo team's General channel is the leads'

@@ -22,15 +22,9 @@ from tests import teams_browser as tb
 @pytest.fixture
 def pages(tmp_path, chromium, request):
     """`msbot local --teams`: the supplier's playground (Sam Patel) and the team's."""
-    local = tb.start(tmp_path, views=("supplier", "team"))
-    supplier = tb.open_page(chromium, local.playgrounds["supplier"])
-    team = tb.open_page(chromium, local.playgrounds["team"])
-    yield local, supplier, team
-    tb.shot(supplier, request.node.name)
-    tb.shot(team, request.node.name + "_team")
-    for page in (supplier, team):
-        page.context.close()
-    local.close()
+    views = ("supplier", "team")
+    with tb.pages_for(tmp_path, chromium, request.node.name, views) as (local, pages):
+        yield local, pages["supplier"], pages["team"]
 
 
 def _field(page: Page, label: str):

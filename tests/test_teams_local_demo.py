@@ -23,7 +23,11 @@ def local(tmp_path):
 
 
 def test_the_demo_in_teams(local, chromium, request):
-    assert local.seeded
+    # The demo's data is made once the team's page has opened: the playground keeps no
+    # history, so its cards arrive on a page that shows them.
+    assert not local.seeded
+    team = tb.open_page(chromium, local.playgrounds["team"])
+    assert local.demo_ready.wait(60) and local.seeded
     with Session(local.engine) as session:
         cases = session.exec(select(Complaint).order_by(Complaint.id)).all()
         accounts = session.exec(select(PlatformAccount)).all()
@@ -33,7 +37,6 @@ def test_the_demo_in_teams(local, chromium, request):
     lead = teams_people.ACCOUNTS["ULEAD"].aad_object_id
     assert lead in local.services.settings.lead_user_ids
 
-    team = tb.open_page(chromium, local.playgrounds["team"])
     supplier = tb.open_page(chromium, local.playgrounds["supplier"])
     try:
         tb.open_channel(team, teams_people.TRIAGE_CHANNEL_NAME)

@@ -79,6 +79,9 @@ class LocalTeams:
     playgrounds: dict[str, Playground] = field(default_factory=dict)
     seeded: bool = False
     workdirs: list[Path] = field(default_factory=list)
+    # Set once the demo's data is in and its messages are out (at once without a team page).
+    demo_ready: threading.Event = field(default_factory=threading.Event)
+    seed_demo: Callable[[], None] | None = None
 
     @property
     def playground(self) -> Playground | None:
@@ -152,15 +155,41 @@ def start(
             )
         _know_personal_chats(core.engine, ports)
         if demo_data:
-            running.seeded = demo.seed(core.engine, core.settings, today(), TEAMS_ACCOUNTS)
-            running.services.send_queued()
-            # A playground page shows what was posted before it opened, but one opened while
-            # the demo's posts are still going out misses some: ready once they are out.
-            _wait_outbox_settled(core.engine)
+            running.seed_demo = lambda: _seed_demo(running, core, today())
+            if "team" in running.playgrounds:
+                _seed_when_the_team_opens(running)
+            else:
+                running.seed_demo()
     except BaseException:
         running.close()
         raise
     return running
+
+
+def _seed_demo(running: LocalTeams, core, today: date) -> None:
+    running.seeded = demo.seed(core.engine, core.settings, today, TEAMS_ACCOUNTS)
+    running.services.send_queued()
+    _wait_outbox_settled(core.engine)
+    running.demo_ready.set()
+
+
+def _seed_when_the_team_opens(running: LocalTeams) -> None:
+    """The playground keeps no history: it pushes what msbot posts to the open page, holding
+    it only until a page first connects, and a page that is still starting drops some. So the
+    demo's data is made once the team's page has opened (it installs msbot in the lead's 1:1
+    chat then), and its cards arrive on a page that is there to show them."""
+    front = running.bot.front
+    installed = front._installed
+    lead = teams_people.ACCOUNTS[teams_people.VIEWS["team"][0]].aad_object_id
+    once = threading.Lock()
+
+    def on_install(req) -> None:
+        installed(req)
+        if req.personal and req.user.aad_object_id == lead and once.acquire(blocking=False):
+            # Not on this request's thread: the playground waits for the install's answer.
+            threading.Thread(target=running.seed_demo, name="demo-seed", daemon=True).start()
+
+    front._installed = on_install
 
 
 def _wait_outbox_settled(engine: Engine, timeout: float = 60.0) -> None:
@@ -218,7 +247,9 @@ def run(
     running = start(port, demo_data=demo_data, database_url=database_url, views=views)
     print(f"msbot's Teams front end: {running.bot.messages_url} (this machine only)")
     print(f"  database: {database_url}")
-    if demo_data and not running.seeded:
+    if demo_data and "team" in running.playgrounds:
+        print("  --demo: the demo's data arrives when the team's page first opens")
+    elif demo_data and not running.seeded:
         print("  --demo: the database already has data, so nothing was added")
     if running.playgrounds:
         print("Chat with it in Microsoft's Teams emulator, one page per person:")
