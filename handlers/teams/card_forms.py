@@ -84,6 +84,9 @@ def _input(spec: FormField, value: object) -> dict:
         if kept and _ISO_DATE.match(kept):
             element["value"] = kept
     elif spec.kind == "toggle":
+        # Its words go beside the box (title) only: with a label as well, Teams clients (the
+        # Agents Playground) show the sentence twice and read it twice as the box's name.
+        del element["label"]
         element.update(
             type="Input.Toggle",
             title=plain_text(spec.label, LABEL_LIMIT),
