@@ -147,6 +147,9 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="core scenario (default SQLite)")
     parser.add_argument("--scenario", choices=("core", "local", "serve"), action="append")
     parser.add_argument(
+        "--processes", type=int, default=1, help="core scenario: front-end processes"
+    )
+    parser.add_argument(
         "--outbox",
         choices=("on", "off"),
         default="on",
@@ -155,7 +158,7 @@ def main() -> None:
     args = parser.parse_args()
     for scenario in args.scenario or ["core", "local", "serve"]:
         if scenario == "core":
-            run_core(args.cycles, args.clients, args.database_url, args.outbox)
+            run_core(args.cycles, args.clients, args.database_url, args.outbox, args.processes)
         else:
             run(scenario, args.count, args.clients)
 

@@ -43,7 +43,6 @@ def _serve(database_url, connector_url, investigators, ready, port_box, quiet_ou
     from bot import bootstrap
     from bot.config import Settings
     from bot.logs import configure_logging
-    from bot.migrate import upgrade
     from bot.outbox import OutboxWorker
     from handlers.teams.app import TeamsFrontEnd
     from handlers.teams.connector import TeamsConnector
@@ -58,7 +57,6 @@ def _serve(database_url, connector_url, investigators, ready, port_box, quiet_ou
             outbox_interval_seconds=1,
         )
     )
-    upgrade(core.engine)
     settings = replace(
         local_settings(0),
         service_url=connector_url,
@@ -193,7 +191,13 @@ def _report(timings, wall: float, cpu: float, failures: dict, load: float) -> No
     print(f"  failures: {dict(failures) or 'none'}")
 
 
-def run_core(cycles: int, clients: int, database_url: str | None, outbox: str = "on") -> None:
+def run_core(
+    cycles: int, clients: int, database_url: str | None, outbox: str = "on", processes: int = 1
+) -> None:
+    """``processes`` front ends on the same database and outbox (as several `serve-teams`
+    behind a load balancer); the clients are shared out between them."""
+    from bot.db import make_engine
+    from bot.migrate import upgrade
     from handlers.local.fake_connector import FakeConnector
     from handlers.teams.connector import TeamsConnector
 
@@ -207,23 +211,30 @@ def run_core(cycles: int, clients: int, database_url: str | None, outbox: str = 
     for supplier in suppliers:
         fake.install_for(supplier.id)
         opener.open_personal_chat(fake.url, turns.BOT, supplier.id, turns.TENANT)
+    engine = make_engine(database_url)
+    upgrade(engine)  # once, before the front ends start
+    engine.dispose()
     context = multiprocessing.get_context("spawn")
-    ready, port_box = context.Event(), context.Value("i", 0)
-    quiet, quieted = context.Event(), context.Event()
+    quiet = context.Event()
     people = [i.aad for i in investigators]
-    server = context.Process(
-        target=_serve, args=(database_url, fake.url, people, ready, port_box, quiet, quieted)
-    )
-    server.start()
+    servers = []
+    for _ in range(processes):
+        ready, port_box, quieted = context.Event(), context.Value("i", 0), context.Event()
+        args = (database_url, fake.url, people, ready, port_box, quiet, quieted)
+        servers.append((context.Process(target=_serve, args=args), ready, port_box, quieted))
+    for process, *_ in servers:
+        process.start()
     try:
-        assert ready.wait(120), "the front end did not start"
-        url = f"http://127.0.0.1:{port_box.value}/api/messages"
+        urls = []
+        for _, ready, port_box, _ in servers:
+            assert ready.wait(120), "a front end did not start"
+            urls.append(f"http://127.0.0.1:{port_box.value}/api/messages")
         timings: dict[str, list[float]] = defaultdict(list)
         failures: dict[str, int] = defaultdict(int)
         lock = threading.Lock()
         team = [
-            Client(url, fake, s, i, timings, failures, lock)
-            for s, i in zip(suppliers, investigators, strict=True)
+            Client(urls[n % len(urls)], fake, s, i, timings, failures, lock)
+            for n, (s, i) in enumerate(zip(suppliers, investigators, strict=True))
         ]
         per_client = -(-cycles // clients)
         # Before the clock: each client raises the cases its investigator will work on, and
@@ -240,7 +251,8 @@ def run_core(cycles: int, clients: int, database_url: str | None, outbox: str = 
             backlog[index] = [(r, roots[r]) for r in backlog[index]]
         if outbox == "off":
             quiet.set()
-            assert quieted.wait(30), "the outbox did not stop"
+            for *_, quieted in servers:
+                assert quieted.wait(30), "an outbox did not stop"
         timings.clear()
         failures.clear()
         remaining = iter(range(cycles))
@@ -255,21 +267,21 @@ def run_core(cycles: int, clients: int, database_url: str | None, outbox: str = 
                 if backlog[index]:
                     client.work(*backlog[index].pop())
 
-        threads = [
-            threading.Thread(target=work, args=(index, client)) for index, client in enumerate(team)
-        ]
+        pids = [process.pid for process, *_ in servers]
         load = os.getloadavg()[0]
-        cpu_before, began = _cpu_seconds(server.pid), time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall, cpu = time.perf_counter() - began, _cpu_seconds(server.pid) - cpu_before
-        print(f"outbox during the run: {outbox}; database: {database_url.split(':')[0]}")
+        cpu_before, began = sum(map(_cpu_seconds, pids)), time.perf_counter()
+        _all(work, team)
+        wall = time.perf_counter() - began
+        cpu = sum(map(_cpu_seconds, pids)) - cpu_before
+        print(
+            f"outbox during the run: {outbox}; database: {database_url.split(':')[0]}; "
+            f"front-end processes: {processes}"
+        )
         _report(timings, wall, cpu, failures, load)
     finally:
-        server.terminate()
-        server.join(10)
+        for process, *_ in servers:
+            process.terminate()
+            process.join(10)
         fake.close()
         opener.close()
         with contextlib.suppress(OSError):
