@@ -25,7 +25,7 @@ from bot.bootstrap import Core
 from bot.db import is_reachable
 from bot.outbox import OutboxWorker
 from handlers.routing import RoutingTransport, roles_elsewhere
-from handlers.teams import privacy_messages, welcome
+from handlers.teams import privacy_messages, unreachable_messages, welcome
 from handlers.teams.auth import TokenCheck
 from handlers.teams.complaints import dialog as complaint_dialog
 from handlers.teams.complaints import home as complaint_home
@@ -63,6 +63,7 @@ def teams_renderers() -> dict:
     return {
         **complaint_messages.RENDERERS,
         **privacy_messages.RENDERERS,
+        **unreachable_messages.RENDERERS,
     }
 
 
@@ -82,6 +83,7 @@ def outbox_transport(
         engine=services.engine,
         after_sent=core.after_sent,
         threaded_kinds=core.threaded_kinds,
+        after_dead=core.after_dead,
     )
     return RoutingTransport([*more, teams], elsewhere=roles_elsewhere())
 
