@@ -10,9 +10,12 @@ from bot import conversations
 from bot.complaints import investigation
 from bot.people import TEAMS
 from handlers.teams.dispatch import tell_privately
+from handlers.teams.keys import bounded_key
 from handlers.teams.requests import TeamsRequest
 from handlers.teams.routes import Routes
 
+# case_note.source_key's length.
+NOTE_KEY_MAX = 400
 SENT = "Thank you: your reply has gone to the team looking into your complaint."
 NOTHING_TO_ANSWER = (
     'I can only pass on replies to a message from the team. Type "help" to see what I can do, '
@@ -30,7 +33,7 @@ def personal_reply(req: TeamsRequest) -> None:
     if services.engine is None or not _has_relay(services, relayed):
         tell_privately(req, NOTHING_TO_ANSWER)
         return
-    key = f"teams:{req.conversation_id}:{req.activity_id}"
+    key = bounded_key(req.conversation_id, req.activity_id, limit=NOTE_KEY_MAX)
     note = investigation.supplier_reply(
         services.engine, relayed, key, req.actor().person_id, req.text, services.clock()
     )
