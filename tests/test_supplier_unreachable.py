@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot import outbox
-from bot.complaints import investigation
+from bot.complaints import investigation, unreachable
+from bot.complaints.delivery_views import PostedCard
 from bot.complaints.intake import TRIAGE_CARD
-from bot.complaints.unreachable import SUPPLIER_UNREACHABLE
+from bot.complaints.unreachable import SUPPLIER_UNREACHABLE, UnreachableNotice
+from bot.people import PersonRef
 from handlers.slack.actors import actor_for
+from handlers.slack.complaints.unreachable_messages import thread_notice as slack_notice
 from handlers.teams.app import teams_renderers
 from handlers.teams.outgoing import TeamsOut
+from handlers.teams.unreachable_messages import thread_notice as teams_notice
 from models import Complaint, OutboxMessage
 from models.base import utcnow
 from tests import forms
@@ -180,3 +186,28 @@ def test_a_slack_supplier_slack_no_longer_knows(engine, stub):
         assert dead.last_error == "user_not_found"
     finally:
         slack.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    name=st.text(max_size=60),
+    about=st.sampled_from(["receipt", "update", "relay", "other"]),
+    reason=st.sampled_from([None, "not_opened", "account_gone", "cannot_dm", "no_account"]),
+    where=st.sampled_from(["", "Slack", "Teams"]),
+    anonymous=st.booleans(),
+)
+def test_the_notice_shows_a_name_only_as_text(name, about, reason, where, anonymous):
+    """Whatever the staff member's display name, it can neither ping nor link in Slack, and
+    Teams gets plain text; the core's sentences carry no markup of their own."""
+    notice = UnreachableNotice(
+        card=PostedCard("C1", "1.1"),
+        asker=PersonRef(1, name=name),
+        what=unreachable._what(about, True),
+        why=unreachable._why(reason, where),
+        advice=unreachable._advice(reason, where, anonymous),
+    )
+    slack_text = slack_notice(notice).text
+    assert "<" not in slack_text.replace("&lt;", "")
+    assert not set("<>*_~") & set(notice.what + notice.why)
+    out = teams_notice(notice)
+    assert out.activity()["textFormat"] == "plain" and out.reply_to == "1.1"
