@@ -15,13 +15,10 @@ from sqlmodel import Session, select
 from bot import outbox
 from bot.complaints import investigation, unreachable
 from bot.complaints.delivery_views import PostedCard
-from bot.complaints.intake import TRIAGE_CARD
 from bot.complaints.unreachable import SUPPLIER_UNREACHABLE, UnreachableNotice
 from bot.people import PersonRef
 from handlers.slack.actors import actor_for
 from handlers.slack.complaints.unreachable_messages import thread_notice as slack_notice
-from handlers.teams.app import teams_renderers
-from handlers.teams.outgoing import TeamsOut
 from handlers.teams.unreachable_messages import thread_notice as teams_notice
 from models import Complaint, OutboxMessage
 from models.base import utcnow
@@ -130,13 +127,8 @@ def test_a_slack_team_hears_that_a_teams_supplier_could_not_be_reached(engine, s
         slack.close()
 
 
-def _posted_card(_session, _msg) -> TeamsOut:
-    # The Teams triage card is another helper's work: a stand-in card is enough here.
-    return TeamsOut("A case card")
-
-
 def test_a_teams_team_hears_it_in_the_card_s_reply_chain(engine):
-    teams = TeamsBot(engine, renderers={**teams_renderers(), TRIAGE_CARD: _posted_card})
+    teams = TeamsBot(engine)
     try:
         supplier = person("Dana Supplier")
         _raise_from_a_channel(teams, supplier)

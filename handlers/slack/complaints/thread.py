@@ -20,9 +20,10 @@ import structlog
 from slack_bolt import Ack, App, BoltRequest, BoltResponse
 
 from bot.complaints import investigation
+from bot.complaints.thread_commands import COMMANDS_BY_NAME
 from bot.db import CommitUncertain
 from bot.errors import DomainError, StoreUnavailable
-from handlers.slack.complaints import mentions, team
+from handlers.slack.complaints import team
 from handlers.slack.complaints.anchors import case_of_relay, case_of_thread, note_key
 from handlers.slack.complaints.replies import tell_privately
 from handlers.slack.services import Services
@@ -43,7 +44,7 @@ def _is_mention_command(text: str | None, bot_user_id: str | None) -> bool:
         return False
     if bot_user_id:
         return found.group(1) == bot_user_id
-    return found.group(2).lower() in mentions.registry.commands
+    return found.group(2).lower() in COMMANDS_BY_NAME
 
 
 def _bot_user_id(body: dict) -> str | None:
