@@ -17,6 +17,7 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from bot.db import make_engine
+from handlers.teams import case_card
 from handlers.teams.app import TeamsFrontEnd
 from handlers.teams.complaints.dialog import UNAVAILABLE, UNCONFIRMED
 from handlers.teams.connector import TeamsConnector
@@ -24,6 +25,15 @@ from handlers.teams.server import BackgroundTeams
 from handlers.teams.settings import load_teams_settings
 from models import CaseNote, Complaint, ComplaintEvent, OutboxMessage, Person, PlatformAccount
 from tests.teams_app import TENANT, TeamsBot, core_for, person
+from tests.teams_case_support import (
+    INV,
+    card_id,
+    file_case,
+    press,
+    say_in_thread,
+    team_bot,
+    wait_until,
+)
 from tests.teams_support import APP_ID, TokenIssuer, activity
 from tests.test_db_silent import SilentProxy, _others_settled
 from tests.test_teams_complaints import _card_of, _submit_data, answers
@@ -421,5 +431,37 @@ def test_a_silent_postgresql_gets_an_answer_in_time_and_nothing_saved(silent):
         again = bot.invoke("task/submit", value, user=user)
         assert again["task"]["type"] == "message"
         assert _counts(engine)["Complaint"] == 1
+    finally:
+        bot.close()
+
+
+def test_long_activity_ids_on_the_case_card_and_in_its_thread(engine):
+    """A button press and a reply in the card's chain whose activity ids are as long as the
+    edge allows: the press is done once and the reply is one note, on both databases."""
+    bot = team_bot(engine)
+    try:
+        case = file_case(bot, engine)
+        root = card_id(bot, engine, case)
+        long_id = "1:" + "7" * 500
+        for _ in range(2):  # Teams sending it again
+            answer = press(bot, root, INV, case_card.ASSIGN_SELF, long_id, reference=case.reference)
+            assert "went wrong" not in str(answer)
+        for _ in range(2):
+            say_in_thread(bot, root, INV, "Rang the council.", id="2:" + "8" * 500)
+
+        def notes():
+            with Session(engine) as s:
+                return s.exec(select(CaseNote).where(CaseNote.complaint_id == case.id)).all()
+
+        [note] = wait_until(notes, "the note")
+        assert note.text == "Rang the council."
+        with Session(engine) as s:
+            assert s.get(Complaint, case.id).assignee_id is not None
+            assigned = s.exec(
+                select(ComplaintEvent).where(
+                    ComplaintEvent.complaint_id == case.id, ComplaintEvent.kind == "assigned"
+                )
+            ).all()
+        assert len(assigned) == 1
     finally:
         bot.close()

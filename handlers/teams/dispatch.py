@@ -16,15 +16,13 @@ from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.errors import DomainError, StoreUnavailable
 from handlers.teams.cards import VERB_KEY
 from handlers.teams.connector import ConnectorError
-from handlers.teams.keys import bounded_key
+from handlers.teams.keys import DELIVERY_KEY_MAX, bounded_key
 from handlers.teams.outgoing import TeamsOut
 from handlers.teams.requests import TeamsRequest
 from handlers.teams.routes import InvokeAnswer, Routes
 
 log = structlog.get_logger("msbot.teams")
 
-# processed_delivery.key's length.
-DELIVERY_KEY_MAX = 200
 UNAVAILABLE = (
     "Sorry, our database is unavailable right now, so nothing was changed. "
     "Please try again in a few minutes."

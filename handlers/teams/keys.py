@@ -13,6 +13,10 @@ from __future__ import annotations
 import hashlib
 
 PREFIX = "teams:"
+# The columns' lengths.
+DELIVERY_KEY_MAX = 200  # processed_delivery.key
+NOTE_KEY_MAX = 400  # case_note.source_key
+SUBMISSION_KEY_MAX = 100  # complaint.submission_key
 
 
 def bounded_key(*parts: object, limit: int) -> str:

@@ -20,7 +20,7 @@ from bot.db import CommitUncertain, deadline
 from bot.errors import StoreUnavailable, ValidationFailed
 from handlers.teams.card_forms import FormField, dialog_form
 from handlers.teams.cards import new_submission_token, submitted
-from handlers.teams.keys import bounded_key
+from handlers.teams.keys import SUBMISSION_KEY_MAX, bounded_key
 from handlers.teams.package import RAISE_COMPLAINT_COMMAND
 from handlers.teams.requests import TeamsRequest
 from handlers.teams.routes import InvokeAnswer, Routes
@@ -33,10 +33,8 @@ INTRO = (
     "Tell us about a procurement that made it hard for you to bid or to be paid. The team "
     "will look into it with the contracting authority."
 )
-# What new_submission_token makes (URL-safe base64), with room to spare; and
-# complaint.submission_key's length.
+# What new_submission_token makes (URL-safe base64), with room to spare.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
-SUBMISSION_KEY_MAX = 100
 # A refusal that belongs to no field is shown at the top of the form.
 WHOLE_FORM = "form"
 UNAVAILABLE = (

@@ -10,12 +10,10 @@ from bot import conversations
 from bot.complaints import investigation
 from bot.people import TEAMS
 from handlers.teams.dispatch import tell_privately
-from handlers.teams.keys import bounded_key
+from handlers.teams.keys import NOTE_KEY_MAX, bounded_key
 from handlers.teams.requests import TeamsRequest
 from handlers.teams.routes import Routes
 
-# case_note.source_key's length.
-NOTE_KEY_MAX = 400
 SENT = "Thank you: your reply has gone to the team looking into your complaint."
 NOTHING_TO_ANSWER = (
     'I can only pass on replies to a message from the team. Type "help" to see what I can do, '
