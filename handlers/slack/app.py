@@ -123,7 +123,7 @@ def build_app(services: Services) -> App:
         )
     )
     # After the repeats are dropped: a repeat needs no actor.
-    app.use(actors.resolve(services))
+    app.use(actors.resolve(services, form_openers=complaint_listeners.FORM_OPENERS))
 
     @app.error
     def on_error(error, body):

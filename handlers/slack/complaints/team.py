@@ -14,9 +14,8 @@ import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import people
+from bot import people, people_cache
 from bot.config import is_slack_user_id
-from bot.db import transaction
 from bot.errors import NotFound
 from bot.people import PersonRef
 from bot.permissions import RoleDirectory
@@ -146,5 +145,5 @@ def sender(services: Services, body: dict) -> int:
 
 
 def person(services: Services, user_id: str, team_id: str | None = None) -> PersonRef:
-    with transaction(services.engine) as s:
-        return people.person_for(s, people.SLACK, team_id, user_id)
+    """The person this Slack account is (made on first sight; remembered per process)."""
+    return people_cache.person(services.engine, people.SLACK, team_id, user_id)
