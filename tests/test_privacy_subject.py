@@ -58,10 +58,11 @@ def _file_and_discuss(engine):
     card = next(line for line in fe.conversations.room("triage") if "MS-2026-0001" in line.text)
     assert fe.say("ivy", f'reply {card.id} "{TOKEN} first note"') == "Noted."
     first = fe.conversations.thread(card.id)[-1]
-    notes.edit_note(engine, case_of(card), note_key(first), IVY.value, "edited note", NOW)
+    ivy = fe.actor_of(IVY.value)
+    notes.edit_note(engine, case_of(card), note_key(first), "edited note", NOW, actor=ivy)
     fe.say("ivy", f'reply {card.id} "{TOKEN} note to delete"')
     doomed = fe.conversations.thread(card.id)[-1]
-    notes.delete_note(engine, note_key(doomed), NOW)
+    notes.delete_note(engine, note_key(doomed), NOW, actor=ivy)
     assert fe.say("ivy", f'ask MS-2026-0001 "{TOKEN} which lot?"').startswith("Sent")
     question = fe.conversations.room(str(ZED.value))[-1]
     assert fe.say("zed", f'reply {question.id} "{TOKEN} lot two"') == "Passed to the team."

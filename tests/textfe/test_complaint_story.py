@@ -5,19 +5,19 @@ and the follow-up is recorded. What each person sees is asserted, then the rows 
 
 # Gaps: where the core still takes Slack's shapes (none stops the story; each is worked round
 # in tests/textfe/ as noted, without the Slack adapter).
-# 1. A note's author is never checked: record_note takes ``author: str``, not an Actor, and
-#    permissions.ACTION_ROLES["note"] is never asked. The only guard is who can reply in the
-#    triage channel: Slack channel membership, here frontend.TextFrontEnd.rooms. (policies)
-# 2. Grouping a new case is the front end's job after the commit (related.group_case, called
+# 1. Grouping a new case is the front end's job after the commit (related.group_case, called
 #    by handlers/slack/complaints/listeners.py group_new_case and by frontend.file_complaint
 #    here; the case_grouping job catches a front end that forgets).
-# 3. Closed (views): which moves a case's controls offer is the core's (CaseView.offered, from
+# 2. Closed (views): which moves a case's controls offer is the core's (CaseView.offered, from
 #    lifecycle.OFFERED_MOVES), and every renderer here and in the Slack adapter loads its
 #    message's read model through bot.complaints.delivery_views. How each status is worded
 #    for the supplier stays each front end's own (PLAIN_STATUS in the Slack adapter).
-# 4. Not Slack, seen here: intake.submit takes no ``now``, so the "received" event carries
+# 3. Not Slack, seen here: intake.submit takes no ``now``, so the "received" event carries
 #    the wall clock while every later event carries the caller's ``now``; with an injected
 #    clock the timeline lists "received" out of order.
+# Closed (policies): a note, its edits and deletion, and a supplier's answer take the actor
+# and ask the policy ("note": the team; "supplier_reply": the case's supplier); see
+# test_someone_off_the_team_cannot_note_a_case.
 # Closed (conversations): notes and the supplier's answers are stored against a case the
 # front end finds from the message replied to (bot.conversations, where each front end's
 # cards and relays are recorded), and the outbox addresses the triage role, which this front
