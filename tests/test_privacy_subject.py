@@ -33,6 +33,7 @@ from bot.shadowing import hosts, placements, signup
 from bot.shadowing.report import build_report as build_shadow_report
 from bot.shadowing.report import format_report
 from tests.conftest import make_settings
+from tests.reports_fixture import A_LEAD
 from tests.textfe import test_shadowing_story as shadow_story
 from tests.textfe.frontend import case_of, note_key
 from tests.textfe.test_complaint_story import IVY, LEO, NOW, ZED, front_end
@@ -95,8 +96,8 @@ def _kept_with_reason(place: str) -> bool:
 
 def _figures(engine, today: date):
     with Session(engine) as s:
-        digest = build_digest(s, today=today, now=NOW + timedelta(days=400))
-        report = asdict(build_report(s, date(2026, 4, 6), date(2027, 4, 5)))
+        digest = build_digest(s, actor=A_LEAD, today=today, now=NOW + timedelta(days=400))
+        report = asdict(build_report(s, date(2026, 4, 6), date(2027, 4, 5), actor=A_LEAD))
     return digest, report
 
 

@@ -130,4 +130,5 @@ ACTION_LABELS: dict[str, str] = {
     "reveal": "reveal who raised an anonymous complaint",
     "spotcheck": "open a spot check",
     "view_case": "see this case",
+    "see_reports": "see the team's reports",
 }

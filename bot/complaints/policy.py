@@ -47,8 +47,9 @@ ROLES: dict[str, str] = {
 }
 # fmt: on
 
-# Moves the system makes on its own (no person pressed anything).
-SYSTEM_ACTIONS = frozenset({"follow_up", "supplier_replied"})
+# What the system does on its own (no person pressed anything): two moves, and the reports the
+# scheduled digest posts to the leads and a lead's requested report file is drawn from.
+SYSTEM_ACTIONS = frozenset({"follow_up", "supplier_replied", "see_reports"})
 
 # Codes of the refusals, for front ends that word them themselves.
 NOT_STAFF = "not_staff"

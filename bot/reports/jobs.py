@@ -7,6 +7,7 @@ from sqlmodel import Session
 from bot import outbox
 from bot.jobs import notices
 from bot.jobs.registry import Job, JobContext
+from bot.permissions import SYSTEM_ACTOR
 from bot.reports.digest import build_digest
 
 
@@ -25,7 +26,13 @@ def weekly_digest(ctx: JobContext, s: Session | None) -> str:
     channel = ctx.settings.leads_channel_id
     if not channel:
         return "LEADS_CHANNEL_ID is not set; nothing posted"
-    figures = build_digest(s, today=ctx.today, now=ctx.now, threshold=ctx.settings.report_min_count)
+    figures = build_digest(
+        s,
+        actor=SYSTEM_ACTOR,
+        today=ctx.today,
+        now=ctx.now,
+        threshold=ctx.settings.report_min_count,
+    )
     queue_digest(s, figures)
     return f"digest queued to {channel}: {figures['new_cases']} new, {figures['overdue']} overdue"
 
