@@ -64,7 +64,7 @@ def build_services(settings: SlackSettings, engine: Engine, **overrides) -> Serv
     core = bootstrap.build(settings, engine)
     client = make_client(settings)
     roles = team.make_directory(client, settings)
-    assignable = team.Assignable(roles, team.DisplayNames(client))
+    assignable = team.Assignable(roles, team.DisplayNames(client), engine)
     handoff = Handoff()
     transport = SlackTransport(
         client,
