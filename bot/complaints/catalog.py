@@ -123,7 +123,7 @@ ACTION_LABELS: dict[str, str] = {
     "reassign": "reassign a case",
     "note": "add case notes",
     "tell_supplier": "message the supplier",
-    "supplier_reply": "answer the team about this case",
+    "supplier_reply": "answer the team's questions about it",
     "link": "link cases",
     "unlink": "unlink cases",
     "timeline": "see a case's timeline",

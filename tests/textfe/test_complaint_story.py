@@ -27,12 +27,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import Session, select
 
 from bot import conversations, outbox
 from bot.complaints import investigation
+from bot.errors import NotPermitted
 from models import CaseNote, Complaint, ComplaintEvent, OutboxMessage, PostedMessage
-from tests.textfe.frontend import Person, TextFrontEnd
+from tests.textfe.frontend import Person, TextFrontEnd, case_of
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 ANA = Person("ana", "Ana Archer", 101)  # files under her organisation's name
@@ -225,3 +227,36 @@ def test_the_complaint_story_in_plain_text(engine):
             ANA.value,
             ZED.value,
         }
+
+
+def test_someone_off_the_team_cannot_note_a_case(engine):
+    """Being in the room is not enough: the core's policy refuses a note by someone who is
+    not an investigator or lead, and only they are told; a supplier's answer is refused to
+    anyone but the case's supplier, without saying which case it is."""
+    fe = front_end(engine)
+    fe.say("zed", ANONYMOUS)
+    card = card_of(fe, "MS-2026-0001")
+    fe.rooms["triage"].add(ANA.value)  # let in by mistake, as a channel member can be
+    assert fe.say("ana", f"reply {card.id} sneaking in") == (
+        "Only investigators and leads can add case notes."
+    )
+    fe.say("ivy", "do MS-2026-0001 triage")
+    fe.say("ivy", "do MS-2026-0001 start")
+    fe.say("ivy", 'ask MS-2026-0001 "Which lot?"')
+    question = fe.conversations.room(str(ZED.value))[-1]
+    with pytest.raises(NotPermitted) as refused:
+        investigation.supplier_reply(
+            engine,
+            case_of(question, relayed=True),
+            "text:forged",
+            "mine now",
+            NOW,
+            actor=fe.actor_of(ANA.value),
+        )
+    assert refused.value.cases == ()  # Ana learns nothing of whose case it is
+    assert (
+        str(refused.value)
+        == "Only the person who raised this case can answer the team's questions about it."
+    )
+    with Session(engine) as s:
+        assert s.exec(select(CaseNote)).all() == []
