@@ -129,7 +129,7 @@ class Assignable:
     RoleDirectory.staff, named by Slack id, Teams id or email) with a Slack account, once
     each, by name. The core still refuses anyone else, for a forged pick.
 
-    The people are looked up in the database at most once per ``CACHE_SECONDS`` (a burst of
+    The people are looked up in the database at most once per ``ASSIGNABLE_SECONDS`` (a burst of
     cards draws the same menu); while it cannot answer, the last list is offered, or the
     staff named by a Slack id.
     """
