@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from bot import config
+from bot import config, conversations
 from bot.complaints import jobs as complaint_jobs
 from bot.complaints import notes, relay
 from bot.complaints import notices as complaint_notices
@@ -46,7 +46,8 @@ def job_registry() -> JobRegistry:
 def after_sent_hooks() -> dict[str, AfterSent]:
     """Outbox kind -> what the core records in the transaction that marks it sent."""
     hooks: dict[str, AfterSent] = {}
-    for table in (notes.AFTER_SENT, relay.AFTER_SENT):
+    tables = (notes.AFTER_SENT, relay.AFTER_SENT, complaint_notices.AFTER_SENT)
+    for table in (*tables, conversations.AFTER_SENT):
         clash = hooks.keys() & table.keys()
         if clash:
             raise ValueError(f"two after-sent hooks for {sorted(clash)}")

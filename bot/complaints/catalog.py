@@ -131,4 +131,5 @@ ACTION_LABELS: dict[str, str] = {
     "spotcheck": "open a spot check",
     "view_case": "see this case",
     "see_reports": "see the team's reports",
+    "privacy_export": "export a person's data",
 }

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from bot import conversations, outbox
 from bot.complaints import intake
+from bot.outbox import Sent
 from models import Complaint, OutboxMessage, PostedMessage
 
 # To the triage role: re-render the case's card from current data and update the posted card
@@ -127,3 +128,14 @@ def relay(session: Session, case: Complaint, text: str) -> OutboxMessage:
         person_id=case.reporter_id,
         data=_checked(SUPPLIER_RELAY, {"text": text}),
     )
+
+
+def remember_line(session: Session, row: OutboxMessage, sent: Sent) -> None:
+    """A thread line that carries someone's text (a relayed message, the supplier's reply) is
+    recorded with its case, so an erasure or retention of the case can redact it."""
+    if row.subject_id and (row.data or {}).get("text"):
+        conversations.remember(session, sent, conversations.THREAD_LINE, row)
+
+
+# Outbox kinds whose sending this module records (bot.bootstrap gives them to the transport).
+AFTER_SENT = {THREAD_POST: remember_line}

@@ -44,6 +44,7 @@ ROLES: dict[str, str] = {
     "spotcheck":         INVESTIGATOR,
     "view_case":         REPORTER,  # the reporter's own case; staff see every case
     "see_reports":       LEAD,      # the weekly digest and the results report
+    "privacy_export":    LEAD,      # a person's data, sent to the lead (bot.privacy.requests)
 }
 # fmt: on
 

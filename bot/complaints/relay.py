@@ -140,15 +140,21 @@ def reveal(engine: Engine, reference: str, actor: permissions.Actor, now: dateti
         policy.require(actor, "reveal", case)
         if not case.reporter_id:
             raise InvalidTransition(f"{case.reference} is a spot check: nobody raised it.")
-        s.add(
-            ComplaintEvent(
-                complaint_id=case.id, at=now, actor_id=actor.person_id, kind="revealed", data={}
-            )
-        )
-        notices.thread_post(s, case, "revealed", actor=actor.person_id)
+        record_reveal(s, case, actor, now)
         who = case.reporter_id
     log.info("complaint.revealed", case_ref=case.reference, by=actor.person_id)
     return who
+
+
+def record_reveal(session: Session, case, actor: permissions.Actor, now: datetime) -> None:
+    """The audit of a lead learning who raised ``case`` (here, or in a subject-access export):
+    an event naming the lead, never the filer, and a thread line saying a reveal happened."""
+    session.add(
+        ComplaintEvent(
+            complaint_id=case.id, at=now, actor_id=actor.person_id, kind="revealed", data={}
+        )
+    )
+    notices.thread_post(session, case, "revealed", actor=actor.person_id)
 
 
 # Outbox kinds whose sending this module records (bot.bootstrap gives them to the transport).

@@ -23,7 +23,7 @@ from bot.errors import StoreUnavailable
 from bot.logs import unit_of_work
 from bot.outbox.claims import CLAIM_SECONDS, Claims
 from bot.outbox.delivery import NotReady, PermanentDeliveryError, RateLimited, Sent, Skip, Transport
-from bot.outbox.kinds import after_sent_of
+from bot.outbox.kinds import after_sent_for
 from bot.outbox.pacing import PACE_SECONDS, RETRY_BASE_SECONDS, backoff
 from bot.outbox_doubt import LookUpLater, claimer, dead_local_claimers, look_up
 from models import OutboxMessage
@@ -176,9 +176,9 @@ class Drain(Claims):
                     )
                     .returning(OutboxMessage)
                 ).one_or_none()
-                hook = after_sent_of(self.transport).get(row.kind) if row is not None else None
-                if hook is not None and out.result:
-                    hook(s, row, out.result)
+                if row is not None and out.result:
+                    for hook in after_sent_for(self.transport, row.kind):
+                        hook(s, row, out.result)
                 return
             row = s.get(OutboxMessage, msg_id)
             if row.status != "pending":  # another sender found it posted and recorded it

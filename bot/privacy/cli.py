@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.bootstrap import load_settings
 from bot.config import ConfigError
 from bot.db import make_engine
-from bot.privacy import erase, export, records
+from bot.privacy import erase, export, records, requests
 
 HELP = "subject access and erasure for one person"
 
@@ -33,9 +33,8 @@ def cmd_privacy(args, *, engine=None, settings=None, now: datetime | None = None
         return 2
     engine = engine or make_engine(settings.database_url)
     now = now or datetime.now(UTC)
-    staff = settings.investigator_user_ids | settings.lead_user_ids | settings.coordinator_user_ids
     with engine.connect() as conn:
-        subject = records.find_subject(conn, args.person, staff)
+        subject = records.find_subject(conn, args.person, requests.staff_names(settings))
     if args.action == "export":
         held = export.build(engine, subject, now)
         for path in export.write(held, Path(args.out)):

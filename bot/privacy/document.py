@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.privacy.terms import RULES, Entry, Kind, Whose
+from bot.privacy.terms import RULES, Entry, Kind, When, Whose
 
 INTRO = """\
 Every column of every table msbot stores, classified for data protection (UK GDPR): what kind
@@ -49,9 +49,16 @@ def _duty(done: bool, why_not: str) -> str:
 
 def _kind(entry: Entry) -> str:
     extra = [f"{entry.link.name.lower()} link"] if entry.link else []
+    extra += [f"on rows whose {_rows(entry.link_when)}"] if entry.link_when else []
     extra += [f"written by `{entry.author}`"] if entry.author else []
     extra += [f"only if `{entry.erase_if}`"] if entry.erase_if else []
     return entry.kind.label + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def _rows(when: When) -> str:
+    column, prefixes = when
+    prefixes = (prefixes,) if isinstance(prefixes, str) else prefixes
+    return f"`{column}` starts " + " or ".join(prefixes)
 
 
 def _whose(entry: Entry) -> str:
@@ -129,9 +136,7 @@ def _table_section(name: str, columns: dict[str, Entry]) -> list[str]:
         lines += ["Not personal: " + ", ".join(f"`{c}`" for c in plain) + ".", ""]
     parents = [(c, e) for c, e in columns.items() if e.parent]
     for column, e in parents:
-        when = (
-            f" (rows whose `{e.parent_when[0]}` starts {e.parent_when[1]})" if e.parent_when else ""
-        )
+        when = f" (rows whose {_rows(e.parent_when)})" if e.parent_when else ""
         lines += [f"Belongs to the `{e.parent}` row named by `{column}`{when}.", ""]
     notes = [(c, e.note) for c, e in columns.items() if e.note]
     for column, note in notes:

@@ -16,7 +16,7 @@ from sqlalchemy import UniqueConstraint, func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import people_cache
+from bot import conversations, people_cache
 from bot.complaints import notices
 from bot.db import transaction
 from bot.privacy import records
@@ -82,6 +82,8 @@ def _reached(item: Held, column: str, entry: Entry, subject: Subject | None) -> 
     if not entry.personal or value in (None, "", [], {}):
         return False
     if entry.link is not None:
+        if not records.names_a_person(entry, item.row):
+            return False
         if subject is not None and value in subject:
             return entry.erase or (entry.staff_kept and not subject.staff)
         return entry.erase and item.scope != ACTOR
@@ -117,11 +119,18 @@ def changes(item: Held, subject: Subject | None) -> dict:
 
 def apply(session: Session, items: list[Held], subject: Subject | None) -> dict[str, int]:
     """Write the erasure of ``items``; rows changed per table (a second run changes none).
-    A case's posted card is redrawn from what is left of it, through the outbox."""
+    A case's posted card is redrawn from what is left of it, and every other recorded message
+    reached (a thread line, a relay, a DM) is redacted, through the outbox."""
     counts: Counter[str] = Counter()
+    # Read before any row changes: a relay's DM goes to its case's supplier.
+    filers = {i.row["id"]: i.row.get("reporter_id") for i in items if i.table == "complaint"}
     for item in items:
         new = changes(item, subject)
         if new:
+            if item.table == "posted_message" and "conversation_id" in new:
+                # The message itself is redacted where it was posted, once: the row loses
+                # the ids that find it in this same change.
+                conversations.redact(session, item.row, person_id=_addressee(item.row, filers))
             t = records.table(item.table)
             session.execute(update(t).where(t.c.id == item.row["id"]).values(**new))
             counts[item.table] += 1
@@ -129,6 +138,15 @@ def apply(session: Session, items: list[Held], subject: Subject | None) -> dict[
                 case = session.get(Complaint, item.row["id"], populate_existing=True)
                 notices.refresh_card(session, case)
     return dict(counts)
+
+
+def _addressee(posted: dict, filers: dict) -> int | None:
+    """The person whose DM a posted message is (None for a team channel's)."""
+    if posted["about"] == conversations.DIRECT_MESSAGE:
+        return posted["subject_id"]
+    if posted["about"] == conversations.SUPPLIER_RELAY:
+        return filers.get(posted["subject_id"])
+    return None
 
 
 def erase(engine: Engine, subject: Subject, now: datetime) -> Erasure:

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from bot.privacy import records
-from bot.privacy.records import ACTOR, Held, Subject
+from bot.privacy.records import ACTOR, Db, Held, Subject
 from bot.privacy.register import REGISTER
 
 SOMEONE_ELSE = "[someone else]"
@@ -31,6 +31,8 @@ def shown(item: Held, column: str, subject: Subject):
     if not entry.personal or value is None:
         return _plain(value)
     if entry.link is not None:
+        if not records.names_a_person(entry, item.row):
+            return _plain(value)
         return value if value in subject or entry.staff_kept else SOMEONE_ELSE
     if item.scope != ACTOR:
         return _plain(value)
@@ -39,10 +41,14 @@ def shown(item: Held, column: str, subject: Subject):
     return WITHHELD
 
 
-def build(engine: Engine, subject: Subject, now: datetime) -> dict:
-    """The export as a JSON-ready dict: {table: [row, ...]} with how each row is theirs."""
-    with engine.connect() as conn:
-        items = records.held(conn, subject)
+def build(db: Engine | Db, subject: Subject, now: datetime) -> dict:
+    """The export as a JSON-ready dict: {table: [row, ...]} with how each row is theirs.
+    ``db``: an engine, or a connection or session already open (the outbox's render)."""
+    if isinstance(db, Engine):
+        with db.connect() as conn:
+            items = records.held(conn, subject)
+    else:
+        items = records.held(db, subject)
     tables: dict[str, list[dict]] = {}
     for item in items:
         row = {c: shown(item, c, subject) for c in REGISTER[item.table] if c in item.row}
@@ -83,9 +89,19 @@ def render_html(export: dict) -> str:
     return "\n".join(parts)
 
 
+def as_json(export: dict) -> str:
+    return json.dumps(export, ensure_ascii=False, indent=2, default=str)
+
+
+# The export's two files: suffix -> how it is written.
+FORMATS = {"json": as_json, "html": render_html}
+
+
 def write(export: dict, out: Path, stem: str = "subject-access") -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    json_path, html_path = out / f"{stem}.json", out / f"{stem}.html"
-    json_path.write_text(json.dumps(export, ensure_ascii=False, indent=2, default=str))
-    html_path.write_text(render_html(export))
-    return [json_path, html_path]
+    paths = []
+    for suffix, render in FORMATS.items():
+        path = out / f"{stem}.{suffix}"
+        path.write_text(render(export))
+        paths.append(path)
+    return paths

@@ -55,7 +55,11 @@ OUTBOX_MESSAGE: dict[str, Entry] = {
         "carry figures, references, sides and flags only (bot.complaints.notices, "
         "bot.shadowing.notices, bot.jobs.notices). A shadowing message re-rendered in place "
         "carries the person's DM id and the message's (update_conversation, update_message: "
-        "bot.shadowing.notices.refresh). Sent rows keep all of it.",
+        "bot.shadowing.notices.refresh). conversation.redact: {platform, conversation, "
+        "message}, the ids of a message to redact, emptied once it is sent. "
+        "privacy.export.file: {person, staff, format, request}, for whom a lead asked (the "
+        "person's ids, which name nobody once that person is erased); the file is drawn when "
+        "sent, never stored. Sent rows keep the rest.",
         json_keys=("text",),
     ),
     "status": STATUS,
@@ -75,22 +79,39 @@ POSTED_MESSAGE: dict[str, Entry] = {
     "platform": not_personal("Which front end posted it (slack, teams, ...)."),
     "conversation_id": personal(
         Kind.CONTACT,
-        Whose.SUPPLIER,
+        (Whose.SUPPLIER, ANYONE),
         "Where the message lives: a message relayed to the supplier in their DM (a reply in "
-        "its thread finds the case), or a case's card in the team's triage channel.",
+        "its thread finds the case), any other DM msbot sent a person, a case's card or a "
+        "thread line carrying someone's text in the team's triage channel: what an erasure "
+        "needs to redact the message itself.",
         CASE,
-        note="A relay's row ties the supplier's DM to the case, anonymous or not: it belongs "
-        "to its case, so an export of the case lists it and an erasure or retention reaches "
-        "it. A card's row names the team's channel, no person, and is not reached (its card "
-        "is redrawn after an erasure).",
+        note="A relay's or thread line's row ties the message to its case, anonymous or not: "
+        "it belongs to its case, so an export of the case lists it and an erasure or "
+        "retention reaches it. A DM's row belongs to its recipient (subject_id). Reaching "
+        "one queues the message's redaction (bot.conversations.redact) and empties this id. "
+        "A card's row names the team's channel, no person, and is not reached (its card is "
+        "redrawn after an erasure).",
     ),
     "message_id": not_personal("The message's id in that conversation."),
     "thread_id": not_personal("The thread it was posted in, if any."),
-    "about": not_personal("What it is: a case's card or a relayed message."),
-    "subject_id": not_personal(
-        "The case it is about; a relayed message's row belongs to its case.",
+    "about": not_personal(
+        "What it is: a case's card, a relayed message, a thread line, a direct message."
+    ),
+    "subject_id": personal(
+        Kind.PSEUDONYMOUS_ID,
+        ANYONE,
+        "What it is about: the case (card, relay, thread line), or for a direct message the "
+        "person it went to, whose erasure redacts it.",
+        CASE,
+        erase="An id of a case or of a person row: the person row is anonymised by an "
+        "erasure, and the message's conversation id is emptied.",
+        note="A relay's and a thread line's row belongs to its case; a direct message's row "
+        "is found through its recipient (retention leaves it: it is the only way to redact "
+        "the message when its recipient asks).",
+        link=Link.ADDRESSEE,
+        link_when=("about", "direct_message"),
         parent="complaint",
-        parent_when=("about", "supplier_relay"),
+        parent_when=("about", ("supplier_relay", "thread_line")),
     ),
     "outbox_message_id": not_personal("The outbox row that posted it."),
     "created_at": CREATED,

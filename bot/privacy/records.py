@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Select, Table, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 import models
 from bot.config import person_name_key
 from bot.privacy.register import REGISTER
-from bot.privacy.terms import Entry, Link
+from bot.privacy.terms import Entry, Link, When
 
 # Rows are read with Core statements through either a connection or a session.
 Db = Connection | Session
@@ -97,6 +97,30 @@ def children_of(parent: str) -> list[tuple[str, str, Entry]]:
     ]
 
 
+def only_when(query: Select, t: Table, when: When | None) -> Select:
+    """``query`` narrowed to the rows a rule applies to (Entry.parent_when, link_when)."""
+    if when is None:
+        return query
+    column, prefixes = when
+    prefixes = (prefixes,) if isinstance(prefixes, str) else prefixes
+    return query.where(or_(*(t.c[column].startswith(p) for p in prefixes)))
+
+
+def applies(when: When | None, row: dict) -> bool:
+    """Whether a rule narrowed by ``when`` applies to ``row`` (as :func:`only_when` selects)."""
+    if when is None:
+        return True
+    column, prefixes = when
+    prefixes = (prefixes,) if isinstance(prefixes, str) else prefixes
+    return str(row.get(column) or "").startswith(prefixes)
+
+
+def names_a_person(entry: Entry, row: dict) -> bool:
+    """Whether ``entry``'s column holds a person's id in this row (a link column, on the rows
+    its ``link_when`` picks; on the others it names another thing)."""
+    return entry.link is not None and applies(entry.link_when, row)
+
+
 def _scope(link: Link) -> str:
     return {Link.OWNER: OWNER, Link.ADDRESSEE: ADDRESSEE, Link.ACTOR: ACTOR}[link]
 
@@ -123,7 +147,9 @@ def held(conn: Db, subject: Subject) -> list[Held]:
     for name in REGISTER:
         for column, link in link_columns(name).items():
             t = table(name)
-            for row in conn.execute(select(t).where(t.c[column].in_(ids))).mappings():
+            query = select(t).where(t.c[column].in_(ids))
+            query = only_when(query, t, REGISTER[name][column].link_when)
+            for row in conn.execute(query).mappings():
                 if add(name, dict(row), _scope(link), column) and link is Link.OWNER:
                     owned.append(found[(name, row.get("id"))])
     owned += under(conn, owned, add)
@@ -138,9 +164,7 @@ def under(conn: Db, roots: list[Held], add) -> list[Held]:
         for name, column, entry in children_of(parent.table):
             t = table(name)
             query = select(t).where(t.c[column] == parent.row["id"])
-            if entry.parent_when:
-                flag, prefix = entry.parent_when
-                query = query.where(t.c[flag].startswith(prefix))
+            query = only_when(query, t, entry.parent_when)
             for row in conn.execute(query).mappings():
                 if add(name, dict(row), OWNER):
                     child = Held(name, dict(row), OWNER)

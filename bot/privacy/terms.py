@@ -142,6 +142,10 @@ RULES: tuple[Retention, ...] = (
 )
 
 
+# (column, prefix or prefixes): the rows a rule applies to, those whose column starts so.
+When = tuple[str, str | tuple[str, ...]]
+
+
 @dataclass(frozen=True)
 class Entry:
     """How one column is classified.
@@ -166,13 +170,15 @@ class Entry:
     note: str = ""
     # Subject access and erasure (bot.privacy.records): ``link`` marks a column holding a
     # person's id; ``parent`` a column holding the id of the row that owns this one (the row
-    # belongs to whoever owns that one), ``parent_when`` = (column, prefix) when only some
-    # rows point there; ``author`` the link column naming who wrote this text;
+    # belongs to whoever owns that one), ``parent_when`` = (column, prefix or prefixes) when
+    # only some rows point there, ``link_when`` likewise when only some rows hold a person's
+    # id (the others another thing's); ``author`` the link column naming who wrote this text;
     # ``json_keys`` the keys of a JSON column that hold text (empty: every string in it);
     # ``erase_if`` a flag column that must be set for an erasure to reach this text.
     link: Link | None = None
+    link_when: When | None = None
     parent: str = ""
-    parent_when: tuple[str, str] | None = None
+    parent_when: When | None = None
     author: str = ""
     json_keys: tuple[str, ...] = ()
     erase_if: str = ""
@@ -200,7 +206,7 @@ class Entry:
 
 
 def not_personal(
-    why: str, note: str = "", *, parent: str = "", parent_when: tuple[str, str] | None = None
+    why: str, note: str = "", *, parent: str = "", parent_when: When | None = None
 ) -> Entry:
     return Entry(Kind.NOT_PERSONAL, why, note=note, parent=parent, parent_when=parent_when)
 
@@ -216,6 +222,9 @@ def personal(
     staff_kept: bool = False,
     note: str = "",
     link: Link | None = None,
+    link_when: When | None = None,
+    parent: str = "",
+    parent_when: When | None = None,
     author: str = "",
     json_keys: tuple[str, ...] = (),
     erase_if: str = "",
@@ -233,6 +242,9 @@ def personal(
         staff_kept=staff_kept,
         note=note,
         link=link,
+        link_when=link_when,
+        parent=parent,
+        parent_when=parent_when,
         author=author,
         json_keys=json_keys,
         erase_if=erase_if,

@@ -18,9 +18,17 @@ from sqlalchemy.engine import Engine
 from bot import bootstrap
 from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.outbox import OutboxWorker
-from handlers.slack import actors, middleware
+from handlers.slack import actors, middleware, privacy_messages
 from handlers.slack.commands import CommandRouter
-from handlers.slack.complaints import casework, investigation_slack, mentions, reports, team, thread
+from handlers.slack.complaints import (
+    casework,
+    investigation_slack,
+    mentions,
+    reports,
+    subject_access,
+    team,
+    thread,
+)
 from handlers.slack.complaints import listeners as complaint_listeners
 from handlers.slack.complaints import messages as complaint_messages
 from handlers.slack.deliveries import Handoff
@@ -56,6 +64,7 @@ def renderers(assignable=None, handoff: Handoff | None = None) -> dict:
         **investigation_slack.renderers(assignable, handoff),
         **shadow_messages.RENDERERS,
         **reports.RENDERERS,
+        **privacy_messages.RENDERERS,
     }
 
 
@@ -140,7 +149,12 @@ def complaint_router() -> CommandRouter:
     return CommandRouter(
         "/complaint",
         complaint_listeners.INTRO,
-        [*complaint_listeners.SUBCOMMANDS, *casework.SUBCOMMANDS, *reports.SUBCOMMANDS],
+        [
+            *complaint_listeners.SUBCOMMANDS,
+            *casework.SUBCOMMANDS,
+            *reports.SUBCOMMANDS,
+            *subject_access.SUBCOMMANDS,
+        ],
         default="new",
     )
 
