@@ -13,6 +13,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from bot.jobs.cron import cron_trigger
 
@@ -33,6 +34,17 @@ class ConfigError(Exception):
     def __init__(self, problems: list[str]):
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+T = TypeVar("T")
+
+
+def settled(problems: list[str], settings: T) -> T:
+    """``settings``, unless reading them found problems: then one ConfigError naming them all,
+    so a misconfigured deployment learns about every one at once (each front end's too)."""
+    if problems:
+        raise ConfigError(problems)
+    return settings
 
 
 @dataclass(frozen=True)
@@ -247,6 +259,4 @@ def load_settings(
     """
     problems: list[str] = []
     fields = read_core(read_environment(env, dotenv_path), problems, job_names)
-    if problems:
-        raise ConfigError(problems)
-    return Settings(**fields)
+    return settled(problems, Settings(**fields))

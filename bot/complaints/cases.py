@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, select
 
 from bot.complaints import intake
 from bot.errors import NotFound
-from models import Complaint
+from models import Complaint, ComplaintEvent
 
 
 def checked_reference(raw: str) -> str:
@@ -33,3 +35,20 @@ def by_reference(session: Session, reference: str, *, lock: bool = False) -> Com
 
 def locked(session: Session, reference: str) -> Complaint:
     return by_reference(session, reference, lock=True)
+
+
+def add_event(
+    session: Session,
+    case: Complaint,
+    kind: str,
+    by: int | None,
+    data: dict,
+    now: datetime | None = None,
+) -> ComplaintEvent:
+    """One entry of the case's audit trail (its timeline), in the caller's transaction;
+    ``now``: when the change happened, else when it is stored."""
+    event = ComplaintEvent(complaint_id=case.id, actor_id=by, kind=kind, data=data)
+    if now is not None:
+        event.at = now
+    session.add(event)
+    return event

@@ -159,6 +159,24 @@ def validate(form: ComplaintForm, today: date) -> dict:
     return values
 
 
+def received_case(values: dict, today: date, policy: IntakePolicy, **fields) -> Complaint:
+    """A case received ``today`` from validated ``values`` (not numbered or stored yet), due by
+    the service target for its kind of authority. ``fields``: the case's other columns."""
+    months = (
+        policy.sla_central_months
+        if values["authority_kind"] == "central"
+        else policy.sla_wider_months
+    )
+    return Complaint(
+        status="received",
+        received_on=today,
+        due_date=due_date(today, months),
+        year=today.year,
+        **fields,
+        **values,
+    )
+
+
 def submit(
     engine: Engine,
     form: ComplaintForm,
@@ -174,20 +192,8 @@ def submit(
     A repeated delivery (same ``submission_key``) returns the case stored the first time.
     """
     reporter_id = actor.person_id
-    values = validate(form, today)
-    months = (
-        policy.sla_central_months
-        if values["authority_kind"] == "central"
-        else policy.sla_wider_months
-    )
-    case = Complaint(
-        status="received",
-        submission_key=submission_key,
-        reporter_id=reporter_id,
-        received_on=today,
-        due_date=due_date(today, months),
-        year=today.year,
-        **values,
+    case = received_case(
+        validate(form, today), today, policy, submission_key=submission_key, reporter_id=reporter_id
     )
     # Numbering and storing are one transaction, so a number is used only by a case that is
     # stored: a failure anywhere (outage, deadline, a repeated delivery that lost the race on

@@ -9,6 +9,7 @@ so ``investigation`` is the one import a front end needs.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -20,7 +21,7 @@ from sqlmodel import Session, select
 from bot import permissions
 from bot.clock import UK
 from bot.complaints import catalog, intake, lifecycle, notices, policy, related, views
-from bot.complaints.cases import by_reference, locked
+from bot.complaints.cases import add_event, by_reference, locked
 from bot.complaints.notes import case_for, delete_note, edit_note, record_note
 from bot.complaints.relay import reveal, supplier_reply, tell_supplier
 from bot.complaints.spotcheck import open_spot_check
@@ -84,6 +85,28 @@ def _view(session: Session, case: Complaint, actor: permissions.Actor, now: date
     return view
 
 
+def _moved(
+    engine: Engine,
+    reference: str,
+    actor: permissions.Actor,
+    now: datetime,
+    path: Callable[[Complaint], list[str]],
+    **details,
+) -> views.CaseView:
+    """Make the moves ``path`` chooses for the locked case, in one transaction (a refused move
+    undoes the earlier ones); ``details`` go with the last. Returns the case as the actor
+    sees it."""
+    with transaction(engine) as s:
+        case = locked(s, reference)
+        *before, action = path(case)
+        for step in before:
+            lifecycle.apply(s, case, step, actor, now)
+        lifecycle.apply(s, case, action, actor, now, **details)
+        result = _view(s, case, actor, now)
+    log.info("complaint.transition", case_ref=result.reference, action=action, to=result.status)
+    return result
+
+
 def perform(
     engine: Engine,
     reference: str,
@@ -93,12 +116,7 @@ def perform(
     **details,
 ) -> views.CaseView:
     """Make a status move (see lifecycle.TRANSITIONS); returns the case as the actor sees it."""
-    with transaction(engine) as s:
-        case = locked(s, reference)
-        lifecycle.apply(s, case, action, actor, now, **details)
-        result = _view(s, case, actor, now)
-    log.info("complaint.transition", case_ref=result.reference, action=action, to=result.status)
-    return result
+    return _moved(engine, reference, actor, now, lambda case: [action], **details)
 
 
 def move_to(
@@ -110,13 +128,10 @@ def move_to(
     **details,
 ) -> views.CaseView:
     """Move the case to ``status`` by whichever action goes there from its current status."""
-    with transaction(engine) as s:
-        case = locked(s, reference)
-        action = lifecycle.action_for(case, status.strip().lower().replace("-", "_"))
-        lifecycle.apply(s, case, action, actor, now, **details)
-        result = _view(s, case, actor, now)
-    log.info("complaint.transition", case_ref=result.reference, action=action, to=result.status)
-    return result
+    target = status.strip().lower().replace("-", "_")
+    return _moved(
+        engine, reference, actor, now, lambda case: [lifecycle.action_for(case, target)], **details
+    )
 
 
 def record_follow_up(
@@ -132,22 +147,15 @@ def record_follow_up(
     follow-up is recorded early moves through follow_up to closed. If the close is refused
     (a wrong state, a missing or over-long note), nothing is recorded, not even the move to
     follow_up."""
-    with transaction(engine) as s:
-        case = locked(s, reference)
-        if case.status == "resolved":
-            lifecycle.apply(s, case, "follow_up", actor, now)
-        lifecycle.apply(
-            s,
-            case,
-            "close",
-            actor,
-            now,
-            follow_up_result=follow_up_result,
-            follow_up_note=follow_up_note,
-        )
-        result = _view(s, case, actor, now)
-    log.info("complaint.transition", case_ref=result.reference, action="close", to=result.status)
-    return result
+    return _moved(
+        engine,
+        reference,
+        actor,
+        now,
+        lambda case: ["follow_up", "close"] if case.status == "resolved" else ["close"],
+        follow_up_result=follow_up_result,
+        follow_up_note=follow_up_note,
+    )
 
 
 def withdraw(
@@ -216,15 +224,7 @@ def assign(
             if case.assignee_id == assignee:
                 return _view(s, case, actor, now)
             raise AlreadyAssigned(case.assignee_id or "", case.reference)
-        s.add(
-            ComplaintEvent(
-                complaint_id=case.id,
-                at=now,
-                actor_id=actor.person_id,
-                kind="assigned",
-                data={"from": holder, "to": assignee},
-            )
-        )
+        add_event(s, case, "assigned", actor.person_id, {"from": holder, "to": assignee}, now)
         notices.thread_post(s, case, "assigned", actor=actor.person_id, to=assignee)
         refresh = notices.refresh_card(s, case)
         return _view(s, case, actor, now, refresh)

@@ -16,7 +16,7 @@ from bot.complaints.investigation import due_follow_ups
 from bot.complaints.related import group_pending
 from bot.jobs import notices
 from bot.jobs.nudges import nudge_once
-from bot.jobs.registry import Job, JobContext
+from bot.jobs.registry import Job, JobContext, counted
 from bot.reports import terms
 from bot.reports.sql import c, effective_due
 
@@ -98,12 +98,6 @@ def case_reminders(ctx: JobContext, s: Session | None) -> str:
     return f"authority replies {a}, follow-ups {f}"
 
 
-def case_grouping(ctx: JobContext, _: Session | None) -> str:
-    # Each case is claimed by a conditional UPDATE in the transaction that groups it, so a
-    # case the request already grouped, or another process is grouping, is left alone.
-    return f"cases grouped {group_pending(ctx.engine, now=ctx.now)}"
-
-
 # The complaint feature's scheduled jobs, collected by bot.bootstrap.
 JOBS = (
     Job(
@@ -125,10 +119,11 @@ JOBS = (
         case_reminders,
         "remind assignees of authority replies and follow-ups due",
     ),
+    # A case the request already grouped, or another process is grouping, is left alone.
     Job(
         "case_grouping",
         "*/5 * * * *",
-        case_grouping,
+        counted("cases grouped", group_pending),
         "group new cases with related ones where a crash left that undone",
         transactional=False,
     ),

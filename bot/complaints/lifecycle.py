@@ -24,6 +24,7 @@ from sqlmodel import Session
 from bot import permissions
 from bot.clock import UK
 from bot.complaints import catalog, deadlines, notices, policy, resolution
+from bot.complaints.cases import add_event
 
 # The states and the moves between them are data of their own (bot.complaints.states).
 from bot.complaints.states import (  # noqa: F401  (the lifecycle's names, as before)
@@ -44,7 +45,7 @@ from bot.complaints.states import (  # noqa: F401  (the lifecycle's names, as be
     Move,
 )
 from bot.errors import InvalidTransition, ValidationFailed
-from models import Complaint, ComplaintEvent
+from models import Complaint
 
 MAX_REASON = resolution.MAX_REASON
 
@@ -177,9 +178,7 @@ def apply(
     session.flush()
     by = _recorded_actor(case, actor)
     data = {"action": action, "from": previous, "to": move.target, **_audit(recorded)}
-    session.add(
-        ComplaintEvent(complaint_id=case.id, at=now, actor_id=by, kind="transition", data=data)
-    )
+    add_event(session, case, "transition", by, data, now)
     tell, post = SIDE_EFFECTS[action]
     if tell:
         notices.tell_supplier(session, case, action)

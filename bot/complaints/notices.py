@@ -51,11 +51,7 @@ ALLOWED_DATA = frozenset({"event", "action", "from", "to", "actor", "text", "ref
 
 
 def _checked(kind: str, data: dict) -> dict:
-    if kind not in KINDS:
-        raise ValueError(f"unknown complaint notice {kind!r}")
-    extra = set(data) - ALLOWED_DATA
-    if extra:
-        raise ValueError(f"notice data may not carry {sorted(extra)}")
+    outbox.checked_data("complaint", kind, data, KINDS, ALLOWED_DATA)
     if kind == THREAD_POST and data.get("event") not in THREAD_EVENTS:
         raise ValueError(f"bad thread event {data.get('event')!r}")
     return data
@@ -106,28 +102,24 @@ def thread_post(
         )
 
 
+def _to_supplier(session: Session, kind: str, case: Complaint, data: dict) -> OutboxMessage:
+    """Queue a DM of ``kind`` to the case's supplier (their own DM is the one place an
+    anonymous supplier hears about their case)."""
+    return outbox.enqueue(
+        session, kind, subject_id=case.id, person_id=case.reporter_id, data=_checked(kind, data)
+    )
+
+
 def tell_supplier(session: Session, case: Complaint, event: str) -> None:
     """A plain-language DM about a change; spot checks have no supplier to tell."""
     if case.reporter_id:
-        outbox.enqueue(
-            session,
-            SUPPLIER_UPDATE,
-            subject_id=case.id,
-            person_id=case.reporter_id,
-            data=_checked(SUPPLIER_UPDATE, {"event": event}),
-        )
+        _to_supplier(session, SUPPLIER_UPDATE, case, {"event": event})
 
 
 def relay(session: Session, case: Complaint, text: str) -> OutboxMessage:
     if not case.reporter_id:
         raise ValueError("a spot check has no supplier to relay to")
-    return outbox.enqueue(
-        session,
-        SUPPLIER_RELAY,
-        subject_id=case.id,
-        person_id=case.reporter_id,
-        data=_checked(SUPPLIER_RELAY, {"text": text}),
-    )
+    return _to_supplier(session, SUPPLIER_RELAY, case, {"text": text})
 
 
 def remember_line(session: Session, row: OutboxMessage, sent: Sent) -> None:

@@ -34,8 +34,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.complaints import notices
+from bot.complaints.cases import add_event
 from bot.db import transaction
-from models import CaseLink, Complaint, ComplaintEvent, ProcurementGroup
+from models import CaseLink, Complaint, ProcurementGroup
 from models.base import utcnow
 
 log = structlog.get_logger("msbot.complaints.related")
@@ -158,13 +159,8 @@ def _join_or_start(session: Session, case: Complaint, now: datetime) -> str:
     size = group_size(session, group.id)
     root = session.get(Complaint, group.root_id)
     first = root.reference if root else ""
-    session.add(
-        ComplaintEvent(
-            complaint_id=case.id,
-            at=now,
-            kind="grouped",
-            data={"reference": first, "group": group.id, "size": size},
-        )
+    add_event(
+        session, case, "grouped", None, {"reference": first, "group": group.id, "size": size}, now
     )
     has = notices.has_card(session, case)
     notices.thread_post(session, case, "grouped", has=has, reference=first, size=size)
@@ -275,15 +271,7 @@ def remove_link(
 
 def _both(session, a, b, kind: str, by, now, **extra) -> None:
     for this, other in ((a, b), (b, a)):
-        event = ComplaintEvent(
-            complaint_id=this.id,
-            actor_id=by,
-            kind=kind,
-            data={"other": other.reference, **extra},
-        )
-        if now:
-            event.at = now
-        session.add(event)
+        add_event(session, this, kind, by, {"other": other.reference, **extra}, now)
         line = {"actor": by} if by else {}
         notices.thread_post(session, this, kind, reference=other.reference, **line)
         notices.refresh_card(session, this)

@@ -16,10 +16,10 @@ from sqlmodel import Session
 from bot import outbox, permissions
 from bot.complaints import intake
 from bot.complaints import policy as complaint_policy
+from bot.complaints.cases import add_event
 from bot.references import format_reference, next_sequence
-from bot.sla import due_date
 from bot.submissions import create_once
-from models import Complaint, ComplaintEvent
+from models import Complaint
 
 log = structlog.get_logger("msbot.complaints.spotcheck")
 
@@ -42,37 +42,23 @@ def open_spot_check(
     complaint_policy.require(actor, "spotcheck")
     values = intake.validate(dataclasses.replace(form, anonymous=False, **_NO_ORGANISATION), today)
     values["organisation_name"] = ""
-    months = (
-        policy.sla_central_months
-        if values["authority_kind"] == "central"
-        else policy.sla_wider_months
-    )
     ids: list[int] = []
 
     def create(s: Session) -> Complaint:
         seq = next_sequence(s, intake.REFERENCE_PREFIX, today.year)
-        case = Complaint(
+        case = intake.received_case(
+            values,
+            today,
+            policy,
             kind=SPOT_CHECK,
-            status="received",
             submission_key=submission_key,
             reporter_id=None,
-            received_on=today,
-            due_date=due_date(today, months),
-            year=today.year,
             seq=seq,
             reference=format_reference(intake.REFERENCE_PREFIX, today.year, seq),
-            **values,
         )
         s.add(case)
         s.flush()
-        s.add(
-            ComplaintEvent(
-                complaint_id=case.id,
-                actor_id=actor.person_id,
-                kind="received",
-                data={"status": "received", "kind": SPOT_CHECK},
-            )
-        )
+        add_event(s, case, "received", actor.person_id, {"status": "received", "kind": SPOT_CHECK})
         card = outbox.enqueue(s, intake.TRIAGE_CARD, subject_id=case.id, role=outbox.TRIAGE_ROLE)
         # Grouped with related cases after the commit (related.group_case), like a complaint.
         s.flush()

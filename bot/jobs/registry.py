@@ -55,6 +55,17 @@ class Job:
     transactional: bool = True
 
 
+def counted(label: str, work: Callable[..., int]) -> JobFn:
+    """The run of a non-transactional job whose ``work(engine, now=)`` claims each item with a
+    conditional UPDATE in a transaction of its own (so an item is done once, whatever else is
+    doing the same) and returns how many it did; the run reports "<label> <count>"."""
+
+    def run(ctx: JobContext, _: Session | None) -> str:
+        return f"{label} {work(ctx.engine, now=ctx.now)}"
+
+    return run
+
+
 class JobRegistry:
     """The jobs one process schedules and `msbot jobs` lists, in name order."""
 

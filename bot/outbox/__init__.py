@@ -33,7 +33,7 @@ next), ``claims`` (claims and their heartbeat), ``sending`` (send and record; ``
 from bot.outbox.claims import CLAIM_SECONDS
 from bot.outbox.delivery import NotReady, PermanentDeliveryError, RateLimited, Sent, Skip, Transport
 from bot.outbox.enqueue import LEADS_ROLE, ROLES, TRIAGE_ROLE, NewMessage, enqueue, enqueue_new
-from bot.outbox.kinds import AfterSent
+from bot.outbox.kinds import AfterSent, checked_data
 from bot.outbox.pacing import HEADS_PER_CLAIM, PACE_SECONDS, RETRY_BASE_SECONDS, backoff
 from bot.outbox.sending import RECORD_RETRY_SECONDS, drain
 from bot.outbox.status import DeadMessage, counts, dead_messages, revive_dead
@@ -60,6 +60,7 @@ __all__ = [
     "Skip",
     "Transport",
     "backoff",
+    "checked_data",
     "counts",
     "dead_messages",
     "drain",

@@ -26,6 +26,21 @@ AfterSent = Callable[[Session, OutboxMessage, Sent], None]
 EVERY_KIND = "*"
 
 
+def checked_data(
+    feature: str, kind: str, data: dict, kinds: frozenset[str], allowed: frozenset[str]
+) -> dict:
+    """``data`` for a message of ``kind``, which must be one of ``feature``'s ``kinds`` and
+    carry only ``allowed`` keys: what a feature may store in the outbox is listed, so a
+    careless caller cannot put, say, a supplier's identity there. A refusal is a bug
+    (ValueError); each feature checks its values further."""
+    if kind not in kinds:
+        raise ValueError(f"unknown {feature} notice {kind!r}")
+    extra = set(data) - allowed
+    if extra:
+        raise ValueError(f"notice data may not carry {sorted(extra)}")
+    return data
+
+
 def after_sent_of(transport: Any) -> Mapping[str, AfterSent]:
     return getattr(transport, "after_sent", None) or {}
 

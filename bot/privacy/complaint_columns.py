@@ -14,7 +14,9 @@ from bot.privacy.terms import (
     Link,
     Whose,
     not_personal,
+    person_ref,
     personal,
+    staff_actor,
 )
 
 SUPPLIER, INVESTIGATOR, LEAD = Whose.SUPPLIER, Whose.INVESTIGATOR, Whose.LEAD
@@ -55,15 +57,14 @@ COMPLAINT: dict[str, Entry] = {
     "seq": not_personal("Number part of the reference."),
     "status": STATUS,
     "submission_key": FORM_KEY,
-    "reporter_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "reporter_id": person_ref(
+        Link.OWNER,
         SUPPLIER,
         "Who filed the case: their DMs, `/complaint status`, their own withdrawal, and for an "
         "anonymous case the lead's reveal (the only path that may read it then).",
         CASE,
         note="Empty for a spot check. For an anonymous case no other column, event or log "
         "line names the filer: this one column ties the person to the case.",
-        link=Link.OWNER,
     ),
     "anonymous": not_personal("Whether the filer asked to stay anonymous."),
     "authority_name": typed_about_procurement(
@@ -104,15 +105,12 @@ COMPLAINT: dict[str, Entry] = {
     "due_date": not_personal("The service target."),
     "created_at": CREATED,
     "kind": not_personal("complaint or spot_check."),
-    "assignee_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "assignee_id": staff_actor(
         INVESTIGATOR,
         "Who is working the case: App Home, reminders, the card.",
         CASE,
         erase="Not while the case is kept: who investigated is part of the record; an "
         "investigator who leaves is replaced by reassignment, not erased.",
-        staff_kept=True,
-        link=Link.ACTOR,
     ),
     "authority_contacted_on": not_personal("A date of the investigation."),
     "authority_reply_due": not_personal("A date of the investigation."),
@@ -170,19 +168,16 @@ COMPLAINT_EVENT: dict[str, Entry] = {
     "id": ROW_ID,
     "complaint_id": CASE_ID,
     "at": not_personal("When it happened."),
-    "actor_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "actor_id": staff_actor(
         (INVESTIGATOR, LEAD, SUPPLIER),
         "Who made the change: the case's timeline and accountability.",
         AUDIT,
         erase="Staff: not while the case is kept (who did what is the audit). A named "
         "supplier (their own `received` or `withdraw`): yes. An anonymous supplier is never "
         "stored here (bot.complaints.lifecycle._recorded_actor).",
-        staff_kept=True,
         note="A `revealed` event is a lead's reveal of an anonymous filer (the identity itself "
         "is not stored): it belongs in that lead's export and in the supplier's (issue 17 "
         "item 5), found through the case's reporter_id.",
-        link=Link.ACTOR,
     ),
     "kind": not_personal("Which change (received, transition, assigned, relayed, ...)."),
     "data": personal(
@@ -216,14 +211,11 @@ CASE_NOTE: dict[str, Entry] = {
         "(handlers/slack/complaints/anchors.note_key): an erasure replaces it with a key that "
         "is still unique.",
     ),
-    "author_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "author_id": staff_actor(
         (INVESTIGATOR, LEAD),
         "Who wrote the note in the case thread (empty: the supplier).",
         CASE,
         erase="Not while the case is kept: who said what in the case is part of the record.",
-        staff_kept=True,
-        link=Link.ACTOR,
     ),
     "from_supplier": not_personal("Whether the supplier wrote it (they are never named)."),
     "text": personal(
@@ -256,14 +248,11 @@ CASE_LINK: dict[str, Entry] = {
     "id": ROW_ID,
     "low_id": OTHER_CASE,
     "high_id": OTHER_CASE,
-    "created_by_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "created_by_id": staff_actor(
         INVESTIGATOR,
         "Who linked the cases by hand (empty: linked automatically).",
         CASE,
         erase=KEPT_FOR_CASE,
-        staff_kept=True,
-        link=Link.ACTOR,
     ),
     "created_at": CREATED,
     "automatic": not_personal("Linked by the service rather than by hand."),

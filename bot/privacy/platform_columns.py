@@ -17,6 +17,7 @@ from bot.privacy.terms import (
     Link,
     Whose,
     not_personal,
+    person_ref,
     personal,
 )
 
@@ -30,14 +31,13 @@ OUTBOX_MESSAGE: dict[str, Entry] = {
         parent="complaint",
         parent_when=("kind", "complaint."),
     ),
-    "recipient_person_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "recipient_person_id": person_ref(
+        Link.ADDRESSEE,
         ANYONE,
         "Whom to DM: a supplier, investigator, lead, civil servant, manager, host or coordinator.",
         OUTBOX,
         note="Sent rows keep their recipient (they are never deleted today): an export lists "
         "the messages sent to the person, and an erasure reaches sent rows too.",
-        link=Link.ADDRESSEE,
     ),
     "recipient_role": not_personal(
         "Which team role's conversation to post to (triage, leads): a role, never a person."
@@ -97,8 +97,8 @@ POSTED_MESSAGE: dict[str, Entry] = {
     "about": not_personal(
         "What it is: a case's card, a relayed message, a thread line, a direct message."
     ),
-    "subject_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "subject_id": person_ref(
+        Link.ADDRESSEE,
         ANYONE,
         "What it is about: the case (card, relay, thread line), or for a direct message the "
         "person it went to, whose erasure redacts it.",
@@ -108,7 +108,6 @@ POSTED_MESSAGE: dict[str, Entry] = {
         note="A relay's and a thread line's row belongs to its case; a direct message's row "
         "is found through its recipient (retention leaves it: it is the only way to redact "
         "the message when its recipient asks).",
-        link=Link.ADDRESSEE,
         link_when=("about", "direct_message"),
         parent="complaint",
         parent_when=("about", ("supplier_relay", "thread_line")),
@@ -160,13 +159,12 @@ JOB_RUN: dict[str, Entry] = {
 
 NUDGE_TABLE: dict[str, Entry] = {
     "id": ROW_ID,
-    "person_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "person_id": person_ref(
+        Link.ACTOR,
         Whose.INVESTIGATOR,
         "Who was reminded: nobody is nudged twice a day about one thing.",
         NUDGE,
         erase="Deleted after 92 days by the pruning job; an erasure may wait for it.",
-        link=Link.ACTOR,
     ),
     "subject": not_personal("What about: my_cases, or a reminder kind and a case id."),
     "day": not_personal("The day of the nudge."),
@@ -174,14 +172,13 @@ NUDGE_TABLE: dict[str, Entry] = {
 }
 
 PERSON_TABLE: dict[str, Entry] = {
-    "id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "id": person_ref(
+        Link.OWNER,
         ANYONE,
         "The person every other table refers to (bot.people).",
         PERSON,
         erase="Kept: once the name, email and accounts are erased the id names nobody, and "
         "the rows that refer to it stay whole.",
-        link=Link.OWNER,
     ),
     "display_name": personal(
         Kind.IDENTITY, ANYONE, "How the person is shown where they cannot be mentioned.", PERSON
@@ -197,13 +194,12 @@ PERSON_TABLE: dict[str, Entry] = {
 
 PLATFORM_ACCOUNT: dict[str, Entry] = {
     "id": ROW_ID,
-    "person_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "person_id": person_ref(
+        Link.OWNER,
         ANYONE,
         "Whose account it is.",
         PERSON,
         erase="Kept: the account's user id and name are erased instead.",
-        link=Link.OWNER,
     ),
     "platform": not_personal("slack, teams, ..."),
     "workspace": not_personal("The Slack team or Teams tenant the account belongs to."),

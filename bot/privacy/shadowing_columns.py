@@ -19,7 +19,9 @@ from bot.privacy.terms import (
     Link,
     Whose,
     not_personal,
+    person_ref,
     personal,
+    staff_actor,
 )
 
 APPLICANT, MANAGER, HOST = Whose.CIVIL_SERVANT, Whose.MANAGER, Whose.HOST
@@ -32,20 +34,18 @@ FOR_MATCHING = "What matching compares; the coordinator sees it."
 
 SHADOW_APPLICANT: dict[str, Entry] = {
     "id": ROW_ID,
-    "person_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "person_id": person_ref(
+        Link.OWNER,
         APPLICANT,
         "Whose sign-up it is: their offers, DMs and `/shadow status`.",
         SIGN_UP,
-        link=Link.OWNER,
     ),
-    "active_person_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "active_person_id": person_ref(
+        Link.OWNER,
         APPLICANT,
         "A copy of user_id while the sign-up is active: one active sign-up per person.",
         SIGN_UP,
         note="Stored twice with user_id while active; both are exported and erased.",
-        link=Link.OWNER,
     ),
     "submission_key": FORM_KEY,
     "status": STATUS,
@@ -84,13 +84,12 @@ SHADOW_APPLICANT: dict[str, Entry] = {
     "available_to": not_personal("End of the applicant's window."),
     "length": not_personal("A choice from a list."),
     "length_days": not_personal("The length in days."),
-    "manager_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "manager_id": person_ref(
+        Link.ACTOR,
         MANAGER,
         "Who approves the sign-up: the approval request goes to them.",
         SIGN_UP,
         note="The manager's data too: a manager's export lists the sign-ups they approved.",
-        link=Link.ACTOR,
     ),
     "queued_at": not_personal("The applicant's place in the queue."),
     "withdrawn_reason": personal(
@@ -105,12 +104,11 @@ SHADOW_APPLICANT: dict[str, Entry] = {
 
 SHADOW_HOST: dict[str, Entry] = {
     "id": ROW_ID,
-    "person_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "person_id": person_ref(
+        Link.OWNER,
         HOST,
         "Who offered the places: their offers, DMs and host commands.",
         HOST_OFFER,
-        link=Link.OWNER,
     ),
     "submission_key": FORM_KEY,
     "status": STATUS,
@@ -194,24 +192,18 @@ SHADOW_CONFLICT: dict[str, Entry] = {
         CONFLICT,
         author="cleared_by_id",
     ),
-    "recorded_by_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "recorded_by_id": staff_actor(
         (APPLICANT, HOST, COORDINATOR),
         "Who declared or recorded the conflict.",
         CONFLICT,
         erase="A coordinator: not while the conflict is kept (accountability). An applicant "
         "or host who declared it: yes.",
-        staff_kept=True,
-        link=Link.ACTOR,
     ),
-    "cleared_by_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "cleared_by_id": staff_actor(
         COORDINATOR,
         "The coordinator who cleared the conflict.",
         CONFLICT,
         erase="Not while the conflict is kept: who agreed the safeguards is the record.",
-        staff_kept=True,
-        link=Link.ACTOR,
     ),
     "created_at": CREATED,
     "cleared_at": not_personal("When it was cleared."),
@@ -220,14 +212,11 @@ SHADOW_CONFLICT: dict[str, Entry] = {
 
 SHADOW_ROUND: dict[str, Entry] = {
     "id": ROW_ID,
-    "started_by_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "started_by_id": staff_actor(
         COORDINATOR,
         "The coordinator who ran the round (empty: the scheduler or the command line).",
         ROUND,
         erase="Not while the round is kept: who made the offers is the record.",
-        staff_kept=True,
-        link=Link.ACTOR,
     ),
     "status": STATUS,
     "summary": not_personal(
@@ -254,15 +243,12 @@ SHADOW_PLACEMENT: dict[str, Entry] = {
     "expires_at": not_personal("When the offer lapses."),
     "start_date": not_personal("The placement's first day."),
     "end_date": not_personal("The placement's last day; retention counts from it."),
-    "ended_by_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "ended_by_id": staff_actor(
         (APPLICANT, HOST, COORDINATOR),
         "Who declined, withdrew or ended the placement.",
         PLACEMENT,
         erase="A coordinator: not while the placement is kept (accountability). The "
         "civil servant or host: yes.",
-        staff_kept=True,
-        link=Link.ACTOR,
     ),
     "end_reason": personal(
         Kind.WRITTEN_BY_PERSON,
@@ -278,12 +264,11 @@ SHADOW_FEEDBACK: dict[str, Entry] = {
     "id": ROW_ID,
     "placement_id": not_personal("The placement the feedback is about.", parent="shadow_placement"),
     "side": not_personal("applicant or host."),
-    "person_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "person_id": person_ref(
+        Link.OWNER,
         (APPLICANT, HOST),
         "Who gave the feedback: one per side.",
         PLACEMENT,
-        link=Link.OWNER,
     ),
     "worthwhile": not_personal(
         "A 1-5 rating; the shadowing report averages it, so an erasure leaves it."
@@ -302,14 +287,11 @@ SHADOW_FEEDBACK: dict[str, Entry] = {
 SHADOW_EVENT: dict[str, Entry] = {
     "id": ROW_ID,
     "at": not_personal("When it happened."),
-    "actor_id": personal(
-        Kind.PSEUDONYMOUS_ID,
+    "actor_id": staff_actor(
         (APPLICANT, MANAGER, HOST, COORDINATOR),
         "Who made the change: timelines and accountability.",
         AUDIT,
         erase="A coordinator: not while the event is kept (accountability). Anyone else: yes.",
-        staff_kept=True,
-        link=Link.ACTOR,
     ),
     "kind": not_personal("Which change (signed_up, approved, offer_accepted, ...)."),
     "applicant_id": not_personal("The sign-up concerned.", parent="shadow_applicant"),

@@ -219,17 +219,11 @@ def personal(
     *,
     export: bool | str = True,
     erase: bool | str = True,
-    staff_kept: bool = False,
-    note: str = "",
-    link: Link | None = None,
-    link_when: When | None = None,
-    parent: str = "",
-    parent_when: When | None = None,
-    author: str = "",
-    json_keys: tuple[str, ...] = (),
-    erase_if: str = "",
+    **details,
 ) -> Entry:
-    """A personal column. ``export`` / ``erase``: True, or the reason the duty does not apply."""
+    """A personal column. ``export`` / ``erase``: True, or the reason the duty does not apply.
+    ``details``: Entry's other fields (staff_kept, note, link, link_when, parent, parent_when,
+    author, json_keys, erase_if)."""
     return Entry(
         kind,
         why,
@@ -239,16 +233,22 @@ def personal(
         erase=erase is True,
         export_note="" if export is True else str(export),
         erase_note="" if erase is True else str(erase),
-        staff_kept=staff_kept,
-        note=note,
-        link=link,
-        link_when=link_when,
-        parent=parent,
-        parent_when=parent_when,
-        author=author,
-        json_keys=json_keys,
-        erase_if=erase_if,
+        **details,
     )
+
+
+def person_ref(
+    link: Link, whose: tuple[Whose, ...] | Whose, why: str, retention: Retention, **rules
+):
+    """A column holding a person's id, which names them only through a look-up; ``link`` says
+    how it ties them to the row (subject access and erasure follow it). ``rules``: personal's."""
+    return personal(Kind.PSEUDONYMOUS_ID, whose, why, retention, link=link, **rules)
+
+
+def staff_actor(whose: tuple[Whose, ...] | Whose, why: str, retention: Retention, **rules):
+    """The id of whoever acted on the row, kept while the record is (who did what is the
+    audit), even when staff ask to be erased."""
+    return person_ref(Link.ACTOR, whose, why, retention, staff_kept=True, **rules)
 
 
 # The columns every table has in some form; not personal wherever they appear.

@@ -160,15 +160,21 @@ def places_accepted(session: Session, host_id: int) -> int:
     return _count(session, host_id, catalog.ACCEPTED_STATUSES)
 
 
+def _locked_own_host(s: Session, host_id: int, actor: Actor) -> ShadowHost:
+    """The host ``actor`` may change (its own, or any for a coordinator), locked so a round
+    being committed (which locks open hosts) sees the final figure and status."""
+    host = s.get(ShadowHost, host_id, with_for_update=True)
+    if host is None:
+        raise NotFound("That host was not found.")
+    policy.require_host_or_coordinator(actor, host.person_id)
+    return host
+
+
 def change_capacity(engine: Engine, host_id: int, *, actor: Actor, capacity: int) -> ShadowHost:
     """The host (or a coordinator) changes the number of places. It can't go below the
     visitors already accepted; open offers beyond it simply leave no free place."""
     with transaction(engine) as s:
-        # Locked so a round being committed (which locks open hosts) sees the final figure.
-        host = s.get(ShadowHost, host_id, with_for_update=True)
-        if host is None:
-            raise NotFound("That host was not found.")
-        policy.require_host_or_coordinator(actor, host.person_id)
+        host = _locked_own_host(s, host_id, actor)
         user_id = actor.person_id
         if problem := _capacity_error(capacity):
             raise ValidationFailed({"capacity": problem})
@@ -205,11 +211,7 @@ def set_open(
     """The host (or a coordinator) closes its places to new offers, or reopens them. Offers
     and placements already made are not touched; a round simply skips a closed host."""
     with transaction(engine) as s:
-        # Locked like a capacity change, so a round being committed sees the final status.
-        host = s.get(ShadowHost, host_id, with_for_update=True)
-        if host is None:
-            raise NotFound("That host was not found.")
-        policy.require_host_or_coordinator(actor, host.person_id)
+        host = _locked_own_host(s, host_id, actor)
         user_id = actor.person_id
         target = "open" if open_ else "closed"
         check_transition("host", host.status, target, f"Host {host.id} is already {target}.")

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from bot import outbox
 from bot.db import transaction
 from bot.jobs import notices
-from bot.jobs.registry import Job, JobContext
+from bot.jobs.registry import Job, JobContext, counted
 from bot.permissions import COORDINATOR, SYSTEM_ACTOR, Actor, RoleDirectory
 from bot.shadowing import events
 from bot.shadowing import notices as shadow_notices
@@ -109,11 +109,6 @@ def placement_feedback(ctx: JobContext, s: Session | None) -> str:
     return f"{len(ended)} placement(s) completed, feedback requested"
 
 
-def shadow_offer_expiry(ctx: JobContext, _: Session | None) -> str:
-    # expire_offers is a conditional UPDATE in its own transaction: each offer lapses once.
-    return f"offers lapsed {expire_offers(ctx.engine, now=ctx.now)}"
-
-
 # The shadowing feature's scheduled jobs, collected by bot.bootstrap.
 JOBS = (
     Job(
@@ -123,10 +118,11 @@ JOBS = (
         "matching round by SHADOW_ROUND_MODE (off, dry_run to coordinators, commit)",
         transactional=False,
     ),
+    # Each offer lapses once, whoever else (a late answer, another process) lapses it too.
     Job(
         "shadow_offer_expiry",
         "*/5 * * * *",
-        shadow_offer_expiry,
+        counted("offers lapsed", expire_offers),
         "lapse shadowing offers whose time is up",
         transactional=False,
     ),

@@ -48,11 +48,7 @@ class MessageRef:
 
 
 def _checked(kind: str, data: dict) -> dict:
-    if kind not in KINDS:
-        raise ValueError(f"unknown shadowing notice {kind!r}")
-    extra = set(data) - ALLOWED_DATA
-    if extra:
-        raise ValueError(f"notice data may not carry {sorted(extra)}")
+    outbox.checked_data("shadowing", kind, data, KINDS, ALLOWED_DATA)
     if "side" in data and data["side"] not in SIDES:
         raise ValueError(f"bad side {data['side']!r}")
     if "event" in data and data["event"] not in OFFER_EVENTS:

@@ -104,6 +104,41 @@ def _answer(
     return side, answer
 
 
+# Why a side's move is refused when the placement is in another state ({status}: that state).
+_WRONG_STATE = {
+    "scheduled": "Only an accepted placement can be scheduled; this one is {status}.",
+    "completed": "Only a scheduled placement can be completed; this one is {status}.",
+    "withdrawn": "This has already ended: it was {status}.",
+}
+
+
+def _move_as_side(
+    s: Session, placement_id: int, actor: Actor, target: str, now: datetime
+) -> tuple[ShadowPlacement, ShadowApplicant, ShadowHost, str]:
+    """Lock the placement and its rows, check ``actor`` is one of its sides (the policy refuses
+    anyone else), and move it to ``target`` (see _WRONG_STATE). Returns the rows and the
+    actor's side."""
+    p, a, h = load_locked(s, placement_id)
+    side = policy.sides_of(actor, a.person_id, h.person_id)[0]
+    refusal = _WRONG_STATE[target].format(status=status_label(p.status))
+    move("placement", p, target, now, refusal)
+    return p, a, h, side
+
+
+def _refresh_origin(
+    s: Session,
+    kind: str,
+    message: notices.MessageRef | None,
+    p: ShadowPlacement,
+    user_id: str,
+    **data,
+) -> None:
+    """Re-render the message (sent as ``kind``) whose button opened a form, so the button
+    goes once the form is saved; a form opened from nowhere known has nothing to refresh."""
+    if message is not None:
+        notices.refresh(s, kind, message, user_id=user_id, subject_id=p.id, **data)
+
+
 def schedule(
     engine: Engine,
     placement_id: int,
@@ -132,15 +167,7 @@ def schedule(
     now = utcnow()
     user_id = actor.person_id
     with transaction(engine) as s:
-        p, a, h = load_locked(s, placement_id)
-        side = policy.sides_of(actor, a.person_id, h.person_id)[0]
-        move(
-            "placement",
-            p,
-            "scheduled",
-            now,
-            f"Only an accepted placement can be scheduled; this one is {status_label(p.status)}.",
-        )
+        p, a, h, side = _move_as_side(s, placement_id, actor, "scheduled", now)
         p.start_date, p.end_date = start_date, end_date
         record(
             s,
@@ -152,16 +179,7 @@ def schedule(
             end_date=end_date.isoformat(),
         )
         notify(s, notices.OFFER_UPDATE, p, a, h, (notices.other_side(side),), event="scheduled")
-        if message is not None:
-            notices.refresh(
-                s,
-                notices.OFFER_UPDATE,
-                message,
-                user_id=user_id,
-                subject_id=p.id,
-                side=side,
-                event="confirmed",
-            )
+        _refresh_origin(s, notices.OFFER_UPDATE, message, p, user_id, side=side, event="confirmed")
     return p
 
 
@@ -170,20 +188,13 @@ def complete(engine: Engine, placement_id: int, *, actor: Actor, today: date) ->
     now = utcnow()
     user_id = actor.person_id
     with transaction(engine) as s:
-        p, a, h = load_locked(s, placement_id)
-        side = policy.sides_of(actor, a.person_id, h.person_id)[0]
-        if p.status == "scheduled" and p.start_date and today < p.start_date:
+        p, a, h, side = _move_as_side(s, placement_id, actor, "completed", now)
+        # Only a scheduled placement gets here, and has its dates (rolled back if refused).
+        if p.start_date and today < p.start_date:
             raise InvalidTransition(
                 f"This placement starts on {p.start_date:%d %B %Y}; "
                 "mark it complete once it has taken place."
             )
-        move(
-            "placement",
-            p,
-            "completed",
-            now,
-            f"Only a scheduled placement can be completed; this one is {status_label(p.status)}.",
-        )
         move("sign-up", a, "completed", now)
         a.active_person_id = None  # the sign-up is over; they may sign up again
         record(s, "completed", p, actor=user_id, at=now)
@@ -203,15 +214,7 @@ def withdraw_placement(
     text = clean_reason(reason)
     user_id = actor.person_id
     with transaction(engine) as s:
-        p, a, h = load_locked(s, placement_id)
-        side = policy.sides_of(actor, a.person_id, h.person_id)[0]
-        move(
-            "placement",
-            p,
-            "withdrawn",
-            now,
-            f"This has already ended: it was {status_label(p.status)}.",
-        )
+        p, a, h, side = _move_as_side(s, placement_id, actor, "withdrawn", now)
         p.ended_by_id, p.end_reason = user_id, text
         if side == "host":
             move("sign-up", a, "queued", now)
@@ -273,15 +276,7 @@ def give_feedback(
             s.add(feedback)
             s.flush()
             record(s, "feedback_given", p, actor=user_id, side=feedback.side)
-            if message is not None:
-                notices.refresh(
-                    s,
-                    notices.FEEDBACK_REQUEST,
-                    message,
-                    user_id=user_id,
-                    subject_id=p.id,
-                    side=feedback.side,
-                )
+            _refresh_origin(s, notices.FEEDBACK_REQUEST, message, p, user_id, side=feedback.side)
     except IntegrityError:
         raise InvalidTransition(already) from None  # the same side submitted twice at once
     return feedback

@@ -165,6 +165,11 @@ class Workspace(Interactions):
         self._changed()
         return msg
 
+    def _bot_posted(self, channel: str, args: dict, ts: str | None, **extra) -> dict:
+        """A message msbot posted: its text, blocks and thread are the call's arguments."""
+        text, blocks, thread_ts = args.get("text"), args.get("blocks"), args.get("thread_ts")
+        return self._add_message(channel, BOT_ID, text, blocks, ts=ts, thread_ts=thread_ts, **extra)
+
     # --- Web API calls msbot made (called by the fake on its HTTP threads) -------------------
 
     def observe(self, call: Call, body: dict) -> dict:
@@ -188,25 +193,10 @@ class Workspace(Interactions):
         if channel.startswith(("U", "W")):  # posting to a user id posts to their DM
             channel = dm_of(channel)
         if method == "chat.postMessage":
-            msg = self._add_message(
-                channel,
-                BOT_ID,
-                args.get("text"),
-                args.get("blocks"),
-                ts=body.get("ts"),
-                thread_ts=args.get("thread_ts"),
-            )
+            msg = self._bot_posted(channel, args, body.get("ts"))
             return {**body, "channel": channel, "message": msg}
         if method == "chat.postEphemeral":
-            self._add_message(
-                channel,
-                BOT_ID,
-                args.get("text"),
-                args.get("blocks"),
-                ts=body.get("message_ts"),
-                thread_ts=args.get("thread_ts"),
-                ephemeral_for=args.get("user"),
-            )
+            self._bot_posted(channel, args, body.get("message_ts"), ephemeral_for=args.get("user"))
             return body
         if method == "chat.update":
             msg = self._find(channel, args.get("ts") or "")

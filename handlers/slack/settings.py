@@ -8,17 +8,17 @@ deployment learns about all of them at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from bot.bootstrap import job_registry
 from bot.config import (
     CHANNEL_ID,
-    ConfigError,
     Settings,
     int_setting,
     read_core,
     read_environment,
+    settled,
 )
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -60,6 +60,72 @@ class SlackSettings(Settings):
         return bool(self.slack_app_token)
 
 
+@dataclass(frozen=True)
+class _Credential:
+    """A setting that connects msbot to the Slack app: read, and checked for its shape."""
+
+    variable: str
+    field: str  # SlackSettings' field
+    hint: str  # where to find the value
+    fits: Callable[[str], object]
+    wrong_shape: Callable[[str], str]  # the problem to report, given the value
+    required: bool = True
+
+
+_CREDENTIALS = (
+    _Credential(
+        "SLACK_BOT_TOKEN",
+        "slack_bot_token",
+        "copy the Bot User OAuth Token (xoxb-...) from the app's OAuth page.",
+        lambda v: v.startswith("xoxb-") and len(v) > len("xoxb-"),
+        lambda v: "SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.",
+    ),
+    _Credential(
+        "SLACK_SIGNING_SECRET",
+        "slack_signing_secret",
+        "copy the Signing Secret from the app's Basic Information page.",
+        _SIGNING_SECRET.match,
+        # Never echo the value: it is a secret, even when it is the wrong one.
+        lambda v: (
+            "SLACK_SIGNING_SECRET is not a Slack signing secret (32 hexadecimal "
+            f"characters; this one has {len(v)} characters): copy the Signing Secret from the "
+            "app's Basic Information page."
+        ),
+    ),
+    _Credential(
+        "TRIAGE_CHANNEL_ID",
+        "triage_channel_id",
+        "the id (e.g. C0123ABCD) of the channel where new cases are posted.",
+        CHANNEL_ID.match,
+        lambda v: f"TRIAGE_CHANNEL_ID={v!r} is not a channel id like C0123ABCD.",
+    ),
+    _Credential(
+        "SLACK_APP_TOKEN",
+        "slack_app_token",
+        "create an app-level token (xapp-...) with connections:write, or leave it empty.",
+        lambda v: v.startswith("xapp-") and len(v) > len("xapp-"),
+        lambda v: "SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.",
+        required=False,
+    ),
+)
+
+
+def _credential(env: Mapping[str, str], c: _Credential, problems: list[str]) -> str | None:
+    """The value of ``c`` (an optional one left empty: None); each problem with it is added to
+    ``problems``. The example values .env.example ships with count as never configured."""
+    value = env.get(c.variable, "").strip()
+    if not value:
+        if c.required:
+            problems.append(f"{c.variable} is missing: {c.hint}")
+            return ""
+        return None
+    if value == EXAMPLE_VALUES[c.variable]:
+        problems.append(f"{c.variable} is still the example value from .env.example: {c.hint}")
+    elif not c.fits(value):
+        problems.append(c.wrong_shape(value))
+    return value
+
+
 def load_slack_settings(
     env: Mapping[str, str] | None = None,
     dotenv_path: str | None = ".env",
@@ -75,57 +141,7 @@ def load_slack_settings(
     problems: list[str] = []
     core = read_core(env, problems, job_names)
 
-    def required(name: str, hint: str) -> str:
-        value = env.get(name, "").strip()
-        if not value:
-            problems.append(f"{name} is missing: {hint}")
-        return value
-
-    def check(name: str, value: str | None, hint: str, fits, wrong_shape: str) -> None:
-        if not value:
-            return
-        if value == EXAMPLE_VALUES[name]:
-            problems.append(f"{name} is still the example value from .env.example: {hint}")
-        elif not fits(value):
-            problems.append(wrong_shape)
-
-    bot_hint = "copy the Bot User OAuth Token (xoxb-...) from the app's OAuth page."
-    bot_token = required("SLACK_BOT_TOKEN", bot_hint)
-    check(
-        "SLACK_BOT_TOKEN",
-        bot_token,
-        bot_hint,
-        lambda v: v.startswith("xoxb-") and len(v) > len("xoxb-"),
-        "SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.",
-    )
-    secret_hint = "copy the Signing Secret from the app's Basic Information page."
-    secret = required("SLACK_SIGNING_SECRET", secret_hint)
-    check(
-        "SLACK_SIGNING_SECRET",
-        secret,
-        secret_hint,
-        _SIGNING_SECRET.match,
-        # Never echo the value: it is a secret, even when it is the wrong one.
-        f"SLACK_SIGNING_SECRET is not a Slack signing secret (32 hexadecimal characters; this "
-        f"one has {len(secret)} characters): {secret_hint}",
-    )
-    triage_hint = "the id (e.g. C0123ABCD) of the channel where new cases are posted."
-    triage = required("TRIAGE_CHANNEL_ID", triage_hint)
-    check(
-        "TRIAGE_CHANNEL_ID",
-        triage,
-        triage_hint,
-        CHANNEL_ID.match,
-        f"TRIAGE_CHANNEL_ID={triage!r} is not a channel id like C0123ABCD.",
-    )
-    app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
-    check(
-        "SLACK_APP_TOKEN",
-        app_token,
-        "create an app-level token (xapp-...) with connections:write, or leave it empty.",
-        lambda v: v.startswith("xapp-") and len(v) > len("xapp-"),
-        "SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.",
-    )
+    credentials = {c.field: _credential(env, c, problems) for c in _CREDENTIALS}
     api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
     if not api_url.startswith(("http://", "https://")):
         problems.append(f"SLACK_API_URL={api_url!r} must be an http(s) URL.")
@@ -140,10 +156,7 @@ def load_slack_settings(
 
     settings = SlackSettings(
         **core,
-        slack_bot_token=bot_token,
-        slack_signing_secret=secret,
-        triage_channel_id=triage,
-        slack_app_token=app_token,
+        **credentials,
         slack_api_url=api_url,
         investigator_group_id=group,
         log_slack_bodies=slack_bodies == "true",
@@ -152,6 +165,4 @@ def load_slack_settings(
         web_threads=int_setting(env, "WEB_THREADS", 8, 1, 256, problems),
         web_read_timeout=int_setting(env, "WEB_READ_TIMEOUT", 10, 1, 300, problems),
     )
-    if problems:
-        raise ConfigError(problems)
-    return settings
+    return settled(problems, settings)

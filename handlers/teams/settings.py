@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.config import ConfigError
+from bot.config import settled
 
 Mode = Literal["serve", "local"]
 
@@ -86,9 +86,7 @@ def load_teams_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Tea
         problems.append("TEAMS_APP_ID must be the app's GUID (Azure bot registration)")
     if tenant and not _GUID.match(tenant):
         problems.append("TEAMS_TENANT_ID must be the tenant's GUID (leave unset if multi-tenant)")
-    if problems:
-        raise ConfigError(problems)
-    return TeamsSettings(
+    settings = TeamsSettings(
         mode=mode,
         app_id=app_id,
         app_password=password,
@@ -96,6 +94,7 @@ def load_teams_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Tea
         port=port,
         allow_unauthenticated=mode == "local",
     )
+    return settled(problems, settings)
 
 
 def local_settings(port: int) -> TeamsSettings:

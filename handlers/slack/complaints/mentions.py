@@ -181,22 +181,17 @@ def _other_reference(asked: Asked) -> str | None:
     return ref
 
 
-def _link(asked: Asked) -> None:
-    if ref := _other_reference(asked):
-        investigation.link(
-            asked.services.engine, asked.reference, ref, asked.actor, asked.services.now()
-        )
-        asked.services.send_queued()
-        asked.tell(f"Linked {asked.reference} and {ref}.")
+def _linking(link: bool):
+    """`link` or `unlink` the case asked about and the one the command names."""
+    change, done = (investigation.link, "Linked") if link else (investigation.unlink, "Unlinked")
 
+    def run(asked: Asked) -> None:
+        if ref := _other_reference(asked):
+            change(asked.services.engine, asked.reference, ref, asked.actor, asked.services.now())
+            asked.services.send_queued()
+            asked.tell(f"{done} {asked.reference} and {ref}.")
 
-def _unlink(asked: Asked) -> None:
-    if ref := _other_reference(asked):
-        investigation.unlink(
-            asked.services.engine, asked.reference, ref, asked.actor, asked.services.now()
-        )
-        asked.services.send_queued()
-        asked.tell(f"Unlinked {asked.reference} and {ref}.")
+    return run
 
 
 def _reveal(asked: Asked) -> None:
@@ -313,8 +308,8 @@ COMMANDS = (
         "follow-up", "follow-up", "record whether the agreed change happened, and close", _follow_up
     ),
     Command("timeline", "timeline", "show the case's history and notes (only to you)", _timeline),
-    Command("link", "link MS-2026-0012", "link a related case", _link),
-    Command("unlink", "unlink MS-2026-0012", "remove a link to another case", _unlink),
+    Command("link", "link MS-2026-0012", "link a related case", _linking(True)),
+    Command("unlink", "unlink MS-2026-0012", "remove a link to another case", _linking(False)),
     Command("reveal", "reveal", "leads: see privately who raised an anonymous case", _reveal),
 )
 registry = Registry(COMMANDS)

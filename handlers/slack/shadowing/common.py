@@ -10,6 +10,7 @@ why and nothing changes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import structlog
@@ -20,7 +21,7 @@ from bot.errors import InvalidTransition, NotFound, NotPermitted, StoreUnavailab
 from bot.permissions import Actor
 from bot.shadowing import policy
 from handlers.slack import errors
-from handlers.slack.commands import record_id
+from handlers.slack.commands import record_id, whole_number
 from handlers.slack.complaints import team
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
@@ -71,6 +72,34 @@ def no_such(what: str, word: str, listed_by: str) -> str:
         f"There is no {what} {escape(word.strip()[:30])}: {what} numbers are whole numbers "
         f"like 12. {listed_by} lists them."
     )
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """A `/shadow` command that changes one record (a host, a placement, a conflict) named by
+    the number in its first word: `/shadow close 12`, `/shadow end 7 ill`."""
+
+    what: str  # "host", "placement" or "conflict"
+    usage: str  # the answer when the number (or another word the command needs) is missing
+    listed_by: str = "`/shadow status`"
+
+    def change(self, services: Services, ack: Ack, args: list[str], call, **kwargs) -> int | None:
+        """Run ``call(engine, number, **kwargs)`` and return the number. When there is no
+        number, one that can't exist or a refusal, answer why (the usage, or "nothing
+        changed") and return None. A command that needs other words checks them first and
+        answers ``usage`` itself."""
+        if not args or whole_number(args[0]) is None:
+            ack(text=self.usage)
+            return None
+        number = record_id(args[0])
+        if number is None:
+            ack(text=no_such(self.what, args[0], self.listed_by))
+            return None
+        _, problem = attempt(lambda: call(services.engine, number, **kwargs))
+        if problem:
+            ack(text=explain(problem, "Nothing changed. "))
+            return None
+        return number
 
 
 def person_for_slack(services: Services, slack_user_id: str) -> int:
@@ -200,6 +229,50 @@ def submitter(body: dict) -> str:
     user = _user_of(body)
     structlog.contextvars.bind_contextvars(user=user)
     return user
+
+
+def open_modal(services: Services, ack: Ack, body: dict, view: dict) -> None:
+    """Acknowledge the command, then open ``view``: its trigger_id expires after 3 seconds."""
+    ack()
+    services.after_ack(services.client.views_open, trigger_id=body.get("trigger_id"), view=view)
+
+
+def unanswered(ack: Ack, answers: dict[str, tuple[object, str]]) -> bool:
+    """{field: (answer, what to ask for)}: show the request beside each field left without an
+    answer (None), and say whether there was one."""
+    missing = {field: ask for field, (answer, ask) in answers.items() if answer is None}
+    if missing:
+        ack(response_action="errors", errors=missing)
+    return bool(missing)
+
+
+def submission(services: Services, view: dict, context: BoltContext) -> dict:
+    """What the core's stored-once forms (a sign-up, a host's offer) take beside the form: who
+    submits it, the modal's view id (a second delivery stores nothing), today and the
+    departments offered."""
+    return {
+        "actor": context["actor"],
+        "submission_key": view.get("id"),
+        "today": services.today(),
+        "departments": services.settings.departments,
+    }
+
+
+def save_form(
+    services: Services,
+    ack: Ack,
+    fields: tuple[str, ...],
+    save: Callable[[], T],
+    done: Callable[[T], dict],
+) -> None:
+    """Run the core call that stores a submitted modal. A refusal is shown in the modal (see
+    refused); else the modal becomes ``done(saved)`` and the notices the call queued go out."""
+    saved, problem = attempt(save)
+    if problem:
+        refused(ack, fields, problem)
+        return
+    ack(response_action="update", view=done(saved))
+    services.send_queued()
 
 
 def refused(ack: Ack, fields: tuple[str, ...], exc: Exception) -> None:

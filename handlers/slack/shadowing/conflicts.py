@@ -16,14 +16,14 @@ from bot.errors import NotPermitted, StoreUnavailable
 from bot.permissions import Actor
 from bot.shadowing import catalog, conflicts, policy, signup, views
 from handlers.slack import view_state as state
-from handlers.slack.commands import Subcommand, record_id, whole_number
+from handlers.slack.commands import Subcommand, record_id
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
 from handlers.slack.shadowing.common import (
     UNAVAILABLE,
+    Numbered,
     attempt,
     explain,
-    no_such,
     person_for_slack,
     post_privately,
     refuse_unless_allowed,
@@ -117,32 +117,27 @@ def _read(view: dict) -> tuple[str | None, int | None, str]:
     )
 
 
+CLEAR = Numbered(
+    "conflict",
+    "Say which conflict and the safeguards agreed, for example "
+    "`/shadow clear 4 Will not see papers on the grants programme`. "
+    "`/shadow conflicts` lists them.",
+    listed_by="`/shadow conflicts`",
+)
+
+
 def _clear(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
     if refuse_unless_allowed(ack, actor, "clear_conflict"):
         return
-    conflict_id = whole_number(args[0]) if args else None
-    if conflict_id is None or len(args) < 2:
-        ack(
-            text="Say which conflict and the safeguards agreed, for example "
-            "`/shadow clear 4 Will not see papers on the grants programme`. "
-            "`/shadow conflicts` lists them."
-        )
+    if len(args) < 2:
+        ack(text=CLEAR.usage)
         return
-    conflict_id = record_id(args[0])
-    if conflict_id is None:
-        ack(text=no_such("conflict", args[0], "`/shadow conflicts`"))
-        return
-    _, problem = attempt(
-        lambda: conflicts.clear_conflict(
-            services.engine,
-            conflict_id,
-            actor=actor,
-            safeguards=" ".join(args[1:]),
-            now=services.now(),
-        )
+    safeguards, now = " ".join(args[1:]), services.now()
+    clear = conflicts.clear_conflict
+    conflict_id = CLEAR.change(
+        services, ack, args, clear, actor=actor, safeguards=safeguards, now=now
     )
-    if problem:
-        ack(text=explain(problem, "Nothing changed. "))
+    if conflict_id is None:
         return
     ack(text=f"Conflict {conflict_id} is cleared; the pair can be matched in the next round.")
 

@@ -69,21 +69,8 @@ YES_NO = (("yes", "Yes"), ("no", "No"))
 # --- building -------------------------------------------------------------------------------
 
 
-def _input(field: str, label: str, element: dict, *, optional=False, hint=None) -> dict:
-    element = {"action_id": state.ACTION, **element}
-    block = {"type": "input", "block_id": field, "label": plain(label, 2000), "element": element}
-    if optional:
-        block["optional"] = True
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
-
-
-def _text(field: str, label: str, limit: int, *, multiline=False, optional=False, hint=None):
-    element = {"type": "plain_text_input", "max_length": limit}
-    if multiline:
-        element["multiline"] = True
-    return _input(field, label, element, optional=optional, hint=hint)
+# Inputs are drawn by view_state, which reads them back the same way in every form.
+_input, _text = state.input_block, state.text_input
 
 
 def _select(field: str, label: str, choices, placeholder: str, *, multi=False, optional=False):

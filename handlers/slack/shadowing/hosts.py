@@ -6,74 +6,56 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.permissions import Actor
 from bot.shadowing import hosts as core
-from handlers.slack.commands import Subcommand, record_id, whole_number
+from handlers.slack.commands import Subcommand, whole_number
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
-from handlers.slack.shadowing.common import attempt, explain, no_such, refused, submitter
+from handlers.slack.shadowing.common import (
+    Numbered,
+    open_modal,
+    save_form,
+    submission,
+    submitter,
+)
 from handlers.slack.slack_text import safe
 
 
 def _host(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
-    ack()
-    services.after_ack(
-        services.client.views_open,
-        trigger_id=body.get("trigger_id"),
-        view=forms.host_modal(services.settings.departments),
-    )
-
-
-def _changed(ack: Ack, raw_id: str, change) -> int | None:
-    """Run ``change(host_id)`` on the host the user named; on a bad number or a refusal,
-    answer why (nothing changed) and return None."""
-    host_id = record_id(raw_id)
-    if host_id is None:
-        ack(text=no_such("host", raw_id, "`/shadow status`"))
-        return None
-    _, problem = attempt(lambda: change(host_id))
-    if problem:
-        ack(text=explain(problem, "Nothing changed. "))
-        return None
-    return host_id
+    open_modal(services, ack, body, forms.host_modal(services.settings.departments))
 
 
 def _places(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
-    host_id = whole_number(args[0]) if args else None
-    capacity = whole_number(args[1]) if len(args) > 1 else None
-    if len(args) != 2 or host_id is None or capacity is None:
-        ack(
-            text="Say which host and how many places, for example `/shadow places 12 3`. "
-            "`/shadow status` lists your host numbers."
-        )
+    places = Numbered(
+        "host",
+        "Say which host and how many places, for example `/shadow places 12 3`. "
+        "`/shadow status` lists your host numbers.",
+    )
+    capacity = whole_number(args[1]) if len(args) == 2 else None
+    if capacity is None:
+        ack(text=places.usage)
         return
-    host_id = _changed(
-        ack,
-        args[0],
-        lambda host: core.change_capacity(services.engine, host, actor=actor, capacity=capacity),
+    host_id = places.change(
+        services, ack, args, core.change_capacity, actor=actor, capacity=capacity
     )
     if host_id is None:
         return
     services.send_queued()
-    places = "place" if capacity == 1 else "places"
-    ack(text=f"Host {host_id} now offers {capacity} {places}.")
+    ack(text=f"Host {host_id} now offers {capacity} {'place' if capacity == 1 else 'places'}.")
 
 
 def _open_or_close(open_: bool):
     verb = "reopen" if open_ else "close"
+    host = Numbered(
+        "host",
+        f"Say which host, for example `/shadow {verb} 12`. "
+        "`/shadow status` lists your host numbers.",
+    )
 
     def run(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
-        if len(args) != 1 or whole_number(args[0]) is None:
-            ack(
-                text=f"Say which host, for example `/shadow {verb} 12`. "
-                "`/shadow status` lists your host numbers."
-            )
+        if len(args) != 1:
+            ack(text=host.usage)
             return
-        host_id = _changed(
-            ack,
-            args[0],
-            lambda host: core.set_open(
-                services.engine, host, actor=actor, open_=open_, now=services.now()
-            ),
-        )
+        now = services.now()
+        host_id = host.change(services, ack, args, core.set_open, actor=actor, open_=open_, now=now)
         if host_id is None:
             return
         if open_:
@@ -91,22 +73,15 @@ def register(app: App, services: Services) -> None:
     @app.view(forms.HOST_CALLBACK)
     def host_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
         submitter(body)
-        host, problem = attempt(
+        save_form(
+            services,
+            ack,
+            forms.HOST_FIELDS,
             lambda: core.offer_places(
-                services.engine,
-                forms.read_host(view),
-                actor=context["actor"],
-                submission_key=view.get("id"),
-                today=services.today(),
-                departments=services.settings.departments,
-            )
+                services.engine, forms.read_host(view), **submission(services, view, context)
+            ),
+            lambda host: forms.host_done(host.id, safe(host.organisation, 200), host.capacity),
         )
-        if problem:
-            refused(ack, forms.HOST_FIELDS, problem)
-            return
-        view_done = forms.host_done(host.id, safe(host.organisation, 200), host.capacity)
-        ack(response_action="update", view=view_done)
-        services.send_queued()
 
 
 # Its `/shadow` subcommands, in help order; the app factory builds the router from them.

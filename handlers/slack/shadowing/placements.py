@@ -14,20 +14,19 @@ from bot.permissions import Actor
 from bot.shadowing import placements, policy, views
 from bot.shadowing.catalog import status_label
 from bot.shadowing.views import PlacementView
-from handlers.slack.commands import Subcommand, record_id, whole_number
+from handlers.slack.commands import Subcommand
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
 from handlers.slack.shadowing.blocks import day
 from handlers.slack.shadowing.common import (
     UNAVAILABLE,
-    attempt,
+    Numbered,
     clicked_value,
-    explain,
-    no_such,
     on_click,
-    refused,
+    save_form,
     submitter,
     tell_clicker,
+    unanswered,
 )
 from handlers.slack.shadowing.placement_blocks import (
     COMPLETE,
@@ -72,29 +71,18 @@ def cannot_open(p: PlacementView | None, actor: Actor, *, feedback: bool) -> str
 # --- /shadow end, buttons and forms ---------------------------------------------------------
 
 
+END = Numbered(
+    "placement",
+    "Say which placement, for example `/shadow end 7 our staff member is ill`. "
+    "`/shadow status` lists your placement numbers.",
+)
+
+
 def _end(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
-    placement_id = whole_number(args[0]) if args else None
+    reason, now = " ".join(args[1:]), services.now()
+    withdraw = placements.withdraw_placement
+    placement_id = END.change(services, ack, args, withdraw, actor=actor, reason=reason, now=now)
     if placement_id is None:
-        ack(
-            text="Say which placement, for example `/shadow end 7 our staff member is ill`. "
-            "`/shadow status` lists your placement numbers."
-        )
-        return
-    placement_id = record_id(args[0])
-    if placement_id is None:
-        ack(text=no_such("placement", args[0], "`/shadow status`"))
-        return
-    _, problem = attempt(
-        lambda: placements.withdraw_placement(
-            services.engine,
-            placement_id,
-            actor=actor,
-            reason=" ".join(args[1:]),
-            now=services.now(),
-        )
-    )
-    if problem:
-        ack(text=explain(problem, "Nothing changed. "))
         return
     services.send_queued()
     ack(text=f"Placement {placement_id} is withdrawn; the other side has been told.")
@@ -134,6 +122,39 @@ def open_placement_modal(
     )
 
 
+# A placement's forms: the fields the core's refusals are shown beside, and the core call that
+# stores the answers, (engine, placement id, *, actor, message, **answers).
+_SCHEDULE = (forms.SCHEDULE_FIELDS, placements.schedule)
+_FEEDBACK = (forms.FEEDBACK_FIELDS, placements.give_feedback)
+
+
+def _save_answers(
+    services: Services,
+    ack: Ack,
+    view: dict,
+    context: BoltContext,
+    form: tuple[tuple[str, ...], Callable],
+    done: dict,
+    **answers,
+) -> None:
+    """Store a placement form's ``answers``: the placement, who submits it and the DM whose
+    button opened the form come from the modal, which then shows ``done``."""
+    fields, store = form
+    save_form(
+        services,
+        ack,
+        fields,
+        lambda: store(
+            services.engine,
+            forms.placement_id(view),
+            actor=context["actor"],
+            message=forms.origin(view),
+            **answers,
+        ),
+        lambda _: done,
+    )
+
+
 def register(app: App, services: Services) -> None:
     on_click(app, services, COMPLETE, _complete)
 
@@ -156,59 +177,27 @@ def register(app: App, services: Services) -> None:
         submitter(body)
         start, end = forms.read_schedule(view)
         chosen = dict(zip(forms.SCHEDULE_FIELDS, (start, end), strict=True))
-        missing = {f: "Choose a date." for f, d in chosen.items() if d is None}
-        if missing:
-            ack(response_action="errors", errors=missing)
-            return
-        _, problem = attempt(
-            lambda: placements.schedule(
-                services.engine,
-                forms.placement_id(view),
-                actor=context["actor"],
-                start_date=start,
-                end_date=end,
-                today=services.today(),
-                message=forms.origin(view),
-            )
-        )
-        if problem:
-            refused(ack, forms.SCHEDULE_FIELDS, problem)
+        if unanswered(ack, {field: (d, "Choose a date.") for field, d in chosen.items()}):
             return
         text = f"The placement runs from *{day(start)}* to *{day(end)}*. Both sides have been told."
-        ack(response_action="update", view=forms.done_view("Dates saved", text))
-        services.send_queued()
+        done = forms.done_view("Dates saved", text)
+        answers = {"start_date": start, "end_date": end, "today": services.today()}
+        _save_answers(services, ack, view, context, _SCHEDULE, done, **answers)
 
     @app.view(forms.FEEDBACK_CALLBACK)
     def feedback_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
         submitter(body)
         worthwhile, learned, recommend = forms.read_feedback(view)
-        missing = {}
-        if worthwhile is None:
-            missing["worthwhile"] = "Choose a number from 1 to 5."
-        if recommend is None:
-            missing["would_recommend"] = "Choose yes or no."
-        if missing:
-            ack(response_action="errors", errors=missing)
+        asked = {
+            "worthwhile": (worthwhile, "Choose a number from 1 to 5."),
+            "would_recommend": (recommend, "Choose yes or no."),
+        }
+        if unanswered(ack, asked):
             return
-        _, problem = attempt(
-            lambda: placements.give_feedback(
-                services.engine,
-                forms.placement_id(view),
-                actor=context["actor"],
-                worthwhile=worthwhile,
-                learned=learned,
-                would_recommend=recommend,
-                message=forms.origin(view),
-            )
-        )
-        if problem:
-            refused(ack, forms.FEEDBACK_FIELDS, problem)
-            return
-        ack(
-            response_action="update",
-            view=forms.done_view("Thank you", "Your feedback is saved. Thank you for taking part."),
-        )
-        services.send_queued()
+        thanks = "Your feedback is saved. Thank you for taking part."
+        done = forms.done_view("Thank you", thanks)
+        answers = {"worthwhile": worthwhile, "learned": learned, "would_recommend": recommend}
+        _save_answers(services, ack, view, context, _FEEDBACK, done, **answers)
 
 
 # Its `/shadow` subcommands, in help order; the app factory builds the router from them.

@@ -13,23 +13,23 @@ from bot.permissions import Actor
 from bot.shadowing import signup as core
 from bot.shadowing import views
 from handlers.slack.commands import Subcommand
-from handlers.slack.complaints import team
 from handlers.slack.services import Services
 
 # status's subcommands register before this module's, as the help text has always listed them.
-from handlers.slack.shadowing import forms, status  # noqa: F401
+from handlers.slack.shadowing import forms, status
 from handlers.slack.shadowing.common import (
     UNAVAILABLE,
     Work,
     attempt,
     explain,
     on_click,
+    open_modal,
     person_for_slack,
-    refused,
+    save_form,
+    submission,
     submitter,
 )
 from handlers.slack.shadowing.signup_blocks import APPROVE, DECLINE, approval_request
-from handlers.slack.shadowing.status_blocks import status_blocks
 from handlers.slack.slack_text import section
 
 # --- /shadow signup, /shadow withdraw -------------------------------------------------------
@@ -37,10 +37,7 @@ from handlers.slack.slack_text import section
 
 def _signup(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     try:
-        person = team.sender(services, body)
-        with transaction(services.engine) as s:
-            current = core.active_signup(s, person)
-            answer = status_blocks(views.my_shadowing(s, person)) if current else None
+        answer = status.my_status(services, body, if_signed_up=True)
     except StoreUnavailable:
         ack(text=UNAVAILABLE)
         return
@@ -52,13 +49,7 @@ def _signup(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
         )
         ack(text="You already have an active sign-up.", blocks=[intro, *blocks])
         return
-    # trigger_id expires after 3 seconds: acknowledge, then open the modal straight away.
-    ack()
-    services.after_ack(
-        services.client.views_open,
-        trigger_id=body.get("trigger_id"),
-        view=forms.signup_modal(services.settings.departments),
-    )
+    open_modal(services, ack, body, forms.signup_modal(services.settings.departments))
 
 
 def _withdraw(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
@@ -104,23 +95,19 @@ def register(app: App, services: Services) -> None:
         submitter(body)
         submitted = forms.read_signup(view)
         manager = submitted.manager_id  # the Slack user chosen in the form
-        _, problem = attempt(
+        save_form(
+            services,
+            ack,
+            forms.SIGNUP_FIELDS,
             lambda: core.sign_up(
                 services.engine,
                 replace(submitted, manager_id=person_for_slack(services, manager) or None)
                 if manager
                 else submitted,
-                actor=context["actor"],
-                submission_key=view.get("id"),
-                today=services.today(),
-                departments=services.settings.departments,
-            )
+                **submission(services, view, context),
+            ),
+            lambda _: forms.signup_done(manager),
         )
-        if problem:
-            refused(ack, forms.SIGNUP_FIELDS, problem)
-            return
-        ack(response_action="update", view=forms.signup_done(manager))
-        services.send_queued()
 
 
 # Its `/shadow` subcommands, in help order; the app factory builds the router from them.

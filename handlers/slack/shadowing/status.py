@@ -9,7 +9,7 @@ from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.permissions import Actor
 from bot.shadowing import report as reporting
-from bot.shadowing import views
+from bot.shadowing import signup, views
 from handlers.slack.commands import Subcommand
 from handlers.slack.complaints import team
 from handlers.slack.services import Services
@@ -21,11 +21,19 @@ from handlers.slack.shadowing.common import (
 from handlers.slack.shadowing.status_blocks import report_blocks, status_blocks
 
 
+def my_status(services: Services, body: dict, *, if_signed_up: bool = False):
+    """The sender's `/shadow status` answer (text, blocks); with ``if_signed_up``, None unless
+    they have an active sign-up. Raises StoreUnavailable when the database can't be read."""
+    person = team.sender(services, body)
+    with transaction(services.engine) as s:
+        if if_signed_up and signup.active_signup(s, person) is None:
+            return None
+        return status_blocks(views.my_shadowing(s, person))
+
+
 def _status(services: Services, ack: Ack, body: dict, args: list[str]) -> None:
     try:
-        person = team.sender(services, body)
-        with transaction(services.engine) as s:
-            text, blocks = status_blocks(views.my_shadowing(s, person))
+        text, blocks = my_status(services, body)
     except StoreUnavailable:
         ack(text=UNAVAILABLE)
         return
