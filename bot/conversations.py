@@ -104,6 +104,33 @@ def subject_of(platform: str, conversation_id: str, message_id: str | None, abou
     )
 
 
+def latest_subject(platform: str, conversation_id: str, about: str) -> Select:
+    """The subject of the newest message about such a thing in a conversation, as a
+    one-column SELECT (not yet run): where a platform has no threads in a 1:1 chat (Teams),
+    a reply there answers the newest message msbot relayed in it."""
+    return (
+        sa_select(PostedMessage.subject_id)
+        .where(
+            PostedMessage.platform == platform,
+            PostedMessage.conversation_id == conversation_id,
+            PostedMessage.about == about,
+        )
+        .order_by(PostedMessage.id.desc())
+    )
+
+
+def card_platform_column(subject_id_column):
+    """The platform a subject's card was first posted on, as a correlated SQL expression (NULL
+    while none is posted)."""
+    return (
+        sa_select(PostedMessage.platform)
+        .where(PostedMessage.about == CASE_CARD, PostedMessage.subject_id == subject_id_column)
+        .order_by(PostedMessage.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def remember_direct(session: Session, row: OutboxMessage, sent: Sent) -> None:
     """Every direct message, whatever its kind, so an erasure of its recipient can redact it.
     One its kind recorded already (a relay) is left as that kind recorded it; an edit of a

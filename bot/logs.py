@@ -84,6 +84,12 @@ _QUIET_LOGGERS = {
     # Font and image-plugin chatter from the digest chart at DEBUG: noise, not news.
     "matplotlib": logging.INFO,
     "PIL": logging.INFO,
+    # Microsoft's Teams SDK logs every activity at DEBUG, its sender, text and form answers.
+    "microsoft_teams": logging.INFO,
+    # Each request's URL, which names a Teams conversation (a supplier's 1:1 chat), at INFO;
+    # the connection's trace at DEBUG.
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
 }
 
 

@@ -13,7 +13,7 @@ from models.complaint import (
 from models.conversations import PostedMessage
 from models.jobs import JobRun, Nudge
 from models.messaging import OutboxMessage, PendingCommand, ProcessedDelivery
-from models.people import Person, PlatformAccount
+from models.people import Person, PersonalChat, PlatformAccount
 from models.shadowing import (
     ShadowApplicant,
     ShadowConflict,
@@ -36,6 +36,7 @@ __all__ = [
     "OutboxMessage",
     "PendingCommand",
     "Person",
+    "PersonalChat",
     "PlatformAccount",
     "PostedMessage",
     "ProcessedDelivery",

@@ -40,3 +40,23 @@ class PlatformAccount(SQLModel, table=True):
     user_id: str = Field(max_length=255)
     display_name: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class PersonalChat(SQLModel, table=True):
+    """Where a front end can message a person one to one, learnt when they install msbot or
+    first write to it (Teams: a bot may only start a 1:1 chat once the app is installed for
+    the person, so the conversation reference is kept). ``member_id`` is how the platform
+    addresses them in a new conversation (a Teams "29:…" id, which differs from the account's
+    AAD object id); ``conversation_id`` is the 1:1 chat once known; ``last_seen_at`` says when
+    they last wrote from this account, which picks the platform their messages go to."""
+
+    __tablename__ = "personal_chat"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="platform_account.id", unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    member_id: str = Field(max_length=255)
+    conversation_id: str | None = Field(default=None, max_length=512)
+    service_url: str = Field(max_length=500)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow)

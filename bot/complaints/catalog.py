@@ -133,3 +133,38 @@ ACTION_LABELS: dict[str, str] = {
     "see_reports": "see the team's reports",
     "privacy_export": "export a person's data",
 }
+
+
+# What a status means for the supplier, in their words (every front end tells them the same).
+SUPPLIER_STATUS_WORDS: dict[str, str] = {
+    "triaged": "The team has checked your complaint and it is in scope.",
+    "investigating": "An investigator is now looking into your complaint.",
+    "awaiting_authority": "We have raised your complaint with the contracting authority and "
+    "are waiting for their reply.",
+    "awaiting_supplier": "We have a question for you: please see our message.",
+    "resolved": "We have finished looking into your complaint.",
+    "follow_up": "We are checking that what the authority agreed has really happened.",
+    "closed": "Your case is now closed. Thank you for raising it.",
+    "out_of_scope": "We are sorry, but this complaint is outside what we can look into.",
+    "referred": "We have passed your complaint to the Procurement Compliance Service, who "
+    "can look into it further.",
+    "withdrawn": "Your complaint has been withdrawn, as you asked.",
+    "received": "Your complaint has been reopened and will be looked at again.",
+}
+
+
+def supplier_status_words(status: str, status_label: str) -> str:
+    return SUPPLIER_STATUS_WORDS.get(status, f"Your complaint is now: {status_label}.")
+
+
+def anonymity_words(anonymous: bool) -> str:
+    """What the receipt says about the supplier's choice of anonymity."""
+    if anonymous:
+        return (
+            "You asked to stay anonymous: the authority and our published results will never "
+            "learn who raised this."
+        )
+    return (
+        "You did not ask for anonymity: we may tell the authority which organisation raised "
+        "this if it helps resolve it."
+    )

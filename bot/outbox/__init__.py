@@ -31,7 +31,15 @@ next), ``claims`` (claims and their heartbeat), ``sending`` (send and record; ``
 """
 
 from bot.outbox.claims import CLAIM_SECONDS
-from bot.outbox.delivery import NotReady, PermanentDeliveryError, RateLimited, Sent, Skip, Transport
+from bot.outbox.delivery import (
+    NotReady,
+    PermanentDeliveryError,
+    RateLimited,
+    Sent,
+    ServedElsewhere,
+    Skip,
+    Transport,
+)
 from bot.outbox.enqueue import LEADS_ROLE, ROLES, TRIAGE_ROLE, NewMessage, enqueue, enqueue_new
 from bot.outbox.kinds import AfterSent, checked_data
 from bot.outbox.pacing import HEADS_PER_CLAIM, PACE_SECONDS, RETRY_BASE_SECONDS, backoff
@@ -57,6 +65,7 @@ __all__ = [
     "PermanentDeliveryError",
     "RateLimited",
     "Sent",
+    "ServedElsewhere",
     "Skip",
     "Transport",
     "backoff",

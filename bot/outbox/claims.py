@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.outbox.delivery import Transport
-from bot.outbox.kinds import threaded_kinds_of
+from bot.outbox.kinds import claimable_of, threaded_kinds_of
 from bot.outbox.pacing import (
     HEADS_PER_CLAIM,
     among,
@@ -136,6 +136,8 @@ class Claims:
         ]
         if self.ids is not None:
             due.append(among(s, OutboxMessage.id, self.ids, Integer))
+        if (mine := claimable_of(self.transport, s)) is not None:
+            due.append(mine)
         first = (
             select(OutboxMessage.id, OutboxMessage.claimed_by)
             .where(*due)
@@ -172,6 +174,8 @@ class Claims:
         )
         if self.ids is not None:
             query = query.where(among(s, OutboxMessage.id, self.ids, Integer))
+        if (mine := claimable_of(self.transport, s)) is not None:
+            query = query.where(mine)
         waiting = s.execute(query).all()
         if not waiting:
             return None

@@ -23,6 +23,14 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
+class ServedElsewhere(Exception):
+    """The row is for a platform another process sends to (``msbot serve`` and ``msbot
+    serve-teams`` share one outbox): leave it, unchanged but for a look again after
+    ``retry_after`` seconds, without the back-off of a failure."""
+
+    retry_after = 5.0
+
+
 class NotReady(Exception):
     """The message cannot be sent yet (e.g. the thread it belongs in is not posted yet): keep it
     and retry later with back-off."""

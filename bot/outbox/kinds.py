@@ -58,3 +58,11 @@ def threaded_kinds_of(transport: Any) -> frozenset[str]:
     thread. A transport without them keeps every row in order within its destination: slower,
     never wrong."""
     return frozenset(getattr(transport, "threaded_kinds", None) or ())
+
+
+def claimable_of(transport: Any, session: Session):
+    """The SQL condition on outbox rows this transport sends, or None for every row: a
+    process serving some platforms only (msbot serve, msbot serve-teams) claims its own, so
+    it never holds back, nor wakes up for, the other's."""
+    claimable = getattr(transport, "claimable", None)
+    return claimable(session) if claimable is not None else None

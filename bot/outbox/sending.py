@@ -21,6 +21,7 @@ from sqlmodel import select
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.logs import unit_of_work
+from bot.outbox import delivery as outcome
 from bot.outbox.claims import CLAIM_SECONDS, Claims
 from bot.outbox.delivery import NotReady, PermanentDeliveryError, RateLimited, Sent, Skip, Transport
 from bot.outbox.kinds import after_sent_for
@@ -71,7 +72,7 @@ class Drain(Claims):
                 bound = bound.bind(kind=msg.kind, subject_id=msg.subject_id)
                 try:
                     content: Any = self.transport.render(s, msg)
-                except (PermanentDeliveryError, NotReady, Skip) as exc:
+                except (PermanentDeliveryError, NotReady, Skip, outcome.ServedElsewhere) as exc:
                     content = exc
             if isinstance(content, Exception):
                 raise content
@@ -99,6 +100,11 @@ class Drain(Claims):
         except PermanentDeliveryError as exc:
             bound.error("outbox.dead", error=str(exc))
             self.record(msg_id, "dead", error=str(exc))
+            return False
+        except outcome.ServedElsewhere as exc:
+            # Not this process's platform: the process serving it sends it. No fault, no
+            # back-off (that would delay the other process too), and nothing to log per row.
+            self.record(msg_id, "pending", error=str(exc), retry_after=exc.retry_after)
             return False
         except RateLimited as exc:
             bound.warning("outbox.rate_limited", retry_after=exc.retry_after)

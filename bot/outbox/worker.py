@@ -13,7 +13,7 @@ from sqlmodel import select
 from bot.db import transaction
 from bot.errors import StoreUnavailable
 from bot.outbox.delivery import Transport
-from bot.outbox.kinds import threaded_kinds_of
+from bot.outbox.kinds import claimable_of, threaded_kinds_of
 from bot.outbox.pacing import among, aware, head_ids
 from bot.outbox.sending import drain
 from models import OutboxMessage
@@ -25,9 +25,12 @@ log = structlog.get_logger("msbot.outbox")
 SENDERS = 4
 
 
-def next_due(engine: Engine, threaded_kinds: frozenset[str] = frozenset()) -> datetime | None:
+def next_due(
+    engine: Engine, threaded_kinds: frozenset[str] = frozenset(), transport=None
+) -> datetime | None:
     """When the earliest head row comes due (for the worker's sleep): a claimed one when its
-    claim lapses, so a dead sender's row is taken up as soon as it may be."""
+    claim lapses, so a dead sender's row is taken up as soon as it may be. With a
+    ``transport``, only among the rows it sends (bot.outbox.kinds.claimable_of)."""
     lapses = OutboxMessage.claimed_until
     due = case(
         (lapses > OutboxMessage.next_attempt_at, lapses), else_=OutboxMessage.next_attempt_at
@@ -35,6 +38,8 @@ def next_due(engine: Engine, threaded_kinds: frozenset[str] = frozenset()) -> da
     with transaction(engine) as s:
         heads = head_ids(s, threaded_kinds)
         soonest = select(func.min(due)).where(among(s, OutboxMessage.id, heads, Integer))
+        if transport is not None and (mine := claimable_of(transport, s)) is not None:
+            soonest = soonest.where(mine)
         return s.execute(soonest).scalar()
 
 
@@ -73,7 +78,7 @@ class OutboxWorker:
 
     def _sleep_for(self) -> float:
         try:
-            due = next_due(self.engine, threaded_kinds_of(self.transport))
+            due = next_due(self.engine, threaded_kinds_of(self.transport), self.transport)
         except StoreUnavailable as exc:
             log.warning("outbox.store_unavailable", step="next_due", error=str(exc))
             return self.interval

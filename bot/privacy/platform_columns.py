@@ -215,9 +215,44 @@ PLATFORM_ACCOUNT: dict[str, Entry] = {
     "created_at": CREATED,
 }
 
+PERSONAL_CHAT: dict[str, Entry] = {
+    "id": ROW_ID,
+    "account_id": not_personal("The platform account it reaches (that row names the person)."),
+    "person_id": personal(
+        Kind.PSEUDONYMOUS_ID,
+        ANYONE,
+        "Whose 1:1 chat it is.",
+        PERSON,
+        erase="Kept: the chat's ids are erased instead.",
+        link=Link.OWNER,
+    ),
+    "member_id": personal(
+        Kind.PSEUDONYMOUS_ID,
+        ANYONE,
+        "How Teams addresses the person in a new conversation (a 29:... id), to open their "
+        "1:1 chat with msbot.",
+        PERSON,
+    ),
+    "conversation_id": personal(
+        Kind.CONTACT,
+        ANYONE,
+        "The person's 1:1 chat with msbot (a Teams conversation reference), stored when they "
+        "install msbot or first write to it: Teams lets a bot write only where it knows the "
+        "conversation.",
+        PERSON,
+    ),
+    "service_url": not_personal("The Bot Connector address of the person's tenant region."),
+    "last_seen_at": not_personal(
+        "When the person last wrote from this account: their messages go to the platform "
+        "they used last."
+    ),
+    "created_at": CREATED,
+}
+
 TABLES: dict[str, dict[str, Entry]] = {
     "person": PERSON_TABLE,
     "platform_account": PLATFORM_ACCOUNT,
+    "personal_chat": PERSONAL_CHAT,
     "outbox_message": OUTBOX_MESSAGE,
     "posted_message": POSTED_MESSAGE,
     "processed_delivery": PROCESSED_DELIVERY,

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from bot import bootstrap
 from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.outbox import OutboxWorker
+from handlers.routing import RoutingTransport, roles_elsewhere
 from handlers.slack import actors, middleware, privacy_messages
 from handlers.slack.commands import CommandRouter
 from handlers.slack.complaints import (
@@ -90,7 +91,12 @@ def build_services(settings: SlackSettings, engine: Engine, **overrides) -> Serv
         jobs=core.jobs,
         # Commands acknowledged, recorded, then run (and resumed after a crash) by kind.
         runners={"mention": mentions.run_recorded},
-        outbox=OutboxWorker(engine, transport, interval=settings.outbox_interval_seconds),
+        # Every platform's rows are claimed here; Teams' wait for `msbot serve-teams`.
+        outbox=OutboxWorker(
+            engine,
+            RoutingTransport([transport], elsewhere=roles_elsewhere()),
+            interval=settings.outbox_interval_seconds,
+        ),
         handoff=handoff,
         **overrides,
     )

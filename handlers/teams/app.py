@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import structlog
 from fastapi import FastAPI
@@ -21,31 +20,70 @@ from fastapi.responses import JSONResponse
 from microsoft_teams.api.auth.cloud_environment import CloudEnvironment
 from sqlalchemy.engine import Engine
 
+from bot import bootstrap
+from bot.bootstrap import Core
 from bot.db import is_reachable
-from handlers.teams import welcome
+from bot.outbox import OutboxWorker
+from handlers.routing import RoutingTransport, roles_elsewhere
+from handlers.teams import privacy_messages, welcome
 from handlers.teams.auth import TokenCheck
+from handlers.teams.complaints import dialog as complaint_dialog
+from handlers.teams.complaints import home as complaint_home
+from handlers.teams.complaints import messages as complaint_messages
+from handlers.teams.complaints import replies as complaint_replies
 from handlers.teams.connector import ConnectorError, TeamsConnector
+from handlers.teams.dispatch import Dispatcher
 from handlers.teams.edge import MESSAGES_PATH, TeamsEdge
+from handlers.teams.requests import TeamsRequest, from_activity
+from handlers.teams.routes import InvokeAnswer, Routes, merge
 from handlers.teams.sdk import App, FastAPIAdapter
+from handlers.teams.services import TeamsServices
 from handlers.teams.settings import TeamsSettings
+from handlers.teams.transport import TeamsTransport, role_conversations
 
 log = structlog.get_logger("msbot.teams")
 
-# Words that bring the welcome card back; until the core's commands are wired, anything else
-# does too (an unanswered message in Teams looks like a broken bot).
+# Without a database (the plumbing's own tests) every message gets the welcome card; these
+# words are the ones it answers without logging "not understood" (an unanswered message in
+# Teams looks like a broken bot). With the core, the routes answer and the card is the fallback.
 WELCOME_WORDS = {"help", "hello", "hi", "start", "home"}
 
 
-@dataclass(frozen=True)
-class Incoming:
-    """What the synchronous side needs from an activity (no SDK objects cross threads)."""
+def teams_routes() -> Routes:
+    """Every feature's Teams routes (each module lists its own; one line each here)."""
+    return merge(
+        complaint_dialog.ROUTES,
+        complaint_home.ROUTES,
+        complaint_replies.ROUTES,
+    )
 
-    kind: str
-    service_url: str
-    conversation_id: str
-    activity_id: str | None
-    from_id: str
-    text: str
+
+def teams_renderers() -> dict:
+    """Every outbox kind's Teams renderer (each feature module's RENDERERS)."""
+    return {
+        **complaint_messages.RENDERERS,
+        **privacy_messages.RENDERERS,
+    }
+
+
+def outbox_transport(
+    services: TeamsServices, more: Sequence = (), renderers: dict | None = None
+) -> RoutingTransport:
+    """The outbox's transport in this process: Teams, and any other platform's given (a
+    process with Slack's settings too drains both; otherwise Slack's rows wait for
+    `msbot serve`)."""
+    core = services.core
+    teams = TeamsTransport(
+        services.connector,
+        teams_renderers() if renderers is None else renderers,
+        role_conversations(services.teams),
+        service_url_of=lambda: services.service_url,
+        bot_id_of=lambda: services.bot_id,
+        engine=services.engine,
+        after_sent=core.after_sent,
+        threaded_kinds=core.threaded_kinds,
+    )
+    return RoutingTransport([*more, teams], elsewhere=roles_elsewhere())
 
 
 class AppToken:
@@ -76,9 +114,14 @@ class TeamsFrontEnd:
         cloud: CloudEnvironment | None = None,
         token: Callable[[], str | None] | None = None,
         workers: int = 8,
+        core: Core | None = None,
+        services: TeamsServices | None = None,
+        more_transports: Sequence = (),
+        routes: Routes | None = None,
+        renderers: dict | None = None,
     ):
         self.settings = settings
-        self.engine = engine
+        self.engine = engine if engine is not None else (core.engine if core else None)
         self.fastapi = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
         self.fastapi.add_api_route("/healthz", self._healthz, methods=["GET"])
         self.sdk = App(
@@ -96,8 +139,24 @@ class TeamsFrontEnd:
         self._app_token = AppToken(self.sdk)
         self.connector = connector or TeamsConnector(token=token or self._app_token)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="teams")
+        # Without a database (the plumbing's own tests) msbot only says hello.
+        self.services = services
+        if self.services is None and self.engine is not None:
+            self.services = TeamsServices(
+                core=core or bootstrap.build(bootstrap.load_settings(), self.engine),
+                teams=settings,
+                connector=self.connector,
+            )
+        self.dispatcher = Dispatcher(routes or teams_routes(), fallback=self._welcome)
+        if self.services is not None:
+            self.services.outbox = OutboxWorker(
+                self.engine,
+                outbox_transport(self.services, more_transports, renderers),
+                interval=self.services.settings.outbox_interval_seconds,
+            )
         self.sdk.on_message(self._on_message)
         self.sdk.on_conversation_update(self._on_conversation_update)
+        self.sdk.on_invoke(self._on_invoke)
         self.tokens = None
         if not settings.allow_unauthenticated:
             self.tokens = TokenCheck(settings.app_id, cloud=cloud)
@@ -109,9 +168,13 @@ class TeamsFrontEnd:
     async def _lifespan(self, app):
         self._app_token.loop = asyncio.get_running_loop()
         await self.sdk.initialize()
+        if self.services is not None:
+            self.services.outbox.start()
         async with self._original_lifespan(app):
             yield
         self._executor.shutdown(wait=True)
+        if self.services is not None:
+            self.services.stop()
         if self.tokens is not None:
             self.tokens.close()
 
@@ -125,48 +188,69 @@ class TeamsFrontEnd:
 
     # The SDK's handlers: hand over to a thread and return, whatever happens there.
     async def _on_message(self, ctx) -> None:
-        await self._off_loop(_incoming("message", ctx.activity))
+        await self._off_loop(self._request("message", ctx.activity), self._message)
 
     async def _on_conversation_update(self, ctx) -> None:
         activity = ctx.activity
         bot_id = activity.recipient.id if activity.recipient else None
         added = [m.id for m in (activity.members_added or [])]
         if bot_id and bot_id in added:
-            await self._off_loop(_incoming("installed", activity))
+            await self._off_loop(self._request("installed", activity), self._installed)
 
-    async def _off_loop(self, incoming: Incoming) -> None:
+    async def _on_invoke(self, ctx):
+        """Invokes wait for their answer: it is the response's body (a card, a dialog)."""
+        return await self._off_loop(self._request("invoke", ctx.activity), self._invoke)
+
+    def _request(self, kind: str, activity) -> TeamsRequest:
+        if self.services is not None:
+            # The bot's id and the tenant region's connector, for messages nobody asked for.
+            if activity.recipient and activity.recipient.id:
+                self.services.bot_id = activity.recipient.id
+            if activity.service_url:
+                self.services.service_url = activity.service_url
+        return from_activity(self.services, kind, activity)
+
+    async def _off_loop(self, req: TeamsRequest, work: Callable):
         loop = asyncio.get_running_loop()
         # The thread runs in a copy of this request's context, so its log lines keep the
         # request id the edge bound.
         context = contextvars.copy_context()
         try:
-            await loop.run_in_executor(self._executor, context.run, self.answer, incoming)
+            return await loop.run_in_executor(self._executor, context.run, work, req)
         except Exception:
             # A 500 gives Teams nothing to act on and the person no answer either way; the log
             # carries the error (never the text, which may be a supplier's).
-            log.exception("teams.handler_failed", kind=incoming.kind)
+            log.exception("teams.handler_failed", kind=req.kind)
+            return None
 
-    def answer(self, incoming: Incoming) -> None:
-        """On a worker thread: decide the answer (the core's work, later) and send it."""
-        if incoming.kind == "message" and not _is_welcome(incoming.text):
-            log.info("teams.message_not_understood_yet")
-        try:
-            self.connector.post(
-                incoming.service_url, incoming.conversation_id, welcome.welcome_activity()
+    # On a worker thread.
+    def _message(self, req: TeamsRequest) -> None:
+        if self.services is None:
+            self._welcome(req)
+            return
+        self.dispatcher.message(req)
+
+    def _installed(self, req: TeamsRequest) -> None:
+        if self.services is not None and req.personal:
+            # The 1:1 chat exists now: remember it, so msbot can write later.
+            req.actor()
+        self._welcome(req)
+
+    def _invoke(self, req: TeamsRequest) -> dict:
+        if self.services is None:
+            return InvokeAnswer.tell("msbot is not connected to its database.").body(
+                req.invoke_name
             )
+        return self.dispatcher.invoke(req)
+
+    def _welcome(self, req: TeamsRequest) -> None:
+        """The welcome card, sent straight back (it answers the person's own message)."""
+        if req.kind == "message" and req.text and not _is_welcome(req.text):
+            log.info("teams.message_not_understood")
+        try:
+            self.connector.post(req.service_url, req.conversation_id, welcome.welcome_activity())
         except ConnectorError as exc:
             log.warning("teams.send_failed", status=exc.status, code=exc.code)
-
-
-def _incoming(kind: str, activity) -> Incoming:
-    return Incoming(
-        kind=kind,
-        service_url=activity.service_url or "",
-        conversation_id=activity.conversation.id,
-        activity_id=activity.id,
-        from_id=activity.from_.id if activity.from_ else "",
-        text=getattr(activity, "text", None) or "",
-    )
 
 
 def _is_welcome(text: str) -> bool:

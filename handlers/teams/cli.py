@@ -12,7 +12,7 @@ from bot.config import ConfigError
 
 
 def cmd_serve_teams(args) -> int:
-    from bot.bootstrap import load_settings
+    from bot.bootstrap import build, load_settings
     from bot.db import make_engine
     from bot.logs import configure_logging
     from bot.migrate import startup_problem
@@ -40,7 +40,7 @@ def cmd_serve_teams(args) -> int:
     if problem:
         print(f"msbot serve-teams cannot start: {problem}", file=sys.stderr)
         return 3
-    serve(teams, engine, host=args.host)
+    serve(teams, engine, host=args.host, core=build(core, engine))
     return 0
 
 

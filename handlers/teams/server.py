@@ -37,9 +37,10 @@ class _Server(uvicorn.Server):
                 signal.signal(signum, handler)
 
 
-def serve(settings: TeamsSettings, engine: Engine, host: str = "0.0.0.0") -> None:
-    """Blocks until SIGTERM/SIGINT (uvicorn finishes the requests in flight first)."""
-    front = TeamsFrontEnd(settings, engine=engine)
+def serve(settings: TeamsSettings, engine: Engine, host: str = "0.0.0.0", core=None) -> None:
+    """Blocks until SIGTERM/SIGINT (uvicorn finishes the requests in flight first). The outbox
+    worker runs inside, as the Slack server's does."""
+    front = TeamsFrontEnd(settings, engine=engine, core=core)
     _Server(_config(front, host, settings.port)).run()
 
 

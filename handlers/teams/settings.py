@@ -19,6 +19,8 @@ from bot.config import settled
 Mode = Literal["serve", "local"]
 
 DEFAULT_PORT = 3978
+# The Bot Connector's global address for Teams (each activity names its region's own).
+DEFAULT_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 # The SDK reads this variable itself when no explicit choice is passed; msbot always passes one,
 # but a deployment that sets it expects it to work, so the settings say no out loud.
 SDK_UNAUTHENTICATED_SWITCH = "DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS"
@@ -39,6 +41,12 @@ class TeamsSettings:
     allow_unauthenticated: bool = False
     # Largest request body accepted on /api/messages (Teams' own activities are far smaller).
     max_body_bytes: int = 256 * 1024
+    # The team roles' channels in Teams ("19:…@thread.tacv2"), when the team works in Teams.
+    triage_conversation_id: str | None = None
+    leads_conversation_id: str | None = None
+    # Where to reach the Bot Connector for a conversation nobody has written from yet (a
+    # role's channel): the service URL Teams gives with every activity is used once known.
+    service_url: str = DEFAULT_SERVICE_URL
 
     def __repr__(self) -> str:  # keeps the client secret out of logs and tracebacks
         secret = "set" if self.app_password else "unset"
@@ -86,6 +94,9 @@ def load_teams_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Tea
         problems.append("TEAMS_APP_ID must be the app's GUID (Azure bot registration)")
     if tenant and not _GUID.match(tenant):
         problems.append("TEAMS_TENANT_ID must be the tenant's GUID (leave unset if multi-tenant)")
+    service_url = (env.get("TEAMS_SERVICE_URL") or "").strip() or DEFAULT_SERVICE_URL
+    if mode == "serve" and not service_url.startswith("https://"):
+        problems.append("TEAMS_SERVICE_URL must be an https address (the Bot Connector's)")
     settings = TeamsSettings(
         mode=mode,
         app_id=app_id,
@@ -93,6 +104,9 @@ def load_teams_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Tea
         tenant_id=tenant,
         port=port,
         allow_unauthenticated=mode == "local",
+        triage_conversation_id=(env.get("TEAMS_TRIAGE_CONVERSATION_ID") or "").strip() or None,
+        leads_conversation_id=(env.get("TEAMS_LEADS_CONVERSATION_ID") or "").strip() or None,
+        service_url=service_url,
     )
     return settled(problems, settings)
 

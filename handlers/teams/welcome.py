@@ -1,5 +1,5 @@
-"""What msbot says in Teams before the full front end lands: a welcome card (Adaptive Card) in
-answer to "help", "hello", anything it does not understand yet, and its installation.
+"""What msbot says in Teams when it is installed, or to "hello" and anything it does not
+understand: a welcome card (Adaptive Card) with a button that opens the complaint dialog.
 
 Platform text only: this module decides what Teams shows, never what the core does.
 """
@@ -13,9 +13,12 @@ WELCOME_TEXT = (
     "work-shadowing placements."
 )
 NOT_YET_TEXT = (
-    "Raising complaints and signing up for shadowing in Teams are coming soon. Until then, "
-    "please use msbot where your team uses it today."
+    "Raise a concern about how a public body ran a procurement with the button below (you "
+    'can stay anonymous). Type "home" to see your cases and "status" to check on one.'
 )
+RAISE_BUTTON = "Raise a complaint"
+# The complaint dialog's id (handlers/teams/complaints/dialog.py): the button's verb.
+COMPLAINT_DIALOG = "complaint"
 HELP_HINT = 'Type "help" at any time to see this again.'
 
 
@@ -30,6 +33,16 @@ def welcome_card() -> dict:
             {"type": "TextBlock", "text": NOT_YET_TEXT, "wrap": True},
             {"type": "TextBlock", "text": HELP_HINT, "wrap": True, "isSubtle": True},
         ],
+        "actions": [open_dialog_button(RAISE_BUTTON, COMPLAINT_DIALOG)],
+    }
+
+
+def open_dialog_button(title: str, dialog: str) -> dict:
+    """A button that opens a dialog (task/fetch); the dialog's id is its verb."""
+    return {
+        "type": "Action.Submit",
+        "title": title,
+        "data": {"msteams": {"type": "task/fetch"}, "verb": dialog},
     }
 
 

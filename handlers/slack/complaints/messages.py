@@ -3,7 +3,7 @@ handlers/slack/complaints/case_card.py). Pure functions of the core's read model
 
 from __future__ import annotations
 
-from bot.complaints import delivery_views
+from bot.complaints import catalog, delivery_views
 from bot.complaints.intake import RECEIVED_DM
 from bot.complaints.views import CaseView, MyComplaint
 from handlers.slack.deliveries import drawn
@@ -27,13 +27,7 @@ def _date(d) -> str:
 
 def received_dm(case: CaseView) -> tuple[str, list[dict]]:
     authority = safe(case.authority, 200)
-    anonymity = (
-        "You asked to stay anonymous: the authority and our published results will never "
-        "learn who raised this."
-        if case.anonymous
-        else "You did not ask for anonymity: we may tell the authority which organisation "
-        "raised this if it helps resolve it."
-    )
+    anonymity = catalog.anonymity_words(case.anonymous)
     text = f"We have received your complaint {case.reference} about {authority}."
     blocks = [
         section(f"We have received your complaint *{case.reference}* about *{authority}*."),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from bot.complaints import delivery_views
+from bot.complaints import catalog, delivery_views
 from bot.complaints.delivery_views import SupplierRelay, SupplierUpdate, ThreadLine
 from bot.complaints.notices import SUPPLIER_RELAY, SUPPLIER_UPDATE, THREAD_POST
 from bot.outbox import Skip
@@ -16,23 +16,6 @@ from handlers.slack.slack_text import MESSAGE_TEXT_MAX, context, escape, mention
 from handlers.slack.transport import Rendered
 
 RELAY_MAX = 3000
-
-# What a status means for the supplier, in their words.
-PLAIN_STATUS = {
-    "triaged": "The team has checked your complaint and it is in scope.",
-    "investigating": "An investigator is now looking into your complaint.",
-    "awaiting_authority": "We have raised your complaint with the contracting authority and "
-    "are waiting for their reply.",
-    "awaiting_supplier": "We have a question for you: please see our message.",
-    "resolved": "We have finished looking into your complaint.",
-    "follow_up": "We are checking that what the authority agreed has really happened.",
-    "closed": "Your case is now closed. Thank you for raising it.",
-    "out_of_scope": "We are sorry, but this complaint is outside what we can look into.",
-    "referred": "We have passed your complaint to the Procurement Compliance Service, who "
-    "can look into it further.",
-    "withdrawn": "Your complaint has been withdrawn, as you asked.",
-    "received": "Your complaint has been reopened and will be looked at again.",
-}
 
 
 def thread_line(line: ThreadLine) -> str:
@@ -87,7 +70,7 @@ def thread_post(line: ThreadLine) -> Rendered:
 
 def supplier_update(update: SupplierUpdate) -> tuple[str, list[dict]]:
     status = update.status
-    what = PLAIN_STATUS.get(status, f"Your complaint is now: {update.status_label}.")
+    what = catalog.supplier_status_words(status, update.status_label)
     blocks = [section(f"*Update on your complaint {update.reference}*\n{what}")]
     if update.reason:
         blocks.append(section(f"*Why*\n{safe(update.reason, 1500)}"))
