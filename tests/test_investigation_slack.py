@@ -10,9 +10,9 @@ import time
 import pytest
 from sqlmodel import Session
 
+from bot.complaints.thread_commands import COMMANDS_BY_NAME
 from bot.db import make_engine
 from handlers.slack.complaints import case_card, investigation_forms
-from handlers.slack.complaints.mentions import registry
 from models import CaseNote, Complaint, OutboxMessage
 from tests import forms
 from tests import investigation_slack as ev
@@ -287,6 +287,14 @@ def test_a_spot_check_has_no_supplier_and_the_same_workflow(slack, stub, session
     assert not [c for c in stub.of("conversations.open")]  # nobody to DM
 
 
+def test_assign_me_in_a_mention_assigns_the_asker(slack, stub, session):
+    """The thread commands are the core's (shared with Teams): `assign me` works here too."""
+    case = file_case(slack, session)
+    mention(slack, case, INV1, "assign me")
+    wait_row(session, lambda s: slack_id(case_row(s).assignee_id) == INV1, "assigned")
+    wait_card(stub, case, f"<@{INV1}>")
+
+
 def test_two_investigators_press_assign_to_me_at_once_one_wins(pg_url, stub):
     """Proven on PostgreSQL (SQLite serialises every writer, so it cannot race)."""
     engine = make_engine(pg_url)
@@ -379,7 +387,7 @@ def test_help_lists_exactly_the_registered_commands(slack, stub, session):
     case = file_case(slack, session)
     mention(slack, case, INV1, "help")
     told = wait_ephemeral(stub, INV1, "mention me")
-    for name in registry.commands:
+    for name in COMMANDS_BY_NAME:
         assert f"@msbot {name}" in told
     for expected in (
         "status",
@@ -393,7 +401,7 @@ def test_help_lists_exactly_the_registered_commands(slack, stub, session):
         "link",
         "unlink",
     ):
-        assert expected in registry.commands
+        assert expected in COMMANDS_BY_NAME
 
 
 @pytest.mark.parametrize(

@@ -104,6 +104,20 @@ def label(options: tuple[tuple[str, str], ...], value: str | None) -> str:
 
 
 # What each action on a case is called in a sentence ("you can't {label} it").
+# The words on the button of each move a case's card offers (which moves a state offers is
+# lifecycle.offered_moves); the same on every front end.
+MOVE_BUTTONS: dict[str, str] = {
+    "triage": "Triage",
+    "start": "Start investigating",
+    "contact_authority": "Contacted authority",
+    "authority_replied": "Authority replied",
+    "supplier_replied": "Supplier replied",
+    "close": "Close",
+    "out_of_scope": "Out of scope",
+    "resolve": "Resolve",
+    "follow_up": "Record follow-up",
+}
+
 ACTION_LABELS: dict[str, str] = {
     "triage": "triage",
     "start": "start investigating",

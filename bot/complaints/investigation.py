@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import permissions
+from bot import people, permissions
 from bot.clock import UK
 from bot.complaints import catalog, intake, lifecycle, notices, policy, related, views
 from bot.complaints.cases import add_event, by_reference, locked
@@ -49,6 +49,7 @@ __all__ = [
     "supplier_reply",
     "tell_supplier",
     "timeline",
+    "timeline_people",
     "unlink",
     "withdraw",
 ]
@@ -342,6 +343,13 @@ def timeline(session: Session, reference: str, actor: permissions.Actor) -> list
         )
     ]
     return sorted(entries, key=lambda e: e.at)
+
+
+def timeline_people(session: Session, entries) -> dict:
+    """Everyone a timeline names (actors, assignees), looked up at once for the renderer."""
+    ids = [e.actor_id for e in entries]
+    ids += [e.data.get("to") for e in entries if e.kind == "assigned" and e.data]
+    return people.refs(session, [i for i in ids if isinstance(i, int)])
 
 
 def due_follow_ups(engine: Engine, today: date, now: datetime | None = None) -> list[str]:

@@ -43,6 +43,26 @@ class Related:
 
 
 ALONE = Related()
+
+
+def describe(rel: Related) -> str | None:
+    """A few references, never every one, in plain words: the group as in "Same procurement
+    (68 cases): MS-2026-0001, MS-2026-0002, MS-2026-0003 and 65 more", then the cases linked
+    by hand; None when it has none."""
+
+    def named(refs: tuple[str, ...], more: int) -> str:
+        return ", ".join(refs) + (f" and {more} more" if more else "")
+
+    lines = []
+    if rel.group_size > 1:
+        lines.append(
+            f"Same procurement ({rel.group_size} cases): " + named(rel.group_refs, rel.group_more)
+        )
+    if rel.linked_count:
+        lines.append("Linked: " + named(rel.linked_refs, rel.linked_more))
+    return "\n".join(lines) or None
+
+
 _GROUP, _LINK = 0, 1
 
 

@@ -79,6 +79,7 @@ class CaseView:
     authority_replied_on: date | None = None
     organisation_type_label: str = ""
     organisation_name: str | None = None  # None for an anonymous case or a spot check
+    payment_case: bool = False  # money released is recorded when it is resolved
     # The moves its controls offer in this state, to anyone (who may is checked on the click).
     offered: tuple[lifecycle.Offer, ...] = ()
     # The people it names (its assignee and, unless anonymous, who raised it), by id.
@@ -223,6 +224,7 @@ def build(
         authority_replied_on=case.authority_replied_on,
         organisation_type_label=catalog.label(catalog.ORGANISATION_TYPES, case.organisation_type),
         organisation_name=case.organisation_name if named_organisation else None,
+        payment_case=catalog.is_payment_case(case.category, case.stage),
         offered=lifecycle.offered_moves(case.status, case.follow_up_due) if is_open else (),
         people={
             pid: ref

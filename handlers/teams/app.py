@@ -25,7 +25,7 @@ from bot.bootstrap import Core
 from bot.db import is_reachable
 from bot.outbox import OutboxWorker
 from handlers.routing import RoutingTransport, roles_elsewhere
-from handlers.teams import privacy_messages, welcome
+from handlers.teams import case_actions, case_delivery, case_thread, privacy_messages, welcome
 from handlers.teams.auth import TokenCheck
 from handlers.teams.complaints import dialog as complaint_dialog
 from handlers.teams.complaints import home as complaint_home
@@ -55,14 +55,19 @@ def teams_routes() -> Routes:
         complaint_dialog.ROUTES,
         complaint_home.ROUTES,
         complaint_replies.ROUTES,
+        case_actions.routes(),
+        case_thread.routes(),
     )
 
 
-def teams_renderers() -> dict:
-    """Every outbox kind's Teams renderer (each feature module's RENDERERS)."""
+def teams_renderers(services: TeamsServices | None = None) -> dict:
+    """Every outbox kind's Teams renderer (each feature module's RENDERERS; the triage
+    card's "Assign to…" offers the people the services' role directory names)."""
+    roles = services.roles if services is not None else None
     return {
         **complaint_messages.RENDERERS,
         **privacy_messages.RENDERERS,
+        **case_delivery.renderers(roles),
     }
 
 
@@ -75,7 +80,7 @@ def outbox_transport(
     core = services.core
     teams = TeamsTransport(
         services.connector,
-        teams_renderers() if renderers is None else renderers,
+        teams_renderers(services) if renderers is None else renderers,
         role_conversations(services.teams),
         service_url_of=lambda: services.service_url,
         bot_id_of=lambda: services.bot_id,
@@ -155,6 +160,9 @@ class TeamsFrontEnd:
                 interval=self.services.settings.outbox_interval_seconds,
             )
         self.sdk.on_message(self._on_message)
+        # Edits and deletions of a reply in a case thread change its note, as in Slack.
+        self.sdk.on_message_update(self._on_changed)
+        self.sdk.on_message_delete(self._on_changed)
         self.sdk.on_conversation_update(self._on_conversation_update)
         self.sdk.on_invoke(self._on_invoke)
         self.tokens = None
@@ -189,6 +197,10 @@ class TeamsFrontEnd:
     # The SDK's handlers: hand over to a thread and return, whatever happens there.
     async def _on_message(self, ctx) -> None:
         await self._off_loop(self._request("message", ctx.activity), self._message)
+
+    async def _on_changed(self, ctx) -> None:
+        kind = "delete" if ctx.activity.type == "messageDelete" else "edit"
+        await self._off_loop(self._request(kind, ctx.activity), self._changed)
 
     async def _on_conversation_update(self, ctx) -> None:
         activity = ctx.activity
@@ -229,6 +241,10 @@ class TeamsFrontEnd:
             self._welcome(req)
             return
         self.dispatcher.message(req)
+
+    def _changed(self, req: TeamsRequest) -> None:
+        if self.services is not None:
+            self.dispatcher.changed(req)
 
     def _installed(self, req: TeamsRequest) -> None:
         if self.services is not None and req.personal:

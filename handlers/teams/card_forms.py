@@ -160,3 +160,9 @@ def continue_dialog(card: dict, title: object, *, width: str = "medium", height:
 def dialog_message(text: object) -> dict:
     """The invoke answer that closes a dialog with a short plain message (e.g. the receipt)."""
     return {"task": {"type": "message", "value": plain_text(text, 500)}}
+
+
+def input_element(spec: FormField, value: object = None) -> dict:
+    """One field's input, for a form shown on a card rather than in a dialog (the triage
+    card's forms); ``value``: the answer to keep."""
+    return _input(spec, value)

@@ -90,6 +90,20 @@ class Dispatcher:
                     log.exception("teams.message_failed")
                 tell_privately(req, _refusal(exc))
 
+    def changed(self, req: TeamsRequest) -> None:
+        """An edit or deletion of a message in a channel's reply chain. Not claimed: the note's
+        own change is idempotent (the same edit twice is one; a second deletion changes
+        nothing), and an edit's activity id is its message's, claimed when it was posted."""
+        if req.personal or not req.thread_id or self.routes.channel_change is None:
+            return
+        with deadline(REQUEST_BUDGET_SECONDS):
+            try:
+                self.routes.channel_change(req)
+            except Exception as exc:
+                if not isinstance(exc, DomainError):
+                    log.exception("teams.change_failed")
+                tell_privately(req, _refusal(exc))
+
     def _message(self, req: TeamsRequest) -> None:
         if req.value and isinstance(req.value.get(VERB_KEY), str):
             # An Action.Submit on a card in a chat arrives as a message carrying its data.

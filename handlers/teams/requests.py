@@ -47,7 +47,7 @@ def strip_mentions(text: str, mentioned_names: frozenset[str] | None = None) -> 
 @dataclass(frozen=True)
 class TeamsRequest:
     services: Any = field(repr=False, compare=False)
-    kind: str  # "message" | "invoke" | "installed"
+    kind: str  # "message" | "invoke" | "installed" | "edit" | "delete"
     conversation_id: str
     conversation_type: str  # "personal" | "channel" | "groupChat"
     thread_id: str | None

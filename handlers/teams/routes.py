@@ -3,8 +3,9 @@
 A feature module exposes a ``Routes`` value (no registration at import time); the front end
 merges them (``merge``) and dispatches on them (handlers/teams/dispatch.py):
 
-- ``commands``: the first word of a 1:1 message, or of a channel message after the bot's
-  mention, the same words as Slack's registry -> ``fn(req) -> None``;
+- ``commands``: the first word of a 1:1 message, or of a channel message that mentions the
+  bot (only those: msbot reads every channel message), the same words as Slack's registry ->
+  ``fn(req) -> None``;
 - ``personal_commands``: the same, for 1:1 messages only, looked up first there (the 1:1
   chat's ``help``, ``status``, ``home`` are the supplier's; a channel's are the case thread's);
 - ``actions``: an ``Action.Execute`` verb, or an ``Action.Submit`` button's data["verb"]
@@ -13,8 +14,11 @@ merges them (``merge``) and dispatches on them (handlers/teams/dispatch.py):
   button opening a dialog (task/fetch) carries the dialog id as its verb; a message extension
   command (composeExtension/fetchTask) is the dialog of the same id; the dialog's own submit
   button carries the dialog id as its verb;
-- ``channel_reply``: ``fn(req)`` for a plain reply in a channel reply chain;
-- ``personal_reply``: ``fn(req)`` for a 1:1 message that is no command.
+- ``channel_reply``: ``fn(req)`` for a plain reply (no mention of the bot) in a channel reply
+  chain;
+- ``personal_reply``: ``fn(req)`` for a 1:1 message that is no command;
+- ``channel_change``: ``fn(req)`` for an edit (``req.kind`` "edit") or a deletion ("delete")
+  of a message in a channel reply chain (a case thread's note follows its message).
 """
 
 from __future__ import annotations
@@ -91,6 +95,7 @@ class Routes:
     dialogs: dict[str, Dialog] = field(default_factory=dict)
     channel_reply: Handler | None = None
     personal_reply: Handler | None = None
+    channel_change: Handler | None = None
 
 
 def merge(*routes: Routes) -> Routes:
@@ -100,7 +105,7 @@ def merge(*routes: Routes) -> Routes:
     personal_commands: dict[str, Handler] = {}
     actions: dict[str, Action] = {}
     dialogs: dict[str, Dialog] = {}
-    channel_reply = personal_reply = None
+    channel_reply = personal_reply = channel_change = None
     for part in routes:
         for mine, theirs, what in (
             (commands, part.commands, "command"),
@@ -120,4 +125,16 @@ def merge(*routes: Routes) -> Routes:
             if personal_reply is not None:
                 raise ValueError("two Teams handlers for 1:1 replies")
             personal_reply = part.personal_reply
-    return Routes(commands, personal_commands, actions, dialogs, channel_reply, personal_reply)
+        if part.channel_change is not None:
+            if channel_change is not None:
+                raise ValueError("two Teams handlers for channel edits and deletions")
+            channel_change = part.channel_change
+    return Routes(
+        commands,
+        personal_commands,
+        actions,
+        dialogs,
+        channel_reply,
+        personal_reply,
+        channel_change,
+    )

@@ -8,7 +8,7 @@ Its buttons fit the current state; their listeners live in card_actions.py.
 
 from __future__ import annotations
 
-from bot.complaints import delivery_views, related_view
+from bot.complaints import catalog, delivery_views, related_view
 from bot.complaints.views import CaseView
 from bot.people import SLACK
 from handlers.slack.complaints.messages import raised_by
@@ -34,19 +34,6 @@ ASSIGN_TO = "complaint_assign_to"
 DO = "complaint_do"  # value "REF|action": a move that needs no form
 OPEN_FORM = "complaint_open_form"  # value "REF|form": resolve, out_of_scope, follow_up
 
-# The words on each offered move's button (which moves a state offers is the core's).
-BUTTON_LABELS: dict[str, str] = {
-    "triage": "Triage",
-    "start": "Start investigating",
-    "contact_authority": "Contacted authority",
-    "authority_replied": "Authority replied",
-    "supplier_replied": "Supplier replied",
-    "close": "Close",
-    "out_of_scope": "Out of scope",
-    "resolve": "Resolve",
-    "follow_up": "Record follow-up",
-}
-
 
 def _day(d) -> str:
     return f"{d:%-d %b %Y}" if d else "-"
@@ -62,23 +49,6 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
     if style:
         out["style"] = style
     return out
-
-
-def related_text(rel: related_view.Related) -> str | None:
-    """A few references, never every one: the group as in "Same procurement (68 cases):
-    MS-2026-0001, MS-2026-0002, MS-2026-0003 and 65 more", then the cases linked by hand."""
-
-    def named(refs: tuple[str, ...], more: int) -> str:
-        return ", ".join(refs) + (f" and {more} more" if more else "")
-
-    lines = []
-    if rel.group_size > 1:
-        lines.append(
-            f"Same procurement ({rel.group_size} cases): " + named(rel.group_refs, rel.group_more)
-        )
-    if rel.linked_count:
-        lines.append("Linked: " + named(rel.linked_refs, rel.linked_more))
-    return "\n".join(lines) or None
 
 
 def assign_menu(people, assignee: str | None) -> dict | None:
@@ -111,7 +81,7 @@ def controls(case: CaseView, people=()) -> list[dict]:
         elements.append(menu)
     for offer in case.offered:
         action_id = OPEN_FORM if offer.form else DO
-        elements.append(_button(BUTTON_LABELS[offer.name], action_id, f"{ref}|{offer.name}"))
+        elements.append(_button(catalog.MOVE_BUTTONS[offer.name], action_id, f"{ref}|{offer.name}"))
     # block_id carries the reference so the user select knows which case it is for.
     return [{"type": "actions", "block_id": f"case|{ref}", "elements": elements[:25]}]
 
@@ -146,7 +116,7 @@ def card(case: CaseView, people=()) -> tuple[str, list[dict]]:
         pairs.append(("Follow-up due", _day(case.follow_up_due)))
     if case.outcome_label:
         pairs.append(("Outcome", escape(case.outcome_label)))
-    if related := related_text(case.related_summary):
+    if related := related_view.describe(case.related_summary):
         pairs.append(("Related cases", related))
     title = "Spot check" if spot_check else "Complaint"
     blocks = [

@@ -7,14 +7,11 @@ import dataclasses
 
 import structlog
 from slack_bolt import Ack, App, BoltContext
-from sqlmodel import Session
 
-from bot import people
 from bot.complaints import investigation, policy
 from bot.complaints.intake import IntakePolicy
 from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable, ValidationFailed
-from bot.people import PersonRef
 from bot.permissions import Actor
 from handlers.slack.commands import Subcommand
 from handlers.slack.complaints import form
@@ -45,13 +42,6 @@ def spot_check_modal() -> dict:
         "submit": plain("Open case", 24),
         "blocks": blocks,
     }
-
-
-def timeline_people(session: Session, entries) -> dict[int, PersonRef]:
-    """Everyone a timeline names (actors, assignees), looked up at once for the renderer."""
-    ids = [e.actor_id for e in entries]
-    ids += [e.data.get("to") for e in entries if e.kind == "assigned" and e.data]
-    return people.refs(session, [i for i in ids if isinstance(i, int)])
 
 
 def _withdraw(services: Services, ack: Ack, body: dict, args: list[str], actor: Actor) -> None:
@@ -90,7 +80,7 @@ def _timeline(services: Services, ack: Ack, body: dict, args: list[str], actor: 
     try:
         with transaction(services.engine) as s:
             entries = investigation.timeline(s, args[0], actor)
-            named = timeline_people(s, entries)
+            named = investigation.timeline_people(s, entries)
     except FAULTS as exc:
         ack(text=explain(exc))
         return

@@ -20,11 +20,11 @@ import structlog
 from slack_bolt import Ack, App, BoltRequest, BoltResponse
 
 from bot.complaints import investigation
+from bot.complaints.thread_commands import COMMANDS_BY_NAME
 from bot.db import CommitUncertain
 from bot.errors import DomainError, NotPermitted, StoreUnavailable
 from bot.permissions import Actor
 from handlers.slack import actors
-from handlers.slack.complaints import mentions
 from handlers.slack.complaints.anchors import case_of_relay, case_of_thread, note_key
 from handlers.slack.complaints.replies import tell_privately
 from handlers.slack.errors import explain
@@ -46,7 +46,7 @@ def _is_mention_command(text: str | None, bot_user_id: str | None) -> bool:
         return False
     if bot_user_id:
         return found.group(1) == bot_user_id
-    return found.group(2).lower() in mentions.registry.commands
+    return found.group(2).lower() in COMMANDS_BY_NAME
 
 
 def _bot_user_id(body: dict) -> str | None:
