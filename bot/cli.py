@@ -175,17 +175,18 @@ def cmd_run_job(args) -> int:
 def cmd_digest(args) -> int:
     from bot.reports.digest import build_digest
     from bot.reports.digest_text import digest_text
+    from bot.reports.jobs import NO_LEADS
 
     core = open_core()
     settings: Settings = core.settings
     now = utcnow()
     if args.send:
-        if not settings.leads_channel_id:
-            print("LEADS_CHANNEL_ID is not set: nowhere to send the digest.", file=sys.stderr)
+        if not settings.leads_destination:
+            print(f"{NO_LEADS}: nowhere to send the digest.", file=sys.stderr)
             return 2
         # A claimed run of the weekly job (a slot of its own), so it is queued exactly once.
         outcome = runner.run_now(core.engine, settings, core.jobs.get("weekly_digest"), now)
-        print(f"digest queued to {settings.leads_channel_id}: {outcome}")
+        print(f"digest queued to {settings.leads_destination}: {outcome}")
         return 0 if outcome == "done" else 1
     with Session(core.engine) as session:
         today = now.astimezone(UK).date()
@@ -244,7 +245,9 @@ def _run_job_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _digest_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--send", action="store_true", help="post it to LEADS_CHANNEL_ID")
+    parser.add_argument(
+        "--send", action="store_true", help="post it to the leads' conversation (Slack or Teams)"
+    )
 
 
 def _report_options(parser: argparse.ArgumentParser) -> None:

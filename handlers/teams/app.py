@@ -25,7 +25,18 @@ from bot.bootstrap import Core
 from bot.db import is_reachable
 from bot.outbox import OutboxWorker
 from handlers.routing import RoutingTransport, roles_elsewhere
-from handlers.teams import case_actions, case_delivery, case_thread, privacy_messages, welcome
+from handlers.teams import (
+    case_actions,
+    case_delivery,
+    case_thread,
+    digest_card,
+    privacy_messages,
+    shadow_actions,
+    shadow_commands,
+    shadow_conflicts,
+    shadow_notices,
+    welcome,
+)
 from handlers.teams.auth import TokenCheck
 from handlers.teams.complaints import dialog as complaint_dialog
 from handlers.teams.complaints import home as complaint_home
@@ -57,6 +68,9 @@ def teams_routes() -> Routes:
         complaint_replies.ROUTES,
         case_actions.routes(),
         case_thread.routes(),
+        shadow_commands.ROUTES,
+        shadow_actions.ROUTES,
+        shadow_conflicts.ROUTES,
     )
 
 
@@ -68,6 +82,8 @@ def teams_renderers(services: TeamsServices | None = None) -> dict:
         **complaint_messages.RENDERERS,
         **privacy_messages.RENDERERS,
         **case_delivery.renderers(roles),
+        **shadow_notices.RENDERERS,
+        **digest_card.RENDERERS,
     }
 
 
