@@ -50,6 +50,12 @@ def note_key(req: TeamsRequest) -> str:
     return f"teams:{req.channel_id}/{req.activity_id}"
 
 
+def _note_of(req: TeamsRequest) -> tuple:
+    """(engine, case, key, text, now): the note a reply or its edit is, as the core takes it."""
+    services = req.services
+    return services.engine, case_of_thread(req), note_key(req), req.text, services.clock()
+
+
 def on_reply(req: TeamsRequest) -> None:
     """A plain reply in a channel's reply chain: a note when the chain is a case's."""
     if req.conversation_type != "channel" or not req.thread_id or not req.activity_id:
@@ -60,16 +66,8 @@ def on_reply(req: TeamsRequest) -> None:
         return
     if not req.text.strip():
         return
-    services = req.services
     try:
-        investigation.record_note(
-            services.engine,
-            case_of_thread(req),
-            note_key(req),
-            req.text,
-            services.clock(),
-            actor=req.actor(),
-        )
+        investigation.record_note(*_note_of(req), actor=req.actor())
     except StoreUnavailable as exc:
         log.warning("teams.note_not_saved")
         tell_privately(req, NOT_CONFIRMED if isinstance(exc, CommitUncertain) else NOT_SAVED)
@@ -92,14 +90,7 @@ def on_change(req: TeamsRequest) -> None:
             services.engine, note_key(req), services.clock(), actor=req.actor()
         )
     elif req.kind == "edit" and not req.mentioned and req.text.strip():
-        investigation.edit_note(
-            services.engine,
-            case_of_thread(req),
-            note_key(req),
-            req.text,
-            services.clock(),
-            actor=req.actor(),
-        )
+        investigation.edit_note(*_note_of(req), actor=req.actor())
 
 
 def wording(answer: commands.Answer) -> str | None:
