@@ -17,7 +17,7 @@ from handlers.slack.app import build_services
 from models import Complaint, ComplaintEvent, OutboxMessage
 from tests.conftest import make_settings, rows
 from tests.people_ids import pid, slack_id
-from tests.reports_fixture import add_case
+from tests.reports_fixture import A_LEAD, add_case
 
 LEADS = "CLEADS01"
 # Thursday 4 December 2025, 09:00 UK (GMT)
@@ -89,7 +89,7 @@ def week_of_cases(engine):
 def test_digest_figures(engine):
     week_of_cases(engine)
     with Session(engine) as s:
-        f = build_digest(s, today=TODAY, now=NOW, threshold=1)  # nothing withheld
+        f = build_digest(s, actor=A_LEAD, today=TODAY, now=NOW, threshold=1)  # nothing withheld
     assert f["new_cases"] == 2
     assert f["open_by_status"] == {
         "investigating": 2,
@@ -120,7 +120,7 @@ def test_digest_figures(engine):
 def test_digest_withholds_small_counts_and_what_would_give_them_away(engine):
     week_of_cases(engine)
     with Session(engine) as s:
-        f = build_digest(s, today=TODAY, now=NOW, threshold=3)
+        f = build_digest(s, actor=A_LEAD, today=TODAY, now=NOW, threshold=3)
     # Two outcomes of one case each: the total of 2 would pin both down.
     assert f["outcomes"] == {"money_released": "withheld", "not_upheld": "withheld"}
     assert f["resolved"] == "withheld" and f["share_positive"] == "withheld"

@@ -21,6 +21,7 @@ from handlers.local.fake_connector import MAX_MESSAGE_BYTES
 from handlers.teams import digest_card
 from handlers.teams.cards import CARD_BUDGET_BYTES, card_bytes
 from models import OutboxMessage
+from tests.reports_fixture import A_LEAD
 from tests.teams_app import LEADS, TeamsBot
 
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
@@ -40,7 +41,7 @@ def worst_year() -> tuple[dict, dict]:
 
 def figures_for(engine, by_month: dict, top: dict) -> dict:
     with Session(engine) as s:
-        figures = build_digest(s, today=NOW.date(), now=NOW)
+        figures = build_digest(s, actor=A_LEAD, today=NOW.date(), now=NOW)
     figures["chart"] = {"by_month": by_month}
     figures["top_categories"] = top
     return json.loads(json.dumps(figures, default=str))

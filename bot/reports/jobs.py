@@ -7,6 +7,7 @@ from sqlmodel import Session
 from bot import outbox
 from bot.jobs import notices
 from bot.jobs.registry import Job, JobContext
+from bot.permissions import SYSTEM_ACTOR
 from bot.reports.digest import build_digest
 
 NO_LEADS = "neither LEADS_CHANNEL_ID nor TEAMS_LEADS_CONVERSATION_ID is set"
@@ -27,7 +28,13 @@ def weekly_digest(ctx: JobContext, s: Session | None) -> str:
     where = ctx.settings.leads_destination
     if not where:
         return NO_LEADS + "; nothing posted"
-    figures = build_digest(s, today=ctx.today, now=ctx.now, threshold=ctx.settings.report_min_count)
+    figures = build_digest(
+        s,
+        actor=SYSTEM_ACTOR,
+        today=ctx.today,
+        now=ctx.now,
+        threshold=ctx.settings.report_min_count,
+    )
     queue_digest(s, figures)
     return f"digest queued to {where}: {figures['new_cases']} new, {figures['overdue']} overdue"
 

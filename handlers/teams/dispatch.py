@@ -16,6 +16,7 @@ from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.errors import DomainError, StoreUnavailable
 from handlers.teams.cards import VERB_KEY
 from handlers.teams.connector import ConnectorError
+from handlers.teams.keys import DELIVERY_KEY_MAX, bounded_key
 from handlers.teams.outgoing import TeamsOut
 from handlers.teams.requests import TeamsRequest
 from handlers.teams.routes import InvokeAnswer, Routes
@@ -79,9 +80,8 @@ class Dispatcher:
     def message(self, req: TeamsRequest) -> None:
         with deadline(REQUEST_BUDGET_SECONDS):
             try:
-                if req.activity_id and not deliveries.claim(
-                    req.services.engine, f"teams:{req.conversation_id}:{req.activity_id}"
-                ):
+                key = bounded_key(req.conversation_id, req.activity_id, limit=DELIVERY_KEY_MAX)
+                if req.activity_id and not deliveries.claim(req.services.engine, key):
                     log.info("teams.repeat_ignored")
                     return
                 self._message(req)
