@@ -69,3 +69,17 @@ def test_local_without_teams_is_still_the_slack_workspace(monkeypatch):
     # Building the parser again does not wrap the command twice.
     cli.build_parser()
     assert cli.main(["local"]) == 0 and len(ran) == 2
+
+
+def test_without_the_playground_local_teams_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(teams_local, "installed", lambda: False)
+    url = f"sqlite:///{tmp_path}/teams.db"
+    running = teams_local.start(port=0, demo_data=True, database_url=url)
+    try:
+        said = "\n".join(teams_local.describe(running, url, demo_data=True))
+        assert running.playgrounds == {}
+        assert running.seeded  # no team page to wait for: seeded at once
+        assert "(cd tools/teams-playground && npm ci)" in said
+        assert running.bot.messages_url in said and url in said
+    finally:
+        running.close()

@@ -169,7 +169,9 @@ def start(
 def _seed_demo(running: LocalTeams, core, today: date) -> None:
     running.seeded = demo.seed(core.engine, core.settings, today, TEAMS_ACCOUNTS)
     running.services.send_queued()
-    _wait_outbox_settled(core.engine)
+    if "team" in running.playgrounds:
+        # Ready once the posts are out (without a team page they have nowhere to go).
+        _wait_outbox_settled(core.engine)
     running.demo_ready.set()
 
 
@@ -237,6 +239,29 @@ def _know_personal_chats(engine: Engine, ports: dict[str, int]) -> None:
             )
 
 
+def describe(running: LocalTeams, database_url: str, demo_data: bool) -> list[str]:
+    """What `msbot local --teams` tells the person who started it: where everything is, or how
+    to install the playground in one command."""
+    lines = [
+        f"msbot's Teams front end: {running.bot.messages_url} (this machine only)",
+        f"  database: {database_url}",
+    ]
+    if demo_data and "team" in running.playgrounds:
+        lines.append("  --demo: the demo's data arrives when the team's page first opens")
+    elif demo_data and not running.seeded:
+        lines.append("  --demo: the database already has data, so nothing was added")
+    if not running.playgrounds:
+        lines.append(
+            f"To chat with it in Microsoft's Teams emulator, install it once: {INSTALL_HINT}"
+        )
+        return lines
+    lines.append("Chat with it in Microsoft's Teams emulator, one page per person:")
+    for view, playground in running.playgrounds.items():
+        who = teams_people.ACCOUNTS[teams_people.VIEWS[view][0]].name
+        lines.append(f"  {playground.url}  {who}, {VIEW_TITLES[view]}")
+    return lines
+
+
 def run(
     port: int = DEFAULT_PORT,
     demo_data: bool = False,
@@ -245,19 +270,7 @@ def run(
 ) -> int:
     configure_logging("console", "WARNING")
     running = start(port, demo_data=demo_data, database_url=database_url, views=views)
-    print(f"msbot's Teams front end: {running.bot.messages_url} (this machine only)")
-    print(f"  database: {database_url}")
-    if demo_data and "team" in running.playgrounds:
-        print("  --demo: the demo's data arrives when the team's page first opens")
-    elif demo_data and not running.seeded:
-        print("  --demo: the database already has data, so nothing was added")
-    if running.playgrounds:
-        print("Chat with it in Microsoft's Teams emulator, one page per person:")
-        for view, playground in running.playgrounds.items():
-            who = teams_people.ACCOUNTS[teams_people.VIEWS[view][0]].name
-            print(f"  {playground.url}  {who}, {VIEW_TITLES[view]}")
-    else:
-        print(f"To chat with it in Microsoft's Teams emulator, install it once: {INSTALL_HINT}")
+    print("\n".join(describe(running, database_url, demo_data)))
     print("Ctrl-C stops everything.", flush=True)
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
