@@ -49,6 +49,9 @@ def start(tmp_path, views=("team",), demo_data: bool = False) -> teams_local.Loc
 def open_page(chromium, playground, width: int = 1280, height: int = 900) -> Page:
     context = chromium.new_context(viewport={"width": width, "height": height})
     context.set_default_timeout(SEEN)
+    # What msbot posts arrives through the outbox: on a loaded CI machine that can take longer
+    # than expect()'s own 5 s, so the stories wait as long as their clicks do (bounded).
+    expect.set_options(timeout=SEEN)
     page = context.new_page()
     page.goto(playground.url, wait_until="networkidle")
     # The playground installs msbot for the person when the page opens. Its log panel (the
