@@ -25,7 +25,14 @@ from bot.bootstrap import Core
 from bot.db import is_reachable
 from bot.outbox import OutboxWorker
 from handlers.routing import RoutingTransport, roles_elsewhere
-from handlers.teams import case_actions, case_delivery, case_thread, privacy_messages, welcome
+from handlers.teams import (
+    case_actions,
+    case_delivery,
+    case_thread,
+    durable_messages,
+    privacy_messages,
+    welcome,
+)
 from handlers.teams.auth import TokenCheck
 from handlers.teams.complaints import dialog as complaint_dialog
 from handlers.teams.complaints import home as complaint_home
@@ -152,8 +159,15 @@ class TeamsFrontEnd:
                 teams=settings,
                 connector=self.connector,
             )
-        self.dispatcher = Dispatcher(routes or teams_routes(), fallback=self._welcome)
+        self.dispatcher = Dispatcher(
+            routes or teams_routes(),
+            fallback=self._welcome,
+            record=durable_messages.record if self.services is not None else None,
+        )
         if self.services is not None:
+            self.services.runners = {
+                durable_messages.KIND: durable_messages.runner(self.dispatcher)
+            }
             self.services.outbox = OutboxWorker(
                 self.engine,
                 outbox_transport(self.services, more_transports, renderers),
@@ -177,7 +191,7 @@ class TeamsFrontEnd:
         self._app_token.loop = asyncio.get_running_loop()
         await self.sdk.initialize()
         if self.services is not None:
-            self.services.outbox.start()
+            self.services.start()
         async with self._original_lifespan(app):
             yield
         self._executor.shutdown(wait=True)

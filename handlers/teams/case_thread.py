@@ -18,7 +18,7 @@ from sqlalchemy import Select
 from bot.complaints import investigation
 from bot.complaints import thread_commands as commands
 from bot.conversations import CASE_CARD, subject_of
-from bot.db import CommitUncertain, transaction
+from bot.db import transaction
 from bot.errors import DomainError, StoreUnavailable
 from bot.people import TEAMS
 from bot.permissions import Actor
@@ -30,14 +30,6 @@ from handlers.teams.routes import Routes
 log = structlog.get_logger("msbot.teams.thread")
 
 NOT_A_CASE = "This is not a case's thread: mention me in the replies to a case's card."
-NOT_SAVED = (
-    "Your reply in a case's thread was not saved as a case note: our database is unavailable. "
-    "Please post it again in a few minutes."
-)
-NOT_CONFIRMED = (
-    "Our database did not confirm that your reply in a case's thread was saved as a note. "
-    "If it is missing from the case's timeline, please post it again."
-)
 
 
 def case_of_thread(req: TeamsRequest) -> Select:
@@ -50,7 +42,9 @@ def note_key(req: TeamsRequest) -> str:
 
 
 def on_reply(req: TeamsRequest) -> None:
-    """A plain reply in a channel's reply chain: a note when the chain is a case's."""
+    """A plain reply in a channel's reply chain: a note when the chain is a case's. Run from
+    its record after the ack (handlers/teams/durable_messages.py): StoreUnavailable passes
+    through, so it is resumed when the database is back rather than lost."""
     if req.conversation_type != "channel" or not req.thread_id or not req.activity_id:
         return
     if req.mentioned:
@@ -65,9 +59,8 @@ def on_reply(req: TeamsRequest) -> None:
         investigation.record_note(
             services.engine, case_of_thread(req), note_key(req), author, req.text, services.clock()
         )
-    except StoreUnavailable as exc:
-        log.warning("teams.note_not_saved")
-        tell_privately(req, NOT_CONFIRMED if isinstance(exc, CommitUncertain) else NOT_SAVED)
+    except StoreUnavailable:
+        raise
     except DomainError as exc:
         # Not a case thread, or a note the core refuses: nothing to tell anyone.
         log.info("teams.reply_ignored", reason=type(exc).__name__)
@@ -139,7 +132,8 @@ def _named(req: TeamsRequest, args: str) -> Actor | None:
 
 
 def on_command(req: TeamsRequest) -> None:
-    """A mention of msbot in a channel: a thread command, answered in the asker's 1:1 chat."""
+    """A mention of msbot in a channel: a thread command, answered in the asker's 1:1 chat.
+    Run from its record after the ack: StoreUnavailable passes through (resumed later)."""
     services = req.services
     word, args = commands.parse(req.text)
     command = commands.COMMANDS_BY_NAME.get(word)
@@ -170,7 +164,9 @@ def on_command(req: TeamsRequest) -> None:
             lambda words: _named(req, words),
         )
         answer = command.run(asked)
-    except (DomainError, StoreUnavailable) as exc:
+    except StoreUnavailable:
+        raise
+    except DomainError as exc:
         tell(case_support.explain(exc, services.engine))
         return
     services.send_queued()
