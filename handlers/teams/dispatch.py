@@ -88,11 +88,12 @@ class Dispatcher:
         if handler is None:
             return
         with deadline(REQUEST_BUDGET_SECONDS):
-            if durable and self.record is not None and req.activity_id:
-                # The record is this delivery's claim: a redelivery finds it and does nothing.
-                self.record(req)
-                return
             try:
+                if durable and self.record is not None and req.activity_id:
+                    # The record is this delivery's claim: a redelivery finds it and does
+                    # nothing. A failure to record is told there; any other is told below.
+                    self.record(req)
+                    return
                 if req.activity_id and not deliveries.claim(
                     req.services.engine, f"teams:{req.conversation_id}:{req.activity_id}"
                 ):
