@@ -73,25 +73,11 @@ class TeamsServices:
 
     def after_commit(self, fn: Callable, *args) -> None:
         """Run ``fn(*args)`` soon, after the answer; a failure is logged, not raised."""
-
-        def run() -> None:
-            try:
-                fn(*args)
-            except Exception:
-                log.exception("teams.after_commit_failed", task=getattr(fn, "__name__", "?"))
-
-        self.serial.submit(run)
+        self.serial.submit(_logged, "teams.after_commit_failed", fn, args)
 
     def after_ack(self, fn: Callable, *args) -> None:
         """Run ``fn(*args)`` once the activity is acknowledged; a failure is logged."""
-
-        def run() -> None:
-            try:
-                fn(*args)
-            except Exception:
-                log.exception("teams.after_ack_failed", task=getattr(fn, "__name__", "?"))
-
-        self.background.submit(run)
+        self.background.submit(_logged, "teams.after_ack_failed", fn, args)
 
     def start(self) -> None:
         if self.outbox is not None:
@@ -112,3 +98,11 @@ class TeamsServices:
         """Messages were just queued in the outbox: wake the worker to send them now."""
         if self.outbox is not None:
             self.outbox.kick()
+
+
+def _logged(event: str, fn: Callable, args: tuple) -> None:
+    """``fn(*args)`` on a pool thread, its failure logged rather than lost in the pool."""
+    try:
+        fn(*args)
+    except Exception:
+        log.exception(event, task=getattr(fn, "__name__", "?"))
