@@ -189,7 +189,10 @@ def main() -> int:
     try:
         for kind in ("bare", "msbot"):
             port = free_port()
-            server = start_server(kind, port, server_env(db_url, stub_url, port, TRIAGE))
+            env = server_env(db_url, stub_url, port, TRIAGE)
+            # The repliers are the team: only investigators and leads may write case notes.
+            env["INVESTIGATOR_IDS"] = ",".join(f"UINV{i}" for i in range(7))
+            server = start_server(kind, port, env)
             meter = CpuMeter(server.pid, stub.pid)
             try:
                 load(port, warm_up(), args.senders)  # connections, imports, pools

@@ -24,9 +24,14 @@ from bot.config import ConfigError, Settings
 from bot.jobs import runner
 from bot.logs import configure_logging
 from bot.migrate import upgrade
+from bot.permissions import SYSTEM_ACTOR
 from bot.privacy import cli as privacy_cli
 from bot.shadowing import rounds
 from models.base import utcnow
+
+# Whoever runs a command at the shell already holds the database: the core's checks see them as
+# the system (e.g. reports, which the policy otherwise shows to leads only).
+OPERATOR = SYSTEM_ACTOR
 
 log = structlog.get_logger("msbot")
 
@@ -170,21 +175,28 @@ def cmd_run_job(args) -> int:
 def cmd_digest(args) -> int:
     from bot.reports.digest import build_digest
     from bot.reports.digest_text import digest_text
+    from bot.reports.jobs import NO_LEADS
 
     core = open_core()
     settings: Settings = core.settings
     now = utcnow()
     if args.send:
-        if not settings.leads_channel_id:
-            print("LEADS_CHANNEL_ID is not set: nowhere to send the digest.", file=sys.stderr)
+        if not settings.leads_destination:
+            print(f"{NO_LEADS}: nowhere to send the digest.", file=sys.stderr)
             return 2
         # A claimed run of the weekly job (a slot of its own), so it is queued exactly once.
         outcome = runner.run_now(core.engine, settings, core.jobs.get("weekly_digest"), now)
-        print(f"digest queued to {settings.leads_channel_id}: {outcome}")
+        print(f"digest queued to {settings.leads_destination}: {outcome}")
         return 0 if outcome == "done" else 1
     with Session(core.engine) as session:
         today = now.astimezone(UK).date()
-        figures = build_digest(session, today=today, now=now, threshold=settings.report_min_count)
+        figures = build_digest(
+            session,
+            actor=OPERATOR,
+            today=today,
+            now=now,
+            threshold=settings.report_min_count,
+        )
         print(digest_text(figures))
     return 0
 
@@ -205,7 +217,7 @@ def cmd_report(args) -> int:
         print("--from must be on or before --to.", file=sys.stderr)
         return 2
     with Session(core.engine) as session:
-        report = build_report(session, start, end)
+        report = build_report(session, start, end, actor=OPERATOR)
         text = render(report, args.format, core.settings.report_min_count)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as out:
@@ -233,7 +245,9 @@ def _run_job_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _digest_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--send", action="store_true", help="post it to LEADS_CHANNEL_ID")
+    parser.add_argument(
+        "--send", action="store_true", help="post it to the leads' conversation (Slack or Teams)"
+    )
 
 
 def _report_options(parser: argparse.ArgumentParser) -> None:

@@ -74,12 +74,26 @@ class Settings:
     # (JOB_<NAME>_CRON, name upper-cased; an unknown name is a settings error), how late a
     # job's newest missed run may still run at start-up.
     leads_channel_id: str | None = None
+    # The leads' conversation in Teams (TEAMS_LEADS_CONVERSATION_ID), read here only so the
+    # core knows whether the leads are anywhere; the Teams front end owns its meaning.
+    teams_leads_conversation_id: str | None = None
     job_schedules: dict[str, str] = field(default_factory=dict)
     job_grace_minutes: int = 360
     # Scheduled shadowing rounds: "off", "dry_run" (figures to coordinators) or "commit".
     shadow_round_mode: str = "off"
     # Published breakdowns show any count below this as "fewer than N".
     report_min_count: int = 3
+
+    @property
+    def leads_destination(self) -> str | None:
+        """The leads' conversation on whichever front end names one, as "SETTING=value" for
+        messages (Slack's first: the outbox routes a role set on both platforms to Slack);
+        None when no front end does, so the digest has nobody to go to."""
+        if self.leads_channel_id:
+            return f"LEADS_CHANNEL_ID={self.leads_channel_id}"
+        if self.teams_leads_conversation_id:
+            return f"TEAMS_LEADS_CONVERSATION_ID={self.teams_leads_conversation_id}"
+        return None
 
 
 def masked_url(url: str) -> str:
@@ -239,6 +253,7 @@ def read_core(
         investigator_user_ids=_user_ids(env, "INVESTIGATOR_IDS", problems),
         lead_user_ids=_user_ids(env, "LEAD_IDS", problems),
         leads_channel_id=leads_channel,
+        teams_leads_conversation_id=env.get("TEAMS_LEADS_CONVERSATION_ID", "").strip() or None,
         job_schedules=_job_schedules(env, problems, job_names),
         job_grace_minutes=int_setting(env, "JOB_GRACE_MINUTES", 360, 0, 60 * 24 * 31, problems),
         shadow_round_mode=round_mode,

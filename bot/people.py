@@ -120,23 +120,24 @@ def person_for(
             _learn_workspace(session, account, workspace)
             person = session.get(Person, account.person_id)
             _remember(person, account, name, email)
-            return ref(session, person.id)
+            theirs = select(PlatformAccount).where(PlatformAccount.person_id == person.id)
+            return _ref(person, session.exec(theirs).all())
         try:
             with session.begin_nested():
                 person = Person(display_name=name, email=email)
                 session.add(person)
                 session.flush()
-                session.add(
-                    PlatformAccount(
-                        person_id=person.id,
-                        platform=platform,
-                        workspace=workspace,
-                        user_id=user_id[:USER_ID_MAX],
-                        display_name=name,
-                    )
+                made = PlatformAccount(
+                    person_id=person.id,
+                    platform=platform,
+                    workspace=workspace,
+                    user_id=user_id[:USER_ID_MAX],
+                    display_name=name,
                 )
+                session.add(made)
                 session.flush()
-            return ref(session, person.id)
+            # Just made: everything about them is known here, nothing to read back.
+            return _ref(person, [made])
         except IntegrityError:
             continue  # someone else made it first: look again
     raise RuntimeError(f"could not find or make the person for a {platform} account")

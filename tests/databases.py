@@ -9,6 +9,7 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bot import people_cache
 from bot.db import make_engine
 from bot.migrate import upgrade
 
@@ -55,6 +56,8 @@ def wipe(engine: Engine) -> None:
         else:
             for name in reversed(tables):
                 conn.execute(text(f"DELETE FROM {name}"))
+    # The people remembered by this process are gone with their rows.
+    people_cache.forget()
     # The people tests name (tests.people_ids) are made again in the empty database.
     from tests import people_ids
 

@@ -9,10 +9,13 @@ from itertools import count
 from sqlalchemy import MetaData, Table, inspect
 from sqlalchemy.engine import Engine
 
+from bot.permissions import LEAD, Actor
 from models import Complaint
 from tests.people_ids import ensure_in, in_database
 
 _seq = count(1)
+# Who asks for the figures: the policy shows the digest and the report to leads only.
+A_LEAD = Actor(None, frozenset({LEAD}))
 
 
 def add_case(engine: Engine, **values) -> int:

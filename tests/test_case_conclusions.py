@@ -17,6 +17,7 @@ from bot.reports.charts import alt_text
 from bot.shadowing import conflicts
 from models import Complaint
 from tests.people_ids import pid
+from tests.reports_fixture import A_LEAD
 from tests.test_investigation_core import DETAILS, LEAD, OWNER, actor_for, new_case
 from tests.test_shadow_core_conflicts import _complaint
 from tests.test_shadow_core_support import DWP, applicant, host, reading
@@ -93,14 +94,16 @@ def test_each_final_state_is_counted_once_in_its_year_everywhere(engine):
         for state in ("closed", "out_of_scope", "referred", "withdrawn"):
             assert stored[state].closed_on == MOVED_ON, state
 
-        year = build_report(s, *service_year(2025))
+        year = build_report(s, *service_year(2025), actor=A_LEAD)
         assert (year.received, year.closed, year.carried_over) == (6, 5, 1)
         assert year.ended == {"resolved": 2, "out_of_scope": 1, "referred": 1, "withdrawn": 1}
-        later = build_report(s, *service_year(2026))
+        later = build_report(s, *service_year(2026), actor=A_LEAD)
         # Only the case still being investigated is carried over into later years.
         assert (later.received, later.closed, later.carried_over) == (0, 0, 1)
 
-        figures = digest.build_digest(s, today=date(2025, 7, 3), now=MOVED_AT, threshold=1)
+        figures = digest.build_digest(
+            s, actor=A_LEAD, today=date(2025, 7, 3), now=MOVED_AT, threshold=1
+        )
         assert figures["open_by_status"] == {"investigating": 1, "resolved": 1}
         chart = figures["chart"]["by_month"]["2025-06"]
         assert chart == {
@@ -128,7 +131,7 @@ def test_a_reopened_case_is_no_longer_concluded(engine):
     with Session(engine) as s:
         case = s.get(Complaint, case_id)
         assert case.closed_on is None and lifecycle.conclusion_date(case) is None
-        later = build_report(s, *service_year(2026))
+        later = build_report(s, *service_year(2026), actor=A_LEAD)
         assert later.carried_over == 1
         # concluded_on() is NULL for a working case, whatever dates the row still holds.
         from sqlalchemy import select

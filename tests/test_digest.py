@@ -10,14 +10,14 @@ from sqlmodel import Session, select
 from bot import outbox
 from bot.bootstrap import job_registry
 from bot.clock import today_uk
-from bot.jobs import runner
+from bot.jobs import notices, runner
 from bot.reports.digest import build_digest
 from bot.reports.digest_text import digest_text
 from handlers.slack.app import build_services
 from models import Complaint, ComplaintEvent, OutboxMessage
 from tests.conftest import make_settings, rows
 from tests.people_ids import pid, slack_id
-from tests.reports_fixture import add_case
+from tests.reports_fixture import A_LEAD, add_case
 
 LEADS = "CLEADS01"
 # Thursday 4 December 2025, 09:00 UK (GMT)
@@ -89,7 +89,7 @@ def week_of_cases(engine):
 def test_digest_figures(engine):
     week_of_cases(engine)
     with Session(engine) as s:
-        f = build_digest(s, today=TODAY, now=NOW, threshold=1)  # nothing withheld
+        f = build_digest(s, actor=A_LEAD, today=TODAY, now=NOW, threshold=1)  # nothing withheld
     assert f["new_cases"] == 2
     assert f["open_by_status"] == {
         "investigating": 2,
@@ -120,7 +120,7 @@ def test_digest_figures(engine):
 def test_digest_withholds_small_counts_and_what_would_give_them_away(engine):
     week_of_cases(engine)
     with Session(engine) as s:
-        f = build_digest(s, today=TODAY, now=NOW, threshold=3)
+        f = build_digest(s, actor=A_LEAD, today=TODAY, now=NOW, threshold=3)
     # Two outcomes of one case each: the total of 2 would pin both down.
     assert f["outcomes"] == {"money_released": "withheld", "not_upheld": "withheld"}
     assert f["resolved"] == "withheld" and f["share_positive"] == "withheld"
@@ -163,6 +163,19 @@ def test_no_leads_channel_means_nothing_posted(engine, session):
     settings = make_settings(engine.url.render_as_string(hide_password=False), "http://x/")
     out = runner.run_now(engine, settings, job_registry().get("weekly_digest"), NOW)
     assert out == "done" and rows(session, OutboxMessage) == []
+
+
+def test_a_teams_only_service_still_gets_its_digest(engine, session):
+    """The leads' conversation may be in Teams alone: the job queues the digest to the leads'
+    role (the Teams front end posts it; tests/test_teams_digest.py draws the card)."""
+    url = engine.url.render_as_string(hide_password=False)
+    settings = make_settings(url, "http://x/", TEAMS_LEADS_CONVERSATION_ID="19:leads@thread.tacv2")
+    assert settings.leads_destination == "TEAMS_LEADS_CONVERSATION_ID=19:leads@thread.tacv2"
+    week_of_cases(engine)
+    assert runner.run_now(engine, settings, job_registry().get("weekly_digest"), NOW) == "done"
+    queued = rows(session, OutboxMessage)
+    assert {m.recipient_role for m in queued} == {outbox.LEADS_ROLE}
+    assert notices.DIGEST in {m.kind for m in queued}
 
 
 def test_investigators_get_one_reminder_a_day_only_when_they_have_cases(engine, session, stub):
@@ -259,7 +272,8 @@ def test_cli_prints_the_digest_and_queues_it_once_per_run(tmp_path):
     nowhere = msbot("--send")
     assert nowhere.returncode == 2 and "LEADS_CHANNEL_ID" in nowhere.stderr
     sent = msbot("--send", LEADS_CHANNEL_ID=LEADS)
-    assert sent.returncode == 0 and f"digest queued to {LEADS}: done" in sent.stdout
+    assert sent.returncode == 0, sent.stderr
+    assert f"digest queued to LEADS_CHANNEL_ID={LEADS}: done" in sent.stdout
     with Session(db) as s:
         kinds = [m.kind for m in s.exec(select(OutboxMessage)).all()]
     db.dispose()

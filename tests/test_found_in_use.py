@@ -14,16 +14,17 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import permissions
+from bot import people, permissions
 from bot.complaints import investigation, lifecycle
 from bot.complaints.intake import TRIAGE_CARD
+from bot.db import transaction
 from bot.permissions import Actor
 from bot.shadowing.views import RoundView
 from handlers.local.scopes import manifest_scopes
 from handlers.slack.complaints import case_card
 from handlers.slack.complaints import investigation_forms as forms_ui
 from handlers.slack.shadowing.round_blocks import round_committed, round_summary
-from models import Complaint, ComplaintEvent, OutboxMessage, ShadowConflict
+from models import Complaint, ComplaintEvent, OutboxMessage, PlatformAccount, ShadowConflict
 from tests import forms
 from tests import investigation_slack as ev
 from tests.conftest import TRIAGE, rows, start_app
@@ -360,6 +361,36 @@ def test_assign_to_offers_the_team_by_name_and_refuses_a_forged_pick(slack, stub
         ),
         what="card without the assignee in its menu",
     )
+
+
+def test_assign_to_offers_everyone_on_the_team_with_a_slack_account_once(engine, stub, session):
+    """Role settings may name people by Slack id, Teams id or email: the menu lists, once
+    each, every one of them who has a Slack account."""
+    nora, teams_only = "nora.quinn@example.gov.uk", "29:1teamsOnlyPerson"
+    with transaction(engine) as s:
+        # Nora is named by her email; she has used msbot from Slack (and from Teams).
+        found = people.person_for(s, people.SLACK, "T1", "UNORA1", "Nora Q", email=nora)
+        s.add(PlatformAccount(person_id=found.id, platform=people.TEAMS, user_id="29:1noraQ"))
+        # Named by their Teams id only, with no Slack account: Slack cannot offer them.
+        people.person_for(s, people.TEAMS, "tenant", teams_only, "Tom Teams")
+        # The lead is named twice, by Slack id and by email: offered once.
+        people.person_for(s, people.SLACK, "T1", LEAD, email="alex.lead@example.gov.uk")
+    stub.people.update({**NAMES, "UNORA1": "Nora Quinn"})
+    running = start_app(
+        engine,
+        stub,
+        INVESTIGATOR_IDS=f"{INV1},{nora},{teams_only}",
+        LEAD_IDS=f"{LEAD},alex.lead@example.gov.uk",
+    )
+    try:
+        case = file_case(running.slack, session)
+        menu = assign_menu(stub, case)
+        offered = [(o["value"], o["text"]["text"]) for o in menu["options"]]
+        assert offered == [(LEAD, "Alex Lead"), (INV1, "Ines Khan"), ("UNORA1", "Nora Quinn")]
+        pick(running.slack, case, "UNORA1", by=INV1)
+        wait_row(session, lambda s: case_row(s).assignee_id == found.id, "assigned from the menu")
+    finally:
+        running.close()
 
 
 # --- 14. the resolve form's follow-up: one required choice ----------------------------------

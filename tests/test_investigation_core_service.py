@@ -31,8 +31,10 @@ from tests.test_investigation_core import (
     INVESTIGATOR_2,
     LEAD,
     NOW,
+    OWNER,
     POLICY,
     REPORTER,
+    STRANGER,
     form,
     new_case,
 )
@@ -179,20 +181,20 @@ def test_thread_replies_become_notes_once_with_edits_and_deletes(engine, session
     assert channel == TRIAGE and card_ts
     later = NOW + timedelta(minutes=5)
     case_thread = thread(channel, card_ts)
-    inv1 = pid("UINV1")
+    inv1 = INVESTIGATOR
     for _ in range(2):  # a retried delivery
-        investigation.record_note(engine, case_thread, "T/1.1", inv1, "Called them", NOW)
+        investigation.record_note(engine, case_thread, "T/1.1", "Called them", NOW, actor=inv1)
     for elsewhere in (thread(channel, "999.9"), thread("COTHER", card_ts), 10_000):
-        assert investigation.record_note(engine, elsewhere, "T/1.2", inv1, "x", NOW) is None
+        assert investigation.record_note(engine, elsewhere, "T/1.2", "x", NOW, actor=inv1) is None
     for _ in range(2):
-        investigation.edit_note(engine, case_thread, "T/1.1", inv1, "Called them twice", later)
-    investigation.edit_note(engine, case_thread, "T/1.4", inv1, "Edited first seen", later)
-    assert (
-        investigation.edit_note(engine, thread("COTHER", card_ts), "T/1.5", pid("U"), "x", NOW)
-        is None
-    )
+        investigation.edit_note(
+            engine, case_thread, "T/1.1", "Called them twice", later, actor=inv1
+        )
+    investigation.edit_note(engine, case_thread, "T/1.4", "Edited first seen", later, actor=inv1)
+    elsewhere = thread("COTHER", card_ts)
+    assert investigation.edit_note(engine, elsewhere, "T/1.5", "x", NOW, actor=inv1) is None
     for _ in range(2):
-        investigation.delete_note(engine, "T/1.4", later)
+        investigation.delete_note(engine, "T/1.4", later, actor=inv1)
     notes = rows(session, CaseNote)
     assert [(n.text, n.complaint_id) for n in notes] == [
         ("Called them twice", case.id),
@@ -204,6 +206,29 @@ def test_thread_replies_become_notes_once_with_edits_and_deletes(engine, session
     with Session(engine) as s:
         assert investigation.case_for(s, case_thread).id == case.id
         assert investigation.case_for(s, case.id).id == case.id
+
+
+def test_only_the_team_may_note_edit_or_delete_in_a_case_thread(engine, session):
+    case = new_case(engine)
+    deliver_all(engine)
+    case_thread = thread(*card_of(engine, case.id))
+    investigation.record_note(engine, case_thread, "T/2.1", "Ours", NOW, actor=INVESTIGATOR)
+    attempts = (
+        lambda who: investigation.record_note(engine, case_thread, "T/2.2", "x", NOW, actor=who),
+        lambda who: investigation.edit_note(engine, case_thread, "T/2.1", "x", NOW, actor=who),
+        lambda who: investigation.edit_note(engine, case_thread, "T/2.3", "x", NOW, actor=who),
+        lambda who: investigation.delete_note(engine, "T/2.1", NOW, actor=who),
+    )
+    for attempt in attempts:
+        with pytest.raises(NotPermitted) as refused:
+            attempt(STRANGER)
+        assert refused.value.code == "not_staff" and refused.value.cases == (case.reference,)
+        assert "Only investigators and leads can add case notes" in str(refused.value)
+    # Outside a case's thread nothing is a note, so nobody is refused there either.
+    elsewhere = thread("COTHER", "1.1")
+    assert investigation.record_note(engine, elsewhere, "T/2.4", "x", NOW, actor=STRANGER) is None
+    [note] = rows(session, CaseNote)
+    assert (note.text, note.author_id, note.deleted_at) == ("Ours", INVESTIGATOR.person_id, None)
 
 
 # --- supplier relay and privacy ----------------------------------------------------------------
@@ -223,11 +248,14 @@ def test_relay_reply_lands_in_the_right_case_of_a_supplier_with_several(engine, 
     relayed = relay_thread(relays[second.id].conversation_id, relays[second.id].message_id)
     elsewhere = relay_thread(relays[second.id].conversation_id, "0.0")
     for _ in range(2):  # Slack retries the event
-        note = investigation.supplier_reply(engine, relayed, "D/5.1", REPORTER, "1 Sept", NOW)
+        note = investigation.supplier_reply(engine, relayed, "D/5.1", "1 Sept", NOW, actor=OWNER)
     assert note.complaint_id == second.id and note.from_supplier and note.author_id is None
-    someone = pid("USOMEONE")
-    assert investigation.supplier_reply(engine, relayed, "D/5.2", someone, "hi", NOW) is None
-    assert investigation.supplier_reply(engine, elsewhere, "D/5.3", REPORTER, "hi", NOW) is None
+    someone = Actor(pid("USOMEONE"))
+    with pytest.raises(NotPermitted) as refused:
+        investigation.supplier_reply(engine, relayed, "D/5.2", "hi", NOW, actor=someone)
+    # Told without the case: whoever it is must not learn which case the supplier raised.
+    assert refused.value.cases == () and refused.value.code == "reporter_only"
+    assert investigation.supplier_reply(engine, elsewhere, "D/5.3", "hi", NOW, actor=OWNER) is None
     assert len(rows(session, CaseNote)) == 1
     stored = {c.id: c for c in rows(session, Complaint)}
     assert stored[second.id].status == "investigating"  # the answer ends the wait
@@ -258,7 +286,7 @@ def test_anonymous_supplier_is_never_tied_to_the_case_outside_their_dm(engine, s
         deliver_all(engine)
         relay = relays_of(session)[case.id]
         relayed = relay_thread(relay.conversation_id, relay.message_id)
-        investigation.supplier_reply(engine, relayed, "D/7.1", REPORTER, "Attached", NOW)
+        investigation.supplier_reply(engine, relayed, "D/7.1", "Attached", NOW, actor=OWNER)
         with pytest.raises(NotPermitted):
             investigation.reveal(engine, ref, INVESTIGATOR, NOW)
         assert investigation.reveal(engine, ref, LEAD, NOW) == REPORTER
@@ -547,7 +575,7 @@ def test_database_outage_while_storing_a_note_is_store_unavailable(engine, sessi
     try:
         with pytest.raises(StoreUnavailable):
             investigation.record_note(
-                faulty, thread(channel, card_ts), "T/1.1", pid("UINV1"), "x", NOW
+                faulty, thread(channel, card_ts), "T/1.1", "x", NOW, actor=INVESTIGATOR
             )
     finally:
         event.remove(faulty, "before_cursor_execute", die)
@@ -555,6 +583,6 @@ def test_database_outage_while_storing_a_note_is_store_unavailable(engine, sessi
             faulty.dispose()
     assert rows(session, CaseNote) == []
     stored = investigation.record_note(
-        engine, thread(channel, card_ts), "T/1.1", pid("UINV1"), "x", NOW
+        engine, thread(channel, card_ts), "T/1.1", "x", NOW, actor=INVESTIGATOR
     )
     assert stored.complaint_id == case.id and rows(session, CaseNote)[0].id == stored.id

@@ -362,6 +362,27 @@ def test_an_edit_keeps_the_earlier_text_and_a_deletion_marks_the_note(slack, ses
     assert note.deleted_at is not None
 
 
+def test_a_reply_by_someone_off_the_team_is_no_note_and_they_are_told_privately(
+    slack, stub, session
+):
+    case = file_case(slack, session)
+    # OUTSIDER can post in the triage channel (Slack lets any member), but is not on the team.
+    event = ev.reply(TRIAGE, case.card_ts, OUTSIDER, "I think it's fine.")
+    assert ev.send_event(slack, event).status == 200
+    told = json.loads(wait_ephemeral(stub, OUTSIDER, "not saved as a case note"))
+    assert told["channel"] == TRIAGE and told["thread_ts"] == case.card_ts
+    assert "Only investigators and leads can add case notes." in told["text"]
+    edit = ev.edited(TRIAGE, case.card_ts, event["ts"], OUTSIDER, "Changed my mind.")
+    assert ev.send_event(slack, edit).status == 200
+    wait_ephemeral(stub, OUTSIDER, "Your edit was not saved to the case note")
+    # A reply in a thread that is no case's is nobody's business: not refused, not stored.
+    ev.send_event(slack, ev.reply(TRIAGE, "1699999999.000003", OUTSIDER, "lunch?"))
+    assert rows(session, CaseNote) == []
+    assert len(ephemerals_to(stub, OUTSIDER)) == 2
+    # Nobody else was told anything.
+    assert {c.args.get("user") for c in stub.of("chat.postEphemeral")} == {OUTSIDER}
+
+
 def test_help_lists_exactly_the_registered_commands(slack, stub, session):
     case = file_case(slack, session)
     mention(slack, case, INV1, "help")

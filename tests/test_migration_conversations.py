@@ -15,6 +15,7 @@ from bot import conversations
 from bot.complaints import investigation
 from bot.db import make_engine
 from bot.migrate import current_revision, downgrade, head_revision, upgrade
+from bot.permissions import INVESTIGATOR, Actor
 from tests import databases
 from tests.people_ids import in_database
 from tests.reports_fixture import add_case
@@ -214,16 +215,19 @@ def test_0012_moves_anchors_and_addresses_then_back(old_engine, monkeypatch):
     # supplier's answer in a relay thread reaches theirs.
     upgrade(engine)
     assert current_revision(engine) == head_revision()
-    investigator, reporter = in_database(engine, "UINV1"), in_database(engine, "UREPORTER")
+    investigator = Actor(in_database(engine, "UINV1"), frozenset({INVESTIGATOR}))
+    reporter = Actor(in_database(engine, "UREPORTER"))
     thread_a = conversations.subject_of("slack", "CTRIAGE1", CARD_A, conversations.CASE_CARD)
     again = investigation.record_note(
-        engine, thread_a, f"CTRIAGE1/{CARD_A}9", investigator, "x", NOW
+        engine, thread_a, f"CTRIAGE1/{CARD_A}9", "x", NOW, actor=investigator
     )
     assert (again.complaint_id, again.text) == (a, "Rang them")
-    new = investigation.record_note(engine, thread_a, "CTRIAGE1/1.5", investigator, "Later", NOW)
+    new = investigation.record_note(
+        engine, thread_a, "CTRIAGE1/1.5", "Later", NOW, actor=investigator
+    )
     assert new.complaint_id == a
     relay = conversations.subject_of("slack", "DUREPORTER", RELAY_2, conversations.SUPPLIER_RELAY)
-    reply = investigation.supplier_reply(engine, relay, "DUREPORTER/1.6", reporter, "Hi", NOW)
+    reply = investigation.supplier_reply(engine, relay, "DUREPORTER/1.6", "Hi", NOW, actor=reporter)
     assert reply.complaint_id == a and reply.from_supplier
 
     monkeypatch.setenv("LEADS_CHANNEL_ID", "CLEADS1")

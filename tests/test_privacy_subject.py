@@ -33,6 +33,7 @@ from bot.shadowing import hosts, placements, signup
 from bot.shadowing.report import build_report as build_shadow_report
 from bot.shadowing.report import format_report
 from tests.conftest import make_settings
+from tests.reports_fixture import A_LEAD
 from tests.textfe import test_shadowing_story as shadow_story
 from tests.textfe.frontend import case_of, note_key
 from tests.textfe.test_complaint_story import IVY, LEO, NOW, ZED, front_end
@@ -58,10 +59,11 @@ def _file_and_discuss(engine):
     card = next(line for line in fe.conversations.room("triage") if "MS-2026-0001" in line.text)
     assert fe.say("ivy", f'reply {card.id} "{TOKEN} first note"') == "Noted."
     first = fe.conversations.thread(card.id)[-1]
-    notes.edit_note(engine, case_of(card), note_key(first), IVY.value, "edited note", NOW)
+    ivy = fe.actor_of(IVY.value)
+    notes.edit_note(engine, case_of(card), note_key(first), "edited note", NOW, actor=ivy)
     fe.say("ivy", f'reply {card.id} "{TOKEN} note to delete"')
     doomed = fe.conversations.thread(card.id)[-1]
-    notes.delete_note(engine, note_key(doomed), NOW)
+    notes.delete_note(engine, note_key(doomed), NOW, actor=ivy)
     assert fe.say("ivy", f'ask MS-2026-0001 "{TOKEN} which lot?"').startswith("Sent")
     question = fe.conversations.room(str(ZED.value))[-1]
     assert fe.say("zed", f'reply {question.id} "{TOKEN} lot two"') == "Passed to the team."
@@ -94,8 +96,8 @@ def _kept_with_reason(place: str) -> bool:
 
 def _figures(engine, today: date):
     with Session(engine) as s:
-        digest = build_digest(s, today=today, now=NOW + timedelta(days=400))
-        report = asdict(build_report(s, date(2026, 4, 6), date(2027, 4, 5)))
+        digest = build_digest(s, actor=A_LEAD, today=today, now=NOW + timedelta(days=400))
+        report = asdict(build_report(s, date(2026, 4, 6), date(2027, 4, 5), actor=A_LEAD))
     return digest, report
 
 

@@ -14,6 +14,7 @@ from handlers.slack.complaints import case_card, investigation_forms
 from tests import investigation_slack as ev
 from tests.conftest import TRIAGE, start_app
 from tests.people_ids import slack_id
+from tests.reports_fixture import A_LEAD
 from tests.test_investigation_slack import (
     INV1,
     TEAM,
@@ -52,7 +53,7 @@ def worked_case(slack, session, stub):
 
 def published_summaries(engine, session) -> tuple[list, str]:
     with Session(engine) as s:
-        report = build_report(s, *service_year(2026))
+        report = build_report(s, *service_year(2026), actor=A_LEAD)
     return report.summaries, render(report, "json", 3)
 
 

@@ -15,13 +15,15 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot.db import transaction
+from bot.errors import NotPermitted
+from bot.permissions import SYSTEM_ACTOR, Actor
 from bot.reports.annual import Report, build_report, service_year
 from bot.reports.digest import build_digest
 from bot.reports.digest_text import digest_text
 from bot.reports.render import FORMATS, render
 from models import CaseNote, Complaint, ComplaintEvent
 from tests.people_ids import pid
-from tests.reports_fixture import add_case
+from tests.reports_fixture import A_LEAD, add_case
 
 PLANTED = {
     "organisation_name": "PLANTED-ORG-Acme Widgets",
@@ -145,7 +147,7 @@ def test_yearly_figures_match_the_hand_count(engine):
     start, end = service_year(2025)
     assert (start, end) == (date(2025, 4, 6), date(2026, 4, 5))
     with Session(engine) as s:
-        r = build_report(s, start, end)
+        r = build_report(s, start, end, actor=A_LEAD)
     assert (r.received, r.closed, r.carried_over) == (6, 5, 2)
     assert r.ended == {"resolved": 4, "out_of_scope": 1}
     assert (r.with_outcome, r.positive, r.share_positive) == (4, 3, 0.75)
@@ -169,7 +171,7 @@ def test_yearly_figures_match_the_hand_count(engine):
 def test_small_counts_are_hidden_in_every_format(engine):
     hand_data_set(engine)
     with Session(engine) as s:
-        r = build_report(s, *service_year(2025))
+        r = build_report(s, *service_year(2025), actor=A_LEAD)
     data = json.loads(render(r, "json", 3))
     # Categories 2, 2, 1, 1 of 6: every one is small, so all are withheld (together 6).
     cats = data["breakdowns"]["Cases by category"]
@@ -227,9 +229,9 @@ def test_no_supplier_text_reaches_any_report_or_the_digest(engine):
             )
             s.add(ComplaintEvent(complaint_id=case_id, kind="note", data={"text": "PLANTED-EVENT"}))
     with Session(engine) as s:
-        r = build_report(s, *service_year(2025))
+        r = build_report(s, *service_year(2025), actor=A_LEAD)
         outputs = [render(r, fmt, 3) for fmt in FORMATS]
-        figures = build_digest(s, today=date(2025, 12, 1), now=None or _now())
+        figures = build_digest(s, actor=A_LEAD, today=date(2025, 12, 1), now=None or _now())
         outputs += [digest_text(figures), json.dumps(figures)]
     for out in outputs:
         for planted in [*PLANTED.values(), "PLANTED-UNPUBLISHED-SUMMARY", "PLANTED-UNPUB-ACT"]:
@@ -248,7 +250,7 @@ def _now():
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_an_empty_year_renders(engine, fmt):
     with Session(engine) as s:
-        out = render(build_report(s, *service_year(2030)), fmt, 3)
+        out = render(build_report(s, *service_year(2030), actor=A_LEAD), fmt, 3)
     assert "Cases received" in out
 
 
@@ -326,3 +328,20 @@ def test_no_breakdown_shows_a_count_under_the_threshold(categories, types, thres
     for counts in json.loads(render(r, "json", threshold))["breakdowns"].values():
         for shown in counts.values():
             assert shown == 0 or shown == "withheld" or shown >= threshold
+
+
+@pytest.mark.parametrize(
+    "roles", [frozenset(), frozenset({"investigator"}), frozenset({"coordinator"})]
+)
+def test_the_figures_are_refused_at_the_core_to_anyone_but_a_lead(engine, roles):
+    hand_data_set(engine)
+    asker = Actor(pid("UINV1"), roles)
+    with Session(engine) as s:
+        with pytest.raises(NotPermitted) as refused:
+            build_report(s, *service_year(2025), actor=asker)
+        assert refused.value.code == "leads_only"
+        with pytest.raises(NotPermitted, match="Only leads can see the team's reports"):
+            build_digest(s, actor=asker, today=date(2025, 12, 1), now=_now())
+        # The scheduled digest and the file a lead asked for are drawn by the system.
+        assert build_report(s, *service_year(2025), actor=SYSTEM_ACTOR).received > 0
+        assert build_digest(s, actor=SYSTEM_ACTOR, today=date(2025, 12, 1), now=_now())

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from bot import people
 from bot.complaints import investigation
 from bot.db import transaction
+from bot.permissions import Actor
 from handlers.teams import case_card
 from models import CaseNote, Complaint, PostedMessage
 from models.base import utcnow
@@ -22,6 +23,7 @@ from tests.teams_case_support import (
     INV,
     LEAD,
     ORGANISATION,
+    OTHER,
     SUPPLIER,
     card_id,
     card_of,
@@ -91,6 +93,20 @@ def test_an_edit_keeps_the_earlier_text_and_a_deletion_marks_the_note(bot, engin
     assert wait_until(lambda: note().deleted_at, "the deletion")
 
 
+def test_a_reply_by_someone_off_the_team_is_no_note_and_they_are_told_privately(bot, engine):
+    case = file_case(bot, engine)
+    root = card_id(bot, engine, case)
+    chat = bot.install(OTHER)
+    say_in_thread(bot, root, OTHER, "I reckon it's fine.")
+    told = wait_until(lambda: bot.connector.sent(chat), "the private refusal")
+    assert told[-1].body["text"] == (
+        "Your reply was not saved as a case note. Only investigators and leads can add case notes."
+    )
+    assert "Only investigators" not in json.dumps([c.body for c in triage_calls(bot)])
+    with Session(engine) as s:
+        assert not s.exec(select(CaseNote).where(CaseNote.complaint_id == case.id)).all()
+
+
 def test_a_mention_command_runs_and_answers_in_the_1_1_chat(bot, engine):
     case = file_case(bot, engine)
     root = card_id(bot, engine, case)
@@ -154,9 +170,9 @@ def test_an_anonymous_suppliers_answer_is_relayed_without_their_name(bot, engine
         engine,
         case.id,
         f"teams:dm/{uuid.uuid4().hex}",
-        reporter,
         "Lot 2, the youth services one.",
         utcnow(),
+        actor=Actor(reporter),
     )
     bot.services.send_queued()
 

@@ -13,8 +13,9 @@ from sqlmodel import Session, select
 from bot import outbox
 from bot.complaints import investigation
 from bot.complaints.notices import CARD_REFRESH
-from handlers.slack.complaints import case_card
+from handlers.slack.complaints import investigation_slack
 from handlers.slack.deliveries import Handoff
+from handlers.slack.posted_lookup import PLATFORM
 from models import OutboxMessage
 from tests.people_ids import pid
 from tests.test_investigation_core import INVESTIGATOR, NOW, new_case
@@ -58,11 +59,11 @@ def _statements(engine, fn):
 class _AsSlack(Transport):
     """The core's stand-in front end, recording its posts as the Slack adapter's."""
 
-    platform = case_card.PLATFORM
+    platform = PLATFORM
 
     def deliver(self, msg, rendered):
         sent = super().deliver(msg, rendered)
-        return outbox.Sent(case_card.PLATFORM, sent.conversation_id, sent.message_id)
+        return outbox.Sent(PLATFORM, sent.conversation_id, sent.message_id)
 
 
 def test_a_handed_over_view_draws_its_refresh_without_reading(engine):
@@ -73,7 +74,7 @@ def test_a_handed_over_view_draws_its_refresh_without_reading(engine):
         engine, case.reference, pid("UINV1"), INVESTIGATOR, NOW, only_if_unassigned=True
     )
     handoff = Handoff()
-    render = case_card.renderers(handoff=handoff)[CARD_REFRESH]
+    render = investigation_slack.renderers(handoff=handoff)[CARD_REFRESH]
     with Session(engine) as s:
         row = s.get(OutboxMessage, view.card_refresh_id)
         read = render(s, row)  # nothing handed over: read from the database

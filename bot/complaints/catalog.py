@@ -137,12 +137,14 @@ ACTION_LABELS: dict[str, str] = {
     "reassign": "reassign a case",
     "note": "add case notes",
     "tell_supplier": "message the supplier",
+    "supplier_reply": "answer the team's questions about it",
     "link": "link cases",
     "unlink": "unlink cases",
     "timeline": "see a case's timeline",
     "reveal": "reveal who raised an anonymous complaint",
     "spotcheck": "open a spot check",
     "view_case": "see this case",
+    "see_reports": "see the team's reports",
     "privacy_export": "export a person's data",
 }
 

@@ -1,6 +1,10 @@
 """The case thread: the card's thread is the case's room; each human reply there is an
 internal case note. Every write is keyed on the front end's key for the message, so a retried
 delivery of the same event never stores, edits or deletes twice.
+
+Who may write, edit or delete a note is the policy's "note" rule (investigators and leads),
+asked with the ``actor`` the front end resolved. A refusal names the case, and is raised only
+in a case's thread: a reply in any other thread is no note, and not refused either.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot import conversations
-from bot.complaints import intake, notices
+from bot.complaints import intake, notices, policy
 from bot.db import CommitUncertain, dialect_insert, outage_as_unavailable, transaction
 from bot.errors import StoreUnavailable
 from bot.outbox import Sent
+from bot.permissions import Actor
 from bot.text import clean
 from models import CaseNote, Complaint, OutboxMessage
 
@@ -51,22 +56,39 @@ def remember_card(session: Session, row: OutboxMessage, sent: Sent) -> None:
         conversations.remember(session, sent, conversations.CASE_CARD, row, first_only=True)
 
 
+def _may_note(session: Session, actor: Actor, case: CaseKey) -> bool:
+    """Whether ``actor`` may write notes; NotPermitted naming the case when ``case`` is one
+    and they may not; False (no case, so nothing to refuse) when it is not. Only a refusal
+    costs a query: the policy itself reads no row."""
+    if policy.may(actor, "note"):
+        return True
+    found = case_for(session, case)
+    if found is not None:
+        raise policy.refusal("note", found)
+    return False
+
+
 def record_note(
-    engine: Engine, case: CaseKey, key: str, author: str, text: str, now: datetime
+    engine: Engine, case: CaseKey, key: str, text: str, now: datetime, *, actor: Actor
 ) -> CaseNote | None:
-    """Store a reply in a case's thread as a note, keyed on the front end's ``key`` for the
-    message; None when ``case`` names no case. Idempotent.
+    """Store ``actor``'s reply in a case's thread as a note, keyed on the front end's ``key``
+    for the message; None when ``case`` names no case. Idempotent.
 
     The first delivery costs ONE autocommit statement (INSERT ... SELECT from the case whose
     card is this thread ... ON CONFLICT DO NOTHING RETURNING), as deliveries.claim does: thread
     replies arrive in bulk, and a SELECT/INSERT/SELECT transaction missed the p99 target of the
     thread-load benchmark. Only when nothing was inserted (a retry, or not a case thread) does a
-    second query tell which. Raises StoreUnavailable when the database can't be reached.
+    second query tell which. Raises StoreUnavailable when the database can't be reached, and
+    NotPermitted (policy "note") in a case's thread when ``actor`` is not on the team.
     """
+    if not policy.may(actor, "note"):
+        with transaction(engine) as s:
+            _may_note(s, actor, case)
+        return None
     table = CaseNote.__table__
     values = {
         "source_key": key,
-        "author_id": author,
+        "author_id": actor.person_id,
         "from_supplier": False,
         "text": clean(text, multiline=True)[:MAX_NOTE],
         "created_at": now,
@@ -103,13 +125,15 @@ def record_note(
 
 
 def edit_note(
-    engine: Engine, case: CaseKey, key: str, author: str, text: str, now: datetime
+    engine: Engine, case: CaseKey, key: str, text: str, now: datetime, *, actor: Actor
 ) -> CaseNote | None:
     """Replace a note's text, keeping the earlier text in its history. An edit of a message
     never stored (sent before the card existed) stores it now; the same edit twice is one."""
     text = clean(text, multiline=True)[:MAX_NOTE]
     with transaction(engine) as s:
         note = _by_key(s, key, lock=True)
+        if not _may_note(s, actor, note.complaint_id if note is not None else case):
+            return None
         if note is None:
             if s.execute(case_ids(case).limit(1)).first() is None:
                 return None
@@ -120,15 +144,16 @@ def edit_note(
             note.text, note.edited_at = text, now
             s.add(note)
             return note
-    return record_note(engine, case, key, author, text, now)
+    return record_note(engine, case, key, text, now, actor=actor)
 
 
-def delete_note(engine: Engine, key: str, now: datetime) -> CaseNote | None:
+def delete_note(engine: Engine, key: str, now: datetime, *, actor: Actor) -> CaseNote | None:
     """Mark the note of the front end's message ``key`` deleted (its text stays for the
-    audit); a second delete changes nothing."""
+    audit); a second delete changes nothing. ``actor`` is whose message it was."""
     with transaction(engine) as s:
         note = _by_key(s, key, lock=True)
         if note is not None and note.deleted_at is None:
+            _may_note(s, actor, note.complaint_id)
             note.deleted_at = now
             s.add(note)
         return note

@@ -36,6 +36,7 @@ ROLES: dict[str, str] = {
     "reassign":          LEAD,
     "note":              INVESTIGATOR,
     "tell_supplier":     INVESTIGATOR,
+    "supplier_reply":    REPORTER,  # an answer in the thread of a relayed message
     "link":              INVESTIGATOR,
     "unlink":            INVESTIGATOR,
     "timeline":          INVESTIGATOR,
@@ -47,8 +48,9 @@ ROLES: dict[str, str] = {
 }
 # fmt: on
 
-# Moves the system makes on its own (no person pressed anything).
-SYSTEM_ACTIONS = frozenset({"follow_up", "supplier_replied"})
+# What the system does on its own (no person pressed anything): two moves, and the reports the
+# scheduled digest posts to the leads and a lead's requested report file is drawn from.
+SYSTEM_ACTIONS = frozenset({"follow_up", "supplier_replied", "see_reports"})
 
 # Codes of the refusals, for front ends that word them themselves.
 NOT_STAFF = "not_staff"
@@ -84,16 +86,21 @@ def may(actor: Actor, action: str, case: Complaint | None = None) -> bool:
 
 def require(actor: Actor, action: str, case: Complaint | None = None) -> None:
     """NotPermitted (with a code saying which rule refused) unless ``actor`` may."""
-    if may(actor, action, case):
-        return
+    if not may(actor, action, case):
+        raise refusal(action, case)
+
+
+def refusal(action: str, case: Complaint | None = None) -> NotPermitted:
+    """The refusal of ``action``, naming ``case`` (pass None where the one refused must not
+    learn which case it is, as for a supplier's anonymous case)."""
     role = role_needed(action)
     if role is None:
-        raise NotPermitted(
+        return NotPermitted(
             f"'{action}' is not something anyone can do to a case.", code=NO_SUCH_ACTION
         )
     what = ACTION_LABELS.get(action, action.replace("_", " "))
     cases = (case.reference,) if case is not None and case.reference else ()
-    raise NotPermitted(REFUSALS[role].format(what=what), code=CODES[role], cases=cases)
+    return NotPermitted(REFUSALS[role].format(what=what), code=CODES[role], cases=cases)
 
 
 def allowed_moves(moves: list[str], case: Complaint, actor: Actor) -> list[str]:

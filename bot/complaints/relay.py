@@ -78,17 +78,27 @@ def remember_relay(session: Session, row: OutboxMessage, sent: Sent) -> None:
 
 
 def supplier_reply(
-    engine: Engine, case_key: notes.CaseKey, key: str, user_id: str, text: str, now: datetime
+    engine: Engine,
+    case_key: notes.CaseKey,
+    key: str,
+    text: str,
+    now: datetime,
+    *,
+    actor: permissions.Actor,
 ) -> CaseNote | None:
     """Store the supplier's reply (the front end's message ``key``) as a note of the case
     whose relayed message it answers, and post it in the case thread without naming them.
-    None if that is not this user's case. A case waiting for the supplier goes back to
+    None if ``case_key`` is no relayed message or the reply is empty; NotPermitted (policy
+    "supplier_reply") if ``actor`` did not raise that case, naming no case: whoever is told
+    must not learn which one it is. A case waiting for the supplier goes back to
     investigating."""
     body = clean(text, multiline=True)[: notes.MAX_NOTE]
     with transaction(engine) as s:
         case = notes.case_for(s, case_key)
-        if case is None or case.reporter_id != user_id or not body:
+        if case is None or not body:
             return None
+        if not policy.may(actor, "supplier_reply", case):
+            raise policy.refusal("supplier_reply")
         s.refresh(case, with_for_update=True)
         table = CaseNote.__table__
         # RETURNING, not rowcount: with psycopg an INSERT here reports rowcount -1.

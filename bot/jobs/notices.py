@@ -4,7 +4,7 @@
 user id or words.
 """
 
-# To the leads' role (on Slack LEADS_CHANNEL_ID);
+# To the leads' role (Slack LEADS_CHANNEL_ID or Teams TEAMS_LEADS_CONVERSATION_ID);
 # data {"figures": bot.reports.digest.build_digest(...)}.
 DIGEST = "jobs.digest"
 # To the leads' role, after the digest; data {"chart": {...}, "top_categories": {...}}.

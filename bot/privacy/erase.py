@@ -16,7 +16,7 @@ from sqlalchemy import UniqueConstraint, func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import conversations
+from bot import conversations, people_cache
 from bot.complaints import notices
 from bot.db import transaction
 from bot.privacy import records
@@ -178,4 +178,7 @@ def erase(engine: Engine, subject: Subject, now: datetime) -> Erasure:
                 result=f"erased: {erasure.summary}"[:500],
             )
         )
+    # After the commit: this process stops serving the erased accounts from memory (others
+    # within bot.people_cache.TTL_SECONDS).
+    people_cache.forget()
     return erasure

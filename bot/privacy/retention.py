@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlmodel import Session
 
+from bot import people_cache
 from bot.clock import UK
 from bot.complaints.lifecycle import CLOSED_STATUSES
 from bot.jobs.registry import Job, JobContext
@@ -95,6 +96,8 @@ def privacy_retention(ctx: JobContext, session: Session | None) -> str:
         shadowing_days=ctx.settings.privacy_shadowing_days,
         outbox_days=ctx.settings.privacy_outbox_days,
     )
+    if counts.keys() & {"person", "platform_account"}:
+        people_cache.forget()  # accounts redacted: not served from this process's memory
     done = ", ".join(f"{t} {n}" for t, n in sorted(counts.items()))
     return f"redacted: {done or 'nothing due'}"
 

@@ -14,6 +14,8 @@ from datetime import date
 from sqlalchemy import and_, func, not_, select
 from sqlmodel import Session
 
+from bot.complaints import policy
+from bot.permissions import Actor
 from bot.reports import terms
 from bot.reports.sql import (
     between,
@@ -164,7 +166,10 @@ def _concluded(s: Session, done) -> dict:
     }
 
 
-def build_report(s: Session, start: date, end: date) -> Report:
+def build_report(s: Session, start: date, end: date, *, actor: Actor) -> Report:
+    """The period's figures, for a lead (or the system drawing a file a lead asked for);
+    NotPermitted (policy "see_reports") for anyone else."""
+    policy.require(actor, "see_reports")
     received = between(c.received_on, start, end)
     done = concluded_between(start, end)
     resolved = between(c.resolved_on, start, end)

@@ -38,7 +38,7 @@ ENDED_LABELS = {
 }
 
 
-def _outcome_label(value: str) -> str:
+def outcome_label(value: str) -> str:
     if value == "open":
         return "Still open"
     return terms.OUTCOME_LABELS.get(value) or ENDED_LABELS.get(value, value)
@@ -50,12 +50,16 @@ def cases_chart(
     *,
     left_title: str = "Cases received by month, by outcome",
     right_title: str = "Top categories this year",
+    figsize: tuple[float, float] = (10, 5),
+    dpi: int = 100,
 ) -> bytes:
-    """Stacked bars of cases per month (or period) by outcome, and the top categories."""
+    """Stacked bars of cases per month (or period) by outcome, and the top categories.
+    ``figsize`` (inches) and ``dpi``: a front end with a size limit (a Teams card) asks for a
+    smaller picture."""
     months = sorted(by_month)
-    outcomes = sorted({o for counts in by_month.values() for o in counts}, key=_order)
+    outcomes = sorted({o for counts in by_month.values() for o in counts}, key=outcome_order)
     with _lock:
-        fig = Figure(figsize=(10, 5), dpi=100, layout="constrained")
+        fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         left, right = fig.subplots(1, 2, width_ratios=(3, 2))
         bottoms = [0] * len(months)
         for outcome in outcomes:
@@ -64,7 +68,7 @@ def cases_chart(
                 months,
                 heights,
                 bottom=bottoms,
-                label=_outcome_label(outcome),
+                label=outcome_label(outcome),
                 # A fixed colour per outcome, so charts side by side agree.
                 color=_colour(outcome),
                 edgecolor="white",
@@ -82,7 +86,7 @@ def cases_chart(
         # A withheld count (bot.reports.suppression) is not drawn.
         cats = [(k, n) for k, n in top_categories.items() if isinstance(n, int)][::-1]
         right.barh(
-            [terms.CATEGORY_LABELS.get(k, k)[:30] for k, _ in cats],
+            [_literal(terms.CATEGORY_LABELS.get(k, k)[:30]) for k, _ in cats],
             [n for _, n in cats],
             color=OKABE_ITO[4],
         )
@@ -92,6 +96,12 @@ def cases_chart(
         out = io.BytesIO()
         fig.savefig(out, format="png")
     return out.getvalue()
+
+
+def _literal(label: str) -> str:
+    """A label drawn as written: matplotlib reads text between two "$" as mathematics (and
+    fails on what is not)."""
+    return label.replace("$", r"\$")
 
 
 # Outcomes take the Okabe-Ito colours; the ways of ending without one, and "open", take
@@ -107,10 +117,10 @@ _GREYS = {
 def _colour(outcome: str) -> str:
     if outcome in _GREYS:
         return _GREYS[outcome]
-    return OKABE_ITO[_order(outcome)[0] % 7]
+    return OKABE_ITO[outcome_order(outcome)[0] % 7]
 
 
-def _order(outcome: str) -> tuple[int, str]:
+def outcome_order(outcome: str) -> tuple[int, str]:
     order = [v for v, _ in terms.OUTCOMES] + list(ENDED_LABELS) + ["open"]
     return (order.index(outcome) if outcome in order else len(order), outcome)
 
@@ -121,7 +131,7 @@ def alt_text(by_month: dict[str, dict[str, int]], top_categories: dict[str, int]
     totals = ", ".join(f"{m}: {sum(by_month[m].values())}" for m in months) or "none"
     cats = ", ".join(f"{terms.CATEGORY_LABELS.get(k, k)} {n}" for k, n in top_categories.items())
     ends = {k: sum(by_month[m].get(k, 0) for m in months) for k in (*ENDED_LABELS, "open")}
-    ended = ", ".join(f"{_outcome_label(k)} {n}" for k, n in ends.items() if n)
+    ended = ", ".join(f"{outcome_label(k)} {n}" for k, n in ends.items() if n)
     text = (
         f"Bar chart of cases received per month, split by outcome. Totals {totals}. "
         + (f"Of them: {ended}. " if ended else "")

@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session
 
+from bot.complaints import policy
+from bot.permissions import Actor
 from bot.reports import terms
 from bot.reports.sql import between, c, complaint, count_if, effective_due, month_of
 from bot.reports.sql import ratio as share
@@ -176,7 +178,12 @@ def shadow_figures(s: Session, now: datetime) -> dict:
     }
 
 
-def build_digest(s: Session, *, today: date, now: datetime, threshold: int = 3) -> dict:
+def build_digest(
+    s: Session, *, actor: Actor, today: date, now: datetime, threshold: int = 3
+) -> dict:
+    """The week's figures, for a lead or the scheduled job; NotPermitted (policy
+    "see_reports") for anyone else."""
+    policy.require(actor, "see_reports")
     figures = complaint_figures(s, today, threshold=threshold)
     figures["undeliverable_messages"] = undeliverable(s)
     figures["shadowing"] = shadow_figures(s, now)

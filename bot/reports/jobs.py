@@ -7,7 +7,10 @@ from sqlmodel import Session
 from bot import outbox
 from bot.jobs import notices
 from bot.jobs.registry import Job, JobContext
+from bot.permissions import SYSTEM_ACTOR
 from bot.reports.digest import build_digest
+
+NO_LEADS = "neither LEADS_CHANNEL_ID nor TEAMS_LEADS_CONVERSATION_ID is set"
 
 
 def queue_digest(s: Session, figures: dict) -> None:
@@ -22,15 +25,26 @@ def queue_digest(s: Session, figures: dict) -> None:
 
 
 def weekly_digest(ctx: JobContext, s: Session | None) -> str:
-    channel = ctx.settings.leads_channel_id
-    if not channel:
-        return "LEADS_CHANNEL_ID is not set; nothing posted"
-    figures = build_digest(s, today=ctx.today, now=ctx.now, threshold=ctx.settings.report_min_count)
+    where = ctx.settings.leads_destination
+    if not where:
+        return NO_LEADS + "; nothing posted"
+    figures = build_digest(
+        s,
+        actor=SYSTEM_ACTOR,
+        today=ctx.today,
+        now=ctx.now,
+        threshold=ctx.settings.report_min_count,
+    )
     queue_digest(s, figures)
-    return f"digest queued to {channel}: {figures['new_cases']} new, {figures['overdue']} overdue"
+    return f"digest queued to {where}: {figures['new_cases']} new, {figures['overdue']} overdue"
 
 
 # The reports' scheduled jobs, collected by bot.bootstrap.
 JOBS = (
-    Job("weekly_digest", "0 8 * * 1", weekly_digest, "team digest and chart to LEADS_CHANNEL_ID"),
+    Job(
+        "weekly_digest",
+        "0 8 * * 1",
+        weekly_digest,
+        "team digest and chart to the leads' conversation",
+    ),
 )

@@ -19,6 +19,7 @@ from bot.errors import StoreUnavailable
 from bot.permissions import Actor
 from handlers.slack.commands import ACTOR_UNAVAILABLE
 from handlers.slack.complaints import team
+from handlers.slack.middleware import opens_a_form
 from handlers.slack.people import slack_user
 from handlers.slack.services import Services
 
@@ -92,14 +93,16 @@ def case_reference(body: dict) -> str | None:
     return None
 
 
-def resolve(services: Services):
-    """Global middleware: the actor and the case of every request that has them."""
+def resolve(services: Services, *, form_openers: frozenset[tuple[str, str]] = frozenset()):
+    """Global middleware: the actor and the case of every request that has them.
+    ``form_openers`` (command, first word) only open a form and act for nobody: no actor is
+    looked up for them, so the busiest command does no database work before its ack."""
 
     def middleware(req: BoltRequest, resp: BoltResponse, next):
         body = req.body if isinstance(req.body, dict) else {}
         context: BoltContext = req.context
         user = requester(body)
-        if user is not None:
+        if user is not None and not opens_a_form(body, form_openers):
             try:
                 context[ACTOR] = actor_for(services, user, slack_user(body)[1])
             except StoreUnavailable:

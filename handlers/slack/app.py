@@ -74,7 +74,7 @@ def build_services(settings: SlackSettings, engine: Engine, **overrides) -> Serv
     core = bootstrap.build(settings, engine)
     client = make_client(settings)
     roles = team.make_directory(client, settings)
-    assignable = team.Assignable(roles, team.DisplayNames(client))
+    assignable = team.Assignable(roles, team.DisplayNames(client), engine)
     handoff = Handoff()
     transport = SlackTransport(
         client,
@@ -138,7 +138,7 @@ def build_app(services: Services) -> App:
         )
     )
     # After the repeats are dropped: a repeat needs no actor.
-    app.use(actors.resolve(services))
+    app.use(actors.resolve(services, form_openers=complaint_listeners.FORM_OPENERS))
 
     @app.error
     def on_error(error, body):

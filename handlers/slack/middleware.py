@@ -68,7 +68,7 @@ def _claimed_by_listener(body: dict, event_types: frozenset[str]) -> bool:
     )
 
 
-def _opens_a_form(body: dict, form_openers: frozenset[tuple[str, str]]) -> bool:
+def opens_a_form(body: dict, form_openers: frozenset[tuple[str, str]]) -> bool:
     words = str(body.get("text") or "").split()
     return (body.get("command"), words[0].lower() if words else "") in form_openers
 
@@ -115,7 +115,7 @@ def drop_repeated_deliveries(
         key = delivery_key(body)
         if key is None or _claimed_by_listener(body, claimed_by_listener):
             return next()
-        if _opens_a_form(body, form_openers):
+        if opens_a_form(body, form_openers):
             if recent_forms.seen(key):
                 log.info("delivery.repeated", key=key)
                 return BoltResponse(status=200, body="")

@@ -1,7 +1,8 @@
 """The Slack edge of people: who sent this request, as a person of ours.
 
 Called once per request (by the request middleware) so the core receives a person; the result
-is kept on the Bolt context, and a second call for the same request reads it from there.
+is kept on the Bolt context, and a second call for the same request reads it from there. Which
+person an account is, is remembered per process (bot.people_cache): no query once known.
 The transport does the reverse: a person's Slack user id, to open a DM with them.
 """
 
@@ -12,8 +13,7 @@ from collections.abc import Iterable, MutableMapping
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import people
-from bot.db import transaction
+from bot import people, people_cache
 from bot.people import PersonRef
 
 CONTEXT_KEY = "msbot_person"
@@ -47,10 +47,7 @@ def person_of(
     if context is not None and CONTEXT_KEY in context:
         return context[CONTEXT_KEY]
     user_id, team_id, name = slack_user(body)
-    found = None
-    if user_id:
-        with transaction(engine) as s:
-            found = people.person_for(s, people.SLACK, team_id, user_id, name)
+    found = people_cache.person(engine, people.SLACK, team_id, user_id, name) if user_id else None
     if context is not None:
         context[CONTEXT_KEY] = found
     return found

@@ -29,8 +29,13 @@ from handlers.teams import (
     case_actions,
     case_delivery,
     case_thread,
+    digest_card,
     durable_messages,
     privacy_messages,
+    shadow_actions,
+    shadow_commands,
+    shadow_conflicts,
+    shadow_notices,
     welcome,
 )
 from handlers.teams.auth import TokenCheck
@@ -64,6 +69,9 @@ def teams_routes() -> Routes:
         complaint_replies.ROUTES,
         case_actions.routes(),
         case_thread.routes(),
+        shadow_commands.ROUTES,
+        shadow_actions.ROUTES,
+        shadow_conflicts.ROUTES,
     )
 
 
@@ -75,6 +83,8 @@ def teams_renderers(services: TeamsServices | None = None) -> dict:
         **complaint_messages.RENDERERS,
         **privacy_messages.RENDERERS,
         **case_delivery.renderers(roles),
+        **shadow_notices.RENDERERS,
+        **digest_card.RENDERERS,
     }
 
 

@@ -41,6 +41,8 @@ class FormField:
     placeholder: str | None = None
     # Shown by Teams itself when a required field is left empty, before anything is sent.
     required_message: str = "Please fill this in."
+    # A choice of several: Teams sends the values joined with commas.
+    multi: bool = False
 
 
 def _input(spec: FormField, value: object) -> dict:
@@ -69,7 +71,13 @@ def _input(spec: FormField, value: object) -> dict:
                 for val, title in spec.choices
             ],
         )
-        if kept in {val for val, _ in spec.choices}:
+        allowed = {val for val, _ in spec.choices}
+        chosen = [v for v in (kept or "").split(",") if v in allowed] if spec.multi else []
+        if spec.multi:
+            element["isMultiSelect"] = True
+            if chosen:
+                element["value"] = ",".join(chosen)
+        elif kept in allowed:
             element["value"] = kept
     elif spec.kind == "date":
         element["type"] = "Input.Date"
@@ -109,12 +117,29 @@ def dialog_form(
     """The form as an Adaptive Card for a dialog. ``values`` are the answers to keep (from the
     refused submission); ``errors`` map a field id to the reason it was refused (an error for a
     field the form does not have is shown at the top, so it is never lost)."""
+    body = [text_block(intro)] if intro else []
+    body.extend(form_inputs(fields, values=values, errors=errors))
+    action = submit_action(submit_title, verb, {**(data or {}), TOKEN_KEY: submission_token})
+    card = adaptive_card(body, [action])
+    # No field is ever dropped: the longest texts (an answer pasted at great length included)
+    # are shortened instead, which only happens far beyond the fields' own maximum lengths.
+    shorten_texts(card, inputs=True)
+    return card
+
+
+def form_inputs(
+    fields: Iterable[FormField],
+    *,
+    values: Mapping[str, object] | None = None,
+    errors: Mapping[str, object] | None = None,
+) -> list[dict]:
+    """A form's inputs with the answers kept and each error under its field (an error for a
+    field the form does not have at the top), for a dialog or a card that is itself the
+    form."""
     fields = list(fields)
     values, errors = dict(values or {}), dict(errors or {})
     known = {spec.id for spec in fields}
     body: list[dict] = []
-    if intro:
-        body.append(text_block(intro))
     if errors:
         count = len(errors)
         body.append(
@@ -133,12 +158,7 @@ def dialog_form(
         body.append(_input(spec, values.get(spec.id)))
         if spec.id in errors:
             body.append(error_block(spec.id, errors[spec.id]))
-    action = submit_action(submit_title, verb, {**(data or {}), TOKEN_KEY: submission_token})
-    card = adaptive_card(body, [action])
-    # No field is ever dropped: the longest texts (an answer pasted at great length included)
-    # are shortened instead, which only happens far beyond the fields' own maximum lengths.
-    shorten_texts(card, inputs=True)
-    return card
+    return body
 
 
 def continue_dialog(card: dict, title: object, *, width: str = "medium", height: str = "large"):

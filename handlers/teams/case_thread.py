@@ -19,7 +19,7 @@ from bot.complaints import investigation
 from bot.complaints import thread_commands as commands
 from bot.conversations import CASE_CARD, subject_of
 from bot.db import transaction
-from bot.errors import DomainError, StoreUnavailable
+from bot.errors import DomainError, NotPermitted, StoreUnavailable
 from bot.people import TEAMS
 from bot.permissions import Actor
 from handlers.teams import case_support
@@ -30,6 +30,7 @@ from handlers.teams.routes import Routes
 log = structlog.get_logger("msbot.teams.thread")
 
 NOT_A_CASE = "This is not a case's thread: mention me in the replies to a case's card."
+NOT_A_NOTE = "Your reply was not saved as a case note."
 
 
 def case_of_thread(req: TeamsRequest) -> Select:
@@ -39,6 +40,12 @@ def case_of_thread(req: TeamsRequest) -> Select:
 
 def note_key(req: TeamsRequest) -> str:
     return f"teams:{req.channel_id}/{req.activity_id}"
+
+
+def _note_of(req: TeamsRequest) -> tuple:
+    """(engine, case, key, text, now): the note a reply or its edit is, as the core takes it."""
+    services = req.services
+    return services.engine, case_of_thread(req), note_key(req), req.text, services.clock()
 
 
 def on_reply(req: TeamsRequest) -> None:
@@ -53,16 +60,16 @@ def on_reply(req: TeamsRequest) -> None:
         return
     if not req.text.strip():
         return
-    services = req.services
     try:
-        author = req.actor().person_id
-        investigation.record_note(
-            services.engine, case_of_thread(req), note_key(req), author, req.text, services.clock()
-        )
+        investigation.record_note(*_note_of(req), actor=req.actor())
     except StoreUnavailable:
         raise
+    except NotPermitted as exc:
+        # In a case's thread, by someone off the team (the core's policy): told privately.
+        log.info("teams.note_refused", code=exc.code)
+        tell_privately(req, f"{NOT_A_NOTE} {exc}")
     except DomainError as exc:
-        # Not a case thread, or a note the core refuses: nothing to tell anyone.
+        # Not a case thread, or a case gone: nothing to tell anyone.
         log.info("teams.reply_ignored", reason=type(exc).__name__)
 
 
@@ -70,17 +77,13 @@ def on_change(req: TeamsRequest) -> None:
     """An edit of a reply in a case thread updates its note (the core keeps the earlier text);
     a deletion marks it deleted. An edit that mentions msbot is a command's, not a note."""
     services = req.services
+    # The core asks its policy with the actor; a refusal is told privately by the dispatcher.
     if req.kind == "delete":
-        investigation.delete_note(services.engine, note_key(req), services.clock())
-    elif req.kind == "edit" and not req.mentioned and req.text.strip():
-        investigation.edit_note(
-            services.engine,
-            case_of_thread(req),
-            note_key(req),
-            req.actor().person_id,
-            req.text,
-            services.clock(),
+        investigation.delete_note(
+            services.engine, note_key(req), services.clock(), actor=req.actor()
         )
+    elif req.kind == "edit" and not req.mentioned and req.text.strip():
+        investigation.edit_note(*_note_of(req), actor=req.actor())
 
 
 def wording(answer: commands.Answer) -> str | None:

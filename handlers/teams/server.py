@@ -39,9 +39,20 @@ class _Server(uvicorn.Server):
 
 def serve(settings: TeamsSettings, engine: Engine, host: str = "0.0.0.0", core=None) -> None:
     """Blocks until SIGTERM/SIGINT (uvicorn finishes the requests in flight first). The outbox
-    worker runs inside, as the Slack server's does."""
+    worker and the scheduled jobs run inside, as the Slack server's do: a Teams-only service
+    still gets its digest, nudges and retention runs. Beside a Slack server on the same
+    database, each job slot is claimed in the database, so it runs once whichever fires."""
+    from bot.scheduler import start_scheduler
+
     front = TeamsFrontEnd(settings, engine=engine, core=core)
-    _Server(_config(front, host, settings.port)).run()
+    services = front.services
+    scheduler = start_scheduler(
+        engine, services.settings, services.send_queued, jobs=services.core.jobs.all()
+    )
+    try:
+        _Server(_config(front, host, settings.port)).run()
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 class BackgroundTeams:

@@ -312,10 +312,12 @@ def reply(fe: TextFrontEnd, r: Request) -> str:
     # called with that case and this front end's key for the new message.
     case = case_of(target, relayed=own_dm)
     key = note_key(line)
+    # The core asks its policy (a note is the team's; an answer the case's supplier's): a
+    # refusal is told to this person alone, as every answer here is.
     if own_dm:
-        found = investigation.supplier_reply(fe.engine, case, key, r.person.value, text, fe.now)
+        found = investigation.supplier_reply(fe.engine, case, key, text, fe.now, actor=r.actor)
     else:
-        found = investigation.record_note(fe.engine, case, key, r.person.value, text, fe.now)
+        found = investigation.record_note(fe.engine, case, key, text, fe.now, actor=r.actor)
     return "Passed to the team." if found and own_dm else ("Noted." if found else "")
 
 

@@ -5,19 +5,19 @@ and the follow-up is recorded. What each person sees is asserted, then the rows 
 
 # Gaps: where the core still takes Slack's shapes (none stops the story; each is worked round
 # in tests/textfe/ as noted, without the Slack adapter).
-# 1. A note's author is never checked: record_note takes ``author: str``, not an Actor, and
-#    permissions.ACTION_ROLES["note"] is never asked. The only guard is who can reply in the
-#    triage channel: Slack channel membership, here frontend.TextFrontEnd.rooms. (policies)
-# 2. Grouping a new case is the front end's job after the commit (related.group_case, called
+# 1. Grouping a new case is the front end's job after the commit (related.group_case, called
 #    by handlers/slack/complaints/listeners.py group_new_case and by frontend.file_complaint
 #    here; the case_grouping job catches a front end that forgets).
-# 3. Closed (views): which moves a case's controls offer is the core's (CaseView.offered, from
+# 2. Closed (views): which moves a case's controls offer is the core's (CaseView.offered, from
 #    lifecycle.OFFERED_MOVES), and every renderer here and in the Slack adapter loads its
 #    message's read model through bot.complaints.delivery_views. How each status is worded
 #    for the supplier stays each front end's own (PLAIN_STATUS in the Slack adapter).
-# 4. Not Slack, seen here: intake.submit takes no ``now``, so the "received" event carries
+# 3. Not Slack, seen here: intake.submit takes no ``now``, so the "received" event carries
 #    the wall clock while every later event carries the caller's ``now``; with an injected
 #    clock the timeline lists "received" out of order.
+# Closed (policies): a note, its edits and deletion, and a supplier's answer take the actor
+# and ask the policy ("note": the team; "supplier_reply": the case's supplier); see
+# test_someone_off_the_team_cannot_note_a_case.
 # Closed (conversations): notes and the supplier's answers are stored against a case the
 # front end finds from the message replied to (bot.conversations, where each front end's
 # cards and relays are recorded), and the outbox addresses the triage role, which this front
@@ -27,12 +27,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import Session, select
 
 from bot import conversations, outbox
 from bot.complaints import investigation
+from bot.errors import NotPermitted
 from models import CaseNote, Complaint, ComplaintEvent, OutboxMessage, PostedMessage
-from tests.textfe.frontend import Person, TextFrontEnd
+from tests.textfe.frontend import Person, TextFrontEnd, case_of
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 ANA = Person("ana", "Ana Archer", 101)  # files under her organisation's name
@@ -225,3 +227,36 @@ def test_the_complaint_story_in_plain_text(engine):
             ANA.value,
             ZED.value,
         }
+
+
+def test_someone_off_the_team_cannot_note_a_case(engine):
+    """Being in the room is not enough: the core's policy refuses a note by someone who is
+    not an investigator or lead, and only they are told; a supplier's answer is refused to
+    anyone but the case's supplier, without saying which case it is."""
+    fe = front_end(engine)
+    fe.say("zed", ANONYMOUS)
+    card = card_of(fe, "MS-2026-0001")
+    fe.rooms["triage"].add(ANA.value)  # let in by mistake, as a channel member can be
+    assert fe.say("ana", f"reply {card.id} sneaking in") == (
+        "Only investigators and leads can add case notes."
+    )
+    fe.say("ivy", "do MS-2026-0001 triage")
+    fe.say("ivy", "do MS-2026-0001 start")
+    fe.say("ivy", 'ask MS-2026-0001 "Which lot?"')
+    question = fe.conversations.room(str(ZED.value))[-1]
+    with pytest.raises(NotPermitted) as refused:
+        investigation.supplier_reply(
+            engine,
+            case_of(question, relayed=True),
+            "text:forged",
+            "mine now",
+            NOW,
+            actor=fe.actor_of(ANA.value),
+        )
+    assert refused.value.cases == ()  # Ana learns nothing of whose case it is
+    assert (
+        str(refused.value)
+        == "Only the person who raised this case can answer the team's questions about it."
+    )
+    with Session(engine) as s:
+        assert s.exec(select(CaseNote)).all() == []

@@ -8,16 +8,10 @@ Its buttons fit the current state; their listeners live in card_actions.py.
 
 from __future__ import annotations
 
-from functools import partial
-
 from bot.complaints import catalog, delivery_views, related_view
-from bot.complaints.intake import TRIAGE_CARD
-from bot.complaints.notices import CARD_REFRESH
 from bot.complaints.views import CaseView
 from bot.people import SLACK
 from handlers.slack.complaints.messages import raised_by
-from handlers.slack.deliveries import Handoff, drawn
-from handlers.slack.posted_lookup import PLATFORM
 from handlers.slack.slack_text import (
     OPTION_TEXT_MAX,
     context,
@@ -150,23 +144,3 @@ def refreshed_card(refresh: delivery_views.CardRefresh, people=()) -> Rendered:
         update_ts=refresh.card.message_id,
         channel_id=refresh.card.conversation_id,
     )
-
-
-def renderers(assignable=None, handoff: Handoff | None = None) -> dict:
-    """The card's renderers; ``assignable()`` lists who "Assign to…" offers, asked each time a
-    card is drawn (it caches). A refresh handed its view (``handoff``) is drawn from it."""
-
-    def people():
-        return assignable() if assignable is not None else []
-
-    return {
-        TRIAGE_CARD: drawn(delivery_views.case_view, lambda case: card(case, people())),
-        CARD_REFRESH: drawn(
-            partial(delivery_views.card_refresh, platform=PLATFORM),
-            lambda refresh: refreshed_card(refresh, people()),
-            handoff,
-        ),
-    }
-
-
-RENDERERS = renderers()

@@ -36,6 +36,8 @@ REPORT_USAGE = (
 
 
 def _is_lead(actor: Actor) -> bool:
+    """Asked before the ack, so a refusal is the command's answer; the core's builders ask the
+    same policy again with the same actor, so no path reaches the figures without it."""
     return policy.may(actor, "see_reports")
 
 
@@ -52,14 +54,15 @@ def _digest(services: Services, ack: Ack, body: dict, args: list[str], actor: Ac
         ack(text=ONLY_LEADS.format(what="team digest"))
         return
     ack(text="Working out this week's digest…")
-    services.in_background(_send_digest_preview, services, body)
+    services.in_background(_send_digest_preview, services, body, actor)
 
 
-def _send_digest_preview(services: Services, body: dict) -> None:
+def _send_digest_preview(services: Services, body: dict, actor: Actor) -> None:
     try:
         with transaction(services.engine) as s:
             figures = build_digest(
                 s,
+                actor=actor,
                 today=services.today(),
                 now=services.now(),
                 threshold=services.settings.report_min_count,
@@ -110,7 +113,7 @@ def _send_report(
 ) -> None:
     try:
         with transaction(services.engine) as s:
-            report = annual.build_report(s, start, end)
+            report = annual.build_report(s, start, end, actor=actor)
             # The file follows by DM through the outbox, rendered from the same figures.
             outbox.enqueue(
                 s,

@@ -14,10 +14,10 @@ import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import people
-from bot.config import is_slack_user_id
+from bot import people, people_cache
+from bot.config import is_slack_user_id, person_name_key
 from bot.db import transaction
-from bot.errors import NotFound
+from bot.errors import NotFound, StoreUnavailable
 from bot.people import PersonRef
 from bot.permissions import RoleDirectory
 from handlers.slack.people import person_of
@@ -29,6 +29,8 @@ CACHE_SECONDS = 300.0
 # After a failure, ask again no sooner than this: every request would otherwise wait on it.
 RETRY_AFTER_FAILURE_SECONDS = 30.0
 TIMEOUT_SECONDS = 2
+# Who may be assigned: the people the settings name are looked up again after this long.
+ASSIGNABLE_SECONDS = 30.0
 # Names change rarely: ask Slack again after an hour.
 NAME_SECONDS = 3600.0
 
@@ -123,18 +125,69 @@ class DisplayNames:
 
 
 class Assignable:
-    """Who the triage card's "Assign to…" offers: the people who may take a case (the core's
-    RoleDirectory.staff), by name. The core still refuses anyone else, for a forged pick."""
+    """Who the triage card's "Assign to…" offers: every person who may take a case (the core's
+    RoleDirectory.staff, named by Slack id, Teams id or email) with a Slack account, once
+    each, by name. The core still refuses anyone else, for a forged pick.
 
-    def __init__(self, roles: RoleDirectory, names: DisplayNames):
-        self.roles, self.names = roles, names
+    The people are looked up in the database at most once per ``ASSIGNABLE_SECONDS`` (a burst of
+    cards draws the same menu); while it cannot answer, the last list is offered, or the
+    staff named by a Slack id.
+    """
 
-    def __call__(self) -> list[tuple[str, str]]:
-        # Slack can offer only Slack accounts; people named by a Teams id or an email are
-        # offered once their Slack account is known (still to do: look them up by person).
-        staff = [u for u in self.roles.staff() if is_slack_user_id(u)]
-        people = [(user_id, self.names(user_id)) for user_id in staff]
-        return sorted(people, key=lambda p: (p[1].casefold(), p[0]))
+    def __init__(
+        self, roles: RoleDirectory, names: DisplayNames, engine=None, *, clock=time.monotonic
+    ):
+        self.roles, self.names, self.engine, self.clock = roles, names, engine, clock
+        self._lock = threading.Lock()
+        self._accounts: dict[str, str | None] = {}  # Slack id -> the person's name, if any
+        self._next_refresh = 0.0
+
+    def _staff_accounts(self, session) -> dict[str, str | None]:
+        """Slack id -> the person's own name: the Slack accounts of everyone the role
+        settings name, and the settings' Slack ids of people not seen yet."""
+        named = {person_name_key(n) for n in self.roles.investigators | self.roles.leads}
+        found: dict[str, str | None] = {u: None for u in named if is_slack_user_id(u)}
+        refs = {}
+        if session is not None:
+            refs = people.refs(session, people.named(session, named))
+        elif self.engine is not None:
+            with transaction(self.engine) as s:
+                refs = people.refs(s, people.named(s, named))
+        for ref in refs.values():
+            if (account := ref.account(people.SLACK)) is None:
+                continue  # Slack can offer only a Slack account
+            # One entry per person: their own Slack account, not each of their ids named.
+            for _, other in ref.accounts:
+                found.pop(other, None)
+            found[account] = ref.name
+        return found
+
+    def _accounts_now(self, session) -> dict[str, str | None]:
+        with self._lock:
+            if self.clock() < self._next_refresh:
+                return self._accounts
+            try:
+                self._accounts = self._staff_accounts(session)
+                self._next_refresh = self.clock() + ASSIGNABLE_SECONDS
+            except StoreUnavailable:  # keep the last list (or none); ask again soon
+                log.warning("team.assignable_unavailable")
+                self._next_refresh = self.clock() + RETRY_AFTER_FAILURE_SECONDS
+                if not self._accounts:
+                    named = self.roles.investigators | self.roles.leads
+                    return {u: None for u in named if is_slack_user_id(u)}
+            return self._accounts
+
+    def __call__(self, session=None) -> list[tuple[str, str]]:
+        """The menu's (Slack id, name) pairs; ``session``: the drawing transaction's, to read
+        the people in (else one of its own is opened)."""
+        accounts = dict(self._accounts_now(session))
+        for member in self.roles.group():  # the Slack group's members are Slack accounts
+            accounts.setdefault(member, None)
+        offered = []
+        for user_id, own_name in accounts.items():
+            name = self.names(user_id)
+            offered.append((user_id, own_name if name == user_id and own_name else name))
+        return sorted(offered, key=lambda p: (p[1].casefold(), p[0]))
 
 
 def sender(services: Services, body: dict) -> int:
@@ -146,5 +199,5 @@ def sender(services: Services, body: dict) -> int:
 
 
 def person(services: Services, user_id: str, team_id: str | None = None) -> PersonRef:
-    with transaction(services.engine) as s:
-        return people.person_for(s, people.SLACK, team_id, user_id)
+    """The person this Slack account is (made on first sight; remembered per process)."""
+    return people_cache.person(services.engine, people.SLACK, team_id, user_id)

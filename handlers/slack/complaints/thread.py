@@ -22,10 +22,12 @@ from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from bot.complaints import investigation
 from bot.complaints.thread_commands import COMMANDS_BY_NAME
 from bot.db import CommitUncertain
-from bot.errors import DomainError, StoreUnavailable
-from handlers.slack.complaints import team
+from bot.errors import DomainError, NotPermitted, StoreUnavailable
+from bot.permissions import Actor
+from handlers.slack import actors
 from handlers.slack.complaints.anchors import case_of_relay, case_of_thread, note_key
 from handlers.slack.complaints.replies import tell_privately
+from handlers.slack.errors import explain
 from handlers.slack.services import Services
 
 log = structlog.get_logger("msbot.complaints.thread")
@@ -54,17 +56,18 @@ def _bot_user_id(body: dict) -> str | None:
     return None
 
 
-def _person(services: Services, body: dict, user) -> int | None:
-    """The person a message's Slack author is (None when Slack names nobody)."""
-    if not isinstance(user, str) or not user:
-        return None
-    return team.person(services, user, body.get("team_id")).id
+def _actor(services: Services, body: dict, user) -> Actor:
+    """The actor a message's Slack author is (no person when Slack names nobody). Resolved
+    here, only for a human's reply in a thread, not for every message the app hears; which
+    person an account is, is remembered by the process (bot.people_cache)."""
+    return actors.actor_for(services, user if isinstance(user, str) else "", body.get("team_id"))
 
 
 def handle(services: Services, body: dict, event: dict) -> None:
     subtype = event.get("subtype")
     channel = event.get("channel") or ""
     now = services.now()
+    engine = services.engine
     if subtype in (None, "thread_broadcast", "file_share"):
         if _from_bot(event):
             return
@@ -74,13 +77,13 @@ def handle(services: Services, body: dict, event: dict) -> None:
         key, user, text = note_key(channel, ts), event.get("user"), event.get("text")
         if event.get("channel_type") == "im":
             relayed = case_of_relay(channel, thread_ts)
-            author = _person(services, body, user)
-            investigation.supplier_reply(services.engine, relayed, key, author, text, now)
+            actor = _actor(services, body, user)
+            investigation.supplier_reply(engine, relayed, key, text, now, actor=actor)
             services.send_queued()  # the reply is posted in the case thread
         elif not _is_mention_command(text, _bot_user_id(body)):
             case = case_of_thread(channel, thread_ts)
-            author = _person(services, body, user)
-            investigation.record_note(services.engine, case, key, author, text, now)
+            actor = _actor(services, body, user)
+            investigation.record_note(engine, case, key, text, now, actor=actor)
     elif subtype == "message_changed":
         message = event.get("message") or {}
         if _from_bot(message) or not message.get("thread_ts"):
@@ -88,12 +91,12 @@ def handle(services: Services, body: dict, event: dict) -> None:
         if message.get("thread_ts") == message.get("ts") or event.get("channel_type") == "im":
             return
         investigation.edit_note(
-            services.engine,
+            engine,
             case_of_thread(channel, message["thread_ts"]),
             note_key(channel, message.get("ts")),
-            _person(services, body, message.get("user")),
             message.get("text"),
             now,
+            actor=_actor(services, body, message.get("user")),
         )
     elif subtype == "message_deleted":
         previous = event.get("previous_message") or {}
@@ -102,7 +105,8 @@ def handle(services: Services, body: dict, event: dict) -> None:
         if event.get("channel_type") == "im":
             return
         deleted = event.get("deleted_ts") or previous.get("ts")
-        investigation.delete_note(services.engine, note_key(channel, deleted), now)
+        author = _actor(services, body, previous.get("user"))
+        investigation.delete_note(engine, note_key(channel, deleted), now, actor=author)
 
 
 # Slack retries a failed event delivery up to this many times (X-Slack-Retry-Num 1..3).
@@ -117,6 +121,13 @@ NOT_SAVED = {
     "unavailable; please delete it again in a few minutes.",
     "reply": "Your reply was not passed to the team: our service is unavailable. Please send "
     "it again in a few minutes.",
+}
+# What a refusal is prefixed with (the reason is the core's, worded by handlers/slack/errors.py).
+REFUSED = {
+    "note": "Your reply in this thread was not saved as a case note. ",
+    "edit": "Your edit was not saved to the case note. ",
+    "delete": "Your deletion was not recorded: the case note is still kept. ",
+    "reply": "Your reply was not passed to the team. ",
 }
 NOT_CONFIRMED = (
     "Our database did not confirm that your last message in this thread was saved. "
@@ -168,8 +179,17 @@ def register(app: App, services: Services) -> None:
                 services.after_ack(
                     tell_privately, services, event.get("channel"), user, answer, thread_ts
                 )
+        except NotPermitted as exc:
+            # Told to the author alone, in the thread they wrote in.
+            log.info("thread.refused", code=exc.code)
+            user, thread_ts, what = _author_and_what(event)
+            if user:
+                answer = explain(exc, prefix=REFUSED[what])
+                services.after_ack(
+                    tell_privately, services, event.get("channel"), user, answer, thread_ts
+                )
         except DomainError as exc:
-            # Not a case thread, or a note the core refuses: nothing to tell anyone.
+            # Not a case thread, or a case gone: nothing to tell anyone.
             log.info("thread.ignored", reason=type(exc).__name__)
         ack()
         return None

@@ -11,30 +11,15 @@ Privacy: conflicts of interest (and why they exist) are shown only by the coordi
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
-from bot.clock import UK
 from bot.shadowing import catalog
 from bot.shadowing.delivery_views import ApplicantMessage, PlacementMessage
 from bot.shadowing.views import ApplicantView, HostView, PlacementView
+from bot.shadowing.wording import day
 from handlers.slack.slack_text import SECTION_TEXT_MAX, escape, plain, safe, section
 from handlers.slack.transport import Rendered
 
 LONG_TEXT = 1500
 NAME = 200
-
-
-def day(d: date | None) -> str:
-    return f"{d:%-d %b %Y}" if d else "not set"
-
-
-def uk_day(moment: datetime | None) -> str:
-    """The UK date of a stored timestamp (SQLite hands timestamps back without a zone)."""
-    if moment is None:
-        return "not set"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return day(moment.astimezone(UK).date())
 
 
 def label(choices, value: str | None) -> str:
@@ -82,10 +67,6 @@ def chunked_sections(lines: list[str]) -> list[dict]:
     if current:
         blocks.append(section(current))
     return blocks
-
-
-def other(side: str) -> str:
-    return "the host" if side == "applicant" else "the civil servant"
 
 
 def organisation(p: PlacementView) -> str:

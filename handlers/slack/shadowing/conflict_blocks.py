@@ -5,7 +5,8 @@ models; conflicts.py holds the listeners."""
 from __future__ import annotations
 
 from bot.shadowing.views import ConflictLine
-from handlers.slack.shadowing.blocks import NAME, chunked_sections, uk_day
+from bot.shadowing.wording import uk_day
+from handlers.slack.shadowing.blocks import NAME, chunked_sections
 from handlers.slack.slack_text import escape, mention, safe
 
 CONFLICTS_MAX = 40

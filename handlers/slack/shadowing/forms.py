@@ -14,6 +14,7 @@ from bot.shadowing import catalog
 from bot.shadowing.hosts import HostForm
 from bot.shadowing.notices import MessageRef
 from bot.shadowing.signup import SignupForm
+from bot.shadowing.wording import WORTHWHILE, YES_NO
 from handlers.slack import view_state as state
 from handlers.slack.commands import record_id
 from handlers.slack.slack_text import mention, options, plain, section
@@ -55,15 +56,6 @@ HOST_FIELDS = (
 )
 FEEDBACK_FIELDS = ("worthwhile", "learned", "would_recommend")
 SCHEDULE_FIELDS = ("start_date", "end_date")
-
-WORTHWHILE = (
-    ("1", "1: not worthwhile"),
-    ("2", "2"),
-    ("3", "3"),
-    ("4", "4"),
-    ("5", "5: very worthwhile"),
-)
-YES_NO = (("yes", "Yes"), ("no", "No"))
 
 
 # --- building -------------------------------------------------------------------------------

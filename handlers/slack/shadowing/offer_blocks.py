@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.shadowing import delivery_views, notices
 from bot.shadowing.views import PlacementView
+from bot.shadowing.wording import offer_state, uk_day
 from handlers.slack.deliveries import drawn
 from handlers.slack.shadowing.blocks import (
     LONG_TEXT,
@@ -13,29 +14,12 @@ from handlers.slack.shadowing.blocks import (
     button,
     host_fields,
     organisation,
-    other,
     placement_renderer,
-    uk_day,
 )
 from handlers.slack.slack_text import context, fields_section, safe, section
 
 OFFER_ACCEPT = "shadow_offer_accept"
 OFFER_DECLINE = "shadow_offer_decline"
-
-
-def _offer_state(p: PlacementView, side: str) -> str:
-    status = p.status
-    if p.confirmed:
-        return "Both sides accepted: the placement is confirmed."
-    if status == "expired":
-        return f"This offer expired on {uk_day(p.expires_at)}."
-    if status == "declined":
-        return "This offer was declined."
-    if status == "withdrawn":
-        return "This offer was withdrawn."
-    if p.response(side) == "declined":
-        return "You declined this offer."
-    return f"You accepted. Waiting for {other(side)} to reply."
 
 
 def offer(p: PlacementView, side: str) -> tuple[str, list[dict]]:
@@ -72,7 +56,7 @@ def offer(p: PlacementView, side: str) -> tuple[str, list[dict]]:
             )
         )
     else:
-        blocks.append(context(_offer_state(p, side)))
+        blocks.append(context(offer_state(p, side)))
     return text, blocks
 
 

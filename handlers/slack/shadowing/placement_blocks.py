@@ -5,19 +5,18 @@ placements.py holds their listeners."""
 from __future__ import annotations
 
 from bot.shadowing import delivery_views, notices
-from bot.shadowing.catalog import status_label
 from bot.shadowing.views import PlacementView
+from bot.shadowing.wording import offer_news
 from handlers.slack.deliveries import drawn
 from handlers.slack.shadowing.blocks import (
     NAME,
     actions,
     button,
-    day,
     organisation,
     placement_renderer,
     with_whom,
 )
-from handlers.slack.slack_text import context, escape, fields_section, mention, safe, section
+from handlers.slack.slack_text import context, fields_section, mention, safe, section
 
 SCHEDULE_OPEN = "shadow_schedule_open"
 COMPLETE = "shadow_complete"
@@ -59,55 +58,19 @@ def _placement_buttons(p: PlacementView) -> dict | None:
 
 
 def offer_update(p: PlacementView, event: str, side: str) -> tuple[str, list[dict]]:
-    whom = with_whom(p, side)
-    placement = p
-    if event == "accepted":
-        if side == "applicant":
-            text = f"{whom} accepted the offer of a placement with you."
-        else:
-            text = f"The civil servant from *{safe(p.applicant.department, NAME)}* accepted."
-        if placement.status == "offered" and p.response(side) is None:
-            text += " Reply using the buttons on the offer."
-        blocks = [section(text)]
-    elif event == "confirmed":
-        text = f"Both sides accepted: your placement with {whom} is confirmed."
-        blocks = [
-            section(f"{text} Get in touch to agree dates, then record them here."),
-            _contacts(p, side),
-        ]
-    elif event in ("declined", "expired"):
-        what = "was declined" if event == "declined" else "expired before both sides accepted"
-        text = f"The offer of a placement with {whom} {what}."
-        if side == "applicant":
-            after = "You keep your place in the queue for the next round."
-        else:
-            after = "The place is free again for the next round."
-        blocks = [section(f"{text} {after}")]
-    elif event == "withdrawn":
-        confirmed = p.both_accepted
-        what = "placement" if confirmed else "offer of a placement"
-        text = f"The {what} with {whom} was withdrawn."
-        blocks = [section(text)]
-        if side == "applicant" and p.applicant.status == "queued":
-            blocks.append(context("You keep your place in the queue for the next round."))
-    elif event == "scheduled":
-        text = (
-            f"Dates are set for the placement with {whom}: "
-            f"{day(placement.start_date)} to {day(placement.end_date)}."
-        )
-        blocks = [section(text)]
-    elif event == "completed":
-        text = f"The placement with {whom} is marked completed. Thank you for taking part."
-        blocks = [section(text)]
-    else:
-        state = status_label(placement.status)
-        text = f"Your placement with {whom} is now {escape(state)}."
-        blocks = [section(text)]
+    department = f"*{safe(p.applicant.department, NAME)}*"
+    news = offer_news(p, event, side, with_whom(p, side), department)
+    text = news.text
+    blocks = [section(f"{text} {news.more}".strip())]
+    if event == "confirmed":
+        blocks.append(_contacts(p, side))
+    if news.aside:
+        blocks.append(context(news.aside))
     if event in ("confirmed", "scheduled"):
         buttons = _placement_buttons(p)
         if buttons:
             blocks.append(buttons)
-        elif placement.status == "completed":
+        elif p.status == "completed":
             blocks.append(context("This placement is completed."))
     return text, blocks
 

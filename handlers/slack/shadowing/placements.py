@@ -14,10 +14,10 @@ from bot.permissions import Actor
 from bot.shadowing import placements, policy, views
 from bot.shadowing.catalog import status_label
 from bot.shadowing.views import PlacementView
+from bot.shadowing.wording import day
 from handlers.slack.commands import Subcommand
 from handlers.slack.services import Services
 from handlers.slack.shadowing import forms
-from handlers.slack.shadowing.blocks import day
 from handlers.slack.shadowing.common import (
     UNAVAILABLE,
     Numbered,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.shadowing import delivery_views, notices
 from bot.shadowing.views import ApplicantView
+from bot.shadowing.wording import approval_outcome, decision_note
 from handlers.slack.deliveries import drawn
 from handlers.slack.shadowing.blocks import (
     LONG_TEXT,
@@ -44,28 +45,15 @@ def approval_request(a: ApplicantView) -> tuple[str, list[dict]]:
                 ),
             )
         )
-    elif a.status == "declined":
-        blocks.append(context("You did not approve this sign-up."))
-    elif a.status == "withdrawn":
-        blocks.append(context("This sign-up was withdrawn."))
     else:
-        blocks.append(context("Approved: they are in the scheme."))
+        blocks.append(context(decision_note(a.status)))
     return text, blocks
 
 
 def approval_result(a: ApplicantView, approved: bool) -> tuple[str, list[dict]]:
+    text, detail = approval_outcome(approved, a.status, a.queue_position, "`/shadow signup`")
     if not approved:
-        text = "Your line manager did not approve your work-shadowing sign-up."
-        return text, [
-            section(
-                f"{text} Talk to them about it, and sign up again with `/shadow signup` when "
-                "you are ready."
-            )
-        ]
-    text = "Your line manager approved your work-shadowing sign-up."
-    detail = "You are in the queue for the next matching round."
-    if a.status == "queued" and a.queue_position:
-        detail = f"You are number {a.queue_position} in the queue for the next matching round."
+        return text, [section(f"{text} {detail}")]
     return text, [
         section(f"{text} {detail}"),
         context("We will message you when a round finds you a host. `/shadow status` any time."),

@@ -6,7 +6,8 @@ from __future__ import annotations
 from bot.shadowing import catalog
 from bot.shadowing.report import Report
 from bot.shadowing.views import MyShadowing, PlacementLine
-from handlers.slack.shadowing.blocks import NAME, chunked_sections, day, uk_day
+from bot.shadowing.wording import day, feedback_summary, report_figures, signup_lines, uk_day
+from handlers.slack.shadowing.blocks import NAME, chunked_sections
 from handlers.slack.slack_text import (
     context,
     escape,
@@ -35,14 +36,13 @@ def status_blocks(mine: MyShadowing) -> tuple[str, list[dict]]:
     if current is None:
         lines.append("*Your sign-up*: none. Sign up with `/shadow signup`.")
     else:
-        state = current.status_label
-        lines.append(f"*Your sign-up* ({safe(current.department, NAME)}): {escape(state)}.")
-        if current.status == "offered":
-            lines.append("Reply to the offer in your direct messages.")
-        if current.status == "pending_approval":
-            lines.append(f"We asked {mention(current.manager)} to approve it.")
-        if current.queue_position:
-            lines.append(f"You are number {current.queue_position} in the queue.")
+        lines += signup_lines(
+            current,
+            title="*Your sign-up*",
+            department=safe(current.department, NAME),
+            manager=mention(current.manager),
+            offers_where="in your direct messages",
+        )
 
     if mine.hosts:
         lines.append("")
@@ -85,33 +85,14 @@ def _counts(title: str, counts: dict, names: dict | None = None) -> str:
 
 
 def _feedback_line(title: str, figures: dict | None) -> str:
-    figures = figures or {}
-    count = int(figures.get("count") or 0)
-    if not count:
-        return f"• {title}: no responses yet"
-    worthwhile, recommend = figures.get("worthwhile"), figures.get("would_recommend")
-    parts = [f"{count} response{'s' if count != 1 else ''}"]
-    if worthwhile is not None:
-        parts.append(f"worthwhile {worthwhile:.1f}/5 on average")
-    if recommend is not None:
-        parts.append(f"{recommend:.0%} would recommend")
-    return f"• {title}: {', '.join(parts)}"
+    return f"• {title}: {feedback_summary(figures)}"
 
 
 def report_blocks(report: Report) -> tuple[str, list[dict]]:
     """For coordinators. Department and organisation names were typed by people: escaped."""
-    wait = report.median_wait_days
     blocks = [
         header("Work-shadowing report"),
-        fields_section(
-            [
-                ("In the queue", str(report.queue_size)),
-                ("Awaiting approval", str(report.pending_approval)),
-                ("Offers open", str(report.offered)),
-                ("Matched", f"{report.matched} ({report.completed} completed)"),
-                ("Median wait to first offer", "none yet" if wait is None else f"{wait} days"),
-            ]
-        ),
+        fields_section(report_figures(report)),
         section(_counts("Sign-ups by department", report.by_department)),
         section(_counts("Sign-ups by region", report.by_region, dict(catalog.REGIONS))),
         section(_counts("Placements by host", report.by_host)),

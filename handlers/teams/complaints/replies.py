@@ -32,8 +32,10 @@ def personal_reply(req: TeamsRequest) -> None:
         tell_privately(req, NOTHING_TO_ANSWER)
         return
     key = f"teams:{req.conversation_id}:{req.activity_id}"
+    # The core asks its policy: only the case's supplier may answer (a refusal, which names
+    # no case, is told privately by the dispatcher's error map).
     note = investigation.supplier_reply(
-        services.engine, relayed, key, req.actor().person_id, req.text, services.clock()
+        services.engine, relayed, key, req.text, services.clock(), actor=req.actor()
     )
     if note is None:
         tell_privately(req, NOT_SAVED)
