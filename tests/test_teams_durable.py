@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
@@ -198,6 +200,25 @@ def test_an_activity_delivered_again_while_it_runs_is_one_note(bot, engine, case
     assert len(notes(engine, case.id)) == 1 and len(recorded(engine)) == 1
 
 
+def settle(bot, engine) -> list[PendingCommand]:
+    """Every recorded message run: wait for the after-ack runs, and sweep (with a clock past
+    the lease) any a database too busy to answer in time deferred."""
+
+    def settled():
+        rows = recorded(engine)
+        if all(r.status == "done" for r in rows):
+            return rows
+        if not [r for r in rows if r.status == "pending" and not r.attempts]:
+            durable.sweep(bot.services, utcnow() + LATER)
+        return None
+
+    return wait_until(settled, "every recorded message run", timeout=60)
+
+
+def unsaved(bot, chat: str) -> int:
+    return sum("nothing was saved" in c.body["text"] for c in bot.connector.sent(chat))
+
+
 def test_a_burst_of_50_replies_is_50_notes(bot, engine, case_thread):
     """50 replies at once, 10 in flight: each is a note exactly once, or (a record that found
     SQLite's write lock held past the request's budget on a crowded machine) its author was
@@ -207,20 +228,43 @@ def test_a_burst_of_50_replies_is_50_notes(bot, engine, case_thread):
     texts = [f"Note {n}: council says {n} days." for n in range(50)]
     with ThreadPoolExecutor(max_workers=10) as pool:
         list(pool.map(lambda text: say_in_thread(bot, root, INV, text), texts))
-
-    def settled():
-        rows = recorded(engine)
-        if all(r.status == "done" for r in rows):
-            return rows
-        if not [r for r in rows if r.status == "pending" and not r.attempts]:
-            durable.sweep(bot.services, utcnow() + LATER)  # the deferred ones
-        return None
-
-    rows = wait_until(settled, "every recorded reply run", timeout=60)
-    unsaved = [c for c in bot.connector.sent(chat) if "nothing was saved" in c.body["text"]]
+    rows = settle(bot, engine)
     stored = [n.text for n in notes(engine, case.id)]
     assert len(stored) == len(set(stored)) == len(rows) and set(stored) <= set(texts)
-    assert len(stored) + len(unsaved) == 50, (len(stored), len(unsaved))
+    assert len(stored) + unsaved(bot, chat) == 50, (len(stored), unsaved(bot, chat))
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(deliveries=st.lists(st.integers(0, 4), min_size=1, max_size=10))
+def test_any_mix_of_deliveries_and_redeliveries_is_one_note_per_reply(
+    bot, engine, case_thread, deliveries
+):
+    """Teams may deliver each reply any number of times, in any order, several at once: each
+    distinct reply is one note (or its author was told it was not saved), never two."""
+    case, root = case_thread
+    chat = bot.install(INV)
+    run = uuid.uuid4().hex[:8]
+    told_before = unsaved(bot, chat)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(
+            pool.map(
+                lambda n: say_in_thread(bot, root, INV, f"{run} reply {n}", id=f"{run}-{n}"),
+                deliveries,
+            )
+        )
+    settle(bot, engine)
+    stored = [n.text for n in notes(engine, case.id) if n.text.startswith(run)]
+    assert len(stored) == len(set(stored))
+    assert set(stored) <= {f"{run} reply {n}" for n in deliveries}
+    told = unsaved(bot, chat) - told_before
+    # Each reply stored or told (a redelivery that cannot be recorded is told too, not
+    # knowing an earlier delivery was), and all of them stored when nobody was told.
+    assert len(stored) + told >= len(set(deliveries))
+    assert told or len(stored) == len(set(deliveries))
 
 
 def test_another_front_ends_sweeper_leaves_teams_messages_alone(bot, engine, case_thread):
