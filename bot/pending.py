@@ -63,6 +63,16 @@ def record(engine: Engine, key: str, kind: str, payload: dict) -> int | None:
         ).scalar()
 
 
+def waiting(engine: Engine, key: str) -> int | None:
+    """The command recorded under ``key`` if it has not run (yet): pending, or running."""
+    with transaction(engine) as s:
+        return s.execute(
+            select(PendingCommand.id).where(
+                PendingCommand.key == key, PendingCommand.status.in_(("pending", "running"))
+            )
+        ).scalar()
+
+
 def claim(
     engine: Engine,
     command_id: int,

@@ -160,6 +160,19 @@ def test_a_crash_between_the_record_and_the_run_is_resumed_by_the_sweeper_once(
     assert [r.status for r in recorded(engine)] == ["done"]
 
 
+def test_a_reply_deleted_before_its_recorded_run_is_a_deleted_note(bot, engine, case_thread):
+    case, root = case_thread
+    bot.services.after_ack = lambda *args: None  # its run has not happened yet
+    reply_id = uuid.uuid4().hex
+    say_in_thread(bot, root, INV, "My phone number is 07700 900123.", id=reply_id)
+    deleted = {"eventType": "softDeleteMessage"}
+    say_in_thread(bot, root, INV, "", id=reply_id, type="messageDelete", channelData=deleted)
+    [note] = notes(engine, case.id)
+    assert note.deleted_at is not None
+    assert durable.sweep(bot.services, utcnow() + LATER) == 0
+    assert [r.status for r in recorded(engine)] == ["done"]
+
+
 def test_an_outage_after_the_record_is_told_kept_and_stored_when_it_is_back(
     bot, engine, case_thread, outage
 ):

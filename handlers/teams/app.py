@@ -268,6 +268,7 @@ class TeamsFrontEnd:
 
     def _changed(self, req: TeamsRequest) -> None:
         if self.services is not None:
+            durable_messages.run_first(req)
             self.dispatcher.changed(req)
 
     def _installed(self, req: TeamsRequest) -> None:

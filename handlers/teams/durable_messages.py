@@ -19,7 +19,7 @@ from dataclasses import asdict, fields
 import structlog
 
 from bot import pending
-from bot.db import CommitUncertain
+from bot.db import REQUEST_BUDGET_SECONDS, CommitUncertain, deadline
 from bot.errors import DomainError, StoreUnavailable
 from handlers import durable
 from handlers.teams.actors import TeamsUser
@@ -95,6 +95,22 @@ def record(req: TeamsRequest) -> None:
         log.info("teams.repeat_ignored")  # Teams' redelivery of a message already recorded
         return
     services.after_ack(durable.run_after_ack, services, command_id)
+
+
+def run_first(req: TeamsRequest) -> None:
+    """An edit or deletion of a message recorded but not run yet (Teams sends one within a
+    second of its message; or the run waits out an outage): run the message first, so the
+    change finds its note rather than the note being stored, unchanged, after it."""
+    services = req.services
+    if not req.activity_id or services is None:
+        return
+    with deadline(REQUEST_BUDGET_SECONDS):
+        try:
+            command_id = pending.waiting(services.engine, key(req))
+        except StoreUnavailable:
+            return  # the change itself then fails the same way, and is told
+    if command_id is not None:
+        durable.run(services, command_id, REQUEST_BUDGET_SECONDS)
 
 
 def _worth_telling(req: TeamsRequest) -> bool:
