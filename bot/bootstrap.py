@@ -3,28 +3,28 @@ the outbox's kinds (what is recorded once a message of a kind is sent, which kin
 within a thread), built explicitly in one place.
 
 Nothing in the core registers itself when imported: each feature declares its jobs (``JOBS``),
-its after-sent hooks (``AFTER_SENT``) and its threaded kinds beside its code, and this module
-collects them. A
-front end builds on ``build()``: it adds its renderers, its transport and its listeners
-(handlers/slack/app.py for Slack).
+its after-sent and after-dead hooks (``AFTER_SENT``, ``AFTER_DEAD``) and its threaded kinds
+beside its code, and this module collects them. A front end builds on ``build()``: it adds
+its renderers, its transport and its listeners (handlers/slack/app.py for Slack).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
 from bot import config, conversations
 from bot.complaints import jobs as complaint_jobs
-from bot.complaints import notes, relay
+from bot.complaints import notes, relay, unreachable
 from bot.complaints import notices as complaint_notices
 from bot.config import Settings
 from bot.db import make_engine
 from bot.jobs import housekeeping
 from bot.jobs.registry import JobRegistry
 from bot.outbox import AfterSent
+from bot.outbox.kinds import AfterDead
 from bot.privacy import retention
 from bot.reports import jobs as report_jobs
 from bot.shadowing import jobs as shadowing_jobs
@@ -55,9 +55,15 @@ def after_sent_hooks() -> dict[str, AfterSent]:
     return hooks
 
 
+def after_dead_hooks() -> dict[str, AfterDead]:
+    """Outbox kind -> what the core does in the transaction that marks it dead (it cannot be
+    delivered at all): a supplier's lost message is told to the case's team."""
+    return dict(unreachable.AFTER_DEAD)
+
+
 def threaded_kinds() -> frozenset[str]:
     """Outbox kinds kept in order within their subject's thread, not their whole channel."""
-    return complaint_notices.THREADED
+    return complaint_notices.THREADED | unreachable.THREADED
 
 
 def load_settings(env: Mapping[str, str] | None = None, dotenv_path: str | None = ".env"):
@@ -74,6 +80,7 @@ class Core:
     jobs: JobRegistry
     after_sent: Mapping[str, AfterSent]
     threaded_kinds: frozenset[str]
+    after_dead: Mapping[str, AfterDead] = field(default_factory=dict)
 
 
 def build(settings: Settings | None = None, engine: Engine | None = None) -> Core:
@@ -86,4 +93,5 @@ def build(settings: Settings | None = None, engine: Engine | None = None) -> Cor
         jobs=job_registry(),
         after_sent=after_sent_hooks(),
         threaded_kinds=threaded_kinds(),
+        after_dead=after_dead_hooks(),
     )

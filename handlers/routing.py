@@ -22,7 +22,8 @@ from sqlmodel import Session
 
 from bot import conversations, personal_chats
 from bot.outbox import PermanentDeliveryError, Sent, ServedElsewhere
-from bot.outbox.kinds import AfterSent, after_sent_of, threaded_kinds_of
+from bot.outbox.delivery import NO_ACCOUNT
+from bot.outbox.kinds import AfterDead, AfterSent, after_dead_of, after_sent_of, threaded_kinds_of
 from models import OutboxMessage
 
 # A role configured on both platforms goes to the first (keep one, to avoid surprises).
@@ -60,9 +61,11 @@ class RoutingTransport:
             for role in roles | elsewhere.get(platform, set()):
                 self.role_platforms.setdefault(role, platform)
         self.after_sent: dict[str, AfterSent] = {}
+        self.after_dead: dict[str, AfterDead] = {}
         kinds: set[str] = set()
         for transport in transports:
             self.after_sent.update(after_sent_of(transport))
+            self.after_dead.update(after_dead_of(transport))
             kinds |= threaded_kinds_of(transport)
         self.threaded_kinds = frozenset(kinds)
 
@@ -85,11 +88,14 @@ class RoutingTransport:
         if platform is None and msg.recipient_role and not self._serves_all():
             # Perhaps the other process's settings name it (its environment may differ).
             raise ServedElsewhere(f"no {msg.recipient_role} conversation is set here")
-        if platform is None:
+        if platform is None and msg.recipient_role:
             raise PermanentDeliveryError(
                 f"nowhere to send it: no platform has the {msg.recipient_role} role"
-                if msg.recipient_role
-                else "nowhere to send it: the person has no account on any platform"
+            )
+        if platform is None:
+            raise PermanentDeliveryError(
+                "nowhere to send it: the person has no account on any platform",
+                unreachable=NO_ACCOUNT,
             )
         transport = self.transports.get(platform)
         if transport is None:

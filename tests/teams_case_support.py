@@ -10,11 +10,12 @@ from datetime import date
 
 from sqlmodel import Session
 
-from bot import conversations, people
+from bot import conversations, people, personal_chats
 from bot.complaints import intake
 from bot.db import transaction
 from bot.permissions import Actor
 from models import Complaint
+from models.base import utcnow
 from tests.teams_app import TENANT, TRIAGE, TeamsBot, person
 from tests.teams_support import BOT, activity
 
@@ -47,10 +48,23 @@ def wait_until(check, what: str, timeout: float = 10.0):
 
 
 def file_case(bot: TeamsBot, engine, *, anonymous: bool = False) -> Complaint:
+    chat = bot.install(SUPPLIER)
     with transaction(engine) as s:
         reporter = people.person_for(
             s, "teams", TENANT, SUPPLIER["aadObjectId"], SUPPLIER["name"]
         ).id
+        # The supplier has msbot installed: their messages arrive (one who has not is told
+        # to the team in the card's thread, tests/test_supplier_unreachable.py).
+        personal_chats.remember(
+            s,
+            reporter,
+            "teams",
+            TENANT,
+            member_id=SUPPLIER["id"],
+            service_url=bot.connector.url,
+            conversation_id=chat,
+            now=utcnow(),
+        )
     form = intake.ComplaintForm(
         authority_name="Borsetshire Council",
         authority_kind="wider",

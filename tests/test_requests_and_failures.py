@@ -10,6 +10,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from bot import outbox
+from bot.complaints.unreachable import SUPPLIER_UNREACHABLE
 from bot.db import make_engine
 from handlers.slack.app import build_services
 from models import Complaint, OutboxMessage, ProcessedDelivery
@@ -120,14 +121,17 @@ def test_permanent_failure_is_kept_as_dead_and_can_be_revived(slack, stub, sessi
     stub.fail("chat.postMessage", times=1, error="channel_not_found", channel="DU100")
     slack.view_submission("complaint_form", forms.complaint(), view_id="VDEAD")
     stub.wait_for("chat.postMessage", 2)
-    dm, card = wait_settled(session, 2)
+    # The receipt is lost: the team is told in the card's thread (bot.complaints.unreachable).
+    dm, card, notice = wait_settled(session, 3)
     assert (dm.status, dm.last_error, card.status) == ("dead", "channel_not_found", "sent")
+    assert notice.kind == SUPPLIER_UNREACHABLE and notice.data["dead"] == dm.id
     # Only this drain may send it: the app's own worker, between two of its drains, could
     # otherwise take the revived row first.
     app.services.outbox.stop()
     assert outbox.revive_dead(engine) == 1
-    assert outbox.drain(engine, app.services.transport) == 1
-    assert {m.status for m in rows(session, OutboxMessage)} == {"sent"}
+    later = utcnow() + timedelta(hours=2)  # the notice may still wait for its card's back-off
+    assert outbox.drain(engine, app.services.transport, now=later) >= 1
+    assert [m.status for m in rows(session, OutboxMessage)] == ["sent"] * 3
 
 
 def test_deferred_work_beyond_the_limit_runs_before_the_response(engine, stub):

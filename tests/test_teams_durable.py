@@ -141,6 +141,17 @@ def test_a_command_or_a_supplier_reply_with_the_database_down_is_told(
     assert recorded(engine) == []
 
 
+def test_a_reply_with_a_very_long_activity_id_is_one_note(bot, engine, case_thread):
+    """Teams' ids are opaque: one longer than the key's column is still one key per reply."""
+    case, root = case_thread
+    reply_id = "1" * 500
+    for _ in range(2):
+        say_in_thread(bot, root, INV, "Council says 5 days.", id=reply_id)
+    wait_until(lambda: notes(engine, case.id), "the note")
+    settle(bot, engine)
+    assert len(notes(engine, case.id)) == 1 and len(recorded(engine)) == 1
+
+
 def test_a_crash_between_the_record_and_the_run_is_resumed_by_the_sweeper_once(
     bot, engine, case_thread
 ):

@@ -10,9 +10,23 @@ from sqlmodel import Session
 
 from models import OutboxMessage
 
+# Why a message to a person cannot be delivered at all, when the transport can tell: the
+# outbox hands it to the core's after-dead hooks (bot.complaints.unreachable tells the team).
+NOT_OPENED = "not_opened"  # the platform lets msbot write only once they have opened it
+ACCOUNT_GONE = "account_gone"  # their account is not found or deactivated
+CANNOT_DM = "cannot_dm"  # the platform refuses msbot a direct message to them
+NO_ACCOUNT = "no_account"  # they have no account on any platform msbot serves
+UNREACHABLE_REASONS = frozenset({NOT_OPENED, ACCOUNT_GONE, CANNOT_DM, NO_ACCOUNT})
+
 
 class PermanentDeliveryError(Exception):
-    """Retrying cannot help (channel gone, bot not in channel, bad token)."""
+    """Retrying cannot help (channel gone, bot not in channel, bad token). ``unreachable``: one
+    of UNREACHABLE_REASONS when the recipient themself cannot be reached (None: the message,
+    or msbot's own set-up, is at fault)."""
+
+    def __init__(self, *args, unreachable: str | None = None):
+        super().__init__(*args)
+        self.unreachable = unreachable
 
 
 class RateLimited(Exception):

@@ -2,7 +2,8 @@
 which are kept in order within their subject's thread rather than their whole destination.
 
 Each feature declares its own beside its code (``AFTER_SENT`` in bot/complaints/notes.py and
-relay.py, ``THREADED`` in bot/complaints/notices.py); the composition root
+relay.py, ``AFTER_DEAD`` in bot/complaints/unreachable.py, ``THREADED`` in
+bot/complaints/notices.py); the composition root
 (bot/bootstrap.py) collects them and a front end hands them to its transport as
 ``after_sent`` and ``threaded_kinds``. Nothing here is filled in by importing a module.
 """
@@ -21,6 +22,11 @@ from models import OutboxMessage
 # can remember where a message went (a case's card, a relay DM) atomically with it. A
 # transport without any records rows as sent and nothing more.
 AfterSent = Callable[[Session, OutboxMessage, Sent], None]
+# kind -> fn(session, row, unreachable) run in the transaction that records a row as dead (it
+# cannot be delivered at all), so the core can tell someone atomically with it: once per row,
+# since only a pending row is recorded dead. ``unreachable`` is the transport's reason
+# (bot.outbox.delivery NOT_OPENED...), or None.
+AfterDead = Callable[[Session, OutboxMessage, str | None], None]
 # A hook under this key runs for every kind, after the kind's own (bot.conversations records
 # every direct message so that an erasure can find it).
 EVERY_KIND = "*"
@@ -49,6 +55,15 @@ def after_sent_for(transport: Any, kind: str) -> list[AfterSent]:
     """The hooks to run once a row of ``kind`` is sent: its kind's, then every kind's."""
     hooks = after_sent_of(transport)
     return [hook for key in (kind, EVERY_KIND) if (hook := hooks.get(key)) is not None]
+
+
+def after_dead_of(transport: Any) -> Mapping[str, AfterDead]:
+    return getattr(transport, "after_dead", None) or {}
+
+
+def after_dead_for(transport: Any, kind: str) -> AfterDead | None:
+    """The hook to run once a row of ``kind`` is recorded dead, if any."""
+    return after_dead_of(transport).get(kind)
 
 
 def threaded_kinds_of(transport: Any) -> frozenset[str]:

@@ -24,7 +24,7 @@ from bot.logs import unit_of_work
 from bot.outbox import delivery as outcome
 from bot.outbox.claims import CLAIM_SECONDS, Claims
 from bot.outbox.delivery import NotReady, PermanentDeliveryError, RateLimited, Sent, Skip, Transport
-from bot.outbox.kinds import after_sent_for
+from bot.outbox.kinds import after_dead_for, after_sent_for
 from bot.outbox.pacing import PACE_SECONDS, RETRY_BASE_SECONDS, backoff
 from bot.outbox_doubt import LookUpLater, claimer, dead_local_claimers, look_up
 from models import OutboxMessage
@@ -48,6 +48,8 @@ class _Outcome:
     # The attempt may have posted (or its look-up failed): keep the row in doubt.
     in_doubt: bool = False
     lookup_failed: bool = False
+    # A dead row's recipient cannot be reached (PermanentDeliveryError.unreachable).
+    unreachable: str | None = None
 
 
 @dataclass
@@ -99,7 +101,7 @@ class Drain(Claims):
             return True
         except PermanentDeliveryError as exc:
             bound.error("outbox.dead", error=str(exc))
-            self.record(msg_id, "dead", error=str(exc))
+            self.record(msg_id, "dead", error=str(exc), unreachable=exc.unreachable)
             return False
         except outcome.ServedElsewhere as exc:
             # Not this process's platform: the process serving it sends it. No fault, no
@@ -140,13 +142,16 @@ class Drain(Claims):
         retry_after: float | None = None,
         in_doubt: bool = False,
         lookup_failed: bool = False,
+        unreachable: str | None = None,
     ) -> None:
         """Store one outcome at once, in its own transaction. A database that is briefly
         unavailable is retried for a while: giving up leaves the row in doubt, to be looked
         up by the next sender."""
         posted_at = utcnow()
         give_up = time.monotonic() + RECORD_RETRY_SECONDS
-        outcome = _Outcome(status, error, result, retry_after, posted_at, in_doubt, lookup_failed)
+        outcome = _Outcome(
+            status, error, result, retry_after, posted_at, in_doubt, lookup_failed, unreachable
+        )
         with self.lock:
             self.recording.add(msg_id)
         while True:
@@ -210,6 +215,10 @@ class Drain(Claims):
             else:
                 wait = backoff(row.attempts, self.retry_base)
             row.next_attempt_at = max(out.posted_at, self.clock()) + wait
+            if out.status == "dead" and (hook := after_dead_for(self.transport, row.kind)):
+                # In this transaction: the row is dead exactly when its hook has run (a
+                # retried record finds it no longer pending and runs nothing twice).
+                hook(s, row, out.unreachable)
 
     def sender(self) -> int:
         sent = 0

@@ -32,6 +32,7 @@ from handlers.slack.complaints import (
 )
 from handlers.slack.complaints import listeners as complaint_listeners
 from handlers.slack.complaints import messages as complaint_messages
+from handlers.slack.complaints import unreachable_messages as complaint_unreachable
 from handlers.slack.deliveries import Handoff
 from handlers.slack.services import Services
 from handlers.slack.settings import SlackSettings
@@ -66,6 +67,7 @@ def renderers(assignable=None, handoff: Handoff | None = None) -> dict:
         **shadow_messages.RENDERERS,
         **reports.RENDERERS,
         **privacy_messages.RENDERERS,
+        **complaint_unreachable.RENDERERS,
     }
 
 
@@ -82,6 +84,7 @@ def build_services(settings: SlackSettings, engine: Engine, **overrides) -> Serv
         role_channels(settings),
         after_sent=core.after_sent,
         threaded_kinds=core.threaded_kinds,
+        after_dead=core.after_dead,
     )
     services = Services(
         settings=settings,

@@ -15,6 +15,8 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.outbox import LEADS_ROLE, TRIAGE_ROLE, AfterSent, PermanentDeliveryError, RateLimited, Sent
+from bot.outbox.delivery import ACCOUNT_GONE, CANNOT_DM, NO_ACCOUNT
+from bot.outbox.kinds import AfterDead
 from bot.outbox_doubt import LookupFailed
 from handlers.slack.people import slack_ids
 from handlers.slack.posted_lookup import PLATFORM, find_tagged, tag
@@ -34,6 +36,14 @@ PERMANENT_ERRORS = {
     "cannot_dm_bot",
     "invalid_blocks",
     "msg_too_long",
+}
+# conversations.open's answers when the person, not msbot, is why a DM cannot be opened.
+RECIPIENT_ERRORS = {
+    "user_not_found": ACCOUNT_GONE,
+    "user_disabled": ACCOUNT_GONE,
+    "account_inactive": ACCOUNT_GONE,
+    "cannot_dm_bot": CANNOT_DM,
+    "user_not_visible": CANNOT_DM,
 }
 
 
@@ -89,6 +99,7 @@ class SlackTransport:
         *,
         after_sent: Mapping[str, AfterSent] | None = None,
         threaded_kinds: frozenset[str] = frozenset(),
+        after_dead: Mapping[str, AfterDead] | None = None,
     ):
         self.client = client
         self.renderers = renderers
@@ -97,6 +108,8 @@ class SlackTransport:
         # The core's hooks per kind (bot.bootstrap.after_sent_hooks), run by the outbox in
         # the transaction that records a row as sent.
         self.after_sent = dict(after_sent or {})
+        # ... and in the one that records a row dead (bot.bootstrap.after_dead_hooks).
+        self.after_dead = dict(after_dead or {})
         # Kinds kept in order within their subject's thread (bot.bootstrap.threaded_kinds).
         self.threaded_kinds = threaded_kinds
         # user id -> DM channel id; conversations.open always returns the same channel for a
@@ -113,7 +126,9 @@ class SlackTransport:
         if msg.recipient_person_id and not (rendered.channel_id or msg.recipient_role):
             slack_id = slack_ids(session, [msg.recipient_person_id]).get(msg.recipient_person_id)
             if slack_id is None:
-                raise PermanentDeliveryError("the person has no Slack account")
+                raise PermanentDeliveryError(
+                    "the person has no Slack account", unreachable=NO_ACCOUNT
+                )
             rendered = replace(rendered, dm_user_id=slack_id)
         return rendered
 
@@ -121,7 +136,16 @@ class SlackTransport:
         if user_id is None:
             raise PermanentDeliveryError("a DM rendered without its Slack user")
         if user_id not in self._dm_channels:
-            opened = self.client.conversations_open(users=user_id)
+            try:
+                opened = self.client.conversations_open(users=user_id)
+            except SlackApiError as exc:
+                error = exc.response.get("error") if exc.response is not None else None
+                if error in RECIPIENT_ERRORS:
+                    # The person cannot be reached: their team is told (bot.outbox after_dead).
+                    raise PermanentDeliveryError(
+                        error, unreachable=RECIPIENT_ERRORS[error]
+                    ) from exc
+                raise
             self._dm_channels[user_id] = opened["channel"]["id"]
         return self._dm_channels[user_id]
 

@@ -36,6 +36,7 @@ from handlers.teams import (
     shadow_commands,
     shadow_conflicts,
     shadow_notices,
+    unreachable_messages,
     welcome,
 )
 from handlers.teams.auth import TokenCheck
@@ -85,6 +86,7 @@ def teams_renderers(services: TeamsServices | None = None) -> dict:
         **case_delivery.renderers(roles),
         **shadow_notices.RENDERERS,
         **digest_card.RENDERERS,
+        **unreachable_messages.RENDERERS,
     }
 
 
@@ -104,6 +106,7 @@ def outbox_transport(
         engine=services.engine,
         after_sent=core.after_sent,
         threaded_kinds=core.threaded_kinds,
+        after_dead=core.after_dead,
     )
     return RoutingTransport([*more, teams], elsewhere=roles_elsewhere())
 

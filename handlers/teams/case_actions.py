@@ -25,6 +25,7 @@ from bot.errors import DomainError, StoreUnavailable, ValidationFailed
 from bot.permissions import Actor
 from handlers.teams import case_card, case_forms, case_support
 from handlers.teams.cards import submitted
+from handlers.teams.keys import DELIVERY_KEY_MAX, bounded_key
 from handlers.teams.requests import TeamsRequest
 from handlers.teams.routes import InvokeAnswer, Routes
 
@@ -134,7 +135,8 @@ def _first_delivery(press: Press) -> bool:
     activity = press.req.activity_id
     if not activity:
         return True  # nothing to recognise a repeat by: the core's own checks still hold
-    return deliveries.claim(press.services.engine, f"teams:invoke:{activity}"[:255])
+    key = bounded_key("invoke", activity, limit=DELIVERY_KEY_MAX)
+    return deliveries.claim(press.services.engine, key)
 
 
 def press(req: TeamsRequest, verb: str) -> InvokeAnswer:

@@ -24,6 +24,7 @@ from bot.people import TEAMS
 from bot.permissions import Actor
 from handlers.teams import case_support
 from handlers.teams.dispatch import tell_privately
+from handlers.teams.keys import NOTE_KEY_MAX, bounded_key
 from handlers.teams.requests import TeamsRequest
 from handlers.teams.routes import Routes
 
@@ -39,7 +40,8 @@ def case_of_thread(req: TeamsRequest) -> Select:
 
 
 def note_key(req: TeamsRequest) -> str:
-    return f"teams:{req.channel_id}/{req.activity_id}"
+    # Bounded to case_note.source_key (ids as long as the edge allows would not fit).
+    return bounded_key(f"{req.channel_id}/{req.activity_id}", limit=NOTE_KEY_MAX)
 
 
 def _note_of(req: TeamsRequest) -> tuple:

@@ -20,6 +20,7 @@ from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.errors import DomainError, StoreUnavailable
 from handlers.teams.cards import VERB_KEY
 from handlers.teams.connector import ConnectorError
+from handlers.teams.keys import DELIVERY_KEY_MAX, bounded_key
 from handlers.teams.outgoing import TeamsOut
 from handlers.teams.requests import TeamsRequest
 from handlers.teams.routes import Handler, InvokeAnswer, Routes
@@ -94,9 +95,8 @@ class Dispatcher:
                     # nothing. A failure to record is told there; any other is told below.
                     self.record(req)
                     return
-                if req.activity_id and not deliveries.claim(
-                    req.services.engine, f"teams:{req.conversation_id}:{req.activity_id}"
-                ):
+                key = bounded_key(req.conversation_id, req.activity_id, limit=DELIVERY_KEY_MAX)
+                if req.activity_id and not deliveries.claim(req.services.engine, key):
                     log.info("teams.repeat_ignored")
                     return
                 handler(req)

@@ -24,6 +24,7 @@ from bot.errors import DomainError, StoreUnavailable
 from handlers import durable
 from handlers.teams.actors import TeamsUser
 from handlers.teams.dispatch import FAILED, Dispatcher, tell_privately
+from handlers.teams.keys import PENDING_KEY_MAX, bounded_key
 from handlers.teams.requests import TeamsRequest
 
 log = structlog.get_logger("msbot.teams.durable")
@@ -65,9 +66,10 @@ def deferred(req: TeamsRequest) -> str:
 
 def key(req: TeamsRequest) -> str:
     """Its activity id within its conversation; the conversation as a digest, since a 1:1
-    chat's id names its person and the key is kept as no one's data (bot/privacy)."""
+    chat's id names its person and the key is kept as no one's data (bot/privacy); all of it
+    a digest if a long activity id would overrun the column (handlers/teams/keys.py)."""
     digest = hashlib.sha256(req.conversation_id.encode()).hexdigest()[:24]
-    return f"teams:{digest}:{req.activity_id}"
+    return bounded_key(digest, req.activity_id, limit=PENDING_KEY_MAX)
 
 
 def payload(req: TeamsRequest) -> dict:

@@ -95,6 +95,11 @@ def check_activity(body: Any, settings: TeamsSettings) -> dict:
     text = body.get("text")
     if text is not None and not isinstance(text, str):
         raise Refused(400, "text must be a string")
+    if body.get("type") == "invoke" and str(body.get("name") or "").startswith("signin/"):
+        # The SDK answers sign-in invokes itself, calling Microsoft's token service with
+        # whatever state the body carries (a long one came back as a 500). msbot has no
+        # sign-in: nothing to call.
+        raise Refused(404, "msbot offers no sign-in")
     try:
         ActivityTypeAdapter.validate_python(body)
     except (ValidationError, ValueError, TypeError) as exc:

@@ -26,6 +26,8 @@ from bot.outbox import (
     RateLimited,
     Sent,
 )
+from bot.outbox.delivery import NOT_OPENED
+from bot.outbox.kinds import AfterDead
 from bot.people import TEAMS
 from handlers.teams.connector import ConnectorError, StillThrottled, TeamsConnector
 from handlers.teams.outgoing import Renderer, TeamsOut
@@ -74,6 +76,8 @@ class TeamsTransport:
     # The core's kinds (bot.bootstrap): what to record once sent, which keep thread order.
     after_sent: Mapping[str, AfterSent] = field(default_factory=dict)
     threaded_kinds: frozenset[str] = frozenset()
+    # What the core does once a row is recorded dead (a supplier msbot cannot reach).
+    after_dead: Mapping[str, AfterDead] = field(default_factory=dict)
     platform: str = PLATFORM
 
     def bot_id(self) -> str | None:
@@ -101,7 +105,7 @@ class TeamsTransport:
             raise PermanentDeliveryError("a message with no recipient")
         chat = personal_chats.chat_of(session, msg.recipient_person_id, PLATFORM)
         if chat is None:
-            raise PermanentDeliveryError(NOT_INSTALLED)
+            raise PermanentDeliveryError(NOT_INSTALLED, unreachable=NOT_OPENED)
         return Addressed(
             out,
             chat.conversation_id,
@@ -148,7 +152,7 @@ class TeamsTransport:
             )
         except ConnectorError as exc:
             if exc.status in (403, 404):
-                raise PermanentDeliveryError(NOT_INSTALLED) from exc
+                raise PermanentDeliveryError(NOT_INSTALLED, unreachable=NOT_OPENED) from exc
             raise
         if self.engine is not None and rendered.person_id is not None:
             with transaction(self.engine) as session:

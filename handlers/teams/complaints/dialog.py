@@ -10,6 +10,7 @@ Teams sending it again) stores nothing new, as Slack's view id ensures there.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import structlog
@@ -19,6 +20,7 @@ from bot.db import CommitUncertain, deadline
 from bot.errors import StoreUnavailable, ValidationFailed
 from handlers.teams.card_forms import FormField, dialog_form
 from handlers.teams.cards import new_submission_token, submitted
+from handlers.teams.keys import SUBMISSION_KEY_MAX, bounded_key
 from handlers.teams.package import RAISE_COMPLAINT_COMMAND
 from handlers.teams.requests import TeamsRequest
 from handlers.teams.routes import InvokeAnswer, Routes
@@ -31,6 +33,8 @@ INTRO = (
     "Tell us about a procurement that made it hard for you to bid or to be paid. The team "
     "will look into it with the contracting authority."
 )
+# What new_submission_token makes (URL-safe base64), with room to spare.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 # A refusal that belongs to no field is shown at the top of the form.
 WHOLE_FORM = "form"
 UNAVAILABLE = (
@@ -151,8 +155,9 @@ def receipt(reference: str, due: date) -> str:
 
 def submit_dialog(req: TeamsRequest) -> InvokeAnswer:
     _, token, answers = submitted(req.value)
-    if not token:
-        # A submission without the token its form carried is not from our dialog: a new form.
+    if not token or not _TOKEN.fullmatch(token):
+        # A submission without the token its form carried (or with one our forms never make)
+        # is not from our dialog: a new form.
         return InvokeAnswer.show(form_card(answers), TITLE)
 
     def again(errors: dict) -> InvokeAnswer:
@@ -162,11 +167,14 @@ def submit_dialog(req: TeamsRequest) -> InvokeAnswer:
     services = req.services
     try:
         with deadline():
+            actor = req.actor()
             result = intake.submit(
                 services.engine,
                 read_form(answers),
-                actor=req.actor(),
-                submission_key=f"teams:{token}",
+                actor=actor,
+                # The person's own: a token replayed by someone else (it is only as secret as
+                # the card that carried it) stores their own case, never shows this one.
+                submission_key=bounded_key(actor.person_id, token, limit=SUBMISSION_KEY_MAX),
                 today=services.today(),
                 policy=intake.IntakePolicy(
                     sla_central_months=services.settings.sla_central_months,

@@ -11,6 +11,7 @@ from bot import conversations
 from bot.complaints import investigation
 from bot.people import TEAMS
 from handlers.teams.dispatch import tell_privately
+from handlers.teams.keys import NOTE_KEY_MAX, bounded_key
 from handlers.teams.requests import TeamsRequest
 from handlers.teams.routes import Routes
 
@@ -31,7 +32,7 @@ def personal_reply(req: TeamsRequest) -> None:
     if services.engine is None or not _has_relay(services, relayed):
         tell_privately(req, NOTHING_TO_ANSWER)
         return
-    key = f"teams:{req.conversation_id}:{req.activity_id}"
+    key = bounded_key(req.conversation_id, req.activity_id, limit=NOTE_KEY_MAX)
     # The core asks its policy: only the case's supplier may answer (a refusal, which names
     # no case, is told privately by the dispatcher's error map).
     note = investigation.supplier_reply(
