@@ -111,9 +111,9 @@ _on_write: ContextVar[Callable[[Session], None] | None] = ContextVar("db_on_writ
 
 
 @contextmanager
-def on_each_write(hook: Callable[[Session], None]) -> Iterator[None]:
+def on_each_write(hook: Callable[[Session], None] | None) -> Iterator[None]:
     """Run ``hook(session)`` inside every transaction in this block that writes, before its
-    COMMIT; an exception from it rolls that transaction back."""
+    COMMIT; an exception from it rolls that transaction back. None: no hook in this block."""
     token = _on_write.set(hook)
     try:
         yield

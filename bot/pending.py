@@ -1,21 +1,26 @@
 """Commands acknowledged before they run, kept so that none is lost or run twice.
 
-A mention command is answered (acked) at once and run just after. Recorded before the ack,
-under the key of its Slack delivery, the row is both the delivery's claim (a retry finds it
-and does nothing) and the promise to run it. A runner claims it with a conditional UPDATE
-(lease + token), runs it, and the row is marked done in the same transaction as the
-command's effect (``bot.db.on_each_write``): after a crash at any point the command has
-either taken effect and is done, or has not and is resumed, never both and never twice.
+A mention command (Slack), a reply that becomes a case note or a supplier's reply (Teams) is
+answered (acked) at once and run just after. Recorded before the ack, under the key of its
+delivery (one namespace for every platform: each front end prefixes its own, "teams:…"), the
+row is both the delivery's claim (a retry finds it and does nothing) and the promise to run it.
+A runner claims it with a conditional UPDATE (lease + token), runs it, and the row is marked
+done in the same transaction as the command's effect (``bot.db.on_each_write``): after a
+crash at any point the command has either taken effect and is done, or has not and is
+resumed, never both and never twice.
+
+Several front ends may share one database: each claims and resumes only the kinds it knows
+how to run (``kinds``), so a Slack process never takes, and closes, a Teams command.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, event, or_, select, update
+from sqlalchemy import delete, event, or_, select, true, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -58,16 +63,30 @@ def record(engine: Engine, key: str, kind: str, payload: dict) -> int | None:
         ).scalar()
 
 
+def waiting(engine: Engine, key: str) -> int | None:
+    """The command recorded under ``key`` if it has not run (yet): pending, or running."""
+    with transaction(engine) as s:
+        return s.execute(
+            select(PendingCommand.id).where(
+                PendingCommand.key == key, PendingCommand.status.in_(("pending", "running"))
+            )
+        ).scalar()
+
+
 def claim(
-    engine: Engine, command_id: int, now: datetime | None = None
+    engine: Engine,
+    command_id: int,
+    now: datetime | None = None,
+    kinds: Collection[str] | None = None,
 ) -> tuple[str, PendingCommand] | None:
-    """Take a command to run: (token, row), or None if it is done or another runner holds it."""
+    """Take a command to run: (token, row), or None if it is done, another runner holds it,
+    or it is of none of ``kinds`` (when given)."""
     now = now or utcnow()
     token = uuid.uuid4().hex
     with transaction(engine) as s:
         claimed = s.execute(
             update(PendingCommand)
-            .where(PendingCommand.id == command_id, _claimable(now))
+            .where(PendingCommand.id == command_id, _claimable(now), _of_kinds(kinds))
             .values(
                 status="running",
                 claim_token=token,
@@ -79,6 +98,10 @@ def claim(
         if not claimed:
             return None
         return token, s.get(PendingCommand, command_id)
+
+
+def _of_kinds(kinds: Collection[str] | None):
+    return true() if kinds is None else PendingCommand.kind.in_(sorted(kinds))
 
 
 def _claimable(now: datetime):
@@ -127,6 +150,15 @@ def completing(engine: Engine, command_id: int, token: str) -> Iterator[None]:
             _mark_done(s, command_id, token)
 
 
+@contextmanager
+def before_effect() -> Iterator[None]:
+    """Writes a command makes on its way to its effect that are harmless to repeat (who is
+    asking, remembered on first contact): they must not mark it done, or a failure of the
+    effect itself would leave it done and lost."""
+    with on_each_write(None):
+        yield
+
+
 def give_up(engine: Engine, command_id: int, token: str) -> None:
     """A command that failed for a reason retrying cannot fix (a bug): stop resuming it."""
     with transaction(engine) as s:
@@ -139,16 +171,20 @@ def give_up(engine: Engine, command_id: int, token: str) -> None:
 
 
 def resumable(
-    engine: Engine, now: datetime | None = None, grace: timedelta = timedelta(0), limit: int = 100
+    engine: Engine,
+    now: datetime | None = None,
+    grace: timedelta = timedelta(0),
+    limit: int = 100,
+    kinds: Collection[str] | None = None,
 ) -> list[int]:
-    """Commands recorded (at least ``grace`` ago) but not done whose runner is gone or never
-    started: oldest first."""
+    """Commands (of ``kinds``, when given) recorded at least ``grace`` ago but not done whose
+    runner is gone or never started: oldest first."""
     now = now or utcnow()
     with transaction(engine) as s:
         return list(
             s.execute(
                 select(PendingCommand.id)
-                .where(_claimable(now))
+                .where(_claimable(now), _of_kinds(kinds))
                 .where(
                     (PendingCommand.status != "pending")
                     | (PendingCommand.created_at <= now - grace)

@@ -54,8 +54,9 @@ class ProcessedDelivery(SQLModel, table=True):
 
 
 class PendingCommand(SQLModel, table=True):
-    """Something acknowledged to Slack that runs after the ack (a mention command), stored
-    before the ack so a crash in between cannot lose it. ``key`` is the Slack delivery's key:
+    """Something acknowledged that runs after the ack (a Slack mention command; a Teams note,
+    thread command or supplier reply), stored before the ack so a crash in between cannot
+    lose it. ``key`` is the delivery's key (each platform's prefixed with its own):
     storing the row is also what claims the delivery, so a retry finds it and does nothing.
     The row is marked done in the transaction of the command's effect (bot/pending.py)."""
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from handlers.slack.durable import DELAY_ENV
+from handlers.durable import DELAY_ENV
 from tests import forms
 from tests import investigation_slack as ev
 from tests.conftest import SIGNING_SECRET, TRIAGE

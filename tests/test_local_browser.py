@@ -392,9 +392,12 @@ def test_lead_opens_app_home_and_sees_the_team_queue(chromium, tmp_path, request
 
 def test_a_lead_runs_the_weekly_digest_now_and_sees_it_with_its_chart(page, local):
     _file_a_complaint(local)
-    # The control lists exactly the registry's jobs.
+    # The control lists exactly the registry's jobs (filled in once the page has asked the
+    # server for them: wait for them rather than read a list still empty on a busy machine).
+    names = sorted(job.name for job in job_registry().all())
+    expect(page.locator("#job option")).to_have_count(len(names))
     options = page.locator("#job option").all_inner_texts()
-    assert options == sorted(job.name for job in job_registry().all())
+    assert options == names
     assert "weekly_digest" in options
 
     be(page, "Lena Okafor — lead")

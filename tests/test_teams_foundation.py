@@ -146,6 +146,7 @@ def test_plain_replies_go_to_the_reply_handlers(bot, seen):
     user = person()
     bot.install(user)
     assert bot.say("just saying", user=user).status_code == 200
+    assert seen.done.wait(10)  # run just after the 200, from its record
     assert seen.requests[-1].text == "just saying"
     assert seen.requests[-1].personal
 
@@ -237,6 +238,7 @@ def test_in_a_channel_only_a_mention_is_a_command(bot, seen):
     }
     # A reply in a reply chain that only starts with a command word is a reply (a note).
     assert bot.say("status looks fine to me", conversation=chain).status_code == 200
+    assert seen.done.wait(10)  # run just after the 200, from its record
     req = seen.requests[-1]
     assert (req.mentioned, req.thread_id, req.text) == (
         False,

@@ -126,8 +126,11 @@ PROCESSED_DELIVERY: dict[str, Entry] = {
 
 PENDING_COMMAND: dict[str, Entry] = {
     "id": ROW_ID,
-    "key": not_personal("The delivery's key (an event id, or a channel and message id)."),
-    "kind": not_personal("Which command (mention)."),
+    "key": not_personal(
+        "The delivery's key (a Slack event id, a channel and message id, or a Teams activity "
+        "id with a digest of its conversation)."
+    ),
+    "kind": not_personal("Which command (Slack's mention, or a Teams message)."),
     "payload": personal(
         Kind.WRITTEN_BY_PERSON,
         ANYONE,
@@ -135,7 +138,9 @@ PENDING_COMMAND: dict[str, Entry] = {
         PENDING,
         erase="Deleted two days after the command ran; an erasure may wait for the pruning.",
         note="JSON: {event: {user, channel, thread_ts, ts, text}}: who mentioned the bot, "
-        "where, and the words they typed.",
+        "where, and the words they typed; for Teams the message as msbot read it (sender's "
+        "ids and name, conversation, activity id, text): a thread reply, a mention, or a "
+        "supplier's 1:1 reply (not its case: that is found when it runs).",
     ),
     "status": STATUS,
     "attempts": not_personal("Runs attempted."),

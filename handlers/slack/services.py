@@ -32,7 +32,7 @@ class Services:
     transport: SlackTransport
     outbox: OutboxWorker
     jobs: JobRegistry  # the scheduled jobs (bot.bootstrap), for the local "run now"
-    # kind of recorded command -> its runner (handlers/slack/durable.py), from the app factory
+    # kind of recorded command -> its runner (handlers/durable.py), from the app factory
     runners: Mapping[str, Callable] = field(default_factory=dict)
     today: Callable[[], date] = field(default=today_uk)
     # Aware UTC "now" for the core's timestamps and offer expiry; replaceable so tests can
@@ -113,7 +113,7 @@ class Services:
         self.outbox.kick()
 
     def start(self) -> Services:
-        from handlers.slack import durable
+        from handlers import durable
 
         self.outbox.start()
         # Commands acknowledged but not done when a process died are resumed from here.

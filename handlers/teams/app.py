@@ -30,6 +30,7 @@ from handlers.teams import (
     case_delivery,
     case_thread,
     digest_card,
+    durable_messages,
     privacy_messages,
     shadow_actions,
     shadow_commands,
@@ -171,8 +172,15 @@ class TeamsFrontEnd:
                 teams=settings,
                 connector=self.connector,
             )
-        self.dispatcher = Dispatcher(routes or teams_routes(), fallback=self._welcome)
+        self.dispatcher = Dispatcher(
+            routes or teams_routes(),
+            fallback=self._welcome,
+            record=durable_messages.record if self.services is not None else None,
+        )
         if self.services is not None:
+            self.services.runners = {
+                durable_messages.KIND: durable_messages.runner(self.dispatcher)
+            }
             self.services.outbox = OutboxWorker(
                 self.engine,
                 outbox_transport(self.services, more_transports, renderers),
@@ -196,7 +204,7 @@ class TeamsFrontEnd:
         self._app_token.loop = asyncio.get_running_loop()
         await self.sdk.initialize()
         if self.services is not None:
-            self.services.outbox.start()
+            self.services.start()
         async with self._original_lifespan(app):
             yield
         self._executor.shutdown(wait=True)
@@ -263,6 +271,7 @@ class TeamsFrontEnd:
 
     def _changed(self, req: TeamsRequest) -> None:
         if self.services is not None:
+            durable_messages.run_first(req)
             self.dispatcher.changed(req)
 
     def _installed(self, req: TeamsRequest) -> None:

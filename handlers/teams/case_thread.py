@@ -18,7 +18,7 @@ from sqlalchemy import Select
 from bot.complaints import investigation
 from bot.complaints import thread_commands as commands
 from bot.conversations import CASE_CARD, subject_of
-from bot.db import CommitUncertain, transaction
+from bot.db import transaction
 from bot.errors import DomainError, NotPermitted, StoreUnavailable
 from bot.people import TEAMS
 from bot.permissions import Actor
@@ -31,15 +31,7 @@ from handlers.teams.routes import Routes
 log = structlog.get_logger("msbot.teams.thread")
 
 NOT_A_CASE = "This is not a case's thread: mention me in the replies to a case's card."
-NOT_SAVED = (
-    "Your reply in a case's thread was not saved as a case note: our database is unavailable. "
-    "Please post it again in a few minutes."
-)
 NOT_A_NOTE = "Your reply was not saved as a case note."
-NOT_CONFIRMED = (
-    "Our database did not confirm that your reply in a case's thread was saved as a note. "
-    "If it is missing from the case's timeline, please post it again."
-)
 
 
 def case_of_thread(req: TeamsRequest) -> Select:
@@ -59,7 +51,9 @@ def _note_of(req: TeamsRequest) -> tuple:
 
 
 def on_reply(req: TeamsRequest) -> None:
-    """A plain reply in a channel's reply chain: a note when the chain is a case's."""
+    """A plain reply in a channel's reply chain: a note when the chain is a case's. Run from
+    its record after the ack (handlers/teams/durable_messages.py): StoreUnavailable passes
+    through, so it is resumed when the database is back rather than lost."""
     if req.conversation_type != "channel" or not req.thread_id or not req.activity_id:
         return
     if req.mentioned:
@@ -70,9 +64,8 @@ def on_reply(req: TeamsRequest) -> None:
         return
     try:
         investigation.record_note(*_note_of(req), actor=req.actor())
-    except StoreUnavailable as exc:
-        log.warning("teams.note_not_saved")
-        tell_privately(req, NOT_CONFIRMED if isinstance(exc, CommitUncertain) else NOT_SAVED)
+    except StoreUnavailable:
+        raise
     except NotPermitted as exc:
         # In a case's thread, by someone off the team (the core's policy): told privately.
         log.info("teams.note_refused", code=exc.code)
@@ -144,7 +137,8 @@ def _named(req: TeamsRequest, args: str) -> Actor | None:
 
 
 def on_command(req: TeamsRequest) -> None:
-    """A mention of msbot in a channel: a thread command, answered in the asker's 1:1 chat."""
+    """A mention of msbot in a channel: a thread command, answered in the asker's 1:1 chat.
+    Run from its record after the ack: StoreUnavailable passes through (resumed later)."""
     services = req.services
     word, args = commands.parse(req.text)
     command = commands.COMMANDS_BY_NAME.get(word)
@@ -175,7 +169,9 @@ def on_command(req: TeamsRequest) -> None:
             lambda words: _named(req, words),
         )
         answer = command.run(asked)
-    except (DomainError, StoreUnavailable) as exc:
+    except StoreUnavailable:
+        raise
+    except DomainError as exc:
         tell(case_support.explain(exc, services.engine))
         return
     services.send_queued()

@@ -5,6 +5,10 @@ Every handler runs under one database budget (bot.db.deadline), so an invoke is 
 inside Teams' time limit even when the database is silent. A message activity Teams delivers
 twice (its retry) is handled once: its activity id is claimed first (bot.deliveries). Refusals
 and private answers never go to a channel: in a channel they go to the person's 1:1 chat.
+
+A message whose work must not be lost (a reply that becomes a case note, a mention command in
+a channel, a supplier's reply in their 1:1 chat) is instead handed to ``record``
+(handlers/teams/durable_messages.py): stored before Teams gets its answer, run after it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from handlers.teams.connector import ConnectorError
 from handlers.teams.keys import DELIVERY_KEY_MAX, bounded_key
 from handlers.teams.outgoing import TeamsOut
 from handlers.teams.requests import TeamsRequest
-from handlers.teams.routes import InvokeAnswer, Routes
+from handlers.teams.routes import Handler, InvokeAnswer, Routes
 
 log = structlog.get_logger("msbot.teams")
 
@@ -40,10 +44,13 @@ def _refusal(exc: Exception) -> str:
 
 
 class Dispatcher:
-    def __init__(self, routes: Routes, fallback=None):
+    def __init__(self, routes: Routes, fallback=None, record=None):
         self.routes = routes
         # What a message nobody routes gets (the welcome card, handlers/teams/app.py).
         self.fallback = fallback
+        # fn(req): record a message whose work must survive a crash, and run it after the ack
+        # (None: everything runs before the answer, as the plumbing's tests want).
+        self.record = record
 
     # Invokes: the answer is the HTTP response's body.
     def invoke(self, req: TeamsRequest) -> dict:
@@ -78,13 +85,21 @@ class Dispatcher:
 
     # Messages: answered by sending.
     def message(self, req: TeamsRequest) -> None:
+        handler, durable = self.route(req)
+        if handler is None:
+            return
         with deadline(REQUEST_BUDGET_SECONDS):
             try:
+                if durable and self.record is not None and req.activity_id:
+                    # The record is this delivery's claim: a redelivery finds it and does
+                    # nothing. A failure to record is told there; any other is told below.
+                    self.record(req)
+                    return
                 key = bounded_key(req.conversation_id, req.activity_id, limit=DELIVERY_KEY_MAX)
                 if req.activity_id and not deliveries.claim(req.services.engine, key):
                     log.info("teams.repeat_ignored")
                     return
-                self._message(req)
+                handler(req)
             except Exception as exc:
                 if not isinstance(exc, DomainError):
                     log.exception("teams.message_failed")
@@ -104,13 +119,12 @@ class Dispatcher:
                     log.exception("teams.change_failed")
                 tell_privately(req, _refusal(exc))
 
-    def _message(self, req: TeamsRequest) -> None:
+    def route(self, req: TeamsRequest) -> tuple[Handler | None, bool]:
+        """The handler of a message (None: nobody's), and whether its work must be recorded
+        before the ack (a mention command in a channel, a reply in a channel's reply chain, a
+        1:1 reply): what someone wrote, lost if the process died before it ran."""
         if req.value and isinstance(req.value.get(VERB_KEY), str):
-            # An Action.Submit on a card in a chat arrives as a message carrying its data.
-            action = self.routes.actions.get(req.value[VERB_KEY])
-            answer = action(req) if action else InvokeAnswer.tell(UNKNOWN)
-            _answer_submit(req, answer)
-            return
+            return self._submitted, False
         word = req.text.partition(" ")[0].lower().strip(".!?")
         if req.personal:
             command = self.routes.personal_commands.get(word) or self.routes.commands.get(word)
@@ -119,13 +133,20 @@ class Dispatcher:
             # resource-specific consent msbot sees every message there.
             command = self.routes.commands.get(word) if req.mentioned else None
         if command is not None:
-            command(req)
-        elif req.thread_id and not req.personal and self.routes.channel_reply:
-            self.routes.channel_reply(req)
-        elif req.personal and self.routes.personal_reply and req.text:
-            self.routes.personal_reply(req)
-        elif self.fallback is not None and (req.personal or req.mentioned):
-            self.fallback(req)
+            return command, not req.personal
+        if req.thread_id and not req.personal and self.routes.channel_reply:
+            return self.routes.channel_reply, True
+        if req.personal and self.routes.personal_reply and req.text:
+            return self.routes.personal_reply, True
+        if self.fallback is not None and (req.personal or req.mentioned):
+            return self.fallback, False
+        return None, False
+
+    def _submitted(self, req: TeamsRequest) -> None:
+        # An Action.Submit on a card in a chat arrives as a message carrying its data.
+        action = self.routes.actions.get(req.value[VERB_KEY])
+        answer = action(req) if action else InvokeAnswer.tell(UNKNOWN)
+        _answer_submit(req, answer)
 
 
 def _dialog_id(req: TeamsRequest) -> str:

@@ -15,6 +15,7 @@ import hashlib
 PREFIX = "teams:"
 # The columns' lengths.
 DELIVERY_KEY_MAX = 200  # processed_delivery.key
+PENDING_KEY_MAX = 200  # pending_command.key
 NOTE_KEY_MAX = 400  # case_note.source_key
 SUBMISSION_KEY_MAX = 100  # complaint.submission_key
 

@@ -17,7 +17,8 @@ from bot.complaints import investigation
 from bot.complaints import thread_commands as commands
 from bot.db import CommitUncertain, transaction
 from bot.errors import StoreUnavailable
-from handlers.slack import actors, durable, middleware
+from handlers import durable
+from handlers.slack import actors, middleware
 from handlers.slack.complaints import case_card
 from handlers.slack.complaints.anchors import case_of_thread
 from handlers.slack.complaints.replies import tell_privately
@@ -103,7 +104,7 @@ def _answered_without_the_database(services: Services, event: dict) -> bool:
 
 def handle(services: Services, event: dict) -> None:
     """Run one recorded command. StoreUnavailable passes through: the command is then resumed
-    when the database is back (handlers/slack/durable.py), so it must not be told as a failure."""
+    when the database is back (handlers/durable.py), so it must not be told as a failure."""
     user = event.get("user") or ""
     channel = event.get("channel") or ""
     thread_ts = event.get("thread_ts")

@@ -2,7 +2,8 @@
 plain message there (one that is no command) answers the newest message the team relayed to
 them in it: it is stored as a note of that case and posted in the case's thread without their
 name (bot.complaints.relay), as a reply in a Slack DM's thread is. Teams delivering the message
-twice stores it once (its activity id is the note's key)."""
+twice stores it once (its activity id is the note's key). It runs from its record after the
+ack (handlers/teams/durable_messages.py): a database outage passes through, to be resumed."""
 
 from __future__ import annotations
 

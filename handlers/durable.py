@@ -1,9 +1,11 @@
-"""Running acknowledged commands that were recorded before their ack (bot/pending.py).
+"""Running acknowledged commands that were recorded before their ack (bot/pending.py), for
+every front end (Slack's mention commands, Teams' notes, thread commands and supplier replies).
 
 A listener records the command, acks, and hands its id to ``run_after_ack``. Should the
 process die before the command is done, a sweeper (at start-up and every few seconds, in every
 process) finds it recorded but not done and runs it; the claim in the database makes sure one
-runner does it, once.
+runner does it, once. A process runs and resumes only the kinds in its ``services.runners``:
+another front end's commands in the same database are left to that front end.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 import structlog
 
@@ -23,15 +25,22 @@ from bot.db import REQUEST_BUDGET_SECONDS, deadline
 from bot.errors import StoreUnavailable
 from models.base import utcnow
 
-if TYPE_CHECKING:
-    from handlers.slack.services import Services
-
 log = structlog.get_logger("msbot.durable")
 
-# runner(services, payload, attempt), one per kind of recorded command, listed by the app
-# factory (Services.runners, handlers/slack/app.py). A runner raises StoreUnavailable to be
-# resumed later; anything it lets through otherwise counts as done.
-Runner = Callable[["Services", dict, int], None]
+# runner(services, payload, attempt), one per kind of recorded command, listed by each front
+# end (Slack's Services.runners from handlers/slack/app.py; TeamsServices.runners from
+# handlers/teams/app.py). A runner raises StoreUnavailable to be resumed later; anything it
+# lets through otherwise counts as done.
+Runner = Callable[[Any, dict, int], None]
+
+
+class Services(Protocol):
+    """What a front end's services give the runner: the database and its runners by kind."""
+
+    engine: Any
+    runners: Mapping[str, Runner]
+
+
 # Work found by the sweeper gets longer than a request (nobody is waiting on a 3 s clock),
 # but is still bounded, so a silent database cannot hang the sweeper.
 SWEEP_BUDGET_SECONDS = 10.0
@@ -48,12 +57,12 @@ def run_after_ack(services: Services, command_id: int) -> None:
     run(services, command_id, REQUEST_BUDGET_SECONDS)
 
 
-def run(services: Services, command_id: int, budget: float) -> None:
+def run(services: Services, command_id: int, budget: float, now: datetime | None = None) -> None:
     """Claim a recorded command and run it; a command done or held elsewhere is left alone."""
     # A budget of its own: the request that acked it may have used most of its 3 s.
     with deadline(budget, fresh=True):
         try:
-            claimed = pending.claim(services.engine, command_id)
+            claimed = pending.claim(services.engine, command_id, now, kinds=services.runners.keys())
         except StoreUnavailable:
             log.warning("pending.claim_unavailable", command_id=command_id)
             return
@@ -79,17 +88,20 @@ def run(services: Services, command_id: int, budget: float) -> None:
                 pending.give_up(services.engine, command_id, token)
 
 
-def sweep(services: Services) -> int:
-    """Run every command recorded but not done whose runner is gone; how many were found."""
-    now = utcnow()
+def sweep(services: Services, now: datetime | None = None) -> int:
+    """Run every command (of this process's kinds) recorded but not done whose runner is
+    gone; how many were found. ``now`` for tests, which cannot wait out the grace."""
+    now = now or utcnow()
     try:
         with deadline(SWEEP_BUDGET_SECONDS, fresh=True):
-            ids = pending.resumable(services.engine, now, SWEEP_GRACE)
+            ids = pending.resumable(
+                services.engine, now, SWEEP_GRACE, kinds=services.runners.keys()
+            )
     except StoreUnavailable:
         return 0
     for command_id in ids:
         log.info("pending.resumed", command_id=command_id)
-        run(services, command_id, SWEEP_BUDGET_SECONDS)
+        run(services, command_id, SWEEP_BUDGET_SECONDS, now)
     return len(ids)
 
 
