@@ -130,6 +130,12 @@ def test_the_detector_finds_what_it_looks_for():
         assert link_or_mention_problems(raw), raw
 
 
+def test_a_host_name_of_unassigned_code_points_is_no_link():
+    """Found by the property below: linkify reads an unassigned code point as a letter."""
+    assert link_or_mention_problems(safe_text("\ud7fc.YT")) == []
+    assert "<a" not in RENDERER.render(safe_text("\ud7fc.YT"))
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hostile_text)
 def test_no_text_yields_a_link_mention_heading_or_control_character(typed):

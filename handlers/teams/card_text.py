@@ -44,9 +44,11 @@ _MAILTO = re.compile(r"(mailto)(:)", re.IGNORECASE)
 
 
 def is_pseudo_letter(char: str) -> bool:
-    """What link detectors accept inside a host name: anything but spaces, punctuation and
-    control characters (so letters, digits, marks, symbols and emoji)."""
-    return unicodedata.category(char)[0] not in "ZPC"
+    """What link detectors may accept inside a host name: anything but spaces, punctuation and
+    control or format characters (so letters, digits, marks, symbols, emoji, and code points
+    not yet assigned or private: a detector with newer Unicode tables may call them letters)."""
+    category = unicodedata.category(char)
+    return category[0] not in "ZP" and category not in ("Cc", "Cf")
 
 
 def _defuse_dots(text: str) -> str:
