@@ -77,16 +77,20 @@ def test_the_manifest_carries_the_bot_commands_extension_and_rsc_permission():
     by_scope = {
         tuple(c["scopes"]): [cmd["title"] for cmd in c["commands"]] for c in bot["commandLists"]
     }
-    assert {"help", "home", "complaint", "shadow"} <= set(by_scope[("personal",)])
+    assert {"help", "home", "complaint", "spotcheck", "timeline", "shadow"} <= set(
+        by_scope[("personal",)]
+    )
+    assert len(by_scope[("personal",)]) <= 10  # Teams shows at most ten
     assert {"help", "assign", "status", "tell-supplier", "reveal"} <= set(by_scope[("team",)])
     (extension,) = manifest["composeExtensions"]
-    (action,) = extension["commands"]
+    raise_complaint, spot_check = extension["commands"]
     assert extension["botId"] == BOT_ID
-    assert (action["type"], action["title"], action["fetchTask"]) == (
-        "action",
-        "Raise a complaint",
-        True,
-    )
+    assert [(a["id"], a["type"], a["title"], a["fetchTask"]) for a in extension["commands"]] == [
+        ("raiseComplaint", "action", "Raise a complaint", True),
+        ("openSpotCheck", "action", "Open a spot check", True),
+    ]
+    # A spot check is no message's: it opens from the message box only.
+    assert "message" in raise_complaint["context"] and "message" not in spot_check["context"]
     assert manifest["authorization"]["permissions"]["resourceSpecific"] == [
         {"name": "ChannelMessage.Read.Group", "type": "Application"}
     ]

@@ -36,6 +36,7 @@ from handlers.teams import (
     shadow_commands,
     shadow_conflicts,
     shadow_notices,
+    spot_check,
     unreachable_messages,
     welcome,
 )
@@ -68,6 +69,7 @@ def teams_routes() -> Routes:
         complaint_dialog.ROUTES,
         complaint_home.ROUTES,
         complaint_replies.ROUTES,
+        spot_check.ROUTES,
         case_actions.routes(),
         case_thread.routes(),
         shadow_commands.ROUTES,

@@ -179,9 +179,24 @@ def on_command(req: TeamsRequest) -> None:
         tell(text)
 
 
+def personal_timeline(req: TeamsRequest) -> None:
+    """`timeline MS-2026-0007` in the 1:1 chat, as Slack's `/complaint timeline`: the case's
+    history for investigators and leads (the core's policy refuses anyone else, and the
+    dispatcher tells them in the same chat)."""
+    words = req.text.split()[1:]
+    if not words:
+        tell_privately(req, 'Say which case: "timeline MS-2026-0007".')
+        return
+    with transaction(req.services.engine) as s:
+        entries = investigation.timeline(s, words[0], req.actor())
+        named = investigation.timeline_people(s, entries)
+    tell_privately(req, timeline_text(words[0].upper()[:20], entries, named))
+
+
 def routes() -> Routes:
     return Routes(
         commands={name: on_command for name in commands.COMMANDS_BY_NAME},
+        personal_commands={"timeline": personal_timeline},
         channel_reply=on_reply,
         channel_change=on_change,
     )

@@ -32,6 +32,7 @@ DEFAULT_OUT = "msbot-teams.zip"
 # case-thread replies become notes just as they do in Slack.
 CHANNEL_MESSAGES_RSC = "ChannelMessage.Read.Group"
 RAISE_COMPLAINT_COMMAND = "raiseComplaint"
+OPEN_SPOT_CHECK_COMMAND = "openSpotCheck"
 # A fixed zip timestamp (the earliest zip allows) keeps every build of the same input identical.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -46,6 +47,8 @@ PERSONAL_COMMANDS = (
     ("complaint", "Raise a procurement complaint (opens a form)"),
     ("status", "Your complaints, or one in detail: status MS-2026-0012"),
     ("withdraw", "Withdraw a complaint you raised: withdraw MS-2026-0012 [reason]"),
+    ("spotcheck", "Investigators: open a case the team starts itself (opens a form)"),
+    ("timeline", "Investigators: a case's history and notes: timeline MS-2026-0012"),
     ("shadow", "Work shadowing: sign up, offer places, see your offers"),
 )
 TEAM_COMMANDS = (
@@ -243,7 +246,17 @@ def build_manifest(settings: PackageSettings) -> dict:
                         "context": ["compose", "commandBox", "message"],
                         # The bot sends the dialog itself, so it can carry a submission token.
                         "fetchTask": True,
-                    }
+                    },
+                    {
+                        # Investigators and leads only: the bot refuses anyone else in the
+                        # dialog itself (Teams cannot hide a command from some people).
+                        "id": OPEN_SPOT_CHECK_COMMAND,
+                        "type": "action",
+                        "title": "Open a spot check",
+                        "description": "Investigators: open a case the team starts itself",
+                        "context": ["compose", "commandBox"],
+                        "fetchTask": True,
+                    },
                 ],
             }
         ],

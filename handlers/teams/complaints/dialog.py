@@ -34,7 +34,7 @@ INTRO = (
     "will look into it with the contracting authority."
 )
 # What new_submission_token makes (URL-safe base64), with room to spare.
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 # A refusal that belongs to no field is shown at the top of the form.
 WHOLE_FORM = "form"
 UNAVAILABLE = (
@@ -155,7 +155,7 @@ def receipt(reference: str, due: date) -> str:
 
 def submit_dialog(req: TeamsRequest) -> InvokeAnswer:
     _, token, answers = submitted(req.value)
-    if not token or not _TOKEN.fullmatch(token):
+    if not token or not TOKEN_PATTERN.fullmatch(token):
         # A submission without the token its form carried (or with one our forms never make)
         # is not from our dialog: a new form.
         return InvokeAnswer.show(form_card(answers), TITLE)

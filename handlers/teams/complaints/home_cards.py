@@ -17,6 +17,8 @@ COMMANDS = (
     ("complaint", "raise a new complaint (or use the button below)"),
     ("status", "your complaints; status MS-YYYY-NNNN for one in detail"),
     ("withdraw", "withdraw MS-YYYY-NNNN [why]: withdraw one of your complaints"),
+    ("spotcheck", "investigators and leads: open a case the team starts itself"),
+    ("timeline", "investigators and leads: timeline MS-YYYY-NNNN, a case's history"),
     ("shadow", "work-shadowing: sign up, offer places, your offers; shadow help lists it all"),
     ("help", "this list"),
 )
