@@ -6,6 +6,7 @@ their 1:1 chat; and `timeline` answers the team in the 1:1 chat and from a case'
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -24,32 +25,20 @@ from tests.teams_case_support import (
     team_bot,
     wait_until,
 )
-
-TOKEN = "submission_token"
+from tests.test_teams_complaints import TOKEN
+from tests.test_teams_complaints import answers as complaint_answers
 
 
 @pytest.fixture
 def bot(engine):
-    running = team_bot(engine)
-    yield running
-    running.close()
+    with contextlib.closing(team_bot(engine)) as running:
+        yield running
 
 
 def answers(**changes) -> dict:
-    return {
-        "authority_name": "Borsetshire Council",
-        "authority_kind": "wider",
-        "procurement_title": "Highways maintenance",
-        "procurement_reference": "BC-2026-44",
-        "stage": "award",
-        "category": "evaluation",
-        "procurement_date": (utcnow().date() - timedelta(days=20)).isoformat(),
-        "what_happened": "The award notice gave no scores.",
-        "outcome_wanted": "Scores published to bidders.",
-        "invoice_amount": "",
-        "invoice_date": "",
-        **changes,
-    }
+    """The complaint form's answers less the supplier's own fields (a spot check has none)."""
+    given = complaint_answers(**changes)
+    return {k: v for k, v in given.items() if k not in spot_check.SUPPLIER_FIELDS}
 
 
 def _spot_checks(engine) -> list[Complaint]:
@@ -110,7 +99,7 @@ def test_an_investigator_opens_a_spot_check_from_the_1_1_card_once(bot, engine):
     refused = _press(bot, INV, {**open_case["data"], **answers(procurement_date=future)})
     again = refused["value"]
     assert _errors(again) == {"procurement_date__error": "This date is in the future."}
-    assert _inputs(again)["what_happened"]["value"] == "The award notice gave no scores."
+    assert _inputs(again)["what_happened"]["value"] == "Ten days to answer a 90-page tender."
     assert _inputs(again)["authority_name"]["value"] == "Borsetshire Council"
     assert again["actions"][0]["data"][TOKEN] == token
     assert _all_cases(engine) == []
@@ -139,7 +128,7 @@ def test_the_extension_dialog_keeps_answers_and_stores_one_case(bot, engine):
     )
     again = shown["task"]["value"]["card"]["content"]
     assert set(_errors(again)) == {"what_happened__error"}
-    assert _inputs(again)["procurement_title"]["value"] == "Highways maintenance"
+    assert _inputs(again)["procurement_title"]["value"] == "Meals on wheels"
     assert _all_cases(engine) == []
 
     value = {**command, "data": {**again["actions"][0]["data"], **answers()}}
