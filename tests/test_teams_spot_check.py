@@ -93,6 +93,8 @@ def test_an_investigator_opens_a_spot_check_from_the_1_1_card_once(bot, engine):
     assert not {"organisation_name", "organisation_type", "anonymous"} & set(fields)
     open_case, as_dialog = card["actions"]
     assert as_dialog["data"] == {"msteams": {"type": "task/fetch"}, "verb": spot_check.DIALOG}
+    shown = bot.invoke("task/fetch", {"data": as_dialog["data"]}, user=INV)
+    assert set(_inputs(shown["task"]["value"]["card"]["content"])) == set(fields)
     token = open_case["data"][TOKEN]
 
     future = (utcnow().date() + timedelta(days=5)).isoformat()
