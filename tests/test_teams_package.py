@@ -74,10 +74,12 @@ def test_the_manifest_carries_the_bot_commands_extension_and_rsc_permission():
     (bot,) = manifest["bots"]
     assert bot["botId"] == BOT_ID and manifest["id"] == BOT_ID
     assert set(bot["scopes"]) == {"personal", "team"}
+    # A lead's subject-access export comes as a file in the 1:1 chat (file consent).
+    assert bot["supportsFiles"] is True
     by_scope = {
         tuple(c["scopes"]): [cmd["title"] for cmd in c["commands"]] for c in bot["commandLists"]
     }
-    assert {"help", "home", "complaint", "shadow"} <= set(by_scope[("personal",)])
+    assert {"help", "home", "complaint", "shadow", "privacy"} <= set(by_scope[("personal",)])
     assert {"help", "assign", "status", "tell-supplier", "reveal"} <= set(by_scope[("team",)])
     (extension,) = manifest["composeExtensions"]
     (action,) = extension["commands"]

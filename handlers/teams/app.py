@@ -36,6 +36,7 @@ from handlers.teams import (
     shadow_commands,
     shadow_conflicts,
     shadow_notices,
+    subject_access,
     unreachable_messages,
     welcome,
 )
@@ -73,6 +74,7 @@ def teams_routes() -> Routes:
         shadow_commands.ROUTES,
         shadow_actions.ROUTES,
         shadow_conflicts.ROUTES,
+        subject_access.ROUTES,
     )
 
 

@@ -47,6 +47,7 @@ PERSONAL_COMMANDS = (
     ("status", "Your complaints, or one in detail: status MS-2026-0012"),
     ("withdraw", "Withdraw a complaint you raised: withdraw MS-2026-0012 [reason]"),
     ("shadow", "Work shadowing: sign up, offer places, see your offers"),
+    ("privacy", "Leads: a person's data, sent here: privacy export @person"),
 )
 TEAM_COMMANDS = (
     ("help", "The commands for a case's thread"),
@@ -224,7 +225,7 @@ def build_manifest(settings: PackageSettings) -> dict:
                 "botId": settings.bot_id,
                 "scopes": ["personal", "team"],
                 "isNotificationOnly": False,
-                "supportsFiles": False,
+                "supportsFiles": True,
                 "commandLists": [
                     {"scopes": ["personal"], "commands": _commands(PERSONAL_COMMANDS)},
                     {"scopes": ["team"], "commands": _commands(TEAM_COMMANDS)},
