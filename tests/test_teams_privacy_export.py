@@ -10,6 +10,8 @@ import json
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import update
 from sqlmodel import Session, select
 
@@ -177,6 +179,23 @@ def test_an_upload_url_elsewhere_than_https_is_refused(bot, engine):
     said(bot, LEAD, f"privacy export #{case.reporter_id}")
     card = wait_until(lambda: consent_cards(bot), "consent")[0]
     slot = bot.connector.upload_slot(card["name"])
-    hostile = {**slot, "uploadUrl": "http://169.254.169.254/latest/meta-data"}
-    assert answer(bot, card, "accept", upload=hostile)["value"] == subject_access.UPLOAD_FAILED
+    for elsewhere in ("http://169.254.169.254/latest/meta-data", "https://evil.example/u"):
+        hostile = {**slot, "uploadUrl": elsewhere}
+        refused = answer(bot, card, "accept", upload=hostile)
+        assert refused["value"] == subject_access.UPLOAD_FAILED
     assert bot.connector.uploads[slot["uniqueId"]] is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    scheme=st.sampled_from(["http", "https", "ftp", "file", ""]),
+    host=st.from_regex(r"[a-z0-9.-]{1,30}", fullmatch=True),
+    port=st.sampled_from(["", ":443", ":8080"]),
+)
+def test_only_onedrive_or_the_connector_itself_is_ever_uploaded_to(scheme, host, port):
+    connector = "http://127.0.0.1:3978"
+    url = f"{scheme}://{host}{port}/upload"
+    allowed = subject_access.upload_allowed(url, connector)
+    onedrive = scheme == "https" and host.endswith(subject_access.ONEDRIVE_HOSTS)
+    assert allowed == (onedrive or (f"{host}{port}" == "127.0.0.1:3978" and scheme == "http"))
+    assert not subject_access.upload_allowed(f"https://x@{host}.sharepoint.com/u", connector)

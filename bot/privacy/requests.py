@@ -133,15 +133,20 @@ def _queued_already(session: Session, actor: permissions.Actor, key: str) -> boo
     return any((row.data or {}).get("request") == key for row in rows)
 
 
-def consented_file(session: Session, row_id: object, person_id: int) -> ExportFile:
-    """The file of a sent export row, drawn again for the lead it went to, who has now
-    agreed to receive it (a platform that asks first: Teams' file consent). NotFound for
-    anyone else's row or none, so a forged consent reveals nothing."""
-    row = session.get(OutboxMessage, row_id) if isinstance(row_id, int) else None
+def offered_row(session: Session, row_id: object, person_id: int) -> OutboxMessage:
+    """A sent export row offered to the lead ``person_id`` (a platform that asks before a
+    file is sent: Teams' file consent names the row back). NotFound for anyone else's row or
+    none, so a forged answer reveals and spoils nothing."""
+    row = session.get(OutboxMessage, row_id) if type(row_id) is int else None
     if row is None or row.kind != EXPORT_FILE or row.recipient_person_id != person_id:
         raise NotFound(GONE)
+    return row
+
+
+def consented_file(session: Session, row_id: object, person_id: int) -> ExportFile:
+    """The file of an offered row, drawn again now that its lead has agreed to receive it."""
     try:
-        return export_file(session, row)
+        return export_file(session, offered_row(session, row_id, person_id))
     except PermanentDeliveryError as exc:
         raise NotFound(GONE) from exc
 

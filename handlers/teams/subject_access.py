@@ -19,7 +19,7 @@ import structlog
 
 from bot import deliveries
 from bot.db import transaction
-from bot.errors import NotPermitted
+from bot.errors import DomainError, NotPermitted, StoreUnavailable
 from bot.privacy import requests
 from handlers.teams.dispatch import send, tell_privately
 from handlers.teams.keys import DELIVERY_KEY_MAX, bounded_key
@@ -33,6 +33,8 @@ log = structlog.get_logger("msbot.teams")
 FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
 # Bounded: the upload runs after the answer, on the front end's background pool.
 UPLOAD_TIMEOUT_SECONDS = 20.0
+# Where OneDrive upload sessions live, in Microsoft's public and national clouds.
+ONEDRIVE_HOSTS = (".sharepoint.com", ".sharepoint.us", ".sharepoint.cn", ".sharepoint-mil.us")
 
 USAGE = (
     'Say "privacy export @person" (or their email, or their person number, e.g. #12): '
@@ -92,6 +94,10 @@ def consent(req: TeamsRequest) -> InvokeAnswer:
     """The lead's answer to a file consent card: once per file (a repeat does nothing)."""
     value = req.value or {}
     row = value.get("row")
+    person_id = req.actor().person_id
+    # The row must be this lead's before anything is claimed: a forged answer spoils nothing.
+    with transaction(req.services.engine) as s:
+        requests.offered_row(s, row, person_id)
     key = bounded_key("file-consent", row, limit=DELIVERY_KEY_MAX)
     if value.get("action") != "accept":
         # Teams shows nothing of an invoke's answer here: the lead is told in the chat.
@@ -99,31 +105,35 @@ def consent(req: TeamsRequest) -> InvokeAnswer:
             tell_privately(req, DECLINED)
         return InvokeAnswer.close()
     upload = value.get("upload") or {}
-    if not _upload_allowed(str(upload.get("uploadUrl") or ""), req.service_url):
+    if not upload_allowed(str(upload.get("uploadUrl") or ""), req.service_url):
         log.warning("teams.upload_refused")
         return InvokeAnswer.tell(UPLOAD_FAILED)
-    person_id = req.actor().person_id
-    # Only asked to prove the row is this lead's before anything is claimed.
-    with transaction(req.services.engine) as s:
-        requests.consented_file(s, row, person_id)
     if not deliveries.claim(req.services.engine, key):
         return InvokeAnswer.tell(DONE_ALREADY)
     req.services.after_ack(_upload, req, row, person_id, upload)
     return InvokeAnswer.tell(UPLOADING)
 
 
-def _upload_allowed(url: str, service_url: str) -> bool:
-    """Teams' upload URLs are https (OneDrive); a local connector's (same origin) may not be."""
+def upload_allowed(url: str, service_url: str) -> bool:
+    """Teams' upload URLs are upload sessions in the person's OneDrive (https, a SharePoint
+    host of Microsoft's clouds); the fake connector's are on its own origin. Nothing else is
+    fetched, whatever an activity says."""
     parts = urlsplit(url)
-    if parts.scheme == "https" and parts.netloc:
+    if not parts.hostname or parts.username or parts.password:
+        return False
+    if parts.scheme == "https" and parts.hostname.endswith(ONEDRIVE_HOSTS):
         return True
     local = urlsplit(service_url)
-    return bool(parts.netloc) and (parts.scheme, parts.netloc) == (local.scheme, local.netloc)
+    return (parts.scheme, parts.netloc) == (local.scheme, local.netloc)
 
 
 def _upload(req: TeamsRequest, row: int, person_id: int, upload: dict) -> None:
-    with transaction(req.services.engine) as s:
-        content = requests.consented_file(s, row, person_id).content.encode()
+    try:
+        with transaction(req.services.engine) as s:
+            content = requests.consented_file(s, row, person_id).content.encode()
+    except (DomainError, StoreUnavailable):
+        tell_privately(req, UPLOAD_FAILED)
+        return
     size = len(content)
     try:
         answer = httpx.put(
