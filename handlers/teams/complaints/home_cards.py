@@ -18,6 +18,7 @@ COMMANDS = (
     ("status", "your complaints; status MS-YYYY-NNNN for one in detail"),
     ("withdraw", "withdraw MS-YYYY-NNNN [why]: withdraw one of your complaints"),
     ("shadow", "work-shadowing: sign up, offer places, your offers; shadow help lists it all"),
+    ("privacy", "leads: privacy export @person sends you everything msbot holds about them"),
     ("help", "this list"),
 )
 WELCOME = (
