@@ -74,10 +74,12 @@ def test_the_manifest_carries_the_bot_commands_extension_and_rsc_permission():
     (bot,) = manifest["bots"]
     assert bot["botId"] == BOT_ID and manifest["id"] == BOT_ID
     assert set(bot["scopes"]) == {"personal", "team"}
+    # A lead's subject-access export comes as a file in the 1:1 chat (file consent).
+    assert bot["supportsFiles"] is True
     by_scope = {
         tuple(c["scopes"]): [cmd["title"] for cmd in c["commands"]] for c in bot["commandLists"]
     }
-    assert {"help", "home", "complaint", "spotcheck", "timeline", "shadow"} <= set(
+    assert {"help", "home", "complaint", "spotcheck", "timeline", "shadow", "privacy"} <= set(
         by_scope[("personal",)]
     )
     assert len(by_scope[("personal",)]) <= 10  # Teams shows at most ten

@@ -28,7 +28,7 @@ from bot.errors import NotFound
 from bot.outbox import PermanentDeliveryError
 from bot.privacy import export, records
 from bot.privacy.records import Subject
-from models import Complaint, OutboxMessage, Person
+from models import Complaint, OutboxMessage, Person, PersonalChat
 from models.base import utcnow
 
 log = structlog.get_logger("msbot.privacy")
@@ -37,6 +37,7 @@ EXPORT_FILE = "privacy.export.file"
 # The policy's name for asking (bot.complaints.policy: leads only).
 ACTION = "privacy_export"
 UNKNOWN = "Nobody msbot knows is {who}: no export was queued."
+GONE = "That export is no longer available: ask for it again if it is still needed."
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class ExportFile:
     filename: str
     title: str
     content: str
+    row: int | None = None  # its outbox row (how a platform that asks first names it back)
 
 
 def staff_names(settings) -> frozenset[str]:
@@ -72,6 +74,12 @@ def subject_for(session: Session, who: str, staff_ids: Iterable[str]) -> Subject
             return Subject(frozenset({found}), staff=staff)
     subject = records.find_subject(session, who, staff_ids)
     if not subject.identifiers:
+        # A mention may name someone by how the platform addresses them in a chat (a Teams
+        # "29:" member id), which is no account's user id.
+        chat = select(PersonalChat.person_id).where(PersonalChat.member_id == who).limit(1)
+        found = session.execute(chat).scalar()
+        if found is not None:
+            return subject_for(session, f"#{found}", staff_ids)
         raise NotFound(UNKNOWN.format(who=who[:80]))
     return subject
 
@@ -125,6 +133,24 @@ def _queued_already(session: Session, actor: permissions.Actor, key: str) -> boo
     return any((row.data or {}).get("request") == key for row in rows)
 
 
+def offered_row(session: Session, row_id: object, person_id: int) -> OutboxMessage:
+    """A sent export row offered to the lead ``person_id`` (a platform that asks before a
+    file is sent: Teams' file consent names the row back). NotFound for anyone else's row or
+    none, so a forged answer reveals and spoils nothing."""
+    row = session.get(OutboxMessage, row_id) if type(row_id) is int else None
+    if row is None or row.kind != EXPORT_FILE or row.recipient_person_id != person_id:
+        raise NotFound(GONE)
+    return row
+
+
+def consented_file(session: Session, row_id: object, person_id: int) -> ExportFile:
+    """The file of an offered row, drawn again now that its lead has agreed to receive it."""
+    try:
+        return export_file(session, offered_row(session, row_id, person_id))
+    except PermanentDeliveryError as exc:
+        raise NotFound(GONE) from exc
+
+
 def export_file(session: Session, msg: OutboxMessage) -> ExportFile:
     """The outbox's loader: the file the row asks for, drawn from the data as it is now."""
     data = msg.data or {}
@@ -138,4 +164,5 @@ def export_file(session: Session, msg: OutboxMessage) -> ExportFile:
         filename=f"{stem}.{data['format']}",
         title=f"Data held about person {', '.join(map(str, data['person']))}",
         content=render(built),
+        row=msg.id,
     )

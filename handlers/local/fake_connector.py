@@ -8,7 +8,10 @@ It records every call and enforces the rules of Teams a bot must live with:
   Retry-After header (Teams' per-thread limit is 7 operations a second);
 - creating a 1:1 chat with someone who never installed msbot is 403 (this fake's stand-in for
   the roster error; a real tenant answers similarly when the app is not installed for them);
-- ``fail(...)`` plans failures (412, 502, 504, ...) for the transport's back-off tests.
+- ``fail(...)`` plans failures (412, 502, 504, ...) for the transport's back-off tests;
+- ``upload_slot(name)`` stands in for the OneDrive upload session Teams makes when a person
+  accepts a file consent card: a PUT of the file's bytes to its ``uploadUrl`` is kept in
+  ``uploads`` (a slot never issued is 404).
 
 Shared by the tests and ``msbot local --teams`` (as the fake Slack is for ``msbot local``). The
 clock is injectable so tests can exercise the rate limit without waiting.
@@ -92,6 +95,7 @@ class FakeConnector:
         self.calls: list[ConnectorCall] = []
         self.conversations: dict[str, Conversation] = {}
         self.installed_users: set[str] = set()
+        self.uploads: dict[str, bytes | None] = {}  # slot -> the bytes PUT there (None: none yet)
         self._recent: dict[str, deque[float]] = defaultdict(deque)
         self._planned: list[tuple[str | None, int, dict]] = []
         self._ids = itertools.count(1)
@@ -120,6 +124,28 @@ class FakeConnector:
         with self._lock:
             for _ in range(times):
                 self._planned.append((conversation_id, status, headers))
+
+    def upload_slot(self, name: str) -> dict:
+        """The ``uploadInfo`` Teams sends with an accepted file consent."""
+        slot = f"slot{next(self._ids)}"
+        with self._lock:
+            self.uploads[slot] = None
+        return {
+            "name": name,
+            "uploadUrl": f"{self.url}/upload/{slot}",
+            "contentUrl": f"{self.url}/files/{slot}",
+            "uniqueId": slot,
+            "fileType": name.rpartition(".")[2],
+        }
+
+    def _upload(self, path: str, content: bytes) -> tuple[int, dict, dict]:
+        slot = path.removeprefix("/upload/")
+        with self._changed:
+            if slot not in self.uploads:
+                return 404, _error("itemNotFound", "no such upload session"), {}
+            self.uploads[slot] = content
+            self._changed.notify_all()
+        return 201, {"id": slot, "size": len(content)}, {}
 
     def close(self) -> None:
         self._server.shutdown()
@@ -238,6 +264,9 @@ class FakeConnector:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length > MAX_REQUEST_BYTES:
                     self._reply(413, _error("RequestTooLarge", "request too large"), {})
+                    return
+                if self.command == "PUT" and self.path.startswith("/upload/"):
+                    self._reply(*connector._upload(self.path, self.rfile.read(length)))
                     return
                 try:
                     body = json.loads(self.rfile.read(length) or b"{}")

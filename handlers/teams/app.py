@@ -37,6 +37,7 @@ from handlers.teams import (
     shadow_conflicts,
     shadow_notices,
     spot_check,
+    subject_access,
     unreachable_messages,
     welcome,
 )
@@ -75,6 +76,7 @@ def teams_routes() -> Routes:
         shadow_commands.ROUTES,
         shadow_actions.ROUTES,
         shadow_conflicts.ROUTES,
+        subject_access.ROUTES,
     )
 
 

@@ -22,7 +22,7 @@ from handlers.teams.cards import VERB_KEY
 from handlers.teams.connector import ConnectorError
 from handlers.teams.keys import DELIVERY_KEY_MAX, bounded_key
 from handlers.teams.outgoing import TeamsOut
-from handlers.teams.requests import TeamsRequest
+from handlers.teams.requests import FILE_CONSENT, TeamsRequest
 from handlers.teams.routes import Handler, InvokeAnswer, Routes
 
 log = structlog.get_logger("msbot.teams")
@@ -65,7 +65,7 @@ class Dispatcher:
 
     def _invoke(self, req: TeamsRequest) -> InvokeAnswer:
         name = req.invoke_name
-        if name == "adaptiveCard/action":
+        if name in ("adaptiveCard/action", FILE_CONSENT):
             action = self.routes.actions.get(_dialog_id(req))
             return action(req) if action else InvokeAnswer.tell(UNKNOWN)
         if name in ("task/fetch", "composeExtension/fetchTask"):

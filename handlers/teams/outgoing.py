@@ -29,10 +29,14 @@ class TeamsOut:
     update_id: str | None = None
     # The Bot Connector to use for ``conversation_id`` (default: the transport's).
     service_url: str | None = None
+    # An attachment that is no Adaptive Card, sent as given (a file consent or file info card).
+    attachment: dict | None = None
 
     def activity(self) -> dict:
         """The message activity to send. Text goes as plain text: nothing a person typed can
         become markdown, a link or a mention (cards escape with card_text)."""
+        if self.attachment is not None:
+            return {"type": "message", "summary": self.text, "attachments": [self.attachment]}
         if self.card is None:
             return {"type": "message", "text": self.text, "textFormat": "plain"}
         return {"type": "message", "summary": self.text, "attachments": [attachment(self.card)]}

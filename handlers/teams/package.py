@@ -50,6 +50,7 @@ PERSONAL_COMMANDS = (
     ("spotcheck", "Investigators: open a case the team starts itself (opens a form)"),
     ("timeline", "Investigators: a case's history and notes: timeline MS-2026-0012"),
     ("shadow", "Work shadowing: sign up, offer places, see your offers"),
+    ("privacy", "Leads: a person's data, sent here: privacy export @person"),
 )
 TEAM_COMMANDS = (
     ("help", "The commands for a case's thread"),
@@ -227,7 +228,7 @@ def build_manifest(settings: PackageSettings) -> dict:
                 "botId": settings.bot_id,
                 "scopes": ["personal", "team"],
                 "isNotificationOnly": False,
-                "supportsFiles": False,
+                "supportsFiles": True,
                 "commandLists": [
                     {"scopes": ["personal"], "commands": _commands(PERSONAL_COMMANDS)},
                     {"scopes": ["team"], "commands": _commands(TEAM_COMMANDS)},

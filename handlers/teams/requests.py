@@ -19,6 +19,8 @@ from handlers.teams.actors import TeamsUser, actor_for
 PERSONAL = "personal"
 CHANNEL = "channel"
 GROUP_CHAT = "groupChat"
+# The invoke Teams sends when a person accepts or declines a file consent card.
+FILE_CONSENT = "fileConsent/invoke"
 _THREAD_MARK = ";messageid="
 # <at>…</at>, any attributes, across lines; Teams wraps each mention in one.
 _AT = re.compile(r"<at\b[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
@@ -58,6 +60,9 @@ class TeamsRequest:
     text: str = ""
     value: dict | None = None
     invoke_name: str | None = None
+    # The people (not msbot) the message @mentions: their AAD object id where Teams gives
+    # one (their account's user id), else their "29:" member id.
+    mentioned_ids: tuple[str, ...] = ()
     # The activity a card action came from (the card to update in place), if any.
     reply_to_id: str | None = None
     # Whether the message @mentions msbot (in a channel, only then is it a command).
@@ -97,6 +102,12 @@ def _data_of(kind: str, invoke_name: str | None, value: Any) -> dict | None:
         return None
     if kind != "invoke":
         return value
+    if invoke_name == FILE_CONSENT:
+        # The consent card's context comes back as given (its verb included), with the
+        # choice and, on "accept", where to put the file.
+        context = value.get("context") if isinstance(value.get("context"), dict) else {}
+        upload = value.get("uploadInfo") if isinstance(value.get("uploadInfo"), dict) else {}
+        return {**context, "action": value.get("action"), "upload": upload}
     if invoke_name == "adaptiveCard/action":
         action = value.get("action") if isinstance(value.get("action"), dict) else {}
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
@@ -145,7 +156,19 @@ def from_activity(services, kind: str, activity) -> TeamsRequest:
         value=_data_of(kind, invoke_name, getattr(activity, "value", None)),
         invoke_name=invoke_name,
         reply_to_id=getattr(activity, "reply_to_id", None),
+        mentioned_ids=_mentioned_people(activity),
     )
+
+
+def _mentioned_people(activity) -> tuple[str, ...]:
+    bot_id = activity.recipient.id if activity.recipient else None
+    found = []
+    for entity in getattr(activity, "entities", None) or ():
+        mentioned = getattr(entity, "mentioned", None)
+        who = getattr(mentioned, "id", None) if mentioned is not None else None
+        if who and who != bot_id:
+            found.append(str(getattr(mentioned, "aad_object_id", None) or who))
+    return tuple(found)
 
 
 def _mentions_bot(activity, text: str, names: frozenset[str] | None) -> bool:

@@ -20,6 +20,7 @@ COMMANDS = (
     ("spotcheck", "investigators and leads: open a case the team starts itself"),
     ("timeline", "investigators and leads: timeline MS-YYYY-NNNN, a case's history"),
     ("shadow", "work-shadowing: sign up, offer places, your offers; shadow help lists it all"),
+    ("privacy", "leads: privacy export @person sends you everything msbot holds about them"),
     ("help", "this list"),
 )
 WELCOME = (
