@@ -7,6 +7,7 @@ it once; a redelivered activity and a burst of replies are each stored exactly o
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -321,10 +322,14 @@ def test_the_record_keeps_what_the_run_needs_and_nothing_of_the_services(bot):
         "text": "hello",
         "value": None,
         "invoke_name": None,
+        "mentioned_ids": ("29:someone",),
         "reply_to_id": None,
         "mentioned": False,
     }
     req = durable_messages.request_of(bot.services, data)
     assert durable_messages.payload(req) == data
+    # As the pending row stores it (JSON: the tuple comes back a list), the run sees the same.
+    stored = json.loads(json.dumps(durable_messages.payload(req)))
+    assert durable_messages.request_of(bot.services, stored).mentioned_ids == ("29:someone",)
     key = durable_messages.key(req)
     assert key.startswith("teams:") and key.endswith(":2") and "19:x" not in key

@@ -78,6 +78,9 @@ def payload(req: TeamsRequest) -> dict:
 
 def request_of(services, data: dict) -> TeamsRequest:
     kept = {name: data.get(name) for name in _KEPT if name in data}
+    # Stored as JSON, a tuple comes back a list: the request keeps its own types.
+    if "mentioned_ids" in kept:
+        kept["mentioned_ids"] = tuple(kept["mentioned_ids"] or ())
     return TeamsRequest(services=services, user=TeamsUser(**data["user"]), **kept)
 
 
