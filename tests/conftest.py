@@ -115,6 +115,9 @@ def make_settings(database_url: str, api_url: str, job_names=None, **extra) -> o
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: thirty clients connecting at once on a busy
+    # machine overflowed it and were reset. Production listens with gunicorn's 2048.
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):
